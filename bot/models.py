@@ -1,0 +1,203 @@
+"""The domain's nouns: plain dataclasses that every layer shares. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from enum import StrEnum
+
+MAX_CASE_CHARS = 3000
+SEVERITIES = (1, 2, 3, 4)
+DEFAULT_SEVERITY = 3
+
+
+class SwarmStatus(StrEnum):
+    OPENING = "opening"
+    OPEN = "open"
+    RESOLVED = "resolved"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_active(self) -> bool:
+        return self in (SwarmStatus.OPENING, SwarmStatus.OPEN)
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    EXPERT = "expert"
+    HELPER = "helper"
+    OBSERVER = "observer"
+    LEARNER = "learner"
+
+
+class Via(StrEnum):
+    """How a member came to the swarm."""
+
+    COMMAND = "command"
+    REACTION = "reaction"
+    BUTTON = "button"
+    MENTION = "mention"
+    MATCH = "match"
+    INVITE = "invite"
+
+
+class ArticleState(StrEnum):
+    WIP = "wip"
+    DRAFT = "draft"
+    VALIDATED = "validated"
+    ARCHIVED = "archived"
+
+
+class EventKind(StrEnum):
+    """What a swarm timeline entry records."""
+
+    OPENED = "opened"
+    INVITED = "invited"
+    JOINED = "joined"
+    LEFT = "left"
+    MESSAGE = "message"
+    SOLUTION = "solution"
+    OWNER_CHANGED = "owner_changed"
+    RESOLVED = "resolved"
+    CANCELLED = "cancelled"
+    REOPENED = "reopened"
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    start: time
+    end: time
+
+    def contains(self, moment: time) -> bool:
+        if self.start <= self.end:
+            return self.start <= moment < self.end
+        # Night shifts such as 22:00-06:00 wrap around midnight.
+        return moment >= self.start or moment < self.end
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    id: int
+    key: str
+    name: str = ""
+
+
+@dataclass
+class Person:
+    workspace_id: int
+    name: str
+    email: str | None = None
+    slack_id: str | None = None
+    teams_id: str | None = None
+    department: str | None = None
+    timezone: str = "UTC"
+    working_hours: WorkingHours | None = None
+    skills: dict[str, int] = field(default_factory=dict)
+    learning: list[str] = field(default_factory=list)
+    max_active_swarms: int = 3
+    away_until: datetime | None = None
+    id: int | None = None
+
+    def chat_id(self, platform: str) -> str | None:
+        """The person's user id on a chat platform; the console knows people by e-mail."""
+        if platform == "slack":
+            return self.slack_id
+        if platform == "teams":
+            return self.teams_id
+        return self.email or self.name
+
+
+@dataclass(frozen=True)
+class Case:
+    text: str
+    tags: tuple[str, ...] = ()
+    severity: int = DEFAULT_SEVERITY
+    customer: str | None = None
+    product: str | None = None
+    version: str | None = None
+
+
+@dataclass
+class Swarm:
+    workspace_id: int
+    number: int
+    case: Case
+    owner_id: int
+    origin_channel: str
+    status: SwarmStatus = SwarmStatus.OPENING
+    created_at: datetime | None = None
+    announcement_id: str | None = None
+    room_id: str | None = None
+    room_name: str | None = None
+    first_expert_reply_at: datetime | None = None
+    resolved_at: datetime | None = None
+    resolution: str | None = None
+    cancel_reason: str | None = None
+    id: int | None = None
+
+
+@dataclass
+class Member:
+    swarm_id: int
+    person_id: int
+    role: Role
+    via: Via
+    invited_at: datetime | None = None
+    joined_at: datetime | None = None
+    left_at: datetime | None = None
+    declined_at: datetime | None = None
+    id: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.joined_at is not None and self.left_at is None
+
+
+@dataclass
+class TimelineEntry:
+    swarm_id: int
+    kind: EventKind
+    at: datetime
+    person_id: int | None = None
+    text: str = ""
+    message_id: str | None = None
+    id: int | None = None
+
+
+@dataclass
+class Article:
+    workspace_id: int
+    title: str
+    issue: str
+    environment: str
+    resolution: str
+    cause: str = ""
+    tags: list[str] = field(default_factory=list)
+    contributors: list[str] = field(default_factory=list)
+    state: ArticleState = ArticleState.DRAFT
+    swarm_id: int | None = None
+    reuse_count: int = 0
+    number: int = 0
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class ArticleHit:
+    article: Article
+    snippet: str
+    rank: float
+
+
+@dataclass(frozen=True)
+class Match:
+    """One ranked candidate for a case, with the reasons a human can read."""
+
+    person: Person
+    score: float
+    reasons: tuple[str, ...]
+    skills: tuple[str, ...] = ()

@@ -1,0 +1,136 @@
+"""What the core needs from storage, as Protocols. storage/ implements them; the core never sees SQL.
+
+A use case opens one unit of work, reads and writes through its repositories and commits once, so a request that
+fails half way (a UserError, a crash) leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
+
+from bot.models import Article, ArticleHit, ArticleState, Member, Person, Swarm, SwarmStatus, TimelineEntry, Workspace
+
+
+class WorkspaceRepository(Protocol):
+    async def ensure(self, key: str, name: str = "") -> Workspace:
+        """The workspace with this external key (Slack team id, Teams tenant, "console"), created if new."""
+        ...
+
+    async def next_swarm_number(self, workspace_id: int) -> int:
+        """1, 2, 3 … per workspace; atomic, so two openers never get the same number."""
+        ...
+
+    async def next_article_number(self, workspace_id: int) -> int: ...
+
+
+class PersonRepository(Protocol):
+    async def get(self, person_id: int) -> Person | None: ...
+
+    async def by_chat_id(self, workspace_id: int, platform: str, user_id: str) -> Person | None:
+        """slack → slack_id, teams → teams_id, any other platform → e-mail (case-insensitive)."""
+        ...
+
+    async def find(self, workspace_id: int, who: str) -> Person | None:
+        """By e-mail, Slack id, Teams id or full name, case-insensitive; a leading @ is ignored."""
+        ...
+
+    async def by_email(self, workspace_id: int, email: str) -> Person | None: ...
+
+    async def list(self, workspace_id: int) -> list[Person]: ...
+
+    async def add(self, person: Person) -> Person:
+        """Inserts the person and their skills; returns it with its id set."""
+        ...
+
+    async def save(self, person: Person) -> None:
+        """Writes every field and replaces the declared skills and learning interests."""
+        ...
+
+    async def active_swarm_counts(self, workspace_id: int) -> dict[int, int]:
+        """person id → number of opening/open swarms they are an active member of."""
+        ...
+
+
+class SwarmRepository(Protocol):
+    async def add(self, swarm: Swarm) -> Swarm: ...
+
+    async def save(self, swarm: Swarm) -> None: ...
+
+    async def get(self, workspace_id: int, number: int) -> Swarm | None: ...
+
+    async def by_id(self, swarm_id: int) -> Swarm | None: ...
+
+    async def by_room(self, workspace_id: int, room_id: str) -> Swarm | None: ...
+
+    async def by_announcement(self, workspace_id: int, message_id: str) -> Swarm | None: ...
+
+    async def list(
+        self,
+        workspace_id: int,
+        statuses: Iterable[SwarmStatus] | None = None,
+        member_id: int | None = None,
+    ) -> list[Swarm]:
+        """Newest first; member_id keeps the swarms where that person is an active member."""
+        ...
+
+    async def members(self, swarm_id: int) -> list[Member]: ...
+
+    async def save_member(self, member: Member) -> Member:
+        """Insert or update (one row per swarm and person); returns it with its id set."""
+        ...
+
+    async def add_entry(self, entry: TimelineEntry) -> TimelineEntry: ...
+
+    async def timeline(self, swarm_id: int) -> list[TimelineEntry]:
+        """Oldest first."""
+        ...
+
+    async def entry_by_message(self, swarm_id: int, message_id: str) -> TimelineEntry | None: ...
+
+
+class ArticleRepository(Protocol):
+    async def add(self, article: Article) -> Article: ...
+
+    async def save(self, article: Article) -> None: ...
+
+    async def get(self, workspace_id: int, number: int) -> Article | None: ...
+
+    async def by_swarm(self, swarm_id: int) -> Article | None: ...
+
+    async def search(
+        self,
+        workspace_id: int,
+        query: str,
+        limit: int = 5,
+        states: Sequence[ArticleState] = (ArticleState.DRAFT, ArticleState.VALIDATED),
+    ) -> list[ArticleHit]:
+        """Full-text search, best first. Any text a user types is a valid query: it never raises."""
+        ...
+
+    async def link(self, swarm_id: int, article_id: int, kind: str) -> None:
+        """Records that a swarm created (kind "created") or reused ("reused") an article."""
+        ...
+
+
+class ProcessedEventRepository(Protocol):
+    async def claim(self, workspace_id: int, key: str) -> bool:
+        """True the first time a delivery key is seen, False for every retry of it."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    workspaces: WorkspaceRepository
+    people: PersonRepository
+    swarms: SwarmRepository
+    articles: ArticleRepository
+    processed: ProcessedEventRepository
+
+    async def commit(self) -> None: ...
+
+
+class Store(Protocol):
+    def unit(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A transaction: leaving it without commit() rolls back."""
+        ...
