@@ -85,7 +85,8 @@ class Reply:
     def plain(self) -> str:
         """Everything in the reply as text, mentions left as <@id>."""
         parts = [self.title] if self.title else []
-        parts.append(self.text)
+        if self.text != self.title:
+            parts.append(self.text)
         parts.extend(f"{label}: {value}" for label, value in self.fields)
         parts.extend(self.lines)
         return "\n".join(p for p in parts if p)

@@ -1,0 +1,34 @@
+"""The composition root: settings → storage → core → router. Only this module (and the CLI) imports storage."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from adapters.settings import Settings
+from bot.core import Core
+from handlers.chat import ChatPort
+from handlers.router import Router
+from storage.database import SqlStore, upgrade
+
+
+@dataclass
+class App:
+    settings: Settings
+    store: SqlStore
+    core: Core
+
+    @classmethod
+    async def start(cls, settings: Settings | None = None, migrate: bool = True) -> App:
+        settings = settings or Settings()
+        logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+        if migrate:
+            await upgrade(settings.database_url)
+        store = SqlStore(settings.database_url)
+        return cls(settings, store, Core.build(store, settings.policy()))
+
+    def router(self, chat: ChatPort) -> Router:
+        return Router(self.core, chat, self.settings.conventions())
+
+    async def close(self) -> None:
+        await self.store.close()

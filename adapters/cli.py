@@ -1,0 +1,186 @@
+"""`swarm`: the one command-line entry point (DESIGN.md §4)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from adapters.app import App
+from adapters.console import WORKSPACE, Console
+from adapters.memory import MemoryChat, render
+from adapters.roster_file import RosterFileError, read_rows
+from adapters.settings import Settings
+from bot.errors import UserError
+from bot.models import Person
+from handlers import replies
+from storage.database import upgrade
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="swarm", description="Case swarming for customer support.")
+    main.add_argument("--workspace", default=WORKSPACE, help="workspace key (default: the console workspace)")
+    commands = main.add_subparsers(dest="command", required=True)
+
+    console = commands.add_parser("console", help="the offline workspace (REPL)")
+    console.add_argument("--script", type=Path, help="run the lines of FILE instead of reading the keyboard")
+    console.add_argument("--as", dest="user", help="who you are: e-mail or name from the roster")
+    console.add_argument("--roster", type=Path, help="import this roster file first")
+
+    roster = commands.add_parser("roster", help="the expertise roster").add_subparsers(dest="action", required=True)
+    roster_import = roster.add_parser("import", help="add or update people from a YAML or CSV file")
+    roster_import.add_argument("file", type=Path)
+    roster.add_parser("list", help="everyone in the roster").add_argument("--json", action="store_true")
+
+    kb = commands.add_parser("kb", help="the knowledge base").add_subparsers(dest="action", required=True)
+    kb_search = kb.add_parser("search", help="search articles")
+    kb_search.add_argument("query", nargs="+")
+    kb_search.add_argument("--json", action="store_true")
+    kb.add_parser("show", help="one article").add_argument("number", type=int)
+
+    commands.add_parser("stats", help="how swarming is going").add_argument("--json", action="store_true")
+
+    experts = commands.add_parser("experts", help="who would be asked for a case, and why; opens nothing")
+    experts.add_argument("case", nargs="+")
+    experts.add_argument("--json", action="store_true")
+
+    db = commands.add_parser("db", help="the database").add_subparsers(dest="action", required=True)
+    db.add_parser("upgrade", help="apply the migrations")
+    return main
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    sys.exit(asyncio.run(run(parser().parse_args(argv), sys.stdout)))
+
+
+async def run(args: argparse.Namespace, out: TextIO) -> int:
+    settings = Settings()
+    if args.command == "db":
+        await upgrade(settings.database_url)
+        out.write("The database is up to date.\n")
+        return 0
+    app = await App.start(settings)
+    try:
+        return await _run(app, args, out)
+    except UserError as err:
+        sys.stderr.write(replies.error(err).text + "\n")
+        return 1
+    except RosterFileError as err:
+        sys.stderr.write(f"{err}\n")
+        return 1
+    finally:
+        await app.close()
+
+
+async def _run(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    core, workspace = app.core, args.workspace
+    if args.command == "console":
+        return await _console(app, args, out)
+    if args.command == "roster" and args.action == "import":
+        return await _import(app, workspace, args.file, out)
+    if args.command == "roster":
+        people = await core.people.roster(workspace)
+        _print(out, [_person(p) for p in people], args.json, lambda p: _person_line(p))
+        return 0
+    if args.command == "kb" and args.action == "search":
+        query = " ".join(args.query)
+        hits = await core.kb.search(workspace, query)
+        rows = [{**_jsonable(h.article), "snippet": h.snippet} for h in hits]
+        _print(out, rows, args.json, lambda a: f"{a['number']:>4}  {a['title']}  ({a['state']})  {a['snippet']}")
+        if not hits and not args.json:
+            out.write(f"No article matches “{query}”.\n")
+        return 0
+    if args.command == "kb":
+        out.write(render(replies.article(await core.kb.show(workspace, args.number))) + "\n")
+        return 0
+    if args.command == "stats":
+        figures = await core.swarms.stats(workspace)
+        if args.json:
+            out.write(json.dumps(_jsonable(figures), indent=2) + "\n")
+        else:
+            out.write(render(replies.stats(figures)) + "\n")
+        return 0
+    if args.command == "experts":
+        ranking = await core.swarms.experts(workspace, " ".join(args.case))
+        if args.json:
+            rows = [
+                {"name": m.person.name, "email": m.person.email, "score": m.score, "reasons": list(m.reasons)}
+                for m in ranking.matches
+            ]
+            out.write(json.dumps({"skills": ranking.skills, "uncovered": ranking.uncovered, "matches": rows}) + "\n")
+        else:
+            out.write(render(replies.experts(ranking, "console")) + "\n")
+        return 0
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+async def _console(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    if args.roster:
+        report = await app.core.people.import_roster(WORKSPACE, read_rows(args.roster))
+        if report.rejected:
+            out.write("\n".join(replies.roster_report(report)) + "\n")
+    people = await app.core.people.roster(WORKSPACE)
+    chat = MemoryChat()
+    user = await _first_user(app, people, args.user)
+    console = Console(app.router(chat), chat, app.core.people, out, user)
+    if args.script:
+        lines = args.script.read_text(encoding="utf-8").splitlines()
+        failed = await console.run(lines, echo=True)
+        if failed:
+            sys.stderr.write(f"{len(failed)} line(s) failed: {', '.join(map(str, failed))}\n")
+        return 1 if failed else 0
+    await console.repl()
+    return 0
+
+
+async def _first_user(app: App, people: list[Person], who: str | None) -> Person:
+    if who:
+        return await app.core.people.find(WORKSPACE, who)
+    for person in people:
+        if person.email == "ana@example.com":
+            return person
+    if people:
+        return people[0]
+    return Person(workspace_id=0, name="You", email="you@example.com")
+
+
+async def _import(app: App, workspace: str, file: Path, out: TextIO) -> int:
+    report = await app.core.people.import_roster(workspace, read_rows(file))
+    out.write("\n".join(replies.roster_report(report)) + "\n")
+    return 1 if report.rejected else 0
+
+
+def _print(out: TextIO, rows: list[dict[str, Any]], as_json: bool, line: Any) -> None:
+    if as_json:
+        out.write(json.dumps(rows, indent=2, default=str) + "\n")
+    else:
+        out.writelines(line(row) + "\n" for row in rows)
+
+
+def _person(person: Person) -> dict[str, Any]:
+    data = _jsonable(person)
+    data.pop("workspace_id", None)
+    return data
+
+
+def _person_line(p: dict[str, Any]) -> str:
+    skills = ", ".join(f"{k}:{v}" for k, v in sorted(p["skills"].items()))
+    return f"{p['name']:<22} {p['email'] or '':<28} {p['department'] or '':<10} {p['timezone']:<20} {skills}"
+
+
+def _jsonable(obj: Any) -> dict[str, Any]:
+    data = dataclasses.asdict(obj)
+    return json.loads(json.dumps(data, default=_default))  # type: ignore[no-any-return]
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return str(value)
+

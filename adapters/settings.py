@@ -1,0 +1,48 @@
+"""All configuration, read once from the environment (and a .env file) into one Settings object."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.swarms import Policy
+from handlers.context import Conventions
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field("sqlite:///swarm.db", validation_alias="SWARM_DATABASE_URL")
+
+    # The bot's own policy.
+    experts_per_swarm: int = Field(3, ge=1, le=10, validation_alias="SWARM_EXPERTS_PER_SWARM")
+    join_emoji: str = Field("raising_hand", validation_alias="SWARM_JOIN_EMOJI")
+    observe_emoji: str = Field("eyes", validation_alias="SWARM_OBSERVE_EMOJI")
+    solution_emoji: str = Field("white_check_mark", validation_alias="SWARM_SOLUTION_EMOJI")
+    private_rooms: bool = Field(False, validation_alias="SWARM_PRIVATE_ROOMS")
+    archive_on_resolve: bool = Field(False, validation_alias="SWARM_ARCHIVE_ON_RESOLVE")
+    log_level: str = Field("WARNING", validation_alias="SWARM_LOG_LEVEL")
+
+    # Slack (issue 3) and Teams (issue 4) read these; the console needs none of them.
+    slack_bot_token: str | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: str | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: str | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_client_id: str | None = Field(None, validation_alias="SLACK_CLIENT_ID")
+    slack_client_secret: str | None = Field(None, validation_alias="SLACK_CLIENT_SECRET")
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
+    microsoft_app_id: str = Field("", validation_alias="MICROSOFT_APP_ID")
+    microsoft_app_password: str = Field("", validation_alias="MICROSOFT_APP_PASSWORD")
+    microsoft_app_type: str = Field("MultiTenant", validation_alias="MICROSOFT_APP_TYPE")
+    microsoft_app_tenant_id: str = Field("", validation_alias="MICROSOFT_APP_TENANT_ID")
+
+    def policy(self) -> Policy:
+        return Policy(experts_per_swarm=self.experts_per_swarm)
+
+    def conventions(self) -> Conventions:
+        return Conventions(
+            join_emoji=self.join_emoji,
+            observe_emoji=self.observe_emoji,
+            solution_emoji=self.solution_emoji,
+            private_rooms=self.private_rooms,
+            archive_on_resolve=self.archive_on_resolve,
+        )

@@ -1,0 +1,102 @@
+"""Who is asking, and the lookups every use case starts with."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.errors import UserError
+from bot.models import Person, Swarm, Workspace
+from bot.ports import UnitOfWork
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person acting in a workspace, as a chat platform knows them."""
+
+    workspace: str
+    platform: str
+    user_id: str
+    name: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The workspace and the acting person, resolved inside one unit of work."""
+
+    workspace: Workspace
+    person: Person
+
+    @property
+    def workspace_id(self) -> int:
+        return self.workspace.id
+
+    @property
+    def person_id(self) -> int:
+        assert self.person.id is not None
+        return self.person.id
+
+
+async def identify(uow: UnitOfWork, actor: Actor) -> Scope:
+    """The actor's workspace and roster entry; someone not in the roster gets one, with no skills yet."""
+    workspace = await uow.workspaces.ensure(actor.workspace)
+    person = await uow.people.by_chat_id(workspace.id, actor.platform, actor.user_id)
+    if person is None and actor.email:
+        person = await uow.people.by_email(workspace.id, actor.email)
+        if person is not None:
+            _remember_chat_id(person, actor)
+            await uow.people.save(person)
+    if person is None:
+        person = Person(workspace_id=workspace.id, name=actor.name or actor.user_id, email=actor.email)
+        _remember_chat_id(person, actor)
+        person = await uow.people.add(person)
+    return Scope(workspace, person)
+
+
+def _remember_chat_id(person: Person, actor: Actor) -> None:
+    if actor.platform == "slack":
+        person.slack_id = actor.user_id
+    elif actor.platform == "teams":
+        person.teams_id = actor.user_id
+    elif person.email is None:
+        person.email = actor.user_id
+
+
+async def find_person(uow: UnitOfWork, workspace_id: int, who: str) -> Person:
+    """By e-mail, chat id or full name; failing that, by a first name or e-mail name that only one person has."""
+    who = who.strip().removeprefix("@")
+    person = await uow.people.find(workspace_id, who)
+    if person is not None:
+        return person
+    key = who.lower()
+    candidates = [
+        p
+        for p in await uow.people.list(workspace_id)
+        if key in (p.name.lower().split() or [""])[:1] or (p.email and p.email.lower().split("@")[0] == key)
+    ]
+    if len(candidates) == 1:
+        return candidates[0]
+    if candidates:
+        raise UserError("ambiguous_person", who=who, names=[p.name for p in candidates])
+    raise UserError("unknown_person", who=who)
+
+
+async def find_swarm(uow: UnitOfWork, workspace_id: int, number: int | None, channel: str) -> Swarm:
+    """The swarm named by number, or else the one whose room is `channel`."""
+    if number is not None:
+        swarm = await uow.swarms.get(workspace_id, number)
+        if swarm is None:
+            raise UserError("unknown_swarm", number=number)
+        return swarm
+    swarm = await uow.swarms.by_room(workspace_id, channel)
+    if swarm is None:
+        raise UserError("not_in_room")
+    return swarm

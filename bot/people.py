@@ -1,0 +1,136 @@
+"""People in the roster: their skills, what they want to learn, whether they are away, and the roster import."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bot import roster, text
+from bot.context import Actor, Clock, find_person, identify, utcnow
+from bot.errors import UserError
+from bot.models import Person
+from bot.ports import Store, UnitOfWork
+
+# "Away" with no end date lasts until the person says they are back.
+UNTIL_BACK = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    line: int
+    error: UserError
+
+
+@dataclass
+class ImportReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)
+
+
+class People:
+    def __init__(self, store: Store, clock: Clock = utcnow) -> None:
+        self.store = store
+        self.clock = clock
+
+    async def profile(self, actor: Actor, who: str | None = None) -> Person:
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            person = scope.person if not who else await find_person(uow, scope.workspace_id, who)
+            await uow.commit()
+            return person
+
+    async def add_skills(self, actor: Actor, words: list[str]) -> Person:
+        levels = text.parse_skill_levels(words)
+        async with self.store.unit() as uow:
+            person = (await identify(uow, actor)).person
+            person.skills.update(levels)
+            return await _saved(uow, person)
+
+    async def remove_skills(self, actor: Actor, words: list[str]) -> Person:
+        names = [text.normalize_skill(w) for w in words if text.normalize_skill(w)]
+        if not names:
+            raise UserError("no_skills")
+        async with self.store.unit() as uow:
+            person = (await identify(uow, actor)).person
+            missing = [n for n in names if n not in person.skills]
+            if missing:
+                raise UserError("unknown_skill", skill=missing[0])
+            for name in names:
+                del person.skills[name]
+            return await _saved(uow, person)
+
+    async def learn(self, actor: Actor, skill: str) -> Person:
+        name = text.normalize_skill(skill)
+        if not name:
+            raise UserError("learn_what")
+        async with self.store.unit() as uow:
+            person = (await identify(uow, actor)).person
+            if name not in person.learning:
+                person.learning.append(name)
+            return await _saved(uow, person)
+
+    async def away(self, actor: Actor, until: str) -> Person:
+        async with self.store.unit() as uow:
+            person = (await identify(uow, actor)).person
+            now = self.clock()
+            person.away_until = text.parse_duration_or_time(until, now, person.timezone) if until else UNTIL_BACK
+            return await _saved(uow, person)
+
+    async def back(self, actor: Actor) -> Person:
+        async with self.store.unit() as uow:
+            person = (await identify(uow, actor)).person
+            person.away_until = None
+            return await _saved(uow, person)
+
+    async def find(self, workspace: str, who: str) -> Person:
+        async with self.store.unit() as uow:
+            ws = await uow.workspaces.ensure(workspace)
+            person = await find_person(uow, ws.id, who)
+            await uow.commit()
+            return person
+
+    async def roster(self, workspace: str) -> list[Person]:
+        async with self.store.unit() as uow:
+            ws = await uow.workspaces.ensure(workspace)
+            people = await uow.people.list(ws.id)
+            await uow.commit()
+            return people
+
+    async def import_roster(self, workspace: str, rows: Sequence[tuple[int, Mapping[str, object]]]) -> ImportReport:
+        """Adds new people and updates known ones (same e-mail, chat id or name); a bad row is reported, not fatal."""
+        report = ImportReport()
+        async with self.store.unit() as uow:
+            ws = await uow.workspaces.ensure(workspace)
+            for line, row in rows:
+                try:
+                    person = roster.person_from_row(ws.id, row)
+                except UserError as error:
+                    report.rejected.append(RejectedRow(line, error))
+                    continue
+                known = await _known(uow, ws.id, person)
+                if known is None:
+                    await uow.people.add(person)
+                    report.added.append(person.name)
+                else:
+                    person.id, person.away_until = known.id, known.away_until
+                    await uow.people.save(person)
+                    report.updated.append(person.name)
+            await uow.commit()
+        return report
+
+
+async def _known(uow: UnitOfWork, workspace_id: int, person: Person) -> Person | None:
+    for key in (person.email, person.slack_id, person.teams_id, person.name):
+        if key:
+            found = await uow.people.find(workspace_id, key)
+            if found is not None:
+                return found
+    return None
+
+
+async def _saved(uow: UnitOfWork, person: Person) -> Person:
+    await uow.people.save(person)
+    await uow.commit()
+    return person

@@ -1,0 +1,538 @@
+"""The swarm lifecycle: open, join, leave, invite, hand over, talk, mark the fix, resolve, cancel, reopen.
+
+Each use case is one unit of work: it checks everything first and raises UserError before it writes, so bad input
+changes nothing. Talking to the chat platform is the handlers' job; they call back with what the platform made
+(set_room, set_announcement) so that an opening interrupted half way can be finished later, never duplicated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+
+from bot import knowledge, matching, text
+from bot.context import Actor, Clock, Scope, find_person, find_swarm, identify, utcnow
+from bot.errors import UserError
+from bot.matching import Ranking
+from bot.metrics import SwarmStats, swarm_stats
+from bot.models import (
+    Article,
+    ArticleHit,
+    ArticleState,
+    Case,
+    EventKind,
+    Match,
+    Member,
+    Person,
+    Role,
+    Swarm,
+    SwarmStatus,
+    TimelineEntry,
+    Via,
+)
+from bot.ports import Store, UnitOfWork
+
+SIMILAR_ARTICLES = 3
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The workspace's swarming rules that the core applies."""
+
+    experts_per_swarm: int = 3
+
+
+@dataclass(frozen=True)
+class Crew:
+    """A swarm with its owner and the people in it: what replies and cards are built from."""
+
+    swarm: Swarm
+    owner: Person
+    members: tuple[tuple[Member, Person], ...] = ()
+
+    def active(self, *roles: Role) -> list[Person]:
+        return [p for m, p in self.members if m.active and (not roles or m.role in roles)]
+
+    def member(self, person_id: int | None) -> Member | None:
+        return next((m for m, p in self.members if p.id == person_id), None)
+
+
+@dataclass(frozen=True)
+class Opened:
+    crew: Crew
+    ranking: Ranking
+    similar: list[ArticleHit] = field(default_factory=list)
+
+    @property
+    def experts(self) -> list[Person]:
+        return [m.person for m in self.ranking.matches]
+
+
+@dataclass(frozen=True)
+class Change:
+    """The result of a membership change: `changed` is False when it was already so."""
+
+    crew: Crew
+    person: Person
+    changed: bool = True
+
+
+@dataclass(frozen=True)
+class Invited:
+    crew: Crew
+    by: Person
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
+class Acted:
+    """A swarm after someone closed or reopened it."""
+
+    crew: Crew
+    by: Person
+
+
+@dataclass(frozen=True)
+class HandOver:
+    crew: Crew
+    previous: Person
+    new: Person
+
+
+@dataclass(frozen=True)
+class Resolved:
+    crew: Crew
+    article: Article
+    duration: timedelta
+
+
+@dataclass(frozen=True)
+class Marked:
+    crew: Crew
+    entry: TimelineEntry
+    marked: bool
+
+
+class Swarms:
+    def __init__(self, store: Store, policy: Policy | None = None, clock: Clock = utcnow) -> None:
+        self.store = store
+        self.policy = policy or Policy()
+        self.clock = clock
+
+    # -- opening ------------------------------------------------------------------------------------------------
+
+    async def open(self, actor: Actor, case_text: str, channel: str) -> Opened:
+        case = text.parse_case(case_text)
+        now = self.clock()
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            ranking = await self._rank(uow, scope.workspace_id, case, scope.person_id)
+            number = await uow.workspaces.next_swarm_number(scope.workspace_id)
+            swarm = await uow.swarms.add(
+                Swarm(
+                    workspace_id=scope.workspace_id,
+                    number=number,
+                    case=case,
+                    owner_id=scope.person_id,
+                    origin_channel=channel,
+                    status=SwarmStatus.OPENING,
+                    created_at=now,
+                )
+            )
+            assert swarm.id is not None
+            await uow.swarms.save_member(
+                Member(swarm.id, scope.person_id, Role.OWNER, Via.COMMAND, invited_at=now, joined_at=now)
+            )
+            await self._log(uow, swarm, EventKind.OPENED, scope.person_id, case.text)
+            for match in ranking.matches:
+                assert match.person.id is not None
+                await uow.swarms.save_member(
+                    Member(swarm.id, match.person.id, Role.EXPERT, Via.MATCH, invited_at=now, joined_at=now)
+                )
+                await self._log(uow, swarm, EventKind.INVITED, match.person.id, " · ".join(match.reasons))
+            similar = await uow.articles.search(scope.workspace_id, case.text, limit=SIMILAR_ARTICLES)
+            crew = await self._crew(uow, swarm)
+            await uow.commit()
+        return Opened(crew, ranking, similar)
+
+    async def set_room(self, swarm_id: int, room_id: str, room_name: str) -> None:
+        async with self.store.unit() as uow:
+            swarm = await self._by_id(uow, swarm_id)
+            swarm.room_id, swarm.room_name = room_id, room_name
+            await uow.swarms.save(swarm)
+            await uow.commit()
+
+    async def set_announcement(self, swarm_id: int, message_id: str) -> None:
+        """The announcement is the last step of opening: the swarm is open from here on."""
+        async with self.store.unit() as uow:
+            swarm = await self._by_id(uow, swarm_id)
+            swarm.announcement_id = message_id
+            if swarm.status is SwarmStatus.OPENING:
+                swarm.status = SwarmStatus.OPEN
+            await uow.swarms.save(swarm)
+            await uow.commit()
+
+    async def unfinished(self, workspace: str) -> list[Opened]:
+        """Swarms whose opening was interrupted (a crash, a platform outage), to be finished now."""
+        async with self.store.unit() as uow:
+            ws = await uow.workspaces.ensure(workspace)
+            result = []
+            for swarm in await uow.swarms.list(ws.id, statuses=[SwarmStatus.OPENING]):
+                crew = await self._crew(uow, swarm)
+                experts = [p for m, p in crew.members if m.role is Role.EXPERT]
+                ranking = Ranking(matches=tuple(Match(p, 0.0, ()) for p in experts), skills=(), uncovered=())
+                result.append(Opened(crew, ranking))
+            return result
+
+    # -- membership ---------------------------------------------------------------------------------------------
+
+    async def join(
+        self, actor: Actor, number: int | None, channel: str, role: Role = Role.HELPER, via: Via = Via.COMMAND
+    ) -> Change:
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            swarm = await find_swarm(uow, scope.workspace_id, number, channel)
+            return await self._join(uow, scope, swarm, role, via)
+
+    async def join_by_message(self, actor: Actor, message_id: str, role: Role, via: Via) -> Change | None:
+        """Joins through a reaction or button on the swarm's announcement; None if the message is no announcement."""
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            swarm = await uow.swarms.by_announcement(scope.workspace_id, message_id)
+            if swarm is None:
+                await uow.commit()
+                return None
+            return await self._join(uow, scope, swarm, role, via)
+
+    async def _join(self, uow: UnitOfWork, scope: Scope, swarm: Swarm, role: Role, via: Via) -> Change:
+        _ensure_active(swarm)
+        assert swarm.id is not None
+        now = self.clock()
+        member = await self._member(uow, swarm, scope.person_id)
+        if member is not None and member.active:
+            await uow.commit()
+            return Change(await self._crew(uow, swarm), scope.person, changed=False)
+        if member is None:
+            member = Member(swarm.id, scope.person_id, role, via, invited_at=now)
+        member.role = member.role if member.role in (Role.OWNER, Role.EXPERT) else role
+        member.via, member.joined_at, member.left_at = via, now, None
+        await uow.swarms.save_member(member)
+        await self._log(uow, swarm, EventKind.JOINED, scope.person_id, member.role.value)
+        crew = await self._crew(uow, swarm)
+        await uow.commit()
+        return Change(crew, scope.person)
+
+    async def leave(self, actor: Actor, number: int | None, channel: str) -> Change:
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            swarm = await find_swarm(uow, scope.workspace_id, number, channel)
+            return await self._leave(uow, scope, swarm)
+
+    async def leave_by_message(self, actor: Actor, message_id: str, roles: tuple[Role, ...]) -> Change | None:
+        """Leaves through a removed reaction; only a member whose role that reaction gave leaves, others stay."""
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            swarm = await uow.swarms.by_announcement(scope.workspace_id, message_id)
+            member = None if swarm is None else await self._member(uow, swarm, scope.person_id)
+            if swarm is None or not swarm.status.is_active or member is None or member.role not in roles:
+                await uow.commit()
+                return None
+            return await self._leave(uow, scope, swarm)
+
+    async def _leave(self, uow: UnitOfWork, scope: Scope, swarm: Swarm) -> Change:
+        _ensure_active(swarm)
+        member = await self._member(uow, swarm, scope.person_id)
+        if member is None or not member.active:
+            raise UserError("not_a_member", number=swarm.number)
+        if member.role is Role.OWNER:
+            raise UserError("owner_cannot_leave", number=swarm.number)
+        member.left_at = self.clock()
+        await uow.swarms.save_member(member)
+        await self._log(uow, swarm, EventKind.LEFT, scope.person_id)
+        crew = await self._crew(uow, swarm)
+        await uow.commit()
+        return Change(crew, scope.person)
+
+    async def invite(self, actor: Actor, number: int | None, channel: str, who: list[str]) -> Invited:
+        if not who:
+            raise UserError("invite_whom")
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            swarm = await find_swarm(uow, scope.workspace_id, number, channel)
+            _ensure_active(swarm)
+            assert swarm.id is not None
+            people = [await find_person(uow, scope.workspace_id, name) for name in who]
+            now = self.clock()
+            changes = []
+            for person in people:
+                assert person.id is not None
+                member = await self._member(uow, swarm, person.id)
+                if member is not None and member.active:
+                    changes.append(Change(await self._crew(uow, swarm), person, changed=False))
+                    continue
+                member = member or Member(swarm.id, person.id, Role.HELPER, Via.INVITE)
+                member.invited_at, member.joined_at, member.left_at = now, now, None
+                await uow.swarms.save_member(member)
+                await self._log(uow, swarm, EventKind.INVITED, person.id, f"by {scope.person.name}")
+                changes.append(Change(await self._crew(uow, swarm), person))
+            crew = await self._crew(uow, swarm)
+            await uow.commit()
+            return Invited(crew, scope.person, tuple(changes))
+
+    async def hand_over(self, actor: Actor, number: int | None, channel: str, who: str) -> HandOver:
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            swarm = await find_swarm(uow, scope.workspace_id, number, channel)
+            _ensure_active(swarm)
+            assert swarm.id is not None
+            if swarm.owner_id != scope.person_id:
+                raise UserError("owner_only", number=swarm.number, action="hand over")
+            new_owner = await find_person(uow, scope.workspace_id, who)
+            assert new_owner.id is not None
+            if new_owner.id == swarm.owner_id:
+                raise UserError("already_owner", number=swarm.number)
+            now = self.clock()
+            previous = await self._member(uow, swarm, scope.person_id)
+            if previous is not None:
+                previous.role = Role.HELPER
+                await uow.swarms.save_member(previous)
+            member = await self._member(uow, swarm, new_owner.id) or Member(
+                swarm.id, new_owner.id, Role.OWNER, Via.COMMAND, invited_at=now
+            )
+            member.role, member.left_at = Role.OWNER, None
+            member.joined_at = member.joined_at or now
+            await uow.swarms.save_member(member)
+            swarm.owner_id = new_owner.id
+            await uow.swarms.save(swarm)
+            await self._log(uow, swarm, EventKind.OWNER_CHANGED, new_owner.id, f"from {scope.person.name}")
+            crew = await self._crew(uow, swarm)
+            await uow.commit()
+            return HandOver(crew, scope.person, new_owner)
+
+    # -- the room -----------------------------------------------------------------------------------------------
+
+    async def record_message(self, actor: Actor, channel: str, message_id: str, message: str) -> bool:
+        """Keeps a room message in the swarm's timeline; False when the channel is no active swarm's room."""
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            swarm = await uow.swarms.by_room(scope.workspace_id, channel)
+            if swarm is None or not swarm.status.is_active:
+                await uow.commit()
+                return False
+            if await uow.swarms.entry_by_message(_id(swarm), message_id) is not None:
+                await uow.commit()
+                return True
+            await self._log(uow, swarm, EventKind.MESSAGE, scope.person_id, message, message_id)
+            member = await self._member(uow, swarm, scope.person_id)
+            if member is not None and member.role is Role.EXPERT and swarm.first_expert_reply_at is None:
+                swarm.first_expert_reply_at = self.clock()
+                await uow.swarms.save(swarm)
+            await uow.commit()
+            return True
+
+    async def mark_solution(self, actor: Actor, channel: str, message_id: str, marked: bool) -> Marked | None:
+        """✅ on a room message marks it as (part of) the fix; removing the ✅ takes the mark back."""
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            swarm = await uow.swarms.by_room(scope.workspace_id, channel)
+            if swarm is None:
+                await uow.commit()
+                return None
+            _ensure_active(swarm)
+            message = await uow.swarms.entry_by_message(_id(swarm), message_id)
+            if message is None or message.kind is not EventKind.MESSAGE:
+                await uow.commit()
+                return None
+            kind = EventKind.SOLUTION if marked else EventKind.SOLUTION_REMOVED
+            # The suffix keeps entry_by_message() pointing at the message itself, not at its marks.
+            entry = await self._log(uow, swarm, kind, scope.person_id, message.text, f"{message_id}:mark")
+            crew = await self._crew(uow, swarm)
+            await uow.commit()
+            return Marked(crew, replace(entry, message_id=message_id), marked)
+
+    # -- closing ------------------------------------------------------------------------------------------------
+
+    async def resolve(self, actor: Actor, channel: str, resolution_text: str) -> Resolved:
+        resolution, cause = text.split_cause(resolution_text.strip())
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            swarm = await find_swarm(uow, scope.workspace_id, None, channel)
+            _ensure_active(swarm)
+            crew = await self._crew(uow, swarm)
+            _ensure_may_close(crew, scope, "resolve")
+            timeline = await uow.swarms.timeline(_id(swarm))
+            article = knowledge.draft_article(
+                swarm,
+                resolution=resolution,
+                cause=cause,
+                solutions=solutions(timeline),
+                contributors=contributors(crew, timeline),
+            )
+            now = self.clock()
+            article.number = await uow.workspaces.next_article_number(scope.workspace_id)
+            article.created_at = article.updated_at = now
+            article = await uow.articles.add(article)
+            assert article.id is not None
+            await uow.articles.link(_id(swarm), article.id, "created")
+            swarm.status, swarm.resolved_at, swarm.resolution = SwarmStatus.RESOLVED, now, resolution
+            await uow.swarms.save(swarm)
+            await self._log(uow, swarm, EventKind.RESOLVED, scope.person_id, resolution)
+            crew = await self._crew(uow, swarm)
+            await uow.commit()
+        assert swarm.created_at is not None
+        return Resolved(crew, article, now - swarm.created_at)
+
+    async def cancel(self, actor: Actor, channel: str, reason: str) -> Acted:
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            swarm = await find_swarm(uow, scope.workspace_id, None, channel)
+            _ensure_active(swarm)
+            _ensure_may_close(await self._crew(uow, swarm), scope, "cancel")
+            swarm.status, swarm.cancel_reason = SwarmStatus.CANCELLED, reason or None
+            await uow.swarms.save(swarm)
+            await self._log(uow, swarm, EventKind.CANCELLED, scope.person_id, reason)
+            crew = await self._crew(uow, swarm)
+            await uow.commit()
+            return Acted(crew, scope.person)
+
+    async def reopen(self, actor: Actor, number: int | None, channel: str) -> Acted:
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            swarm = await find_swarm(uow, scope.workspace_id, number, channel)
+            if swarm.status.is_active:
+                raise UserError("already_open", number=swarm.number)
+            _ensure_may_close(await self._crew(uow, swarm), scope, "reopen")
+            swarm.status, swarm.resolved_at, swarm.cancel_reason = SwarmStatus.OPEN, None, None
+            await uow.swarms.save(swarm)
+            article = await uow.articles.by_swarm(_id(swarm))
+            if article is not None and article.state is ArticleState.DRAFT:
+                # A fix that did not hold should not be served to the next agent.
+                article.state, article.updated_at = ArticleState.WIP, self.clock()
+                await uow.articles.save(article)
+            await self._log(uow, swarm, EventKind.REOPENED, scope.person_id)
+            crew = await self._crew(uow, swarm)
+            await uow.commit()
+            return Acted(crew, scope.person)
+
+    # -- reading ------------------------------------------------------------------------------------------------
+
+    async def status(self, actor: Actor, number: int | None, channel: str) -> tuple[Crew, list[TimelineEntry]]:
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            swarm = await find_swarm(uow, scope.workspace_id, number, channel)
+            crew = await self._crew(uow, swarm)
+            timeline = await uow.swarms.timeline(_id(swarm))
+            await uow.commit()
+            return crew, timeline
+
+    async def list_open(self, actor: Actor) -> list[Crew]:
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            swarms = await uow.swarms.list(scope.workspace_id, statuses=[SwarmStatus.OPENING, SwarmStatus.OPEN])
+            crews = [await self._crew(uow, s) for s in swarms]
+            await uow.commit()
+            return crews
+
+    async def crew(self, swarm_id: int) -> Crew:
+        async with self.store.unit() as uow:
+            return await self._crew(uow, await self._by_id(uow, swarm_id))
+
+    async def experts(self, workspace: str, case_text: str, requester: Actor | None = None) -> Ranking:
+        """Who would be asked for this case, and why. Opens nothing."""
+        case = text.parse_case(case_text)
+        async with self.store.unit() as uow:
+            if requester is not None:
+                scope = await identify(uow, requester)
+                workspace_id, requester_id = scope.workspace_id, scope.person_id
+            else:
+                workspace_id, requester_id = (await uow.workspaces.ensure(workspace)).id, None
+            ranking = await self._rank(uow, workspace_id, case, requester_id)
+            await uow.commit()
+            return ranking
+
+    async def stats(self, workspace: str) -> SwarmStats:
+        async with self.store.unit() as uow:
+            ws = await uow.workspaces.ensure(workspace)
+            swarms = await uow.swarms.list(ws.id)
+            await uow.commit()
+            return swarm_stats(swarms)
+
+    # -- helpers ------------------------------------------------------------------------------------------------
+
+    async def _rank(self, uow: UnitOfWork, workspace_id: int, case: Case, requester_id: int | None) -> Ranking:
+        people = await uow.people.list(workspace_id)
+        load = await uow.people.active_swarm_counts(workspace_id)
+        return matching.rank(
+            case, people, self.clock(), requester_id=requester_id, load=load, limit=self.policy.experts_per_swarm
+        )
+
+    async def _crew(self, uow: UnitOfWork, swarm: Swarm) -> Crew:
+        members = []
+        owner = None
+        for member in await uow.swarms.members(_id(swarm)):
+            person = await uow.people.get(member.person_id)
+            assert person is not None
+            members.append((member, person))
+            if person.id == swarm.owner_id:
+                owner = person
+        if owner is None:
+            owner = await uow.people.get(swarm.owner_id)
+        assert owner is not None
+        return Crew(swarm, owner, tuple(members))
+
+    async def _member(self, uow: UnitOfWork, swarm: Swarm, person_id: int) -> Member | None:
+        return next((m for m in await uow.swarms.members(_id(swarm)) if m.person_id == person_id), None)
+
+    async def _by_id(self, uow: UnitOfWork, swarm_id: int) -> Swarm:
+        swarm = await uow.swarms.by_id(swarm_id)
+        if swarm is None:
+            raise LookupError(f"swarm id {swarm_id} does not exist")
+        return swarm
+
+    async def _log(
+        self,
+        uow: UnitOfWork,
+        swarm: Swarm,
+        kind: EventKind,
+        person_id: int | None,
+        note: str = "",
+        message_id: str | None = None,
+    ) -> TimelineEntry:
+        entry = TimelineEntry(_id(swarm), kind, self.clock(), person_id, note, message_id)
+        return await uow.swarms.add_entry(entry)
+
+
+def solutions(timeline: list[TimelineEntry]) -> list[str]:
+    """The texts of the room messages whose latest ✅ mark still stands, in the order they were written."""
+    marks: dict[str, bool] = {}
+    for entry in timeline:
+        if entry.kind in (EventKind.SOLUTION, EventKind.SOLUTION_REMOVED) and entry.message_id:
+            marks[entry.message_id.removesuffix(":mark")] = entry.kind is EventKind.SOLUTION
+    return [e.text for e in timeline if e.kind is EventKind.MESSAGE and e.message_id and marks.get(e.message_id)]
+
+
+def contributors(crew: Crew, timeline: list[TimelineEntry]) -> list[str]:
+    """Everyone who took part: the owner, members who joined to help, and whoever spoke in the room."""
+    speakers = {e.person_id for e in timeline if e.kind is EventKind.MESSAGE}
+    names = [crew.owner.name]
+    for member, person in crew.members:
+        helped = member.joined_at is not None and member.role is not Role.OBSERVER
+        if (helped or person.id in speakers) and person.name not in names:
+            names.append(person.name)
+    return names
+
+
+def _ensure_active(swarm: Swarm) -> None:
+    if not swarm.status.is_active:
+        raise UserError("swarm_closed", number=swarm.number, status=swarm.status.value)
+
+
+def _ensure_may_close(crew: Crew, scope: Scope, action: str) -> None:
+    member = crew.member(scope.person_id)
+    if crew.swarm.owner_id != scope.person_id and (member is None or not member.active):
+        raise UserError("members_only", number=crew.swarm.number, action=action)
+
+
+def _id(swarm: Swarm) -> int:
+    assert swarm.id is not None
+    return swarm.id

@@ -1,0 +1,232 @@
+"""`/swarm …`: one function per subcommand; anything that is not a subcommand is a case to open."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Awaitable, Callable
+
+from bot.errors import UserError
+from bot.models import MAX_CASE_CHARS
+from bot.swarms import Crew, Resolved
+from handlers import replies
+from handlers.chat import CommandEvent
+from handlers.context import Context
+from handlers.opening import open_swarm
+
+Command = Callable[[Context, CommandEvent, str], Awaitable[None]]
+
+MENTION = re.compile(r"<@([^>|]+)(?:\|[^>]*)?>")
+
+
+async def on_command(ctx: Context, event: CommandEvent) -> None:
+    text = event.text.strip()
+    if len(text) > MAX_CASE_CHARS:
+        raise UserError("case_too_long", limit=MAX_CASE_CHARS, length=len(text))
+    word, _, rest = text.partition(" ")
+    command = COMMANDS.get(word.lower())
+    if command is not None:
+        await command(ctx, event, rest.strip())
+        return
+    if text and " " not in text and not text.startswith("#"):
+        # One bare word is far more often a mistyped subcommand than a case anyone could help with.
+        close = difflib.get_close_matches(word.lower(), COMMANDS, n=1)
+        hint = f" Did you mean `/swarm {close[0]}`?" if close else ""
+        raise UserError("unknown_subcommand", word=word, hint=hint)
+    await open_swarm(ctx, event.origin, text)
+
+
+async def help_(ctx: Context, event: CommandEvent, args: str) -> None:
+    c = ctx.conventions
+    await ctx.tell(event.origin, replies.help_text(c.join_emoji, c.observe_emoji, c.solution_emoji))
+
+
+async def list_(ctx: Context, event: CommandEvent, args: str) -> None:
+    crews = await ctx.core.swarms.list_open(ctx.actor(event.origin))
+    await ctx.tell(event.origin, replies.swarm_list(crews, ctx.platform, ctx.core.clock()))
+
+
+async def status(ctx: Context, event: CommandEvent, args: str) -> None:
+    crew, timeline = await ctx.core.swarms.status(ctx.actor(event.origin), number(args, "status"), event.origin.channel)
+    await ctx.tell(event.origin, replies.status(crew, timeline, ctx.platform, ctx.core.clock()))
+
+
+async def join(ctx: Context, event: CommandEvent, args: str) -> None:
+    change = await ctx.core.swarms.join(ctx.actor(event.origin), number(args, "join"), event.origin.channel)
+    if not change.changed:
+        await ctx.tell(event.origin, replies.already_member(change))
+        return
+    await invite_into_room(ctx, change.crew, [change.person.chat_id(ctx.platform)])
+    await say_in_room(ctx, change.crew, replies.joined(change, ctx.platform))
+
+
+async def leave(ctx: Context, event: CommandEvent, args: str) -> None:
+    change = await ctx.core.swarms.leave(ctx.actor(event.origin), number(args, "leave"), event.origin.channel)
+    await say_in_room(ctx, change.crew, replies.left(change, ctx.platform))
+
+
+async def invite(ctx: Context, event: CommandEvent, args: str) -> None:
+    swarm_number, people = _number_and_people(args, "invite")
+    invited = await ctx.core.swarms.invite(ctx.actor(event.origin), swarm_number, event.origin.channel, people)
+    await invite_into_room(ctx, invited.crew, [c.person.chat_id(ctx.platform) for c in invited.changes if c.changed])
+    await say_in_room(ctx, invited.crew, replies.invited(invited.changes, invited.by, ctx.platform))
+
+
+async def owner(ctx: Context, event: CommandEvent, args: str) -> None:
+    swarm_number, people = _number_and_people(args, "owner")
+    if len(people) != 1:
+        raise UserError("owner_whom")
+    handover = await ctx.core.swarms.hand_over(ctx.actor(event.origin), swarm_number, event.origin.channel, people[0])
+    await invite_into_room(ctx, handover.crew, [handover.new.chat_id(ctx.platform)])
+    await say_in_room(ctx, handover.crew, replies.owner_changed(handover, ctx.platform))
+
+
+async def resolve(ctx: Context, event: CommandEvent, args: str) -> None:
+    result = await ctx.core.swarms.resolve(ctx.actor(event.origin), event.origin.channel, args)
+    await announce_resolved(ctx, result)
+
+
+async def announce_resolved(ctx: Context, result: Resolved) -> None:
+    """The summary in the room and under the announcement, the announcement marked closed, the room archived."""
+    summary = replies.resolved(result, ctx.platform)
+    await _close_room(ctx, result.crew, summary)
+
+
+async def cancel(ctx: Context, event: CommandEvent, args: str) -> None:
+    done = await ctx.core.swarms.cancel(ctx.actor(event.origin), event.origin.channel, args)
+    await _close_room(ctx, done.crew, replies.cancelled(done.crew, done.by, ctx.platform))
+
+
+async def reopen(ctx: Context, event: CommandEvent, args: str) -> None:
+    done = await ctx.core.swarms.reopen(ctx.actor(event.origin), number(args, "reopen"), event.origin.channel)
+    await say_in_room(ctx, done.crew, replies.reopened(done.crew, done.by, ctx.platform))
+    await _update_announcement(ctx, done.crew)
+
+
+async def experts(ctx: Context, event: CommandEvent, args: str) -> None:
+    if not args:
+        raise UserError("experts_for_what")
+    ranking = await ctx.core.swarms.experts(event.origin.workspace, args, ctx.actor(event.origin))
+    await ctx.tell(event.origin, replies.experts(ranking, ctx.platform))
+
+
+async def kb(ctx: Context, event: CommandEvent, args: str) -> None:
+    workspace = event.origin.workspace
+    if args.lstrip("#").isdigit():
+        await ctx.tell(event.origin, replies.article(await ctx.core.kb.show(workspace, int(args.lstrip("#")))))
+        return
+    hits = await ctx.core.kb.search(workspace, args)
+    await ctx.tell(event.origin, replies.kb_results(args, hits))
+
+
+async def skills(ctx: Context, event: CommandEvent, args: str) -> None:
+    actor = ctx.actor(event.origin)
+    word, _, rest = args.partition(" ")
+    words = rest.split()
+    if word.lower() == "add":
+        await ctx.tell(event.origin, replies.skills_saved(await ctx.core.people.add_skills(actor, words)))
+    elif word.lower() == "remove":
+        await ctx.tell(event.origin, replies.skills_saved(await ctx.core.people.remove_skills(actor, words)))
+    else:
+        who = _people(args)
+        person = await ctx.core.people.profile(actor, who[0] if who else None)
+        own = not who or person.chat_id(ctx.platform) == event.origin.user
+        await ctx.tell(event.origin, replies.profile(person, ctx.core.clock(), own))
+
+
+async def learn(ctx: Context, event: CommandEvent, args: str) -> None:
+    person = await ctx.core.people.learn(ctx.actor(event.origin), args)
+    await ctx.tell(event.origin, replies.learning(person, args.strip().lstrip("#").lower()))
+
+
+async def away(ctx: Context, event: CommandEvent, args: str) -> None:
+    person = await ctx.core.people.away(ctx.actor(event.origin), args)
+    await ctx.tell(event.origin, replies.away(person, ctx.core.clock()))
+
+
+async def back(ctx: Context, event: CommandEvent, args: str) -> None:
+    person = await ctx.core.people.back(ctx.actor(event.origin))
+    await ctx.tell(event.origin, replies.back(person))
+
+
+async def stats(ctx: Context, event: CommandEvent, args: str) -> None:
+    await ctx.tell(event.origin, replies.stats(await ctx.core.swarms.stats(event.origin.workspace)))
+
+
+COMMANDS: dict[str, Command] = {
+    "help": help_,
+    "list": list_,
+    "status": status,
+    "join": join,
+    "leave": leave,
+    "invite": invite,
+    "owner": owner,
+    "resolve": resolve,
+    "cancel": cancel,
+    "reopen": reopen,
+    "experts": experts,
+    "kb": kb,
+    "skills": skills,
+    "learn": learn,
+    "away": away,
+    "back": back,
+    "stats": stats,
+}
+
+
+# -- shared steps ---------------------------------------------------------------------------------------------------
+
+
+def number(args: str, command: str) -> int | None:
+    """The swarm number a subcommand names (`42`, `#42`, `swarm-42`), or None to mean "this room's swarm"."""
+    word = args.split()[0] if args.split() else ""
+    if not word:
+        return None
+    digits = word.lower().removeprefix("swarm-").removeprefix("#")
+    if not digits.isdigit():
+        raise UserError("bad_number", value=word, command=command)
+    return int(digits)
+
+
+def _people(args: str) -> list[str]:
+    """The people named in the arguments: platform mentions (<@U123>) or @names, e-mails and plain names."""
+    found = MENTION.findall(args)
+    rest = MENTION.sub(" ", args).strip()
+    if rest:
+        found += [w for w in re.split(r"[\s,]+", rest) if w and w.lower() != "and"]
+    return found
+
+
+def _number_and_people(args: str, command: str) -> tuple[int | None, list[str]]:
+    first = args.split()[0] if args.split() else ""
+    if first.lstrip("#").isdigit():
+        return number(first, command), _people(args[len(first) :])
+    return None, _people(args)
+
+
+async def invite_into_room(ctx: Context, crew: Crew, users: list[str | None]) -> None:
+    present = [u for u in users if u]
+    if crew.swarm.room_id and present:
+        await ctx.chat.invite(crew.swarm.room_id, present)
+
+
+async def say_in_room(ctx: Context, crew: Crew, reply: replies.Reply) -> None:
+    channel = crew.swarm.room_id or crew.swarm.origin_channel
+    await ctx.chat.post(channel, reply)
+
+
+async def _update_announcement(ctx: Context, crew: Crew) -> None:
+    if crew.swarm.announcement_id:
+        reply = replies.announcement_status(crew, ctx.platform)
+        await ctx.chat.update(crew.swarm.origin_channel, crew.swarm.announcement_id, reply)
+
+
+async def _close_room(ctx: Context, crew: Crew, summary: replies.Reply) -> None:
+    swarm = crew.swarm
+    await say_in_room(ctx, crew, summary)
+    if swarm.announcement_id:
+        await ctx.chat.post(swarm.origin_channel, summary, thread=swarm.announcement_id)
+    await _update_announcement(ctx, crew)
+    if ctx.conventions.archive_on_resolve and swarm.room_id:
+        await ctx.chat.archive(swarm.room_id)
+

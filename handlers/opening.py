@@ -1,0 +1,63 @@
+"""Opening a swarm on the chat platform: room, invites, case card, announcement — resumable step by step.
+
+The core has already saved the swarm when this runs. Each step records what the platform made before the next one
+starts, so a crash or outage half way is finished by `resume` and never done twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from bot import text
+from bot.swarms import Opened
+from handlers import replies
+from handlers.chat import Origin
+from handlers.context import Context
+
+log = logging.getLogger(__name__)
+
+
+async def open_swarm(ctx: Context, origin: Origin, case_text: str) -> Opened:
+    opened = await ctx.core.swarms.open(ctx.actor(origin), case_text, origin.channel)
+    try:
+        return await finish(ctx, opened)
+    except Exception:
+        log.exception("opening swarm %s stopped half way", opened.crew.swarm.number)
+        await ctx.tell(origin, replies.opening_interrupted(opened.crew.swarm.number))
+        raise
+
+
+async def finish(ctx: Context, opened: Opened) -> Opened:
+    swarm = opened.crew.swarm
+    assert swarm.id is not None
+    if swarm.room_id is None:
+        room = await ctx.chat.create_room(
+            text.room_name(swarm.number, swarm.case.text), replies.room_topic(swarm), ctx.conventions.private_rooms
+        )
+        await ctx.core.swarms.set_room(swarm.id, room.id, room.name)
+        swarm = replace(swarm, room_id=room.id, room_name=room.name)
+        opened = replace(opened, crew=replace(opened.crew, swarm=swarm))
+    assert swarm.room_id is not None
+    people = [p.chat_id(ctx.platform) for p in opened.crew.active()]
+    await ctx.chat.invite(swarm.room_id, [user for user in people if user])
+    await ctx.chat.post(swarm.room_id, replies.case_card(opened, ctx.platform))
+    conventions = ctx.conventions
+    message_id = await ctx.chat.post(
+        swarm.origin_channel,
+        replies.announcement(opened, ctx.platform, conventions.join_emoji, conventions.observe_emoji),
+    )
+    await ctx.core.swarms.set_announcement(swarm.id, message_id)
+    return replace(opened, crew=replace(opened.crew, swarm=replace(swarm, announcement_id=message_id)))
+
+
+async def resume(ctx: Context, workspace: str) -> int:
+    """Finishes every opening that was interrupted; returns how many."""
+    finished = 0
+    for opened in await ctx.core.swarms.unfinished(workspace):
+        try:
+            await finish(ctx, opened)
+            finished += 1
+        except Exception:
+            log.exception("could not finish opening swarm %s", opened.crew.swarm.number)
+    return finished

@@ -1,0 +1,448 @@
+"""Every word Swarm says, in one place, so the tone stays the same everywhere.
+
+Markup is the small common ground of the platforms: *bold*, `code`, <@USER_ID> mentions and &amp; &lt; &gt; escapes
+in text people typed. Adapters render it their way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from bot import roster
+from bot.errors import UserError
+from bot.matching import Ranking
+from bot.metrics import SwarmStats
+from bot.models import Article, ArticleHit, EventKind, Match, Person, Role, Swarm, TimelineEntry
+from bot.people import UNTIL_BACK, ImportReport
+from bot.swarms import Change, Crew, HandOver, Marked, Opened, Resolved
+from handlers.chat import Button, Reply
+
+JOIN = "join"
+RESOLVE = "resolve"
+
+HELP = """*Swarm* pulls the right people into a room for a case no script answers.
+`/swarm <case> [#skill …] [sev1-4] [customer:NAME]` open a swarm, e.g. `/swarm ACME export fails #billing sev2`
+`/swarm list` open swarms · `/swarm status [n]` one swarm
+`/swarm join <n>` · `/swarm leave` · `/swarm invite @person` · `/swarm owner @person`
+`/swarm resolve [what fixed it] [cause: why]` in the room: close it and save the article
+`/swarm cancel [reason]` · `/swarm reopen [n]`
+`/swarm experts <case>` who would be asked, and why; opens nothing
+`/swarm kb <words>` search the knowledge base · `/swarm kb <n>` read article n
+`/swarm skills` yours · `/swarm skills add billing:4 sso` · `/swarm skills remove sso` · `/swarm skills @person`
+`/swarm learn <skill>` be asked along as a learner · `/swarm away [2h|tomorrow|friday|17:00]` · `/swarm back`
+`/swarm stats` how swarming is going
+React :{join}: on an announcement to join, :{observe}: to follow; :{solution}: on a room message marks the fix."""
+
+ERRORS: dict[str, str] = {
+    "empty_case": "Tell me what the case is, e.g. `/swarm ACME cannot export invoices #billing sev2`.",
+    "case_too_long": "That case is {length} characters; keep it under {limit} and put details in the room.",
+    "bad_severity": "Severity `{value}` does not exist: use sev1 (most urgent) to sev4.",
+    "unknown_subcommand": "I don't know `/swarm {word}`.{hint} Try `/swarm help`, or describe the case in a few words.",
+    "unknown_swarm": "There is no swarm {number} here. `/swarm list` shows the open ones.",
+    "bad_number": "`{value}` is not a swarm number; use the number, e.g. `/swarm {command} 42`.",
+    "not_in_room": "Run this in a swarm's room, or name the swarm: `/swarm status 42`.",
+    "swarm_closed": "Swarm {number} is already {status}. `/swarm reopen {number}` brings it back.",
+    "already_open": "Swarm {number} is still open.",
+    "not_a_member": "You are not in swarm {number}.",
+    "owner_cannot_leave": "You own swarm {number}: hand it over first with `/swarm owner @person`.",
+    "owner_only": "Only the owner of swarm {number} can {action} it.",
+    "members_only": "Only the owner or a member of swarm {number} can {action} it. `/swarm join {number}` first.",
+    "already_owner": "They already own swarm {number}.",
+    "invite_whom": "Say whom to invite: `/swarm invite @person`.",
+    "owner_whom": "Say who takes over: `/swarm owner @person`.",
+    "unknown_person": "I can't find {who} in the roster. Use their @mention, e-mail or full name.",
+    "ambiguous_person": "{who} could be {names}; use their e-mail or full name.",
+    "empty_resolution": "Say what fixed it: `/swarm resolve restarted the export worker cause: stale cache`, "
+    "or mark the fix with :white_check_mark: first.",
+    "kb_what": "Say what to look for: `/swarm kb pdf export`.",
+    "unknown_article": "There is no article {number}.",
+    "experts_for_what": "Describe the case: `/swarm experts ACME cannot export invoices #billing`.",
+    "no_skills": "Name the skills, e.g. `/swarm skills add billing:4 sso` (levels 1–5, 3 if left out).",
+    "bad_skill_level": "The level of {skill} must be a whole number from 1 to 5, not `{level}`.",
+    "unknown_skill": "{skill} is not one of your skills; `/swarm skills` lists them.",
+    "learn_what": "Say which skill you want to learn: `/swarm learn kubernetes`.",
+    "bad_until": "I can't read `{value}` as a time: try `2h`, `tomorrow`, `friday`, `17:00` or `2026-12-01`.",
+    "text_too_long": "That is {length} characters; keep it under {limit}.",
+    "unknown_action": "That button ({action}) is not one I know; it may be from an older version of me.",
+}
+
+
+def error(err: UserError) -> Reply:
+    template = ERRORS.get(err.reason)
+    if template is None:
+        return Reply(f"That didn't work ({err.reason}). `/swarm help` shows what I can do.")
+    details = {k: ", ".join(map(str, v)) if isinstance(v, list | tuple) else v for k, v in err.details.items()}
+    try:
+        return Reply(template.format(**details))
+    except (KeyError, IndexError):
+        return Reply(template)
+
+
+def apology() -> Reply:
+    return Reply("Sorry, something went wrong on my side and nothing was changed. Please try again in a minute.")
+
+
+def opening_interrupted(number: int) -> Reply:
+    return Reply(f"Swarm {number} is saved, but I couldn't finish setting up its room. I'll retry; nothing is lost.")
+
+
+def help_text(join: str = "raising_hand", observe: str = "eyes", solution: str = "white_check_mark") -> Reply:
+    return Reply(HELP.format(join=join, observe=observe, solution=solution))
+
+
+class _Words:
+    """Collects the people a reply mentions, so each adapter can render them."""
+
+    def __init__(self, platform: str) -> None:
+        self.platform = platform
+        self.mentions: dict[str, str] = {}
+
+    def who(self, person: Person) -> str:
+        user = person.chat_id(self.platform)
+        if user is None:
+            return f"*{escape(person.name)}*"
+        self.mentions[user] = person.name
+        return f"<@{user}>"
+
+    def people(self, people: Sequence[Person]) -> str:
+        return ", ".join(self.who(p) for p in people) if people else "nobody yet"
+
+    def match(self, match: Match) -> str:
+        return f"{self.who(match.person)} ({' · '.join(match.reasons)})" if match.reasons else self.who(match.person)
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def case_line(swarm: Swarm) -> str:
+    case = swarm.case
+    parts = [f"sev{case.severity}"]
+    if case.customer:
+        parts.append(f"customer {escape(case.customer)}")
+    parts.extend(f"#{t}" for t in case.tags)
+    return " · ".join(parts)
+
+
+def room_ref(swarm: Swarm) -> str:
+    return f"#{swarm.room_name}" if swarm.room_name else "its room"
+
+
+# -- opening --------------------------------------------------------------------------------------------------------
+
+
+def announcement(opened: Opened, platform: str, join: str, observe: str) -> Reply:
+    w = _Words(platform)
+    swarm = opened.crew.swarm
+    asked = ", ".join(w.match(m) for m in opened.ranking.matches) or "nobody matched the roster yet"
+    text = (
+        f"*Swarm {swarm.number}* is open for {w.who(opened.crew.owner)}: {escape(swarm.case.text)}\n"
+        f"{case_line(swarm)} · room {room_ref(swarm)}\n"
+        f"Asked: {asked}\n"
+        f"Anyone can help: react :{join}: to join, :{observe}: to follow."
+    )
+    return Reply(text, buttons=(Button("Join", JOIN, str(swarm.number), "primary"),), mentions=w.mentions)
+
+
+def case_card(opened: Opened, platform: str) -> Reply:
+    w = _Words(platform)
+    swarm, case = opened.crew.swarm, opened.crew.swarm.case
+    fields = [("Owner", w.who(opened.crew.owner)), ("Severity", f"sev{case.severity}")]
+    fields += [(label, escape(value)) for label, value in _case_fields(swarm) if value]
+    lines = [f"Asked: {w.match(m)}" for m in opened.ranking.matches]
+    if opened.ranking.uncovered:
+        lines.append("Nobody in the roster covers: " + ", ".join(f"#{s}" for s in opened.ranking.uncovered))
+    lines += [f"Maybe known: {article_line(hit.article)}" for hit in opened.similar]
+    lines.append("Say what you tried; mark the fix with :white_check_mark:; `/swarm resolve` when it's solved.")
+    return Reply(
+        f"Swarm {swarm.number}: {escape(case.text)}",
+        title=f"Swarm {swarm.number}: {escape(case.text)}",
+        fields=tuple(fields),
+        lines=tuple(lines),
+        buttons=(Button("Join", JOIN, str(swarm.number), "primary"), Button("Resolve", RESOLVE, str(swarm.number))),
+        mentions=w.mentions,
+    )
+
+
+def room_topic(swarm: Swarm) -> str:
+    return f"Swarm {swarm.number} · {case_line(swarm)} · {swarm.case.text}"[:250]
+
+
+def _case_fields(swarm: Swarm) -> list[tuple[str, str | None]]:
+    case = swarm.case
+    tags = " ".join(f"#{t}" for t in case.tags) or None
+    return [("Customer", case.customer), ("Product", case.product), ("Version", case.version), ("Skills", tags)]
+
+
+# -- membership -----------------------------------------------------------------------------------------------------
+
+
+def joined(change: Change, platform: str) -> Reply:
+    w = _Words(platform)
+    member = change.crew.member(change.person.id)
+    role = member.role.value if member else Role.HELPER.value
+    return Reply(f"{w.who(change.person)} joined swarm {change.crew.swarm.number} as {role}.", mentions=w.mentions)
+
+
+def already_member(change: Change) -> Reply:
+    return Reply(f"You are already in swarm {change.crew.swarm.number}: {room_ref(change.crew.swarm)}.")
+
+
+def left(change: Change, platform: str) -> Reply:
+    w = _Words(platform)
+    return Reply(f"{w.who(change.person)} left swarm {change.crew.swarm.number}.", mentions=w.mentions)
+
+
+def invited(changes: Sequence[Change], by: Person, platform: str) -> Reply:
+    w = _Words(platform)
+    new = [c.person for c in changes if c.changed]
+    already = [c.person for c in changes if not c.changed]
+    number = changes[0].crew.swarm.number
+    parts = [f"{w.who(by)} invited {w.people(new)} to swarm {number}."] if new else []
+    if already:
+        parts.append(f"{w.people(already)} {'is' if len(already) == 1 else 'are'} already in it.")
+    return Reply(" ".join(parts), mentions=w.mentions)
+
+
+def owner_changed(handover: HandOver, platform: str) -> Reply:
+    w = _Words(platform)
+    return Reply(
+        f"{w.who(handover.new)} now owns swarm {handover.crew.swarm.number}, "
+        f"taking over from {w.who(handover.previous)}.",
+        mentions=w.mentions,
+    )
+
+
+def how_to_resolve() -> Reply:
+    return Reply("In the room, type `/swarm resolve <what fixed it> cause: <why>`; the fix you marked is added.")
+
+
+def solution_marked(marked: Marked) -> Reply:
+    if marked.marked:
+        return Reply(f"Marked as the fix for swarm {marked.crew.swarm.number}; it goes into the article.")
+    return Reply(f"No longer marked as the fix for swarm {marked.crew.swarm.number}.")
+
+
+# -- closing --------------------------------------------------------------------------------------------------------
+
+
+def resolved(result: Resolved, platform: str) -> Reply:
+    w = _Words(platform)
+    swarm, article = result.crew.swarm, result.article
+    owner = w.who(result.crew.owner)
+    helpers = [p for p in result.crew.active() if p.id != result.crew.owner.id]
+    lines = [f"Fix: {_first_line(article.resolution)}"]
+    if article.cause:
+        lines.append(f"Cause: {_first_line(article.cause)}")
+    lines.append(f"Saved as {article_line(article)}: `/swarm kb {article.number}`")
+    if helpers:
+        lines.append(f"Thanks {w.people(helpers)}.")
+    return Reply(
+        f":white_check_mark: Swarm {swarm.number} is resolved after {duration(result.duration)} (owner {owner}).",
+        lines=tuple(lines),
+        mentions=w.mentions,
+    )
+
+
+def cancelled(crew: Crew, by: Person, platform: str) -> Reply:
+    w = _Words(platform)
+    reason = f": {escape(crew.swarm.cancel_reason)}" if crew.swarm.cancel_reason else "."
+    return Reply(f"Swarm {crew.swarm.number} was cancelled by {w.who(by)}{reason}", mentions=w.mentions)
+
+
+def reopened(crew: Crew, by: Person, platform: str) -> Reply:
+    w = _Words(platform)
+    return Reply(f"Swarm {crew.swarm.number} is open again, reopened by {w.who(by)}.", mentions=w.mentions)
+
+
+def announcement_status(crew: Crew, platform: str) -> Reply:
+    """The announcement once the swarm has moved on: resolved, cancelled or reopened."""
+    w = _Words(platform)
+    swarm = crew.swarm
+    return Reply(
+        f"*Swarm {swarm.number}* ({swarm.status.value}) for {w.who(crew.owner)}: {escape(swarm.case.text)}\n"
+        f"{case_line(swarm)} · room {room_ref(swarm)}",
+        mentions=w.mentions,
+    )
+
+
+# -- reading --------------------------------------------------------------------------------------------------------
+
+
+def swarm_list(crews: Sequence[Crew], platform: str, now: datetime) -> Reply:
+    if not crews:
+        return Reply("No swarms are open. Start one with `/swarm <case>`.")
+    w = _Words(platform)
+    lines = [
+        f"*{c.swarm.number}* {escape(c.swarm.case.text[:80])} · {case_line(c.swarm)} · owner {w.who(c.owner)} · "
+        f"{len(c.active())} in · open {duration(now - (c.swarm.created_at or now))} · {room_ref(c.swarm)}"
+        for c in crews
+    ]
+    return Reply(f"{len(crews)} open swarm{'s' if len(crews) != 1 else ''}:", lines=tuple(lines), mentions=w.mentions)
+
+
+def status(crew: Crew, timeline: Sequence[TimelineEntry], platform: str, now: datetime) -> Reply:
+    w = _Words(platform)
+    swarm = crew.swarm
+    age = duration((swarm.resolved_at or now) - (swarm.created_at or now))
+    by_role: dict[Role, list[Person]] = {}
+    for member, person in crew.members:
+        if member.active:
+            by_role.setdefault(member.role, []).append(person)
+    fields = [("Status", swarm.status.value), ("Owner", w.who(crew.owner)), ("Open for", age)]
+    fields += [(role.value.title() + "s", w.people(people)) for role, people in by_role.items() if role != Role.OWNER]
+    messages = sum(1 for e in timeline if e.kind is EventKind.MESSAGE)
+    lines = [f"{case_line(swarm)} · room {room_ref(swarm)} · {messages} messages"]
+    if swarm.resolution:
+        lines.append(f"Fix: {escape(_first_line(swarm.resolution))}")
+    return Reply(
+        f"Swarm {swarm.number}: {escape(swarm.case.text)}",
+        title=f"Swarm {swarm.number}: {escape(swarm.case.text)}",
+        fields=tuple(fields),
+        lines=tuple(lines),
+        mentions=w.mentions,
+    )
+
+
+def experts(ranking: Ranking, platform: str) -> Reply:
+    w = _Words(platform)
+    skills = " ".join(f"#{s}" for s in ranking.skills) or "none I know"
+    if not ranking.matches:
+        return Reply(f"Nobody in the roster matches this case (skills: {skills}). Add #skills to the case.")
+    lines = [f"{i}. {w.match(m)}" for i, m in enumerate(ranking.matches, 1)]
+    if ranking.uncovered:
+        lines.append("Nobody covers: " + ", ".join(f"#{s}" for s in ranking.uncovered))
+    return Reply(
+        f"For this case (skills: {skills}) I would ask:", lines=(*lines, "Nothing was opened."), mentions=w.mentions
+    )
+
+
+def article_line(article: Article) -> str:
+    reuse = f", reused {article.reuse_count}×" if article.reuse_count else ""
+    return f"article {article.number} — {escape(article.title)} ({article.state.value}{reuse})"
+
+
+def kb_results(query: str, hits: Sequence[ArticleHit]) -> Reply:
+    if not hits:
+        return Reply(f"No article matches “{escape(query)}”. When a swarm resolves it, the fix will be here.")
+    lines = [f"*{h.article.number}* {escape(h.article.title)} ({h.article.state.value}) — {h.snippet}" for h in hits]
+    return Reply(
+        f"{len(hits)} article{'s' if len(hits) != 1 else ''} for “{escape(query)}”:",
+        lines=(*lines, "`/swarm kb <n>` reads one."),
+    )
+
+
+def article(article: Article) -> Reply:
+    fields = [("Issue", article.issue), ("Environment", article.environment), ("Resolution", article.resolution)]
+    if article.cause:
+        fields.append(("Cause", article.cause))
+    fields.append(("State", article.state.value))
+    if article.tags:
+        fields.append(("Tags", " ".join(f"#{t}" for t in article.tags)))
+    if article.contributors:
+        fields.append(("Contributors", ", ".join(article.contributors)))
+    title = f"Article {article.number}: {escape(article.title)}"
+    return Reply(title, title=title, fields=tuple((k, escape(v)) for k, v in fields))
+
+
+def profile(person: Person, now: datetime, own: bool) -> Reply:
+    skills = ", ".join(f"{s} {level}/5" for s, level in sorted(person.skills.items(), key=lambda i: (-i[1], i[0])))
+    learning = ", ".join(person.learning) or "nothing yet"
+    local = roster.local_now(person, now)
+    hours = str(person.working_hours) if person.working_hours else "any time"
+    lines = [
+        f"Skills: {skills or 'none yet'}",
+        f"Learning: {learning}",
+        f"Works {hours} {person.timezone} (now {local:%H:%M}) · up to {person.max_active_swarms} swarms at once",
+        f"Availability: {availability(person, now)}",
+    ]
+    if own and not person.skills:
+        lines.append("Add yours: `/swarm skills add billing:4 sso`.")
+    name = "Your profile" if own else f"{escape(person.name)}"
+    return Reply(name, title=name, lines=tuple(lines))
+
+
+def availability(person: Person, now: datetime) -> str:
+    if roster.is_away(person, now):
+        assert person.away_until is not None
+        if person.away_until >= UNTIL_BACK:
+            return "away until they say they are back"
+        local = person.away_until.astimezone(roster.local_now(person, now).tzinfo)
+        return f"away until {local:%a %d %b %H:%M}"
+    return "working now" if roster.is_working(person, now) else "off hours now"
+
+
+def skills_saved(person: Person) -> Reply:
+    skills = ", ".join(f"{s} {level}/5" for s, level in sorted(person.skills.items())) or "none"
+    return Reply(f"Saved. Your skills: {skills}.")
+
+
+def learning(person: Person, skill: str) -> Reply:
+    return Reply(f"Noted: you want to learn {skill}. I'll ask you along as a learner on swarms that need it.")
+
+
+def away(person: Person, now: datetime) -> Reply:
+    return Reply(f"You are {availability(person, now)}; I won't ask you to swarm until then. `/swarm back` ends it.")
+
+
+def back(person: Person) -> Reply:
+    return Reply("Welcome back: you can be asked to swarm again.")
+
+
+def stats(figures: SwarmStats) -> Reply:
+    median = duration(figures.median_time_to_resolve) if figures.median_time_to_resolve else "no resolved swarms yet"
+    return Reply(
+        "Swarming so far",
+        title="Swarming so far",
+        fields=(
+            ("Swarms", str(figures.total)),
+            ("Open", str(figures.open)),
+            ("Resolved", str(figures.resolved)),
+            ("Cancelled", str(figures.cancelled)),
+            ("Median time to resolve", median),
+        ),
+    )
+
+
+def roster_report(report: ImportReport) -> list[str]:
+    lines = [f"{len(report.added)} added, {len(report.updated)} updated, {len(report.rejected)} rejected"]
+    lines += [f"line {r.line}: {_roster_error(r.error)}" for r in report.rejected]
+    return lines
+
+
+def _roster_error(err: UserError) -> str:
+    template = ROSTER_ERRORS.get(err.reason)
+    if template is None:
+        return error(err).text
+    try:
+        return template.format(**err.details)
+    except (KeyError, IndexError):
+        return template
+
+
+ROSTER_ERRORS = {
+    "roster_missing_name": "a name is required",
+    "roster_bad_timezone": "{value} is not a timezone; use an IANA name such as Europe/Madrid",
+    "roster_bad_email": "{value} is not an e-mail address",
+    "roster_bad_skill": "skill {value} needs a level from 1 to 5, e.g. billing:4",
+    "roster_bad_number": "{field} must be a whole number of at least 1, not {value}",
+    "bad_working_hours": "working hours {value} should look like 09:00-17:00",
+}
+
+
+def duration(delta: timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {mins}m"
+    return f"{mins}m"
+
+
+def _first_line(text: str) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return escape(line[:300])
+

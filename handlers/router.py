@@ -1,0 +1,68 @@
+"""One entry point for every neutral event, and one error policy for all of them.
+
+A UserError becomes a private answer to whoever acted; anything else is logged with the event and gets a short
+apology. A delivery the platform retries (same event id) is handled once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from typing import Any
+
+from bot.core import Core
+from bot.errors import UserError
+from handlers import actions, commands, messages, reactions, replies
+from handlers.chat import ActionEvent, ChatPort, CommandEvent, Event, MessageEvent, Origin, ReactionEvent
+from handlers.context import Context, Conventions
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    DONE = "done"
+    DUPLICATE = "duplicate"
+    REFUSED = "refused"  # a UserError: the person was told why
+    FAILED = "failed"  # our fault: logged, the person got an apology
+
+
+Handler = Callable[[Context, Any], Awaitable[None]]
+
+
+class Router:
+    def __init__(self, core: Core, chat: ChatPort, conventions: Conventions | None = None) -> None:
+        self.context = Context(core, chat, conventions or Conventions())
+
+    async def handle(self, event: Event) -> Outcome:
+        origin = event.origin
+        if event.event_id and not await self.context.core.first_delivery(origin.workspace, event.event_id):
+            return Outcome.DUPLICATE
+        try:
+            await _handler_for(event)(self.context, event)
+        except UserError as err:
+            await self._answer(origin, replies.error(err))
+            return Outcome.REFUSED
+        except Exception:
+            log.exception("failed to handle %s", event)
+            await self._answer(origin, replies.apology())
+            return Outcome.FAILED
+        return Outcome.DONE
+
+    async def _answer(self, origin: Origin, reply: replies.Reply) -> None:
+        try:
+            await self.context.tell(origin, reply)
+        except Exception:
+            log.exception("could not answer %s in %s", origin.user, origin.channel)
+
+
+HANDLERS: dict[type, Handler] = {
+    CommandEvent: commands.on_command,
+    ReactionEvent: reactions.on_reaction,
+    MessageEvent: messages.on_message,
+    ActionEvent: actions.on_action,
+}
+
+
+def _handler_for(event: Event) -> Handler:
+    return HANDLERS[type(event)]
