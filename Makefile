@@ -1,0 +1,34 @@
+# The two commands of the README: `make console` (the demo workspace) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: console test test-sqlite test-postgres lint setup clean
+
+$(BIN)/swarm: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(BIN)/swarm
+
+setup: $(BIN)/swarm
+
+console: setup
+	$(BIN)/swarm console --roster examples/roster.yaml
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test-sqlite: setup
+	$(BIN)/pytest
+
+test-postgres: setup
+	SWARM_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest
+
+test: lint test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) swarm.db .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,93 @@
+"""Opening a swarm: room, invites, case card, announcement."""
+
+from __future__ import annotations
+
+from handlers.router import Outcome
+from tests.harness import ScenarioBot
+
+DEMO_CASE = "/swarm ACME cannot export invoices to PDF since 4.2 #billing #pdf sev2 customer:ACME"
+
+
+async def test_opening_creates_the_room_invites_experts_and_announces(bot: ScenarioBot) -> None:
+    assert await bot.command(DEMO_CASE, user="ana") is Outcome.DONE
+
+    created = bot.chat.called("create_room")
+    assert [c["name"] for c in created] == ["swarm-1-acme-cannot-export-invoices"]
+    room = "swarm-1-acme-cannot-export-invoices"
+    invited = bot.chat.called("invite")[0]
+    assert invited["room"] == room
+    assert "ana@example.com" in invited["users"]
+    # Ben (billing 5, pdf 3) and Chen (pdf 5) are the obvious experts; never Ana, who asked.
+    assert {"ben@example.com", "chen@example.com"} <= set(invited["users"])
+
+    card = bot.said(room)[0]
+    assert "Swarm 1: ACME cannot export invoices to PDF since 4.2" in card
+    assert "sev2" in card and "ACME" in card
+    assert "@Ben Okafor (billing 5/5" in card
+
+    announcement = bot.said("support")[0]
+    assert "Swarm 1" in announcement and "Asked:" in announcement
+    assert "@Ben Okafor" in announcement and "@Chen Wei" in announcement
+    assert ":raising_hand: to join" in announcement
+    assert "#swarm-1-acme-cannot-export-invoices" in announcement
+
+
+async def test_the_requester_owns_the_swarm_and_it_is_open(bot: ScenarioBot) -> None:
+    await bot.command(DEMO_CASE, user="ana")
+    await bot.command("/swarm status 1", user="ana")
+    status = bot.last_told("ana")
+    assert "Status: open" in status
+    assert "Owner: @Ana Ruiz" in status
+    assert "Experts:" in status
+
+
+async def test_swarms_are_numbered_per_workspace(bot: ScenarioBot) -> None:
+    await bot.command("/swarm SSO login loops for Globex #sso", user="ana")
+    await bot.command("/swarm Tax rounding wrong on invoices #tax", user="fay")
+    assert [c["name"] for c in bot.chat.called("create_room")] == [
+        "swarm-1-sso-login-loops-for",
+        "swarm-2-tax-rounding-wrong-on",
+    ]
+
+
+async def test_a_taken_room_name_gets_a_suffix(bot: ScenarioBot) -> None:
+    bot.chat.channel("swarm-1-sso-login-loops-for")
+    await bot.command("/swarm SSO login loops for Globex #sso", user="ana")
+    assert "swarm-1-sso-login-loops-for-2" in bot.chat.channels
+    assert "room #swarm-1-sso-login-loops-for-2" in bot.said("support")[0]
+
+
+async def test_a_case_nobody_covers_still_opens_and_says_so(bot: ScenarioBot) -> None:
+    await bot.command("/swarm Kubernetes pods evicted on the EU cluster #kubernetes", user="ana")
+    room = bot.room(1)
+    assert "Nobody in the roster covers: #kubernetes" in bot.said(room)[0]
+    assert "nobody matched the roster yet" in bot.said("support")[0]
+
+
+async def test_experts_at_their_load_cap_are_not_asked_again(bot: ScenarioBot) -> None:
+    # Ben takes at most 2 swarms at once.
+    for case in ("Billing export broken #billing", "Billing totals off #billing", "Billing emails late #billing"):
+        await bot.command(f"/swarm {case}", user="ana")
+    third_room_invites = bot.chat.called("invite")[2]["users"]
+    assert "ben@example.com" not in third_room_invites
+    assert "dana@example.com" in third_room_invites
+
+
+async def test_an_interrupted_opening_is_finished_later_without_duplicates(bot: ScenarioBot) -> None:
+    from handlers.opening import resume
+
+    failing = bot.chat.create_room
+
+    async def down(name: str, topic: str, private: bool = False):  # type: ignore[no-untyped-def]
+        raise ConnectionError("platform down")
+
+    bot.chat.create_room = down  # type: ignore[method-assign]
+    assert await bot.command("/swarm SSO login loops for Globex #sso", user="ana") is Outcome.FAILED
+    assert "Swarm 1 is saved" in bot.told("ana")[0]
+    assert bot.chat.channels.keys() == set()
+
+    bot.chat.create_room = failing  # type: ignore[method-assign]
+    assert await resume(bot.router.context, "T-test") == 1
+    assert await resume(bot.router.context, "T-test") == 0
+    assert [c["name"] for c in bot.chat.called("create_room")] == ["swarm-1-sso-login-loops-for"]
+    assert len(bot.said("support")) == 1

@@ -1,0 +1,126 @@
+"""Talking in the room, marking the fix, resolving into an article, cancelling and reopening."""
+
+from __future__ import annotations
+
+from handlers.router import Outcome
+from tests.harness import ScenarioBot
+
+
+async def swarm_with_a_fix(bot: ScenarioBot) -> str:
+    await bot.command("/swarm ACME cannot export invoices to PDF since 4.2 #billing #pdf sev2 customer:ACME")
+    room = bot.room(1)
+    await bot.say("Which template do they use?", user="chen", channel=room)
+    fix = await bot.say("The 4.2 template cache is stale; clearing it fixes the export", user="ben", channel=room)
+    await bot.react("white_check_mark", fix, user="ana")
+    return room
+
+
+async def test_resolve_writes_a_kcs_article_and_posts_the_summary(bot: ScenarioBot) -> None:
+    room = await swarm_with_a_fix(bot)
+    bot.clock.advance(hours=2, minutes=10)
+    assert await bot.command("/swarm resolve cleared the template cache cause: stale cache", channel=room) is (
+        Outcome.DONE
+    )
+
+    summary = bot.said(room)[-1]
+    assert summary.startswith(":white_check_mark: Swarm 1 is resolved after 2h 10m")
+    assert "Fix: cleared the template cache" in summary
+    assert "Cause: stale cache" in summary
+    assert "article 1" in summary
+    thread = [c for c in bot.chat.called("post") if c["thread"] == bot.announcement_id()]
+    assert len(thread) == 1
+    updates = bot.chat.called("update")
+    assert updates and "(resolved)" in bot.text(updates[-1]["reply"])
+
+    await bot.command("/swarm kb 1")
+    article = bot.last_told("ana")
+    assert "Issue: ACME cannot export invoices to PDF since 4.2" in article
+    assert "Version: 4.2" in article and "Customer: ACME" in article
+    assert "cleared the template cache" in article
+    assert "The 4.2 template cache is stale" in article
+    assert "Cause: stale cache" in article
+    assert "Ben Okafor" in article and "Chen Wei" in article
+
+
+async def test_the_article_is_found_by_kb_search(bot: ScenarioBot) -> None:
+    room = await swarm_with_a_fix(bot)
+    await bot.command("/swarm resolve cleared the template cache", channel=room)
+    await bot.command("/swarm kb invoices export", user="fay")
+    found = bot.last_told("fay")
+    assert "1 article for" in found
+    assert "ACME cannot export invoices" in found
+    await bot.command("/swarm kb kubernetes", user="fay")
+    assert "No article matches" in bot.last_told("fay")
+
+
+async def test_unmarking_the_fix_leaves_it_out(bot: ScenarioBot) -> None:
+    room = await swarm_with_a_fix(bot)
+    fix = [m for m in bot.chat.messages.values() if m.text.startswith("The 4.2 template")][0]
+    await bot.react("white_check_mark", fix.id, user="ana", added=False)
+    await bot.command("/swarm resolve restarted the worker", channel=room)
+    await bot.command("/swarm kb 1")
+    assert "template cache is stale" not in bot.last_told("ana")
+
+
+async def test_resolve_with_only_the_marked_fix(bot: ScenarioBot) -> None:
+    room = await swarm_with_a_fix(bot)
+    assert await bot.command("/swarm resolve", channel=room) is Outcome.DONE
+    assert "clearing it fixes the export" in bot.said(room)[-1]
+
+
+async def test_resolve_needs_a_fix_from_somewhere(bot: ScenarioBot) -> None:
+    await bot.command("/swarm Tax rounding wrong #tax")
+    room = bot.room(1)
+    assert await bot.command("/swarm resolve", channel=room) is Outcome.REFUSED
+    assert "Say what fixed it" in bot.last_told("ana")
+
+
+async def test_resolve_outside_a_room_is_refused(bot: ScenarioBot) -> None:
+    await bot.command("/swarm Tax rounding wrong #tax")
+    assert await bot.command("/swarm resolve fixed it", channel="support") is Outcome.REFUSED
+    assert "Run this in a swarm's room" in bot.last_told("ana")
+
+
+async def test_only_members_resolve(bot: ScenarioBot) -> None:
+    await bot.command("/swarm Tax rounding wrong #tax")
+    room = bot.room(1)
+    assert await bot.command("/swarm resolve fixed it", user="fay", channel=room) is Outcome.REFUSED
+    assert "Only the owner or a member of swarm 1" in bot.last_told("fay")
+
+
+async def test_a_closed_swarm_cannot_be_resolved_again_but_can_be_reopened(bot: ScenarioBot) -> None:
+    room = await swarm_with_a_fix(bot)
+    await bot.command("/swarm resolve cleared the cache", channel=room)
+    assert await bot.command("/swarm resolve again", channel=room) is Outcome.REFUSED
+    assert "already resolved" in bot.last_told("ana")
+    assert await bot.command("/swarm reopen", channel=room) is Outcome.DONE
+    assert bot.said(room)[-1] == "Swarm 1 is open again, reopened by @Ana Ruiz."
+    await bot.command("/swarm kb invoices")
+    assert "No article matches" in bot.last_told("ana")
+
+
+async def test_cancel_closes_the_swarm_with_the_reason(bot: ScenarioBot) -> None:
+    await bot.command("/swarm Tax rounding wrong #tax")
+    room = bot.room(1)
+    await bot.command("/swarm cancel duplicate of a known bug", channel=room)
+    assert bot.said(room)[-1] == "Swarm 1 was cancelled by @Ana Ruiz: duplicate of a known bug"
+    await bot.command("/swarm list")
+    assert "No swarms are open" in bot.last_told("ana")
+
+
+async def test_archive_on_resolve(store) -> None:  # type: ignore[no-untyped-def]
+    from handlers.context import Conventions
+
+    bot = ScenarioBot(store, conventions=Conventions(archive_on_resolve=True))
+    await bot.load_roster()
+    room = await swarm_with_a_fix(bot)
+    await bot.command("/swarm resolve cleared the cache", channel=room)
+    assert bot.chat.channels[room].archived
+
+
+async def test_room_messages_become_the_timeline_and_the_first_expert_reply_is_kept(bot: ScenarioBot) -> None:
+    room = await swarm_with_a_fix(bot)
+    await bot.command("/swarm status", channel=room)
+    assert "2 messages" in bot.last_told("ana")
+    swarm = (await bot.core.swarms.list_open(bot.router.context.actor(bot.origin("ana", room))))[0].swarm
+    assert swarm.first_expert_reply_at is not None
