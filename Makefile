@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: console test test-sqlite test-postgres lint setup clean
+# `make demo` runs examples/demo.swarm on a fresh demo.db, unattended.
+.PHONY: console demo test test-sqlite test-postgres lint setup clean
 
 $(BIN)/swarm: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +17,10 @@ setup: $(BIN)/swarm
 
 console: setup
 	$(BIN)/swarm console --roster examples/roster.yaml
+
+demo: setup
+	rm -f demo.db
+	SWARM_DATABASE_URL=sqlite:///demo.db $(BIN)/swarm console --roster examples/roster.yaml --script examples/demo.swarm
 
 lint: setup
 	$(BIN)/ruff check .

@@ -183,4 +183,3 @@ def _default(value: Any) -> Any:
     if isinstance(value, timedelta):
         return value.total_seconds()
     return str(value)
-

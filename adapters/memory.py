@@ -123,9 +123,7 @@ class MemoryChat(ChatPort):
 
     def posts(self, channel: str | None = None, method: str = "post") -> list[Reply]:
         """What the bot sent, oldest first; `channel` narrows it to one channel."""
-        return [
-            c.args["reply"] for c in self.calls if c.method == method and channel in (None, c.args.get("channel"))
-        ]
+        return [c.args["reply"] for c in self.calls if c.method == method and channel in (None, c.args.get("channel"))]
 
     def private(self, user: str | None = None) -> list[Reply]:
         """What the bot told people privately; `user` narrows it to one person."""

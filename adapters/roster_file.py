@@ -6,7 +6,6 @@ import csv
 import io
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -15,19 +14,6 @@ Row = tuple[int, Mapping[str, object]]
 
 class RosterFileError(Exception):
     """The file as a whole cannot be read (not the fault of one row)."""
-
-
-class _LineLoader(yaml.SafeLoader):
-    """Keeps the line of each mapping so that a rejected row can be named by line."""
-
-
-def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping  # type: ignore[return-value]
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
 
 
 def read_rows(path: Path) -> list[Row]:
@@ -42,19 +28,21 @@ def read_rows(path: Path) -> list[Row]:
 
 def _yaml_rows(text: str) -> list[Row]:
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.safe_load(text)
+        # A second, node-level parse knows where each row starts, so a rejected row can be named by its line.
+        tree = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as err:
         raise RosterFileError(f"not valid YAML: {err}") from err
-    people = data.get("people") if isinstance(data, dict) else data
-    if not isinstance(people, list):
+    people, items = data, tree
+    if isinstance(data, dict) and isinstance(tree, yaml.MappingNode):
+        people = data.get("people")
+        items = next((v for k, v in tree.value if k.value == "people"), None)
+    if not isinstance(people, list) or not isinstance(items, yaml.SequenceNode):
         raise RosterFileError("expected a list under `people:`")
     rows: list[Row] = []
-    for item in people:
-        if isinstance(item, dict):
-            line = int(item.pop("__line__", 0))
-            rows.append((line, item))
-        else:
-            rows.append((0, {"__invalid__": item}))
+    for item, node in zip(people, items.value, strict=True):
+        line = node.start_mark.line + 1
+        rows.append((line, item if isinstance(item, dict) else {"name": None, "row": item}))
     return rows
 
 

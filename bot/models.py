@@ -57,6 +57,7 @@ class EventKind(StrEnum):
     LEFT = "left"
     MESSAGE = "message"
     SOLUTION = "solution"
+    SOLUTION_REMOVED = "solution_removed"
     OWNER_CHANGED = "owner_changed"
     RESOLVED = "resolved"
     CANCELLED = "cancelled"

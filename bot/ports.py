@@ -6,6 +6,7 @@ fails half way (a UserError, a crash) leaves the database as it was.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
@@ -75,7 +76,7 @@ class SwarmRepository(Protocol):
         """Newest first; member_id keeps the swarms where that person is an active member."""
         ...
 
-    async def members(self, swarm_id: int) -> list[Member]: ...
+    async def members(self, swarm_id: int) -> builtins.list[Member]: ...
 
     async def save_member(self, member: Member) -> Member:
         """Insert or update (one row per swarm and person); returns it with its id set."""
@@ -83,7 +84,7 @@ class SwarmRepository(Protocol):
 
     async def add_entry(self, entry: TimelineEntry) -> TimelineEntry: ...
 
-    async def timeline(self, swarm_id: int) -> list[TimelineEntry]:
+    async def timeline(self, swarm_id: int) -> builtins.list[TimelineEntry]:
         """Oldest first."""
         ...
 

@@ -179,8 +179,15 @@ class Swarms:
             result = []
             for swarm in await uow.swarms.list(ws.id, statuses=[SwarmStatus.OPENING]):
                 crew = await self._crew(uow, swarm)
+                # The reasons each expert was asked for were written to the timeline when the swarm was saved.
+                reasons = {
+                    e.person_id: tuple(e.text.split(" · "))
+                    for e in await uow.swarms.timeline(_id(swarm))
+                    if e.kind is EventKind.INVITED and e.text
+                }
                 experts = [p for m, p in crew.members if m.role is Role.EXPERT]
-                ranking = Ranking(matches=tuple(Match(p, 0.0, ()) for p in experts), skills=(), uncovered=())
+                matches = tuple(Match(p, 0.0, reasons.get(p.id, ())) for p in experts)
+                ranking = Ranking(matches=matches, skills=(), uncovered=())
                 result.append(Opened(crew, ranking))
             return result
 
@@ -512,14 +519,16 @@ def solutions(timeline: list[TimelineEntry]) -> list[str]:
 
 
 def contributors(crew: Crew, timeline: list[TimelineEntry]) -> list[str]:
-    """Everyone who took part: the owner, members who joined to help, and whoever spoke in the room."""
-    speakers = {e.person_id for e in timeline if e.kind is EventKind.MESSAGE}
-    names = [crew.owner.name]
-    for member, person in crew.members:
-        helped = member.joined_at is not None and member.role is not Role.OBSERVER
-        if (helped or person.id in speakers) and person.name not in names:
-            names.append(person.name)
-    return names
+    """The owner, then whoever spoke in the room or marked the fix, in the order they first did."""
+    names = {p.id: p.name for _, p in crew.members}
+    names[crew.owner.id] = crew.owner.name
+    ordered = [crew.owner.name]
+    for entry in timeline:
+        if entry.kind in (EventKind.MESSAGE, EventKind.SOLUTION) and entry.person_id in names:
+            name = names[entry.person_id]
+            if name not in ordered:
+                ordered.append(name)
+    return ordered
 
 
 def _ensure_active(swarm: Swarm) -> None:

@@ -10,7 +10,7 @@ from bot.errors import UserError
 from bot.models import MAX_CASE_CHARS
 from bot.swarms import Crew, Resolved
 from handlers import replies
-from handlers.chat import CommandEvent
+from handlers.chat import CommandEvent, Reply
 from handlers.context import Context
 from handlers.opening import open_swarm
 
@@ -210,7 +210,7 @@ async def invite_into_room(ctx: Context, crew: Crew, users: list[str | None]) ->
         await ctx.chat.invite(crew.swarm.room_id, present)
 
 
-async def say_in_room(ctx: Context, crew: Crew, reply: replies.Reply) -> None:
+async def say_in_room(ctx: Context, crew: Crew, reply: Reply) -> None:
     channel = crew.swarm.room_id or crew.swarm.origin_channel
     await ctx.chat.post(channel, reply)
 
@@ -221,7 +221,7 @@ async def _update_announcement(ctx: Context, crew: Crew) -> None:
         await ctx.chat.update(crew.swarm.origin_channel, crew.swarm.announcement_id, reply)
 
 
-async def _close_room(ctx: Context, crew: Crew, summary: replies.Reply) -> None:
+async def _close_room(ctx: Context, crew: Crew, summary: Reply) -> None:
     swarm = crew.swarm
     await say_in_room(ctx, crew, summary)
     if swarm.announcement_id:
@@ -229,4 +229,3 @@ async def _close_room(ctx: Context, crew: Crew, summary: replies.Reply) -> None:
     await _update_announcement(ctx, crew)
     if ctx.conventions.archive_on_resolve and swarm.room_id:
         await ctx.chat.archive(swarm.room_id)
-

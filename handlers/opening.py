@@ -30,12 +30,13 @@ async def open_swarm(ctx: Context, origin: Origin, case_text: str) -> Opened:
 
 async def finish(ctx: Context, opened: Opened) -> Opened:
     swarm = opened.crew.swarm
-    assert swarm.id is not None
+    swarm_id = swarm.id
+    assert swarm_id is not None
     if swarm.room_id is None:
         room = await ctx.chat.create_room(
             text.room_name(swarm.number, swarm.case.text), replies.room_topic(swarm), ctx.conventions.private_rooms
         )
-        await ctx.core.swarms.set_room(swarm.id, room.id, room.name)
+        await ctx.core.swarms.set_room(swarm_id, room.id, room.name)
         swarm = replace(swarm, room_id=room.id, room_name=room.name)
         opened = replace(opened, crew=replace(opened.crew, swarm=swarm))
     assert swarm.room_id is not None
@@ -47,7 +48,7 @@ async def finish(ctx: Context, opened: Opened) -> Opened:
         swarm.origin_channel,
         replies.announcement(opened, ctx.platform, conventions.join_emoji, conventions.observe_emoji),
     )
-    await ctx.core.swarms.set_announcement(swarm.id, message_id)
+    await ctx.core.swarms.set_announcement(swarm_id, message_id)
     return replace(opened, crew=replace(opened.crew, swarm=replace(swarm, announcement_id=message_id)))
 
 

@@ -23,7 +23,7 @@ RESOLVE = "resolve"
 
 HELP = """*Swarm* pulls the right people into a room for a case no script answers.
 `/swarm <case> [#skill …] [sev1-4] [customer:NAME]` open a swarm, e.g. `/swarm ACME export fails #billing sev2`
-`/swarm list` open swarms · `/swarm status [n]` one swarm
+`/swarm help` this list · `/swarm list` open swarms · `/swarm status [n]` one swarm
 `/swarm join <n>` · `/swarm leave` · `/swarm invite @person` · `/swarm owner @person`
 `/swarm resolve [what fixed it] [cause: why]` in the room: close it and save the article
 `/swarm cancel [reason]` · `/swarm reopen [n]`
@@ -60,6 +60,7 @@ ERRORS: dict[str, str] = {
     "experts_for_what": "Describe the case: `/swarm experts ACME cannot export invoices #billing`.",
     "no_skills": "Name the skills, e.g. `/swarm skills add billing:4 sso` (levels 1–5, 3 if left out).",
     "bad_skill_level": "The level of {skill} must be a whole number from 1 to 5, not `{level}`.",
+    "bad_skill_name": "`{skill}` needs a skill name before the level, e.g. `billing:4`.",
     "unknown_skill": "{skill} is not one of your skills; `/swarm skills` lists them.",
     "learn_what": "Say which skill you want to learn: `/swarm learn kubernetes`.",
     "bad_until": "I can't read `{value}` as a time: try `2h`, `tomorrow`, `friday`, `17:00` or `2026-12-01`.",
@@ -135,7 +136,7 @@ def room_ref(swarm: Swarm) -> str:
 def announcement(opened: Opened, platform: str, join: str, observe: str) -> Reply:
     w = _Words(platform)
     swarm = opened.crew.swarm
-    asked = ", ".join(w.match(m) for m in opened.ranking.matches) or "nobody matched the roster yet"
+    asked = w.people([m.person for m in opened.ranking.matches]) if opened.ranking.matches else "nobody matched yet"
     text = (
         f"*Swarm {swarm.number}* is open for {w.who(opened.crew.owner)}: {escape(swarm.case.text)}\n"
         f"{case_line(swarm)} · room {room_ref(swarm)}\n"
@@ -231,7 +232,8 @@ def resolved(result: Resolved, platform: str) -> Reply:
     w = _Words(platform)
     swarm, article = result.crew.swarm, result.article
     owner = w.who(result.crew.owner)
-    helpers = [p for p in result.crew.active() if p.id != result.crew.owner.id]
+    credited = set(article.contributors) - {result.crew.owner.name}
+    helpers = [p for _, p in result.crew.members if p.name in credited]
     lines = [f"Fix: {_first_line(article.resolution)}"]
     if article.cause:
         lines.append(f"Cause: {_first_line(article.cause)}")
@@ -326,7 +328,10 @@ def article_line(article: Article) -> str:
 def kb_results(query: str, hits: Sequence[ArticleHit]) -> Reply:
     if not hits:
         return Reply(f"No article matches “{escape(query)}”. When a swarm resolves it, the fix will be here.")
-    lines = [f"*{h.article.number}* {escape(h.article.title)} ({h.article.state.value}) — {h.snippet}" for h in hits]
+    lines = [
+        f"*{h.article.number}* {escape(h.article.title)} ({h.article.state.value}) — {' '.join(h.snippet.split())}"
+        for h in hits
+    ]
     return Reply(
         f"{len(hits)} article{'s' if len(hits) != 1 else ''} for “{escape(query)}”:",
         lines=(*lines, "`/swarm kb <n>` reads one."),
@@ -425,8 +430,11 @@ ROSTER_ERRORS = {
     "roster_missing_name": "a name is required",
     "roster_bad_timezone": "{value} is not a timezone; use an IANA name such as Europe/Madrid",
     "roster_bad_email": "{value} is not an e-mail address",
-    "roster_bad_skill": "skill {value} needs a level from 1 to 5, e.g. billing:4",
+    "roster_bad_skill": "skills {value} should be skill:level pairs with levels 1 to 5, e.g. billing:4;sso:3",
+    "roster_bad_learning": "learning {value} should be a list of skills, e.g. kubernetes;sql",
     "roster_bad_number": "{field} must be a whole number of at least 1, not {value}",
+    "roster_bad_working_hours": "working hours {value} should look like 09:00-17:00",
+    "roster_bad_field": "{field} cannot be {value}",
     "bad_working_hours": "working hours {value} should look like 09:00-17:00",
 }
 
@@ -445,4 +453,3 @@ def duration(delta: timedelta) -> str:
 def _first_line(text: str) -> str:
     line = text.strip().splitlines()[0] if text.strip() else ""
     return escape(line[:300])
-

@@ -14,7 +14,7 @@ from typing import Any
 from bot.core import Core
 from bot.errors import UserError
 from handlers import actions, commands, messages, reactions, replies
-from handlers.chat import ActionEvent, ChatPort, CommandEvent, Event, MessageEvent, Origin, ReactionEvent
+from handlers.chat import ActionEvent, ChatPort, CommandEvent, Event, MessageEvent, Origin, ReactionEvent, Reply
 from handlers.context import Context, Conventions
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class Router:
             return Outcome.FAILED
         return Outcome.DONE
 
-    async def _answer(self, origin: Origin, reply: replies.Reply) -> None:
+    async def _answer(self, origin: Origin, reply: Reply) -> None:
         try:
             await self.context.tell(origin, reply)
         except Exception:

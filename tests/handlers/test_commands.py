@@ -54,7 +54,7 @@ async def test_a_skill_level_outside_one_to_five_is_refused(bot: ScenarioBot, le
     assert await bot.command(f"/swarm skills add billing:{level}", user="fay") is Outcome.REFUSED
     assert "must be a whole number from 1 to 5" in bot.last_told("fay")
     await bot.command("/swarm skills", user="fay")
-    assert "billing" not in bot.last_told("fay")
+    assert "Skills: support 3/5\n" in bot.last_told("fay")
 
 
 async def test_learn_records_an_interest(bot: ScenarioBot) -> None:
@@ -111,7 +111,8 @@ async def test_stats_counts_and_median_time_to_resolve(bot: ScenarioBot) -> None
         ("/swarm skills add", "Name the skills"),
         ("/swarm skills remove cobol", "cobol is not one of your skills"),
         ("/swarm skills @nobody", "I can't find nobody in the roster"),
-        ("/swarm invite", "Run this in a swarm's room"),
+        ("/swarm invite", "Say whom to invite"),
+        ("/swarm invite @ben", "Run this in a swarm's room"),
         ("/swarm broken export sev9", "Severity `sev9` does not exist"),
         ("/swarm " + "x " * 1600, "keep it under 3000"),
     ],

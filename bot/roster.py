@@ -1,0 +1,225 @@
+"""The roster: who is available now, and one roster row (YAML or CSV) validated into a Person."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime, time, timedelta
+
+from bot.errors import UserError
+from bot.models import Person, WorkingHours
+from bot.text import DEFAULT_SKILL_LEVEL, normalize_skill, parse_level
+from bot.timezones import as_utc, canonical_zone, zone
+
+# The CSV columns, in order; a YAML row uses the same keys.
+ROSTER_COLUMNS = (
+    "name",
+    "email",
+    "slack_id",
+    "teams_id",
+    "department",
+    "timezone",
+    "working_hours",
+    "skills",
+    "learning",
+    "max_active_swarms",
+)
+DEFAULT_TIMEZONE = "UTC"
+DEFAULT_MAX_ACTIVE_SWARMS = 3
+WEEKEND = (5, 6)  # Saturday, Sunday as datetime.weekday() counts them
+
+_HOURS = re.compile(r"(\d{1,2})(?::(\d{2}))?\s*[-–—]\s*(\d{1,2})(?::(\d{2}))?")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+# "billing:5;sso:3" in a CSV cell; commas too, because a spreadsheet user types them.
+_LIST_SEPARATORS = re.compile(r"[;,]")
+
+
+def local_now(person: Person, now: datetime) -> datetime:
+    """now on the person's wall clock."""
+    return as_utc(now).astimezone(zone(person.timezone))
+
+
+def is_working(person: Person, now: datetime) -> bool:
+    """Inside the person's working hours on a weekday; without working hours, always."""
+    hours = person.working_hours
+    if hours is None:
+        return True
+    local = local_now(person, now)
+    if not hours.contains(local.time()):
+        return False
+    shift_day = local.date()
+    if hours.start > hours.end and local.time() < hours.end:
+        # 02:00 in a 22:00-06:00 shift belongs to the shift that began the evening before.
+        shift_day -= timedelta(days=1)
+    return shift_day.weekday() not in WEEKEND
+
+
+def is_away(person: Person, now: datetime) -> bool:
+    """The person said /swarm away and that time has not come yet."""
+    return person.away_until is not None and as_utc(person.away_until) > as_utc(now)
+
+
+def parse_working_hours(text: str) -> WorkingHours:
+    """`09:00-17:00` (also `9-17`, or `22:00-06:00` for a night shift)."""
+    found = _HOURS.fullmatch(text.strip())
+    start = _clock(found.group(1), found.group(2)) if found else None
+    end = _clock(found.group(3), found.group(4)) if found else None
+    if start is None or end is None or start == end:
+        raise UserError("bad_working_hours", value=text)
+    return WorkingHours(start=start, end=end)
+
+
+def _clock(hour: str, minute: str | None) -> time | None:
+    h, m = int(hour), int(minute or 0)
+    return time(h, m) if h <= 23 and m <= 59 else None
+
+
+def person_from_row(workspace_id: int, row: Mapping[str, object]) -> Person:
+    """One roster row as a Person, or a UserError naming the field that is wrong.
+
+    Takes a YAML mapping (typed values) or a CSV row (every value a string, "" for empty). Unknown keys are
+    ignored, so an HR export with extra columns imports; ROSTER_COLUMNS lists the keys that count.
+    """
+    fields = {_column(key): value for key, value in row.items() if isinstance(key, str)}
+
+    name = _text(fields, "name")
+    if name is None:
+        raise UserError("roster_missing_name", field="name")
+
+    email = _text(fields, "email", name)
+    if email is not None and not _EMAIL.fullmatch(email):
+        raise UserError("roster_bad_email", field="email", value=email, name=name)
+
+    slack_id = _identifier(fields, "slack_id", name)
+    teams_id = _identifier(fields, "teams_id", name)
+    department = _text(fields, "department", name)
+
+    raw_zone = _text(fields, "timezone", name) or DEFAULT_TIMEZONE
+    timezone = canonical_zone(raw_zone)
+    if timezone is None:
+        raise UserError("roster_bad_timezone", field="timezone", value=raw_zone, name=name)
+
+    working_hours = None
+    if (raw_hours := _text(fields, "working_hours", name)) is not None:
+        try:
+            working_hours = parse_working_hours(raw_hours)
+        except UserError:
+            raise UserError("roster_bad_working_hours", field="working_hours", value=raw_hours, name=name) from None
+
+    return Person(
+        workspace_id=workspace_id,
+        name=name,
+        email=email,
+        slack_id=slack_id,
+        teams_id=teams_id,
+        department=department,
+        timezone=timezone,
+        working_hours=working_hours,
+        skills=_skills(fields.get("skills"), name),
+        learning=_learning(fields.get("learning"), name),
+        max_active_swarms=_max_active_swarms(fields.get("max_active_swarms"), name),
+    )
+
+
+def _column(key: str) -> str:
+    # A spreadsheet header reads "Working hours" or "Slack ID"; the file format says working_hours, slack_id.
+    return "_".join(key.strip().lower().split())
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(fields: Mapping[str, object], field: str, name: str | None = None) -> str | None:
+    value = fields.get(field)
+    if _blank(value):
+        return None
+    # YAML reads `teams_id: 123` as a number: a scalar is fine as text, a list or a mapping is a mistake.
+    if isinstance(value, Mapping | list | tuple | set):
+        raise UserError("roster_bad_field", field=field, value=str(value), name=name)
+    return " ".join(str(value).split())
+
+
+def _identifier(fields: Mapping[str, object], field: str, name: str) -> str | None:
+    value = _text(fields, field, name)
+    if value is not None and " " in value:
+        raise UserError("roster_bad_field", field=field, value=value, name=name)
+    return value
+
+
+def _skills(value: object, name: str) -> dict[str, int]:
+    """{billing: 5} from YAML, "billing:5;sso:3" from CSV, or a YAML list ["billing:5", "sso"]."""
+    if _blank(value):
+        return {}
+    pairs: list[tuple[str, object]]
+    if isinstance(value, Mapping):
+        pairs = [(str(skill), level) for skill, level in value.items()]
+    elif isinstance(value, str):
+        pairs = [_split_pair(item) for item in _LIST_SEPARATORS.split(value) if item.strip()]
+    elif isinstance(value, list):
+        if not all(isinstance(item, str) for item in value):
+            raise UserError("roster_bad_skill", field="skills", value=str(value), name=name)
+        pairs = [_split_pair(item) for item in value if item.strip()]
+    else:
+        raise UserError("roster_bad_skill", field="skills", value=str(value), name=name)
+
+    skills: dict[str, int] = {}
+    for raw_skill, raw_level in pairs:
+        skill = normalize_skill(raw_skill)
+        if not skill:
+            raise UserError("roster_bad_skill", field="skills", skill=raw_skill, value=str(raw_level), name=name)
+        level = _level(skill, raw_level, name)
+        # "Billing: 2" and "billing: 5" in one row are one skill; trust the higher claim.
+        skills[skill] = max(level, skills.get(skill, 0))
+    return skills
+
+
+def _split_pair(item: str) -> tuple[str, object]:
+    skill, sep, level = item.partition(":")
+    return skill.strip(), (level.strip() if sep else None)
+
+
+def _level(skill: str, raw: object, name: str) -> int:
+    if raw is None:
+        return DEFAULT_SKILL_LEVEL
+    # bool is an int to Python, but `billing: yes` in YAML is not a level.
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = str(raw)
+    if isinstance(raw, str):
+        try:
+            return parse_level(skill, raw)
+        except UserError:
+            pass
+    raise UserError("roster_bad_skill", field="skills", skill=skill, value=str(raw), name=name)
+
+
+def _learning(value: object, name: str) -> list[str]:
+    if _blank(value):
+        return []
+    if isinstance(value, str):
+        items: list[object] = list(_LIST_SEPARATORS.split(value))
+    elif isinstance(value, list):
+        items = list(value)
+    else:
+        raise UserError("roster_bad_learning", field="learning", value=str(value), name=name)
+    learning: list[str] = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, str | int):
+            raise UserError("roster_bad_learning", field="learning", value=str(item), name=name)
+        skill = normalize_skill(str(item))
+        if skill and skill not in learning:
+            learning.append(skill)
+    return learning
+
+
+def _max_active_swarms(value: object, name: str) -> int:
+    if _blank(value):
+        return DEFAULT_MAX_ACTIVE_SWARMS
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = int(value.strip())
+    if number is None or number < 1:
+        raise UserError("roster_bad_number", field="max_active_swarms", value=str(value), name=name)
+    return number

@@ -1,0 +1,251 @@
+import dataclasses
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, time
+
+import pytest
+
+from bot.matching import OFF_HOURS_FACTOR, Ranking, case_skills, rank
+from bot.models import Case, Person, WorkingHours
+
+# Wednesday 4 March 2026, 09:14 UTC: 10:14 in Madrid, 09:14 in London, 20:14 in Sydney, 04:14 in New York.
+NOW = datetime(2026, 3, 4, 9, 14, tzinfo=UTC)
+NINE_TO_FIVE = WorkingHours(time(9), time(17))
+BILLING_PDF = Case(text="ACME cannot export invoices to PDF since 4.2", tags=("billing", "pdf"), severity=2)
+
+
+def person(
+    id: int,
+    name: str,
+    skills: Mapping[str, int],
+    *,
+    timezone: str = "Europe/Madrid",
+    hours: WorkingHours | None = NINE_TO_FIVE,
+    **fields: object,
+) -> Person:
+    return Person(
+        workspace_id=1,
+        id=id,
+        name=name,
+        skills=dict(skills),
+        timezone=timezone,
+        working_hours=hours,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def names(ranking: Ranking) -> list[str]:
+    return [match.person.name for match in ranking.matches]
+
+
+def ranked(
+    people: Sequence[Person],
+    case: Case = BILLING_PDF,
+    *,
+    requester_id: int | None = None,
+    load: Mapping[int, int] | None = None,
+    limit: int = 3,
+    exclude: Sequence[int] = (),
+    now: datetime = NOW,
+) -> Ranking:
+    return rank(case, people, now, requester_id=requester_id, load=load or {}, limit=limit, exclude=exclude)
+
+
+# -- case_skills --------------------------------------------------------------------------------------------------
+
+
+def test_case_skills_are_tags_first_then_known_skills_named_in_the_text_in_text_order() -> None:
+    case = Case(text="ACME pdf export fails in the Reporting API", tags=("billing",))
+    known = ["api", "reporting", "export", "pdf", "sso", "billing"]
+    assert case_skills(case, known) == ("billing", "pdf", "export", "reporting", "api")
+
+
+def test_case_skills_without_tags_find_experts_from_the_text() -> None:
+    assert case_skills(Case(text="ACME pdf export fails"), {"pdf", "sso"}) == ("pdf",)
+
+
+def test_a_tag_also_in_the_text_is_listed_once() -> None:
+    assert case_skills(Case(text="PDF export fails", tags=("pdf",)), ["pdf", "export"]) == ("pdf", "export")
+
+
+@pytest.mark.parametrize(
+    ("text", "skill", "found"),
+    [
+        ("the rapid sync fails", "api", False),
+        ("the API fails", "api", True),
+        ("the api, then the ui", "api", True),
+        ("export to PDF.", "pdf", True),
+        ("all invoices are blank", "invoice", True),
+        ("taxes are wrong", "tax", True),
+        ("single sign on loops", "single-sign-on", True),
+        ("single-sign-on loops", "single-sign-on", True),
+        ("node.js crashes", "node.js", True),
+        ("node.js crashes", "js", False),
+        ("c++ build breaks", "c++", True),
+        ("postgresql is slow", "postgres", False),
+        ("we go to the ai page", "go", False),  # too short to trust in free text
+    ],
+)
+def test_skills_match_whole_words_in_the_text(text: str, skill: str, found: bool) -> None:
+    assert (skill in case_skills(Case(text=text), [skill])) is found
+
+
+def test_short_skills_still_count_as_tags() -> None:
+    assert case_skills(Case(text="build fails", tags=("go",)), ["go"]) == ("go",)
+
+
+def test_known_skill_names_are_normalised() -> None:
+    assert case_skills(Case(text="the pdf is empty"), ["#PDF"]) == ("pdf",)
+
+
+# -- rank: who is left out ----------------------------------------------------------------------------------------
+
+
+def test_the_requester_is_never_a_match() -> None:
+    people = [person(1, "Ana", {"billing": 5}), person(2, "Bruno", {"billing": 2})]
+    assert names(ranked(people, requester_id=1)) == ["Bruno"]
+
+
+def test_excluded_people_are_left_out() -> None:
+    people = [person(1, "Ana", {"billing": 5}), person(2, "Bruno", {"billing": 2}), person(3, "Chloe", {"pdf": 1})]
+    assert names(ranked(people, exclude=[1, 3])) == ["Bruno"]
+
+
+def test_people_away_are_left_out_until_they_are_back() -> None:
+    away = person(1, "Ana", {"billing": 5}, away_until=datetime(2026, 3, 4, 12, tzinfo=UTC))
+    back = person(2, "Bruno", {"billing": 2}, away_until=datetime(2026, 3, 4, 9, tzinfo=UTC))
+    assert names(ranked([away, back])) == ["Bruno"]
+
+
+def test_people_at_their_swarm_cap_are_left_out() -> None:
+    people = [
+        person(1, "Ana", {"billing": 5}, max_active_swarms=2),
+        person(2, "Bruno", {"billing": 4}, max_active_swarms=2),
+        person(3, "Chloe", {"billing": 3}, max_active_swarms=2),
+    ]
+    assert names(ranked(people, load={1: 2, 2: 1, 3: 5})) == ["Bruno"]
+
+
+def test_people_without_any_case_skill_are_left_out() -> None:
+    people = [person(1, "Ana", {"sso": 5, "saml": 5}), person(2, "Bruno", {"pdf": 1})]
+    assert names(ranked(people)) == ["Bruno"]
+
+
+def test_nobody_matches_a_case_without_skills() -> None:
+    ranking = ranked([person(1, "Ana", {"billing": 5})], Case(text="something odd happened"))
+    assert ranking == Ranking(matches=(), skills=(), uncovered=())
+
+
+def test_limit_caps_the_matches() -> None:
+    people = [person(i, f"P{i}", {"billing": i}) for i in range(1, 6)]
+    assert names(ranked(people, limit=2)) == ["P5", "P4"]
+    assert ranked(people, limit=0).matches == ()
+
+
+# -- rank: order --------------------------------------------------------------------------------------------------
+
+
+def test_one_five_outweighs_several_low_levels() -> None:
+    expert = person(1, "Expert", {"billing": 5})
+    generalist = person(2, "Generalist", {"billing": 3, "pdf": 3})
+    ranking = ranked([generalist, expert])
+    assert names(ranking) == ["Expert", "Generalist"]
+    assert [match.score for match in ranking.matches] == [25.0, 18.0]
+
+
+def test_more_covered_skills_rank_higher_at_equal_levels() -> None:
+    people = [person(1, "One", {"billing": 4}), person(2, "Two", {"billing": 4, "pdf": 4})]
+    assert names(ranked(people)) == ["Two", "One"]
+
+
+def test_online_people_rank_before_equally_skilled_people_off_hours() -> None:
+    sydney = person(1, "Asleep", {"billing": 4}, timezone="Australia/Sydney")
+    madrid = person(2, "Awake", {"billing": 4})
+    ranking = ranked([sydney, madrid])
+    assert names(ranking) == ["Awake", "Asleep"]
+    assert ranking.matches[1].score == 16 * OFF_HOURS_FACTOR
+
+
+def test_an_off_hours_expert_can_still_beat_an_online_novice() -> None:
+    sydney = person(1, "Expert", {"billing": 5}, timezone="Australia/Sydney")
+    madrid = person(2, "Novice", {"billing": 1})
+    assert names(ranked([madrid, sydney])) == ["Expert", "Novice"]
+
+
+def test_ties_go_to_fewer_active_swarms_then_name_then_id() -> None:
+    people = [
+        person(5, "Zoe", {"billing": 4}),
+        person(4, "bea", {"billing": 4}),
+        person(3, "Bea", {"billing": 4}),
+        person(2, "Ana", {"billing": 4}),
+        person(1, "Carl", {"billing": 4}),
+    ]
+    ranking = ranked(people, load={2: 1, 1: 0}, limit=5)
+    assert [(m.person.name, m.person.id) for m in ranking.matches] == [
+        ("Bea", 3),
+        ("bea", 4),
+        ("Carl", 1),
+        ("Zoe", 5),
+        ("Ana", 2),
+    ]
+
+
+def test_the_order_does_not_depend_on_the_input_order() -> None:
+    people = [person(i, name, {"billing": 3, "pdf": i % 3 + 1}) for i, name in enumerate("EDCBA", start=1)]
+    assert names(ranked(people, limit=5)) == names(ranked(list(reversed(people)), limit=5))
+
+
+# -- rank: what a match says --------------------------------------------------------------------------------------
+
+
+def test_reasons_name_levels_availability_and_load() -> None:
+    ranking = ranked([person(1, "Ana", {"billing": 5, "pdf": 3, "sso": 4})], load={1: 1})
+    (match,) = ranking.matches
+    assert match.reasons == ("billing 5/5", "pdf 3/5", "online, 10:14 in Europe/Madrid", "1 active swarm")
+    assert match.skills == ("billing", "pdf")
+    assert match.score == 34.0
+
+
+def test_reasons_off_hours() -> None:
+    (match,) = ranked([person(1, "Olivia", {"pdf": 2}, timezone="Australia/Sydney")], load={1: 2}).matches
+    assert match.reasons == ("pdf 2/5", "off hours, 20:14 in Australia/Sydney", "2 active swarms")
+
+
+def test_reasons_off_hours_on_a_weekend_name_the_day() -> None:
+    saturday = datetime(2026, 3, 7, 11, 0, tzinfo=UTC)
+    (match,) = ranked([person(1, "Ana", {"pdf": 2})], now=saturday).matches
+    assert match.reasons == ("pdf 2/5", "off hours, Sat 12:00 in Europe/Madrid", "no active swarms")
+
+
+def test_people_without_working_hours_are_online() -> None:
+    (match,) = ranked([person(1, "Ana", {"pdf": 2}, timezone="UTC", hours=None)]).matches
+    assert match.reasons[1] == "online, 09:14 in UTC"
+    assert match.score == 4.0
+
+
+def test_uncovered_lists_case_skills_no_returned_match_has() -> None:
+    case = Case(text="SSO and pdf both fail", tags=("billing",))
+    people = [
+        person(1, "Ana", {"billing": 5}),
+        person(2, "Bruno", {"billing": 4}),
+        person(3, "Chloe", {"pdf": 1}),  # knows pdf but is not in the top 2
+        person(4, "Dee", {"kubernetes": 5}),
+    ]
+    ranking = ranked(people, case, limit=2)
+    assert ranking.skills == ("billing", "pdf")  # nobody knows sso, so the text does not make it a skill
+    assert names(ranking) == ["Ana", "Bruno"]
+    assert ranking.uncovered == ("pdf",)
+
+
+def test_text_skills_from_the_roster_find_experts_without_hashtags() -> None:
+    case = Case(text="ACME pdf export fails")
+    people = [person(1, "Chloe", {"pdf": 5, "export": 4}), person(2, "Grace", {"sso": 5})]
+    ranking = ranked(people, case)
+    assert ranking.skills == ("pdf", "export")
+    assert names(ranking) == ["Chloe"]
+    assert ranking.uncovered == ()
+
+
+def test_ranking_is_frozen() -> None:
+    ranking = ranked([person(1, "Ana", {"billing": 5})])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ranking.matches = ()  # type: ignore[misc]
