@@ -81,7 +81,7 @@ def error(err: UserError) -> Reply:
 
 
 def apology() -> Reply:
-    return Reply("Sorry, something went wrong on my side and nothing was changed. Please try again in a minute.")
+    return Reply("Sorry, something went wrong on my side. Please try again in a minute; what you typed is above.")
 
 
 def opening_interrupted(number: int) -> Reply:
