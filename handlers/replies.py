@@ -80,8 +80,12 @@ def error(err: UserError) -> Reply:
         return Reply(template)
 
 
-def apology() -> Reply:
-    return Reply("Sorry, something went wrong on my side. Please try again in a minute; what you typed is above.")
+def apology(typed: str | None = None) -> Reply:
+    """Our failure, not theirs; what they typed is given back so nothing is lost."""
+    text = "Sorry, something went wrong on my side. Please try again in a minute."
+    if typed:
+        text += f"\nWhat you typed: `/swarm {escape(typed)}`"
+    return Reply(text)
 
 
 def opening_interrupted(number: int) -> Reply:

@@ -45,7 +45,8 @@ class Router:
             return Outcome.REFUSED
         except Exception:
             log.exception("failed to handle %s", event)
-            await self._answer(origin, replies.apology())
+            typed = event.text if isinstance(event, CommandEvent) else None
+            await self._answer(origin, replies.apology(typed))
             return Outcome.FAILED
         return Outcome.DONE
 

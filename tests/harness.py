@@ -21,18 +21,57 @@ WORKSPACE = "T-test"
 MONDAY_MORNING = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 ROSTER: list[dict[str, object]] = [
-    {"name": "Ana Ruiz", "email": "ana@example.com", "department": "Support", "timezone": "Europe/Madrid",
-     "working_hours": "08:00-18:00", "skills": {"support": 4}},
-    {"name": "Ben Okafor", "email": "ben@example.com", "department": "R&D", "timezone": "Europe/London",
-     "working_hours": "08:00-18:00", "skills": {"billing": 5, "pdf": 3}, "max_active_swarms": 2},
-    {"name": "Chen Wei", "email": "chen@example.com", "department": "R&D", "timezone": "Europe/Madrid",
-     "working_hours": "08:00-18:00", "skills": {"pdf": 5, "export": 4}},
-    {"name": "Dana Cohen", "email": "dana@example.com", "department": "Finance", "timezone": "Europe/Madrid",
-     "working_hours": "08:00-18:00", "skills": {"billing": 3, "tax": 5}},
-    {"name": "Eli Brown", "email": "eli@example.com", "department": "Product", "timezone": "America/Los_Angeles",
-     "working_hours": "09:00-17:00", "skills": {"billing": 4, "sso": 5}, "learning": ["pdf"]},
-    {"name": "Fay Singh", "email": "fay@example.com", "department": "Support", "timezone": "Asia/Kolkata",
-     "working_hours": "09:00-18:00", "skills": {"support": 3}, "learning": ["billing"]},
+    {
+        "name": "Ana Ruiz",
+        "email": "ana@example.com",
+        "department": "Support",
+        "timezone": "Europe/Madrid",
+        "working_hours": "08:00-18:00",
+        "skills": {"support": 4},
+    },
+    {
+        "name": "Ben Okafor",
+        "email": "ben@example.com",
+        "department": "R&D",
+        "timezone": "Europe/London",
+        "working_hours": "08:00-18:00",
+        "skills": {"billing": 5, "pdf": 3},
+        "max_active_swarms": 2,
+    },
+    {
+        "name": "Chen Wei",
+        "email": "chen@example.com",
+        "department": "R&D",
+        "timezone": "Europe/Madrid",
+        "working_hours": "08:00-18:00",
+        "skills": {"pdf": 5, "export": 4},
+    },
+    {
+        "name": "Dana Cohen",
+        "email": "dana@example.com",
+        "department": "Finance",
+        "timezone": "Europe/Madrid",
+        "working_hours": "08:00-18:00",
+        "skills": {"billing": 3, "tax": 5},
+    },
+    {
+        "name": "Eli Brown",
+        "email": "eli@example.com",
+        "department": "Product",
+        "timezone": "America/Los_Angeles",
+        "working_hours": "09:00-17:00",
+        "skills": {"billing": 4, "sso": 5},
+        "learning": ["pdf"],
+    },
+    {
+        "name": "Fay Singh",
+        "email": "fay@example.com",
+        "department": "Support",
+        "timezone": "Asia/Kolkata",
+        "working_hours": "09:00-18:00",
+        "skills": {"support": 3},
+        "learning": ["billing"],
+    },
 ]
 
 
@@ -74,8 +113,12 @@ class ScenarioBot:
     def origin(self, user: str, channel: str) -> Origin:
         return Origin(WORKSPACE, self.chat.platform, self.user(user), channel.lstrip("#"))
 
-    async def command(self, text: str, user: str = "ana", channel: str = "support", event_id: str | None = None) -> Outcome:
-        return await self.router.handle(CommandEvent(self.origin(user, channel), text.removeprefix("/swarm").strip(), event_id=event_id))
+    async def command(
+        self, text: str, user: str = "ana", channel: str = "support", event_id: str | None = None
+    ) -> Outcome:
+        return await self.router.handle(
+            CommandEvent(self.origin(user, channel), text.removeprefix("/swarm").strip(), event_id=event_id)
+        )
 
     async def say(self, text: str, user: str, channel: str) -> str:
         """A person writes in a channel; returns the message id."""
@@ -83,7 +126,9 @@ class ScenarioBot:
         await self.router.handle(MessageEvent(self.origin(user, channel), message.id, text))
         return message.id
 
-    async def react(self, emoji: str, message_id: str, user: str, added: bool = True, event_id: str | None = None) -> Outcome:
+    async def react(
+        self, emoji: str, message_id: str, user: str, added: bool = True, event_id: str | None = None
+    ) -> Outcome:
         channel = self.chat.messages[message_id].channel
         return await self.router.handle(ReactionEvent(self.origin(user, channel), message_id, emoji, added, event_id))
 
@@ -111,8 +156,11 @@ class ScenarioBot:
         return told[-1]
 
     def announcement_id(self, channel: str = "support") -> str:
-        posts = [m for m in self.chat.messages.values() if m.channel == channel and m.author == "swarm"
-                 and m.private_to is None and m.thread is None]
+        posts = [
+            m
+            for m in self.chat.messages.values()
+            if m.channel == channel and m.author == "swarm" and m.private_to is None and m.thread is None
+        ]
         assert posts, f"no announcement in #{channel}"
         return posts[-1].id
 

@@ -63,6 +63,7 @@ def test_the_check_catches_a_broken_import(tmp_path: Path, file: str, statement:
     offender = tmp_path / file
     offender.parent.mkdir(parents=True)
     offender.write_text(f"{statement}\n", encoding="utf-8")
-    assert violations(tmp_path) == [f"{file}:1 imports {statement.split()[1]}" + (
-        " (only the composition root may)" if file.startswith("adapters") else ""
-    )]
+    assert violations(tmp_path) == [
+        f"{file}:1 imports {statement.split()[1]}"
+        + (" (only the composition root may)" if file.startswith("adapters") else "")
+    ]

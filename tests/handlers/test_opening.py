@@ -94,3 +94,11 @@ async def test_an_interrupted_opening_is_finished_later_without_duplicates(bot: 
     assert "*Swarm 1* is open" in bot.said("support")[0]
     assert "Asked: @Eli Brown (sso 5/5" in bot.said(bot.room(1))[0]
     assert len(bot.said("support")) == 1
+
+
+async def test_a_similar_resolved_case_is_shown_in_the_new_room(bot: ScenarioBot) -> None:
+    await bot.command("/swarm ACME invoices export to PDF blank #pdf")
+    await bot.command("/swarm resolve cleared the PDF template cache", channel=bot.room(1))
+    await bot.command("/swarm Globex PDF export of invoices is blank since Monday #pdf", user="fay")
+    card = bot.said(bot.room(2))[0]
+    assert "Maybe known: article 1 — ACME invoices export to PDF blank (draft)" in card

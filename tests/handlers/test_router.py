@@ -18,6 +18,7 @@ async def test_a_crash_is_logged_and_apologised_for(bot: ScenarioBot, caplog: py
     with caplog.at_level(logging.ERROR):
         assert await bot.command("/swarm list", user="fay") is Outcome.FAILED
     assert "Sorry, something went wrong on my side" in bot.last_told("fay")
+    assert "What you typed: `/swarm list`" in bot.last_told("fay")
     assert "disk on fire" in caplog.text
     assert "CommandEvent" in caplog.text
 

@@ -1,0 +1,115 @@
+"""Knowledge articles, their links to swarms, and search over them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import col, select
+
+from bot.models import Article, ArticleHit, ArticleState
+from storage._sql import Repository, require_id
+from storage.search import search_articles
+from storage.tables import ArticleLinkRow, ArticleRow, utcnow
+from storage.workspaces import SqlWorkspaceRepository
+
+LINK_KINDS = ("created", "reused")
+
+
+class SqlArticleRepository(Repository):
+    async def add(self, article: Article) -> Article:
+        """Inserts the article; a number of 0 means "the next one", and missing timestamps mean now."""
+        if not article.number:
+            article.number = await SqlWorkspaceRepository(self._session, self._dialect).next_article_number(
+                article.workspace_id
+            )
+        article.created_at = article.created_at or utcnow()
+        article.updated_at = article.updated_at or article.created_at
+        row = ArticleRow(workspace_id=article.workspace_id, **_columns(article))
+        self._session.add(row)
+        await self._session.flush()
+        article.id = require_id(row.id, "article")
+        return article
+
+    async def save(self, article: Article) -> None:
+        """Writes every field and stamps updated_at with now."""
+        row = await self._session.get(ArticleRow, require_id(article.id, "article"))
+        if row is None:
+            raise LookupError(f"no article with id {article.id}")
+        article.created_at = article.created_at or row.created_at
+        article.updated_at = utcnow()
+        for name, value in _columns(article).items():
+            setattr(row, name, value)
+        await self._session.flush()
+
+    async def get(self, workspace_id: int, number: int) -> Article | None:
+        statement = select(ArticleRow).where(ArticleRow.workspace_id == workspace_id, ArticleRow.number == number)
+        row = (await self._session.exec(statement)).first()
+        return None if row is None else _to_article(row)
+
+    async def by_swarm(self, swarm_id: int) -> Article | None:
+        statement = (
+            select(ArticleRow).where(ArticleRow.swarm_id == swarm_id).order_by(col(ArticleRow.id).desc()).limit(1)
+        )
+        row = (await self._session.exec(statement)).first()
+        return None if row is None else _to_article(row)
+
+    async def search(
+        self,
+        workspace_id: int,
+        query: str,
+        limit: int = 5,
+        states: Sequence[ArticleState] = (ArticleState.DRAFT, ArticleState.VALIDATED),
+    ) -> list[ArticleHit]:
+        found = await search_articles(self._session, self._dialect, workspace_id, query, limit, states)
+        return [ArticleHit(article=_to_article(row), snippet=snippet, rank=rank) for row, snippet, rank in found]
+
+    async def link(self, swarm_id: int, article_id: int, kind: str) -> None:
+        """Idempotent; does not touch Article.reuse_count, which the core keeps."""
+        if kind not in LINK_KINDS:
+            raise ValueError(f"link kind must be one of {LINK_KINDS}, not {kind!r}")
+        workspace_id = select(ArticleRow.workspace_id).where(ArticleRow.id == article_id).scalar_subquery()
+        statement = (
+            self._insert(ArticleLinkRow)
+            .values(workspace_id=workspace_id, swarm_id=swarm_id, article_id=article_id, kind=kind, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["swarm_id", "article_id", "kind"])
+        )
+        await self._session.exec(statement)
+
+
+def _columns(article: Article) -> dict[str, Any]:
+    return {
+        "number": article.number,
+        "title": article.title,
+        "issue": article.issue,
+        "environment": article.environment,
+        "resolution": article.resolution,
+        "cause": article.cause,
+        "tags": list(article.tags),
+        "contributors": list(article.contributors),
+        "state": ArticleState(article.state).value,
+        "swarm_id": article.swarm_id,
+        "reuse_count": article.reuse_count,
+        "created_at": article.created_at,
+        "updated_at": article.updated_at,
+    }
+
+
+def _to_article(row: ArticleRow) -> Article:
+    return Article(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        number=row.number,
+        title=row.title,
+        issue=row.issue,
+        environment=row.environment,
+        resolution=row.resolution,
+        cause=row.cause,
+        tags=list(row.tags),
+        contributors=list(row.contributors),
+        state=ArticleState(row.state),
+        swarm_id=row.swarm_id,
+        reuse_count=row.reuse_count,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )

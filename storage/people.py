@@ -1,0 +1,179 @@
+"""The roster: people and their skills."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable
+from datetime import time
+
+from sqlalchemy import ColumnElement, and_, case, func, or_
+from sqlmodel import col, select
+
+from bot.models import Person, SwarmStatus, WorkingHours
+from storage._sql import Repository, require_id
+from storage.tables import PersonRow, PersonSkillRow, SwarmMemberRow, SwarmRow
+
+DECLARED = "declared"
+ACTIVE_STATUSES = tuple(status.value for status in SwarmStatus if status.is_active)
+
+
+class SqlPersonRepository(Repository):
+    # The Protocol names a method `list`, which hides the builtin inside this class: hence builtins.list below.
+
+    async def get(self, person_id: int) -> Person | None:
+        row = await self._session.get(PersonRow, person_id)
+        return None if row is None else (await self._with_skills([row]))[0]
+
+    async def by_chat_id(self, workspace_id: int, platform: str, user_id: str) -> Person | None:
+        if platform == "slack":
+            match: ColumnElement[bool] = col(PersonRow.slack_id) == user_id
+        elif platform == "teams":
+            match = col(PersonRow.teams_id) == user_id
+        else:
+            # Person.chat_id falls back to the name when there is no e-mail; accept what it hands out.
+            wanted = user_id.lower()
+            match = or_(
+                func.lower(PersonRow.email) == wanted,
+                and_(col(PersonRow.email).is_(None), func.lower(PersonRow.name) == wanted),
+            )
+        return await self._first(workspace_id, match)
+
+    async def find(self, workspace_id: int, who: str) -> Person | None:
+        wanted = who.strip().removeprefix("@").strip().lower()
+        if not wanted:
+            return None
+        fields = (PersonRow.email, PersonRow.slack_id, PersonRow.teams_id, PersonRow.name)
+        tests = [func.lower(field) == wanted for field in fields]
+        # An exact identifier beats a namesake: e-mail, then Slack id, then Teams id, then name.
+        priority = case(*((test, rank) for rank, test in enumerate(tests)), else_=len(tests))
+        return await self._first(workspace_id, or_(*tests), priority)
+
+    async def by_email(self, workspace_id: int, email: str) -> Person | None:
+        return await self._first(workspace_id, func.lower(PersonRow.email) == email.strip().lower())
+
+    async def list(self, workspace_id: int) -> list[Person]:
+        statement = (
+            select(PersonRow)
+            .where(PersonRow.workspace_id == workspace_id)
+            .order_by(func.lower(PersonRow.name), col(PersonRow.id))
+        )
+        return await self._with_skills((await self._session.exec(statement)).all())
+
+    async def add(self, person: Person) -> Person:
+        _check_levels(person.skills)
+        row = PersonRow(workspace_id=person.workspace_id, name=person.name)
+        _fill(row, person)
+        self._session.add(row)
+        await self._session.flush()
+        person.id = require_id(row.id, "person")
+        self._session.add_all(
+            PersonSkillRow(workspace_id=person.workspace_id, person_id=person.id, skill=skill, level=level)
+            for skill, level in person.skills.items()
+        )
+        await self._session.flush()
+        return person
+
+    async def save(self, person: Person) -> None:
+        """Writes every field. Person.skills holds declared and inferred skills alike, so: a skill missing from it
+        loses its declared row but keeps an inferred one (the evidence still stands); an inferred skill given a new
+        level becomes declared; an inferred skill left as read stays inferred."""
+        _check_levels(person.skills)
+        person_id = require_id(person.id, "person")
+        row = await self._session.get(PersonRow, person_id)
+        if row is None:
+            raise LookupError(f"no person with id {person_id}")
+        _fill(row, person)
+        statement = select(PersonSkillRow).where(PersonSkillRow.person_id == person_id)
+        existing = {skill.skill: skill for skill in (await self._session.exec(statement)).all()}
+        for name, skill in existing.items():
+            level = person.skills.get(name)
+            if level is None:
+                if skill.source == DECLARED:
+                    await self._session.delete(skill)
+            elif skill.source == DECLARED or skill.level != level:
+                skill.level, skill.source = level, DECLARED
+        self._session.add_all(
+            PersonSkillRow(workspace_id=row.workspace_id, person_id=person_id, skill=name, level=level)
+            for name, level in person.skills.items()
+            if name not in existing
+        )
+        await self._session.flush()
+
+    async def active_swarm_counts(self, workspace_id: int) -> dict[int, int]:
+        statement = (
+            select(SwarmMemberRow.person_id, func.count())
+            .join(SwarmRow, col(SwarmRow.id) == SwarmMemberRow.swarm_id)
+            .where(
+                SwarmRow.workspace_id == workspace_id,
+                col(SwarmRow.status).in_(ACTIVE_STATUSES),
+                col(SwarmMemberRow.joined_at).is_not(None),
+                col(SwarmMemberRow.left_at).is_(None),
+            )
+            .group_by(col(SwarmMemberRow.person_id))
+        )
+        return {person_id: count for person_id, count in (await self._session.exec(statement)).all()}
+
+    async def _first(self, workspace_id: int, match: ColumnElement[bool], *order: ColumnElement[int]) -> Person | None:
+        statement = (
+            select(PersonRow)
+            .where(PersonRow.workspace_id == workspace_id, match)
+            .order_by(*order, col(PersonRow.id))
+            .limit(1)
+        )
+        row = (await self._session.exec(statement)).first()
+        return None if row is None else (await self._with_skills([row]))[0]
+
+    async def _with_skills(self, rows: Iterable[PersonRow]) -> builtins.list[Person]:
+        rows = builtins.list(rows)
+        skills: dict[int, dict[str, int]] = {require_id(row.id, "person"): {} for row in rows}
+        if skills:
+            statement = (
+                select(PersonSkillRow).where(col(PersonSkillRow.person_id).in_(skills)).order_by(col(PersonSkillRow.id))
+            )
+            for skill in (await self._session.exec(statement)).all():
+                skills[skill.person_id][skill.skill] = skill.level
+        return [_to_person(row, skills[require_id(row.id, "person")]) for row in rows]
+
+
+def _check_levels(skills: dict[str, int]) -> None:
+    for name, level in skills.items():
+        if not 1 <= level <= 5:
+            raise ValueError(f"skill level of {name!r} must be 1 to 5, not {level}")
+
+
+def _fill(row: PersonRow, person: Person) -> None:
+    row.name = person.name
+    row.email = person.email
+    row.slack_id = person.slack_id
+    row.teams_id = person.teams_id
+    row.department = person.department
+    row.timezone = person.timezone
+    row.working_hours = None if person.working_hours is None else str(person.working_hours)
+    row.learning = list(person.learning)
+    row.max_active_swarms = person.max_active_swarms
+    row.away_until = person.away_until
+
+
+def _to_person(row: PersonRow, skills: dict[str, int]) -> Person:
+    return Person(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        name=row.name,
+        email=row.email,
+        slack_id=row.slack_id,
+        teams_id=row.teams_id,
+        department=row.department,
+        timezone=row.timezone,
+        working_hours=_parse_hours(row.working_hours),
+        skills=skills,
+        learning=list(row.learning),
+        max_active_swarms=row.max_active_swarms,
+        away_until=row.away_until,
+    )
+
+
+def _parse_hours(text: str | None) -> WorkingHours | None:
+    if not text:
+        return None
+    start, _, end = text.partition("-")
+    return WorkingHours(time.fromisoformat(start), time.fromisoformat(end))

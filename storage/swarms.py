@@ -1,0 +1,223 @@
+"""Swarms, their members and their timeline."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import exists
+from sqlmodel import col, select
+
+from bot.models import Case, EventKind, Member, Role, Swarm, SwarmStatus, TimelineEntry, Via
+from storage._sql import Repository, require_id
+from storage.tables import SwarmEventRow, SwarmMemberRow, SwarmRow, utcnow
+
+
+class SqlSwarmRepository(Repository):
+    # The Protocol names a method `list`, which hides the builtin inside this class: hence builtins.list below.
+
+    async def add(self, swarm: Swarm) -> Swarm:
+        if swarm.created_at is None:
+            swarm.created_at = utcnow()
+        row = SwarmRow(workspace_id=swarm.workspace_id, **_columns(swarm))
+        self._session.add(row)
+        await self._session.flush()
+        swarm.id = require_id(row.id, "swarm")
+        return swarm
+
+    async def save(self, swarm: Swarm) -> None:
+        row = await self._session.get(SwarmRow, require_id(swarm.id, "swarm"))
+        if row is None:
+            raise LookupError(f"no swarm with id {swarm.id}")
+        if swarm.created_at is None:
+            swarm.created_at = row.created_at
+        for name, value in _columns(swarm).items():
+            setattr(row, name, value)
+        await self._session.flush()
+
+    async def get(self, workspace_id: int, number: int) -> Swarm | None:
+        return await self._one(SwarmRow.workspace_id == workspace_id, SwarmRow.number == number)
+
+    async def by_id(self, swarm_id: int) -> Swarm | None:
+        row = await self._session.get(SwarmRow, swarm_id)
+        return None if row is None else _to_swarm(row)
+
+    async def by_room(self, workspace_id: int, room_id: str) -> Swarm | None:
+        return await self._one(SwarmRow.workspace_id == workspace_id, SwarmRow.room_id == room_id)
+
+    async def by_announcement(self, workspace_id: int, message_id: str) -> Swarm | None:
+        return await self._one(SwarmRow.workspace_id == workspace_id, SwarmRow.announcement_id == message_id)
+
+    async def list(
+        self,
+        workspace_id: int,
+        statuses: Iterable[SwarmStatus] | None = None,
+        member_id: int | None = None,
+    ) -> builtins.list[Swarm]:
+        statement = select(SwarmRow).where(SwarmRow.workspace_id == workspace_id)
+        if statuses is not None:
+            statement = statement.where(col(SwarmRow.status).in_([SwarmStatus(s).value for s in statuses]))
+        if member_id is not None:
+            statement = statement.where(
+                exists().where(
+                    col(SwarmMemberRow.swarm_id) == SwarmRow.id,
+                    col(SwarmMemberRow.person_id) == member_id,
+                    col(SwarmMemberRow.joined_at).is_not(None),
+                    col(SwarmMemberRow.left_at).is_(None),
+                )
+            )
+        # Numbers only grow within a workspace, so the highest is the newest.
+        statement = statement.order_by(col(SwarmRow.number).desc())
+        return [_to_swarm(row) for row in (await self._session.exec(statement)).all()]
+
+    async def members(self, swarm_id: int) -> builtins.list[Member]:
+        statement = select(SwarmMemberRow).where(SwarmMemberRow.swarm_id == swarm_id).order_by(col(SwarmMemberRow.id))
+        return [_to_member(row) for row in (await self._session.exec(statement)).all()]
+
+    async def save_member(self, member: Member) -> Member:
+        values: dict[str, Any] = {
+            "role": Role(member.role).value,
+            "via": Via(member.via).value,
+            "invited_at": member.invited_at,
+            "joined_at": member.joined_at,
+            "left_at": member.left_at,
+            "declined_at": member.declined_at,
+        }
+        insert = self._insert(SwarmMemberRow).values(
+            workspace_id=await self._workspace_of(member.swarm_id),
+            swarm_id=member.swarm_id,
+            person_id=member.person_id,
+            **values,
+        )
+        # An upsert, so a 🙋 and a Join button pressed at the same moment leave one row instead of an error.
+        statement = insert.on_conflict_do_update(index_elements=["swarm_id", "person_id"], set_=values).returning(
+            SwarmMemberRow
+        )
+        # populate_existing refreshes a copy of the row this session may already hold from members().
+        result = await self._session.exec(statement, execution_options={"populate_existing": True})
+        row: SwarmMemberRow = result.scalar_one()
+        member.id = require_id(row.id, "member")
+        return member
+
+    async def add_entry(self, entry: TimelineEntry) -> TimelineEntry:
+        row = SwarmEventRow(
+            workspace_id=await self._workspace_of(entry.swarm_id),
+            swarm_id=entry.swarm_id,
+            kind=EventKind(entry.kind).value,
+            person_id=entry.person_id,
+            text=entry.text,
+            message_id=entry.message_id,
+            at=entry.at,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        entry.id = require_id(row.id, "timeline entry")
+        return entry
+
+    async def timeline(self, swarm_id: int) -> builtins.list[TimelineEntry]:
+        statement = (
+            select(SwarmEventRow)
+            .where(SwarmEventRow.swarm_id == swarm_id)
+            .order_by(col(SwarmEventRow.at), col(SwarmEventRow.id))
+        )
+        return [_to_entry(row) for row in (await self._session.exec(statement)).all()]
+
+    async def entry_by_message(self, swarm_id: int, message_id: str) -> TimelineEntry | None:
+        statement = (
+            select(SwarmEventRow)
+            .where(SwarmEventRow.swarm_id == swarm_id, SwarmEventRow.message_id == message_id)
+            .order_by(col(SwarmEventRow.id))
+            .limit(1)
+        )
+        row = (await self._session.exec(statement)).first()
+        return None if row is None else _to_entry(row)
+
+    async def _one(self, *conditions: Any) -> Swarm | None:
+        statement = select(SwarmRow).where(*conditions).order_by(col(SwarmRow.id).desc()).limit(1)
+        row = (await self._session.exec(statement)).first()
+        return None if row is None else _to_swarm(row)
+
+    async def _workspace_of(self, swarm_id: int) -> int:
+        # Usually answered from the session's identity map: the caller has just loaded the swarm.
+        row = await self._session.get(SwarmRow, swarm_id)
+        if row is None:
+            raise LookupError(f"no swarm with id {swarm_id}")
+        return row.workspace_id
+
+
+def _columns(swarm: Swarm) -> dict[str, Any]:
+    case = swarm.case
+    return {
+        "number": swarm.number,
+        "text": case.text,
+        "tags": list(case.tags),
+        "severity": case.severity,
+        "customer": case.customer,
+        "product": case.product,
+        "version": case.version,
+        "status": SwarmStatus(swarm.status).value,
+        "owner_id": swarm.owner_id,
+        "origin_channel": swarm.origin_channel,
+        "announcement_id": swarm.announcement_id,
+        "room_id": swarm.room_id,
+        "room_name": swarm.room_name,
+        "created_at": swarm.created_at,
+        "first_expert_reply_at": swarm.first_expert_reply_at,
+        "resolved_at": swarm.resolved_at,
+        "resolution": swarm.resolution,
+        "cancel_reason": swarm.cancel_reason,
+    }
+
+
+def _to_swarm(row: SwarmRow) -> Swarm:
+    return Swarm(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        number=row.number,
+        case=Case(
+            text=row.text,
+            tags=tuple(row.tags),
+            severity=row.severity,
+            customer=row.customer,
+            product=row.product,
+            version=row.version,
+        ),
+        owner_id=row.owner_id,
+        origin_channel=row.origin_channel,
+        status=SwarmStatus(row.status),
+        created_at=row.created_at,
+        announcement_id=row.announcement_id,
+        room_id=row.room_id,
+        room_name=row.room_name,
+        first_expert_reply_at=row.first_expert_reply_at,
+        resolved_at=row.resolved_at,
+        resolution=row.resolution,
+        cancel_reason=row.cancel_reason,
+    )
+
+
+def _to_member(row: SwarmMemberRow) -> Member:
+    return Member(
+        id=row.id,
+        swarm_id=row.swarm_id,
+        person_id=row.person_id,
+        role=Role(row.role),
+        via=Via(row.via),
+        invited_at=row.invited_at,
+        joined_at=row.joined_at,
+        left_at=row.left_at,
+        declined_at=row.declined_at,
+    )
+
+
+def _to_entry(row: SwarmEventRow) -> TimelineEntry:
+    return TimelineEntry(
+        id=row.id,
+        swarm_id=row.swarm_id,
+        kind=EventKind(row.kind),
+        at=row.at,
+        person_id=row.person_id,
+        text=row.text,
+        message_id=row.message_id,
+    )

@@ -1,0 +1,234 @@
+"""The database schema as SQLModel tables (DESIGN §5). Rows never leave storage/: repositories map them to bot.models.
+
+Constraint and index names are spelled out so that the hand-written migration creates exactly these names on both
+SQLite and PostgreSQL; foreign keys use PostgreSQL's own naming (`<table>_<column>_fkey`) for the same reason.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, DateTime, Dialect, ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend.
+
+    SQLite has no timezone support: SQLAlchemy would store the wall-clock digits and hand back naive values, which
+    the core could not compare with `datetime.now(UTC)`. So values are normalised to UTC on the way in and tagged as
+    UTC on the way out. Naive input is refused rather than guessed at, because a naive local time would be stored
+    hours off without anyone noticing.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: use a timezone-aware value such as datetime.now(UTC)")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ref(target: str, name: str, *, ondelete: str = "CASCADE", nullable: bool = False) -> Any:
+    """A foreign-key field with an explicit constraint name."""
+    foreign_key = ForeignKey(target, name=name, ondelete=ondelete)
+    if nullable:
+        return Field(default=None, sa_column_args=[foreign_key], nullable=True)
+    return Field(sa_column_args=[foreign_key], nullable=False)
+
+
+def _workspace_ref(table: str) -> Any:
+    return _ref("workspace.id", f"{table}_workspace_id_fkey")
+
+
+class WorkspaceRow(SQLModel, table=True):
+    __tablename__ = "workspace"
+    __table_args__ = (UniqueConstraint("key", name="uq_workspace_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str
+    name: str = Field(default="")
+    swarm_counter: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    article_counter: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class PersonRow(SQLModel, table=True):
+    __tablename__ = "person"
+    __table_args__ = (
+        # NULLs are distinct in a unique constraint on both backends, so people without an e-mail or chat id coexist.
+        UniqueConstraint("workspace_id", "email", name="uq_person_workspace_id_email"),
+        UniqueConstraint("workspace_id", "slack_id", name="uq_person_workspace_id_slack_id"),
+        UniqueConstraint("workspace_id", "teams_id", name="uq_person_workspace_id_teams_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_ref("person")
+    name: str
+    email: str | None = None
+    slack_id: str | None = None
+    teams_id: str | None = None
+    department: str | None = None
+    timezone: str = Field(default="UTC")
+    working_hours: str | None = None
+    learning: list[str] = Field(default_factory=list, sa_type=JSON)
+    max_active_swarms: int = Field(default=3)
+    away_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class PersonSkillRow(SQLModel, table=True):
+    __tablename__ = "person_skill"
+    __table_args__ = (
+        UniqueConstraint("person_id", "skill", name="uq_person_skill_person_id_skill"),
+        CheckConstraint("level BETWEEN 1 AND 5", name="ck_person_skill_level"),
+        CheckConstraint("source IN ('declared', 'inferred')", name="ck_person_skill_source"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_ref("person_skill")
+    person_id: int = _ref("person.id", "person_skill_person_id_fkey")
+    skill: str
+    level: int
+    source: str = Field(default="declared")
+    evidence: int = Field(default=0)
+    last_used: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class SwarmRow(SQLModel, table=True):
+    __tablename__ = "swarm"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number", name="uq_swarm_workspace_id_number"),
+        Index("ix_swarm_workspace_id_room_id", "workspace_id", "room_id"),
+        Index("ix_swarm_workspace_id_announcement_id", "workspace_id", "announcement_id"),
+        Index("ix_swarm_workspace_id_status", "workspace_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_ref("swarm")
+    number: int
+    text: str = Field(sa_type=Text)
+    tags: list[str] = Field(default_factory=list, sa_type=JSON)
+    severity: int
+    customer: str | None = None
+    product: str | None = None
+    version: str | None = None
+    status: str
+    owner_id: int = _ref("person.id", "swarm_owner_id_fkey", ondelete="RESTRICT")
+    origin_channel: str
+    announcement_id: str | None = None
+    room_id: str | None = None
+    room_name: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    first_expert_reply_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    resolution: str | None = Field(default=None, sa_type=Text)
+    cancel_reason: str | None = Field(default=None, sa_type=Text)
+
+
+class SwarmMemberRow(SQLModel, table=True):
+    __tablename__ = "swarm_member"
+    __table_args__ = (
+        UniqueConstraint("swarm_id", "person_id", name="uq_swarm_member_swarm_id_person_id"),
+        Index("ix_swarm_member_person_id", "person_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_ref("swarm_member")
+    swarm_id: int = _ref("swarm.id", "swarm_member_swarm_id_fkey")
+    person_id: int = _ref("person.id", "swarm_member_person_id_fkey")
+    role: str
+    via: str
+    invited_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    joined_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    left_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    declined_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class SwarmEventRow(SQLModel, table=True):
+    __tablename__ = "swarm_event"
+    __table_args__ = (
+        Index("ix_swarm_event_swarm_id_at", "swarm_id", "at"),
+        Index("ix_swarm_event_swarm_id_message_id", "swarm_id", "message_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_ref("swarm_event")
+    swarm_id: int = _ref("swarm.id", "swarm_event_swarm_id_fkey")
+    kind: str
+    # The transcript outlives a person leaving the roster.
+    person_id: int | None = _ref("person.id", "swarm_event_person_id_fkey", ondelete="SET NULL", nullable=True)
+    text: str = Field(default="", sa_type=Text)
+    message_id: str | None = None
+    at: datetime = Field(sa_type=UtcDateTime)
+
+
+class ArticleRow(SQLModel, table=True):
+    __tablename__ = "article"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number", name="uq_article_workspace_id_number"),
+        Index("ix_article_swarm_id", "swarm_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_ref("article")
+    number: int
+    title: str = Field(sa_type=Text)
+    issue: str = Field(sa_type=Text)
+    environment: str = Field(sa_type=Text)
+    resolution: str = Field(sa_type=Text)
+    cause: str = Field(default="", sa_type=Text)
+    tags: list[str] = Field(default_factory=list, sa_type=JSON)
+    contributors: list[str] = Field(default_factory=list, sa_type=JSON)
+    state: str
+    # Knowledge stays when the swarm that produced it is deleted.
+    swarm_id: int | None = _ref("swarm.id", "article_swarm_id_fkey", ondelete="SET NULL", nullable=True)
+    reuse_count: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class ArticleLinkRow(SQLModel, table=True):
+    __tablename__ = "article_link"
+    __table_args__ = (
+        UniqueConstraint("swarm_id", "article_id", "kind", name="uq_article_link_swarm_id_article_id_kind"),
+        CheckConstraint("kind IN ('created', 'reused')", name="ck_article_link_kind"),
+        Index("ix_article_link_article_id", "article_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_ref("article_link")
+    swarm_id: int = _ref("swarm.id", "article_link_swarm_id_fkey")
+    article_id: int = _ref("article.id", "article_link_article_id_fkey")
+    kind: str
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class ProcessedEventRow(SQLModel, table=True):
+    __tablename__ = "processed_event"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "key", name="uq_processed_event_workspace_id_key"),
+        # Old keys are pruned by age; retries arrive within minutes.
+        Index("ix_processed_event_created_at", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_ref("processed_event")
+    key: str
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

@@ -1,0 +1,44 @@
+"""Workspaces (tenants) and their per-workspace counters."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from bot.models import Workspace
+from storage._sql import Repository
+from storage.tables import WorkspaceRow, utcnow
+
+
+class SqlWorkspaceRepository(Repository):
+    async def ensure(self, key: str, name: str = "") -> Workspace:
+        # ON CONFLICT, so two first events from a new Slack team cannot both insert it.
+        insert = self._insert(WorkspaceRow).values(key=key, name=name, created_at=utcnow())
+        await self._session.exec(insert.on_conflict_do_nothing(index_elements=["key"]))
+        row = (await self._session.exec(select(WorkspaceRow).where(WorkspaceRow.key == key))).one()
+        if name and row.name != name:
+            row.name = name  # a renamed Slack team or Teams tenant
+            await self._session.flush()
+        assert row.id is not None
+        return Workspace(id=row.id, key=row.key, name=row.name)
+
+    async def next_swarm_number(self, workspace_id: int) -> int:
+        return await self._bump(workspace_id, "swarm_counter")
+
+    async def next_article_number(self, workspace_id: int) -> int:
+        return await self._bump(workspace_id, "article_counter")
+
+    async def _bump(self, workspace_id: int, counter: str) -> int:
+        # One UPDATE … RETURNING: the row lock (PostgreSQL) or the write lock (SQLite) makes read-and-increment atomic.
+        column = col(getattr(WorkspaceRow, counter))
+        statement = (
+            update(WorkspaceRow)
+            .where(col(WorkspaceRow.id) == workspace_id)
+            .values({column: column + 1})
+            .returning(column)
+            .execution_options(synchronize_session=False)
+        )
+        number = (await self._session.exec(statement)).scalar_one_or_none()
+        if number is None:
+            raise LookupError(f"no workspace with id {workspace_id}")
+        return int(number)

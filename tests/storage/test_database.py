@@ -1,0 +1,132 @@
+"""URLs, engines and the unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, StatementError
+
+from bot.models import Person, Workspace
+from bot.ports import Store
+from storage.database import SqlStore, create_engine, database_url
+
+AddPerson = Callable[..., Awaitable[Person]]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("sqlite:///swarm.db", "sqlite+aiosqlite:///swarm.db"),
+        ("sqlite:////var/lib/swarm/swarm.db", "sqlite+aiosqlite:////var/lib/swarm/swarm.db"),
+        ("sqlite+aiosqlite:///x.db", "sqlite+aiosqlite:///x.db"),
+        ("sqlite+pysqlite:///x.db", "sqlite+aiosqlite:///x.db"),
+        ("postgresql://swarm:s3cret@db:5432/swarm", "postgresql+asyncpg://swarm:s3cret@db:5432/swarm"),
+        ("postgres://swarm@db/swarm", "postgresql+asyncpg://swarm@db/swarm"),
+        ("postgresql+psycopg2://db/swarm", "postgresql+asyncpg://db/swarm"),
+        ("postgresql+asyncpg://db/swarm", "postgresql+asyncpg://db/swarm"),
+        (
+            "postgresql://db/swarm?options=-csearch_path%3Dt1",
+            "postgresql+asyncpg://db/swarm?options=-csearch_path%3Dt1",
+        ),
+    ],
+)
+def test_database_url_picks_the_async_driver(given: str, expected: str) -> None:
+    assert database_url(given) == expected
+
+
+@pytest.mark.parametrize("given", ["mysql://db/swarm", "not a url", ""])
+def test_database_url_refuses_what_it_cannot_serve(given: str) -> None:
+    with pytest.raises(ValueError):
+        database_url(given)
+
+
+@pytest.mark.parametrize("options", ["-x", "-csearch_path", "search_path=t1"])
+def test_create_engine_refuses_malformed_postgresql_options(options: str) -> None:
+    with pytest.raises(ValueError):
+        create_engine(f"postgresql://db/swarm?options={options}")
+
+
+def test_sql_store_is_a_store(store: SqlStore) -> None:
+    checked: Store = store  # mypy proves the Protocol is met; this only has to run
+    assert checked is store
+
+
+async def test_leaving_a_unit_without_commit_rolls_back(store: SqlStore) -> None:
+    async with store.unit() as uow:
+        await uow.workspaces.ensure("T-GONE")
+    async with store.unit() as uow:
+        assert await _workspace_keys(store) == []
+
+
+async def test_an_exception_rolls_the_unit_back(store: SqlStore) -> None:
+    with pytest.raises(RuntimeError):
+        async with store.unit() as uow:
+            await uow.workspaces.ensure("T-GONE")
+            raise RuntimeError("boom")
+    assert await _workspace_keys(store) == []
+
+
+async def test_commit_keeps_the_work_so_far_and_the_unit_goes_on(store: SqlStore) -> None:
+    async with store.unit() as uow:
+        await uow.workspaces.ensure("T-KEPT")
+        await uow.commit()
+        await uow.workspaces.ensure("T-LATER")
+        await uow.commit()
+        await uow.workspaces.ensure("T-GONE")
+    assert await _workspace_keys(store) == ["T-KEPT", "T-LATER"]
+
+
+async def test_foreign_keys_are_enforced(store: SqlStore) -> None:
+    async with store.unit() as uow:
+        with pytest.raises(IntegrityError):
+            await uow.people.add(Person(workspace_id=999_999, name="Nobody"))
+
+
+async def test_datetimes_come_back_aware_and_in_utc(add_person: AddPerson, store: SqlStore) -> None:
+    madrid_noon = datetime(2024, 6, 1, 12, 0, 0, 123456, tzinfo=timezone(timedelta(hours=2)))
+    person = await add_person("Ana", away_until=madrid_noon)
+    async with store.unit() as uow:
+        loaded = await uow.people.get(person.id or 0)
+    assert loaded is not None and loaded.away_until is not None
+    assert loaded.away_until.utcoffset() == timedelta(0)
+    assert loaded.away_until == madrid_noon
+    assert loaded.away_until < datetime.now(UTC)
+
+
+async def test_naive_datetimes_are_refused(store: SqlStore, workspace: Workspace) -> None:
+    async with store.unit() as uow:
+        with pytest.raises(StatementError, match="naive datetime"):
+            await uow.people.add(Person(workspace_id=workspace.id, name="Ana", away_until=datetime(2024, 6, 1)))
+
+
+async def test_each_postgresql_test_works_in_a_schema_of_its_own(store: SqlStore, database_url: str) -> None:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("schemas are a PostgreSQL matter")
+    async with store.engine.connect() as connection:
+        schema = (await connection.execute(text("SELECT current_schema()"))).scalar_one()
+    assert schema.startswith("t_")
+    assert f"search_path%3D{schema}" in database_url
+
+
+async def test_sqlite_runs_in_wal_mode(store: SqlStore) -> None:
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("journal modes are a SQLite matter")
+    async with store.engine.connect() as connection:
+        assert (await connection.execute(text("PRAGMA journal_mode"))).scalar_one() == "wal"
+        assert (await connection.execute(text("PRAGMA foreign_keys"))).scalar_one() == 1
+
+
+async def test_a_store_leaves_an_engine_it_was_given_open(store: SqlStore) -> None:
+    borrowed = SqlStore(store.engine)
+    await borrowed.close()
+    async with store.unit() as uow:
+        await uow.workspaces.ensure("T-STILL-OPEN")
+
+
+async def _workspace_keys(store: SqlStore) -> list[str]:
+    async with store.engine.connect() as connection:
+        rows = await connection.execute(text("SELECT key FROM workspace ORDER BY id"))
+        return [key for (key,) in rows]

@@ -1,0 +1,131 @@
+"""The migrations build the schema that storage.tables describes, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, inspect, text
+from sqlmodel import SQLModel
+
+import storage.tables  # noqa: F401  (fills SQLModel.metadata)
+from storage.database import ALEMBIC_INI, MIGRATIONS_DIR, create_engine, upgrade
+from storage.search import is_search_object
+
+APP_TABLES = {
+    "workspace",
+    "person",
+    "person_skill",
+    "swarm",
+    "swarm_member",
+    "swarm_event",
+    "article",
+    "article_link",
+    "processed_event",
+}
+
+
+def _differences(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(
+        connection,
+        opts={
+            "compare_type": True,
+            "include_object": lambda obj, name, type_, reflected, compare_to: not is_search_object(name),
+        },
+    )
+    return list(compare_metadata(context, SQLModel.metadata))
+
+
+async def _run(url: str, work: Any) -> Any:
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            return await connection.run_sync(work)
+    finally:
+        await engine.dispose()
+
+
+def _tables(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names())
+
+
+async def test_the_migrated_schema_matches_the_tables(database_url: str) -> None:
+    await upgrade(database_url)
+    assert await _run(database_url, _differences) == []
+
+
+async def test_the_comparison_notices_a_missing_index(database_url: str) -> None:
+    await upgrade(database_url)
+
+    def drop_index_and_compare(connection: Connection) -> list[Any]:
+        connection.execute(text("DROP INDEX ix_swarm_member_person_id"))
+        return _differences(connection)
+
+    differences = await _run(database_url, drop_index_and_compare)
+    assert [(d[0], d[1].name) for d in differences] == [("add_index", "ix_swarm_member_person_id")]
+
+
+async def test_upgrade_reaches_the_head_and_can_run_again(database_url: str) -> None:
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    assert head == "0001_initial"
+    await upgrade(database_url)
+    await upgrade(database_url)
+
+    def version(connection: Connection) -> str | None:
+        return MigrationContext.configure(connection).get_current_revision()
+
+    assert await _run(database_url, version) == head
+    assert await _run(database_url, _tables) >= APP_TABLES
+
+
+async def test_upgrade_does_not_depend_on_the_working_directory(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    await upgrade(database_url)
+    assert await _run(database_url, _tables) >= APP_TABLES
+
+
+async def test_the_search_objects_exist(database_url: str) -> None:
+    await upgrade(database_url)
+
+    def search_objects(connection: Connection) -> set[str]:
+        if connection.dialect.name == "sqlite":
+            rows = connection.execute(text("SELECT name FROM sqlite_master WHERE name LIKE 'article_fts%'"))
+        else:
+            rows = connection.execute(
+                text(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema = current_schema() AND table_name = 'article' AND is_generated = 'ALWAYS' "
+                    "UNION SELECT indexname FROM pg_indexes "
+                    "WHERE schemaname = current_schema() AND indexdef LIKE '%USING gin%'"
+                )
+            )
+        return {name for (name,) in rows}
+
+    found = await _run(database_url, search_objects)
+    if "search_vector" in found:
+        assert found == {"search_vector", "ix_article_search_vector"}
+    else:
+        assert {"article_fts", "article_fts_insert", "article_fts_delete", "article_fts_update"} <= found
+
+
+async def test_downgrade_removes_everything_and_upgrade_rebuilds_it(database_url: str) -> None:
+    await upgrade(database_url)
+
+    def downgrade_to_base(connection: Connection) -> set[str]:
+        config = Config(str(ALEMBIC_INI))
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+        return _tables(connection)
+
+    assert await _run(database_url, downgrade_to_base) == {"alembic_version"}
+    await upgrade(database_url)
+    assert await _run(database_url, _differences) == []

@@ -1,0 +1,227 @@
+"""Swarms, members and the timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from bot.models import Case, EventKind, Member, Person, Role, Swarm, SwarmStatus, TimelineEntry, Via, Workspace
+from storage.database import SqlStore
+
+AddPerson = Callable[..., Awaitable[Person]]
+T0 = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def ana(add_person: AddPerson) -> Person:
+    return await add_person("Ana", slack_id="U01ANA")
+
+
+async def _add(store: SqlStore, *swarms: Swarm) -> list[Swarm]:
+    async with store.unit() as uow:
+        added = [await uow.swarms.add(swarm) for swarm in swarms]
+        await uow.commit()
+    return added
+
+
+def _swarm(workspace: Workspace, owner: Person, number: int, **fields: object) -> Swarm:
+    return Swarm(workspace.id, number, Case(f"case {number}"), owner.id or 0, "C-SUPPORT", **fields)  # type: ignore[arg-type]
+
+
+async def test_a_swarm_comes_back_as_added(store: SqlStore, workspace: Workspace, ana: Person) -> None:
+    swarm = Swarm(
+        workspace_id=workspace.id,
+        number=42,
+        case=Case(
+            "Acme export fails with a timeout 😱",
+            tags=("billing", "export"),
+            severity=1,
+            customer="Acme",
+            product="Ledger",
+            version="4.2",
+        ),
+        owner_id=ana.id or 0,
+        origin_channel="C-SUPPORT",
+        status=SwarmStatus.OPEN,
+        created_at=T0,
+        announcement_id="1717232400.000100",
+        room_id="C-ROOM-42",
+        room_name="swarm-42-acme-export-fails",
+        first_expert_reply_at=T0 + timedelta(minutes=3),
+    )
+    [added] = await _add(store, swarm)
+    assert added is swarm and swarm.id is not None
+    async with store.unit() as uow:
+        assert await uow.swarms.get(workspace.id, 42) == swarm
+        assert await uow.swarms.by_id(swarm.id) == swarm
+        assert await uow.swarms.by_room(workspace.id, "C-ROOM-42") == swarm
+        assert await uow.swarms.by_announcement(workspace.id, "1717232400.000100") == swarm
+        assert await uow.swarms.get(workspace.id, 43) is None
+        assert await uow.swarms.by_id(swarm.id + 1000) is None
+        assert await uow.swarms.by_room(workspace.id, "C-OTHER") is None
+        assert await uow.swarms.by_announcement(workspace.id, "1.2") is None
+
+
+async def test_a_new_swarm_is_stamped_with_the_time_it_was_added(
+    store: SqlStore, workspace: Workspace, ana: Person
+) -> None:
+    before = datetime.now(UTC)
+    [swarm] = await _add(store, _swarm(workspace, ana, 1))
+    assert swarm.created_at is not None and before <= swarm.created_at <= datetime.now(UTC)
+    async with store.unit() as uow:
+        loaded = await uow.swarms.by_id(swarm.id or 0)
+    assert loaded is not None and loaded.created_at == swarm.created_at and loaded.status is SwarmStatus.OPENING
+
+
+async def test_save_writes_every_field(
+    store: SqlStore, workspace: Workspace, ana: Person, add_person: AddPerson
+) -> None:
+    bo = await add_person("Bo")
+    [swarm] = await _add(store, _swarm(workspace, ana, 1))
+    swarm.status = SwarmStatus.RESOLVED
+    swarm.owner_id = bo.id or 0
+    swarm.case = Case("Export fails", tags=("export",), severity=2, customer="Acme")
+    swarm.room_id, swarm.room_name, swarm.announcement_id = "C-ROOM", "swarm-1-export", "111.222"
+    swarm.first_expert_reply_at = T0
+    swarm.resolved_at = T0 + timedelta(hours=1)
+    swarm.resolution = "Raised the export timeout."
+    async with store.unit() as uow:
+        await uow.swarms.save(swarm)
+        await uow.commit()
+    async with store.unit() as uow:
+        assert await uow.swarms.by_id(swarm.id or 0) == swarm
+
+
+async def test_save_needs_an_added_swarm(store: SqlStore, workspace: Workspace, ana: Person) -> None:
+    async with store.unit() as uow:
+        with pytest.raises(ValueError):
+            await uow.swarms.save(_swarm(workspace, ana, 1))
+        with pytest.raises(LookupError):
+            await uow.swarms.save(_swarm(workspace, ana, 1, id=404))
+
+
+async def test_a_number_is_used_once_per_workspace(
+    store: SqlStore, workspace: Workspace, other_workspace: Workspace, add_person: AddPerson, ana: Person
+) -> None:
+    zed = await add_person("Zed", workspace_id=other_workspace.id)
+    await _add(store, _swarm(workspace, ana, 1), _swarm(other_workspace, zed, 1))
+    with pytest.raises(IntegrityError):
+        await _add(store, _swarm(workspace, ana, 1))
+
+
+async def test_lookups_stay_in_their_workspace(
+    store: SqlStore, workspace: Workspace, other_workspace: Workspace, ana: Person
+) -> None:
+    await _add(store, _swarm(workspace, ana, 7, room_id="C-ROOM", announcement_id="1.1"))
+    async with store.unit() as uow:
+        assert await uow.swarms.get(other_workspace.id, 7) is None
+        assert await uow.swarms.by_room(other_workspace.id, "C-ROOM") is None
+        assert await uow.swarms.by_announcement(other_workspace.id, "1.1") is None
+        assert await uow.swarms.list(other_workspace.id) == []
+
+
+async def test_list_is_newest_first_and_filters(
+    store: SqlStore, workspace: Workspace, ana: Person, add_person: AddPerson
+) -> None:
+    bo = await add_person("Bo")
+    statuses = [SwarmStatus.RESOLVED, SwarmStatus.OPEN, SwarmStatus.OPENING, SwarmStatus.CANCELLED, SwarmStatus.OPEN]
+    swarms = await _add(store, *(_swarm(workspace, ana, n, status=s) for n, s in enumerate(statuses, start=1)))
+    async with store.unit() as uow:
+        for swarm, joined, left in [
+            (swarms[0], T0, None),
+            (swarms[1], T0, None),
+            (swarms[4], T0, T0),
+            (swarms[2], None, None),
+        ]:
+            await uow.swarms.save_member(Member(swarm.id or 0, bo.id or 0, Role.EXPERT, Via.MATCH, T0, joined, left))
+        await uow.commit()
+
+    async def numbers(**filters: object) -> list[int]:
+        async with store.unit() as uow:
+            return [s.number for s in await uow.swarms.list(workspace.id, **filters)]  # type: ignore[arg-type]
+
+    assert await numbers() == [5, 4, 3, 2, 1]
+    assert await numbers(statuses=[SwarmStatus.OPENING, SwarmStatus.OPEN]) == [5, 3, 2]
+    assert await numbers(statuses=(s for s in [SwarmStatus.RESOLVED])) == [1]
+    assert await numbers(statuses=[]) == []
+    assert await numbers(member_id=bo.id) == [2, 1]
+    assert await numbers(member_id=bo.id, statuses=[SwarmStatus.OPEN]) == [2]
+    assert await numbers(member_id=ana.id) == []
+
+
+async def test_save_member_inserts_then_updates_one_row(store: SqlStore, workspace: Workspace, ana: Person) -> None:
+    [swarm] = await _add(store, _swarm(workspace, ana, 1))
+    async with store.unit() as uow:
+        invited = await uow.swarms.save_member(
+            Member(swarm.id or 0, ana.id or 0, Role.EXPERT, Via.MATCH, invited_at=T0)
+        )
+        assert invited.id is not None
+        assert await uow.swarms.members(swarm.id or 0) == [invited]
+        # The core may build a fresh Member (no id) for the same person: still the same row.
+        joined = Member(swarm.id or 0, ana.id or 0, Role.HELPER, Via.REACTION, invited_at=T0, joined_at=T0)
+        await uow.swarms.save_member(joined)
+        assert joined.id == invited.id
+        # Read in the same unit, after members() has loaded the old row.
+        assert await uow.swarms.members(swarm.id or 0) == [joined]
+        await uow.commit()
+    async with store.unit() as uow:
+        [member] = await uow.swarms.members(swarm.id or 0)
+    assert member == joined and member.active
+
+
+async def test_members_are_in_the_order_they_came(
+    store: SqlStore, workspace: Workspace, ana: Person, add_person: AddPerson
+) -> None:
+    bo, cy = await add_person("Bo"), await add_person("Cy")
+    [swarm, other] = await _add(store, _swarm(workspace, ana, 1), _swarm(workspace, ana, 2))
+    async with store.unit() as uow:
+        for person, role in [(ana, Role.OWNER), (cy, Role.EXPERT), (bo, Role.OBSERVER)]:
+            await uow.swarms.save_member(Member(swarm.id or 0, person.id or 0, role, Via.COMMAND, joined_at=T0))
+        await uow.swarms.save_member(Member(other.id or 0, bo.id or 0, Role.LEARNER, Via.BUTTON))
+        await uow.commit()
+    async with store.unit() as uow:
+        members = await uow.swarms.members(swarm.id or 0)
+    assert [(m.person_id, m.role) for m in members] == [
+        (ana.id, Role.OWNER),
+        (cy.id, Role.EXPERT),
+        (bo.id, Role.OBSERVER),
+    ]
+
+
+async def test_save_member_of_an_unknown_swarm(store: SqlStore, ana: Person) -> None:
+    async with store.unit() as uow:
+        with pytest.raises(LookupError):
+            await uow.swarms.save_member(Member(404, ana.id or 0, Role.HELPER, Via.REACTION))
+
+
+async def test_the_timeline_is_oldest_first(store: SqlStore, workspace: Workspace, ana: Person) -> None:
+    [swarm, other] = await _add(store, _swarm(workspace, ana, 1), _swarm(workspace, ana, 2))
+    sid = swarm.id or 0
+    entries = [
+        TimelineEntry(sid, EventKind.MESSAGE, T0 + timedelta(minutes=2), ana.id, "try a bigger timeout 🙏", "m2"),
+        TimelineEntry(sid, EventKind.OPENED, T0, ana.id, "Acme export fails"),
+        TimelineEntry(sid, EventKind.JOINED, T0 + timedelta(minutes=1), ana.id),
+        TimelineEntry(sid, EventKind.SOLUTION, T0 + timedelta(minutes=2), None, "", "m2"),
+        TimelineEntry(other.id or 0, EventKind.OPENED, T0, ana.id, "other case"),
+    ]
+    async with store.unit() as uow:
+        for entry in entries:
+            assert (await uow.swarms.add_entry(entry)).id is not None
+        await uow.commit()
+    async with store.unit() as uow:
+        timeline = await uow.swarms.timeline(sid)
+        by_message = await uow.swarms.entry_by_message(sid, "m2")
+        assert await uow.swarms.entry_by_message(sid, "m404") is None
+        assert await uow.swarms.entry_by_message(other.id or 0, "m2") is None
+    assert timeline == [entries[1], entries[2], entries[0], entries[3]]
+    assert by_message == entries[0]
+    assert all(e.at.tzinfo is not None for e in timeline)
+
+
+async def test_add_entry_to_an_unknown_swarm(store: SqlStore) -> None:
+    async with store.unit() as uow:
+        with pytest.raises(LookupError):
+            await uow.swarms.add_entry(TimelineEntry(404, EventKind.MESSAGE, T0))
