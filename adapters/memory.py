@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers.chat import ChatPort, Reply, Room
+from handlers.chat import ChatPort, Form, Origin, Reply, Room
 
 MENTION = re.compile(r"<@([^>]+)>")
 
@@ -48,9 +48,10 @@ class Channel:
 
 
 class MemoryChat(ChatPort):
-    def __init__(self, platform: str = "console", workspace: str = "console") -> None:
+    def __init__(self, platform: str = "console", workspace: str = "console", forms: bool = False) -> None:
         self.platform = platform
         self.workspace = workspace
+        self.forms = forms  # the console has no forms; tests switch them on to drive form flows
         self.calls: list[Call] = []
         self.channels: dict[str, Channel] = {}
         self.messages: dict[str, Message] = {}
@@ -95,6 +96,17 @@ class MemoryChat(ChatPort):
     async def archive(self, room: str) -> None:
         self.calls.append(Call("archive", {"room": room}))
         self.channel(room).archived = True
+
+    async def open_form(self, origin: Origin, trigger: str | None, form: Form) -> bool:
+        self.calls.append(Call("open_form", {"user": origin.user, "trigger": trigger, "form": form}))
+        return self.forms
+
+    async def show_home(self, user: str, reply: Reply) -> None:
+        self.calls.append(Call("show_home", {"user": user, "reply": reply}))
+
+    async def find_user(self, email: str) -> str | None:
+        self.calls.append(Call("find_user", {"email": email}))
+        return email if self.platform == "console" else None
 
     # -- the workspace itself -------------------------------------------------------------------------------------
 

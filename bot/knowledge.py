@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from bot.errors import UserError
 from bot.models import Article, ArticleState, Case, Swarm
@@ -19,11 +20,15 @@ def draft_article(
     cause: str,
     solutions: Sequence[str],
     contributors: Sequence[str],
+    require_resolution: bool = True,
 ) -> Article:
-    """A draft article in KCS shape from the case, the resolution the owner typed and the ✅-marked messages."""
+    """A draft article in KCS shape from the case, the resolution the owner typed and the ✅-marked messages.
+
+    require_resolution=False gives the outline a resolver fills in (a form), even when nothing says the fix yet.
+    """
     summary = resolution.strip()
     marked = list(dict.fromkeys(text.strip() for text in solutions if text.strip()))
-    if not summary and not marked:
+    if require_resolution and not summary and not marked:
         raise UserError("empty_resolution")
     lines = [summary] if summary else []
     lines.extend(_bullet(text) for text in marked)
@@ -39,6 +44,31 @@ def draft_article(
         contributors=list(dict.fromkeys(name.strip() for name in contributors if name.strip())),
         state=ArticleState.DRAFT,
         swarm_id=swarm.id,
+    )
+
+
+@dataclass(frozen=True)
+class ArticleEdits:
+    """What the resolver changed in the draft before saving it (a form in Slack or Teams)."""
+
+    issue: str = ""
+    environment: str = ""
+    resolution: str = ""
+    cause: str = ""
+
+
+def apply_edits(article: Article, edits: ArticleEdits) -> Article:
+    """The draft with the resolver's words; an emptied resolution is refused, other emptied fields keep the draft's."""
+    if not edits.resolution.strip():
+        raise UserError("empty_resolution")
+    issue = " ".join(edits.issue.split()) or article.issue
+    return replace(
+        article,
+        title=title_for(issue),
+        issue=issue,
+        environment=edits.environment.strip() or article.environment,
+        resolution=edits.resolution.strip(),
+        cause=edits.cause.strip(),
     )
 
 

@@ -48,6 +48,14 @@ class People:
             person.skills.update(levels)
             return await _saved(uow, person)
 
+    async def set_skills(self, actor: Actor, words: list[str]) -> Person:
+        """Replaces the declared skills with these (the skills form); an empty list clears them."""
+        levels = text.parse_skill_levels(words) if words else {}
+        async with self.store.unit() as uow:
+            person = (await identify(uow, actor)).person
+            person.skills = levels
+            return await _saved(uow, person)
+
     async def remove_skills(self, actor: Actor, words: list[str]) -> Person:
         names = [text.normalize_skill(w) for w in words if text.normalize_skill(w)]
         if not names:

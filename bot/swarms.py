@@ -107,6 +107,12 @@ class Resolved:
 
 
 @dataclass(frozen=True)
+class Draft:
+    crew: Crew
+    article: Article
+
+
+@dataclass(frozen=True)
 class Marked:
     crew: Crew
     entry: TimelineEntry
@@ -359,31 +365,62 @@ class Swarms:
 
     # -- closing ------------------------------------------------------------------------------------------------
 
-    async def resolve(self, actor: Actor, channel: str, resolution_text: str) -> Resolved:
-        resolution, cause = text.split_cause(resolution_text.strip())
+    async def draft(self, actor: Actor, number: int | None, channel: str) -> Draft:
+        """The article as it would be saved now, for the resolver to edit first. Saves nothing."""
         async with self.store.unit() as uow:
             scope = await identify(uow, actor)
-            swarm = await find_swarm(uow, scope.workspace_id, None, channel)
+            swarm = await find_swarm(uow, scope.workspace_id, number, channel)
             _ensure_active(swarm)
             crew = await self._crew(uow, swarm)
             _ensure_may_close(crew, scope, "resolve")
             timeline = await uow.swarms.timeline(_id(swarm))
+            await uow.commit()
+        article = knowledge.draft_article(
+            swarm,
+            resolution="",
+            cause="",
+            solutions=solutions(timeline),
+            contributors=contributors(crew, timeline),
+            require_resolution=False,
+        )
+        return Draft(crew, article)
+
+    async def resolve(
+        self,
+        actor: Actor,
+        channel: str,
+        resolution_text: str,
+        number: int | None = None,
+        edits: knowledge.ArticleEdits | None = None,
+    ) -> Resolved:
+        """Closes the swarm and saves its article: from the resolve text and the ✅ marks, or as the resolver edited."""
+        resolution, cause = text.split_cause(resolution_text.strip())
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            swarm = await find_swarm(uow, scope.workspace_id, number, channel)
+            _ensure_active(swarm)
+            crew = await self._crew(uow, swarm)
+            _ensure_may_close(crew, scope, "resolve")
+            timeline = await uow.swarms.timeline(_id(swarm))
+            marked = [] if edits is not None else solutions(timeline)
             article = knowledge.draft_article(
                 swarm,
-                resolution=resolution,
+                resolution=edits.resolution if edits is not None else resolution,
                 cause=cause,
-                solutions=solutions(timeline),
+                solutions=marked,
                 contributors=contributors(crew, timeline),
             )
+            if edits is not None:
+                article = knowledge.apply_edits(article, edits)
             now = self.clock()
             article.number = await uow.workspaces.next_article_number(scope.workspace_id)
             article.created_at = article.updated_at = now
             article = await uow.articles.add(article)
             assert article.id is not None
             await uow.articles.link(_id(swarm), article.id, "created")
-            swarm.status, swarm.resolved_at, swarm.resolution = SwarmStatus.RESOLVED, now, resolution
+            swarm.status, swarm.resolved_at, swarm.resolution = SwarmStatus.RESOLVED, now, article.resolution
             await uow.swarms.save(swarm)
-            await self._log(uow, swarm, EventKind.RESOLVED, scope.person_id, resolution)
+            await self._log(uow, swarm, EventKind.RESOLVED, scope.person_id, article.resolution)
             crew = await self._crew(uow, swarm)
             await uow.commit()
         assert swarm.created_at is not None
@@ -436,6 +473,16 @@ class Swarms:
         async with self.store.unit() as uow:
             scope = await identify(uow, actor)
             swarms = await uow.swarms.list(scope.workspace_id, statuses=[SwarmStatus.OPENING, SwarmStatus.OPEN])
+            crews = [await self._crew(uow, s) for s in swarms]
+            await uow.commit()
+            return crews
+
+    async def mine(self, actor: Actor) -> list[Crew]:
+        """The open swarms the person is in, newest first."""
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            active = [SwarmStatus.OPENING, SwarmStatus.OPEN]
+            swarms = await uow.swarms.list(scope.workspace_id, statuses=active, member_id=scope.person_id)
             crews = [await self._crew(uow, s) for s in swarms]
             await uow.commit()
             return crews

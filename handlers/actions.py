@@ -6,13 +6,14 @@ from bot.errors import UserError
 from bot.models import Role, Via
 from handlers import replies
 from handlers.chat import ActionEvent
-from handlers.commands import invite_into_room, number, say_in_room
+from handlers.commands import invite_into_room, number, offer_resolve_form, say_in_room
 from handlers.context import Context
+from handlers.home import refresh_home
 
 
 async def on_action(ctx: Context, event: ActionEvent) -> None:
-    swarm_number = number(event.value, event.action)
     if event.action == replies.JOIN:
+        swarm_number = number(event.value, event.action)
         change = await ctx.core.swarms.join(
             ctx.actor(event.origin), swarm_number, event.origin.channel, Role.HELPER, Via.BUTTON
         )
@@ -22,6 +23,19 @@ async def on_action(ctx: Context, event: ActionEvent) -> None:
         await invite_into_room(ctx, change.crew, [change.person.chat_id(ctx.platform)])
         await say_in_room(ctx, change.crew, replies.joined(change, ctx.platform))
     elif event.action == replies.RESOLVE:
-        await ctx.tell(event.origin, replies.how_to_resolve())
+        swarm_number = number(event.value, event.action)
+        await offer_resolve_form(ctx, event.origin, event.trigger, swarm_number)
+    elif event.action == replies.AWAY:
+        person = await ctx.core.people.away(ctx.actor(event.origin), event.value)
+        await ctx.tell(event.origin, replies.away(person, ctx.core.clock()))
+        await refresh_home(ctx, event.origin)
+    elif event.action == replies.BACK:
+        person = await ctx.core.people.back(ctx.actor(event.origin))
+        await ctx.tell(event.origin, replies.back(person))
+        await refresh_home(ctx, event.origin)
+    elif event.action == replies.EDIT_SKILLS:
+        person = await ctx.core.people.profile(ctx.actor(event.origin))
+        if not await ctx.chat.open_form(event.origin, event.trigger, replies.skills_form(person)):
+            await ctx.tell(event.origin, replies.profile(person, ctx.core.clock(), own=True))
     else:
         raise UserError("unknown_action", action=event.action)

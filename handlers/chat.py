@@ -29,6 +29,7 @@ class CommandEvent:
     text: str
     thread: str | None = None
     event_id: str | None = None
+    trigger: str | None = None  # lets the handler open a form in reply (Slack's trigger_id)
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,29 @@ class ActionEvent:
     value: str
     message_id: str | None = None
     event_id: str | None = None
+    trigger: str | None = None
 
 
-Event = CommandEvent | ReactionEvent | MessageEvent | ActionEvent
+@dataclass(frozen=True)
+class FormEvent:
+    """A submitted form: `values` maps each Field.id to what the person entered."""
+
+    origin: Origin
+    action: str
+    value: str
+    values: dict[str, str] = field(default_factory=dict)
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class HomeEvent:
+    """The person opened Swarm's home (Slack's App Home tab)."""
+
+    origin: Origin
+    event_id: str | None = None
+
+
+Event = CommandEvent | ReactionEvent | MessageEvent | ActionEvent | FormEvent | HomeEvent
 
 
 @dataclass(frozen=True)
@@ -90,6 +111,30 @@ class Reply:
         parts.extend(f"{label}: {value}" for label, value in self.fields)
         parts.extend(self.lines)
         return "\n".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of a form."""
+
+    id: str
+    label: str
+    value: str = ""
+    multiline: bool = False
+    optional: bool = False
+    choices: tuple[str, ...] = ()  # a pick-one list instead of free text
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form the person fills in; submitting it comes back as a FormEvent with the same action and value."""
+
+    action: str
+    title: str
+    fields: tuple[Field, ...]
+    submit: str = "Submit"
+    value: str = ""  # context carried to the submission, e.g. a swarm number or the channel it was asked in
 
 
 @dataclass(frozen=True)
@@ -124,3 +169,15 @@ class ChatPort(Protocol):
     async def react(self, channel: str, message_id: str, emoji: str) -> None: ...
 
     async def archive(self, room: str) -> None: ...
+
+    async def open_form(self, origin: Origin, trigger: str | None, form: Form) -> bool:
+        """Shows a form to the person who acted; False where the platform has no forms (the caller falls back)."""
+        ...
+
+    async def show_home(self, user: str, reply: Reply) -> None:
+        """Swarm's home for one person (Slack's App Home)."""
+        ...
+
+    async def find_user(self, email: str) -> str | None:
+        """The platform user id of an e-mail address, None if nobody has it."""
+        ...

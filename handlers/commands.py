@@ -10,7 +10,7 @@ from bot.errors import UserError
 from bot.models import MAX_CASE_CHARS
 from bot.swarms import Crew, Resolved
 from handlers import replies
-from handlers.chat import CommandEvent, Reply
+from handlers.chat import CommandEvent, Origin, Reply
 from handlers.context import Context
 from handlers.opening import open_swarm
 
@@ -27,6 +27,8 @@ async def on_command(ctx: Context, event: CommandEvent) -> None:
     command = COMMANDS.get(word.lower())
     if command is not None:
         await command(ctx, event, rest.strip())
+        return
+    if not text and await ctx.chat.open_form(event.origin, event.trigger, replies.open_form(event.origin.channel)):
         return
     if text and " " not in text and not text.startswith("#"):
         # One bare word is far more often a mistyped subcommand than a case anyone could help with.
@@ -82,8 +84,21 @@ async def owner(ctx: Context, event: CommandEvent, args: str) -> None:
 
 
 async def resolve(ctx: Context, event: CommandEvent, args: str) -> None:
+    if not args and await offer_resolve_form(ctx, event.origin, event.trigger, None):
+        return
     result = await ctx.core.swarms.resolve(ctx.actor(event.origin), event.origin.channel, args)
     await announce_resolved(ctx, result)
+
+
+async def offer_resolve_form(ctx: Context, origin: Origin, trigger: str | None, swarm_number: int | None) -> bool:
+    """Opens the draft article for editing; False where the platform has no forms (the caller falls back)."""
+    draft = await ctx.core.swarms.draft(ctx.actor(origin), swarm_number, origin.channel)
+    if await ctx.chat.open_form(origin, trigger, replies.resolve_form(draft)):
+        return True
+    if swarm_number is not None:
+        await ctx.tell(origin, replies.how_to_resolve())
+        return True
+    return False
 
 
 async def announce_resolved(ctx: Context, result: Resolved) -> None:

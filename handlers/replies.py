@@ -15,11 +15,18 @@ from bot.matching import Ranking
 from bot.metrics import SwarmStats
 from bot.models import Article, ArticleHit, EventKind, Match, Person, Role, Swarm, TimelineEntry
 from bot.people import UNTIL_BACK, ImportReport
-from bot.swarms import Change, Crew, HandOver, Marked, Opened, Resolved
-from handlers.chat import Button, Reply
+from bot.swarms import Change, Crew, Draft, HandOver, Marked, Opened, Resolved
+from handlers.chat import Button, Field, Form, Reply
 
+# Button actions and form actions: the words that travel through the platforms and come back in events.
 JOIN = "join"
 RESOLVE = "resolve"
+AWAY = "away"
+BACK = "back"
+EDIT_SKILLS = "edit_skills"
+OPEN_FORM = "open"
+RESOLVE_FORM = "resolve"
+SKILLS_FORM = "skills"
 
 HELP = """*Swarm* pulls the right people into a room for a case no script answers.
 `/swarm <case> [#skill …] [sev1-4] [customer:NAME]` open a swarm, e.g. `/swarm ACME export fails #billing sev2`
@@ -457,3 +464,70 @@ def duration(delta: timedelta) -> str:
 def _first_line(text: str) -> str:
     line = text.strip().splitlines()[0] if text.strip() else ""
     return escape(line[:300])
+
+
+# -- forms and home -------------------------------------------------------------------------------------------------
+
+
+def open_form(channel: str) -> Form:
+    return Form(
+        OPEN_FORM,
+        "Open a swarm",
+        (
+            Field("case", "What is the case?", multiline=True, hint="In the customer's words: what fails, since when"),
+            Field("customer", "Customer", optional=True),
+            Field("product", "Product", optional=True),
+            Field("version", "Version", optional=True),
+            Field("severity", "Severity", value="sev3", choices=("sev1", "sev2", "sev3", "sev4")),
+            Field("skills", "Skills needed", optional=True, hint="e.g. billing pdf"),
+        ),
+        submit="Open swarm",
+        value=channel,
+    )
+
+
+def resolve_form(draft: Draft) -> Form:
+    article = draft.article
+    return Form(
+        RESOLVE_FORM,
+        f"Resolve swarm {draft.crew.swarm.number}",
+        (
+            Field("issue", "Issue", article.issue, multiline=True),
+            Field("environment", "Environment", article.environment, optional=True),
+            Field("resolution", "Resolution", article.resolution, multiline=True, hint="What fixed it, step by step"),
+            Field("cause", "Cause", article.cause, multiline=True, optional=True),
+        ),
+        submit="Resolve",
+        value=str(draft.crew.swarm.number),
+    )
+
+
+def skills_form(person: Person) -> Form:
+    current = " ".join(f"{s}:{level}" for s, level in sorted(person.skills.items()))
+    return Form(
+        SKILLS_FORM,
+        "Your skills",
+        (Field("skills", "Skills and levels 1–5", current, optional=True, hint="e.g. billing:4 sso:3"),),
+        submit="Save",
+    )
+
+
+def home(person: Person, crews: Sequence[Crew], now: datetime, platform: str) -> Reply:
+    w = _Words(platform)
+    swarms = [
+        f"*{c.swarm.number}* {escape(c.swarm.case.text[:80])} · {case_line(c.swarm)} · {room_ref(c.swarm)}"
+        for c in crews
+    ] or ["You are in no open swarm."]
+    skills = ", ".join(f"{s} {level}/5" for s, level in sorted(person.skills.items(), key=lambda i: (-i[1], i[0])))
+    return Reply(
+        "Swarm",
+        title="Swarm",
+        fields=(("Your skills", skills or "none yet"), ("Availability", availability(person, now))),
+        lines=("*Your open swarms*", *swarms),
+        buttons=(
+            Button("Edit my skills", EDIT_SKILLS, ""),
+            Button("Away until tomorrow", AWAY, "tomorrow"),
+            Button("I'm back", BACK, ""),
+        ),
+        mentions=w.mentions,
+    )

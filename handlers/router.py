@@ -13,8 +13,19 @@ from typing import Any
 
 from bot.core import Core
 from bot.errors import UserError
-from handlers import actions, commands, messages, reactions, replies
-from handlers.chat import ActionEvent, ChatPort, CommandEvent, Event, MessageEvent, Origin, ReactionEvent, Reply
+from handlers import actions, commands, forms, home, messages, reactions, replies
+from handlers.chat import (
+    ActionEvent,
+    ChatPort,
+    CommandEvent,
+    Event,
+    FormEvent,
+    HomeEvent,
+    MessageEvent,
+    Origin,
+    ReactionEvent,
+    Reply,
+)
 from handlers.context import Context, Conventions
 
 log = logging.getLogger(__name__)
@@ -62,6 +73,8 @@ HANDLERS: dict[type, Handler] = {
     ReactionEvent: reactions.on_reaction,
     MessageEvent: messages.on_message,
     ActionEvent: actions.on_action,
+    FormEvent: forms.on_form,
+    HomeEvent: home.on_home,
 }
 
 

@@ -12,7 +12,17 @@ from bot.models import Person
 from bot.people import ImportReport
 from bot.ports import Store
 from bot.swarms import Policy
-from handlers.chat import ActionEvent, CommandEvent, MessageEvent, Origin, ReactionEvent, Reply
+from handlers.chat import (
+    ActionEvent,
+    CommandEvent,
+    Form,
+    FormEvent,
+    HomeEvent,
+    MessageEvent,
+    Origin,
+    ReactionEvent,
+    Reply,
+)
 from handlers.context import Conventions
 from handlers.router import Outcome, Router
 
@@ -133,7 +143,21 @@ class ScenarioBot:
         return await self.router.handle(ReactionEvent(self.origin(user, channel), message_id, emoji, added, event_id))
 
     async def click(self, action: str, value: str, user: str, channel: str = "support") -> Outcome:
-        return await self.router.handle(ActionEvent(self.origin(user, channel), action, value))
+        return await self.router.handle(ActionEvent(self.origin(user, channel), action, value, trigger="trigger"))
+
+    async def submit(self, form: Form, user: str, channel: str = "support", **values: str) -> Outcome:
+        """Fills in a form the bot opened (its prefilled values, changed by `values`) and submits it."""
+        filled = {f.id: f.value for f in form.fields} | values
+        return await self.router.handle(FormEvent(self.origin(user, channel), form.action, form.value, filled))
+
+    async def open_home(self, user: str) -> Outcome:
+        return await self.router.handle(HomeEvent(self.origin(user, "home")))
+
+    def last_form(self) -> Form:
+        forms = self.chat.called("open_form")
+        assert forms, "no form was opened"
+        form: Form = forms[-1]["form"]
+        return form
 
     # -- what happened --------------------------------------------------------------------------------------------
 

@@ -120,7 +120,8 @@ async def test_stats_counts_and_median_time_to_resolve(bot: ScenarioBot) -> None
 async def test_bad_input_gets_one_clear_private_sentence(bot: ScenarioBot, text: str, answer: str) -> None:
     assert await bot.command(text, user="fay") is Outcome.REFUSED
     assert answer in bot.last_told("fay")
-    assert [c.method for c in bot.chat.calls] == ["post_private"]
+    # Offering a form is not an effect: the console has none, so it falls back to the answer.
+    assert [c.method for c in bot.chat.calls if c.method != "open_form"] == ["post_private"]
     await bot.command("/swarm stats", user="fay")
     assert "Swarms: 0" in bot.last_told("fay")
 

@@ -1,0 +1,51 @@
+"""Submitted forms: open a swarm from the form, resolve with the edited article, save one's skills."""
+
+from __future__ import annotations
+
+from bot.errors import UserError
+from bot.knowledge import ArticleEdits
+from handlers import replies
+from handlers.chat import FormEvent, Origin
+from handlers.commands import announce_resolved, number
+from handlers.context import Context
+from handlers.home import refresh_home
+from handlers.opening import open_swarm
+
+
+async def on_form(ctx: Context, event: FormEvent) -> None:
+    values = event.values
+    if event.action == replies.OPEN_FORM:
+        origin = event.origin
+        channel = event.value or origin.channel
+        await open_swarm(ctx, Origin(origin.workspace, origin.platform, origin.user, channel), case_text(values))
+    elif event.action == replies.RESOLVE_FORM:
+        edits = ArticleEdits(
+            issue=values.get("issue", ""),
+            environment=values.get("environment", ""),
+            resolution=values.get("resolution", ""),
+            cause=values.get("cause", ""),
+        )
+        swarm_number = number(event.value, "resolve")
+        result = await ctx.core.swarms.resolve(
+            ctx.actor(event.origin), event.origin.channel, "", number=swarm_number, edits=edits
+        )
+        await announce_resolved(ctx, result)
+    elif event.action == replies.SKILLS_FORM:
+        person = await ctx.core.people.set_skills(ctx.actor(event.origin), values.get("skills", "").split())
+        await ctx.tell(event.origin, replies.skills_saved(person))
+        await refresh_home(ctx, event.origin)
+    else:
+        raise UserError("unknown_action", action=event.action)
+
+
+def case_text(values: dict[str, str]) -> str:
+    """The form's fields as the one-line grammar of `/swarm`, so both ways of opening parse the same."""
+    parts = [" ".join(values.get("case", "").split())]
+    parts += [f"#{skill.lstrip('#')}" for skill in values.get("skills", "").replace(",", " ").split()]
+    if values.get("severity"):
+        parts.append(values["severity"])
+    for key in ("customer", "product", "version"):
+        value = values.get(key, "").strip().replace('"', "'")
+        if value:
+            parts.append(f'{key}:"{value}"' if " " in value else f"{key}:{value}")
+    return " ".join(p for p in parts if p)
