@@ -166,6 +166,11 @@ class SqlUnitOfWork:
         self.articles = SqlArticleRepository(session, dialect)
         self.processed = SqlProcessedEventRepository(session, dialect)
 
+    @property
+    def session(self) -> AsyncSession:
+        """For storage's own modules that are not repositories of the core (storage.refs)."""
+        return self._session
+
     async def commit(self) -> None:
         """Makes the work so far permanent; the unit stays usable and starts a new transaction."""
         await self._session.commit()

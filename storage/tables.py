@@ -232,3 +232,23 @@ class ProcessedEventRow(SQLModel, table=True):
     workspace_id: int = _workspace_ref("processed_event")
     key: str
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class PlatformRefRow(SQLModel, table=True):
+    """What a chat adapter must remember that the core has no word for (a Teams ConversationReference, a card's
+    message id): JSON under (platform, kind, key), per workspace."""
+
+    __tablename__ = "platform_ref"
+    __table_args__ = (
+        UniqueConstraint(
+            "workspace_id", "platform", "kind", "key", name="uq_platform_ref_workspace_id_platform_kind_key"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_ref("platform_ref")
+    platform: str
+    kind: str
+    key: str
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

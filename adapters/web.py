@@ -1,0 +1,62 @@
+"""One aiohttp server for everything: Slack, Teams, health (and later metrics and web pages).
+
+Each chat platform is a Mount: it adds its own routes and start-up/clean-up hooks, so a new platform is a new
+adapter and one line in `build`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+from typing import Protocol
+
+from aiohttp import web
+
+from adapters.app import App
+
+log = logging.getLogger(__name__)
+APP_KEY = web.AppKey("swarm", App)
+
+
+class Mount(Protocol):
+    def mount(self, web_app: web.Application) -> None:
+        """Adds the platform's routes (and on_startup / on_cleanup hooks) to the server."""
+        ...
+
+
+def build(app: App, mounts: Sequence[Mount]) -> web.Application:
+    web_app = web.Application(client_max_size=1024**2)
+    web_app[APP_KEY] = app
+    web_app.router.add_get("/healthz", healthz)
+    for part in mounts:
+        part.mount(web_app)
+    return web_app
+
+
+async def healthz(request: web.Request) -> web.Response:
+    app = request.app[APP_KEY]
+    try:
+        async with app.store.unit() as uow:
+            await uow.workspaces.ensure("console")
+    except Exception:
+        log.exception("health check: the database does not answer")
+        return web.json_response({"ok": False, "database": "down"}, status=503)
+    return web.json_response({"ok": True})
+
+
+async def serve(web_app: web.Application, host: str, port: int) -> None:
+    """Runs until SIGINT or SIGTERM, then shuts down cleanly (hooks run, connections close)."""
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    log.warning("Swarm is listening on http://%s:%s", host, port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()

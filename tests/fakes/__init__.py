@@ -1,0 +1,6 @@
+"""Loopback stand-ins for the platforms Swarm talks to, for tests that drive the real server.
+
+- `slack_api.FakeSlack`: a fake of Slack's Web API (and of `response_url` hooks) that records every call and can
+  rate-limit, fail, stall or drop on demand.
+- `slack_signing.SlackSender`: sends requests to our server signed and shaped the way Slack sends them.
+"""
