@@ -12,11 +12,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+from adapters import web
 from adapters.app import App
 from adapters.console import WORKSPACE, Console
 from adapters.memory import MemoryChat, render
 from adapters.roster_file import RosterFileError, read_rows
 from adapters.settings import Settings
+from adapters.slack import SlackMount
 from bot.errors import UserError
 from bot.models import Person
 from handlers import replies
@@ -27,6 +31,13 @@ def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="swarm", description="Case swarming for customer support.")
     main.add_argument("--workspace", default=WORKSPACE, help="workspace key (default: the console workspace)")
     commands = main.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="Slack + Teams + web on one aiohttp server")
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")
+    serve.add_argument("--port", type=int, default=3000, help="port to listen on (default: 3000)")
+    serve.add_argument(
+        "--socket-mode", action="store_true", help="take Slack events over Socket Mode (SLACK_APP_TOKEN)"
+    )
 
     console = commands.add_parser("console", help="the offline workspace (REPL)")
     console.add_argument("--script", type=Path, help="run the lines of FILE instead of reading the keyboard")
@@ -80,6 +91,8 @@ async def run(args: argparse.Namespace, out: TextIO) -> int:
 
 async def _run(app: App, args: argparse.Namespace, out: TextIO) -> int:
     core, workspace = app.core, args.workspace
+    if args.command == "serve":
+        return await _serve(app, args)
     if args.command == "console":
         return await _console(app, args, out)
     if args.command == "roster" and args.action == "import":
@@ -118,6 +131,31 @@ async def _run(app: App, args: argparse.Namespace, out: TextIO) -> int:
             out.write(render(replies.experts(ranking, "console")) + "\n")
         return 0
     raise AssertionError(f"unhandled command {args.command}")
+
+
+async def _serve(app: App, args: argparse.Namespace) -> int:
+    settings = app.settings
+    mounts: list[web.Mount] = []
+    slack = None
+    if settings.slack_signing_secret:
+        slack = SlackMount(app, app.store.engine)
+        mounts.append(slack)
+    if not mounts:
+        sys.stderr.write("Nothing to serve: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (see README).\n")
+        return 2
+    socket_mode = None
+    if args.socket_mode:
+        if slack is None or not settings.slack_app_token:
+            sys.stderr.write("--socket-mode needs SLACK_APP_TOKEN and SLACK_SIGNING_SECRET.\n")
+            return 2
+        socket_mode = AsyncSocketModeHandler(slack.bolt, settings.slack_app_token, web_client=slack.client)
+        await socket_mode.connect_async()  # type: ignore[no-untyped-call]
+    try:
+        await web.serve(web.build(app, mounts), args.host, args.port)
+    finally:
+        if socket_mode is not None:
+            await socket_mode.close_async()  # type: ignore[no-untyped-call]
+    return 0
 
 
 async def _console(app: App, args: argparse.Namespace, out: TextIO) -> int:

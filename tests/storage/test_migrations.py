@@ -31,7 +31,7 @@ APP_TABLES = {
     "platform_ref",
 }
 # slack_sdk's OAuth installation store owns these; its own table definitions build them.
-SLACK_TABLES = {"slack_installations", "slack_bots"}
+SLACK_TABLES = {"slack_installations", "slack_bots", "slack_oauth_states"}
 
 
 def _ours(name: str | None) -> bool:

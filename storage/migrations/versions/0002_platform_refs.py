@@ -1,4 +1,4 @@
-"""Adapter state: platform refs (Teams conversation references, card ids) and Slack's OAuth installations.
+"""Adapter state: platform refs (Teams conversation references, card ids) and Slack's OAuth installations and states.
 
 The Slack tables are slack_sdk's own (AsyncSQLAlchemyInstallationStore reads and writes them); they are built from its
 table definitions so the store finds exactly the columns it expects.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 
 revision = "0002_platform_refs"
 down_revision = "0001_initial"
@@ -20,12 +21,14 @@ depends_on = None
 
 SLACK_INSTALLATIONS = "slack_installations"
 SLACK_BOTS = "slack_bots"
+SLACK_OAUTH_STATES = "slack_oauth_states"
 
 
 def _slack_tables() -> sa.MetaData:
     metadata = sa.MetaData()
     AsyncSQLAlchemyInstallationStore.build_installations_table(metadata, SLACK_INSTALLATIONS)
     AsyncSQLAlchemyInstallationStore.build_bots_table(metadata, SLACK_BOTS)
+    AsyncSQLAlchemyOAuthStateStore.build_oauth_states_table(metadata, SLACK_OAUTH_STATES)
     return metadata
 
 

@@ -1,0 +1,164 @@
+"""ChatPort on Slack's Web API for one workspace. Slack's quirks are answered here (DESIGN.md §6): a taken channel
+name gets a suffix; `already_in_channel`, `already_reacted` and `already_archived` are success; an ephemeral reply
+that cannot be shown where it was asked goes to the person's DM instead."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import blocks
+from handlers.chat import Form, Origin, Reply, Room
+
+log = logging.getLogger(__name__)
+
+ROOM_NAME_CHARS = 80
+NAME_ATTEMPTS = 20
+# Where a private reply cannot be shown as an ephemeral message, a DM is the next best place.
+EPHEMERAL_FALLBACK = {"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived"}
+
+
+@dataclass
+class UserDirectory:
+    """What Slack told us about people, kept per process: e-mail ↔ user id, so each is asked once."""
+
+    by_email: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    profiles: dict[tuple[str, str], tuple[str | None, str | None]] = field(default_factory=dict)
+
+
+def _error(err: SlackApiError) -> str:
+    return str(err.response.get("error", "")) if err.response is not None else ""
+
+
+class SlackChat:
+    platform = "slack"
+
+    def __init__(self, client: AsyncWebClient, team: str, bot_user: str | None, directory: UserDirectory) -> None:
+        self.client = client
+        self.team = team
+        self.bot_user = bot_user
+        self.directory = directory
+
+    async def post(self, channel: str, reply: Reply, thread: str | None = None) -> str:
+        response = await self.client.chat_postMessage(
+            channel=channel,
+            text=blocks.fallback(reply),
+            blocks=blocks.blocks(reply),
+            thread_ts=thread,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return str(response["ts"])
+
+    async def post_private(self, channel: str, user: str, reply: Reply) -> None:
+        try:
+            await self.client.chat_postEphemeral(
+                channel=channel, user=user, text=blocks.fallback(reply), blocks=blocks.blocks(reply)
+            )
+        except SlackApiError as err:
+            if _error(err) not in EPHEMERAL_FALLBACK:
+                raise
+            await self.post(await self._dm(user), reply)
+
+    async def update(self, channel: str, message_id: str, reply: Reply) -> None:
+        await self.client.chat_update(
+            channel=channel, ts=message_id, text=blocks.fallback(reply), blocks=blocks.blocks(reply)
+        )
+
+    async def create_room(self, name: str, topic: str, private: bool = False) -> Room:
+        for attempt in range(1, NAME_ATTEMPTS + 1):
+            candidate = name if attempt == 1 else f"{name[: ROOM_NAME_CHARS - len(str(attempt)) - 1]}-{attempt}"
+            try:
+                response = await self.client.conversations_create(name=candidate, is_private=private)
+            except SlackApiError as err:
+                if _error(err) == "name_taken":
+                    continue
+                raise
+            channel = response["channel"]
+            room = Room(str(channel["id"]), str(channel["name"]))
+            await self.client.conversations_setTopic(channel=room.id, topic=topic)
+            return room
+        raise RuntimeError(f"no free channel name like {name} after {NAME_ATTEMPTS} tries")
+
+    async def invite(self, room: str, users: list[str]) -> None:
+        people = sorted({u for u in users if u and u != self.bot_user})
+        if not people:
+            return
+        try:
+            await self.client.conversations_invite(channel=room, users=",".join(people))
+        except SlackApiError as err:
+            if _error(err) == "already_in_channel":
+                return
+            if len(people) == 1:
+                raise
+            # One unknown or already-present person fails the whole call; the others still belong in the room.
+            for user in people:
+                try:
+                    await self.client.conversations_invite(channel=room, users=user)
+                except SlackApiError as single:
+                    if _error(single) not in ("already_in_channel", "user_not_found", "cant_invite"):
+                        raise
+                    log.info("not inviting %s to %s: %s", user, room, _error(single))
+
+    async def react(self, channel: str, message_id: str, emoji: str) -> None:
+        try:
+            await self.client.reactions_add(channel=channel, timestamp=message_id, name=emoji)
+        except SlackApiError as err:
+            if _error(err) != "already_reacted":
+                raise
+
+    async def archive(self, room: str) -> None:
+        try:
+            await self.client.conversations_archive(channel=room)
+        except SlackApiError as err:
+            if _error(err) != "already_archived":
+                raise
+
+    async def open_form(self, origin: Origin, trigger: str | None, form: Form) -> bool:
+        if not trigger:
+            return False
+        try:
+            await self.client.views_open(trigger_id=trigger, view=blocks.modal(form, origin.channel))
+        except SlackApiError as err:
+            # A trigger lives 3 s; past that the caller falls back to what works without a form.
+            if _error(err) in ("expired_trigger_id", "invalid_trigger_id", "exchanged_trigger_id"):
+                return False
+            raise
+        return True
+
+    async def show_home(self, user: str, reply: Reply) -> None:
+        await self.client.views_publish(user_id=user, view=blocks.home_view(reply))
+
+    async def find_user(self, email: str) -> str | None:
+        key = (self.team, email.lower())
+        if key not in self.directory.by_email:
+            try:
+                response = await self.client.users_lookupByEmail(email=email)
+                self.directory.by_email[key] = str(response["user"]["id"])
+            except SlackApiError as err:
+                if _error(err) != "users_not_found":
+                    raise
+                self.directory.by_email[key] = None
+        return self.directory.by_email[key]
+
+    async def profile(self, user: str) -> tuple[str | None, str | None]:
+        """(display name, e-mail) of a user, asked once per process; (None, None) if Slack will not say."""
+        key = (self.team, user)
+        if key not in self.directory.profiles:
+            try:
+                response = await self.client.users_info(user=user)
+                info = response["user"]
+                profile = info.get("profile", {})
+                name = profile.get("real_name") or info.get("real_name") or info.get("name")
+                self.directory.profiles[key] = (name, profile.get("email"))
+            except SlackApiError as err:
+                log.warning("users.info %s failed: %s", user, _error(err))
+                return None, None
+        return self.directory.profiles[key]
+
+    async def _dm(self, user: str) -> str:
+        response = await self.client.conversations_open(users=user)
+        return str(response["channel"]["id"])

@@ -1,0 +1,244 @@
+"""Swarm as a Slack app: bolt's AsyncApp on our aiohttp server (or Socket Mode), acking first, working after.
+
+Every listener acks at once (process_before_response with lazy listeners: no Web API call and no database work
+before the ack) and does the real work in a tracked background task: payload → neutral event → Router.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.lazy_listener.async_internals import to_runnable_function
+from slack_bolt.lazy_listener.asyncio_runner import AsyncioLazyListenerRunner
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.app import App
+from adapters.slack import events
+from adapters.slack.chat import SlackChat, UserDirectory
+from handlers.chat import Event
+from handlers.router import Outcome
+
+log = logging.getLogger(__name__)
+
+SCOPES = [
+    "app_mentions:read",
+    "channels:history",
+    "channels:manage",
+    "channels:read",
+    "chat:write",
+    "commands",
+    "groups:history",
+    "groups:read",
+    "groups:write",
+    "im:write",
+    "pins:write",
+    "reactions:read",
+    "reactions:write",
+    "users:read",
+    "users:read.email",
+]
+RETRIES = 3
+DRAIN_SECONDS = 10.0
+
+
+class TrackedLazyRunner(AsyncioLazyListenerRunner):
+    """Bolt's lazy runner fires and forgets; this one keeps its tasks, so none is garbage-collected mid-flight and
+    shutdown (and a test) can wait for the work to finish."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        super().__init__(logger)
+        self.tasks: set[asyncio.Future[None]] = set()
+
+    def start(self, function: Callable[..., Awaitable[None]], request: AsyncBoltRequest) -> None:
+        task = asyncio.ensure_future(to_runnable_function(internal_func=function, logger=self.logger, request=request))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def drain(self, seconds: float = DRAIN_SECONDS) -> None:
+        while self.tasks:
+            _, pending = await asyncio.wait(set(self.tasks), timeout=seconds)
+            if pending:
+                log.warning("%d Slack tasks still running at shutdown", len(pending))
+                return
+
+
+def web_client(base_url: str, token: str | None = None) -> AsyncWebClient:
+    """A Web API client that retries 429 (honouring Retry-After), 5xx and dropped connections, a bounded number of
+    times; it runs only in lazy listeners, never on the ack path."""
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        timeout=10,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES),
+            AsyncServerErrorRetryHandler(max_retry_count=RETRIES),
+            AsyncConnectionErrorRetryHandler(max_retry_count=RETRIES),
+        ],
+    )
+
+
+class SingleWorkspace:
+    """Bolt's single-token authorize calls auth.test on the first requests without a lock (DESIGN.md §6): ask once,
+    at start-up, and answer every request from that."""
+
+    def __init__(self, client: AsyncWebClient, token: str) -> None:
+        self.client = client
+        self.token = token
+        self.result: AuthorizeResult | None = None
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> AuthorizeResult:
+        async with self._lock:
+            if self.result is None:
+                response = await self.client.auth_test(token=self.token)
+                self.result = AuthorizeResult(
+                    enterprise_id=response.get("enterprise_id"),
+                    team_id=response.get("team_id"),
+                    bot_user_id=response.get("user_id"),
+                    bot_id=response.get("bot_id"),
+                    bot_token=self.token,
+                )
+            return self.result
+
+    async def authorize(self, **_: Any) -> AuthorizeResult:
+        return self.result or await self.start()
+
+
+class SlackMount:
+    """The Slack app. `mount(web_app)` serves it over HTTP; `socket_mode(app_token)` over Socket Mode."""
+
+    def __init__(self, app: App, engine: AsyncEngine | None = None) -> None:
+        settings = app.settings
+        if not settings.slack_signing_secret:
+            raise ValueError("SLACK_SIGNING_SECRET is required for Slack")
+        self.app = app
+        self.directory = UserDirectory()
+        self.client = web_client(settings.slack_api_url)
+        self.single: SingleWorkspace | None = None
+        common: dict[str, Any] = {
+            "signing_secret": settings.slack_signing_secret,
+            "client": self.client,
+            "process_before_response": True,
+        }
+        if settings.slack_client_id and settings.slack_client_secret and engine is not None:
+            common["oauth_settings"] = AsyncOAuthSettings(
+                client_id=settings.slack_client_id,
+                client_secret=settings.slack_client_secret,
+                scopes=SCOPES,
+                installation_store=AsyncSQLAlchemyInstallationStore(settings.slack_client_id, engine),
+                state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
+                install_path="/slack/install",
+                redirect_uri_path="/slack/oauth_redirect",
+            )
+        elif settings.slack_bot_token:
+            self.single = SingleWorkspace(self.client, settings.slack_bot_token)
+            common["authorize"] = self.single.authorize
+        else:
+            raise ValueError("Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth")
+        self.bolt = AsyncApp(**common)
+        self.lazy = TrackedLazyRunner(log)
+        # Bolt builds its runner in the constructor and offers no parameter for the lazy one.
+        self.bolt._async_listener_runner.lazy_listener_runner = self.lazy
+        self._listen()
+
+    # -- serving --------------------------------------------------------------------------------------------------
+
+    def mount(self, web_app: web.Application) -> None:
+        web_app.router.add_post("/slack/events", self.handle)
+        if self.bolt.oauth_flow is not None:
+            web_app.router.add_get("/slack/install", self.handle)
+            web_app.router.add_get("/slack/oauth_redirect", self.handle)
+        web_app.on_startup.append(self._startup)
+        web_app.on_cleanup.append(self._cleanup)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        bolt_response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    async def idle(self) -> None:
+        """Waits until every piece of work started so far is done (shutdown, tests)."""
+        await self.lazy.drain()
+
+    async def _startup(self, _: web.Application) -> None:
+        if self.single is not None:
+            try:
+                await self.single.start()
+            except Exception:
+                # Slack may be down at start; the first request will try again.
+                log.exception("auth.test failed at start-up")
+
+    async def _cleanup(self, _: web.Application) -> None:
+        await self.idle()
+
+    # -- listeners ------------------------------------------------------------------------------------------------
+
+    def _listen(self) -> None:
+        bolt = self.bolt
+        bolt.command(re.compile(r"^/swarm"))(ack=_ack, lazy=[self._on_command])
+        bolt.event("message")(ack=_ack, lazy=[self._on_message])
+        bolt.event("reaction_added")(ack=_ack, lazy=[self._on_reaction])
+        bolt.event("reaction_removed")(ack=_ack, lazy=[self._on_reaction])
+        bolt.event("app_home_opened")(ack=_ack, lazy=[self._on_home])
+        bolt.action(re.compile(".*"))(ack=_ack, lazy=[self._on_action])
+        bolt.view(re.compile(".*"))(ack=_ack, lazy=[self._on_form])
+
+    async def _on_command(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await self._dispatch(context, events.command(_team(context), body))
+
+    async def _on_message(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
+        await self._dispatch(context, events.message(_team(context), event, body.get("event_id"), context.bot_user_id))
+
+    async def _on_reaction(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
+        await self._dispatch(context, events.reaction(_team(context), event, body.get("event_id"), context.bot_user_id))
+
+    async def _on_home(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
+        await self._dispatch(context, events.home(_team(context), event, body.get("event_id")))
+
+    async def _on_action(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await self._dispatch(context, events.action(_team(context), body))
+
+    async def _on_form(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await self._dispatch(context, events.form(_team(context), body))
+
+    async def _dispatch(self, context: AsyncBoltContext, event: Event | None) -> Outcome | None:
+        if event is None:
+            return None
+        client = context.client or self.client
+        chat = SlackChat(client, _team(context), context.bot_user_id, self.directory)
+        origin = event.origin
+        if origin.user_email is None:
+            name, email = await chat.profile(origin.user)
+            event = _with_profile(event, name or origin.user_name, email)
+        return await self.app.router(chat).handle(event)
+
+
+async def _ack(ack: Callable[[], Awaitable[None]]) -> None:
+    await ack()
+
+
+def _team(context: AsyncBoltContext) -> str:
+    return str(context.team_id or context.enterprise_id or "")
+
+
+def _with_profile(event: Event, name: str | None, email: str | None) -> Event:
+    return replace(event, origin=replace(event.origin, user_name=name, user_email=email))
