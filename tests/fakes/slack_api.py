@@ -133,42 +133,22 @@ class Channel:
 
     def to_slack(self, *, num_members: bool = False) -> JSON:
         if self.is_im:
-            return {
-                "id": self.id,
-                "created": self.created,
-                "is_im": True,
-                "is_org_shared": False,
-                "user": self.user,
-                "is_user_deleted": False,
-                "priority": 0,
-            }
-        topic = {"value": self.topic, "creator": self.creator if self.topic else "", "last_set": 0}
-        purpose = {"value": self.purpose, "creator": self.creator if self.purpose else "", "last_set": 0}
-        channel: JSON = {
-            "id": self.id,
-            "name": self.name,
-            "name_normalized": self.name,
-            "created": self.created,
-            "creator": self.creator,
-            # Private channels made since 2021 have C ids and count as channels; is_group marks only older ones.
+            im: JSON = {"id": self.id, "created": self.created, "is_im": True, "user": self.user, "priority": 0}
+            return im | dict.fromkeys(("is_org_shared", "is_user_deleted"), False)
+        channel: JSON = {"id": self.id, "name": self.name, "name_normalized": self.name}
+        channel |= {"created": self.created, "creator": self.creator, "unlinked": 0}
+        # Private channels made since 2021 have C ids and count as channels; is_group marks only older ones.
+        channel |= {
             "is_channel": not self.is_mpim,
-            "is_group": False,
-            "is_im": False,
             "is_mpim": self.is_mpim,
             "is_private": self.is_private or self.is_mpim,
-            "is_archived": self.is_archived,
-            "is_general": False,
-            "is_shared": False,
-            "is_ext_shared": False,
-            "is_org_shared": False,
-            "is_pending_ext_shared": False,
-            "is_member": BOT_USER_ID in self.members,
-            "unlinked": 0,
-            "topic": topic,
-            "purpose": purpose,
-            "previous_names": [],
-            "pending_shared": [],
         }
+        channel |= {"is_archived": self.is_archived, "is_member": BOT_USER_ID in self.members}
+        channel |= dict.fromkeys(("is_group", "is_im", "is_general", "is_shared", "is_ext_shared"), False)
+        channel |= dict.fromkeys(("is_org_shared", "is_pending_ext_shared"), False)
+        for key, value in (("topic", self.topic), ("purpose", self.purpose)):
+            channel[key] = {"value": value, "creator": self.creator if value else "", "last_set": 0}
+        channel |= {"previous_names": [], "pending_shared": []}
         if num_members:
             channel["num_members"] = len(self.members)
         return channel
@@ -346,36 +326,16 @@ class FakeSlack:
     ) -> JSON:
         real = real_name or name
         profile: JSON = {"real_name": real, "real_name_normalized": real, "display_name": name}
-        profile |= {
-            "display_name_normalized": name,
-            "title": "",
-            "status_text": "",
-            "status_emoji": "",
-            "team": TEAM_ID,
-        }
+        profile |= {"display_name_normalized": name, "team": TEAM_ID}
+        profile |= dict.fromkeys(("title", "status_text", "status_emoji"), "")
         if email:
             profile["email"] = email
         if is_bot:
             profile |= {"bot_id": BOT_ID, "api_app_id": APP_ID}
-        user: JSON = {
-            "id": id,
-            "team_id": TEAM_ID,
-            "name": name,
-            "deleted": False,
-            "real_name": real,
-            "tz": tz,
-            "tz_label": tz,
-            "tz_offset": 0,
-            "is_admin": is_admin,
-            "is_owner": False,
-            "is_primary_owner": False,
-            "is_restricted": False,
-            "is_ultra_restricted": False,
-            "is_bot": is_bot,
-            "is_app_user": False,
-            "updated": int(time.time()),
-            "profile": profile,
-        }
+        user: JSON = {"id": id, "team_id": TEAM_ID, "name": name, "deleted": False, "real_name": real}
+        user |= {"tz": tz, "tz_label": tz, "tz_offset": 0, "is_admin": is_admin, "is_bot": is_bot}
+        user |= dict.fromkeys(("is_owner", "is_primary_owner", "is_restricted", "is_ultra_restricted"), False)
+        user |= {"is_app_user": False, "updated": int(time.time()), "profile": profile}
         self.users[id] = user
         return user
 
@@ -690,24 +650,10 @@ class FakeSlack:
 
     def _store_view(self, view: JSON, view_id: str, root_view_id: str | None = None) -> JSON:
         self._serial += 1
-        stored: JSON = {
-            "id": view_id,
-            "team_id": TEAM_ID,
-            "type": view["type"],
-            "blocks": [],
-            "private_metadata": "",
-            "callback_id": "",
-            "state": {"values": {}},
-            "clear_on_close": False,
-            "notify_on_close": False,
-            "close": None,
-            "submit": None,
-            "previous_view_id": None,
-            "app_id": APP_ID,
-            "external_id": "",
-            "app_installed_team_id": TEAM_ID,
-            "bot_id": BOT_ID,
-        }
+        stored: JSON = {"id": view_id, "team_id": TEAM_ID, "type": view["type"], "blocks": [], "state": {"values": {}}}
+        stored |= {"private_metadata": "", "callback_id": "", "external_id": "", "app_installed_team_id": TEAM_ID}
+        stored |= {"app_id": APP_ID, "bot_id": BOT_ID, "clear_on_close": False, "notify_on_close": False}
+        stored |= dict.fromkeys(("close", "submit", "previous_view_id"))
         stored |= view
         stored |= {
             "id": view_id,
