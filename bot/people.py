@@ -92,6 +92,14 @@ class People:
             person.away_until = None
             return await _saved(uow, person)
 
+    async def knows(self, workspace: str, platform: str, user_id: str) -> bool:
+        """Whether the roster already knows this platform user (so nobody needs to ask the platform who they are)."""
+        async with self.store.unit() as uow:
+            ws = await uow.workspaces.ensure(workspace)
+            person = await uow.people.by_chat_id(ws.id, platform, user_id)
+            await uow.commit()
+            return person is not None
+
     async def find(self, workspace: str, who: str) -> Person:
         async with self.store.unit() as uow:
             ws = await uow.workspaces.ensure(workspace)

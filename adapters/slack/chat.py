@@ -27,6 +27,7 @@ class UserDirectory:
 
     by_email: dict[tuple[str, str], str | None] = field(default_factory=dict)
     profiles: dict[tuple[str, str], tuple[str | None, str | None]] = field(default_factory=dict)
+    known: set[tuple[str, str]] = field(default_factory=set)  # (team, user) the roster already has
 
 
 def _error(err: SlackApiError) -> str:

@@ -29,6 +29,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -36,6 +37,7 @@ from adapters.app import App
 from adapters.slack import events
 from adapters.slack.chat import SlackChat, UserDirectory
 from handlers.chat import Event
+from handlers.opening import resume
 from handlers.router import Outcome
 
 log = logging.getLogger(__name__)
@@ -120,8 +122,13 @@ class SingleWorkspace:
                 )
             return self.result
 
-    async def authorize(self, **_: Any) -> AuthorizeResult:
-        return self.result or await self.start()
+    def authorize(self) -> Callable[..., Awaitable[AuthorizeResult]]:
+        """For bolt, which reads the parameter names of the function it is given (so no bound method)."""
+
+        async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+            return self.result or await self.start()
+
+        return authorize
 
 
 class SlackMount:
@@ -135,10 +142,13 @@ class SlackMount:
         self.directory = UserDirectory()
         self.client = web_client(settings.slack_api_url)
         self.single: SingleWorkspace | None = None
+        # Our handler checks the signature before it parses anything, so bolt need not check it again.
+        self.verifier = SignatureVerifier(settings.slack_signing_secret)
         common: dict[str, Any] = {
             "signing_secret": settings.slack_signing_secret,
             "client": self.client,
             "process_before_response": True,
+            "request_verification_enabled": False,
         }
         if settings.slack_client_id and settings.slack_client_secret and engine is not None:
             common["oauth_settings"] = AsyncOAuthSettings(
@@ -152,7 +162,7 @@ class SlackMount:
             )
         elif settings.slack_bot_token:
             self.single = SingleWorkspace(self.client, settings.slack_bot_token)
-            common["authorize"] = self.single.authorize
+            common["authorize"] = self.single.authorize()
         else:
             raise ValueError("Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth")
         self.bolt = AsyncApp(**common)
@@ -172,8 +182,41 @@ class SlackMount:
         web_app.on_cleanup.append(self._cleanup)
 
     async def handle(self, request: web.Request) -> web.Response:
-        bolt_response = await self.bolt.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+        if request.method == "POST":
+            body = await request.text()
+            if not self.verifier.is_valid_request(body, dict(request.headers)):
+                return web.Response(status=401, text="invalid signature or stale timestamp")
+            try:
+                bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
+            except ValueError:
+                return web.Response(status=400, text="malformed body")
+            if not _well_formed(bolt_request.body):
+                return web.Response(status=400, text="malformed payload")
+        else:
+            bolt_request = await to_bolt_request(request)
+        return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+
+    async def chat_for(self, team: str) -> SlackChat:
+        """A chat for work outside a request (resuming openings, scheduled posts), with the workspace's bot token."""
+        if self.single is not None:
+            auth = await self.single.start()
+            client = web_client(self.app.settings.slack_api_url, auth.bot_token)
+            return SlackChat(client, team, auth.bot_user_id, self.directory)
+        oauth = self.bolt.oauth_flow
+        assert oauth is not None
+        bot = await oauth.settings.installation_store.async_find_bot(enterprise_id=None, team_id=team)
+        if bot is None:
+            raise LookupError(f"Swarm is not installed in Slack workspace {team}")
+        return SlackChat(
+            web_client(self.app.settings.slack_api_url, bot.bot_token), team, bot.bot_user_id, self.directory
+        )
+
+    async def resume(self) -> int:
+        """Finishes swarm openings that a crash or a Slack outage interrupted (single-workspace install)."""
+        if self.single is None or self.single.result is None:
+            return 0
+        team = str(self.single.result.team_id)
+        return await resume(self.app.router(await self.chat_for(team)).context, team)
 
     async def idle(self) -> None:
         """Waits until every piece of work started so far is done (shutdown, tests)."""
@@ -183,9 +226,10 @@ class SlackMount:
         if self.single is not None:
             try:
                 await self.single.start()
+                await self.resume()
             except Exception:
                 # Slack may be down at start; the first request will try again.
-                log.exception("auth.test failed at start-up")
+                log.exception("Slack start-up (auth.test, resuming openings) failed")
 
     async def _cleanup(self, _: web.Application) -> None:
         await self.idle()
@@ -223,13 +267,32 @@ class SlackMount:
     async def _dispatch(self, context: AsyncBoltContext, event: Event | None) -> Outcome | None:
         if event is None:
             return None
-        client = context.client or self.client
-        chat = SlackChat(client, _team(context), context.bot_user_id, self.directory)
-        origin = event.origin
-        if origin.user_email is None:
-            name, email = await chat.profile(origin.user)
-            event = _with_profile(event, name or origin.user_name, email)
+        team = _team(context)
+        chat = SlackChat(context.client or self.client, team, context.bot_user_id, self.directory)
+        origin, known = event.origin, self.directory.known
+        if (team, origin.user) not in known:
+            # Someone the roster lacks is matched by e-mail, which only users.info tells; ask once per person.
+            if await self.app.core.people.knows(team, "slack", origin.user):
+                known.add((team, origin.user))
+            else:
+                name, email = await chat.profile(origin.user)
+                event = _with_profile(event, name or origin.user_name, email)
         return await self.app.router(chat).handle(event)
+
+
+def _well_formed(body: dict[str, Any]) -> bool:
+    """The fields every listener relies on, so a body that lacks them is a 400, not a crash half way."""
+    kind = body.get("type")
+    if kind == "url_verification":
+        return isinstance(body.get("challenge"), str)
+    if kind == "event_callback":
+        event = body.get("event")
+        return isinstance(event, dict) and isinstance(event.get("type"), str)
+    if kind in ("block_actions", "view_submission", "view_closed", "shortcut", "message_action"):
+        return isinstance(body.get("user"), dict) and "id" in body["user"]
+    if "command" in body:
+        return all(isinstance(body.get(k), str) for k in ("user_id", "channel_id", "team_id"))
+    return kind == "app_rate_limited"
 
 
 async def _ack(ack: Callable[[], Awaitable[None]]) -> None:

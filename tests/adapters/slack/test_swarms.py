@@ -1,0 +1,201 @@
+"""A whole swarm in Slack, through signed requests into the real server and a fake Web API that records every call."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from tests.adapters.slack.conftest import SUPPORT, SlackScenario
+from tests.fakes.slack_signing import app_home_opened, message_event, reaction_event
+
+DEMO = "ACME cannot export invoices to PDF since 4.2 #billing #pdf sev2 customer:ACME"
+
+
+async def opened(slack: SlackScenario) -> str:
+    status, body = await slack.command(DEMO)
+    assert (status, body) == (200, "")
+    return slack.room().id
+
+
+async def test_swarm_opens_a_room_invites_posts_the_card_and_announces(slack: SlackScenario) -> None:
+    room_id = await opened(slack)
+    room = slack.room()
+    assert room.name == "swarm-1-acme-cannot-export-invoices"
+    assert room.topic.startswith("Swarm 1 · sev2 · customer ACME")
+    invited = slack.api.calls_to("conversations.invite")[0].args["users"].split(",")
+    assert {"UANA", "UBEN", "UCHEN"} <= set(invited)
+
+    card = slack.posts(room_id)[0]
+    kinds = [block["type"] for block in card["blocks"]]
+    assert kinds[0] == "header" and kinds[-1] == "actions"
+    assert card["blocks"][0]["text"]["text"] == "Swarm 1: ACME cannot export invoices to PDF since 4.2"
+    assert "<@UBEN> (billing 5/5" in str(card["blocks"])
+    assert [e["action_id"] for e in card["blocks"][-1]["elements"]] == ["join", "resolve"]
+
+    announcement = slack.posts(SUPPORT)[0]
+    assert "*Swarm 1* is open for <@UANA>" in announcement["text"]
+    assert "react :raising_hand: to join" in announcement["text"]
+
+
+async def test_opening_takes_at_most_six_web_api_calls(slack: SlackScenario) -> None:
+    await opened(slack)
+    methods = [c.method for c in slack.api.calls]
+    assert len(methods) <= 6, methods
+    assert methods.count("conversations.create") == 1
+
+
+async def test_the_command_is_acked_before_any_web_api_call(slack: SlackScenario) -> None:
+    slack.api.stall("users.info", 1.0)
+    started = time.perf_counter()
+    status, _ = await slack.sender.slash(DEMO, "UANA", SUPPORT)
+    acked = time.perf_counter() - started
+    assert status == 200 and acked < 0.5
+    assert slack.api.calls_to("conversations.create") == []
+    await slack.mount.idle()
+    assert len(slack.api.calls_to("conversations.create")) == 1
+
+
+async def test_a_taken_channel_name_gets_a_suffix(slack: SlackScenario) -> None:
+    slack.api.add_channel("CTAKEN", "swarm-1-acme-cannot-export-invoices")
+    await opened(slack)
+    assert slack.room().name == "swarm-1-acme-cannot-export-invoices-2"
+    assert [c.error for c in slack.api.calls_to("conversations.create")] == ["name_taken", None]
+
+
+async def test_raising_hand_joins_eyes_observes_and_removing_leaves(slack: SlackScenario) -> None:
+    room_id = await opened(slack)
+    announcement = slack.posts(SUPPORT)[0]
+    ts = next(m["ts"] for m in slack.api.messages(SUPPORT) if m.get("text") == announcement["text"])
+    await slack.react("raising_hand", SUPPORT, ts, user="fay")
+    assert "UFAY" in slack.room().members
+    assert slack.posts(room_id)[-1]["text"] == "<@UFAY> joined swarm 1 as helper."
+    await slack.react("eyes", SUPPORT, ts, user="dana")
+    assert slack.posts(room_id)[-1]["text"] == "<@UDANA> joined swarm 1 as observer."
+    await slack.react("raising_hand", SUPPORT, ts, user="fay", added=False)
+    assert slack.posts(room_id)[-1]["text"] == "<@UFAY> left swarm 1."
+
+
+async def test_a_retried_event_has_one_effect(slack: SlackScenario) -> None:
+    room_id = await opened(slack)
+    ts = slack.api.messages(SUPPORT)[-1]["ts"]
+    event = reaction_event("UFAY", "raising_hand", SUPPORT, ts)
+    await slack.event(event, event_id="Ev0RETRY")
+    for retry in (1, 2, 3):
+        await slack.event(event, event_id="Ev0RETRY", retry_num=retry)
+    joined = [p for p in slack.posts(room_id) if p["text"] == "<@UFAY> joined swarm 1 as helper."]
+    assert len(joined) == 1
+
+
+async def test_the_join_button_joins(slack: SlackScenario) -> None:
+    room_id = await opened(slack)
+    ts = slack.api.messages(SUPPORT)[-1]["ts"]
+    await slack.click("join", "1", user="fay", channel=SUPPORT, ts=ts)
+    assert slack.posts(room_id)[-1]["text"] == "<@UFAY> joined swarm 1 as helper."
+
+
+async def test_room_messages_and_the_check_mark_make_the_article(slack: SlackScenario) -> None:
+    room_id = await opened(slack)
+    fix = await slack.say("Clearing the 4.2 template cache fixes the export", user="chen", channel=room_id)
+    await slack.react("white_check_mark", room_id, fix, user="ana")
+    status, _ = await slack.command("/swarm resolve cleared the cache cause: stale template cache", channel=room_id)
+    assert status == 200
+
+    summary = slack.posts(room_id)[-1]["text"]
+    assert summary.startswith(":white_check_mark: Swarm 1 is resolved")
+    announcement_ts = slack.api.messages(SUPPORT)[0]["ts"]
+    assert any(p.get("thread_ts") == announcement_ts for p in slack.posts(SUPPORT))
+    update = slack.api.calls_to("chat.update")[-1].args
+    assert "(resolved)" in update["text"]
+
+    await slack.command("/swarm kb 1", user="fay")
+    article = slack.ephemerals("fay")[-1]
+    assert "Clearing the 4.2 template cache fixes the export" in article
+    assert "stale template cache" in article
+
+
+async def test_resolve_without_text_opens_the_prefilled_modal_and_submitting_resolves(slack: SlackScenario) -> None:
+    room_id = await opened(slack)
+    fix = await slack.say("Clearing the template cache fixes it", user="chen", channel=room_id)
+    await slack.react("white_check_mark", room_id, fix, user="ana")
+    await slack.command("/swarm resolve", channel=room_id)
+    view = slack.views_opened()[-1]
+    assert view["callback_id"] == "resolve"
+    resolution = next(b for b in view["blocks"] if b["block_id"] == "resolution")
+    assert resolution["element"]["initial_value"] == "- Clearing the template cache fixes it"
+
+    status, _ = await slack.submit(view, user="ana", resolution="Cleared the PDF template cache", cause="stale cache")
+    assert status == 200
+    assert slack.posts(room_id)[-1]["text"].startswith(":white_check_mark: Swarm 1 is resolved")
+
+
+async def test_swarm_with_no_text_opens_the_form_and_submitting_it_opens_the_swarm(slack: SlackScenario) -> None:
+    await slack.command("/swarm")
+    view = slack.views_opened()[-1]
+    assert view["callback_id"] == "open"
+    await slack.submit(view, user="ana", case="Invoices export blank", skills="pdf", severity="sev2")
+    assert slack.room().name == "swarm-1-invoices-export-blank"
+    assert "*Swarm 1* is open" in slack.posts(SUPPORT)[-1]["text"]
+
+
+async def test_errors_and_help_are_ephemeral(slack: SlackScenario) -> None:
+    await slack.command("/swarm frobnicate", user="fay")
+    await slack.command("/swarm help", user="fay")
+    said = slack.ephemerals("fay")
+    assert "I don't know `/swarm frobnicate`" in said[0]
+    assert "/swarm experts <case>" in said[1]
+    assert slack.api.calls_to("chat.postMessage") == []
+
+
+async def test_user_text_is_escaped(slack: SlackScenario) -> None:
+    await slack.command("/swarm Export <script> & <!channel> fails #pdf")
+    announcement = slack.posts(SUPPORT)[0]["text"]
+    assert "&lt;script&gt; &amp; &lt;!channel&gt;" in announcement
+    assert "<!channel>" not in announcement
+
+
+async def test_the_bots_own_messages_and_reactions_are_not_user_actions(slack: SlackScenario) -> None:
+    room_id = await opened(slack)
+    before = len(slack.api.calls)
+    await slack.event(message_event(room_id, "UBOT", "a bot post", "1700000001.000100", bot_id="B0001"))
+    await slack.event(reaction_event("UBOT", "raising_hand", SUPPORT, slack.api.messages(SUPPORT)[-1]["ts"]))
+    await slack.event(message_event(room_id, "UCHEN", "edited", "1700000002.000100", subtype="message_changed"))
+    assert len(slack.api.calls) == before
+    await slack.command("/swarm status", channel=room_id)
+    assert "0 messages" in slack.ephemerals("ana")[-1]
+
+
+async def test_app_home_shows_my_swarms(slack: SlackScenario) -> None:
+    await opened(slack)
+    await slack.event(app_home_opened("UANA"))
+    home = slack.api.views_published("UANA")[-1]
+    assert home["type"] == "home"
+    assert "ACME cannot export invoices" in str(home["blocks"])
+
+
+async def test_rate_limits_and_server_errors_are_retried_off_the_ack_path(slack: SlackScenario) -> None:
+    slack.api.fail("conversations.create", times=2, status=429, retry_after=0)
+    slack.api.fail("chat.postMessage", times=1, status=503)
+    await opened(slack)
+    assert [c.status for c in slack.api.calls_to("conversations.create")] == [429, 429, 200]
+    assert len(slack.posts(SUPPORT)) == 1
+
+
+async def test_a_persistent_failure_tells_the_owner_and_is_resumed(slack: SlackScenario) -> None:
+    slack.api.fail("conversations.create", times=10, status=500)
+    await slack.command(DEMO)
+    assert any("Swarm 1 is saved" in text for text in slack.ephemerals("ana"))
+    assert slack.posts(SUPPORT) == []
+    slack.api.clear_faults()
+    assert await slack.mount.resume() == 1
+    assert await slack.mount.resume() == 0
+    assert slack.room().name == "swarm-1-acme-cannot-export-invoices"
+    assert len(slack.posts(SUPPORT)) == 1
+
+
+async def test_slow_work_runs_concurrently_with_new_acks(slack: SlackScenario) -> None:
+    slack.api.stall("conversations.create", 0.5)
+    started = time.perf_counter()
+    statuses = await asyncio.gather(*(slack.sender.slash(f"Case {i} fails #pdf", "UANA", SUPPORT) for i in range(5)))
+    assert all(status == 200 for status, _ in statuses)
+    assert time.perf_counter() - started < 0.5
+    await slack.mount.idle()
