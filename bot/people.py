@@ -92,6 +92,18 @@ class People:
             person.away_until = None
             return await _saved(uow, person)
 
+    async def link(self, person_id: int, platform: str, user_id: str) -> Person:
+        """Remembers a person's user id on a platform, found by e-mail (Slack's users.lookupByEmail)."""
+        async with self.store.unit() as uow:
+            person = await uow.people.get(person_id)
+            if person is None:
+                raise LookupError(f"person {person_id} does not exist")
+            if platform == "slack":
+                person.slack_id = user_id
+            elif platform == "teams":
+                person.teams_id = user_id
+            return await _saved(uow, person)
+
     async def knows(self, workspace: str, platform: str, user_id: str) -> bool:
         """Whether the roster already knows this platform user (so nobody needs to ask the platform who they are)."""
         async with self.store.unit() as uow:

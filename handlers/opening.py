@@ -10,6 +10,7 @@ import logging
 from dataclasses import replace
 
 from bot import text
+from bot.models import Person
 from bot.swarms import Opened
 from handlers import replies
 from handlers.chat import Origin
@@ -29,6 +30,7 @@ async def open_swarm(ctx: Context, origin: Origin, case_text: str) -> Opened:
 
 
 async def finish(ctx: Context, opened: Opened) -> Opened:
+    opened = await _link_people(ctx, opened)
     swarm = opened.crew.swarm
     swarm_id = swarm.id
     assert swarm_id is not None
@@ -62,3 +64,22 @@ async def resume(ctx: Context, workspace: str) -> int:
         except Exception:
             log.exception("could not finish opening swarm %s", opened.crew.swarm.number)
     return finished
+
+
+async def _link_people(ctx: Context, opened: Opened) -> Opened:
+    """Roster people known only by e-mail get their platform id looked up, so they can be invited and mentioned."""
+    linked: dict[int, Person] = {}
+    for person in opened.crew.active():
+        if person.id is not None and person.chat_id(ctx.platform) is None and person.email:
+            user = await ctx.chat.find_user(person.email)
+            if user:
+                linked[person.id] = await ctx.core.people.link(person.id, ctx.platform, user)
+    if not linked:
+        return opened
+    crew = opened.crew
+    members = tuple((m, linked.get(m.person_id, p)) for m, p in crew.members)
+    matches = tuple(replace(m, person=linked.get(m.person.id or 0, m.person)) for m in opened.ranking.matches)
+    owner = linked.get(crew.owner.id or 0, crew.owner)
+    return replace(
+        opened, crew=replace(crew, members=members, owner=owner), ranking=replace(opened.ranking, matches=matches)
+    )

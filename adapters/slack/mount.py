@@ -176,25 +176,31 @@ class SlackMount:
     def mount(self, web_app: web.Application) -> None:
         web_app.router.add_post("/slack/events", self.handle)
         if self.bolt.oauth_flow is not None:
-            web_app.router.add_get("/slack/install", self.handle)
-            web_app.router.add_get("/slack/oauth_redirect", self.handle)
+            web_app.router.add_get(self.bolt.oauth_flow.install_path, self.install)
+            web_app.router.add_get(self.bolt.oauth_flow.redirect_uri_path, self.install)
         web_app.on_startup.append(self._startup)
         web_app.on_cleanup.append(self._cleanup)
 
     async def handle(self, request: web.Request) -> web.Response:
-        if request.method == "POST":
-            body = await request.text()
-            if not self.verifier.is_valid_request(body, dict(request.headers)):
-                return web.Response(status=401, text="invalid signature or stale timestamp")
-            try:
-                bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
-            except ValueError:
-                return web.Response(status=400, text="malformed body")
-            if not _well_formed(bolt_request.body):
-                return web.Response(status=400, text="malformed payload")
-        else:
-            bolt_request = await to_bolt_request(request)
+        body = await request.text()
+        if not self.verifier.is_valid_request(body, dict(request.headers)):
+            return web.Response(status=401, text="invalid signature or stale timestamp")
+        try:
+            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
+        except ValueError:
+            return web.Response(status=400, text="malformed body")
+        if not _well_formed(bolt_request.body):
+            return web.Response(status=400, text="malformed payload")
         return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+
+    async def install(self, request: web.Request) -> web.Response:
+        """The "Add to Slack" page and the OAuth redirect back from Slack (multi-workspace installs)."""
+        flow = self.bolt.oauth_flow
+        assert flow is not None
+        bolt_request = await to_bolt_request(request)
+        if request.path == flow.install_path:
+            return await to_aiohttp_response(await flow.handle_installation(bolt_request))
+        return await to_aiohttp_response(await flow.handle_callback(bolt_request))
 
     async def chat_for(self, team: str) -> SlackChat:
         """A chat for work outside a request (resuming openings, scheduled posts), with the workspace's bot token."""

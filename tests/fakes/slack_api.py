@@ -255,6 +255,7 @@ class FakeSlack:
         host: str = "127.0.0.1",
     ) -> None:
         self.tokens = set(tokens)
+        self._oauth_codes: dict[str, dict[str, str]] = {}
         self.trigger_ttl = trigger_ttl
         self.host = host
         self.port = 0
@@ -509,6 +510,8 @@ class FakeSlack:
         return args, token, error
 
     def _answer(self, method: str, args: JSON, token: str | None) -> JSON:
+        if method == "oauth.v2.access":
+            return {"ok": True, **self._oauth_v2_access(args)}
         row = METHODS.get(method)
         if row is None:
             raise SlackError("unknown_method")
@@ -664,6 +667,28 @@ class FakeSlack:
         return copy.deepcopy(stored)
 
     # -------------------------------------------------------------------------------------------------- methods
+
+    def install(self, code: str, team_id: str, token: str, bot_user_id: str = "UBOT2") -> None:
+        """Makes `code` exchangeable by oauth.v2.access for a bot token of another workspace."""
+        self._oauth_codes[code] = {"team_id": team_id, "token": token, "bot_user_id": bot_user_id}
+
+    def _oauth_v2_access(self, args: JSON) -> JSON:
+        # No bearer token here: the app authenticates with its client id and secret and the one-time code.
+        grant = self._oauth_codes.pop(str(args.get("code", "")), None)
+        if grant is None:
+            raise SlackError("invalid_code")
+        self.tokens.add(grant["token"])
+        return {
+            "access_token": grant["token"],
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": grant["bot_user_id"],
+            "app_id": APP_ID,
+            "team": {"id": grant["team_id"], "name": grant["team_id"]},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": "UINSTALLER"},
+        }
 
     def _api_test(self, args: JSON) -> JSON:
         return {"args": args}

@@ -199,3 +199,17 @@ async def test_slow_work_runs_concurrently_with_new_acks(slack: SlackScenario) -
     assert all(status == 200 for status, _ in statuses)
     assert time.perf_counter() - started < 0.5
     await slack.mount.idle()
+
+
+async def test_experts_known_only_by_email_are_found_invited_and_remembered(slack: SlackScenario) -> None:
+    chen = await slack.app.core.people.find("T0001", "chen@example.com")
+    assert chen.id is not None
+    chen.slack_id = None
+    async with slack.app.store.unit() as uow:
+        await uow.people.save(chen)
+        await uow.commit()
+    await opened(slack)
+    assert [c.args["email"] for c in slack.api.calls_to("users.lookupByEmail")] == ["chen@example.com"]
+    assert "UCHEN" in slack.api.calls_to("conversations.invite")[0].args["users"]
+    assert "<@UCHEN>" in slack.posts(SUPPORT)[0]["text"]
+    assert (await slack.app.core.people.find("T0001", "chen@example.com")).slack_id == "UCHEN"
