@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from adapters.settings import Settings
+from bot.context import Clock, utcnow
 from bot.core import Core
 from handlers.chat import ChatPort
 from handlers.router import Router
@@ -19,13 +20,13 @@ class App:
     core: Core
 
     @classmethod
-    async def start(cls, settings: Settings | None = None, migrate: bool = True) -> App:
+    async def start(cls, settings: Settings | None = None, migrate: bool = True, clock: Clock = utcnow) -> App:
         settings = settings or Settings()
         logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
         if migrate:
             await upgrade(settings.database_url)
         store = SqlStore(settings.database_url)
-        return cls(settings, store, Core.build(store, settings.policy()))
+        return cls(settings, store, Core.build(store, settings.policy(), clock, settings.expertise_half_life_days))
 
     def router(self, chat: ChatPort) -> Router:
         return Router(self.core, chat, self.settings.conventions())

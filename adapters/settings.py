@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -15,7 +17,9 @@ class Settings(BaseSettings):
     database_url: str = Field("sqlite:///swarm.db", validation_alias="SWARM_DATABASE_URL")
 
     # The bot's own policy.
-    experts_per_swarm: int = Field(3, ge=1, le=10, validation_alias="SWARM_EXPERTS_PER_SWARM")
+    experts_per_swarm: int | None = Field(None, ge=1, le=10, validation_alias="SWARM_EXPERTS_PER_SWARM")
+    expert_timeout_minutes: float = Field(15, gt=0, validation_alias="SWARM_EXPERT_TIMEOUT")
+    expertise_half_life_days: float = Field(180, gt=0, validation_alias="SWARM_EXPERTISE_HALF_LIFE_DAYS")
     join_emoji: str = Field("raising_hand", validation_alias="SWARM_JOIN_EMOJI")
     observe_emoji: str = Field("eyes", validation_alias="SWARM_OBSERVE_EMOJI")
     solution_emoji: str = Field("white_check_mark", validation_alias="SWARM_SOLUTION_EMOJI")
@@ -34,9 +38,13 @@ class Settings(BaseSettings):
     microsoft_app_password: str = Field("", validation_alias="MICROSOFT_APP_PASSWORD")
     microsoft_app_type: str = Field("MultiTenant", validation_alias="MICROSOFT_APP_TYPE")
     microsoft_app_tenant_id: str = Field("", validation_alias="MICROSOFT_APP_TENANT_ID")
+    # The Teams channel (19:…@thread.tacv2) where swarm rooms start as threads; empty: where the swarm was asked.
+    teams_channel: str = Field("", validation_alias="SWARM_TEAMS_CHANNEL")
 
     def policy(self) -> Policy:
-        return Policy(experts_per_swarm=self.experts_per_swarm)
+        return Policy(
+            experts_per_swarm=self.experts_per_swarm, expert_timeout=timedelta(minutes=self.expert_timeout_minutes)
+        )
 
     def conventions(self) -> Conventions:
         return Conventions(

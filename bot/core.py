@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from bot.articles import KnowledgeBase
 from bot.context import Clock, utcnow
+from bot.history import History
+from bot.indexes import IndexCache
 from bot.people import People
 from bot.ports import Store
 from bot.swarms import Policy, Swarms
@@ -18,10 +20,17 @@ class Core:
     people: People
     kb: KnowledgeBase
     clock: Clock
+    history: History
 
     @classmethod
-    def build(cls, store: Store, policy: Policy | None = None, clock: Clock = utcnow) -> Core:
-        return cls(store, Swarms(store, policy, clock), People(store, clock), KnowledgeBase(store, clock), clock)
+    def build(
+        cls, store: Store, policy: Policy | None = None, clock: Clock = utcnow, half_life_days: float | None = None
+    ) -> Core:
+        # One index cache for both: people's changes must reach the matcher that swarms use.
+        indexes = IndexCache(half_life_days) if half_life_days else IndexCache()
+        swarms = Swarms(store, policy, clock, indexes)
+        people = People(store, clock, indexes)
+        return cls(store, swarms, people, KnowledgeBase(store, clock), clock, History(store, clock, indexes))
 
     async def first_delivery(self, workspace: str, key: str) -> bool:
         """True once per platform delivery key: a retried event must not act twice."""

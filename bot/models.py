@@ -62,6 +62,9 @@ class EventKind(StrEnum):
     RESOLVED = "resolved"
     CANCELLED = "cancelled"
     REOPENED = "reopened"
+    ACCEPTED = "accepted"  # an invited expert said "I can help"
+    DECLINED = "declined"  # an invited expert said "Can't now", or did not answer in time
+    FEEDBACK = "feedback"  # the owner's 👍 ("good") or 👎 ("bad") on a match, at resolve
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ class Person:
     learning: list[str] = field(default_factory=list)
     max_active_swarms: int = 3
     away_until: datetime | None = None
+    hidden_skills: list[str] = field(default_factory=list)  # inferred skills the person asked not to be asked for
     id: int | None = None
 
     def chat_id(self, platform: str) -> str | None:
@@ -137,6 +141,8 @@ class Swarm:
     resolved_at: datetime | None = None
     resolution: str | None = None
     cancel_reason: str | None = None
+    skills: tuple[str, ...] = ()  # what the case needed when it opened: its tags and the skills its text names
+    external_id: str | None = None  # the help desk's case id, for history imported from one
     id: int | None = None
 
 
@@ -155,6 +161,11 @@ class Member:
     @property
     def active(self) -> bool:
         return self.joined_at is not None and self.left_at is None
+
+    @property
+    def pending(self) -> bool:
+        """Invited, not yet answered."""
+        return self.invited_at is not None and self.joined_at is None and self.declined_at is None
 
 
 @dataclass

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from bot import roster, text
 from bot.context import Actor, Clock, find_person, identify, utcnow
 from bot.errors import UserError
+from bot.indexes import IndexCache
 from bot.models import Person
 from bot.ports import Store, UnitOfWork
 
@@ -30,9 +31,10 @@ class ImportReport:
 
 
 class People:
-    def __init__(self, store: Store, clock: Clock = utcnow) -> None:
+    def __init__(self, store: Store, clock: Clock = utcnow, indexes: IndexCache | None = None) -> None:
         self.store = store
         self.clock = clock
+        self.indexes = indexes or IndexCache()
 
     async def profile(self, actor: Actor, who: str | None = None) -> Person:
         async with self.store.unit() as uow:
@@ -46,7 +48,7 @@ class People:
         async with self.store.unit() as uow:
             person = (await identify(uow, actor)).person
             person.skills.update(levels)
-            return await _saved(uow, person)
+            return await _saved(uow, person, self.indexes)
 
     async def set_skills(self, actor: Actor, words: list[str]) -> Person:
         """Replaces the declared skills with these (the skills form); an empty list clears them."""
@@ -54,7 +56,7 @@ class People:
         async with self.store.unit() as uow:
             person = (await identify(uow, actor)).person
             person.skills = levels
-            return await _saved(uow, person)
+            return await _saved(uow, person, self.indexes)
 
     async def remove_skills(self, actor: Actor, words: list[str]) -> Person:
         names = [text.normalize_skill(w) for w in words if text.normalize_skill(w)]
@@ -67,7 +69,7 @@ class People:
                 raise UserError("unknown_skill", skill=missing[0])
             for name in names:
                 del person.skills[name]
-            return await _saved(uow, person)
+            return await _saved(uow, person, self.indexes)
 
     async def learn(self, actor: Actor, skill: str) -> Person:
         name = text.normalize_skill(skill)
@@ -77,20 +79,20 @@ class People:
             person = (await identify(uow, actor)).person
             if name not in person.learning:
                 person.learning.append(name)
-            return await _saved(uow, person)
+            return await _saved(uow, person, self.indexes)
 
     async def away(self, actor: Actor, until: str) -> Person:
         async with self.store.unit() as uow:
             person = (await identify(uow, actor)).person
             now = self.clock()
             person.away_until = text.parse_duration_or_time(until, now, person.timezone) if until else UNTIL_BACK
-            return await _saved(uow, person)
+            return await _saved(uow, person, self.indexes)
 
     async def back(self, actor: Actor) -> Person:
         async with self.store.unit() as uow:
             person = (await identify(uow, actor)).person
             person.away_until = None
-            return await _saved(uow, person)
+            return await _saved(uow, person, self.indexes)
 
     async def link(self, person_id: int, platform: str, user_id: str) -> Person:
         """Remembers a person's user id on a platform, found by e-mail (Slack's users.lookupByEmail)."""
@@ -102,7 +104,7 @@ class People:
                 person.slack_id = user_id
             elif platform == "teams":
                 person.teams_id = user_id
-            return await _saved(uow, person)
+            return await _saved(uow, person, self.indexes)
 
     async def knows(self, workspace: str, platform: str, user_id: str) -> bool:
         """Whether the roster already knows this platform user (so nobody needs to ask the platform who they are)."""
@@ -146,6 +148,7 @@ class People:
                     await uow.people.save(person)
                     report.updated.append(person.name)
             await uow.commit()
+            self.indexes.invalidate(ws.id)
         return report
 
 
@@ -158,7 +161,8 @@ async def _known(uow: UnitOfWork, workspace_id: int, person: Person) -> Person |
     return None
 
 
-async def _saved(uow: UnitOfWork, person: Person) -> Person:
+async def _saved(uow: UnitOfWork, person: Person, indexes: IndexCache) -> Person:
     await uow.people.save(person)
     await uow.commit()
+    indexes.invalidate(person.workspace_id)
     return person

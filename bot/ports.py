@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from typing import Protocol
 
 from bot.models import Article, ArticleHit, ArticleState, Member, Person, Swarm, SwarmStatus, TimelineEntry, Workspace
@@ -89,6 +90,18 @@ class SwarmRepository(Protocol):
         ...
 
     async def entry_by_message(self, swarm_id: int, message_id: str) -> TimelineEntry | None: ...
+
+    async def by_external_id(self, workspace_id: int, external_id: str) -> Swarm | None: ...
+
+    async def resolved_history(
+        self, workspace_id: int, since: datetime | None = None
+    ) -> builtins.list[tuple[Swarm, builtins.list[TimelineEntry]]]:
+        """Every resolved swarm (resolved since `since`) with its timeline, oldest first: the evidence of expertise."""
+        ...
+
+    async def invitations(self, workspace_id: int, since: datetime) -> builtins.list[tuple[int, datetime]]:
+        """(person id, when) of every invitation the matcher sent since then: the load it spreads."""
+        ...
 
 
 class ArticleRepository(Protocol):

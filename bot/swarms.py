@@ -7,12 +7,14 @@ changes nothing. Talking to the chat platform is the handlers' job; they call ba
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from bot import knowledge, matching, text
+from bot import knowledge, text
 from bot.context import Actor, Clock, Scope, find_person, find_swarm, identify, utcnow
 from bot.errors import UserError
+from bot.indexes import IndexCache
 from bot.matching import Ranking
 from bot.metrics import SwarmStats, swarm_stats
 from bot.models import (
@@ -39,7 +41,12 @@ SIMILAR_ARTICLES = 3
 class Policy:
     """The workspace's swarming rules that the core applies."""
 
-    experts_per_swarm: int = 3
+    # None: as many as the severity allows (matching.TEAM_CAPS); a number caps every team at that size.
+    experts_per_swarm: int | None = None
+    # An invited expert who has not answered by then is taken as "can't now", and the next-best is asked.
+    expert_timeout: timedelta = timedelta(minutes=15)
+    # How far back invitations count against a person when spreading the load.
+    fairness_window: timedelta = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,14 @@ class Crew:
 
     def member(self, person_id: int | None) -> Member | None:
         return next((m for m, p in self.members if p.id == person_id), None)
+
+    def asked(self) -> list[Person]:
+        """Invited and not answered yet."""
+        return [p for m, p in self.members if m.pending]
+
+    def in_room(self) -> list[Person]:
+        """Everyone who belongs in the room: members and those asked to join."""
+        return [p for m, p in self.members if (m.active or m.pending)]
 
 
 @dataclass(frozen=True)
@@ -107,6 +122,17 @@ class Resolved:
 
 
 @dataclass(frozen=True)
+class Answered:
+    """An invited expert's answer; on a decline, whoever was asked instead (None if nobody fits)."""
+
+    crew: Crew
+    person: Person
+    accepted: bool
+    replacement: Match | None = None
+    changed: bool = True
+
+
+@dataclass(frozen=True)
 class Draft:
     crew: Crew
     article: Article
@@ -120,10 +146,13 @@ class Marked:
 
 
 class Swarms:
-    def __init__(self, store: Store, policy: Policy | None = None, clock: Clock = utcnow) -> None:
+    def __init__(
+        self, store: Store, policy: Policy | None = None, clock: Clock = utcnow, indexes: IndexCache | None = None
+    ) -> None:
         self.store = store
         self.policy = policy or Policy()
         self.clock = clock
+        self.indexes = indexes or IndexCache()
 
     # -- opening ------------------------------------------------------------------------------------------------
 
@@ -143,6 +172,7 @@ class Swarms:
                     origin_channel=channel,
                     status=SwarmStatus.OPENING,
                     created_at=now,
+                    skills=ranking.skills,
                 )
             )
             assert swarm.id is not None
@@ -150,11 +180,13 @@ class Swarms:
                 Member(swarm.id, scope.person_id, Role.OWNER, Via.COMMAND, invited_at=now, joined_at=now)
             )
             await self._log(uow, swarm, EventKind.OPENED, scope.person_id, case.text)
-            for match in ranking.matches:
+            seats = [(m, Role.EXPERT) for m in ranking.matches]
+            if ranking.learner is not None:
+                seats.append((ranking.learner, Role.LEARNER))
+            for match, role in seats:
                 assert match.person.id is not None
-                await uow.swarms.save_member(
-                    Member(swarm.id, match.person.id, Role.EXPERT, Via.MATCH, invited_at=now, joined_at=now)
-                )
+                # Asked, not yet in: they answer "I can help" or "Can't now", or speak in the room.
+                await uow.swarms.save_member(Member(swarm.id, match.person.id, role, Via.MATCH, invited_at=now))
                 await self._log(uow, swarm, EventKind.INVITED, match.person.id, " · ".join(match.reasons))
             similar = await uow.articles.search(scope.workspace_id, case.text, limit=SIMILAR_ARTICLES)
             crew = await self._crew(uow, swarm)
@@ -322,6 +354,99 @@ class Swarms:
             await uow.commit()
             return HandOver(crew, scope.person, new_owner)
 
+    # -- invitations --------------------------------------------------------------------------------------------
+
+    async def answer(self, actor: Actor, number: int | None, channel: str, accepted: bool) -> Answered:
+        """An invited expert's "I can help" or "Can't now". A decline asks the next-best person instead."""
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            swarm = await find_swarm(uow, scope.workspace_id, number, channel)
+            _ensure_active(swarm)
+            member = await self._member(uow, swarm, scope.person_id)
+            if member is None or member.via is not Via.MATCH or member.invited_at is None:
+                raise UserError("not_asked", number=swarm.number)
+            if not member.pending:
+                crew = await self._crew(uow, swarm)
+                await uow.commit()
+                return Answered(crew, scope.person, member.declined_at is None, changed=False)
+            result = await self._answer(uow, swarm, member, scope.person, accepted)
+            await uow.commit()
+            return result
+
+    async def lapse(self, workspace: str) -> list[Answered]:
+        """Invitations nobody answered within the policy's timeout count as "can't now"; the next-best is asked."""
+        now = self.clock()
+        results = []
+        async with self.store.unit() as uow:
+            ws = await uow.workspaces.ensure(workspace)
+            for swarm in await uow.swarms.list(ws.id, statuses=[SwarmStatus.OPEN]):
+                for member in await uow.swarms.members(_id(swarm)):
+                    if member.pending and member.invited_at and now - member.invited_at >= self.policy.expert_timeout:
+                        person = await uow.people.get(member.person_id)
+                        assert person is not None
+                        results.append(await self._answer(uow, swarm, member, person, False, "no answer"))
+            await uow.commit()
+        return results
+
+    async def _answer(
+        self, uow: UnitOfWork, swarm: Swarm, member: Member, person: Person, accepted: bool, note: str = ""
+    ) -> Answered:
+        now = self.clock()
+        if accepted:
+            member.joined_at = now
+            await uow.swarms.save_member(member)
+            await self._log(uow, swarm, EventKind.ACCEPTED, member.person_id)
+            if member.role is Role.EXPERT and swarm.first_expert_reply_at is None:
+                swarm.first_expert_reply_at = now
+                await uow.swarms.save(swarm)
+            return Answered(await self._crew(uow, swarm), person, True)
+        member.declined_at = now
+        await uow.swarms.save_member(member)
+        await self._log(uow, swarm, EventKind.DECLINED, member.person_id, note)
+        replacement = None
+        if member.role is Role.EXPERT:
+            replacement = await self._replace(uow, swarm)
+        return Answered(await self._crew(uow, swarm), person, False, replacement)
+
+    async def _replace(self, uow: UnitOfWork, swarm: Swarm) -> Match | None:
+        """The best person not yet asked for the skills nobody active or asked covers any more."""
+        members = await uow.swarms.members(_id(swarm))
+        ranking = await self._rank(
+            uow, swarm.workspace_id, swarm.case, swarm.owner_id, exclude=[m.person_id for m in members]
+        )
+        people = {m.person_id for m in members if m.active or m.pending}
+        index = await self.indexes.get(uow, swarm.workspace_id, self.clock())
+        covered = {
+            s for pid in people if pid in index.people for s in swarm.skills if index.level(index.people[pid], s)[0]
+        }
+        needed = [s for s in swarm.skills if s not in covered]
+        pick = next((m for m in ranking.matches if set(m.skills) & set(needed)), None)
+        if pick is None and not swarm.skills and not any(m.role is Role.EXPERT for m in members if m.active):
+            pick = ranking.matches[0] if ranking.matches else None
+        if pick is None or pick.person.id is None:
+            return None
+        await uow.swarms.save_member(
+            Member(_id(swarm), pick.person.id, Role.EXPERT, Via.MATCH, invited_at=self.clock())
+        )
+        await self._log(uow, swarm, EventKind.INVITED, pick.person.id, " · ".join(pick.reasons))
+        return pick
+
+    async def feedback(self, actor: Actor, number: int, person_id: int, good: bool) -> Crew:
+        """The owner's 👍 / 👎 on a match, which teaches the matcher; the last word counts."""
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            swarm = await find_swarm(uow, scope.workspace_id, number, "")
+            if swarm.owner_id != scope.person_id:
+                raise UserError("owner_only", number=swarm.number, action="rate the matches of")
+            member = await self._member(uow, swarm, person_id)
+            if member is None or member.via is not Via.MATCH:
+                raise UserError("not_a_match", number=swarm.number)
+            await self._log(uow, swarm, EventKind.FEEDBACK, person_id, "good" if good else "bad")
+            self.indexes.invalidate(swarm.workspace_id)
+            crew = await self._crew(uow, swarm)
+            await uow.commit()
+            return crew
+
     # -- the room -----------------------------------------------------------------------------------------------
 
     async def record_message(self, actor: Actor, channel: str, message_id: str, message: str) -> bool:
@@ -337,7 +462,10 @@ class Swarms:
                 return True
             await self._log(uow, swarm, EventKind.MESSAGE, scope.person_id, message, message_id)
             member = await self._member(uow, swarm, scope.person_id)
-            if member is not None and member.role is Role.EXPERT and swarm.first_expert_reply_at is None:
+            if member is not None and member.pending:
+                # Speaking up in the room is the clearest "I can help".
+                await self._answer(uow, swarm, member, scope.person, True)
+            elif member is not None and member.role is Role.EXPERT and swarm.first_expert_reply_at is None:
                 swarm.first_expert_reply_at = self.clock()
                 await uow.swarms.save(swarm)
             await uow.commit()
@@ -423,6 +551,7 @@ class Swarms:
             await self._log(uow, swarm, EventKind.RESOLVED, scope.person_id, article.resolution)
             crew = await self._crew(uow, swarm)
             await uow.commit()
+        self.indexes.invalidate(swarm.workspace_id)
         assert swarm.created_at is not None
         return Resolved(crew, article, now - swarm.created_at)
 
@@ -513,11 +642,23 @@ class Swarms:
 
     # -- helpers ------------------------------------------------------------------------------------------------
 
-    async def _rank(self, uow: UnitOfWork, workspace_id: int, case: Case, requester_id: int | None) -> Ranking:
-        people = await uow.people.list(workspace_id)
+    async def _rank(
+        self, uow: UnitOfWork, workspace_id: int, case: Case, requester_id: int | None, exclude: Collection[int] = ()
+    ) -> Ranking:
+        now = self.clock()
+        index = await self.indexes.get(uow, workspace_id, now)
         load = await uow.people.active_swarm_counts(workspace_id)
-        return matching.rank(
-            case, people, self.clock(), requester_id=requester_id, load=load, limit=self.policy.experts_per_swarm
+        invitations: dict[int, list[datetime]] = {}
+        for person_id, at in await uow.swarms.invitations(workspace_id, now - self.policy.fairness_window):
+            invitations.setdefault(person_id, []).append(at)
+        return index.rank(
+            case,
+            now,
+            requester_id=requester_id,
+            load=load,
+            limit=self.policy.experts_per_swarm,
+            exclude=exclude,
+            invitations=invitations,
         )
 
     async def _crew(self, uow: UnitOfWork, swarm: Swarm) -> Crew:

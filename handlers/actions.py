@@ -6,7 +6,7 @@ from bot.errors import UserError
 from bot.models import Role, Via
 from handlers import replies
 from handlers.chat import ActionEvent
-from handlers.commands import invite_into_room, number, offer_resolve_form, say_in_room
+from handlers.commands import answer_invitation, invite_into_room, number, offer_resolve_form, say_in_room
 from handlers.context import Context
 from handlers.home import refresh_home
 
@@ -25,6 +25,17 @@ async def on_action(ctx: Context, event: ActionEvent) -> None:
     elif event.action == replies.RESOLVE:
         swarm_number = number(event.value, event.action)
         await offer_resolve_form(ctx, event.origin, event.trigger, swarm_number)
+    elif event.action in (replies.ACCEPT, replies.DECLINE):
+        swarm_number = number(event.value, event.action)
+        await answer_invitation(ctx, event.origin, swarm_number, event.action == replies.ACCEPT)
+    elif event.action in (replies.MATCH_GOOD, replies.MATCH_BAD):
+        swarm_text, _, person_text = event.value.partition(":")
+        if not (swarm_text.isdigit() and person_text.isdigit()):
+            raise UserError("unknown_action", action=event.action)
+        good = event.action == replies.MATCH_GOOD
+        crew = await ctx.core.swarms.feedback(ctx.actor(event.origin), int(swarm_text), int(person_text), good)
+        rated = next(p for _, p in crew.members if p.id == int(person_text))
+        await ctx.tell(event.origin, replies.feedback_noted(rated, good))
     elif event.action == replies.AWAY:
         person = await ctx.core.people.away(ctx.actor(event.origin), event.value)
         await ctx.tell(event.origin, replies.away(person, ctx.core.clock()))

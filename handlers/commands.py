@@ -62,6 +62,25 @@ async def join(ctx: Context, event: CommandEvent, args: str) -> None:
     await say_in_room(ctx, change.crew, replies.joined(change, ctx.platform))
 
 
+async def accept(ctx: Context, event: CommandEvent, args: str) -> None:
+    await answer_invitation(ctx, event.origin, number(args, "accept"), True)
+
+
+async def decline(ctx: Context, event: CommandEvent, args: str) -> None:
+    await answer_invitation(ctx, event.origin, number(args, "decline"), False)
+
+
+async def answer_invitation(ctx: Context, origin: Origin, swarm_number: int | None, accepted: bool) -> None:
+    """ "I can help" / "Can't now" from an invited expert; a decline brings in the next-best person."""
+    answer = await ctx.core.swarms.answer(ctx.actor(origin), swarm_number, origin.channel, accepted)
+    if not answer.changed:
+        await ctx.tell(origin, replies.already_answered(answer))
+        return
+    if answer.replacement is not None:
+        await invite_into_room(ctx, answer.crew, [answer.replacement.person.chat_id(ctx.platform)])
+    await say_in_room(ctx, answer.crew, replies.answered(answer, ctx.platform))
+
+
 async def leave(ctx: Context, event: CommandEvent, args: str) -> None:
     change = await ctx.core.swarms.leave(ctx.actor(event.origin), number(args, "leave"), event.origin.channel)
     await say_in_room(ctx, change.crew, replies.left(change, ctx.platform))
@@ -173,6 +192,8 @@ COMMANDS: dict[str, Command] = {
     "list": list_,
     "status": status,
     "join": join,
+    "accept": accept,
+    "decline": decline,
     "leave": leave,
     "invite": invite,
     "owner": owner,

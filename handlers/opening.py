@@ -42,7 +42,7 @@ async def finish(ctx: Context, opened: Opened) -> Opened:
         swarm = replace(swarm, room_id=room.id, room_name=room.name)
         opened = replace(opened, crew=replace(opened.crew, swarm=swarm))
     assert swarm.room_id is not None
-    people = [p.chat_id(ctx.platform) for p in opened.crew.active()]
+    people = [p.chat_id(ctx.platform) for p in opened.crew.in_room()]
     await ctx.chat.invite(swarm.room_id, [user for user in people if user])
     await ctx.chat.post(swarm.room_id, replies.case_card(opened, ctx.platform))
     conventions = ctx.conventions
@@ -69,7 +69,7 @@ async def resume(ctx: Context, workspace: str) -> int:
 async def _link_people(ctx: Context, opened: Opened) -> Opened:
     """Roster people known only by e-mail get their platform id looked up, so they can be invited and mentioned."""
     linked: dict[int, Person] = {}
-    for person in opened.crew.active():
+    for person in opened.crew.in_room():
         if person.id is not None and person.chat_id(ctx.platform) is None and person.email:
             user = await ctx.chat.find_user(person.email)
             if user:

@@ -11,16 +11,21 @@ from datetime import datetime, timedelta
 
 from bot import roster
 from bot.errors import UserError
+from bot.history import HistoryInterrupted, HistoryReport
 from bot.matching import Ranking
 from bot.metrics import SwarmStats
-from bot.models import Article, ArticleHit, EventKind, Match, Person, Role, Swarm, TimelineEntry
+from bot.models import Article, ArticleHit, EventKind, Match, Person, Role, Swarm, TimelineEntry, Via
 from bot.people import UNTIL_BACK, ImportReport
-from bot.swarms import Change, Crew, Draft, HandOver, Marked, Opened, Resolved
+from bot.swarms import Answered, Change, Crew, Draft, HandOver, Marked, Opened, Resolved
 from handlers.chat import Button, Field, Form, Reply
 
 # Button actions and form actions: the words that travel through the platforms and come back in events.
 JOIN = "join"
 RESOLVE = "resolve"
+ACCEPT = "accept"
+DECLINE = "decline"
+MATCH_GOOD = "match_good"
+MATCH_BAD = "match_bad"
 AWAY = "away"
 BACK = "back"
 EDIT_SKILLS = "edit_skills"
@@ -32,11 +37,13 @@ HELP = """*Swarm* pulls the right people into a room for a case no script answer
 `/swarm <case> [#skill …] [sev1-4] [customer:NAME]` open a swarm, e.g. `/swarm ACME export fails #billing sev2`
 `/swarm help` this list · `/swarm list` open swarms · `/swarm status [n]` one swarm
 `/swarm join <n>` · `/swarm leave` · `/swarm invite @person` · `/swarm owner @person`
+`/swarm accept [n]` / `/swarm decline [n]` when you were asked: "I can help" / "Can't now"
 `/swarm resolve [what fixed it] [cause: why]` in the room: close it and save the article
 `/swarm cancel [reason]` · `/swarm reopen [n]`
 `/swarm experts <case>` who would be asked, and why; opens nothing
 `/swarm kb <words>` search the knowledge base · `/swarm kb <n>` read article n
 `/swarm skills` yours · `/swarm skills add billing:4 sso` · `/swarm skills remove sso` · `/swarm skills @person`
+`/swarm skills confirm pdf` / `/swarm skills hide pdf` / `/swarm skills unhide pdf` for skills learned from your swarms
 `/swarm learn <skill>` be asked along as a learner · `/swarm away [2h|tomorrow|friday|17:00]` · `/swarm back`
 `/swarm stats` how swarming is going
 React :{join}: on an announcement to join, :{observe}: to follow; :{solution}: on a room message marks the fix."""
@@ -72,6 +79,10 @@ ERRORS: dict[str, str] = {
     "learn_what": "Say which skill you want to learn: `/swarm learn kubernetes`.",
     "bad_until": "I can't read `{value}` as a time: try `2h`, `tomorrow`, `friday`, `17:00` or `2026-12-01`.",
     "text_too_long": "That is {length} characters; keep it under {limit}.",
+    "not_asked": "You were not asked to swarm {number}; `/swarm join {number}` joins it.",
+    "not_a_match": "That person was not matched for swarm {number}.",
+    "unknown_learned_skill": "{skill} is not a skill learned from your swarms; `/swarm skills` lists them.",
+    "skills_what": "Say which learned skill: `/swarm skills confirm pdf`.",
     "unknown_action": "That button ({action}) is not one I know; it may be from an older version of me.",
 }
 
@@ -121,7 +132,8 @@ class _Words:
         return ", ".join(self.who(p) for p in people) if people else "nobody yet"
 
     def match(self, match: Match) -> str:
-        return f"{self.who(match.person)} ({' · '.join(match.reasons)})" if match.reasons else self.who(match.person)
+        reasons = escape(" · ".join(match.reasons))
+        return f"{self.who(match.person)} ({reasons})" if match.reasons else self.who(match.person)
 
 
 def escape(text: str) -> str:
@@ -163,8 +175,12 @@ def case_card(opened: Opened, platform: str) -> Reply:
     fields = [("Owner", w.who(opened.crew.owner)), ("Severity", f"sev{case.severity}")]
     fields += [(label, escape(value)) for label, value in _case_fields(swarm) if value]
     lines = [f"Asked: {w.match(m)}" for m in opened.ranking.matches]
+    if opened.ranking.learner is not None:
+        lines.append(f"Learner seat: {w.match(opened.ranking.learner)}")
     if opened.ranking.uncovered:
         lines.append("Nobody in the roster covers: " + ", ".join(f"#{s}" for s in opened.ranking.uncovered))
+    if opened.ranking.off_hours and not opened.ranking.matches:
+        lines.append("Off hours now, not paged: " + ", ".join(w.match(m) for m in opened.ranking.off_hours))
     lines += [f"Maybe known: {article_line(hit.article)}" for hit in opened.similar]
     lines.append("Say what you tried; mark the fix with :white_check_mark:; `/swarm resolve` when it's solved.")
     return Reply(
@@ -172,7 +188,12 @@ def case_card(opened: Opened, platform: str) -> Reply:
         title=f"Swarm {swarm.number}: {escape(case.text)}",
         fields=tuple(fields),
         lines=tuple(lines),
-        buttons=(Button("Join", JOIN, str(swarm.number), "primary"), Button("Resolve", RESOLVE, str(swarm.number))),
+        buttons=(
+            Button("I can help", ACCEPT, str(swarm.number), "primary"),
+            Button("Can't now", DECLINE, str(swarm.number)),
+            Button("Join", JOIN, str(swarm.number)),
+            Button("Resolve", RESOLVE, str(swarm.number)),
+        ),
         mentions=w.mentions,
     )
 
@@ -251,11 +272,43 @@ def resolved(result: Resolved, platform: str) -> Reply:
     lines.append(f"Saved as {article_line(article)}: `/swarm kb {article.number}`")
     if helpers:
         lines.append(f"Thanks {w.people(helpers)}.")
+    matched = [p for m, p in result.crew.members if m.via is Via.MATCH and m.role is Role.EXPERT]
+    buttons: list[Button] = []
+    if matched:
+        lines.append(f"{owner}, were these the right people to ask? Your 👍 / 👎 teaches the matcher.")
+        for person in matched[:5]:
+            value = f"{swarm.number}:{person.id}"
+            first = person.name.split()[0]
+            buttons += [Button(f"👍 {first}", MATCH_GOOD, value), Button(f"👎 {first}", MATCH_BAD, value)]
     return Reply(
         f":white_check_mark: Swarm {swarm.number} is resolved after {duration(result.duration)} (owner {owner}).",
         lines=tuple(lines),
+        buttons=tuple(buttons),
         mentions=w.mentions,
     )
+
+
+def answered(answer: Answered, platform: str) -> Reply:
+    w = _Words(platform)
+    number = answer.crew.swarm.number
+    if answer.accepted:
+        return Reply(f"{w.who(answer.person)} can help with swarm {number}.", mentions=w.mentions)
+    text = f"{w.who(answer.person)} can't help with swarm {number} right now."
+    if answer.replacement is not None:
+        text += f" Asked {w.match(answer.replacement)} instead."
+    elif answer.crew.swarm.skills:
+        text += " Nobody else available covers it; `/swarm invite @person` brings in someone you know."
+    return Reply(text, mentions=w.mentions)
+
+
+def already_answered(answer: Answered) -> Reply:
+    said = "can help" if answer.accepted else "can't help right now"
+    return Reply(f"You already said you {said} with swarm {answer.crew.swarm.number}.")
+
+
+def feedback_noted(person: Person, good: bool) -> Reply:
+    verdict = "the right person to ask" if good else "not the right person to ask"
+    return Reply(f"Noted: {escape(person.name)} was {verdict}. The matcher learns from it.")
 
 
 def cancelled(crew: Crew, by: Person, platform: str) -> Reply:
@@ -305,6 +358,8 @@ def status(crew: Crew, timeline: Sequence[TimelineEntry], platform: str, now: da
             by_role.setdefault(member.role, []).append(person)
     fields = [("Status", swarm.status.value), ("Owner", w.who(crew.owner)), ("Open for", age)]
     fields += [(role.value.title() + "s", w.people(people)) for role, people in by_role.items() if role != Role.OWNER]
+    if crew.asked():
+        fields.append(("Asked, no answer yet", w.people(crew.asked())))
     messages = sum(1 for e in timeline if e.kind is EventKind.MESSAGE)
     lines = [f"{case_line(swarm)} · room {room_ref(swarm)} · {messages} messages"]
     if swarm.resolution:
@@ -321,11 +376,15 @@ def status(crew: Crew, timeline: Sequence[TimelineEntry], platform: str, now: da
 def experts(ranking: Ranking, platform: str) -> Reply:
     w = _Words(platform)
     skills = " ".join(f"#{s}" for s in ranking.skills) or "none I know"
-    if not ranking.matches:
+    if not ranking.matches and not ranking.off_hours:
         return Reply(f"Nobody in the roster matches this case (skills: {skills}). Add #skills to the case.")
     lines = [f"{i}. {w.match(m)}" for i, m in enumerate(ranking.matches, 1)]
+    if ranking.learner is not None:
+        lines.append(f"Learner seat: {w.match(ranking.learner)}")
     if ranking.uncovered:
         lines.append("Nobody covers: " + ", ".join(f"#{s}" for s in ranking.uncovered))
+    if ranking.off_hours:
+        lines.append("Off hours now (paged only for sev1): " + ", ".join(w.match(m) for m in ranking.off_hours))
     return Reply(
         f"For this case (skills: {skills}) I would ask:", lines=(*lines, "Nothing was opened."), mentions=w.mentions
     )
@@ -531,3 +590,47 @@ def home(person: Person, crews: Sequence[Crew], now: datetime, platform: str) ->
         ),
         mentions=w.mentions,
     )
+
+
+# -- history import -------------------------------------------------------------------------------------------------
+
+
+def history_report(report: HistoryReport) -> list[str]:
+    """`swarm history import`: the counts, then one line per rejected row."""
+    added, known, rejected = len(report.added), len(report.skipped_existing), len(report.rejected)
+    counts = f"{added} added, {known} already imported, {rejected} rejected"
+    return [counts, *(f"line {r.line}: {_history_error(r.error)}" for r in report.rejected)]
+
+
+def history_interrupted(err: HistoryInterrupted) -> list[str]:
+    """Saving one case failed on our side: what was imported stays, and running the import again carries on."""
+    cause = str(err.__cause__ or "").strip().splitlines()
+    reason = f" ({cause[0][:200]})" if cause else ""
+    return [
+        *history_report(err.report),
+        f"line {err.line}: could not be saved{reason}, so the import stopped there. "
+        "The cases before it are imported; run the same import again to carry on.",
+    ]
+
+
+def _history_error(err: UserError) -> str:
+    template = HISTORY_ERRORS.get(err.reason)
+    if template is None:
+        return error(err).text
+    try:
+        return template.format(**err.details)
+    except (KeyError, IndexError):
+        return template
+
+
+HISTORY_ERRORS = {
+    "history_missing_case_id": "a case_id is required",
+    "history_missing_text": "case {case_id} needs a title or a description",
+    "history_missing_resolver": "case {case_id} needs a resolver_email: who resolved it",
+    "history_bad_email": "{value} in {field} is not an e-mail address",
+    "history_missing_date": "case {case_id} needs {field} (an ISO date such as 2025-03-14T09:30)",
+    "history_bad_date": "{field} {value} is not an ISO date; write it like 2025-03-14 or 2025-03-14T09:30:00Z",
+    "history_dates_reversed": "case {case_id} is resolved ({value}) before it was opened ({opened_at})",
+    "history_future_date": "case {case_id} is resolved in the future ({value}); only past cases can be imported",
+    "history_missing_resolution": "case {case_id} needs a resolution: what fixed it",
+}

@@ -106,7 +106,11 @@ class SqlPersonRepository(Repository):
             .where(
                 SwarmRow.workspace_id == workspace_id,
                 col(SwarmRow.status).in_(ACTIVE_STATUSES),
-                col(SwarmMemberRow.joined_at).is_not(None),
+                # An invitation not yet answered already claims the person's time.
+                or_(
+                    col(SwarmMemberRow.joined_at).is_not(None),
+                    and_(col(SwarmMemberRow.invited_at).is_not(None), col(SwarmMemberRow.declined_at).is_(None)),
+                ),
                 col(SwarmMemberRow.left_at).is_(None),
             )
             .group_by(col(SwarmMemberRow.person_id))
@@ -152,6 +156,7 @@ def _fill(row: PersonRow, person: Person) -> None:
     row.learning = list(person.learning)
     row.max_active_swarms = person.max_active_swarms
     row.away_until = person.away_until
+    row.hidden_skills = list(person.hidden_skills)
 
 
 def _to_person(row: PersonRow, skills: dict[str, int]) -> Person:
@@ -169,6 +174,7 @@ def _to_person(row: PersonRow, skills: dict[str, int]) -> Person:
         learning=list(row.learning),
         max_active_swarms=row.max_active_swarms,
         away_until=row.away_until,
+        hidden_skills=list(row.hidden_skills),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists
@@ -133,6 +134,45 @@ class SqlSwarmRepository(Repository):
         row = (await self._session.exec(statement)).first()
         return None if row is None else _to_entry(row)
 
+    async def by_external_id(self, workspace_id: int, external_id: str) -> Swarm | None:
+        return await self._one(SwarmRow.workspace_id == workspace_id, SwarmRow.external_id == external_id)
+
+    async def resolved_history(
+        self, workspace_id: int, since: datetime | None = None
+    ) -> builtins.list[tuple[Swarm, builtins.list[TimelineEntry]]]:
+        statement = select(SwarmRow).where(
+            SwarmRow.workspace_id == workspace_id, SwarmRow.status == SwarmStatus.RESOLVED.value
+        )
+        if since is not None:
+            statement = statement.where(col(SwarmRow.resolved_at) >= since)
+        swarms = {
+            row.id: _to_swarm(row) for row in (await self._session.exec(statement.order_by(col(SwarmRow.id)))).all()
+        }
+        entries: dict[int, builtins.list[TimelineEntry]] = {swarm_id: [] for swarm_id in swarms if swarm_id is not None}
+        if entries:
+            events = (
+                select(SwarmEventRow)
+                .join(SwarmRow, col(SwarmRow.id) == SwarmEventRow.swarm_id)
+                .where(SwarmRow.workspace_id == workspace_id, SwarmRow.status == SwarmStatus.RESOLVED.value)
+                .order_by(col(SwarmEventRow.id))
+            )
+            for row in (await self._session.exec(events)).all():
+                if row.swarm_id in entries:
+                    entries[row.swarm_id].append(_to_entry(row))
+        return [(swarm, entries[swarm_id]) for swarm_id, swarm in swarms.items() if swarm_id is not None]
+
+    async def invitations(self, workspace_id: int, since: datetime) -> builtins.list[tuple[int, datetime]]:
+        statement = (
+            select(SwarmMemberRow.person_id, SwarmMemberRow.invited_at)
+            .where(
+                SwarmMemberRow.workspace_id == workspace_id,
+                SwarmMemberRow.via == Via.MATCH.value,
+                col(SwarmMemberRow.invited_at) >= since,
+            )
+            .order_by(col(SwarmMemberRow.invited_at))
+        )
+        return [(person_id, at) for person_id, at in (await self._session.exec(statement)).all() if at is not None]
+
     async def _one(self, *conditions: Any) -> Swarm | None:
         statement = select(SwarmRow).where(*conditions).order_by(col(SwarmRow.id).desc()).limit(1)
         row = (await self._session.exec(statement)).first()
@@ -167,6 +207,8 @@ def _columns(swarm: Swarm) -> dict[str, Any]:
         "resolved_at": swarm.resolved_at,
         "resolution": swarm.resolution,
         "cancel_reason": swarm.cancel_reason,
+        "skills": list(swarm.skills),
+        "external_id": swarm.external_id,
     }
 
 
@@ -194,6 +236,8 @@ def _to_swarm(row: SwarmRow) -> Swarm:
         resolved_at=row.resolved_at,
         resolution=row.resolution,
         cancel_reason=row.cancel_reason,
+        skills=tuple(row.skills),
+        external_id=row.external_id,
     )
 
 

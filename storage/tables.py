@@ -91,6 +91,7 @@ class PersonRow(SQLModel, table=True):
     learning: list[str] = Field(default_factory=list, sa_type=JSON)
     max_active_swarms: int = Field(default=3)
     away_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    hidden_skills: list[str] = Field(default_factory=list, sa_type=JSON)
 
 
 class PersonSkillRow(SQLModel, table=True):
@@ -118,6 +119,7 @@ class SwarmRow(SQLModel, table=True):
         Index("ix_swarm_workspace_id_room_id", "workspace_id", "room_id"),
         Index("ix_swarm_workspace_id_announcement_id", "workspace_id", "announcement_id"),
         Index("ix_swarm_workspace_id_status", "workspace_id", "status"),
+        UniqueConstraint("workspace_id", "external_id", name="uq_swarm_workspace_id_external_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -140,6 +142,8 @@ class SwarmRow(SQLModel, table=True):
     resolved_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     resolution: str | None = Field(default=None, sa_type=Text)
     cancel_reason: str | None = Field(default=None, sa_type=Text)
+    skills: list[str] = Field(default_factory=list, sa_type=JSON)
+    external_id: str | None = None
 
 
 class SwarmMemberRow(SQLModel, table=True):

@@ -53,11 +53,13 @@ async def test_importing_again_updates_instead_of_duplicating(swarm: Swarm) -> N
 
 async def test_experts_ranks_with_reasons_and_opens_nothing(swarm: Swarm) -> None:
     await swarm("roster", "import", ROSTER)
-    code, out = await swarm("experts", "ACME cannot export invoices to PDF #billing #pdf sev2", "--json")
+    # sev1 may reach people out of hours, so the answer does not depend on the hour the test runs.
+    code, out = await swarm("experts", "ACME cannot export invoices to PDF #billing #pdf sev1", "--json")
     assert code == 0
     ranking = json.loads(out)
     assert ranking["skills"] == ["billing", "pdf", "export"]  # export: a roster skill named in the text
-    assert len(ranking["matches"]) == 3
+    assert ranking["uncovered"] == []
+    assert 1 <= len(ranking["matches"]) <= 5
     assert all(match["reasons"] for match in ranking["matches"])
     code, out = await swarm("stats", "--json")
     assert json.loads(out)["total"] == 0

@@ -30,7 +30,7 @@ async def test_list_shows_open_swarms(bot: ScenarioBot) -> None:
 async def test_experts_explains_and_opens_nothing(bot: ScenarioBot) -> None:
     await bot.command("/swarm experts invoices fail as pdf #billing", user="fay")
     answer = bot.last_told("fay")
-    assert "1. @Ben Okafor (billing 5/5 · pdf 3/5" in answer
+    assert "1. @Ben Okafor (R&D · billing 5/5 · pdf 3/5" in answer
     assert "Nothing was opened." in answer
     assert bot.chat.called("create_room") == []
     await bot.command("/swarm stats")

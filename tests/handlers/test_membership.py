@@ -83,10 +83,13 @@ async def test_invite_adds_people_to_the_room(bot: ScenarioBot) -> None:
 
 async def test_invite_someone_unknown_changes_nothing(bot: ScenarioBot) -> None:
     room = await opened(bot)
+    await bot.command("/swarm status", user="ana", channel=room)
+    status = bot.last_told("ana")
     before = list(bot.chat.calls)
-    assert await bot.command("/swarm invite @fay @zed", user="ana", channel=room) is Outcome.REFUSED
+    assert await bot.command("/swarm invite @eli @zed", user="ana", channel=room) is Outcome.REFUSED
     assert "can't find zed" in bot.last_told("ana")
     assert bot.chat.calls[: len(before)] == before
     assert [c.method for c in bot.chat.calls[len(before) :]] == ["post_private"]
     await bot.command("/swarm status", user="ana", channel=room)
-    assert "Fay" not in bot.last_told("ana")
+    assert bot.last_told("ana") == status
+    assert "Eli" not in status

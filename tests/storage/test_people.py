@@ -246,7 +246,9 @@ async def test_active_swarm_counts(add_person: AddPerson, store: SqlStore, works
             swarm = Swarm(workspace.id, number, Case(f"case {number}"), ids["Ana"], "C01", status=status)
             swarms.append(await uow.swarms.add(swarm))
 
-        async def member(swarm: Swarm, name: str, *, joined: bool = True, left: bool = False) -> None:
+        async def member(
+            swarm: Swarm, name: str, *, joined: bool = True, left: bool = False, declined: bool = False
+        ) -> None:
             await uow.swarms.save_member(
                 Member(
                     swarm_id=swarm.id or 0,
@@ -256,7 +258,7 @@ async def test_active_swarm_counts(add_person: AddPerson, store: SqlStore, works
                     invited_at=NOW,
                     joined_at=NOW if joined else None,
                     left_at=NOW if left else None,
-                    declined_at=None,
+                    declined_at=NOW if declined else None,
                 )
             )
 
@@ -264,11 +266,12 @@ async def test_active_swarm_counts(add_person: AddPerson, store: SqlStore, works
             await member(swarm, "Ana")
         await member(swarms[0], "Bo")
         await member(swarms[1], "Bo", left=True)  # left
-        await member(swarms[2], "Cy", joined=False)  # invited, never joined
+        await member(swarms[2], "Cy", joined=False)  # invited, not answered yet: that claims their time too
+        await member(swarms[1], "Di", joined=False, declined=True)  # invited, said no
         await member(swarms[3], "Di")  # resolved swarm
         await uow.commit()
     async with store.unit() as uow:
-        assert await uow.people.active_swarm_counts(workspace.id) == {ids["Ana"]: 3, ids["Bo"]: 1}
+        assert await uow.people.active_swarm_counts(workspace.id) == {ids["Ana"]: 3, ids["Bo"]: 1, ids["Cy"]: 1}
 
 
 async def _infer(store: SqlStore, person: Person, skill: str, level: int) -> None:

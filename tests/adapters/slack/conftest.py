@@ -19,7 +19,7 @@ from adapters.settings import Settings
 from adapters.slack import SlackMount
 from tests.fakes.slack_api import TEAM_ID, FakeSlack
 from tests.fakes.slack_signing import SlackSender, message_event, reaction_event
-from tests.harness import ROSTER
+from tests.harness import ROSTER, Clock
 
 SECRET = "test-signing-secret"
 SUPPORT = "C0SUPPORT"
@@ -113,7 +113,8 @@ async def start_slack(database_url: str, **settings: Any) -> AsyncIterator[Slack
             SLACK_API_URL=api.url,
             **settings,
         )
-        app = await App.start(config)
+        # A fixed Tuesday morning in Europe: who is at work, and so who is asked, must not depend on the hour.
+        app = await App.start(config, clock=Clock())
         rows = [(i + 1, {**row, "slack_id": PEOPLE[str(row["email"]).split("@")[0]]}) for i, row in enumerate(ROSTER)]
         await app.core.people.import_roster(TEAM_ID, rows)
         mount = SlackMount(app, app.store.engine)

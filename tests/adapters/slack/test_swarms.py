@@ -29,8 +29,8 @@ async def test_swarm_opens_a_room_invites_posts_the_card_and_announces(slack: Sl
     kinds = [block["type"] for block in card["blocks"]]
     assert kinds[0] == "header" and kinds[-1] == "actions"
     assert card["blocks"][0]["text"]["text"] == "Swarm 1: ACME cannot export invoices to PDF since 4.2"
-    assert "<@UBEN> (billing 5/5" in str(card["blocks"])
-    assert [e["action_id"] for e in card["blocks"][-1]["elements"]] == ["join", "resolve"]
+    assert "<@UBEN> (R&amp;D · billing 5/5" in str(card["blocks"])
+    assert [e["action_id"] for e in card["blocks"][-1]["elements"]] == ["accept", "decline", "join", "resolve"]
 
     announcement = slack.posts(SUPPORT)[0]
     assert "*Swarm 1* is open for <@UANA>" in announcement["text"]

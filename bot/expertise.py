@@ -1,0 +1,180 @@
+"""Expertise learned from work: what each resolved swarm says about who knows what. Pure functions.
+
+Every resolved swarm is evidence. Whoever wrote the message marked as the fix counts most, then whoever resolved it
+(and so authored the article), then whoever spoke in the room or marked the fix; an expert's "I can help" counts a
+little, a "Can't now" a little against, and the owner's 👍 / 👎 on a match at resolve counts a lot either way.
+Evidence fades with a half-life, so last month's fixes weigh more than those of two years ago.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.models import EventKind, Swarm, TimelineEntry
+
+DEFAULT_HALF_LIFE_DAYS = 180.0
+WEIGHTS = {
+    "solution": 3.0,
+    "resolver": 2.0,
+    "speaker": 1.0,
+    "marker": 1.0,
+    "accepted": 0.5,
+    "declined": -0.5,
+    "good": 2.0,
+    "bad": -2.0,
+}
+# Below this, what is left of the evidence is noise, not a skill.
+MIN_STRENGTH = 0.25
+
+# Words that name the same skill. The first of each group is the name the matcher uses.
+SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("pdf", "pdf-export", "pdfs"),
+    ("sso", "saml", "single-sign-on", "okta", "oidc"),
+    ("kubernetes", "k8s", "kubectl"),
+    ("postgres", "postgresql", "psql"),
+    ("invoicing", "invoice", "invoices"),
+    ("payments", "payment", "stripe", "card-payments"),
+    ("refunds", "refund", "chargeback", "chargebacks"),
+    ("mobile", "ios", "android"),
+    ("api", "rest", "webhooks", "webhook"),
+    ("export", "exports", "csv-export"),
+    ("reporting", "reports", "report", "dashboards"),
+    ("tax", "vat", "taxes"),
+    ("push-notifications", "push", "notifications"),
+)
+CANONICAL = {word: group[0] for group in SYNONYMS for word in group}
+
+# Which department answers which topics: `#refund` can find Finance even when nobody there listed it as a skill.
+DEPARTMENT_TOPICS: dict[str, frozenset[str]] = {
+    "finance": frozenset({"refunds", "invoicing", "billing", "tax", "payments", "pricing", "credit"}),
+    "sales": frozenset({"pricing", "contract", "renewal", "discount", "quote", "salesforce"}),
+    "legal": frozenset({"contract", "gdpr", "privacy", "compliance", "dpa"}),
+    "product": frozenset({"roadmap", "feature-request", "ux", "design"}),
+    "r&d": frozenset({"bug", "api", "performance", "crash", "postgres", "kubernetes"}),
+    "security": frozenset({"security", "sso", "vulnerability", "gdpr"}),
+}
+DEPARTMENT_LEVEL = 2
+
+_STOP_TEXT = """a an and are as at be but by can cannot could does doesn't for from has have if in into is it its no not
+of on or since so such that the their then there these they this to was were will with when where which while after
+before again all any our we you your customer customers"""
+STOP_WORDS = frozenset(_STOP_TEXT.split())
+_WORD = re.compile(r"[a-z0-9][a-z0-9+.-]*[a-z0-9+]|[a-z0-9]")
+
+
+def canonical(skill: str) -> str:
+    return CANONICAL.get(skill, skill)
+
+
+def department_topics(department: str | None) -> frozenset[str]:
+    return DEPARTMENT_TOPICS.get((department or "").strip().lower(), frozenset())
+
+
+def terms(text: str) -> list[str]:
+    """The words of a text that say what it is about: lower-case, no stop words, plurals folded, synonyms merged."""
+    found = []
+    for word in _WORD.findall(text.lower()):
+        if word in STOP_WORDS or len(word) < 2:
+            continue
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        found.append(canonical(word))
+    return found
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One person's part in one resolved swarm."""
+
+    person_id: int
+    skills: tuple[str, ...]
+    weight: float
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class Inferred:
+    skill: str
+    strength: float
+    swarms: int
+    last: datetime
+
+    @property
+    def level(self) -> int:
+        """On the roster's 1–5 scale: one fix a month ago is a 3, a handful of recent ones a 5."""
+        return max(1, min(5, round(1 + 1.5 * math.log2(1 + self.strength))))
+
+
+def evidence_from(swarm: Swarm, timeline: Sequence[TimelineEntry]) -> list[Evidence]:
+    """What a resolved swarm says about the people in it. Each part counts once per person per swarm."""
+    if swarm.resolved_at is None:
+        return []
+    skills = tuple(dict.fromkeys(canonical(s) for s in (swarm.skills or swarm.case.tags)))
+    authors = {e.message_id: e.person_id for e in timeline if e.kind is EventKind.MESSAGE and e.message_id}
+    marks: dict[str, tuple[bool, int | None]] = {}
+    parts: dict[int, set[str]] = {}
+    for entry in timeline:
+        person = entry.person_id
+        if entry.kind is EventKind.MESSAGE and person is not None:
+            parts.setdefault(person, set()).add("speaker")
+        elif entry.kind in (EventKind.SOLUTION, EventKind.SOLUTION_REMOVED) and entry.message_id:
+            marks[entry.message_id.removesuffix(":mark")] = (entry.kind is EventKind.SOLUTION, person)
+        elif entry.kind is EventKind.RESOLVED and person is not None:
+            parts.setdefault(person, set()).add("resolver")
+        elif entry.kind is EventKind.ACCEPTED and person is not None:
+            parts.setdefault(person, set()).add("accepted")
+        elif entry.kind is EventKind.DECLINED and person is not None:
+            parts.setdefault(person, set()).add("declined")
+        elif entry.kind is EventKind.FEEDBACK and person is not None and entry.text in ("good", "bad"):
+            parts.setdefault(person, set()).add(entry.text)
+    for message_id, (marked, marker) in marks.items():
+        author = authors.get(message_id)
+        if marked and author is not None:
+            parts.setdefault(author, set()).add("solution")
+        if marked and marker is not None and marker != author:
+            parts.setdefault(marker, set()).add("marker")
+    return [
+        Evidence(person, skills, sum(WEIGHTS[p] for p in roles), swarm.resolved_at, swarm.case.text)
+        for person, roles in parts.items()
+    ]
+
+
+def infer(
+    evidence: Iterable[Evidence], now: datetime, half_life_days: float = DEFAULT_HALF_LIFE_DAYS
+) -> dict[int, dict[str, Inferred]]:
+    """person id → skill → what their evidence adds up to, faded by age."""
+    totals: dict[tuple[int, str], list[float]] = {}
+    counts: Counter[tuple[int, str]] = Counter()
+    last: dict[tuple[int, str], datetime] = {}
+    for item in evidence:
+        age_days = max(0.0, (now - item.at).total_seconds() / 86400)
+        faded = item.weight * 0.5 ** (age_days / half_life_days)
+        for skill in item.skills:
+            key = (item.person_id, skill)
+            totals.setdefault(key, []).append(faded)
+            if item.weight > 0:
+                counts[key] += 1
+                last[key] = max(last.get(key, item.at), item.at)
+    result: dict[int, dict[str, Inferred]] = {}
+    for (person, skill), weights in totals.items():
+        strength = sum(weights)
+        if strength >= MIN_STRENGTH and counts[(person, skill)]:
+            result.setdefault(person, {})[skill] = Inferred(
+                skill, strength, counts[(person, skill)], last[(person, skill)]
+            )
+    return result
+
+
+def corpus(evidence: Iterable[Evidence]) -> dict[int, Counter[str]]:
+    """person id → the words of the cases they helped resolve: what BM25 scores a new case against."""
+    words: dict[int, Counter[str]] = {}
+    for item in evidence:
+        if item.weight > 0:
+            words.setdefault(item.person_id, Counter()).update(terms(item.text))
+    return words
