@@ -62,6 +62,7 @@ class Ranking:
     uncovered: tuple[str, ...]
     learner: Match | None = None
     off_hours: tuple[Match, ...] = ()  # would match, but it is outside their hours and the case is not sev1
+    alternates: tuple[Match, ...] = ()  # the next best, not needed for the team: who a decline would bring in
 
 
 def case_skills(case: Case, known_skills: Iterable[str]) -> tuple[str, ...]:
@@ -222,6 +223,7 @@ class MatchIndex:
             uncovered=tuple(s for s in skills if s not in covered),
             learner=learner,
             off_hours=tuple(_match(c) for c in off_hours[:3]),
+            alternates=tuple(_match(c) for c in scored if c not in chosen)[:3],
         )
 
     # -- parts ------------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from bot import roster, text
 from bot.context import Actor, Clock, find_person, identify, utcnow
 from bot.errors import UserError
+from bot.expertise import Inferred, canonical
 from bot.indexes import IndexCache
 from bot.models import Person
 from bot.ports import Store, UnitOfWork
@@ -42,6 +43,41 @@ class People:
             person = scope.person if not who else await find_person(uow, scope.workspace_id, who)
             await uow.commit()
             return person
+
+    async def expertise(self, actor: Actor, who: str | None = None) -> tuple[Person, dict[str, Inferred]]:
+        """A person and the skills their resolved swarms taught the matcher (hidden ones included, marked so)."""
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            person = scope.person if not who else await find_person(uow, scope.workspace_id, who)
+            index = await self.indexes.get(uow, scope.workspace_id, self.clock())
+            await uow.commit()
+        return person, dict(index.inferred.get(person.id or 0, {}))
+
+    async def confirm_skill(self, actor: Actor, skill: str) -> Person:
+        """Makes a learned skill a declared one, at the level the evidence gives it."""
+        name = canonical(text.normalize_skill(skill))
+        person, learned = await self.expertise(actor)
+        if name not in learned:
+            raise UserError("unknown_learned_skill", skill=name or skill)
+        async with self.store.unit() as uow:
+            person = (await identify(uow, actor)).person
+            person.skills[name] = learned[name].level
+            person.hidden_skills = [s for s in person.hidden_skills if s != name]
+            return await _saved(uow, person, self.indexes)
+
+    async def hide_skill(self, actor: Actor, skill: str, hidden: bool = True) -> Person:
+        """A learned skill the person does not want to be asked for (or, hidden=False, wants back)."""
+        name = canonical(text.normalize_skill(skill))
+        if not name:
+            raise UserError("skills_what")
+        person, learned = await self.expertise(actor)
+        if name not in learned:
+            raise UserError("unknown_learned_skill", skill=name)
+        async with self.store.unit() as uow:
+            person = (await identify(uow, actor)).person
+            others = [s for s in person.hidden_skills if s != name]
+            person.hidden_skills = [*others, name] if hidden else others
+            return await _saved(uow, person, self.indexes)
 
     async def add_skills(self, actor: Actor, words: list[str]) -> Person:
         levels = text.parse_skill_levels(words)

@@ -130,6 +130,7 @@ class Answered:
     accepted: bool
     replacement: Match | None = None
     changed: bool = True
+    lapsed: bool = False  # no answer within the timeout, rather than a "Can't now"
 
 
 @dataclass(frozen=True)
@@ -406,7 +407,7 @@ class Swarms:
         replacement = None
         if member.role is Role.EXPERT:
             replacement = await self._replace(uow, swarm)
-        return Answered(await self._crew(uow, swarm), person, False, replacement)
+        return Answered(await self._crew(uow, swarm), person, False, replacement, lapsed=bool(note))
 
     async def _replace(self, uow: UnitOfWork, swarm: Swarm) -> Match | None:
         """The best person not yet asked for the skills nobody active or asked covers any more."""

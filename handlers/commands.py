@@ -161,11 +161,21 @@ async def skills(ctx: Context, event: CommandEvent, args: str) -> None:
         await ctx.tell(event.origin, replies.skills_saved(await ctx.core.people.add_skills(actor, words)))
     elif word.lower() == "remove":
         await ctx.tell(event.origin, replies.skills_saved(await ctx.core.people.remove_skills(actor, words)))
+    elif word.lower() in ("confirm", "hide", "unhide"):
+        if len(words) != 1:
+            raise UserError("skills_what")
+        people = ctx.core.people
+        if word.lower() == "confirm":
+            person = await people.confirm_skill(actor, words[0])
+        else:
+            person = await people.hide_skill(actor, words[0], hidden=word.lower() == "hide")
+        _, learned = await people.expertise(actor)
+        await ctx.tell(event.origin, replies.profile(person, ctx.core.clock(), True, learned))
     else:
         who = _people(args)
-        person = await ctx.core.people.profile(actor, who[0] if who else None)
+        person, learned = await ctx.core.people.expertise(actor, who[0] if who else None)
         own = not who or person.chat_id(ctx.platform) == event.origin.user
-        await ctx.tell(event.origin, replies.profile(person, ctx.core.clock(), own))
+        await ctx.tell(event.origin, replies.profile(person, ctx.core.clock(), own, learned))
 
 
 async def learn(ctx: Context, event: CommandEvent, args: str) -> None:

@@ -6,11 +6,12 @@ in text people typed. Adapters render it their way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from bot import roster
 from bot.errors import UserError
+from bot.expertise import Inferred
 from bot.history import HistoryInterrupted, HistoryReport
 from bot.matching import Ranking
 from bot.metrics import SwarmStats
@@ -294,6 +295,8 @@ def answered(answer: Answered, platform: str) -> Reply:
     if answer.accepted:
         return Reply(f"{w.who(answer.person)} can help with swarm {number}.", mentions=w.mentions)
     text = f"{w.who(answer.person)} can't help with swarm {number} right now."
+    if answer.lapsed:
+        text = f"{w.who(answer.person)} did not answer in time for swarm {number}."
     if answer.replacement is not None:
         text += f" Asked {w.match(answer.replacement)} instead."
     elif answer.crew.swarm.skills:
@@ -381,6 +384,8 @@ def experts(ranking: Ranking, platform: str) -> Reply:
     lines = [f"{i}. {w.match(m)}" for i, m in enumerate(ranking.matches, 1)]
     if ranking.learner is not None:
         lines.append(f"Learner seat: {w.match(ranking.learner)}")
+    if ranking.alternates:
+        lines.append("Next best: " + ", ".join(w.match(m) for m in ranking.alternates))
     if ranking.uncovered:
         lines.append("Nobody covers: " + ", ".join(f"#{s}" for s in ranking.uncovered))
     if ranking.off_hours:
@@ -421,21 +426,47 @@ def article(article: Article) -> Reply:
     return Reply(title, title=title, fields=tuple((k, escape(v)) for k, v in fields))
 
 
-def profile(person: Person, now: datetime, own: bool) -> Reply:
-    skills = ", ".join(f"{s} {level}/5" for s, level in sorted(person.skills.items(), key=lambda i: (-i[1], i[0])))
+def profile(person: Person, now: datetime, own: bool, learned: Mapping[str, Inferred] | None = None) -> Reply:
+    learned = learned or {}
+    declared = sorted(person.skills.items(), key=lambda i: (-i[1], i[0]))
+    skills = ", ".join(f"{s} {level}/5" for s, level in declared)
     learning = ", ".join(person.learning) or "nothing yet"
     local = roster.local_now(person, now)
     hours = str(person.working_hours) if person.working_hours else "any time"
-    lines = [
-        f"Skills: {skills or 'none yet'}",
+    lines = [f"Skills: {skills or 'none yet'}"]
+    shown = [i for s, i in sorted(learned.items()) if s not in person.skills]
+    if shown:
+        lines.append(
+            "Learned from swarms: " + " · ".join(_learned(i, now, i.skill in person.hidden_skills) for i in shown)
+        )
+    lines += [
         f"Learning: {learning}",
         f"Works {hours} {person.timezone} (now {local:%H:%M}) · up to {person.max_active_swarms} swarms at once",
         f"Availability: {availability(person, now)}",
     ]
+    if own and shown:
+        lines.append("`/swarm skills confirm <skill>` keeps a learned skill; `/swarm skills hide <skill>` stops it.")
     if own and not person.skills:
         lines.append("Add yours: `/swarm skills add billing:4 sso`.")
     name = "Your profile" if own else f"{escape(person.name)}"
     return Reply(name, title=name, lines=tuple(lines))
+
+
+def _learned(inferred: Inferred, now: datetime, hidden: bool) -> str:
+    swarms = f"{inferred.swarms} swarm{'s' if inferred.swarms != 1 else ''}"
+    text = f"{inferred.skill} {inferred.level}/5 from {swarms}, last {ago(now - inferred.last)}"
+    return text + " (hidden)" if hidden else text
+
+
+def ago(delta: timedelta) -> str:
+    days = delta.days
+    if days < 1:
+        return "today"
+    if days < 14:
+        return f"{days} day{'s' if days != 1 else ''} ago"
+    if days < 60:
+        return f"{days // 7} weeks ago"
+    return f"{days // 30} months ago"
 
 
 def availability(person: Person, now: datetime) -> str:

@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.app import App
 from adapters.slack import events
 from adapters.slack.chat import SlackChat, UserDirectory
+from handlers import jobs
 from handlers.chat import Event
 from handlers.opening import resume
 from handlers.router import Outcome
@@ -223,6 +224,16 @@ class SlackMount:
             return 0
         team = str(self.single.result.team_id)
         return await resume(self.app.router(await self.chat_for(team)).context, team)
+
+    async def tick(self) -> None:
+        """One scheduler round for the single workspace: finish openings, lapse unanswered invitations."""
+        if self.single is None or self.single.result is None:
+            return
+        team = str(self.single.result.team_id)
+        try:
+            await jobs.tick(self.app.router(await self.chat_for(team)).context, team)
+        except Exception:
+            log.exception("Slack scheduler round failed")
 
     async def idle(self) -> None:
         """Waits until every piece of work started so far is done (shutdown, tests)."""

@@ -1,0 +1,32 @@
+"""Work nobody asked for at that moment: the scheduler's ticks, for one workspace and its chat."""
+
+from __future__ import annotations
+
+import logging
+
+from handlers import replies
+from handlers.commands import invite_into_room, say_in_room
+from handlers.context import Context
+from handlers.opening import resume
+
+log = logging.getLogger(__name__)
+
+
+async def lapse_invitations(ctx: Context, workspace: str) -> int:
+    """Invitations unanswered past the timeout count as "can't now"; whoever is asked instead is told in the room."""
+    answers = await ctx.core.swarms.lapse(workspace)
+    for answer in answers:
+        try:
+            if answer.replacement is not None:
+                await invite_into_room(ctx, answer.crew, [answer.replacement.person.chat_id(ctx.platform)])
+            await say_in_room(ctx, answer.crew, replies.answered(answer, ctx.platform))
+        except Exception:
+            # The lapse is saved; a failed post must not stop the others.
+            log.exception("could not announce a lapsed invitation in swarm %s", answer.crew.swarm.number)
+    return len(answers)
+
+
+async def tick(ctx: Context, workspace: str) -> None:
+    """One scheduler round for a workspace: finish interrupted openings, lapse unanswered invitations."""
+    await resume(ctx, workspace)
+    await lapse_invitations(ctx, workspace)
