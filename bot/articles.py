@@ -6,6 +6,7 @@ from bot.context import Clock, utcnow
 from bot.errors import UserError
 from bot.models import Article, ArticleHit
 from bot.ports import Store
+from bot.swarms import known_issues
 
 SEARCH_RESULTS = 5
 
@@ -20,7 +21,7 @@ class KnowledgeBase:
             raise UserError("kb_what")
         async with self.store.unit() as uow:
             ws = await uow.workspaces.ensure(workspace)
-            hits = await uow.articles.search(ws.id, query, limit=limit)
+            hits = await known_issues(uow, ws.id, query, limit)
             await uow.commit()
             return hits
 

@@ -203,6 +203,7 @@ class ArticleHit:
     article: Article
     snippet: str
     rank: float
+    swarm_number: int | None = None  # for a wip article: the open swarm working on it, to join instead of duplicating
 
 
 @dataclass(frozen=True)

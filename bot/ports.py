@@ -119,8 +119,16 @@ class ArticleRepository(Protocol):
         query: str,
         limit: int = 5,
         states: Sequence[ArticleState] = (ArticleState.DRAFT, ArticleState.VALIDATED),
+        *,
+        tags: Sequence[str] = (),
+        phrases: Sequence[str] = (),
     ) -> list[ArticleHit]:
-        """Full-text search, best first. Any text a user types is a valid query: it never raises."""
+        """Full-text search, best first. Any text a user types is a valid query: it never raises.
+
+        query is read as plain words (OR-ed, ranked by BM25; the last one also as a prefix). Each phrase must occur,
+        its words next to each other in order; each tag must be one of the article's tags (exact, as stored). With
+        tags but no words or phrases, the tagged articles come back most reused first; with nothing, nothing.
+        """
         ...
 
     async def link(self, swarm_id: int, article_id: int, kind: str) -> None:

@@ -189,7 +189,21 @@ class Swarms:
                 # Asked, not yet in: they answer "I can help" or "Can't now", or speak in the room.
                 await uow.swarms.save_member(Member(swarm.id, match.person.id, role, Via.MATCH, invited_at=now))
                 await self._log(uow, swarm, EventKind.INVITED, match.person.id, " · ".join(match.reasons))
-            similar = await uow.articles.search(scope.workspace_id, case.text, limit=SIMILAR_ARTICLES)
+            similar = await known_issues(uow, scope.workspace_id, case.text)
+            # KCS: the article exists from the first minute, as work in progress, so search can point to this swarm.
+            wip = knowledge.draft_article(
+                swarm,
+                resolution="",
+                cause="",
+                solutions=(),
+                contributors=(scope.person.name,),
+                require_resolution=False,
+            )
+            wip.state, wip.created_at, wip.updated_at = ArticleState.WIP, now, now
+            wip.number = await uow.workspaces.next_article_number(scope.workspace_id)
+            wip = await uow.articles.add(wip)
+            assert wip.id is not None
+            await uow.articles.link(swarm.id, wip.id, "created")
             crew = await self._crew(uow, swarm)
             await uow.commit()
         return Opened(crew, ranking, similar)
@@ -542,11 +556,18 @@ class Swarms:
             if edits is not None:
                 article = knowledge.apply_edits(article, edits)
             now = self.clock()
-            article.number = await uow.workspaces.next_article_number(scope.workspace_id)
-            article.created_at = article.updated_at = now
-            article = await uow.articles.add(article)
-            assert article.id is not None
-            await uow.articles.link(_id(swarm), article.id, "created")
+            started = await uow.articles.by_swarm(_id(swarm))
+            if started is not None and started.state is ArticleState.WIP:
+                # The work-in-progress article opened with the swarm becomes the draft: same number, same links.
+                article = replace(article, id=started.id, number=started.number, created_at=started.created_at)
+                article.updated_at = now
+                await uow.articles.save(article)
+            else:
+                article.number = await uow.workspaces.next_article_number(scope.workspace_id)
+                article.created_at = article.updated_at = now
+                article = await uow.articles.add(article)
+                assert article.id is not None
+                await uow.articles.link(_id(swarm), article.id, "created")
             swarm.status, swarm.resolved_at, swarm.resolution = SwarmStatus.RESOLVED, now, article.resolution
             await uow.swarms.save(swarm)
             await self._log(uow, swarm, EventKind.RESOLVED, scope.person_id, article.resolution)
@@ -696,6 +717,20 @@ class Swarms:
     ) -> TimelineEntry:
         entry = TimelineEntry(_id(swarm), kind, self.clock(), person_id, note, message_id)
         return await uow.swarms.add_entry(entry)
+
+
+async def known_issues(
+    uow: UnitOfWork, workspace_id: int, query: str, limit: int = SIMILAR_ARTICLES
+) -> list[ArticleHit]:
+    """Articles like the case, work in progress included, each wip one with the number of the swarm working on it."""
+    states = (ArticleState.DRAFT, ArticleState.VALIDATED, ArticleState.WIP)
+    hits = []
+    for hit in await uow.articles.search(workspace_id, query, limit=limit, states=states):
+        swarm = await uow.swarms.by_id(hit.article.swarm_id) if hit.article.swarm_id else None
+        if hit.article.state is ArticleState.WIP and (swarm is None or not swarm.status.is_active):
+            continue
+        hits.append(replace(hit, swarm_number=swarm.number if swarm else None))
+    return hits
 
 
 def solutions(timeline: list[TimelineEntry]) -> list[str]:

@@ -15,7 +15,7 @@ from bot.expertise import Inferred
 from bot.history import HistoryInterrupted, HistoryReport
 from bot.matching import Ranking
 from bot.metrics import SwarmStats
-from bot.models import Article, ArticleHit, EventKind, Match, Person, Role, Swarm, TimelineEntry, Via
+from bot.models import Article, ArticleHit, ArticleState, EventKind, Match, Person, Role, Swarm, TimelineEntry, Via
 from bot.people import UNTIL_BACK, ImportReport
 from bot.swarms import Answered, Change, Crew, Draft, HandOver, Marked, Opened, Resolved
 from handlers.chat import Button, Field, Form, Reply
@@ -182,7 +182,7 @@ def case_card(opened: Opened, platform: str) -> Reply:
         lines.append("Nobody in the roster covers: " + ", ".join(f"#{s}" for s in opened.ranking.uncovered))
     if opened.ranking.off_hours and not opened.ranking.matches:
         lines.append("Off hours now, not paged: " + ", ".join(w.match(m) for m in opened.ranking.off_hours))
-    lines += [f"Maybe known: {article_line(hit.article)}" for hit in opened.similar]
+    lines += [f"Maybe known: {article_line(hit.article, hit.swarm_number)}" for hit in opened.similar]
     lines.append("Say what you tried; mark the fix with :white_check_mark:; `/swarm resolve` when it's solved.")
     return Reply(
         f"Swarm {swarm.number}: {escape(case.text)}",
@@ -395,7 +395,9 @@ def experts(ranking: Ranking, platform: str) -> Reply:
     )
 
 
-def article_line(article: Article) -> str:
+def article_line(article: Article, swarm_number: int | None = None) -> str:
+    if article.state is ArticleState.WIP and swarm_number is not None:
+        return f"article {article.number} — {escape(article.title)} (being worked on in swarm {swarm_number} — join it)"
     reuse = f", reused {article.reuse_count}×" if article.reuse_count else ""
     return f"article {article.number} — {escape(article.title)} ({article.state.value}{reuse})"
 
@@ -403,14 +405,21 @@ def article_line(article: Article) -> str:
 def kb_results(query: str, hits: Sequence[ArticleHit]) -> Reply:
     if not hits:
         return Reply(f"No article matches “{escape(query)}”. When a swarm resolves it, the fix will be here.")
-    lines = [
-        f"*{h.article.number}* {escape(h.article.title)} ({h.article.state.value}) — {' '.join(h.snippet.split())}"
-        for h in hits
-    ]
+    lines = [_hit_line(h) for h in hits]
     return Reply(
         f"{len(hits)} article{'s' if len(hits) != 1 else ''} for “{escape(query)}”:",
         lines=(*lines, "`/swarm kb <n>` reads one."),
     )
+
+
+def _hit_line(hit: ArticleHit) -> str:
+    article = hit.article
+    if article.state is ArticleState.WIP and hit.swarm_number is not None:
+        return (
+            f"*{article.number}* {escape(article.title)} — being worked on in swarm {hit.swarm_number}: "
+            f"`/swarm join {hit.swarm_number}`"
+        )
+    return f"*{article.number}* {escape(article.title)} ({article.state.value}) — {' '.join(hit.snippet.split())}"
 
 
 def article(article: Article) -> Reply:

@@ -103,3 +103,23 @@ async def test_a_similar_resolved_case_is_shown_in_the_new_room(bot: ScenarioBot
     await bot.command("/swarm Globex PDF export of invoices is blank since Monday #pdf", user="fay")
     card = bot.said(bot.room(2))[0]
     assert "Maybe known: article 1 — ACME invoices export to PDF blank (draft)" in card
+
+
+async def test_an_open_swarm_is_found_by_search_so_nobody_starts_a_duplicate(bot: ScenarioBot) -> None:
+    await bot.command("/swarm ACME invoices export to PDF blank #pdf")
+    await bot.command("/swarm kb pdf export blank", user="fay")
+    assert "being worked on in swarm 1: `/swarm join 1`" in bot.last_told("fay")
+    await bot.command("/swarm Globex PDF export of invoices is blank #pdf", user="fay")
+    assert "Maybe known: article 1 — ACME invoices export to PDF blank (being worked on in swarm 1" in bot.said(
+        bot.room(2)
+    )[0]
+
+
+async def test_resolving_turns_the_work_in_progress_article_into_the_draft(bot: ScenarioBot) -> None:
+    await bot.command("/swarm ACME invoices export to PDF blank #pdf")
+    await bot.command("/swarm resolve cleared the cache", channel=bot.room(1))
+    await bot.command("/swarm kb 1")
+    article = bot.last_told("ana")
+    assert "State: draft" in article and "Resolution: cleared the cache" in article
+    await bot.command("/swarm kb 2")
+    assert "There is no article 2." in bot.last_told("ana")

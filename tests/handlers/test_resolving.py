@@ -97,8 +97,9 @@ async def test_a_closed_swarm_cannot_be_resolved_again_but_can_be_reopened(bot: 
     assert "already resolved" in bot.last_told("ana")
     assert await bot.command("/swarm reopen", channel=room) is Outcome.DONE
     assert bot.said(room)[-1] == "Swarm 1 is open again, reopened by @Ana Ruiz."
+    # The fix did not hold: the article is work in progress again, and search points to the swarm instead.
     await bot.command("/swarm kb invoices")
-    assert "No article matches" in bot.last_told("ana")
+    assert "*1* ACME cannot export invoices to PDF since 4.2 — being worked on in swarm 1" in bot.last_told("ana")
 
 
 async def test_cancel_closes_the_swarm_with_the_reason(bot: ScenarioBot) -> None:
