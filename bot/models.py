@@ -65,6 +65,7 @@ class EventKind(StrEnum):
     ACCEPTED = "accepted"  # an invited expert said "I can help"
     DECLINED = "declined"  # an invited expert said "Can't now", or did not answer in time
     FEEDBACK = "feedback"  # the owner's 👍 ("good") or 👎 ("bad") on a match, at resolve
+    LINKED = "linked"  # an existing article was linked to the swarm (reuse); the text is the article number
 
 
 @dataclass(frozen=True)

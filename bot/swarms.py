@@ -134,6 +134,16 @@ class Answered:
 
 
 @dataclass(frozen=True)
+class Reused:
+    """A known article linked to a swarm; `resolved` when it solved the case outright (deflection)."""
+
+    crew: Crew
+    article: Article
+    resolved: bool
+    changed: bool = True
+
+
+@dataclass(frozen=True)
 class Draft:
     crew: Crew
     article: Article
@@ -576,6 +586,48 @@ class Swarms:
         self.indexes.invalidate(swarm.workspace_id)
         assert swarm.created_at is not None
         return Resolved(crew, article, now - swarm.created_at)
+
+    async def reuse(
+        self, actor: Actor, channel: str, article_number: int, number: int | None = None, solved: bool = False
+    ) -> Reused:
+        """Links a known article to the swarm (`/swarm link`); with solved=True it also resolves the swarm by reuse:
+        the case was known, nobody needed to swarm on it."""
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            swarm = await find_swarm(uow, scope.workspace_id, number, channel)
+            _ensure_active(swarm)
+            crew = await self._crew(uow, swarm)
+            _ensure_may_close(crew, scope, "resolve" if solved else "link an article to")
+            article = await uow.articles.get(scope.workspace_id, article_number)
+            own = await uow.articles.by_swarm(_id(swarm))
+            if article is not None and own is not None and own.id == article.id:
+                raise UserError("own_article", number=article_number)
+            if article is None or article.state is ArticleState.WIP:
+                raise UserError("unknown_article", number=article_number)
+            now = self.clock()
+            timeline = await uow.swarms.timeline(_id(swarm))
+            linked = any(e.kind is EventKind.LINKED and e.text == str(article.number) for e in timeline)
+            if not linked:
+                assert article.id is not None
+                await uow.articles.link(_id(swarm), article.id, "reused")
+                article.reuse_count += 1
+                article.updated_at = now
+                await uow.articles.save(article)
+                await self._log(uow, swarm, EventKind.LINKED, scope.person_id, str(article.number))
+            if solved:
+                if own is not None and own.state is ArticleState.WIP:
+                    # The known article is the answer; a second copy of it would only compete in search.
+                    own.state, own.updated_at = ArticleState.ARCHIVED, now
+                    await uow.articles.save(own)
+                swarm.status, swarm.resolved_at = SwarmStatus.RESOLVED, now
+                swarm.resolution = f"Solved by article {article.number}: {article.title}"
+                await uow.swarms.save(swarm)
+                await self._log(uow, swarm, EventKind.RESOLVED, scope.person_id, swarm.resolution)
+            crew = await self._crew(uow, swarm)
+            await uow.commit()
+        if solved:
+            self.indexes.invalidate(swarm.workspace_id)
+        return Reused(crew, article, solved, changed=solved or not linked)
 
     async def cancel(self, actor: Actor, channel: str, reason: str) -> Acted:
         async with self.store.unit() as uow:

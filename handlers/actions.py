@@ -6,7 +6,14 @@ from bot.errors import UserError
 from bot.models import Role, Via
 from handlers import replies
 from handlers.chat import ActionEvent
-from handlers.commands import answer_invitation, invite_into_room, number, offer_resolve_form, say_in_room
+from handlers.commands import (
+    answer_invitation,
+    invite_into_room,
+    number,
+    offer_resolve_form,
+    reuse_article,
+    say_in_room,
+)
 from handlers.context import Context
 from handlers.home import refresh_home
 
@@ -28,6 +35,11 @@ async def on_action(ctx: Context, event: ActionEvent) -> None:
     elif event.action in (replies.ACCEPT, replies.DECLINE):
         swarm_number = number(event.value, event.action)
         await answer_invitation(ctx, event.origin, swarm_number, event.action == replies.ACCEPT)
+    elif event.action == replies.SOLVED_BY:
+        swarm_text, _, article_text = event.value.partition(":")
+        if not (swarm_text.isdigit() and article_text.isdigit()):
+            raise UserError("unknown_action", action=event.action)
+        await reuse_article(ctx, event.origin, int(swarm_text), int(article_text), solved=True)
     elif event.action in (replies.MATCH_GOOD, replies.MATCH_BAD):
         swarm_text, _, person_text = event.value.partition(":")
         if not (swarm_text.isdigit() and person_text.isdigit()):

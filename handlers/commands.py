@@ -126,6 +126,28 @@ async def announce_resolved(ctx: Context, result: Resolved) -> None:
     await _close_room(ctx, result.crew, summary)
 
 
+async def link(ctx: Context, event: CommandEvent, args: str) -> None:
+    word = args.split()[0].lstrip("#") if args.split() else ""
+    if not word.isdigit():
+        raise UserError("link_what")
+    await reuse_article(ctx, event.origin, None, int(word), solved=False)
+
+
+async def reuse_article(
+    ctx: Context, origin: Origin, swarm_number: int | None, article_number: int, solved: bool
+) -> None:
+    actor = ctx.actor(origin)
+    result = await ctx.core.swarms.reuse(actor, origin.channel, article_number, swarm_number, solved)
+    if not result.changed:
+        return
+    by = await ctx.core.people.profile(actor)
+    reply = replies.reused(result, by, ctx.platform)
+    if solved:
+        await _close_room(ctx, result.crew, reply)
+    else:
+        await say_in_room(ctx, result.crew, reply)
+
+
 async def cancel(ctx: Context, event: CommandEvent, args: str) -> None:
     done = await ctx.core.swarms.cancel(ctx.actor(event.origin), event.origin.channel, args)
     await _close_room(ctx, done.crew, replies.cancelled(done.crew, done.by, ctx.platform))
@@ -208,6 +230,7 @@ COMMANDS: dict[str, Command] = {
     "invite": invite,
     "owner": owner,
     "resolve": resolve,
+    "link": link,
     "cancel": cancel,
     "reopen": reopen,
     "experts": experts,

@@ -17,7 +17,7 @@ from bot.matching import Ranking
 from bot.metrics import SwarmStats
 from bot.models import Article, ArticleHit, ArticleState, EventKind, Match, Person, Role, Swarm, TimelineEntry, Via
 from bot.people import UNTIL_BACK, ImportReport
-from bot.swarms import Answered, Change, Crew, Draft, HandOver, Marked, Opened, Resolved
+from bot.swarms import Answered, Change, Crew, Draft, HandOver, Marked, Opened, Resolved, Reused
 from handlers.chat import Button, Field, Form, Reply
 
 # Button actions and form actions: the words that travel through the platforms and come back in events.
@@ -25,6 +25,7 @@ JOIN = "join"
 RESOLVE = "resolve"
 ACCEPT = "accept"
 DECLINE = "decline"
+SOLVED_BY = "solved_by"
 MATCH_GOOD = "match_good"
 MATCH_BAD = "match_bad"
 AWAY = "away"
@@ -42,7 +43,7 @@ HELP = """*Swarm* pulls the right people into a room for a case no script answer
 `/swarm resolve [what fixed it] [cause: why]` in the room: close it and save the article
 `/swarm cancel [reason]` · `/swarm reopen [n]`
 `/swarm experts <case>` who would be asked, and why; opens nothing
-`/swarm kb <words>` search the knowledge base · `/swarm kb <n>` read article n
+`/swarm kb <words>` search the knowledge base · `/swarm kb <n>` read article n · `/swarm link <n>` in a room
 `/swarm skills` yours · `/swarm skills add billing:4 sso` · `/swarm skills remove sso` · `/swarm skills @person`
 `/swarm skills confirm pdf` / `/swarm skills hide pdf` / `/swarm skills unhide pdf` for skills learned from your swarms
 `/swarm learn <skill>` be asked along as a learner · `/swarm away [2h|tomorrow|friday|17:00]` · `/swarm back`
@@ -80,6 +81,8 @@ ERRORS: dict[str, str] = {
     "learn_what": "Say which skill you want to learn: `/swarm learn kubernetes`.",
     "bad_until": "I can't read `{value}` as a time: try `2h`, `tomorrow`, `friday`, `17:00` or `2026-12-01`.",
     "text_too_long": "That is {length} characters; keep it under {limit}.",
+    "own_article": "Article {number} is this swarm's own article; link one from an earlier swarm.",
+    "link_what": "Say which article: `/swarm link 12` (`/swarm kb <words>` finds its number).",
     "not_asked": "You were not asked to swarm {number}; `/swarm join {number}` joins it.",
     "not_a_match": "That person was not matched for swarm {number}.",
     "unknown_learned_skill": "{skill} is not a skill learned from your swarms; `/swarm skills` lists them.",
@@ -183,6 +186,11 @@ def case_card(opened: Opened, platform: str) -> Reply:
     if opened.ranking.off_hours and not opened.ranking.matches:
         lines.append("Off hours now, not paged: " + ", ".join(w.match(m) for m in opened.ranking.off_hours))
     lines += [f"Maybe known: {article_line(hit.article, hit.swarm_number)}" for hit in opened.similar]
+    solved_by = [
+        Button(f"Article {h.article.number} solved it", SOLVED_BY, f"{swarm.number}:{h.article.number}")
+        for h in opened.similar
+        if h.article.state is not ArticleState.WIP
+    ]
     lines.append("Say what you tried; mark the fix with :white_check_mark:; `/swarm resolve` when it's solved.")
     return Reply(
         f"Swarm {swarm.number}: {escape(case.text)}",
@@ -194,6 +202,7 @@ def case_card(opened: Opened, platform: str) -> Reply:
             Button("Can't now", DECLINE, str(swarm.number)),
             Button("Join", JOIN, str(swarm.number)),
             Button("Resolve", RESOLVE, str(swarm.number)),
+            *solved_by,
         ),
         mentions=w.mentions,
     )
@@ -287,6 +296,19 @@ def resolved(result: Resolved, platform: str) -> Reply:
         buttons=tuple(buttons),
         mentions=w.mentions,
     )
+
+
+def reused(result: Reused, by: Person, platform: str) -> Reply:
+    w = _Words(platform)
+    swarm, article = result.crew.swarm, result.article
+    if result.resolved:
+        return Reply(
+            f":white_check_mark: Swarm {swarm.number} is resolved: a known fix, {article_line(article)}, solved it "
+            f"(marked by {w.who(by)}). Thanks to everyone who was ready to help.",
+            lines=(f"`/swarm kb {article.number}` reads it.",),
+            mentions=w.mentions,
+        )
+    return Reply(f"{w.who(by)} linked {article_line(article)} to swarm {swarm.number}.", mentions=w.mentions)
 
 
 def answered(answer: Answered, platform: str) -> Reply:

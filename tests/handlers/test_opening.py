@@ -110,9 +110,10 @@ async def test_an_open_swarm_is_found_by_search_so_nobody_starts_a_duplicate(bot
     await bot.command("/swarm kb pdf export blank", user="fay")
     assert "being worked on in swarm 1: `/swarm join 1`" in bot.last_told("fay")
     await bot.command("/swarm Globex PDF export of invoices is blank #pdf", user="fay")
-    assert "Maybe known: article 1 — ACME invoices export to PDF blank (being worked on in swarm 1" in bot.said(
-        bot.room(2)
-    )[0]
+    assert (
+        "Maybe known: article 1 — ACME invoices export to PDF blank (being worked on in swarm 1"
+        in bot.said(bot.room(2))[0]
+    )
 
 
 async def test_resolving_turns_the_work_in_progress_article_into_the_draft(bot: ScenarioBot) -> None:

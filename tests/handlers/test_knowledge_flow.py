@@ -1,0 +1,57 @@
+"""Known issues first: reuse an article instead of swarming on a case the knowledge base already answers."""
+
+from __future__ import annotations
+
+from handlers.router import Outcome
+from tests.harness import ScenarioBot
+
+
+async def known_fix(bot: ScenarioBot) -> None:
+    await bot.command("/swarm ACME invoices export to PDF blank #pdf")
+    await bot.command("/swarm resolve cleared the PDF template cache", channel=bot.room(1))
+
+
+async def test_this_solved_it_resolves_the_new_swarm_by_reuse(bot: ScenarioBot) -> None:
+    await known_fix(bot)
+    await bot.command("/swarm Globex PDF export of invoices is blank #pdf", user="fay")
+    room = bot.room(2)
+    card = bot.chat.posts(room)[0]
+    solved = next(b for b in card.buttons if b.action == "solved_by")
+    assert (solved.label, solved.value) == ("Article 1 solved it", "2:1")
+
+    assert await bot.click("solved_by", solved.value, user="fay", channel=room) is Outcome.DONE
+    assert bot.said(room)[-1].startswith(":white_check_mark: Swarm 2 is resolved: a known fix, article 1")
+    assert "(resolved)" in bot.text(bot.chat.called("update")[-1]["reply"])
+    await bot.command("/swarm kb 1")
+    assert "State: draft" in bot.last_told("ana")
+    await bot.command("/swarm kb pdf blank", user="fay")
+    found = bot.last_told("fay")
+    assert "*1* ACME invoices export to PDF blank (draft)" in found
+    assert "Globex" not in found  # the new swarm's own draft was not needed: archived, out of search
+
+
+async def test_link_counts_reuse_once(bot: ScenarioBot) -> None:
+    await known_fix(bot)
+    await bot.command("/swarm Globex PDF export of invoices is blank #pdf", user="fay")
+    room = bot.room(2)
+    await bot.command("/swarm link 1", user="fay", channel=room)
+    assert (
+        bot.said(room)[-1]
+        == "@Fay Singh linked article 1 — ACME invoices export to PDF blank (draft, reused 1×) to swarm 2."
+    )
+    posts = len(bot.said(room))
+    await bot.command("/swarm link 1", user="fay", channel=room)
+    assert len(bot.said(room)) == posts
+    await bot.command("/swarm link 2", user="fay", channel=room)
+    assert "this swarm's own article" in bot.last_told("fay")
+
+
+async def test_only_members_reuse_and_bad_numbers_are_refused(bot: ScenarioBot) -> None:
+    await known_fix(bot)
+    await bot.command("/swarm Globex PDF export of invoices is blank #pdf", user="fay")
+    room = bot.room(2)
+    assert await bot.command("/swarm link 1", user="eli", channel=room) is Outcome.REFUSED
+    assert await bot.command("/swarm link 9", user="fay", channel=room) is Outcome.REFUSED
+    assert "There is no article 9." in bot.last_told("fay")
+    assert await bot.command("/swarm link", user="fay", channel=room) is Outcome.REFUSED
+    assert "Say which article" in bot.last_told("fay")
