@@ -6,30 +6,39 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
-from adapters import web
+from adapters import scheduler, web
 from adapters.app import App
 from adapters.console import WORKSPACE, Console
+from adapters.history_file import HistoryFileError, read_history
 from adapters.memory import MemoryChat, render
 from adapters.roster_file import RosterFileError, read_rows
 from adapters.settings import Settings
 from adapters.slack import SlackMount
+from adapters.teams import TeamsMount
+from adapters.teams.package import PackageError, build_package
 from bot.errors import UserError
+from bot.history import HistoryInterrupted
 from bot.models import Person
-from handlers import replies
+from handlers import jobs, replies
 from storage.database import upgrade
+from storage.refs import SqlPlatformRefs
 
 
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="swarm", description="Case swarming for customer support.")
     main.add_argument("--workspace", default=WORKSPACE, help="workspace key (default: the console workspace)")
+    # Also after the subcommand (`swarm roster import FILE --workspace T0123`); SUPPRESS keeps the global one otherwise.
+    scoped = argparse.ArgumentParser(add_help=False)
+    scoped.add_argument("--workspace", default=argparse.SUPPRESS, help="workspace key (default: the console workspace)")
     commands = main.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="Slack + Teams + web on one aiohttp server")
@@ -45,24 +54,39 @@ def parser() -> argparse.ArgumentParser:
     console.add_argument("--roster", type=Path, help="import this roster file first")
 
     roster = commands.add_parser("roster", help="the expertise roster").add_subparsers(dest="action", required=True)
-    roster_import = roster.add_parser("import", help="add or update people from a YAML or CSV file")
+    roster_import = roster.add_parser("import", help="add or update people from a YAML or CSV file", parents=[scoped])
     roster_import.add_argument("file", type=Path)
-    roster.add_parser("list", help="everyone in the roster").add_argument("--json", action="store_true")
+    roster.add_parser("list", help="everyone in the roster", parents=[scoped]).add_argument(
+        "--json", action="store_true"
+    )
+
+    history = commands.add_parser("history", help="past resolved cases").add_subparsers(dest="action", required=True)
+    history_import = history.add_parser(
+        "import", help="load resolved cases exported from a help desk (CSV)", parents=[scoped]
+    )
+    history_import.add_argument("file", type=Path)
 
     kb = commands.add_parser("kb", help="the knowledge base").add_subparsers(dest="action", required=True)
-    kb_search = kb.add_parser("search", help="search articles")
+    kb_search = kb.add_parser("search", help="search articles", parents=[scoped])
     kb_search.add_argument("query", nargs="+")
     kb_search.add_argument("--json", action="store_true")
-    kb.add_parser("show", help="one article").add_argument("number", type=int)
+    kb.add_parser("show", help="one article", parents=[scoped]).add_argument("number", type=int)
 
-    commands.add_parser("stats", help="how swarming is going").add_argument("--json", action="store_true")
+    stats = commands.add_parser("stats", help="how swarming is going", parents=[scoped])
+    stats.add_argument("--json", action="store_true")
 
-    experts = commands.add_parser("experts", help="who would be asked for a case, and why; opens nothing")
+    experts = commands.add_parser(
+        "experts", help="who would be asked for a case, and why; opens nothing", parents=[scoped]
+    )
     experts.add_argument("case", nargs="+")
     experts.add_argument("--json", action="store_true")
 
     db = commands.add_parser("db", help="the database").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply the migrations")
+
+    teams = commands.add_parser("teams", help="Microsoft Teams").add_subparsers(dest="action", required=True)
+    teams_package = teams.add_parser("package", help="build the Teams app package to upload (a zip)")
+    teams_package.add_argument("--out", type=Path, default=Path("."), help="folder to write it to (default: here)")
     return main
 
 
@@ -75,6 +99,13 @@ async def run(args: argparse.Namespace, out: TextIO) -> int:
     if args.command == "db":
         await upgrade(settings.database_url)
         out.write("The database is up to date.\n")
+        return 0
+    if args.command == "teams":
+        try:
+            out.write(f"{build_package(settings, args.out)}\n")
+        except PackageError as err:
+            sys.stderr.write(f"{err}\n")
+            return 1
         return 0
     app = await App.start(settings)
     try:
@@ -95,6 +126,8 @@ async def _run(app: App, args: argparse.Namespace, out: TextIO) -> int:
         return await _serve(app, args)
     if args.command == "console":
         return await _console(app, args, out)
+    if args.command == "history" and args.action == "import":
+        return await _import_history(app, workspace, args.file, out)
     if args.command == "roster" and args.action == "import":
         return await _import(app, workspace, args.file, out)
     if args.command == "roster":
@@ -140,8 +173,15 @@ async def _serve(app: App, args: argparse.Namespace) -> int:
     if settings.slack_signing_secret:
         slack = SlackMount(app, app.store.engine)
         mounts.append(slack)
+    teams = None
+    # Only with an app id: an empty one would switch Bot Framework authentication off.
+    if settings.microsoft_app_id:
+        teams = TeamsMount(app, SqlPlatformRefs(app.store), settings)
+        mounts.append(teams)
     if not mounts:
-        sys.stderr.write("Nothing to serve: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (see README).\n")
+        sys.stderr.write(
+            "Nothing to serve: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN, or MICROSOFT_APP_ID (see README).\n"
+        )
         return 2
     socket_mode = None
     if args.socket_mode:
@@ -150,12 +190,35 @@ async def _serve(app: App, args: argparse.Namespace) -> int:
             return 2
         socket_mode = AsyncSocketModeHandler(slack.bolt, settings.slack_app_token, web_client=slack.client)
         await socket_mode.connect_async()  # type: ignore[no-untyped-call]
+    ticks: list[Callable[[], Awaitable[None]]] = [slack.tick] if slack is not None else []
+    if teams is not None:
+        ticks.append(_teams_tick(app, teams))
+    jobs = scheduler.start(ticks)
     try:
         await web.serve(web.build(app, mounts), args.host, args.port)
     finally:
+        jobs.shutdown(wait=False)
         if socket_mode is not None:
             await socket_mode.close_async()  # type: ignore[no-untyped-call]
     return 0
+
+
+def _teams_tick(app: App, teams: TeamsMount) -> Callable[[], Awaitable[None]]:
+    """Teams' scheduler round: for every tenant Swarm has seen, finish openings and lapse invitations."""
+
+    async def tick() -> None:
+        for tenant in await app.core.workspaces():
+            if tenant == WORKSPACE:
+                continue
+            try:
+                await teams.resume(tenant)
+                chat = await teams.chat_for(tenant)
+                await jobs.lapse_invitations(app.router(chat).context, tenant)
+                await chat.flush()
+            except Exception:
+                logging.getLogger(__name__).exception("Teams scheduler round failed for %s", tenant)
+
+    return tick
 
 
 async def _console(app: App, args: argparse.Namespace, out: TextIO) -> int:
@@ -191,6 +254,19 @@ async def _first_user(app: App, people: list[Person], who: str | None) -> Person
 async def _import(app: App, workspace: str, file: Path, out: TextIO) -> int:
     report = await app.core.people.import_roster(workspace, read_rows(file))
     out.write("\n".join(replies.roster_report(report)) + "\n")
+    return 1 if report.rejected else 0
+
+
+async def _import_history(app: App, workspace: str, file: Path, out: TextIO) -> int:
+    try:
+        report = await app.core.history.import_cases(workspace, read_history(file))
+    except HistoryFileError as err:
+        sys.stderr.write(f"{err}\n")
+        return 1
+    except HistoryInterrupted as err:
+        out.write("\n".join(replies.history_interrupted(err)) + "\n")
+        return 1
+    out.write("\n".join(replies.history_report(report)) + "\n")
     return 1 if report.rejected else 0
 
 

@@ -32,6 +32,11 @@ class Core:
         people = People(store, clock, indexes)
         return cls(store, swarms, people, KnowledgeBase(store, clock), clock, History(store, clock, indexes))
 
+    async def workspaces(self) -> list[str]:
+        """The keys of every workspace Swarm has data for (Slack teams, Teams tenants, the console)."""
+        async with self.store.unit() as uow:
+            return await uow.workspaces.keys()
+
     async def first_delivery(self, workspace: str, key: str) -> bool:
         """True once per platform delivery key: a retried event must not act twice."""
         async with self.store.unit() as uow:

@@ -26,6 +26,10 @@ class WorkspaceRepository(Protocol):
 
     async def next_article_number(self, workspace_id: int) -> int: ...
 
+    async def keys(self) -> builtins.list[str]:
+        """Every workspace's key."""
+        ...
+
 
 class PersonRepository(Protocol):
     async def get(self, person_id: int) -> Person | None: ...

@@ -181,10 +181,7 @@ def case_card(opened: Opened, platform: str) -> Reply:
     lines = [f"Asked: {w.match(m)}" for m in opened.ranking.matches]
     if opened.ranking.learner is not None:
         lines.append(f"Learner seat: {w.match(opened.ranking.learner)}")
-    if opened.ranking.uncovered:
-        lines.append("Nobody in the roster covers: " + ", ".join(f"#{s}" for s in opened.ranking.uncovered))
-    if opened.ranking.off_hours and not opened.ranking.matches:
-        lines.append("Off hours now, not paged: " + ", ".join(w.match(m) for m in opened.ranking.off_hours))
+    lines += _uncovered(opened.ranking, w)
     lines += [f"Maybe known: {article_line(hit.article, hit.swarm_number)}" for hit in opened.similar]
     solved_by = [
         Button(f"Article {h.article.number} solved it", SOLVED_BY, f"{swarm.number}:{h.article.number}")
@@ -206,6 +203,20 @@ def case_card(opened: Opened, platform: str) -> Reply:
         ),
         mentions=w.mentions,
     )
+
+
+def _uncovered(ranking: Ranking, w: _Words) -> list[str]:
+    """Skills nobody asked covers: either nobody in the roster has them, or only people who are off hours now."""
+    if not ranking.uncovered and not (ranking.off_hours and not ranking.matches):
+        return []
+    sleeping = [m for m in ranking.off_hours if set(m.skills) & set(ranking.uncovered) or not ranking.matches]
+    nobody = [s for s in ranking.uncovered if not any(s in m.skills for m in sleeping)]
+    lines = []
+    if nobody:
+        lines.append("Nobody in the roster covers: " + ", ".join(f"#{s}" for s in nobody))
+    if sleeping:
+        lines.append("Off hours now, not paged below sev1: " + ", ".join(w.match(m) for m in sleeping))
+    return lines
 
 
 def room_topic(swarm: Swarm) -> str:
@@ -408,10 +419,7 @@ def experts(ranking: Ranking, platform: str) -> Reply:
         lines.append(f"Learner seat: {w.match(ranking.learner)}")
     if ranking.alternates:
         lines.append("Next best: " + ", ".join(w.match(m) for m in ranking.alternates))
-    if ranking.uncovered:
-        lines.append("Nobody covers: " + ", ".join(f"#{s}" for s in ranking.uncovered))
-    if ranking.off_hours:
-        lines.append("Off hours now (paged only for sev1): " + ", ".join(w.match(m) for m in ranking.off_hours))
+    lines += _uncovered(ranking, w)
     return Reply(
         f"For this case (skills: {skills}) I would ask:", lines=(*lines, "Nothing was opened."), mentions=w.mentions
     )

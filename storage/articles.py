@@ -60,8 +60,13 @@ class SqlArticleRepository(Repository):
         query: str,
         limit: int = 5,
         states: Sequence[ArticleState] = (ArticleState.DRAFT, ArticleState.VALIDATED),
+        *,
+        tags: Sequence[str] = (),
+        phrases: Sequence[str] = (),
     ) -> list[ArticleHit]:
-        found = await search_articles(self._session, self._dialect, workspace_id, query, limit, states)
+        found = await search_articles(
+            self._session, self._dialect, workspace_id, query, limit, states, tags=tags, phrases=phrases
+        )
         return [ArticleHit(article=_to_article(row), snippet=snippet, rank=rank) for row, snippet, rank in found]
 
     async def link(self, swarm_id: int, article_id: int, kind: str) -> None:

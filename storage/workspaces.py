@@ -11,11 +11,20 @@ from storage.tables import WorkspaceRow, utcnow
 
 
 class SqlWorkspaceRepository(Repository):
+    async def keys(self) -> list[str]:
+        statement = select(WorkspaceRow.key).order_by(col(WorkspaceRow.id))
+        return list((await self._session.exec(statement)).all())
+
     async def ensure(self, key: str, name: str = "") -> Workspace:
-        # ON CONFLICT, so two first events from a new Slack team cannot both insert it.
-        insert = self._insert(WorkspaceRow).values(key=key, name=name, created_at=utcnow())
-        await self._session.exec(insert.on_conflict_do_nothing(index_elements=["key"]))
-        row = (await self._session.exec(select(WorkspaceRow).where(WorkspaceRow.key == key))).one()
+        # Nearly every unit of work starts here and the workspace nearly always exists: read first, so the common
+        # case is one SELECT rather than an INSERT that does nothing (and, on PostgreSQL, burns a sequence value).
+        lookup = select(WorkspaceRow).where(WorkspaceRow.key == key)
+        row = (await self._session.exec(lookup)).first()
+        if row is None:
+            # ON CONFLICT, so two first events from a new Slack team cannot both insert it.
+            insert = self._insert(WorkspaceRow).values(key=key, name=name, created_at=utcnow())
+            await self._session.exec(insert.on_conflict_do_nothing(index_elements=["key"]))
+            row = (await self._session.exec(lookup)).one()
         if name and row.name != name:
             row.name = name  # a renamed Slack team or Teams tenant
             await self._session.flush()

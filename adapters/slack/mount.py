@@ -62,20 +62,30 @@ SCOPES = [
 ]
 RETRIES = 3
 DRAIN_SECONDS = 10.0
+# Pieces of background work running at once; the rest wait their turn. Without a bound, a burst (thousands of
+# /swarm or events in a few seconds) starts thousands of tasks that all queue for one of the database pool's 15
+# connections, which gives up after 30 s (sqlalchemy QueuePool TimeoutError: the work is lost), and that crowd of
+# ready tasks slows every ack on the same event loop. Below the pool size, so no task ever waits for a connection.
+WORK_SLOTS = 12
 
 
 class TrackedLazyRunner(AsyncioLazyListenerRunner):
     """Bolt's lazy runner fires and forgets; this one keeps its tasks, so none is garbage-collected mid-flight and
-    shutdown (and a test) can wait for the work to finish."""
+    shutdown (and a test) can wait for the work to finish, and runs at most `slots` of them at once."""
 
-    def __init__(self, logger: logging.Logger) -> None:
+    def __init__(self, logger: logging.Logger, slots: int = WORK_SLOTS) -> None:
         super().__init__(logger)
         self.tasks: set[asyncio.Future[None]] = set()
+        self.slots = asyncio.Semaphore(slots)  # binds to the serving loop when a task first has to wait
 
     def start(self, function: Callable[..., Awaitable[None]], request: AsyncBoltRequest) -> None:
-        task = asyncio.ensure_future(to_runnable_function(internal_func=function, logger=self.logger, request=request))
+        task = asyncio.ensure_future(self._run(function, request))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+
+    async def _run(self, function: Callable[..., Awaitable[None]], request: AsyncBoltRequest) -> None:
+        async with self.slots:
+            await to_runnable_function(internal_func=function, logger=self.logger, request=request)
 
     async def drain(self, seconds: float = DRAIN_SECONDS) -> None:
         while self.tasks:

@@ -101,3 +101,11 @@ async def test_kb_show_of_an_unknown_article(swarm: Swarm, capsys: pytest.Captur
 async def test_db_upgrade_is_idempotent(swarm: Swarm) -> None:
     assert await swarm("db", "upgrade") == (0, "The database is up to date.\n")
     assert await swarm("db", "upgrade") == (0, "The database is up to date.\n")
+
+
+async def test_the_workspace_may_follow_the_subcommand(swarm: Swarm) -> None:
+    await swarm("roster", "import", ROSTER, "--workspace", "T0123ABCD")
+    code, out = await swarm("roster", "list", "--json", "--workspace", "T0123ABCD")
+    assert code == 0 and len(json.loads(out)) == 26
+    code, out = await swarm("roster", "list", "--json")
+    assert json.loads(out) == []

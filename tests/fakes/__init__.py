@@ -3,4 +3,6 @@
 - `slack_api.FakeSlack`: a fake of Slack's Web API (and of `response_url` hooks) that records every call and can
   rate-limit, fail, stall or drop on demand.
 - `slack_signing.SlackSender`: sends requests to our server signed and shaped the way Slack sends them.
+- `teams_connector.FakeConnector`: a fake of the Bot Framework connector as Teams runs it (the `serviceUrl` of the
+  activities tests send), recording every call, with throttling and outages on demand and signing keys for auth.
 """

@@ -22,7 +22,7 @@ async def test_sev2_never_pages_people_out_of_hours_but_sev1_does(bot: ScenarioB
     await bot.command("/swarm experts SSO login loops #sso sev2", user="fay")
     answer = bot.last_told("fay")
     assert "1. @Eli" not in answer
-    assert "Off hours now (paged only for sev1): @Eli Brown" in answer
+    assert "Off hours now, not paged below sev1: @Eli Brown" in answer
     await bot.command("/swarm experts SSO login loops #sso sev1", user="fay")
     assert "1. @Eli Brown (Product · sso 5/5 · off hours, 01:00 in America/Los_Angeles" in bot.last_told("fay")
 

@@ -1,0 +1,353 @@
+"""Teams on the shared aiohttp server: `POST /api/messages` for the Bot Framework, through botbuilder's CloudAdapter.
+
+A request is authenticated (401 if it is not: nothing else happens), checked (400 if malformed) and answered at
+once; the turn then runs in a background task, so slow connector calls and their retries never hold Teams' request
+(Teams gives up after 15 s and sends again). Turns of one conversation run one after another, in order. Shutdown
+waits for the turns under way. A delivery Teams repeats has one effect: the router dedups on the activity id.
+
+Authentication runs in a worker thread: botframework-connector fetches its signing keys with `requests`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from types import SimpleNamespace
+from typing import Any
+
+import requests
+from aiohttp import web
+from botbuilder.core import TurnContext  # type: ignore[import-untyped]
+from botbuilder.integration.aiohttp import (  # type: ignore[import-untyped]
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+    ConfigurationServiceClientCredentialFactory,
+)
+from botbuilder.schema import Activity, ConversationReference  # type: ignore[import-untyped]
+
+from adapters.app import App
+from adapters.settings import Settings
+from adapters.teams import activities, cards
+from adapters.teams.activities import Basics, Known, Malformed
+from adapters.teams.chat import Teams, TeamsChat, Turn
+from adapters.teams.connector import Backoff, Connector, ConnectorError, TokenCache
+from adapters.teams.state import Refs, TeamsState
+from handlers import replies
+from handlers.chat import CommandEvent, Event, FormEvent, Reply
+from handlers.commands import COMMANDS
+from handlers.opening import finish
+from handlers.router import Outcome
+
+log = logging.getLogger(__name__)
+
+NO_CHANNEL = (
+    "Swarms start in a team channel: @mention me there with the case, "
+    "or ask whoever runs Swarm to set SWARM_TEAMS_CHANNEL."
+)
+SUBMITTED = "Submitted."
+DRAIN_SECONDS = 30.0
+INVOKE_OK = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": "OK"}
+
+
+def authentication(settings: Settings, credentials: Any = None, **endpoints: str) -> Any:
+    """The Bot Framework authentication for the app registration in `settings` (none if MICROSOFT_APP_ID is empty).
+
+    `endpoints` are the SDK's configuration names (e.g. TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL), for clouds other
+    than the public one; `credentials` replaces the credentials factory (tests use a fixed token)."""
+    config = SimpleNamespace(
+        APP_ID=settings.microsoft_app_id,
+        APP_PASSWORD=settings.microsoft_app_password,
+        APP_TYPE=settings.microsoft_app_type,
+        APP_TENANTID=settings.microsoft_app_tenant_id,
+        **endpoints,
+    )
+    factory = credentials if credentials is not None else ConfigurationServiceClientCredentialFactory(config)
+    return ConfigurationBotFrameworkAuthentication(config, credentials_factory=TokenCache(factory))
+
+
+class TeamsMount:
+    def __init__(
+        self, app: App, refs: Refs, settings: Settings, *, auth: Any = None, backoff: Backoff | None = None
+    ) -> None:
+        self.app = app
+        self.settings = settings
+        self.adapter = CloudAdapter(auth if auth is not None else authentication(settings))
+        self.backoff = backoff or Backoff()
+        self.state = TeamsState(refs)
+        conventions = settings.conventions()
+        self.join_emoji, self.observe_emoji = conventions.join_emoji, conventions.observe_emoji
+        self.teams = Teams(
+            state=self.state,
+            app_id=settings.microsoft_app_id,
+            swarm_channel=settings.teams_channel,
+            glyphs=cards.glyphs(self.join_emoji, self.observe_emoji),
+            connect=self._connect,
+        )
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._waiting: dict[str, int] = {}
+        self._closing = False
+        self._in_roster: set[tuple[str, str]] = set()  # people the roster knows by their AAD object id
+
+    def mount(self, web_app: web.Application) -> None:
+        web_app.router.add_post("/api/messages", self.handle)
+        web_app.on_cleanup.append(self._cleanup)
+
+    # -- HTTP -----------------------------------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if self._closing:
+            return web.Response(status=503, headers={"Retry-After": "5"})
+        try:
+            body = json.loads(await request.read())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return web.json_response({"error": "the body is not JSON"}, status=400)
+        if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
+            return web.json_response({"error": "an activity with a type is expected"}, status=400)
+        try:
+            activity = Activity().deserialize(body)
+        except ValueError:
+            return web.json_response({"error": "the activity does not parse"}, status=400)
+        try:
+            authenticated = await self._authenticate(activity, request.headers.get("Authorization") or None)
+        except requests.RequestException:
+            # Microsoft's signing keys could not be fetched: not the sender's fault, so Teams may send it again.
+            log.warning("Teams: could not fetch the Bot Framework signing keys", exc_info=True)
+            return web.json_response({"error": "cannot check the token now"}, status=503)
+        except Exception as err:
+            # The SDK says "bad token" in many ways (PermissionError, jwt errors, an unknown key's IndexError).
+            log.info("Teams request refused: %s", err)
+            return web.json_response({"error": "unauthorized"}, status=401)
+        try:
+            facts = activities.basics(body)
+        except Malformed as err:
+            return web.json_response({"error": str(err)}, status=400)
+        if facts.type not in activities.HANDLED:
+            return web.Response(status=200)
+        self._spawn(self._process(authenticated, activity, body, facts))
+        if facts.type == "invoke":
+            return web.json_response(INVOKE_OK)
+        return web.Response(status=202)
+
+    async def _authenticate(self, activity: Any, header: str | None) -> Any:
+        auth = self.adapter.bot_framework_authentication
+        if header is None:
+            # Without a token there is nothing to fetch: either auth is off, or this is refused right away.
+            return await auth.authenticate_request(activity, None)
+        return await asyncio.to_thread(asyncio.run, auth.authenticate_request(activity, header))
+
+    # -- background turns -----------------------------------------------------------------------------------------
+
+    def _spawn(self, work: Any) -> None:
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def idle(self) -> None:
+        """Waits until the turns under way (and any they start) are done: shutdown, tests."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _cleanup(self, web_app: web.Application) -> None:
+        self._closing = True
+        try:
+            async with asyncio.timeout(DRAIN_SECONDS):
+                await self.idle()
+        except TimeoutError:
+            log.warning("Teams: %d turns still running at shutdown; cancelling them", len(self._tasks))
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    @contextlib.asynccontextmanager
+    async def _in_order(self, conversation: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(conversation, asyncio.Lock())
+        self._waiting[conversation] = self._waiting.get(conversation, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._waiting[conversation] -= 1
+            if not self._waiting[conversation]:
+                del self._waiting[conversation], self._locks[conversation]
+
+    async def _process(self, authenticated: Any, activity: Any, body: dict[str, Any], facts: Basics) -> None:
+        async with self._in_order(facts.conversation):
+            try:
+                await self.adapter.process_activity(authenticated, activity, lambda ctx: self._turn(ctx, body, facts))
+            except Exception:
+                log.exception("Teams turn failed: %s %s in %s", facts.type, facts.id, facts.conversation)
+
+    async def _turn(self, context: Any, body: dict[str, Any], facts: Basics) -> None:
+        in_room = await self.state.room(facts.tenant, facts.conversation) is not None
+        if facts.type == "message" and not in_room and not _for_the_bot(body, facts):
+            # With RSC Teams sends every channel message; those outside the rooms are none of Swarm's business.
+            return
+        connector = Connector(context.turn_state[self.adapter.BOT_CONNECTOR_CLIENT_KEY], self.backoff)
+        await self._remember(context, facts)
+        known = await self._look_up(body, facts, connector, in_room)
+        events = activities.events(body, facts, known, self.join_emoji, self.observe_emoji)
+        chat = TeamsChat(self.teams, facts.tenant, Turn(facts, connector), self._room_channel(facts, events))
+        router = self.app.router(chat)
+        try:
+            for event in events:
+                await self._route(router, chat, event, facts, body)
+        finally:
+            await chat.flush()
+
+    async def _route(self, router: Any, chat: TeamsChat, event: Event, facts: Basics, body: dict[str, Any]) -> None:
+        if chat.room_channel is None and _opens_swarm(event):
+            await chat.post_private(event.origin.channel, event.origin.user, Reply(NO_CHANNEL))
+            return
+        outcome = await router.handle(event)
+        if isinstance(event, FormEvent) and outcome is Outcome.DONE and facts.reply_to:
+            try:
+                title = cards.form_title(value if isinstance(value := body.get("value"), dict) else {})
+                await chat.close_form(facts.conversation, facts.reply_to, title, SUBMITTED)
+            except ConnectorError:
+                log.warning("could not mark the form %s as submitted", facts.reply_to, exc_info=True)
+
+    def _room_channel(self, facts: Basics, events: list[Event]) -> str | None:
+        """Where rooms start: SWARM_TEAMS_CHANNEL, else the team channel the swarm was asked in."""
+        if self.settings.teams_channel or facts.channel:
+            return self.settings.teams_channel or facts.channel
+        for event in events:
+            # The open form carries the conversation it was asked in, wherever it is submitted.
+            if isinstance(event, FormEvent) and event.action == replies.OPEN_FORM:
+                return _team_channel(event.value)
+        return None
+
+    # -- what the turn needs to know ------------------------------------------------------------------------------
+
+    async def _remember(self, context: Any, facts: Basics) -> None:
+        """Keeps the conversation's reference (for proactive posts) and who the sender is."""
+        reference = TurnContext.get_conversation_reference(context.activity).serialize()
+        reference.pop("activityId", None)
+        reference.pop("user", None)
+        reference.setdefault("conversation", {})["conversationType"] = facts.conversation_type
+        await self.state.put(facts.tenant, "conversation", facts.conversation, reference)
+        last = await self.state.get(facts.tenant, "tenant", "last")
+        if not last or last.get("serviceUrl") != facts.service_url or last.get("bot") != facts.bot:
+            tenant = {"serviceUrl": facts.service_url, "bot": facts.bot, "conversation": facts.conversation}
+            await self.state.put(facts.tenant, "tenant", "last", tenant)
+        if facts.aad:
+            await self.state.remember_user(facts.tenant, facts.aad, facts.user, facts.name)
+            if facts.personal:
+                await self.state.put(facts.tenant, "personal", facts.aad, {"conversation": facts.conversation})
+
+    async def _look_up(self, body: dict[str, Any], facts: Basics, connector: Connector, in_room: bool) -> Known:
+        email = await self._email(facts, connector)
+        if facts.type == "messageReaction" and facts.reply_to:
+            card_of = await self.state.swarm_of_card(facts.tenant, facts.reply_to)
+            target = await self._announcement_of(facts.tenant, card_of) if card_of is not None else None
+            return Known(email=email, reaction_target=target, card_of=card_of)
+        if facts.type != "message":
+            return Known(email=email)
+        people = {}
+        for user in activities.mentioned_people(body, facts.bot):
+            aad = await self._aad_of(facts, user, connector)
+            if aad:
+                people[user] = aad
+        return Known(email=email, in_room=in_room, people=people)
+
+    async def _email(self, facts: Basics, connector: Connector) -> str | None:
+        """The sender's e-mail from Teams (asked once per person, then remembered), to match them to the roster."""
+        if not facts.aad:
+            return None
+        known = await self.state.user(facts.tenant, facts.aad) or {}
+        if known.get("email") or known.get("asked"):
+            return str(known["email"]) if known.get("email") else None
+        if (facts.tenant, facts.aad) in self._in_roster:
+            return None
+        if await self.app.core.people.knows(facts.tenant, "teams", facts.aad):
+            self._in_roster.add((facts.tenant, facts.aad))
+            return None
+        try:
+            member = await connector.member(facts.conversation, facts.user)
+        except ConnectorError:
+            log.warning("Teams: could not look up %s", facts.user, exc_info=True)
+            return None
+        email = str((member or {}).get("email") or (member or {}).get("userPrincipalName") or "") or None
+        await self.state.remember_user(facts.tenant, facts.aad, facts.user, facts.name, email)
+        await self.state.merge(facts.tenant, "user", facts.aad, asked=True)
+        return email
+
+    async def _aad_of(self, facts: Basics, user: str, connector: Connector) -> str | None:
+        known = await self.state.aad_of(facts.tenant, user)
+        if known:
+            return known
+        try:
+            member = await connector.member(facts.conversation, user)
+        except ConnectorError:
+            log.warning("Teams: could not look up %s", user, exc_info=True)
+            return None
+        if not member or not member.get("aadObjectId"):
+            return None
+        aad = str(member["aadObjectId"])
+        email = str(member.get("email") or member.get("userPrincipalName") or "") or None
+        await self.state.remember_user(facts.tenant, aad, user, member.get("name"), email)
+        return aad
+
+    async def _announcement_of(self, tenant: str, number: int) -> str | None:
+        """A reaction on a room card stands for the same reaction on the swarm's announcement."""
+        announcement = (await self.state.swarm(tenant, number)).get("announcement")
+        return str(announcement) if announcement else None
+
+    # -- proactive ------------------------------------------------------------------------------------------------
+
+    async def chat_for(self, workspace: str) -> TeamsChat:
+        """A TeamsChat outside any turn (the scheduler's), reaching the tenant through a stored reference.
+
+        Call `flush()` on it when done, as a turn does, so invited people are mentioned."""
+        return TeamsChat(self.teams, workspace)
+
+    async def resume(self, workspace: str) -> int:
+        """Finishes the swarm openings of a tenant that a crash or a Teams outage interrupted; returns how many."""
+        finished = 0
+        for opened in await self.app.core.swarms.unfinished(workspace):
+            swarm = opened.crew.swarm
+            chat = TeamsChat(self.teams, workspace, room_channel=_team_channel(swarm.origin_channel))
+            try:
+                await finish(self.app.router(chat).context, opened)
+                await chat.flush()
+                finished += 1
+            except Exception:
+                log.exception("could not finish opening swarm %s in %s", swarm.number, workspace)
+        return finished
+
+    async def _connect(self, workspace: str) -> Connector:
+        last = await self.state.get(workspace, "tenant", "last")
+        stored = await self.state.get(workspace, "conversation", str(last["conversation"])) if last else None
+        if stored is None:
+            raise LookupError(f"Swarm has not heard from the Teams tenant {workspace} yet")
+        clients: list[Any] = []
+
+        async def capture(context: Any) -> None:
+            clients.append(context.turn_state[self.adapter.BOT_CONNECTOR_CLIENT_KEY])
+
+        reference = ConversationReference().deserialize(stored)
+        await self.adapter.continue_conversation(reference, capture, self.settings.microsoft_app_id)
+        return Connector(clients[0], self.backoff)
+
+
+def _for_the_bot(body: dict[str, Any], facts: Basics) -> bool:
+    return isinstance(body.get("value"), dict) or activities.addressed(body, facts)
+
+
+def _team_channel(conversation: str) -> str | None:
+    """The team channel of a channel conversation (`19:…@thread.tacv2;messageid=…`); None for chats."""
+    channel = conversation.split(";", 1)[0]
+    # Group chats are 19:…@thread.v2; channels are @thread.tacv2 (or @thread.skype for older teams).
+    return channel if channel.endswith(("@thread.tacv2", "@thread.skype")) else None
+
+
+def _opens_swarm(event: Event) -> bool:
+    if isinstance(event, FormEvent):
+        return event.action == replies.OPEN_FORM
+    if not isinstance(event, CommandEvent):
+        return False
+    word = event.text.split()[0].lower() if event.text.split() else ""
+    return not event.text or (word not in COMMANDS and (" " in event.text.strip() or event.text.startswith("#")))

@@ -1,0 +1,146 @@
+"""`swarm history import`, in-process, against the test database; and the CSV reader behind it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from adapters.history_file import HistoryFileError, parse_history, read_history
+from tests.adapters.conftest import Swarm
+
+ROOT = Path(__file__).resolve().parents[2]
+ROSTER = str(ROOT / "examples" / "roster.yaml")
+EXAMPLE = ROOT / "examples" / "history.csv"
+
+HEADER = "case_id,title,description,tags,resolver_email,participant_emails,opened_at,resolved_at,resolution\n"
+CSV = HEADER + (
+    "HD-1,ACME cannot export invoices to PDF,Export spins forever,billing;pdf,chloe@example.com,"
+    "isabel@example.com;ana@example.com,2026-03-02T09:00:00Z,2026-03-02T15:30:00Z,Cleared the PDF template cache\n"
+    "HD-2,SSO login loops,,sso,sofia@example.com,,2026-04-01,2026-03-01,Uploaded the new IdP certificate\n"
+    'HD-3,Okta users not deprovisioned,"Removing a user in Okta\n'
+    'leaves them active",sso;scim,grace@example.com,,2026-05-01T10:00,2026-05-02T10:00,Fixed the SCIM PATCH handler\n'
+    "HD-4,Refund issued twice,,refunds,karin@example,,2026-06-01,2026-06-01,Reversed the duplicate refund\n"
+    ",No id,,billing,bruno@example.com,,2026-06-01,2026-06-01,Something\n"
+)
+
+
+async def test_import_reports_rejected_rows_by_line_and_keeps_the_good_ones(
+    swarm: Swarm, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await swarm("roster", "import", ROSTER)
+    path = tmp_path / "cases.csv"
+    path.write_text(CSV, encoding="utf-8")
+
+    code, out = await swarm("history", "import", str(path))
+
+    assert code == 1
+    assert out.splitlines() == [
+        "2 added, 0 already imported, 3 rejected",
+        "line 3: case HD-2 is resolved (2026-03-01) before it was opened (2026-04-01)",
+        "line 6: karin@example in resolver_email is not an e-mail address",
+        "line 7: a case_id is required",
+    ]
+    code, out = await swarm("kb", "search", "SCIM", "--json")
+    assert [a["title"] for a in json.loads(out)] == ["Okta users not deprovisioned"]
+    code, out = await swarm("stats", "--json")
+    assert json.loads(out)["resolved"] == 2
+
+
+async def test_importing_the_same_file_again_adds_nothing(swarm: Swarm, tmp_path: Path) -> None:
+    path = tmp_path / "cases.csv"
+    path.write_text(CSV, encoding="utf-8")
+    await swarm("history", "import", str(path))
+
+    code, out = await swarm("history", "import", str(path))
+
+    assert code == 1  # the bad rows are still bad
+    assert out.splitlines()[0] == "0 added, 2 already imported, 3 rejected"
+    code, out = await swarm("stats", "--json")
+    assert json.loads(out)["total"] == 2
+
+
+async def test_the_example_history_imports_cleanly_and_teaches_the_matcher(swarm: Swarm) -> None:
+    await swarm("roster", "import", ROSTER)
+
+    code, out = await swarm("history", "import", str(EXAMPLE))
+    assert (code, out) == (0, "41 added, 0 already imported, 0 rejected\n")
+    code, out = await swarm("history", "import", str(EXAMPLE), "--workspace", "T0OTHER")
+    assert (code, out) == (0, "41 added, 0 already imported, 0 rejected\n")  # another workspace has its own history
+
+    code, out = await swarm("experts", "Okta SAML login loop #sso", "--json")
+    assert any("resolved similar cases" in " ".join(m["reasons"]) for m in json.loads(out)["matches"])
+    code, out = await swarm("kb", "search", "VAT", "--json")
+    assert len(json.loads(out)) >= 2
+    code, out = await swarm("kb", "show", "1")
+    assert "Contributors: Elena Petrova, Chloe Martin, Olivia Brown" in out
+
+
+async def test_a_file_that_is_not_a_case_export_is_refused(
+    swarm: Swarm, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_text("name,email\nAna,ana@example.com\n", encoding="utf-8")
+
+    code, out = await swarm("history", "import", str(path))
+    assert code == 1 and out == ""
+    assert "needs a header row" in capsys.readouterr().err
+
+    code, _ = await swarm("history", "import", str(tmp_path / "missing.csv"))
+    assert code == 1
+    assert "cannot read" in capsys.readouterr().err
+
+
+# -- the reader ---------------------------------------------------------------------------------------------------
+
+
+def test_rows_are_named_by_the_line_they_start_on() -> None:
+    rows = parse_history(CSV)
+
+    assert [line for line, _ in rows] == [2, 3, 4, 6, 7]
+    assert rows[2][1]["description"] == "Removing a user in Okta\nleaves them active"
+
+
+def test_headers_are_matched_loosely_extra_columns_kept_and_missing_cells_empty() -> None:
+    text = (
+        "\ufeffCase ID,Title,Resolver-Email,Opened At,Resolved At,Resolution,Priority\r\n"
+        "\r\n"
+        "HD-1,Export fails,chloe@example.com,2026-03-02,2026-03-03,Fixed,high\r\n"
+        "HD-2,Short row,chloe@example.com\r\n"
+    )
+    rows = parse_history(text.removeprefix("\ufeff"))
+
+    assert [line for line, _ in rows] == [3, 4]
+    first, second = rows[0][1], rows[1][1]
+    assert first["case_id"] == "HD-1" and first["resolver_email"] == "chloe@example.com"
+    assert first["priority"] == "high" and first["description"] == "" and first["tags"] == ""
+    assert second["resolution"] == ""
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_column(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + CSV.encode())
+
+    assert read_history(path)[0][1]["case_id"] == "HD-1"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "needs a header row"),
+        ("name,email\n", "missing: case_id, resolver_email, opened_at, resolved_at, resolution, title"),
+        ("case_id,description,resolver_email,opened_at,resolved_at\n", "missing: resolution"),
+    ],
+)
+def test_a_header_without_the_columns_of_a_case_export_is_refused(text: str, message: str) -> None:
+    with pytest.raises(HistoryFileError, match=message):
+        parse_history(text)
+
+
+def test_a_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(HEADER.encode() + "HD-1,Café\n".encode("latin-1"))
+
+    with pytest.raises(HistoryFileError, match="not UTF-8"):
+        read_history(path)
