@@ -24,7 +24,7 @@ demo: setup
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check bot handlers storage adapters tests bench
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 test-sqlite: setup
