@@ -155,11 +155,22 @@ async def _run(app: App, args: argparse.Namespace, out: TextIO) -> int:
     if args.command == "experts":
         ranking = await core.swarms.experts(workspace, " ".join(args.case))
         if args.json:
+            # The team first, then the next best: everyone the matcher would consider, best first.
             rows = [
-                {"name": m.person.name, "email": m.person.email, "score": m.score, "reasons": list(m.reasons)}
-                for m in ranking.matches
+                {
+                    "name": m.person.name,
+                    "email": m.person.email,
+                    "slack_id": m.person.slack_id,
+                    "teams_id": m.person.teams_id,
+                    "department": m.person.department,
+                    "score": round(m.score, 3),
+                    "reasons": list(m.reasons),
+                    "skills": list(m.skills),
+                    "team": m in ranking.matches,
+                }
+                for m in (*ranking.matches, *ranking.alternates)
             ]
-            out.write(json.dumps({"skills": ranking.skills, "uncovered": ranking.uncovered, "matches": rows}) + "\n")
+            out.write(json.dumps(rows, indent=2) + "\n")
         else:
             out.write(render(replies.experts(ranking, "console")) + "\n")
         return 0
