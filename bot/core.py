@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.articles import KnowledgeBase
 from bot.context import Clock, utcnow
+from bot.curation import Curation
 from bot.history import History
 from bot.indexes import IndexCache
 from bot.people import People
@@ -21,6 +22,7 @@ class Core:
     kb: KnowledgeBase
     clock: Clock
     history: History
+    curation: Curation
 
     @classmethod
     def build(
@@ -30,7 +32,8 @@ class Core:
         indexes = IndexCache(half_life_days) if half_life_days else IndexCache()
         swarms = Swarms(store, policy, clock, indexes)
         people = People(store, clock, indexes)
-        return cls(store, swarms, people, KnowledgeBase(store, clock), clock, History(store, clock, indexes))
+        history = History(store, clock, indexes)
+        return cls(store, swarms, people, KnowledgeBase(store, clock), clock, history, Curation(store, clock))
 
     async def workspaces(self) -> list[str]:
         """The keys of every workspace Swarm has data for (Slack teams, Teams tenants, the console)."""

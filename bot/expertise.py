@@ -30,6 +30,9 @@ WEIGHTS = {
 }
 # Below this, what is left of the evidence is noise, not a skill.
 MIN_STRENGTH = 0.25
+# What BM25 reads of a person: the cases they resolved, wrote the fix for or were thanked for (👍). Having only spoken
+# in the room (the requester does in every swarm) or said "I can help" says what they asked about, not what they know.
+MIN_TEXT_WEIGHT = WEIGHTS["resolver"]
 
 # Words that name the same skill. The first of each group is the name the matcher uses.
 SYNONYMS: tuple[tuple[str, ...], ...] = (
@@ -175,6 +178,6 @@ def corpus(evidence: Iterable[Evidence]) -> dict[int, Counter[str]]:
     """person id → the words of the cases they helped resolve: what BM25 scores a new case against."""
     words: dict[int, Counter[str]] = {}
     for item in evidence:
-        if item.weight > 0:
+        if item.weight >= MIN_TEXT_WEIGHT:
             words.setdefault(item.person_id, Counter()).update(terms(item.text))
     return words

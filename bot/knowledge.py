@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.errors import UserError
@@ -98,3 +99,102 @@ def _bullet(text: str) -> str:
     # Continuation lines are indented so Markdown keeps a multi-line message inside its bullet.
     first, *rest = text.splitlines()
     return "\n".join([f"- {first}", *(f"  {line}" if line.strip() else "" for line in rest)])
+
+
+# -- drafts from the room -------------------------------------------------------------------------------------------
+
+# Words people use when they say what fixed it.
+SOLUTION_CUES = re.compile(
+    r"\b(fix(ed|es)?|solved?|works?( now)?|working|resolved?|workaround|the (cause|problem|issue) (is|was)|"
+    r"root cause|because|clear(ed|ing)?|restart(ed|ing)?|rollback|rolled back|patch(ed)?|upgrad(e|ed|ing))\b",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+PLATFORMS = (
+    "iOS", "Android", "Windows", "macOS", "Linux", "Chrome", "Firefox", "Safari", "Edge", "PostgreSQL", "MySQL",
+    "Oracle", "SQL Server", "Salesforce", "SAP", "Zendesk", "Okta", "Azure", "AWS", "GCP", "Kubernetes",
+)  # fmt: skip
+_VERSION = re.compile(r"(?<![\w.])v?(\d+\.\d+(?:\.\d+)?)(?![\w.])")
+
+
+def summarize(messages: Sequence[str], limit: int = 3) -> list[str]:
+    """An extractive summary of a room: the sentences that sound like the fix, then the last words before resolve.
+
+    Pure and deterministic, so a draft can be explained: every line is something someone in the room wrote."""
+    sentences = [(i, s.strip()) for i, m in enumerate(messages) for s in _SENTENCE.split(m) if len(s.strip()) > 3]
+    if not sentences:
+        return []
+    cued = [(i, s) for i, s in sentences if SOLUTION_CUES.search(s)]
+    # The fix is usually said late: among cued sentences the later ones win; the last message is the fallback.
+    picked = sorted(cued, key=lambda item: -item[0])[:limit] or [sentences[-1]]
+    order = {s: n for n, (_, s) in enumerate(sentences)}
+    return sorted(dict.fromkeys(s for _, s in picked), key=order.__getitem__)
+
+
+def environment_from(case: Case, messages: Sequence[str]) -> str:
+    """The case's environment line, plus the versions and platforms the room mentioned."""
+    base = environment_for(case)
+    text = " ".join(messages)
+    found = [p for p in PLATFORMS if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text, re.IGNORECASE)]
+    versions = [v for v in dict.fromkeys(_VERSION.findall(text)) if v != case.version]
+    extra = []
+    if found:
+        extra.append("Platforms: " + ", ".join(found))
+    if versions:
+        extra.append("Versions mentioned: " + ", ".join(versions[:5]))
+    return ENVIRONMENT_SEPARATOR.join([base, *extra])
+
+
+# -- redaction ------------------------------------------------------------------------------------------------------
+
+_REDACTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("token", re.compile(r"\b(xox[abposr]-[\w-]{10,}|sk_(live|test)_\w{16,}|gh[pousr]_\w{20,}|AKIA[0-9A-Z]{16}|"
+                         r"eyJ[\w-]{10,}\.[\w-]{10,}\.[\w-]{10,})")),
+    ("token", re.compile(r"(?i)\b(bearer|token|api[_-]?key|password|secret)\s*[:=]?\s*([\w\-./+=]{12,})")),
+    ("email", re.compile(r"\b[\w.+-]+@[\w-]+(\.[\w-]+)+\b")),
+    ("card", re.compile(r"\b(?:\d[ -]?){12,18}\d\b")),
+    ("phone", re.compile(r"(?<![\w.])\+?\d[\d ().-]{7,}\d\b")),
+)  # fmt: skip
+
+
+def redact(text: str) -> tuple[str, list[str]]:
+    """The text with e-mail addresses, phone numbers, card numbers and tokens replaced, and what was replaced."""
+    found: list[str] = []
+
+    def replace_with(kind: str) -> Callable[[re.Match[str]], str]:
+        def swap(match: re.Match[str]) -> str:
+            value = match.group(0)
+            if kind == "card" and not _luhn(value):
+                return value
+            found.append(value)
+            return f"[{kind} removed]"
+
+        return swap
+
+    for kind, pattern in _REDACTIONS:
+        text = pattern.sub(replace_with(kind), text)
+    return text, found
+
+
+def redact_article(article: Article) -> tuple[Article, list[str]]:
+    """The article with every field redacted, and everything that was taken out."""
+    title, issue, environment, resolution, cause = (
+        redact(text) for text in (article.title, article.issue, article.environment, article.resolution, article.cause)
+    )
+    removed = [*title[1], *issue[1], *environment[1], *resolution[1], *cause[1]]
+    cleaned = replace(
+        article, title=title[0], issue=issue[0], environment=environment[0], resolution=resolution[0], cause=cause[0]
+    )
+    return cleaned, removed
+
+
+def _luhn(number: str) -> bool:
+    digits = [int(c) for c in number if c.isdigit()]
+    if not 13 <= len(digits) <= 19:
+        return False
+    total = 0
+    for i, digit in enumerate(reversed(digits)):
+        if i % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0

@@ -41,8 +41,11 @@ MIN_TEXT_SKILL_CHARS = 3
 _WORD_CHARS = "a-z0-9+"
 # How much one unit of BM25 relevance weighs against one level² of skill.
 TEXT_WEIGHT = 3.0
-BM25_K1 = 1.2
-BM25_B = 0.75
+# A person's "document" is every case they resolved, so a word's count in it is how many of those cases used it: more
+# cases are more evidence, not repetition, so the count saturates slowly (a large k1); and a long history is
+# experience, not verbosity, so length is normalised only a little (a small b). Tuned on bench/matching_quality.py.
+BM25_K1 = 10.0
+BM25_B = 0.3
 # Spreading the load: each invitation in the last week, and each out-of-hours one in the last month, costs a share.
 RECENT_DAYS = 7
 RECENT_PENALTY = 0.2

@@ -105,6 +105,7 @@ class Person:
     max_active_swarms: int = 3
     away_until: datetime | None = None
     hidden_skills: list[str] = field(default_factory=list)  # inferred skills the person asked not to be asked for
+    publisher: bool = False  # may validate and archive knowledge articles
     id: int | None = None
 
     def chat_id(self, platform: str) -> str | None:
@@ -197,6 +198,23 @@ class Article:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     id: int | None = None
+
+
+@dataclass(frozen=True)
+class ArticleVersion:
+    """An article as it was after one change."""
+
+    article_id: int
+    version: int
+    at: datetime
+    person_id: int | None
+    note: str
+    title: str
+    issue: str
+    environment: str
+    resolution: str
+    cause: str
+    state: ArticleState
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,18 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
 
-from bot.models import Article, ArticleHit, ArticleState, Member, Person, Swarm, SwarmStatus, TimelineEntry, Workspace
+from bot.models import (
+    Article,
+    ArticleHit,
+    ArticleState,
+    ArticleVersion,
+    Member,
+    Person,
+    Swarm,
+    SwarmStatus,
+    TimelineEntry,
+    Workspace,
+)
 
 
 class WorkspaceRepository(Protocol):
@@ -140,6 +151,16 @@ class ArticleRepository(Protocol):
         ...
 
 
+class ArticleVersionRepository(Protocol):
+    async def add(self, article: Article, person_id: int | None, note: str) -> ArticleVersion:
+        """Keeps the article as it is now as its next version."""
+        ...
+
+    async def list(self, article_id: int) -> builtins.list[ArticleVersion]:
+        """Oldest first."""
+        ...
+
+
 class ProcessedEventRepository(Protocol):
     async def claim(self, workspace_id: int, key: str) -> bool:
         """True the first time a delivery key is seen, False for every retry of it."""
@@ -151,6 +172,7 @@ class UnitOfWork(Protocol):
     people: PersonRepository
     swarms: SwarmRepository
     articles: ArticleRepository
+    versions: ArticleVersionRepository
     processed: ProcessedEventRepository
 
     async def commit(self) -> None: ...

@@ -23,6 +23,7 @@ ROSTER_COLUMNS = (
     "skills",
     "learning",
     "max_active_swarms",
+    "publisher",
 )
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_MAX_ACTIVE_SWARMS = 3
@@ -118,7 +119,20 @@ def person_from_row(workspace_id: int, row: Mapping[str, object]) -> Person:
         skills=_skills(fields.get("skills"), name),
         learning=_learning(fields.get("learning"), name),
         max_active_swarms=_max_active_swarms(fields.get("max_active_swarms"), name),
+        publisher=_flag(fields.get("publisher"), "publisher", name),
     )
+
+
+def _flag(value: object, field: str, name: str) -> bool:
+    """yes/no in YAML (a bool) or in a CSV cell ("true", "yes", "1", "" …)."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("", "false", "no", "0", "n"):
+        return False
+    if text in ("true", "yes", "1", "y"):
+        return True
+    raise UserError("roster_bad_field", field=field, value=str(value), name=name)
 
 
 def _column(key: str) -> str:

@@ -214,6 +214,7 @@ class Swarms:
             wip = await uow.articles.add(wip)
             assert wip.id is not None
             await uow.articles.link(swarm.id, wip.id, "created")
+            await uow.versions.add(wip, scope.person_id, f"opened with swarm {swarm.number}")
             crew = await self._crew(uow, swarm)
             await uow.commit()
         return Opened(crew, ranking, similar)
@@ -528,14 +529,16 @@ class Swarms:
             _ensure_may_close(crew, scope, "resolve")
             timeline = await uow.swarms.timeline(_id(swarm))
             await uow.commit()
+        marked = solutions(timeline)
         article = knowledge.draft_article(
             swarm,
-            resolution="",
+            resolution="" if marked else "\n".join(knowledge.summarize(room_messages(timeline))),
             cause="",
-            solutions=solutions(timeline),
+            solutions=marked,
             contributors=contributors(crew, timeline),
             require_resolution=False,
         )
+        article.environment = knowledge.environment_from(swarm.case, room_messages(timeline))
         return Draft(crew, article)
 
     async def resolve(
@@ -556,6 +559,9 @@ class Swarms:
             _ensure_may_close(crew, scope, "resolve")
             timeline = await uow.swarms.timeline(_id(swarm))
             marked = [] if edits is not None else solutions(timeline)
+            if edits is None and not resolution and not marked:
+                # Nobody said what fixed it: the room did; its sentences that sound like the fix are the draft.
+                resolution = "\n".join(knowledge.summarize(room_messages(timeline)))
             article = knowledge.draft_article(
                 swarm,
                 resolution=edits.resolution if edits is not None else resolution,
@@ -563,6 +569,7 @@ class Swarms:
                 solutions=marked,
                 contributors=contributors(crew, timeline),
             )
+            article.environment = knowledge.environment_from(swarm.case, room_messages(timeline))
             if edits is not None:
                 article = knowledge.apply_edits(article, edits)
             now = self.clock()
@@ -578,6 +585,7 @@ class Swarms:
                 article = await uow.articles.add(article)
                 assert article.id is not None
                 await uow.articles.link(_id(swarm), article.id, "created")
+            await uow.versions.add(article, scope.person_id, f"drafted at the resolve of swarm {swarm.number}")
             swarm.status, swarm.resolved_at, swarm.resolution = SwarmStatus.RESOLVED, now, article.resolution
             await uow.swarms.save(swarm)
             await self._log(uow, swarm, EventKind.RESOLVED, scope.person_id, article.resolution)
@@ -619,6 +627,7 @@ class Swarms:
                     # The known article is the answer; a second copy of it would only compete in search.
                     own.state, own.updated_at = ArticleState.ARCHIVED, now
                     await uow.articles.save(own)
+                    await uow.versions.add(own, scope.person_id, f"solved by article {article.number}")
                 swarm.status, swarm.resolved_at = SwarmStatus.RESOLVED, now
                 swarm.resolution = f"Solved by article {article.number}: {article.title}"
                 await uow.swarms.save(swarm)
@@ -656,6 +665,7 @@ class Swarms:
                 # A fix that did not hold should not be served to the next agent.
                 article.state, article.updated_at = ArticleState.WIP, self.clock()
                 await uow.articles.save(article)
+                await uow.versions.add(article, scope.person_id, f"swarm {swarm.number} reopened")
             await self._log(uow, swarm, EventKind.REOPENED, scope.person_id)
             crew = await self._crew(uow, swarm)
             await uow.commit()
@@ -792,6 +802,10 @@ def solutions(timeline: list[TimelineEntry]) -> list[str]:
         if entry.kind in (EventKind.SOLUTION, EventKind.SOLUTION_REMOVED) and entry.message_id:
             marks[entry.message_id.removesuffix(":mark")] = entry.kind is EventKind.SOLUTION
     return [e.text for e in timeline if e.kind is EventKind.MESSAGE and e.message_id and marks.get(e.message_id)]
+
+
+def room_messages(timeline: list[TimelineEntry]) -> list[str]:
+    return [e.text for e in timeline if e.kind is EventKind.MESSAGE and e.text]
 
 
 def contributors(crew: Crew, timeline: list[TimelineEntry]) -> list[str]:

@@ -8,6 +8,7 @@ from handlers import replies
 from handlers.chat import ActionEvent
 from handlers.commands import (
     answer_invitation,
+    curate,
     invite_into_room,
     number,
     offer_resolve_form,
@@ -35,6 +36,8 @@ async def on_action(ctx: Context, event: ActionEvent) -> None:
     elif event.action in (replies.ACCEPT, replies.DECLINE):
         swarm_number = number(event.value, event.action)
         await answer_invitation(ctx, event.origin, swarm_number, event.action == replies.ACCEPT)
+    elif event.action == replies.UNREDACT:
+        await curate(ctx, event.origin, "unredact", number(event.value, event.action))
     elif event.action == replies.SOLVED_BY:
         swarm_text, _, article_text = event.value.partition(":")
         if not (swarm_text.isdigit() and article_text.isdigit()):

@@ -166,13 +166,43 @@ async def experts(ctx: Context, event: CommandEvent, args: str) -> None:
     await ctx.tell(event.origin, replies.experts(ranking, ctx.platform))
 
 
+CURATION = ("validate", "archive", "restore", "history")
+
+
 async def kb(ctx: Context, event: CommandEvent, args: str) -> None:
     workspace = event.origin.workspace
+    word, _, rest = args.partition(" ")
+    if word.lower() in CURATION:
+        await curate(ctx, event.origin, word.lower(), number(rest, f"kb {word.lower()}"))
+        return
     if args.lstrip("#").isdigit():
         await ctx.tell(event.origin, replies.article(await ctx.core.kb.show(workspace, int(args.lstrip("#")))))
         return
     hits = await ctx.core.kb.search(workspace, args)
     await ctx.tell(event.origin, replies.kb_results(args, hits))
+
+
+async def curate(ctx: Context, origin: Origin, action: str, article_number: int | None) -> None:
+    if article_number is None:
+        raise UserError("kb_what")
+    actor, curation = ctx.actor(origin), ctx.core.curation
+    if action == "history":
+        result = await curation.history(origin.workspace, article_number)
+        await ctx.tell(origin, replies.history(result, ctx.core.clock()))
+        return
+    if action == "validate":
+        done = await curation.validate(actor, article_number)
+        await ctx.tell(origin, replies.curated(done, "validated"))
+        if done.redacted and done.owner is not None and done.room is not None:
+            owner = done.owner.chat_id(ctx.platform)
+            if owner:
+                await ctx.chat.post_private(done.room, owner, replies.redacted(done, ctx.platform))
+    elif action == "unredact":
+        done = await curation.unredact(actor, article_number)
+        await ctx.tell(origin, replies.curated(done, "back as it was written"))
+    else:
+        done = await curation.archive(actor, article_number, archived=action == "archive")
+        await ctx.tell(origin, replies.curated(done, "archived" if action == "archive" else "restored"))
 
 
 async def skills(ctx: Context, event: CommandEvent, args: str) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from bot import roster
+from bot.curation import ArticleHistory, Curated
 from bot.errors import UserError
 from bot.expertise import Inferred
 from bot.history import HistoryInterrupted, HistoryReport
@@ -26,6 +27,7 @@ RESOLVE = "resolve"
 ACCEPT = "accept"
 DECLINE = "decline"
 SOLVED_BY = "solved_by"
+UNREDACT = "unredact"
 MATCH_GOOD = "match_good"
 MATCH_BAD = "match_bad"
 AWAY = "away"
@@ -44,6 +46,7 @@ HELP = """*Swarm* pulls the right people into a room for a case no script answer
 `/swarm cancel [reason]` · `/swarm reopen [n]`
 `/swarm experts <case>` who would be asked, and why; opens nothing
 `/swarm kb <words>` search the knowledge base · `/swarm kb <n>` read article n · `/swarm link <n>` in a room
+`/swarm kb validate|archive|restore|history <n>` look after an article (publishers, or once it is reused)
 `/swarm skills` yours · `/swarm skills add billing:4 sso` · `/swarm skills remove sso` · `/swarm skills @person`
 `/swarm skills confirm pdf` / `/swarm skills hide pdf` / `/swarm skills unhide pdf` for skills learned from your swarms
 `/swarm learn <skill>` be asked along as a learner · `/swarm away [2h|tomorrow|friday|17:00]` · `/swarm back`
@@ -81,6 +84,11 @@ ERRORS: dict[str, str] = {
     "learn_what": "Say which skill you want to learn: `/swarm learn kubernetes`.",
     "bad_until": "I can't read `{value}` as a time: try `2h`, `tomorrow`, `friday`, `17:00` or `2026-12-01`.",
     "text_too_long": "That is {length} characters; keep it under {limit}.",
+    "not_a_draft": "Article {number} is {state}; only a draft can be validated, and only drafts or validated ones "
+    "archived.",
+    "publishers_only": "Only publishers can validate article {number} until it has been reused {reuses} times.",
+    "curators_only": "Only a publisher or the owner of the article's swarm can {action} article {number}.",
+    "nothing_redacted": "Nothing was redacted from article {number}.",
     "own_article": "Article {number} is this swarm's own article; link one from an earlier swarm.",
     "link_what": "Say which article: `/swarm link 12` (`/swarm kb <words>` finds its number).",
     "not_asked": "You were not asked to swarm {number}; `/swarm join {number}` joins it.",
@@ -704,3 +712,31 @@ HISTORY_ERRORS = {
     "history_future_date": "case {case_id} is resolved in the future ({value}); only past cases can be imported",
     "history_missing_resolution": "case {case_id} needs a resolution: what fixed it",
 }
+
+
+# -- curation -------------------------------------------------------------------------------------------------------
+
+
+def curated(result: Curated, action: str) -> Reply:
+    return Reply(f"Article {result.article.number} is {action}: {escape(result.article.title)}.")
+
+
+def redacted(result: Curated, platform: str) -> Reply:
+    """To the owner of the article's swarm: what validation took out, and a way to put it back."""
+    w = _Words(platform)
+    items = ", ".join(f"`{escape(item)}`" for item in result.redacted)
+    return Reply(
+        f"{w.who(result.by)} validated article {result.article.number}. Before it left draft I took out "
+        f"{len(result.redacted)} private detail{'s' if len(result.redacted) != 1 else ''}: {items}.",
+        buttons=(Button("Put them back", UNREDACT, str(result.article.number)),),
+        mentions=w.mentions,
+    )
+
+
+def history(result: ArticleHistory, now: datetime) -> Reply:
+    lines = [
+        f"{v.version}. {escape(v.note)} — {escape(p.name) if p else 'Swarm'}, {ago(now - v.at)} ({v.state.value})"
+        for v, p in result.versions
+    ]
+    title = f"Article {result.article.number}: {escape(result.article.title)}"
+    return Reply(title, title=title, lines=tuple(lines or ["No versions recorded."]))

@@ -25,6 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.ports import (
     ArticleRepository,
+    ArticleVersionRepository,
     PersonRepository,
     ProcessedEventRepository,
     SwarmRepository,
@@ -34,6 +35,7 @@ from storage.articles import SqlArticleRepository
 from storage.people import SqlPersonRepository
 from storage.processed import SqlProcessedEventRepository
 from storage.swarms import SqlSwarmRepository
+from storage.versions import SqlArticleVersionRepository
 from storage.workspaces import SqlWorkspaceRepository
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -156,6 +158,7 @@ class SqlUnitOfWork:
     people: PersonRepository
     swarms: SwarmRepository
     articles: ArticleRepository
+    versions: ArticleVersionRepository
     processed: ProcessedEventRepository
 
     def __init__(self, session: AsyncSession, dialect: str) -> None:
@@ -164,6 +167,7 @@ class SqlUnitOfWork:
         self.people = SqlPersonRepository(session, dialect)
         self.swarms = SqlSwarmRepository(session, dialect)
         self.articles = SqlArticleRepository(session, dialect)
+        self.versions = SqlArticleVersionRepository(session, dialect)
         self.processed = SqlProcessedEventRepository(session, dialect)
 
     @property

@@ -157,6 +157,7 @@ def _fill(row: PersonRow, person: Person) -> None:
     row.max_active_swarms = person.max_active_swarms
     row.away_until = person.away_until
     row.hidden_skills = list(person.hidden_skills)
+    row.publisher = person.publisher
 
 
 def _to_person(row: PersonRow, skills: dict[str, int]) -> Person:
@@ -175,6 +176,7 @@ def _to_person(row: PersonRow, skills: dict[str, int]) -> Person:
         max_active_swarms=row.max_active_swarms,
         away_until=row.away_until,
         hidden_skills=list(row.hidden_skills),
+        publisher=row.publisher,
     )
 
 

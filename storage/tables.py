@@ -92,6 +92,7 @@ class PersonRow(SQLModel, table=True):
     max_active_swarms: int = Field(default=3)
     away_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
     hidden_skills: list[str] = Field(default_factory=list, sa_type=JSON)
+    publisher: bool = Field(default=False)
 
 
 class PersonSkillRow(SQLModel, table=True):
@@ -256,3 +257,19 @@ class PlatformRefRow(SQLModel, table=True):
     key: str
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class ArticleVersionRow(SQLModel, table=True):
+    """Every change to an article, with who and when: what it said and in which state."""
+
+    __tablename__ = "article_version"
+    __table_args__ = (UniqueConstraint("article_id", "version", name="uq_article_version_article_id_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_ref("article_version")
+    article_id: int = _ref("article.id", "article_version_article_id_fkey")
+    version: int
+    at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    person_id: int | None = _ref("person.id", "article_version_person_id_fkey", ondelete="SET NULL", nullable=True)
+    note: str = Field(default="", sa_type=Text)
+    content: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)

@@ -69,8 +69,9 @@ async def test_the_example_history_imports_cleanly_and_teaches_the_matcher(swarm
     code, out = await swarm("history", "import", str(EXAMPLE), "--workspace", "T0OTHER")
     assert (code, out) == (0, "41 added, 0 already imported, 0 rejected\n")  # another workspace has its own history
 
-    code, out = await swarm("experts", "Okta SAML login loop #sso", "--json")
-    assert any("resolved similar cases" in " ".join(m["reasons"]) for m in json.loads(out)["matches"])
+    # sev1: off-hours people may be asked, so the answer does not depend on the hour the test runs.
+    code, out = await swarm("experts", "Okta SAML login loop #sso sev1", "--json")
+    assert any("resolved similar cases" in " ".join(m["reasons"]) for m in json.loads(out))
     code, out = await swarm("kb", "search", "VAT", "--json")
     assert len(json.loads(out)) >= 2
     code, out = await swarm("kb", "show", "1")

@@ -29,6 +29,7 @@ APP_TABLES = {
     "article_link",
     "processed_event",
     "platform_ref",
+    "article_version",
 }
 # slack_sdk's OAuth installation store owns these; its own table definitions build them.
 SLACK_TABLES = {"slack_installations", "slack_bots", "slack_oauth_states"}
@@ -80,7 +81,7 @@ async def test_the_comparison_notices_a_missing_index(database_url: str) -> None
 
 async def test_upgrade_reaches_the_head_and_can_run_again(database_url: str) -> None:
     head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
-    assert head == "0003_expertise"
+    assert head == "0004_knowledge"
     await upgrade(database_url)
     await upgrade(database_url)
 
