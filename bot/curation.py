@@ -16,6 +16,7 @@ from bot.models import Article, ArticleState, ArticleVersion, Person
 from bot.ports import Store, UnitOfWork
 
 DEFAULT_VALIDATE_AFTER_REUSES = 3
+EDITABLE = ("title", "issue", "environment", "resolution", "cause")
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Curated:
     redacted: tuple[str, ...] = ()
     owner: Person | None = None  # the owner of the article's swarm, who is shown what was redacted
     room: str | None = None  # where to reach them
+    comment: str = ""  # a flag's reason
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,44 @@ class Curation:
             await uow.versions.add(article, scope.person_id, "redaction undone")
             await uow.commit()
             return Curated(article, scope.person, owner=owner, room=room)
+
+    async def edit(self, actor: Actor, number: int, changes: dict[str, str]) -> Curated:
+        """ "Fix it": anyone may improve an article; every edit is a version with who and when. A validated article
+        that is edited goes back to draft until it is validated again."""
+        unknown = set(changes) - set(EDITABLE)
+        if unknown or not changes:
+            raise UserError("edit_what", fields=", ".join(EDITABLE))
+        if "resolution" in changes and not changes["resolution"].strip():
+            raise UserError("empty_resolution")
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            article = await _article(uow, scope, number)
+            if article.state is ArticleState.WIP:
+                raise UserError("not_a_draft", number=number, state=article.state.value)
+            cleaned = {name: value.strip() for name, value in changes.items()}
+            if "issue" in cleaned and not cleaned.get("title"):
+                cleaned["title"] = knowledge.title_for(cleaned["issue"])
+            state = ArticleState.DRAFT if article.state is ArticleState.VALIDATED else article.state
+            article = replace(article, **cleaned, state=state, updated_at=self.clock())  # type: ignore[arg-type]
+            if scope.person.name not in article.contributors:
+                article.contributors = [*article.contributors, scope.person.name]
+            await uow.articles.save(article)
+            await uow.versions.add(article, scope.person_id, "edited: " + ", ".join(sorted(cleaned)))
+            owner, room = await _swarm_owner(uow, article)
+            await uow.commit()
+            return Curated(article, scope.person, owner=owner, room=room)
+
+    async def flag(self, actor: Actor, number: int, comment: str) -> Curated:
+        """ "Flag it": anyone can say an article is wrong or stale; the owner of its swarm is told."""
+        if not comment.strip():
+            raise UserError("flag_why", number=number)
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            article = await _article(uow, scope, number)
+            await uow.versions.add(article, scope.person_id, f"flagged: {comment.strip()}")
+            owner, room = await _swarm_owner(uow, article)
+            await uow.commit()
+            return Curated(article, scope.person, owner=owner, room=room, comment=comment.strip())
 
     async def history(self, workspace: str, number: int) -> ArticleHistory:
         async with self.store.unit() as uow:

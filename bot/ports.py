@@ -128,6 +128,10 @@ class ArticleRepository(Protocol):
 
     async def by_swarm(self, swarm_id: int) -> Article | None: ...
 
+    async def list(self, workspace_id: int) -> builtins.list[Article]:
+        """Every article of the workspace, in any state, by number."""
+        ...
+
     async def search(
         self,
         workspace_id: int,
@@ -137,7 +141,7 @@ class ArticleRepository(Protocol):
         *,
         tags: Sequence[str] = (),
         phrases: Sequence[str] = (),
-    ) -> list[ArticleHit]:
+    ) -> builtins.list[ArticleHit]:
         """Full-text search, best first. Any text a user types is a valid query: it never raises.
 
         query is read as plain words (OR-ed, ranked by BM25; the last one also as a prefix). Each phrase must occur,

@@ -6,6 +6,7 @@ import difflib
 import re
 from collections.abc import Awaitable, Callable
 
+from bot.curation import Curated
 from bot.errors import UserError
 from bot.models import MAX_CASE_CHARS
 from bot.swarms import Crew, Resolved
@@ -166,20 +167,49 @@ async def experts(ctx: Context, event: CommandEvent, args: str) -> None:
     await ctx.tell(event.origin, replies.experts(ranking, ctx.platform))
 
 
-CURATION = ("validate", "archive", "restore", "history")
+CURATION = ("validate", "archive", "restore", "history", "edit", "flag")
+FIELD = re.compile(r"\b(title|issue|environment|resolution|cause):\s*", re.IGNORECASE)
 
 
 async def kb(ctx: Context, event: CommandEvent, args: str) -> None:
     workspace = event.origin.workspace
     word, _, rest = args.partition(" ")
     if word.lower() in CURATION:
-        await curate(ctx, event.origin, word.lower(), number(rest, f"kb {word.lower()}"))
+        action = word.lower()
+        article_number = number(rest, f"kb {action}")
+        detail = rest.strip().partition(" ")[2]
+        if action == "flag" and article_number is not None:
+            done = await ctx.core.curation.flag(ctx.actor(event.origin), article_number, detail)
+            await ctx.tell(event.origin, replies.curated(done, "flagged; its owner is told"))
+            await _tell_owner(ctx, done, replies.flagged(done, ctx.platform))
+        elif action == "edit" and article_number is not None:
+            await edit_article(ctx, event, article_number, detail)
+        else:
+            await curate(ctx, event.origin, action, article_number)
         return
     if args.lstrip("#").isdigit():
         await ctx.tell(event.origin, replies.article(await ctx.core.kb.show(workspace, int(args.lstrip("#")))))
         return
     hits = await ctx.core.kb.search(workspace, args)
     await ctx.tell(event.origin, replies.kb_results(args, hits))
+
+
+async def edit_article(ctx: Context, event: CommandEvent, article_number: int, detail: str) -> None:
+    """`field: text` pairs change those fields at once; with none, a form opens where the platform has forms."""
+    parts = FIELD.split(detail)
+    changes = {parts[i].lower(): parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
+    if not changes:
+        article = await ctx.core.kb.show(event.origin.workspace, article_number)
+        if await ctx.chat.open_form(event.origin, event.trigger, replies.edit_form(article)):
+            return
+    done = await ctx.core.curation.edit(ctx.actor(event.origin), article_number, changes)
+    await ctx.tell(event.origin, replies.curated(done, "saved"))
+
+
+async def _tell_owner(ctx: Context, done: Curated, reply: Reply) -> None:
+    owner = done.owner.chat_id(ctx.platform) if done.owner else None
+    if owner and done.room and done.owner is not None and done.owner.id != done.by.id:
+        await ctx.chat.post_private(done.room, owner, reply)
 
 
 async def curate(ctx: Context, origin: Origin, action: str, article_number: int | None) -> None:
@@ -193,10 +223,9 @@ async def curate(ctx: Context, origin: Origin, action: str, article_number: int 
     if action == "validate":
         done = await curation.validate(actor, article_number)
         await ctx.tell(origin, replies.curated(done, "validated"))
-        if done.redacted and done.owner is not None and done.room is not None:
-            owner = done.owner.chat_id(ctx.platform)
-            if owner:
-                await ctx.chat.post_private(done.room, owner, replies.redacted(done, ctx.platform))
+        owner = done.owner.chat_id(ctx.platform) if done.owner else None
+        if done.redacted and owner and done.room:
+            await ctx.chat.post_private(done.room, owner, replies.redacted(done, ctx.platform))
     elif action == "unredact":
         done = await curation.unredact(actor, article_number)
         await ctx.tell(origin, replies.curated(done, "back as it was written"))

@@ -30,6 +30,10 @@ async def on_form(ctx: Context, event: FormEvent) -> None:
             ctx.actor(event.origin), event.origin.channel, "", number=swarm_number, edits=edits
         )
         await announce_resolved(ctx, result)
+    elif event.action == replies.EDIT_ARTICLE_FORM:
+        changes = {name: values.get(name, "") for name in ("title", "issue", "environment", "resolution", "cause")}
+        done = await ctx.core.curation.edit(ctx.actor(event.origin), number(event.value, "kb edit") or 0, changes)
+        await ctx.tell(event.origin, replies.curated(done, "saved"))
     elif event.action == replies.SKILLS_FORM:
         person = await ctx.core.people.set_skills(ctx.actor(event.origin), values.get("skills", "").split())
         await ctx.tell(event.origin, replies.skills_saved(person))

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from bot import roster
+from bot.articles import KbImportReport
 from bot.curation import ArticleHistory, Curated
 from bot.errors import UserError
 from bot.expertise import Inferred
@@ -33,6 +34,7 @@ MATCH_BAD = "match_bad"
 AWAY = "away"
 BACK = "back"
 EDIT_SKILLS = "edit_skills"
+EDIT_ARTICLE_FORM = "edit_article"
 OPEN_FORM = "open"
 RESOLVE_FORM = "resolve"
 SKILLS_FORM = "skills"
@@ -47,6 +49,7 @@ HELP = """*Swarm* pulls the right people into a room for a case no script answer
 `/swarm experts <case>` who would be asked, and why; opens nothing
 `/swarm kb <words>` search the knowledge base · `/swarm kb <n>` read article n · `/swarm link <n>` in a room
 `/swarm kb validate|archive|restore|history <n>` look after an article (publishers, or once it is reused)
+`/swarm kb edit <n> [field: text]` fix it · `/swarm kb flag <n> <what is wrong>` flag it
 `/swarm skills` yours · `/swarm skills add billing:4 sso` · `/swarm skills remove sso` · `/swarm skills @person`
 `/swarm skills confirm pdf` / `/swarm skills hide pdf` / `/swarm skills unhide pdf` for skills learned from your swarms
 `/swarm learn <skill>` be asked along as a learner · `/swarm away [2h|tomorrow|friday|17:00]` · `/swarm back`
@@ -88,6 +91,8 @@ ERRORS: dict[str, str] = {
     "archived.",
     "publishers_only": "Only publishers can validate article {number} until it has been reused {reuses} times.",
     "curators_only": "Only a publisher or the owner of the article's swarm can {action} article {number}.",
+    "edit_what": "Say what to change: `/swarm kb edit 12 cause: stale cache` (fields: {fields}).",
+    "flag_why": "Say what is wrong: `/swarm kb flag {number} the fix no longer works since 4.3`.",
     "nothing_redacted": "Nothing was redacted from article {number}.",
     "own_article": "Article {number} is this swarm's own article; link one from an earlier swarm.",
     "link_what": "Say which article: `/swarm link 12` (`/swarm kb <words>` finds its number).",
@@ -740,3 +745,73 @@ def history(result: ArticleHistory, now: datetime) -> Reply:
     ]
     title = f"Article {result.article.number}: {escape(result.article.title)}"
     return Reply(title, title=title, lines=tuple(lines or ["No versions recorded."]))
+
+
+def flagged(result: Curated, platform: str) -> Reply:
+    w = _Words(platform)
+    return Reply(
+        f"{w.who(result.by)} flagged {article_line(result.article)}: “{escape(result.comment)}”. "
+        f"Fix it with `/swarm kb edit {result.article.number}`, or archive it if it is wrong.",
+        mentions=w.mentions,
+    )
+
+
+def edit_form(article: Article) -> Form:
+    return Form(
+        EDIT_ARTICLE_FORM,
+        f"Edit article {article.number}",
+        (
+            Field("title", "Title", article.title),
+            Field("issue", "Issue", article.issue, multiline=True),
+            Field("environment", "Environment", article.environment, optional=True),
+            Field("resolution", "Resolution", article.resolution, multiline=True),
+            Field("cause", "Cause", article.cause, multiline=True, optional=True),
+        ),
+        submit="Save",
+        value=str(article.number),
+    )
+
+
+# -- knowledge base files (`swarm kb export` / `swarm kb import`) ----------------------------------------------------
+
+
+def kb_exported(count: int, folder: str) -> str:
+    return f"{count} article{'s' if count != 1 else ''} written to {folder}"
+
+
+def kb_import_report(report: KbImportReport) -> list[str]:
+    """`swarm kb import`: the counts, then a line per renumbered article and per file that was not imported."""
+    counts = (
+        f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
+        f"{len(report.rejected)} rejected"
+    )
+    lines = [counts]
+    lines += [
+        f"{name}: article {old} here has another title, so this one is article {new}"
+        for name, old, new in report.renumbered
+    ]
+    lines += [f"{name}: {_kb_file_error(err)}" for name, err in report.rejected]
+    return lines
+
+
+def _kb_file_error(err: UserError) -> str:
+    template = KB_FILE_ERRORS.get(err.reason)
+    if template is None:
+        return error(err).text
+    try:
+        return template.format(**err.details)
+    except (KeyError, IndexError):
+        return template
+
+
+KB_FILE_ERRORS = {
+    "kb_file_no_front_matter": "no front matter: the file must start with a `---` line, the fields, and `---`",
+    "kb_file_bad_yaml": "the front matter is not valid YAML ({where}: {problem})",
+    "kb_file_missing_title": "a title is needed (`title:` in the front matter, or a `# Title` line)",
+    "kb_file_bad_field": "{field} should be a list of names or a line of text, not {value}",
+    "kb_file_bad_number": "{field} must be a whole number of at least {least}, not {value}",
+    "kb_file_bad_state": "state {value} is not one of draft, validated, archived or wip",
+    "kb_file_bad_date": "{field} {value} is not an ISO date such as 2026-03-02T09:14:00+00:00",
+    "kb_file_too_long": "the file is {length} characters; an article file can have at most {limit}",
+    "kb_file_unreadable": "it cannot be read as UTF-8 text",
+}

@@ -73,3 +73,41 @@ async def test_curation_of_what_is_not_a_draft_is_refused(bot: ScenarioBot) -> N
     assert "Article 1 is wip" in bot.last_told("dana")
     assert await bot.command("/swarm kb validate 7", user="dana") is Outcome.REFUSED
     assert await bot.command("/swarm kb validate", user="dana") is Outcome.REFUSED
+
+
+async def test_fix_it_edits_fields_and_a_validated_article_goes_back_to_draft(bot: ScenarioBot) -> None:
+    await resolved_with_private_details(bot)
+    await bot.command("/swarm kb validate 1", user="dana")
+    assert await bot.command("/swarm kb edit 1 cause: the worker leaked memory resolution: restart it", user="fay") is (
+        Outcome.DONE
+    )
+    await bot.command("/swarm kb 1", user="fay")
+    article = bot.last_told("fay")
+    assert "Cause: the worker leaked memory" in article and "Resolution: restart it" in article
+    assert "State: draft" in article and "Fay Singh" in article
+    await bot.command("/swarm kb history 1", user="fay")
+    assert "edited: cause, resolution — Fay Singh" in bot.last_told("fay")
+    assert await bot.command("/swarm kb edit 1 nonsense", user="fay") is Outcome.REFUSED
+    assert "Say what to change" in bot.last_told("fay")
+
+
+async def test_flag_it_tells_the_owner_of_the_swarm(bot: ScenarioBot) -> None:
+    await resolved_with_private_details(bot)
+    assert await bot.command("/swarm kb flag 1", user="fay") is Outcome.REFUSED
+    assert await bot.command("/swarm kb flag 1 no longer works since 4.4", user="fay") is Outcome.DONE
+    told = bot.text(bot.chat.private("ana@example.com")[-1])
+    assert told.startswith("@Fay Singh flagged article 1")
+    assert "“no longer works since 4.4”" in told
+
+
+async def test_edit_opens_a_form_where_the_platform_has_one(store: Store) -> None:
+    bot = ScenarioBot(store, chat=MemoryChat(platform="console", workspace=WORKSPACE, forms=True))
+    await bot.load_roster()
+    await bot.command("/swarm ACME cannot export invoices #pdf")
+    await bot.command("/swarm resolve restarted the worker", channel=bot.room(1))
+    await bot.command("/swarm kb edit 1", user="fay")
+    form = bot.last_form()
+    assert form.title == "Edit article 1"
+    await bot.submit(form, user="fay", cause="a memory leak")
+    await bot.command("/swarm kb 1", user="fay")
+    assert "Cause: a memory leak" in bot.last_told("fay")
