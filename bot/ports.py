@@ -45,6 +45,10 @@ class WorkspaceRepository(Protocol):
 class PersonRepository(Protocol):
     async def get(self, person_id: int) -> Person | None: ...
 
+    async def many(self, person_ids: Iterable[int]) -> dict[int, Person]:
+        """Several people at once, by id (one query, not one per person)."""
+        ...
+
     async def by_chat_id(self, workspace_id: int, platform: str, user_id: str) -> Person | None:
         """slack → slack_id, teams → teams_id, any other platform → e-mail (case-insensitive)."""
         ...

@@ -746,18 +746,10 @@ class Swarms:
         )
 
     async def _crew(self, uow: UnitOfWork, swarm: Swarm) -> Crew:
-        members = []
-        owner = None
-        for member in await uow.swarms.members(_id(swarm)):
-            person = await uow.people.get(member.person_id)
-            assert person is not None
-            members.append((member, person))
-            if person.id == swarm.owner_id:
-                owner = person
-        if owner is None:
-            owner = await uow.people.get(swarm.owner_id)
-        assert owner is not None
-        return Crew(swarm, owner, tuple(members))
+        members = await uow.swarms.members(_id(swarm))
+        people = await uow.people.many({m.person_id for m in members} | {swarm.owner_id})
+        owner = people[swarm.owner_id]
+        return Crew(swarm, owner, tuple((m, people[m.person_id]) for m in members))
 
     async def _member(self, uow: UnitOfWork, swarm: Swarm, person_id: int) -> Member | None:
         return next((m for m in await uow.swarms.members(_id(swarm)) if m.person_id == person_id), None)

@@ -24,6 +24,13 @@ class SqlPersonRepository(Repository):
         row = await self._session.get(PersonRow, person_id)
         return None if row is None else (await self._with_skills([row]))[0]
 
+    async def many(self, person_ids: Iterable[int]) -> dict[int, Person]:
+        wanted = set(person_ids)
+        if not wanted:
+            return {}
+        rows = (await self._session.exec(select(PersonRow).where(col(PersonRow.id).in_(wanted)))).all()
+        return {require_id(p.id, "person"): p for p in await self._with_skills(rows)}
+
     async def by_chat_id(self, workspace_id: int, platform: str, user_id: str) -> Person | None:
         if platform == "slack":
             match: ColumnElement[bool] = col(PersonRow.slack_id) == user_id
