@@ -71,6 +71,10 @@ def parser() -> argparse.ArgumentParser:
     kb_search.add_argument("query", nargs="+")
     kb_search.add_argument("--json", action="store_true")
     kb.add_parser("show", help="one article", parents=[scoped]).add_argument("number", type=int)
+    kb_export = kb.add_parser("export", help="write every article to DIR, one Markdown file each", parents=[scoped])
+    kb_export.add_argument("folder", type=Path, metavar="DIR")
+    kb_import = kb.add_parser("import", help="add or update articles from the Markdown files in DIR", parents=[scoped])
+    kb_import.add_argument("folder", type=Path, metavar="DIR")
 
     stats = commands.add_parser("stats", help="how swarming is going", parents=[scoped])
     stats.add_argument("--json", action="store_true")
@@ -142,6 +146,10 @@ async def _run(app: App, args: argparse.Namespace, out: TextIO) -> int:
         if not hits and not args.json:
             out.write(f"No article matches “{query}”.\n")
         return 0
+    if args.command == "kb" and args.action == "export":
+        return await _export_kb(app, workspace, args.folder, out)
+    if args.command == "kb" and args.action == "import":
+        return await _import_kb(app, workspace, args.folder, out)
     if args.command == "kb":
         out.write(render(replies.article(await core.kb.show(workspace, args.number))) + "\n")
         return 0
@@ -279,6 +287,50 @@ async def _import_history(app: App, workspace: str, file: Path, out: TextIO) -> 
         return 1
     out.write("\n".join(replies.history_report(report)) + "\n")
     return 1 if report.rejected else 0
+
+
+async def _export_kb(app: App, workspace: str, folder: Path, out: TextIO) -> int:
+    files = await app.core.kb.export(workspace)
+    _write_kb_files(folder, files)
+    out.write(replies.kb_exported(len(files), str(folder)) + "\n")
+    return 0
+
+
+def _write_kb_files(folder: Path, files: Sequence[tuple[str, str]]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    names = {name for name, _ in files}
+    numbers = {name.split("-", 1)[0] for name in names}
+    for old in folder.glob("[0-9][0-9][0-9][0-9]-*.md"):
+        # The same article exported before under its old title: its file is this one now.
+        if old.name not in names and old.name.split("-", 1)[0] in numbers:
+            old.unlink()
+    for name, text in files:
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+async def _import_kb(app: App, workspace: str, folder: Path, out: TextIO) -> int:
+    read = _read_kb_files(folder)
+    if read is None:
+        sys.stderr.write(f"{folder} is not a folder\n")
+        return 1
+    files, unreadable = read
+    report = await app.core.kb.import_(workspace, files)
+    report.rejected += [(name, UserError("kb_file_unreadable")) for name in unreadable]
+    out.write("\n".join(replies.kb_import_report(report)) + "\n")
+    return 1 if report.rejected else 0
+
+
+def _read_kb_files(folder: Path) -> tuple[list[tuple[str, str]], list[str]] | None:
+    """(name, text) of each Markdown file in the folder, and the names of those that are not UTF-8."""
+    if not folder.is_dir():
+        return None
+    files, unreadable = [], []
+    for path in sorted(folder.glob("*.md")):
+        try:
+            files.append((path.name, path.read_text(encoding="utf-8")))
+        except UnicodeDecodeError:
+            unreadable.append(path.name)
+    return files, unreadable
 
 
 def _print(out: TextIO, rows: list[dict[str, Any]], as_json: bool, line: Any) -> None:

@@ -53,8 +53,10 @@ class KnowledgeBase:
 
         An article whose number and title are both known updates that article (nothing at all when it is the same);
         a number that is free is kept; a number taken by an article with another title gets the next free number, and
-        the report says so. A file that cannot be read is rejected whole, and the others are imported all the same.
-        One unit of work: a failure of the database imports nothing.
+        the report says so, unless an article with the file's title is known: then it is that one (as after such a
+        file was imported once). So importing the same files again changes nothing. A file that cannot be read is
+        rejected whole, and the others are imported all the same. One unit of work: a failure of the database
+        imports nothing.
         """
         report = KbImportReport()
         parsed: list[tuple[str, ArticleFile]] = []
@@ -65,13 +67,14 @@ class KnowledgeBase:
                 report.rejected.append((name, err))
         async with self.store.unit() as uow:
             ws = await uow.workspaces.ensure(workspace)
+            known = _Known(await uow.articles.list(ws.id))
             for name, item in parsed:
-                await self._import_one(uow, ws.id, name, item, report)
+                await self._import_one(uow, ws.id, name, item, known, report)
             await uow.commit()
         return report
 
     async def _import_one(
-        self, uow: UnitOfWork, workspace_id: int, name: str, item: ArticleFile, report: KbImportReport
+        self, uow: UnitOfWork, workspace_id: int, name: str, item: ArticleFile, articles: _Known, report: KbImportReport
     ) -> None:
         swarm = await uow.swarms.get(workspace_id, item.swarm) if item.swarm else None
         incoming = Article(
@@ -90,8 +93,13 @@ class KnowledgeBase:
             created_at=item.created_at,
             updated_at=item.updated_at or item.created_at,
         )
-        known = await uow.articles.get(workspace_id, item.number) if item.number else None
-        if known is not None and _same_title(known.title, item.title):
+        known = articles.by_number.get(item.number) if item.number else None
+        taken = known is not None and not _same_title(known.title, item.title)
+        if known is None and item.number:
+            pass  # a free number: the file's article is new here, whatever its title
+        elif known is None or taken:
+            known = articles.by_title.get(_title_key(item.title))
+        if known is not None:
             if swarm is None:  # a swarm this workspace does not have (or none named) leaves the link as it is
                 incoming.swarm_id = known.swarm_id
             if _content(known) == _content(incoming):
@@ -100,13 +108,15 @@ class KnowledgeBase:
             updated = replace(incoming, id=known.id, number=known.number, created_at=known.created_at)
             await uow.articles.save(updated)
             await uow.versions.add(updated, None, f"imported from {name}")
+            articles.remember(updated)
             report.updated.append(known.number)
             return
-        if known is not None:
+        if taken:
             incoming.number = await _free_number(uow, workspace_id)
             report.renumbered.append((name, item.number, incoming.number))
         added = await uow.articles.add(incoming)
         await uow.versions.add(added, None, f"imported from {name}")
+        articles.remember(added)
         report.added.append(added.number)
 
     async def show(self, workspace: str, number: int) -> Article:
@@ -147,8 +157,26 @@ class KbImportReport:
     rejected: list[tuple[str, UserError]] = field(default_factory=list)  # (file, why)
 
 
+class _Known:
+    """The workspace's articles by number and by title, as an import goes."""
+
+    def __init__(self, articles: Sequence[Article]) -> None:
+        self.by_number: dict[int, Article] = {}
+        self.by_title: dict[str, Article] = {}
+        for article in articles:
+            self.remember(article)
+
+    def remember(self, article: Article) -> None:
+        self.by_number[article.number] = article
+        self.by_title.setdefault(_title_key(article.title), article)
+
+
+def _title_key(title: str) -> str:
+    return " ".join(title.split()).casefold()
+
+
 def _same_title(a: str, b: str) -> bool:
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+    return _title_key(a) == _title_key(b)
 
 
 def _content(article: Article) -> tuple[object, ...]:

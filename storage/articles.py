@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import case, update
 from sqlmodel import col, select
 
 from bot.models import Article, ArticleHit, ArticleState
 from storage._sql import Repository, require_id
 from storage.search import search_articles
-from storage.tables import ArticleLinkRow, ArticleRow, utcnow
+from storage.tables import ArticleLinkRow, ArticleRow, WorkspaceRow, utcnow
 from storage.workspaces import SqlWorkspaceRepository
 
 LINK_KINDS = ("created", "reused")
@@ -22,6 +24,16 @@ class SqlArticleRepository(Repository):
         if not article.number:
             article.number = await SqlWorkspaceRepository(self._session, self._dialect).next_article_number(
                 article.workspace_id
+            )
+        else:
+            # A number given (an imported article) moves the counter past it, so that it is never handed out again.
+            counter = col(WorkspaceRow.article_counter)
+            bump = case((counter < article.number, article.number), else_=counter)
+            await self._session.exec(
+                update(WorkspaceRow)
+                .where(col(WorkspaceRow.id) == article.workspace_id)
+                .values({counter: bump})
+                .execution_options(synchronize_session=False)
             )
         article.created_at = article.created_at or utcnow()
         article.updated_at = article.updated_at or article.created_at
@@ -54,6 +66,10 @@ class SqlArticleRepository(Repository):
         row = (await self._session.exec(statement)).first()
         return None if row is None else _to_article(row)
 
+    async def list(self, workspace_id: int) -> builtins.list[Article]:
+        statement = select(ArticleRow).where(ArticleRow.workspace_id == workspace_id).order_by(col(ArticleRow.number))
+        return [_to_article(row) for row in (await self._session.exec(statement)).all()]
+
     async def search(
         self,
         workspace_id: int,
@@ -63,7 +79,7 @@ class SqlArticleRepository(Repository):
         *,
         tags: Sequence[str] = (),
         phrases: Sequence[str] = (),
-    ) -> list[ArticleHit]:
+    ) -> builtins.list[ArticleHit]:
         found = await search_articles(
             self._session, self._dialect, workspace_id, query, limit, states, tags=tags, phrases=phrases
         )

@@ -2,10 +2,11 @@
 
 A query is whatever a user typed or a whole case text, so it is never handed to a query parser as is. It is cut into
 plain words (letters and digits; quotes, operators, emoji and punctuation are dropped), common English words are
-removed, and the rest are OR-ed: an article matching more and rarer words ranks higher, and a long case text still
-finds the article that shares a few of its words. The last word is also matched as a prefix, for people who type
-"expo" and mean "export". Both backends stem English words the same way (Porter on SQLite, `english` on PostgreSQL)
-and rank by BM25-like weights per column (FTS5's `bm25()`, PostgreSQL's cover-density `ts_rank_cd`).
+removed, and the rest are OR-ed: an article matching more and rarer words ranks higher (those with every word come
+first), and a long case text still finds the article that shares a few of its words (its commonest words left
+out). The last word is also matched as a prefix, for people who type "expo" and mean "export". Both backends stem
+English words the same way (Porter on SQLite, `english` on PostgreSQL) and rank by weights per column (FTS5's
+`bm25()`; on PostgreSQL the number of words matched, then cover density, `ts_rank_cd`).
 
 Filters narrow the words down: each phrase must occur (its words next to each other, in order: an FTS5 phrase,
 PostgreSQL's `phraseto_tsquery`), each tag must be one of the article's JSON tags (`json_each` on SQLite,
@@ -19,9 +20,12 @@ is_search_object() picks them out so that schema comparisons leave them alone.
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import ColumnClause, Integer, column, exists, func, literal, literal_column, table
 from sqlmodel import col, select
@@ -49,12 +53,17 @@ MAX_TAGS = 8
 PREFIX_MIN_CHARS = 3
 SNIPPET_WORDS = 16
 _WORD = re.compile(r"[^\W_]+")
-
 # Plain text, no highlight markers: the snippet goes to Slack, Teams and the console, each with its own markup.
 _HEADLINE_OPTIONS = (
     f'StartSel="", StopSel="", MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}, '
     'MaxFragments=2, FragmentDelimiter=" … "'
 )
+EVERY_WORD_MAX_TERMS = 8  # longer texts (a whole case) hardly ever have every word in one article
+PRUNE_FROM_TERMS = 4  # queries with more words than this leave out the commonest (see _worth_ranking)
+COMMON_SHARE = 0.2
+COMMON_MIN_ARTICLES = 100  # a small knowledge base is fast to rank whole: no word is common in it
+MAX_RANKED_TERMS = 12
+TERM_STATS_SECONDS = 600.0
 _OVERFETCH = 4  # candidates ranked in the index alone per article wanted, before the workspace and states filter
 EVERY_WORD_BONUS = 1000.0
 _RANK_CD_SCALED = 32  # ts_rank_cd normalization: rank / (rank + 1)
@@ -87,7 +96,9 @@ def search_tags(tags: Sequence[str]) -> list[str]:
     """The distinct tags to filter on, lower-case, as they are stored."""
     found: list[str] = []
     for tag in tags:
-        tag = unicodedata.normalize("NFKC", tag).strip().lower()
+        # Never a character a database refuses to take: lone surrogates, NUL and other controls.
+        tag = tag.encode("utf-8", "ignore").decode("utf-8")
+        tag = "".join(c for c in unicodedata.normalize("NFKC", tag) if c.isprintable()).strip().lower()
         if tag and tag not in found:
             found.append(tag)
     return found[:MAX_TAGS]
@@ -162,8 +173,10 @@ async def search_articles(
     )
     scope = (owner == workspace_id, col(ArticleRow.state).in_(wanted), *tagged)
     found: Found = []
-    for every in (True, False) if len(terms) > 1 else (False,):
+    for every in (True, False) if 1 < len(terms) <= EVERY_WORD_MAX_TERMS else (False,):
         seen = [row.id for row, _, _ in found]
+        if not every and len(terms) > PRUNE_FROM_TERMS:
+            terms = await _worth_ranking(session, dialect, terms)
         if dialect == "postgresql":
             statement = _postgresql(terms, phrase_list, every, scope, seen).limit(limit - len(found))
             more = [(row, snippet or "", float(rank)) for row, rank, snippet in (await session.exec(statement)).all()]
@@ -174,6 +187,58 @@ async def search_articles(
         if len(found) >= limit:
             break
     return found[:limit]
+
+
+@dataclass
+class _TermStats:
+    """How many articles the database has and how many of them have each word, as last counted."""
+
+    articles: int
+    counted_at: float
+    articles_with: dict[str, int] = field(default_factory=dict)
+
+
+# Per engine (database), for TERM_STATS_SECONDS: frequencies change slowly, and they only decide which words to
+# leave out of a long query, where a stale count costs nothing.
+_TERM_STATS: WeakKeyDictionary[Any, _TermStats] = WeakKeyDictionary()
+
+
+async def _worth_ranking(session: AsyncSession, dialect: str, terms: Sequence[str]) -> list[str]:
+    """The words of a long query worth ranking with: not those in more than COMMON_SHARE of the articles (their
+    BM25 weight is next to nothing, and ranking every article that has them is what makes a long query slow), at
+    most MAX_RANKED_TERMS of the rarest; in their order, the last one (a prefix) always kept."""
+    engine = session.get_bind()
+    stats = _TERM_STATS.get(engine)
+    if stats is None or time.monotonic() - stats.counted_at > TERM_STATS_SECONDS or len(stats.articles_with) > 50_000:
+        total = (await session.exec(select(func.count()).select_from(ArticleRow))).one()
+        stats = _TERM_STATS[engine] = _TermStats(int(total), time.monotonic())
+    common = max(COMMON_MIN_ARTICLES, int(stats.articles * COMMON_SHARE))
+    prefix = len(terms[-1]) >= PREFIX_MIN_CHARS
+    for i, term in enumerate(terms):
+        key = f"{term}*" if prefix and i == len(terms) - 1 else term
+        if key not in stats.articles_with:
+            stats.articles_with[key] = await _count(session, dialect, [term], prefix and i == len(terms) - 1, common)
+    counts = [stats.articles_with[f"{t}*" if prefix and i == len(terms) - 1 else t] for i, t in enumerate(terms)]
+    keep = {i for i, n in enumerate(counts) if n <= common} or set(range(len(terms)))
+    # Rarest first, but words no article had when counted last: a word is kept if there is room, since an article
+    # added since may have it.
+    rarest = sorted(keep - {len(terms) - 1}, key=lambda i: (counts[i] == 0, counts[i]))[: MAX_RANKED_TERMS - 1]
+    return [term for i, term in enumerate(terms) if i in rarest or i == len(terms) - 1]
+
+
+async def _count(session: AsyncSession, dialect: str, term: Sequence[str], prefix: bool, cap: int) -> int:
+    """How many articles have the word, counted up to cap + 1."""
+    if dialect == "postgresql":
+        operand = tsquery_terms(term)[0] if prefix else f"'{term[0]}'"
+        vector: ColumnClause[Any] = literal_column(f"article.{TSVECTOR_COLUMN}")
+        match = vector.bool_op("@@")(func.to_tsquery(literal_column("'english'::regconfig"), operand))
+        found = select(literal(1)).select_from(ArticleRow).where(match).limit(cap + 1).subquery()
+    else:
+        fts: ColumnClause[Any] = literal_column(FTS_TABLE)
+        expression = f'"{term[0]}"' + ("*" if prefix else "")
+        index = table(FTS_TABLE, column("rowid"))
+        found = select(index.c.rowid).where(fts.op("MATCH")(expression)).limit(cap + 1).subquery()
+    return int((await session.exec(select(func.count()).select_from(found))).one())
 
 
 def _has_tag(dialect: str, tag: str) -> Any:

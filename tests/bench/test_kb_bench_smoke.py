@@ -1,0 +1,65 @@
+"""The knowledge-base benchmarks run end to end (quick mode, in their own processes) and report every target.
+
+No timing or quality figure is asserted here: `bench/kb_search.py` and `bench/kb_recall.py` measure them. What is
+asserted is what does not depend on the machine: the tables are complete and every target gets a verdict.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from bench import kb_corpus
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(script: str) -> str:
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run.stdout
+
+
+def _rows(output: str) -> list[list[str]]:
+    return [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in output.splitlines()
+        if line.startswith("|") and not line.startswith("| ---") and not line.startswith("| backend")
+    ]
+
+
+def test_the_search_bench_times_every_kind_of_query() -> None:
+    output = _run("kb_search.py")
+    [row] = _rows(output)
+    assert row[:3] == ["sqlite", "1,000", "60"]
+    assert all(float(cell) >= 0 for cell in row[3:10])
+    targets = [line for line in output.splitlines() if line.startswith("target:")]
+    assert targets == [line for line in targets if re.search(r": (MET|NOT MET|NOT MEASURED) \(", line)]
+    assert len(targets) == 1 and "NOT MEASURED" in targets[0]  # quick mode stops at 1,000 articles
+
+
+def test_the_recall_bench_reports_keyword_recall_and_says_hybrid_is_not_there() -> None:
+    output = _run("kb_recall.py")
+    keyword, hybrid = _rows(output)
+    assert keyword[:3] == ["sqlite", "keyword", "150"]
+    assert 0 <= float(keyword[3]) <= float(keyword[4]) <= 1
+    assert hybrid[1].startswith("hybrid (not implemented")
+    targets = [line for line in output.splitlines() if line.startswith("target:")]
+    assert len(targets) == 2 and all(re.search(r": (MET|NOT MET|NOT MEASURED) \(", t) for t in targets)
+
+
+def test_the_corpus_is_the_same_for_a_seed_and_questions_reword_it() -> None:
+    first, asked = kb_corpus.recall_set(50, seed=3)
+    again, asked_again = kb_corpus.recall_set(50, seed=3)
+    assert first == again and asked == asked_again
+    assert len({(a.title) for a in first}) == 50  # different problems
+    assert sum(q.text.lower() not in a.title.lower() for q, a in zip(asked, first, strict=True)) > 40

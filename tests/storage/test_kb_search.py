@@ -1,0 +1,268 @@
+"""Search filters (tags, phrases, states), ranking rules and hostile input, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from sqlalchemy import text
+
+from bot.models import Article, ArticleState, Workspace
+from bot.search_query import parse_query
+from storage.database import SqlStore
+from storage.search import PRUNE_FROM_TERMS, fts5_query, phrase_words, search_tags, tsquery_text
+
+HOSTILE = [
+    '"',
+    '"unbalanced phrase',
+    '""',
+    '" "',
+    '"*"',
+    '"-"',
+    '"NEAR(a b)"',
+    '"export" "timeout"',
+    "NEAR(",
+    "NEAR(export timeout, 2)",
+    '"NEAR(" export',
+    "*",
+    "exp*",
+    "-",
+    "--",
+    "-export",
+    "AND OR NOT",
+    "export AND OR NOT",
+    '"AND" "OR" "NOT"',
+    "#",
+    "##",
+    "#-",
+    "#*",
+    '#"',
+    "#NEAR(",
+    "# AND",
+    "state:",
+    "state:nonsense",
+    "state:all state:draft",
+    "state:all",
+    "🙋🔥😱",
+    '"😱 export"',
+    "#😱",
+    "export\x00timeout",
+    '"\x00"',
+    "\ud800",
+    '"\ud800"',
+    "'; DROP TABLE article; --",
+    '"\'; DROP TABLE article; --"',
+    "#'; DROP TABLE article; --",
+    "%_% \\",
+    ":*",
+    "'a':* & 'b'",
+    "a" * 6000,
+    '"' + "export " * 800 + '"',
+    " ".join(f'"w{i} x{i}"' for i in range(40)),
+    " ".join(f"#t{i}" for i in range(40)),
+    "“curly phrase” «guillemets»",
+    "Ｅｘｐｏｒｔ ＃ＣＳＶ",
+]
+
+
+def _article(workspace: Workspace, title: str, **fields: object) -> Article:
+    values: dict[str, object] = {"issue": "", "environment": "", "resolution": ""} | fields
+    return Article(workspace_id=workspace.id, title=title, **values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def knowledge(store: SqlStore, workspace: Workspace, other_workspace: Workspace) -> list[Article]:
+    articles = [
+        _article(
+            workspace,
+            "CSV export times out",
+            issue="Exporting a large ledger to CSV fails with a timeout after 30 seconds.",
+            resolution="Raise export_timeout to 300 in settings.",
+            cause="The default timeout is too low for big ledgers.",
+            tags=["export", "csv"],
+            state=ArticleState.VALIDATED,
+            reuse_count=1,
+        ),
+        _article(
+            workspace,
+            "PDF export shows a blank page",
+            issue="The invoice PDF export comes out blank after the upgrade.",
+            resolution="Clear the template cache.",
+            tags=["export", "pdf", "billing"],
+            state=ArticleState.DRAFT,
+            reuse_count=4,
+        ),
+        _article(
+            workspace,
+            "Invoice totals are off",
+            issue="The export of invoice totals shows a blank total for large ledgers.",
+            resolution="Recalculate totals.",
+            tags=["billing"],
+            state=ArticleState.VALIDATED,
+        ),
+        _article(
+            workspace,
+            "Old PDF export bug",
+            issue="PDF export comes out blank on 1.0.",
+            resolution="Upgrade.",
+            tags=["pdf", "export"],
+            state=ArticleState.ARCHIVED,
+        ),
+        _article(
+            other_workspace,
+            "Globex PDF export",
+            issue="PDF export comes out blank at Globex.",
+            tags=["pdf", "export"],
+            state=ArticleState.VALIDATED,
+        ),
+    ]
+    async with store.unit() as uow:
+        added = [await uow.articles.add(a) for a in articles]
+        await uow.commit()
+    return added
+
+
+async def _titles(store: SqlStore, workspace: Workspace, query: str, **options: object) -> list[str]:
+    async with store.unit() as uow:
+        hits = await uow.articles.search(workspace.id, query, **options)  # type: ignore[arg-type]
+    return [hit.article.title for hit in hits]
+
+
+async def _parsed(store: SqlStore, workspace: Workspace, typed: str) -> list[str]:
+    """What a search typed after `/swarm kb` finds, states as KnowledgeBase passes them."""
+    query = parse_query(typed)
+    states = query.states or (ArticleState.DRAFT, ArticleState.VALIDATED)
+    return await _titles(store, workspace, query.terms, states=states, tags=query.tags, phrases=query.phrases)
+
+
+@pytest.mark.usefixtures("knowledge")
+async def test_tags_keep_the_articles_with_every_tag_given(store: SqlStore, workspace: Workspace) -> None:
+    assert await _titles(store, workspace, "export", tags=["pdf"]) == ["PDF export shows a blank page"]
+    assert set(await _titles(store, workspace, "export", tags=["billing"])) == {
+        "PDF export shows a blank page",
+        "Invoice totals are off",
+    }
+    assert await _titles(store, workspace, "export", tags=["billing", "pdf"]) == ["PDF export shows a blank page"]
+    assert await _titles(store, workspace, "export", tags=["BILLING", " pdf "]) == ["PDF export shows a blank page"]
+    assert await _titles(store, workspace, "export", tags=["nope"]) == []
+    # A tag is matched whole, never as a part of another one or of the JSON text.
+    assert await _titles(store, workspace, "export", tags=["bill"]) == []
+    assert await _titles(store, workspace, "export", tags=['"billing"']) == []
+
+
+@pytest.mark.usefixtures("knowledge")
+async def test_tags_alone_list_the_tagged_articles_most_reused_first(store: SqlStore, workspace: Workspace) -> None:
+    assert await _titles(store, workspace, "", tags=["export"]) == [
+        "PDF export shows a blank page",
+        "CSV export times out",
+    ]
+    async with store.unit() as uow:
+        [hit] = await uow.articles.search(workspace.id, "", tags=["csv"])
+    assert hit.snippet.startswith("Exporting a large ledger")
+    assert await _titles(store, workspace, "", tags=["export"], states=list(ArticleState)) == [
+        "PDF export shows a blank page",
+        "CSV export times out",
+        "Old PDF export bug",
+    ]
+
+
+@pytest.mark.usefixtures("knowledge")
+async def test_a_phrase_needs_its_words_together_and_in_order(store: SqlStore, workspace: Workspace) -> None:
+    # "comes out blank" is in one article; "blank" alone is in two, "out" in three.
+    assert await _titles(store, workspace, "", phrases=["comes out blank"]) == ["PDF export shows a blank page"]
+    assert await _titles(store, workspace, "", phrases=["blank comes out"]) == []
+    assert await _titles(store, workspace, "", phrases=["template cache"]) == ["PDF export shows a blank page"]
+    # Words and a phrase: the phrase is required, the words rank.
+    assert await _titles(store, workspace, "ledger", phrases=["invoice totals"]) == ["Invoice totals are off"]
+    assert await _titles(store, workspace, "export", phrases=["ledger to CSV"]) == ["CSV export times out"]
+    # Phrases stem like words do, and are read as plain words whatever they hold.
+    assert await _titles(store, workspace, "", phrases=["EXPORTING a LARGE ledger"]) == ["CSV export times out"]
+    assert await _titles(store, workspace, "", phrases=['export_timeout "to" 300*']) == ["CSV export times out"]
+    assert await _titles(store, workspace, "", phrases=["the of and"]) == []
+
+
+@pytest.mark.usefixtures("knowledge")
+async def test_filters_combine_with_states(store: SqlStore, workspace: Workspace) -> None:
+    assert await _parsed(store, workspace, '"comes out blank" #pdf') == ["PDF export shows a blank page"]
+    assert await _parsed(store, workspace, '"comes out blank" #pdf state:archived') == ["Old PDF export bug"]
+    assert await _parsed(store, workspace, "blank state:validated") == ["Invoice totals are off"]
+    assert set(await _parsed(store, workspace, "blank state:all")) == {
+        "PDF export shows a blank page",
+        "Invoice totals are off",
+        "Old PDF export bug",
+    }
+    assert await _parsed(store, workspace, "#pdf state:draft") == ["PDF export shows a blank page"]
+
+
+@pytest.mark.usefixtures("knowledge")
+async def test_articles_with_every_word_come_first(store: SqlStore, workspace: Workspace) -> None:
+    # "blank" and "ledger" are both in one article only; each alone is in others too.
+    assert (await _titles(store, workspace, "blank ledgers"))[0] == "Invoice totals are off"
+    async with store.unit() as uow:
+        hits = await uow.articles.search(workspace.id, "blank ledgers")
+    assert [h.rank for h in hits] == sorted((h.rank for h in hits), reverse=True)
+    assert len(hits) == 3
+
+
+@pytest.mark.usefixtures("knowledge")
+async def test_a_long_text_still_finds_what_its_rarer_words_say(store: SqlStore, workspace: Workspace) -> None:
+    long = "hello the customer says export export_timeout ledger csv timeout thirty seconds please help urgent"
+    assert len(long.split()) > PRUNE_FROM_TERMS
+    assert (await _titles(store, workspace, long))[0] == "CSV export times out"
+    # Asked twice, the word counts are remembered; the answer is the same.
+    assert (await _titles(store, workspace, long))[0] == "CSV export times out"
+
+
+@pytest.mark.usefixtures("knowledge")
+async def test_filters_see_only_the_workspace(
+    store: SqlStore, workspace: Workspace, other_workspace: Workspace
+) -> None:
+    assert await _titles(store, other_workspace, "", tags=["pdf"]) == ["Globex PDF export"]
+    assert await _titles(store, other_workspace, "", phrases=["comes out blank"]) == ["Globex PDF export"]
+    assert "Globex PDF export" not in await _titles(store, workspace, "globex export", tags=["pdf"])
+
+
+@pytest.mark.usefixtures("knowledge")
+async def test_any_text_with_filters_is_a_valid_query(store: SqlStore, workspace: Workspace) -> None:
+    rng = random.Random(6)
+    alphabet = ['"', "*", "-", "(", ")", "#", ":", "^", "'", "\\", "\x00", "😱", "NEAR", "AND", "OR", "NOT", " ", "a"]
+    fuzz = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30))) for _ in range(60)]
+    async with store.unit() as uow:
+        for typed in HOSTILE + fuzz:
+            query = parse_query(typed)
+            hits = await uow.articles.search(
+                workspace.id,
+                query.terms,
+                states=query.states or (ArticleState.DRAFT, ArticleState.VALIDATED),
+                tags=query.tags,
+                phrases=query.phrases,
+            )
+            assert isinstance(hits, list), typed
+            # Raw filters too, as a caller other than the parser could pass them.
+            await uow.articles.search(workspace.id, typed, tags=[typed], phrases=[typed])
+        # The transaction survived every one of them: on PostgreSQL an error would have aborted it.
+        assert await uow.workspaces.next_article_number(workspace.id) > 0
+
+
+def test_match_expressions_quote_every_word() -> None:
+    assert fts5_query(["a", "export"]) == '"a" OR "export"*'
+    assert fts5_query(["a", "export"], every=True) == '"a" AND "export"*'
+    assert fts5_query(["csv"], [["large", "ledger"]]) == '("csv"*) AND "large ledger"'
+    assert fts5_query([], [["large", "ledger"], ["x", "y"]]) == '"large ledger" AND "x y"'
+    assert tsquery_text(["a", "export"], every=True) == "'a' & 'export':*"
+    assert phrase_words('NEAR("a" b)*') == ["near", "a", "b"]
+    assert phrase_words("the of") == []
+    assert search_tags(["PDF", "pdf", " ", "Billing"]) == ["pdf", "billing"]
+
+
+async def test_a_number_given_moves_the_counter_past_it(store: SqlStore, workspace: Workspace) -> None:
+    async with store.unit() as uow:
+        await uow.articles.add(_article(workspace, "imported", number=7))
+        await uow.articles.add(_article(workspace, "imported earlier", number=3))
+        nxt = await uow.articles.add(_article(workspace, "next"))
+        await uow.commit()
+        assert nxt.number == 8
+        assert [a.number for a in await uow.articles.list(workspace.id)] == [3, 7, 8]
+    async with store.engine.connect() as connection:
+        counter = (await connection.execute(text("SELECT article_counter FROM workspace WHERE key = 'T-ACME'"))).one()
+    assert counter[0] == 8
