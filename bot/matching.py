@@ -9,12 +9,15 @@ the one interrupted. `mode="tags"` and `mode="declared"` are the baselines the b
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import math
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from bot.expertise import (
@@ -29,7 +32,7 @@ from bot.expertise import (
     infer,
     terms,
 )
-from bot.models import Case, Match, Person, Swarm, TimelineEntry
+from bot.models import Case, Match, Person, Swarm, TimelineEntry, WorkingHours
 from bot.roster import is_away, is_working, local_now
 from bot.text import normalize_skill
 
@@ -54,6 +57,12 @@ INTERRUPTION_PENALTY = 0.3
 # Team size by severity: sev1 may gather five people, sev3 and sev4 two.
 TEAM_CAPS: Mapping[int, int] = {1: 5, 2: 3, 3: 2, 4: 2}
 Mode = Literal["full", "declared", "tags"]
+# The search for the best people (MatchIndex.rank) reads every entry of a word's BM25 posting only when the word is in
+# at most this share of the people's histories; a commoner word ("acme", "error") adds at most a small, known amount
+# to anyone's score, which is enough to rule most people out without looking at them.
+COMMON_TERM_SHARE = 0.125
+# A bound on a score is widened by this much so that rounding never makes a real score exceed it.
+_BOUND_SLACK = 1e-9
 
 
 @dataclass(frozen=True)
@@ -73,7 +82,7 @@ def case_skills(case: Case, known_skills: Iterable[str]) -> tuple[str, ...]:
     skills = list(dict.fromkeys(case.tags))
     text = case.text.casefold()
     hits: list[tuple[int, str]] = []
-    for skill in {normalize_skill(name) for name in known_skills}:
+    for skill in {_normalized(name) for name in known_skills}:
         if len(skill) < MIN_TEXT_SKILL_CHARS or skill in skills:
             continue
         if found := _mention(skill).search(text):
@@ -82,6 +91,12 @@ def case_skills(case: Case, known_skills: Iterable[str]) -> tuple[str, ...]:
     return tuple(skills)
 
 
+@lru_cache(maxsize=8192)
+def _normalized(name: str) -> str:
+    return normalize_skill(name)
+
+
+@lru_cache(maxsize=8192)
 def _mention(skill: str) -> re.Pattern[str]:
     # "single-sign-on" is written "single sign on"; "invoice" matches "invoices"; "pdf" matches "pdf." but "js"
     # does not match inside "node.js".
@@ -191,6 +206,41 @@ class MatchIndex:
         invitations: Mapping[int, Sequence[datetime]] | None = None,
         mode: Mode = "full",
     ) -> Ranking:
+        """The team (full) or the best `limit` people (declared, tags) for a case, the next best, and who is off hours.
+
+        The same answer as `rank_exhaustive`, which scores every candidate, found by looking at as few people as it
+        can: people are taken best bound first, and the search stops as soon as nobody left could change the answer.
+        """
+        skills = self._skills(case, mode)
+        cap = limit if limit is not None else (TEAM_CAPS.get(case.severity, 2) if mode == "full" else 3)
+        if cap < 0:  # a negative limit slices the ranking from its end: only the exhaustive ranking knows it
+            return self.rank_exhaustive(
+                case,
+                now,
+                requester_id=requester_id,
+                load=load,
+                limit=limit,
+                exclude=exclude,
+                invitations=invitations,
+                mode=mode,
+            )
+        search = _Search(self, case, skills, now, requester_id, load, exclude, invitations, mode)
+        chosen, alternates, off_hours = search.run(cap)
+        return self._ranking(skills, chosen, alternates, off_hours, now, requester_id, load, exclude, mode)
+
+    def rank_exhaustive(
+        self,
+        case: Case,
+        now: datetime,
+        *,
+        requester_id: int | None,
+        load: Mapping[int, int],
+        limit: int | None = None,
+        exclude: Collection[int] = (),
+        invitations: Mapping[int, Sequence[datetime]] | None = None,
+        mode: Mode = "full",
+    ) -> Ranking:
+        """`rank` by scoring every candidate: the reference the fast search is checked against, and its fallback."""
         skills = self._skills(case, mode)
         words = terms(case.text) if mode == "full" else []
         relevance = self._bm25(words) if words else {}
@@ -217,16 +267,81 @@ class MatchIndex:
             chosen = _team(scored, skills, cap)
         else:
             chosen = scored[: max(limit if limit is not None else 3, 0)]
-        matches = tuple(_match(c) for c in chosen)
+        alternates = [c for c in scored if c not in chosen][:3]
+        return self._ranking(skills, chosen, alternates, off_hours[:3], now, requester_id, load, exclude, mode)
+
+    def _ranking(
+        self,
+        skills: tuple[str, ...],
+        chosen: Sequence[_Candidate],
+        alternates: Sequence[_Candidate],
+        off_hours: Sequence[_Candidate],
+        now: datetime,
+        requester_id: int | None,
+        load: Mapping[int, int],
+        exclude: Collection[int],
+        mode: Mode,
+    ) -> Ranking:
         covered = {s for c in chosen for s in c.covered}
         learner = self._learner(skills, now, requester_id, load, exclude, chosen) if mode == "full" else None
         return Ranking(
-            matches=matches,
+            matches=tuple(_match(c) for c in chosen),
             skills=skills,
             uncovered=tuple(s for s in skills if s not in covered),
             learner=learner,
-            off_hours=tuple(_match(c) for c in off_hours[:3]),
-            alternates=tuple(_match(c) for c in scored if c not in chosen)[:3],
+            off_hours=tuple(_match(c) for c in off_hours),
+            alternates=tuple(_match(c) for c in alternates),
+        )
+
+    @cached_property
+    def _prepared(self) -> _Prepared:
+        """What every ranking reads, worked out once per index: who declared, knows or is learning what, and each
+        word's BM25 weight for each person. The index is rebuilt when the roster or the history changes."""
+        declared: dict[str, set[int]] = {}
+        declared_levels: dict[str, dict[int, int]] = {}
+        learners: dict[str, set[int]] = {}
+        for person_id, person in self.people.items():
+            for name, level in person.skills.items():
+                declared.setdefault(name, set()).add(person_id)
+                if level > 0:
+                    best = declared_levels.setdefault(canonical(name), {})
+                    best[person_id] = max(best.get(person_id, 0), level)
+            for skill in {canonical(_normalized(s)) for s in person.learning}:
+                learners.setdefault(skill, set()).add(person_id)
+        levels: dict[str, dict[int, int]] = {}
+        for skill, holders in self.by_skill.items():
+            for person_id in holders:
+                level = self.level(self.people[person_id], skill)[0]
+                if level > 0:
+                    levels.setdefault(skill, {})[person_id] = level
+        idf: dict[str, float] = {}
+        norms: dict[str, dict[int, float]] = {}
+        if self.lengths:
+            total = len(self.lengths)
+            average = sum(self.lengths.values()) / total
+            for term, posting in self.postings.items():
+                if not posting:
+                    continue
+                idf[term] = math.log(1 + (total - len(posting) + 0.5) / (len(posting) + 0.5))
+                norms[term] = {
+                    person: count
+                    * (BM25_K1 + 1)
+                    / (count + BM25_K1 * (1 - BM25_B + BM25_B * self.lengths[person] / average))
+                    for person, count in posting.items()
+                }
+        names = frozenset({s for p in self.people.values() for s in p.skills} | set(self.by_skill))
+        return _Prepared(
+            names=names,
+            declared=declared,
+            declared_levels=declared_levels,
+            levels=levels,
+            idf=idf,
+            norms=norms,
+            top_norm={term: max(weights.values()) for term, weights in norms.items()},
+            profiles=len(self.lengths),
+            learners=learners,
+            level_buckets={skill: _by_level(people) for skill, people in levels.items()},
+            squares={skill: {p: level * level for p, level in people.items()} for skill, people in levels.items()},
         )
 
     # -- parts ------------------------------------------------------------------------------------------------------
@@ -234,7 +349,7 @@ class MatchIndex:
     def _skills(self, case: Case, mode: Mode) -> tuple[str, ...]:
         if mode == "tags":
             return tuple(dict.fromkeys(case.tags))
-        found = case_skills(case, {s for p in self.people.values() for s in p.skills} | set(self.by_skill))
+        found = case_skills(case, self._prepared.names)
         if mode == "declared":
             return found
         return tuple(dict.fromkeys(canonical(s) for s in found))
@@ -326,9 +441,11 @@ class MatchIndex:
     ) -> Match | None:
         taken = {c.person.id for c in chosen} | set(exclude) | {requester_id}
         wanted = set(skills)
+        learners = self._prepared.learners
         options = []
-        for person in self.people.values():
-            overlap = {canonical(normalize_skill(s)) for s in person.learning} & wanted
+        for person_id in sorted(set().union(*(learners.get(skill, set()) for skill in wanted))):
+            person = self.people[person_id]
+            overlap = {canonical(_normalized(s)) for s in person.learning} & wanted
             active = load.get(person.id or 0, 0)
             if not overlap or person.id in taken or is_away(person, now) or active >= person.max_active_swarms:
                 continue
@@ -341,20 +458,323 @@ class MatchIndex:
         return Match(person, 0.0, (f"learning {', '.join(interests)}", _load(active)), tuple(interests))
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    names: frozenset[str]  # every skill name a case's text can mention: declared, learned, departments'
+    declared: dict[str, set[int]]  # a declared skill name, as written → who declared it
+    declared_levels: dict[str, dict[int, int]]  # canonical name → person → best declared level
+    levels: dict[str, dict[int, int]]  # a skill → person → level (declared, learned or department), when > 0
+    idf: dict[str, float]
+    norms: dict[str, dict[int, float]]  # a word → person → its BM25 weight in their history, before idf
+    top_norm: dict[str, float]
+    profiles: int  # people with a history
+    learners: dict[str, set[int]]
+    level_buckets: dict[str, dict[int, list[int]]]  # a skill → level → who has it at that level
+    squares: dict[str, dict[int, int]]  # a skill → person → level², when > 0
+
+
+# Heap entries: (-bound, sequence, kind, payload). The sequence keeps equal bounds in insertion order and the
+# payloads from ever being compared.
+_LOOSE, _TIGHT, _BUCKET, _REST = 0, 1, 2, 3
+_Entry = tuple[float, int, int, int | list[int] | None]
+
+
+class _Search:
+    """What `rank_exhaustive` would choose, looking at as few people as possible.
+
+    Every candidate has an upper bound on their score that is cheap to know: the levels² of the skills they cover,
+    plus TEXT_WEIGHT × their BM25 from the case's rarer words (read from those words' postings) plus the most the
+    common words could add. Off hours and the recent-invitation penalty only ever lower a score. People wait in one
+    heap per *signature* (which of the case's skills they cover, as the team's set cover counts them), best bound
+    first: covering people with no rare word in their history wait in buckets by level, and everyone else with only
+    common words waits behind one bound for all (the rest). Taking a bound from a heap tightens it: a bucket or the
+    rest is opened into people; a person's loose bound becomes their exact score before off hours and penalties
+    (cheap: no reasons yet); a tight bound is scored for real. A choice is final when its score beats every bound
+    that could still compete with it (strictly: equal scores are broken by load, name and id).
+    """
+
+    def __init__(
+        self,
+        index: MatchIndex,
+        case: Case,
+        skills: tuple[str, ...],
+        now: datetime,
+        requester_id: int | None,
+        load: Mapping[int, int],
+        exclude: Collection[int],
+        invitations: Mapping[int, Sequence[datetime]] | None,
+        mode: Mode,
+    ) -> None:
+        self.index, self.skills, self.now, self.mode = index, skills, now, mode
+        self.requester_id, self.load, self.exclude, self.invitations = requester_id, load, exclude, invitations
+        self.split_off_hours = mode == "full" and case.severity > 1
+        self.prepared = index._prepared
+        self.heaps: dict[tuple[str, ...], list[_Entry]] = {}
+        self.off_heap: list[_Entry] = []  # off hours, exact bound × OFF_HOURS_FACTOR
+        self.scored: dict[tuple[str, ...], list[_Candidate]] = {}  # scored, may be asked; each best first
+        self.ranked: list[_Candidate] = []  # every scored candidate who may be asked, best first
+        self.off_ranked: list[_Candidate] = []
+        self.sequence = 0
+        self.online: dict[tuple[str, WorkingHours | None], bool] = {}
+        self.query: list[tuple[str, int]] = []
+        self.common: list[tuple[str, int]] = []
+        self.pooled: set[int] = set()  # people with an entry of their own, not to be opened again from a bucket
+        self.skill_part: Mapping[int, int] = {}
+        if mode == "full":
+            self._pool_full(case)
+        else:
+            self._pool_declared()
+
+    # -- the pool ---------------------------------------------------------------------------------------------------
+
+    def _pool_full(self, case: Case) -> None:
+        prepared = self.prepared
+        self.query = [(t, n) for t, n in Counter(terms(case.text)).items() if t in prepared.norms]
+        common = COMMON_TERM_SHARE * prepared.profiles
+        text_part: dict[int, float] = {}
+        rest = 0.0
+        for term, count in self.query:
+            idf, norms = prepared.idf[term], prepared.norms[term]
+            if len(norms) > common:
+                self.common.append((term, count))
+                rest += idf * prepared.top_norm[term] * count
+                continue
+            for person_id, norm in norms.items():
+                text_part[person_id] = text_part.get(person_id, 0.0) + idf * norm * count
+        signature_of: dict[int, tuple[str, ...]]
+        if len(self.skills) == 1:
+            skill = self.skills[0]
+            self.skill_part = prepared.squares.get(skill, {})
+            for level, people in prepared.level_buckets.get(skill, {}).items():
+                self._push((skill,), _BUCKET, people, level * level + TEXT_WEIGHT * rest)
+            signature_of = {person_id: (skill,) for person_id in text_part if person_id in self.skill_part}
+        else:
+            skill_part: dict[int, int] = {}
+            signature_of = {}
+            for skill in self.skills:
+                for person_id, level in prepared.levels.get(skill, {}).items():
+                    skill_part[person_id] = skill_part.get(person_id, 0) + level * level
+                    signature_of[person_id] = (*signature_of.get(person_id, ()), skill)
+            self.skill_part = skill_part
+            buckets: dict[tuple[tuple[str, ...], int], list[int]] = {}
+            for person_id, part in skill_part.items():
+                if person_id not in text_part:
+                    buckets.setdefault((signature_of[person_id], part), []).append(person_id)
+            for (signature, part), people in buckets.items():
+                self._push(signature, _BUCKET, people, part + TEXT_WEIGHT * rest)
+        for person_id, text in text_part.items():
+            bound = self.skill_part.get(person_id, 0) + TEXT_WEIGHT * (text + rest)
+            self._push(signature_of.get(person_id, ()), _LOOSE, person_id, bound)
+        self.pooled = set(text_part)
+        if rest > 0:
+            self._push((), _REST, None, TEXT_WEIGHT * rest)
+
+    def _pool_declared(self) -> None:
+        prepared = self.prepared
+        candidates: set[int] = set()
+        for skill in self.skills:
+            candidates |= prepared.declared.get(skill, set())
+        for person_id in candidates:
+            person = self.index.people[person_id]
+            if self.mode == "tags":
+                bound = float(sum(1 for skill in self.skills if skill in person.skills))
+            else:
+                bound = float(sum(prepared.declared_levels.get(s, {}).get(person_id, 0) ** 2 for s in self.skills))
+            if bound > 0:
+                self._push((), _LOOSE, person_id, bound)
+
+    def _push(
+        self, signature: tuple[str, ...] | None, kind: int, payload: int | list[int] | None, bound: float
+    ) -> None:
+        self.sequence += 1
+        entry = (-(bound * (1 + _BOUND_SLACK) + _BOUND_SLACK), self.sequence, kind, payload)
+        heapq.heappush(self.off_heap if signature is None else self.heaps.setdefault(signature, []), entry)
+
+    # -- looking at people ------------------------------------------------------------------------------------------
+
+    def _look(self, signature: tuple[str, ...]) -> None:
+        """Take the best bound of a heap and tighten it."""
+        _, _, kind, payload = heapq.heappop(self.heaps[signature])
+        if isinstance(payload, list):  # a bucket
+            for person_id in payload:
+                if person_id not in self.pooled:
+                    self._loose(person_id, signature)
+        elif payload is None:  # the rest
+            self._open_rest()
+        elif kind == _LOOSE:
+            self._loose(payload, signature)
+        else:
+            self._tight(payload, signature)
+
+    def _loose(self, person_id: int, signature: tuple[str, ...]) -> None:
+        """A person with a loose bound: gone (requester, excluded, away, full), or back in a heap with the exact
+        score before off hours and penalties: in their signature's heap, or the off-hours heap."""
+        person = self.index.people[person_id]
+        if person_id == self.requester_id or person_id in self.exclude or is_away(person, self.now):
+            return
+        if self.load.get(person_id, 0) >= person.max_active_swarms:
+            return
+        if self.mode != "full":
+            self._tight(person_id, signature)  # a declared bound is exact before off hours: score now
+            return
+        base = float(self.skill_part.get(person_id, 0))
+        text = self._text(person_id)
+        if text > 0:
+            base += TEXT_WEIGHT * text
+        if base <= 0:
+            return
+        if self.split_off_hours and not self._is_online(person):
+            self._push(None, _TIGHT, person_id, OFF_HOURS_FACTOR * base)
+        else:
+            self._push(signature, _TIGHT, person_id, base)
+
+    def _tight(self, person_id: int, signature: tuple[str, ...] | None) -> None:
+        """Score a person for real, with reasons, off hours and penalties."""
+        person = self.index.people[person_id]
+        text = self._text(person_id)
+        active = self.load.get(person_id, 0)
+        candidate = self.index._score(person, self.skills, text, self.now, active, self.invitations, self.mode)
+        if candidate is None:
+            return
+        if signature is None:
+            bisect.insort(self.off_ranked, candidate, key=_by_key)
+            return
+        bisect.insort(self.scored.setdefault(signature, []), candidate, key=_by_key)
+        bisect.insort(self.ranked, candidate, key=_by_key)
+
+    def _open_rest(self) -> None:
+        """Everyone else whose history has a common word of the case: each with their own bound now."""
+        prepared = self.prepared
+        found: dict[int, float] = {}
+        for term, count in self.common:
+            idf = prepared.idf[term]
+            for person_id, norm in prepared.norms[term].items():
+                if person_id not in self.pooled and person_id not in self.skill_part:
+                    found[person_id] = found.get(person_id, 0.0) + idf * norm * count
+        self.pooled |= found.keys()
+        for person_id, text in found.items():
+            self._push((), _LOOSE, person_id, TEXT_WEIGHT * text)
+
+    def _text(self, person_id: int) -> float:
+        """The person's BM25, added up word by word in the case's order, exactly as MatchIndex._bm25 does."""
+        prepared, score = self.prepared, 0.0
+        for term, count in self.query:
+            norm = prepared.norms[term].get(person_id)
+            if norm is not None:
+                score = score + prepared.idf[term] * norm * count
+        return score
+
+    def _is_online(self, person: Person) -> bool:
+        key = (person.timezone, person.working_hours)
+        if key not in self.online:
+            self.online[key] = is_working(person, self.now)
+        return self.online[key]
+
+    def _head(self, signatures: Iterable[tuple[str, ...]]) -> tuple[float, tuple[str, ...] | None]:
+        """The best bound still in these heaps, and its heap."""
+        best, where = -math.inf, None
+        for signature in signatures:
+            heap = self.heaps.get(signature)
+            if heap and -heap[0][0] > best:
+                best, where = -heap[0][0], signature
+        return best, where
+
+    # -- the answer -------------------------------------------------------------------------------------------------
+
+    def run(self, cap: int) -> tuple[list[_Candidate], list[_Candidate], list[_Candidate]]:
+        """(the team, or the best `cap`; the next 3 best; the 3 best off hours)."""
+        if self.mode == "full" and self.skills:
+            chosen = self._team(cap)
+        else:
+            chosen = self._best(min(cap, 2) if self.mode == "full" else cap)
+        taken = {id(c) for c in chosen}
+        alternates = [c for c in self._best(len(chosen) + 3) if id(c) not in taken][:3]
+        return chosen, alternates, self._off_hours() if self.split_off_hours else []
+
+    def _team(self, cap: int) -> list[_Candidate]:
+        """Greedy set cover, as `_team` does it: the most uncovered skills, then the best score, then the earliest."""
+        uncovered = set(self.skills)
+        team: list[_Candidate] = []
+        while uncovered and len(team) < cap:
+            gains: dict[int, list[tuple[str, ...]]] = {}
+            for signature in self.heaps.keys() | self.scored.keys():
+                gain = len(uncovered & set(signature))
+                if gain:
+                    gains.setdefault(gain, []).append(signature)
+            pick = None
+            for gain in sorted(gains, reverse=True):
+                pick = self._pick(gains[gain], team)
+                if pick is not None:
+                    break
+            if pick is None:
+                break
+            team.append(pick)
+            uncovered -= set(pick.covered)
+        return team
+
+    def _pick(self, signatures: list[tuple[str, ...]], team: list[_Candidate]) -> _Candidate | None:
+        """The best scored person with one of these signatures, not in the team yet, once no bound can beat them."""
+        while True:
+            heads = [next((c for c in self.scored.get(s, ()) if c not in team), None) for s in signatures]
+            best = min((c for c in heads if c is not None), key=_by_key, default=None)
+            bound, where = self._head(signatures)
+            if where is None or (best is not None and best.score > bound):
+                return best
+            self._look(where)
+
+    def _best(self, count: int) -> list[_Candidate]:
+        """The `count` best scored people, once no bound can beat the last of them."""
+        while True:
+            bound, where = self._head(self.heaps)
+            found = self.ranked[: max(count, 0)]
+            if where is None or count <= 0 or (len(found) == count and found[-1].score > bound):
+                return found
+            self._look(where)
+
+    def _off_hours(self) -> list[_Candidate]:
+        """The 3 best people off hours, once no bound (in the heaps, or off hours not scored yet) can beat the third."""
+        while True:
+            found = self.off_ranked[:3]
+            bound, where = self._head(self.heaps)
+            waiting = -self.off_heap[0][0] if self.off_heap else -math.inf
+            limit = max(OFF_HOURS_FACTOR * bound, waiting)
+            if limit == -math.inf or (len(found) == 3 and found[-1].score > limit):
+                return found
+            if where is not None and OFF_HOURS_FACTOR * bound >= waiting:
+                self._look(where)
+            else:
+                _, _, _, person_id = heapq.heappop(self.off_heap)
+                assert isinstance(person_id, int)
+                self._tight(person_id, None)
+
+
+def _by_level(levels: Mapping[int, int]) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for person_id, level in levels.items():
+        found.setdefault(level, []).append(person_id)
+    return found
+
+
+def _by_key(candidate: _Candidate) -> tuple[float, int, str, int]:
+    return candidate.key
+
+
 def _team(ranked: Sequence[_Candidate], skills: Sequence[str], cap: int) -> list[_Candidate]:
     """The fewest people that cover the case's skills: greedy set cover over the ranked candidates, at most `cap`."""
     if not skills:
         return list(ranked[: min(cap, 2)])
     uncovered = set(skills)
     team: list[_Candidate] = []
-    pool = list(ranked)
+    pool = list(enumerate(ranked))  # the position breaks ties: the earlier in the ranking, the better
     while uncovered and pool and len(team) < cap:
-        best = max(pool, key=lambda c: (len(uncovered & set(c.covered)), c.score, -pool.index(c)))
+        at, (_, best) = max(
+            enumerate(pool), key=lambda e: (len(uncovered & set(e[1][1].covered)), e[1][1].score, -e[1][0])
+        )
         if not uncovered & set(best.covered):
             break
         team.append(best)
         uncovered -= set(best.covered)
-        pool.remove(best)
+        del pool[at]
     return team
 
 
