@@ -110,7 +110,7 @@ class Inferred:
 
     @property
     def level(self) -> int:
-        """On the roster's 1–5 scale: one fix a month ago is a 3, a handful of recent ones a 5."""
+        """On the roster's 1–5 scale: speaking up once is a 2, writing one fix a 4, a few recent fixes a 5."""
         return max(1, min(5, round(1 + 1.5 * math.log2(1 + self.strength))))
 
 

@@ -115,6 +115,17 @@ def error(err: UserError) -> Reply:
         return Reply(template)
 
 
+def _sentence(err: UserError, templates: Mapping[str, str]) -> str:
+    """The sentence for an error from one family of reasons (roster rows, history rows, article files)."""
+    template = templates.get(err.reason)
+    if template is None:
+        return error(err).text
+    try:
+        return template.format(**err.details)
+    except (KeyError, IndexError):
+        return template
+
+
 def apology(typed: str | None = None) -> Reply:
     """Our failure, not theirs; what they typed is given back so nothing is lost."""
     text = "Sorry, something went wrong on my side. Please try again in a minute."
@@ -570,13 +581,7 @@ def roster_report(report: ImportReport) -> list[str]:
 
 
 def _roster_error(err: UserError) -> str:
-    template = ROSTER_ERRORS.get(err.reason)
-    if template is None:
-        return error(err).text
-    try:
-        return template.format(**err.details)
-    except (KeyError, IndexError):
-        return template
+    return _sentence(err, ROSTER_ERRORS)
 
 
 ROSTER_ERRORS = {
@@ -697,13 +702,7 @@ def history_interrupted(err: HistoryInterrupted) -> list[str]:
 
 
 def _history_error(err: UserError) -> str:
-    template = HISTORY_ERRORS.get(err.reason)
-    if template is None:
-        return error(err).text
-    try:
-        return template.format(**err.details)
-    except (KeyError, IndexError):
-        return template
+    return _sentence(err, HISTORY_ERRORS)
 
 
 HISTORY_ERRORS = {
@@ -795,13 +794,7 @@ def kb_import_report(report: KbImportReport) -> list[str]:
 
 
 def _kb_file_error(err: UserError) -> str:
-    template = KB_FILE_ERRORS.get(err.reason)
-    if template is None:
-        return error(err).text
-    try:
-        return template.format(**err.details)
-    except (KeyError, IndexError):
-        return template
+    return _sentence(err, KB_FILE_ERRORS)
 
 
 KB_FILE_ERRORS = {
