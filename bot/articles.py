@@ -10,12 +10,10 @@ from bot.errors import UserError
 from bot.kb_files import ArticleFile, article_to_markdown, filename, markdown_to_article
 from bot.models import Article, ArticleHit, ArticleState
 from bot.ports import Store, UnitOfWork
-from bot.search_query import SearchQuery, parse_query
-from bot.swarms import known_issues
+from bot.search_query import parse_query
+from bot.swarms import KNOWN_STATES, known_issues
 
 SEARCH_RESULTS = 5
-# What a search sees unless the query says state:…: as swarms.known_issues, work in progress included.
-DEFAULT_STATES = (ArticleState.DRAFT, ArticleState.VALIDATED, ArticleState.WIP)
 
 
 class KnowledgeBase:
@@ -30,10 +28,15 @@ class KnowledgeBase:
             raise UserError("kb_what")
         async with self.store.unit() as uow:
             ws = await uow.workspaces.ensure(workspace)
-            if parsed.filtered:
-                hits = await _filtered(uow, ws.id, parsed, limit)
-            else:
-                hits = await known_issues(uow, ws.id, parsed.terms, limit)
+            hits = await known_issues(
+                uow,
+                ws.id,
+                parsed.terms,
+                limit,
+                states=parsed.states or KNOWN_STATES,
+                tags=parsed.tags,
+                phrases=parsed.phrases,
+            )
             await uow.commit()
             return hits
 
@@ -127,25 +130,6 @@ class KnowledgeBase:
         if article is None:
             raise UserError("unknown_article", number=number)
         return article
-
-
-async def _filtered(uow: UnitOfWork, workspace_id: int, query: SearchQuery, limit: int) -> list[ArticleHit]:
-    """A query with filters; a wip article is shown with the open swarm working on it, as known_issues does."""
-    found = await uow.articles.search(
-        workspace_id,
-        query.terms,
-        limit=limit,
-        states=query.states or DEFAULT_STATES,
-        tags=query.tags,
-        phrases=query.phrases,
-    )
-    hits = []
-    for hit in found:
-        swarm = await uow.swarms.by_id(hit.article.swarm_id) if hit.article.swarm_id else None
-        if hit.article.state is ArticleState.WIP and (swarm is None or not swarm.status.is_active):
-            continue
-        hits.append(replace(hit, swarm_number=swarm.number if swarm else None))
-    return hits
 
 
 @dataclass

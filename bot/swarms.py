@@ -7,7 +7,7 @@ changes nothing. Talking to the chat platform is the handlers' job; they call ba
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -773,13 +773,24 @@ class Swarms:
         return await uow.swarms.add_entry(entry)
 
 
+KNOWN_STATES = (ArticleState.DRAFT, ArticleState.VALIDATED, ArticleState.WIP)
+
+
 async def known_issues(
-    uow: UnitOfWork, workspace_id: int, query: str, limit: int = SIMILAR_ARTICLES
+    uow: UnitOfWork,
+    workspace_id: int,
+    query: str,
+    limit: int = SIMILAR_ARTICLES,
+    *,
+    states: Sequence[ArticleState] = KNOWN_STATES,
+    tags: Sequence[str] = (),
+    phrases: Sequence[str] = (),
 ) -> list[ArticleHit]:
-    """Articles like the case, work in progress included, each wip one with the number of the swarm working on it."""
-    states = (ArticleState.DRAFT, ArticleState.VALIDATED, ArticleState.WIP)
+    """Articles like the case, work in progress included, each wip one with the number of the swarm working on it;
+    a wip article whose swarm is no longer open is left out."""
     hits = []
-    for hit in await uow.articles.search(workspace_id, query, limit=limit, states=states):
+    found = await uow.articles.search(workspace_id, query, limit=limit, states=states, tags=tags, phrases=phrases)
+    for hit in found:
         swarm = await uow.swarms.by_id(hit.article.swarm_id) if hit.article.swarm_id else None
         if hit.article.state is ArticleState.WIP and (swarm is None or not swarm.status.is_active):
             continue
