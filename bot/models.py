@@ -66,6 +66,8 @@ class EventKind(StrEnum):
     DECLINED = "declined"  # an invited expert said "Can't now", or did not answer in time
     FEEDBACK = "feedback"  # the owner's 👍 ("good") or 👎 ("bad") on a match, at resolve
     LINKED = "linked"  # an existing article was linked to the swarm (reuse); the text is the article number
+    THANKED = "thanked"  # `/swarm thanks` in the room; the text names who was thanked and for what
+    SNOOZED = "snoozed"  # the owner asked the quiet-room nudge to wait
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,9 @@ class Workspace:
     id: int
     key: str
     name: str = ""
+    digest_channel: str | None = None  # where the digests and recurring-issue alerts go; None: the configured one
+    digest_off: bool = False  # no daily or weekly digest, no recurring-issue alerts
+    nudges_off: bool = False  # nobody in the workspace is nudged
 
 
 @dataclass
@@ -106,6 +111,8 @@ class Person:
     away_until: datetime | None = None
     hidden_skills: list[str] = field(default_factory=list)  # inferred skills the person asked not to be asked for
     publisher: bool = False  # may validate and archive knowledge articles
+    digest_off: bool = False  # named in digests without a mention, so they are not notified
+    nudges_off: bool = False  # never nudged (quiet rooms, missing articles)
     id: int | None = None
 
     def chat_id(self, platform: str) -> str | None:
@@ -145,6 +152,8 @@ class Swarm:
     cancel_reason: str | None = None
     skills: tuple[str, ...] = ()  # what the case needed when it opened: its tags and the skills its text names
     external_id: str | None = None  # the help desk's case id, for history imported from one
+    card_id: str | None = None  # the case card in the room, which the bot keeps up to date as the rolling summary
+    snoozed_until: datetime | None = None  # the owner said "still working": no quiet-room nudge before then
     id: int | None = None
 
 
@@ -233,3 +242,16 @@ class Match:
     score: float
     reasons: tuple[str, ...]
     skills: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Thanks:
+    """`/swarm thanks @person [for what]`: recognition of help, counted by the weekly digest and analytics."""
+
+    workspace_id: int
+    giver_id: int
+    receiver_id: int
+    at: datetime
+    reason: str = ""
+    swarm_id: int | None = None
+    id: int | None = None

@@ -21,6 +21,7 @@ from bot.models import (
     Person,
     Swarm,
     SwarmStatus,
+    Thanks,
     TimelineEntry,
     Workspace,
 )
@@ -39,6 +40,12 @@ class WorkspaceRepository(Protocol):
 
     async def keys(self) -> builtins.list[str]:
         """Every workspace's key."""
+        ...
+
+    async def get(self, key: str) -> Workspace | None: ...
+
+    async def save(self, workspace: Workspace) -> None:
+        """Writes the workspace's own settings (digest channel, switches)."""
         ...
 
 
@@ -175,6 +182,14 @@ class ProcessedEventRepository(Protocol):
         ...
 
 
+class ThanksRepository(Protocol):
+    async def add(self, thanks: Thanks) -> Thanks: ...
+
+    async def between(self, workspace_id: int, since: datetime, until: datetime) -> builtins.list[Thanks]:
+        """Given at or after `since` and before `until`, oldest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     workspaces: WorkspaceRepository
     people: PersonRepository
@@ -182,6 +197,7 @@ class UnitOfWork(Protocol):
     articles: ArticleRepository
     versions: ArticleVersionRepository
     processed: ProcessedEventRepository
+    thanks: ThanksRepository
 
     async def commit(self) -> None: ...
 

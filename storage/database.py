@@ -29,12 +29,14 @@ from bot.ports import (
     PersonRepository,
     ProcessedEventRepository,
     SwarmRepository,
+    ThanksRepository,
     WorkspaceRepository,
 )
 from storage.articles import SqlArticleRepository
 from storage.people import SqlPersonRepository
 from storage.processed import SqlProcessedEventRepository
 from storage.swarms import SqlSwarmRepository
+from storage.thanks import SqlThanksRepository
 from storage.versions import SqlArticleVersionRepository
 from storage.workspaces import SqlWorkspaceRepository
 
@@ -160,6 +162,7 @@ class SqlUnitOfWork:
     articles: ArticleRepository
     versions: ArticleVersionRepository
     processed: ProcessedEventRepository
+    thanks: ThanksRepository
 
     def __init__(self, session: AsyncSession, dialect: str) -> None:
         self._session = session
@@ -169,6 +172,7 @@ class SqlUnitOfWork:
         self.articles = SqlArticleRepository(session, dialect)
         self.versions = SqlArticleVersionRepository(session, dialect)
         self.processed = SqlProcessedEventRepository(session, dialect)
+        self.thanks = SqlThanksRepository(session, dialect)
 
     @property
     def session(self) -> AsyncSession:

@@ -165,6 +165,8 @@ def _fill(row: PersonRow, person: Person) -> None:
     row.away_until = person.away_until
     row.hidden_skills = list(person.hidden_skills)
     row.publisher = person.publisher
+    row.digest_off = person.digest_off
+    row.nudges_off = person.nudges_off
 
 
 def _to_person(row: PersonRow, skills: dict[str, int]) -> Person:
@@ -184,6 +186,8 @@ def _to_person(row: PersonRow, skills: dict[str, int]) -> Person:
         away_until=row.away_until,
         hidden_skills=list(row.hidden_skills),
         publisher=row.publisher,
+        digest_off=row.digest_off,
+        nudges_off=row.nudges_off,
     )
 
 

@@ -209,6 +209,8 @@ def _columns(swarm: Swarm) -> dict[str, Any]:
         "cancel_reason": swarm.cancel_reason,
         "skills": list(swarm.skills),
         "external_id": swarm.external_id,
+        "card_id": swarm.card_id,
+        "snoozed_until": swarm.snoozed_until,
     }
 
 
@@ -238,6 +240,8 @@ def _to_swarm(row: SwarmRow) -> Swarm:
         cancel_reason=row.cancel_reason,
         skills=tuple(row.skills),
         external_id=row.external_id,
+        card_id=row.card_id,
+        snoozed_until=row.snoozed_until,
     )
 
 

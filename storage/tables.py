@@ -68,6 +68,9 @@ class WorkspaceRow(SQLModel, table=True):
     swarm_counter: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     article_counter: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    digest_channel: str | None = None
+    digest_off: bool = Field(default=False)
+    nudges_off: bool = Field(default=False)
 
 
 class PersonRow(SQLModel, table=True):
@@ -93,6 +96,8 @@ class PersonRow(SQLModel, table=True):
     away_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
     hidden_skills: list[str] = Field(default_factory=list, sa_type=JSON)
     publisher: bool = Field(default=False)
+    digest_off: bool = Field(default=False)
+    nudges_off: bool = Field(default=False)
 
 
 class PersonSkillRow(SQLModel, table=True):
@@ -145,6 +150,8 @@ class SwarmRow(SQLModel, table=True):
     cancel_reason: str | None = Field(default=None, sa_type=Text)
     skills: list[str] = Field(default_factory=list, sa_type=JSON)
     external_id: str | None = None
+    card_id: str | None = None
+    snoozed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class SwarmMemberRow(SQLModel, table=True):
@@ -273,3 +280,26 @@ class ArticleVersionRow(SQLModel, table=True):
     person_id: int | None = _ref("person.id", "article_version_person_id_fkey", ondelete="SET NULL", nullable=True)
     note: str = Field(default="", sa_type=Text)
     content: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class ThanksRow(SQLModel, table=True):
+    __tablename__ = "thanks"
+    __table_args__ = (Index("ix_thanks_workspace_id_at", "workspace_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_ref("thanks")
+    giver_id: int = _ref("person.id", "thanks_giver_id_fkey")
+    receiver_id: int = _ref("person.id", "thanks_receiver_id_fkey")
+    swarm_id: int | None = _ref("swarm.id", "thanks_swarm_id_fkey", ondelete="SET NULL", nullable=True)
+    reason: str = Field(default="", sa_type=Text)
+    at: datetime = Field(sa_type=UtcDateTime)
+
+
+class SchedulerLeaseRow(SQLModel, table=True):
+    """Which `swarm serve` process runs the scheduled jobs, until when. Process-wide, so not per workspace."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: str = Field(primary_key=True)
+    holder: str
+    expires_at: datetime = Field(sa_type=UtcDateTime)

@@ -28,8 +28,20 @@ class SqlWorkspaceRepository(Repository):
         if name and row.name != name:
             row.name = name  # a renamed Slack team or Teams tenant
             await self._session.flush()
-        assert row.id is not None
-        return Workspace(id=row.id, key=row.key, name=row.name)
+        return _to_workspace(row)
+
+    async def get(self, key: str) -> Workspace | None:
+        row = (await self._session.exec(select(WorkspaceRow).where(WorkspaceRow.key == key))).first()
+        return None if row is None else _to_workspace(row)
+
+    async def save(self, workspace: Workspace) -> None:
+        row = await self._session.get(WorkspaceRow, workspace.id)
+        if row is None:
+            raise LookupError(f"no workspace with id {workspace.id}")
+        row.digest_channel = workspace.digest_channel
+        row.digest_off = workspace.digest_off
+        row.nudges_off = workspace.nudges_off
+        await self._session.flush()
 
     async def next_swarm_number(self, workspace_id: int) -> int:
         return await self._bump(workspace_id, "swarm_counter")
@@ -51,3 +63,15 @@ class SqlWorkspaceRepository(Repository):
         if number is None:
             raise LookupError(f"no workspace with id {workspace_id}")
         return int(number)
+
+
+def _to_workspace(row: WorkspaceRow) -> Workspace:
+    assert row.id is not None
+    return Workspace(
+        id=row.id,
+        key=row.key,
+        name=row.name,
+        digest_channel=row.digest_channel,
+        digest_off=row.digest_off,
+        nudges_off=row.nudges_off,
+    )

@@ -30,6 +30,8 @@ APP_TABLES = {
     "processed_event",
     "platform_ref",
     "article_version",
+    "thanks",
+    "scheduler_lease",
 }
 # slack_sdk's OAuth installation store owns these; its own table definitions build them.
 SLACK_TABLES = {"slack_installations", "slack_bots", "slack_oauth_states"}
@@ -81,7 +83,7 @@ async def test_the_comparison_notices_a_missing_index(database_url: str) -> None
 
 async def test_upgrade_reaches_the_head_and_can_run_again(database_url: str) -> None:
     head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
-    assert head == "0004_knowledge"
+    assert head == "0005_automation"
     await upgrade(database_url)
     await upgrade(database_url)
 
