@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.swarms import Policy
@@ -27,6 +28,16 @@ class Settings(BaseSettings):
     archive_on_resolve: bool = Field(False, validation_alias="SWARM_ARCHIVE_ON_RESOLVE")
     log_level: str = Field("WARNING", validation_alias="SWARM_LOG_LEVEL")
 
+    # Automation (issue 7): summaries, nudges, digests, on the scheduler.
+    quiet_after_hours: float = Field(4, gt=0, validation_alias="SWARM_QUIET_AFTER")  # working hours of the owner
+    catchup_after_messages: int = Field(5, ge=0, validation_alias="SWARM_CATCHUP_AFTER")
+    article_reminder_minutes: float = Field(60, gt=0, validation_alias="SWARM_ARTICLE_REMINDER_AFTER")
+    digest_channel: str = Field("", validation_alias="SWARM_DIGEST_CHANNEL")  # empty: no digest until `/swarm digest here`
+    digest_time: time = Field(time(9, 0), validation_alias="SWARM_DIGEST_TIME")
+    digest_timezone: str = Field("UTC", validation_alias="SWARM_DIGEST_TZ")
+    # A job that could not run on time (the server was down) still runs if it is at most this late; later, once.
+    job_grace_minutes: float = Field(60, gt=0, validation_alias="SWARM_JOB_GRACE")
+
     # Slack (issue 3) and Teams (issue 4) read these; the console needs none of them.
     slack_bot_token: str | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: str | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
@@ -41,9 +52,22 @@ class Settings(BaseSettings):
     # The Teams channel (19:…@thread.tacv2) where swarm rooms start as threads; empty: where the swarm was asked.
     teams_channel: str = Field("", validation_alias="SWARM_TEAMS_CHANNEL")
 
+    @field_validator("digest_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}: use an IANA name such as Europe/Madrid") from error
+        return value
+
     def policy(self) -> Policy:
         return Policy(
-            experts_per_swarm=self.experts_per_swarm, expert_timeout=timedelta(minutes=self.expert_timeout_minutes)
+            experts_per_swarm=self.experts_per_swarm,
+            expert_timeout=timedelta(minutes=self.expert_timeout_minutes),
+            quiet_after=timedelta(hours=self.quiet_after_hours),
+            catchup_after=self.catchup_after_messages,
+            article_reminder_after=timedelta(minutes=self.article_reminder_minutes),
         )
 
     def conventions(self) -> Conventions:
@@ -53,4 +77,6 @@ class Settings(BaseSettings):
             solution_emoji=self.solution_emoji,
             private_rooms=self.private_rooms,
             archive_on_resolve=self.archive_on_resolve,
+            digest_channel=self.digest_channel,
+            digest_timezone=self.digest_timezone,
         )

@@ -47,6 +47,12 @@ class Policy:
     expert_timeout: timedelta = timedelta(minutes=15)
     # How far back invitations count against a person when spreading the load.
     fairness_window: timedelta = timedelta(days=30)
+    # A room with no word for this long, counted in the owner's working hours, gets the owner a "still working?".
+    quiet_after: timedelta = timedelta(hours=4)
+    # Whoever joins after this many messages gets a private catch-up.
+    catchup_after: int = 5
+    # A swarm resolved with an empty article reminds its owner once, this long after.
+    article_reminder_after: timedelta = timedelta(hours=1)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ class Conventions:
     solution_emoji: str = "white_check_mark"
     private_rooms: bool = False
     archive_on_resolve: bool = False
+    digest_channel: str = ""  # where digests and alerts go unless a workspace chose its own (`/swarm digest here`)
+    digest_timezone: str = "UTC"  # the digests' "yesterday" and "this week" are days in this time zone
 
 
 @dataclass(frozen=True)
