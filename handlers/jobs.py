@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from handlers import replies
 from handlers.commands import invite_into_room, say_in_room
@@ -30,3 +31,12 @@ async def tick(ctx: Context, workspace: str) -> None:
     """One scheduler round for a workspace: finish interrupted openings, lapse unanswered invitations."""
     await resume(ctx, workspace)
     await lapse_invitations(ctx, workspace)
+
+
+Job = Callable[[Context, str], Awaitable[object]]
+
+# Every job the scheduler runs, by name; each runs once per workspace of each chat platform. Their schedules are the
+# scheduler's business (adapters/scheduler.py); `swarm jobs run NAME` runs one now.
+JOBS: dict[str, Job] = {
+    "tick": tick,
+}
