@@ -40,6 +40,18 @@ class Core:
         async with self.store.unit() as uow:
             return await uow.workspaces.keys()
 
+    async def once(self, workspace: str, key: str) -> bool:
+        """True the first time `key` is claimed in the workspace: automated posts (digests, nudges, catch-ups) claim a
+        key before they are sent, so two schedulers or a rerun never send one twice."""
+        return await self.first_delivery(workspace, key)
+
+    async def forget(self, workspace: str, key: str) -> None:
+        """Releases a claimed key: the post it stood for failed and may be tried again."""
+        async with self.store.unit() as uow:
+            ws = await uow.workspaces.ensure(workspace)
+            await uow.processed.release(ws.id, key)
+            await uow.commit()
+
     async def first_delivery(self, workspace: str, key: str) -> bool:
         """True once per platform delivery key: a retried event must not act twice."""
         async with self.store.unit() as uow:

@@ -181,6 +181,10 @@ class ProcessedEventRepository(Protocol):
         """True the first time a delivery key is seen, False for every retry of it."""
         ...
 
+    async def release(self, workspace_id: int, key: str) -> None:
+        """Forgets a claimed key, so the work it stood for can be tried again (its post failed)."""
+        ...
+
 
 class ThanksRepository(Protocol):
     async def add(self, thanks: Thanks) -> Thanks: ...

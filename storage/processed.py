@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import delete
 from sqlmodel import col
 
 from storage._sql import Repository
@@ -19,3 +20,9 @@ class SqlProcessedEventRepository(Repository):
             .returning(col(ProcessedEventRow.id))
         )
         return (await self._session.exec(statement)).first() is not None
+
+    async def release(self, workspace_id: int, key: str) -> None:
+        statement = delete(ProcessedEventRow).where(
+            col(ProcessedEventRow.workspace_id) == workspace_id, col(ProcessedEventRow.key) == key
+        )
+        await self._session.exec(statement)
