@@ -32,7 +32,8 @@ class Settings(BaseSettings):
     quiet_after_hours: float = Field(4, gt=0, validation_alias="SWARM_QUIET_AFTER")  # working hours of the owner
     catchup_after_messages: int = Field(5, ge=0, validation_alias="SWARM_CATCHUP_AFTER")
     article_reminder_minutes: float = Field(60, gt=0, validation_alias="SWARM_ARTICLE_REMINDER_AFTER")
-    digest_channel: str = Field("", validation_alias="SWARM_DIGEST_CHANNEL")  # empty: no digest until `/swarm digest here`
+    # Empty: no digest until someone types `/swarm digest here` in a channel.
+    digest_channel: str = Field("", validation_alias="SWARM_DIGEST_CHANNEL")
     digest_time: time = Field(time(9, 0), validation_alias="SWARM_DIGEST_TIME")
     digest_timezone: str = Field("UTC", validation_alias="SWARM_DIGEST_TZ")
     # A job that could not run on time (the server was down) still runs if it is at most this late; later, once.
