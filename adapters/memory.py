@@ -70,6 +70,13 @@ class MemoryChat(ChatPort):
         self.calls.append(Call("post_private", {"channel": channel, "user": user, "reply": reply}))
         self._tell("post", self.add_message(channel, "swarm", render(reply), reply=reply, private_to=user))
 
+    async def direct(self, user: str, reply: Reply) -> None:
+        self.calls.append(Call("direct", {"user": user, "reply": reply}))
+        self._tell("post", self.add_message(f"@{user}", "swarm", render(reply), reply=reply, private_to=user))
+
+    async def pin(self, channel: str, message_id: str) -> None:
+        self.calls.append(Call("pin", {"channel": channel, "message_id": message_id}))
+
     async def update(self, channel: str, message_id: str, reply: Reply) -> None:
         self.calls.append(Call("update", {"channel": channel, "message_id": message_id, "reply": reply}))
         message = self.messages[message_id]
@@ -138,8 +145,16 @@ class MemoryChat(ChatPort):
         return [c.args["reply"] for c in self.calls if c.method == method and channel in (None, c.args.get("channel"))]
 
     def private(self, user: str | None = None) -> list[Reply]:
-        """What the bot told people privately; `user` narrows it to one person."""
-        return [c.args["reply"] for c in self.calls if c.method == "post_private" and user in (None, c.args["user"])]
+        """What the bot told people privately, in a channel or in their own chat; `user` narrows it to one person."""
+        return [
+            c.args["reply"]
+            for c in self.calls
+            if c.method in ("post_private", "direct") and user in (None, c.args["user"])
+        ]
+
+    def direct_messages(self, user: str | None = None) -> list[Reply]:
+        """What the bot sent people in their own chat with it (nudges, reminders)."""
+        return [c.args["reply"] for c in self.calls if c.method == "direct" and user in (None, c.args["user"])]
 
     def last_private(self, user: str) -> str:
         replies = self.private(user)

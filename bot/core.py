@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.articles import KnowledgeBase
+from bot.automation import Automation
 from bot.context import Clock, utcnow
 from bot.curation import Curation
 from bot.history import History
@@ -23,6 +24,7 @@ class Core:
     clock: Clock
     history: History
     curation: Curation
+    automation: Automation
 
     @classmethod
     def build(
@@ -33,7 +35,16 @@ class Core:
         swarms = Swarms(store, policy, clock, indexes)
         people = People(store, clock, indexes)
         history = History(store, clock, indexes)
-        return cls(store, swarms, people, KnowledgeBase(store, clock), clock, history, Curation(store, clock))
+        return cls(
+            store=store,
+            swarms=swarms,
+            people=people,
+            kb=KnowledgeBase(store, clock),
+            clock=clock,
+            history=history,
+            curation=Curation(store, clock),
+            automation=Automation(store, policy, clock),
+        )
 
     async def workspaces(self) -> list[str]:
         """The keys of every workspace Swarm has data for (Slack teams, Teams tenants, the console)."""

@@ -125,6 +125,10 @@ class SwarmRepository(Protocol):
         """Every resolved swarm (resolved since `since`) with its timeline, oldest first: the evidence of expertise."""
         ...
 
+    async def swarms_joined(self, person_id: int) -> int:
+        """How many swarms the person has ever joined, in any role, whatever became of them."""
+        ...
+
     async def invitations(self, workspace_id: int, since: datetime) -> builtins.list[tuple[int, datetime]]:
         """(person id, when) of every invitation the matcher sent since then: the load it spreads."""
         ...

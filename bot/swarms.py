@@ -752,10 +752,7 @@ class Swarms:
         )
 
     async def _crew(self, uow: UnitOfWork, swarm: Swarm) -> Crew:
-        members = await uow.swarms.members(_id(swarm))
-        people = await uow.people.many({m.person_id for m in members} | {swarm.owner_id})
-        owner = people[swarm.owner_id]
-        return Crew(swarm, owner, tuple((m, people[m.person_id]) for m in members))
+        return await load_crew(uow, swarm)
 
     async def _member(self, uow: UnitOfWork, swarm: Swarm, person_id: int) -> Member | None:
         return next((m for m in await uow.swarms.members(_id(swarm)) if m.person_id == person_id), None)
@@ -802,6 +799,13 @@ async def known_issues(
             continue
         hits.append(replace(hit, swarm_number=swarm.number if swarm else None))
     return hits
+
+
+async def load_crew(uow: UnitOfWork, swarm: Swarm) -> Crew:
+    """The swarm with its owner and members, people loaded in one query."""
+    members = await uow.swarms.members(_id(swarm))
+    people = await uow.people.many({m.person_id for m in members} | {swarm.owner_id})
+    return Crew(swarm, people[swarm.owner_id], tuple((m, people[m.person_id]) for m in members))
 
 
 def solutions(timeline: list[TimelineEntry]) -> list[str]:

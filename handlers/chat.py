@@ -156,7 +156,15 @@ class ChatPort(Protocol):
         """A message only `user` sees (ephemeral in Slack, a personal chat in Teams)."""
         ...
 
+    async def direct(self, user: str, reply: Reply) -> None:
+        """A message in the person's own chat with the bot (a Slack DM, a Teams 1:1 chat): nudges, reminders."""
+        ...
+
     async def update(self, channel: str, message_id: str, reply: Reply) -> None: ...
+
+    async def pin(self, channel: str, message_id: str) -> None:
+        """Keeps a message in view at the top of the channel where the platform can (Slack pins); else nothing."""
+        ...
 
     async def create_room(self, name: str, topic: str, private: bool = False) -> Room:
         """Creates the swarm's room. A taken name is the adapter's to solve (it adds a suffix)."""

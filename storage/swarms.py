@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists
-from sqlmodel import col, select
+from sqlmodel import func, col, select
 
 from bot.models import Case, EventKind, Member, Role, Swarm, SwarmStatus, TimelineEntry, Via
 from storage._sql import Repository, require_id
@@ -172,6 +172,12 @@ class SqlSwarmRepository(Repository):
             .order_by(col(SwarmMemberRow.invited_at))
         )
         return [(person_id, at) for person_id, at in (await self._session.exec(statement)).all() if at is not None]
+
+    async def swarms_joined(self, person_id: int) -> int:
+        statement = select(func.count()).where(
+            col(SwarmMemberRow.person_id) == person_id, col(SwarmMemberRow.joined_at).is_not(None)
+        )
+        return int((await self._session.exec(statement)).one())
 
     async def _one(self, *conditions: Any) -> Swarm | None:
         statement = select(SwarmRow).where(*conditions).order_by(col(SwarmRow.id).desc()).limit(1)

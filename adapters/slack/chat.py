@@ -64,6 +64,16 @@ class SlackChat:
                 raise
             await self.post(await self._dm(user), reply)
 
+    async def direct(self, user: str, reply: Reply) -> None:
+        await self.post(await self._dm(user), reply)
+
+    async def pin(self, channel: str, message_id: str) -> None:
+        try:
+            await self.client.pins_add(channel=channel, timestamp=message_id)
+        except SlackApiError as err:
+            if _error(err) != "already_pinned":
+                raise
+
     async def update(self, channel: str, message_id: str, reply: Reply) -> None:
         await self.client.chat_update(
             channel=channel, ts=message_id, text=blocks.fallback(reply), blocks=blocks.blocks(reply)

@@ -128,6 +128,16 @@ class TeamsChat(ChatPort):
         self._names.update(reply.mentions)
         await self._privately(channel, user, cards.message(reply, self.teams.glyphs), reply)
 
+    async def direct(self, user: str, reply: Reply) -> None:
+        self._names.update(reply.mentions)
+        conversation = await self._personal_chat(user)
+        if conversation is None:
+            raise LookupError(f"Teams will not open a 1:1 chat with {user}")
+        await (await self.connector()).send(conversation, cards.message(reply, self.teams.glyphs))
+
+    async def pin(self, channel: str, message_id: str) -> None:
+        """Teams bots cannot pin; the card itself, edited in place, is the summary."""
+
     async def update(self, channel: str, message_id: str, reply: Reply) -> None:
         connector = await self.connector()
         await connector.update(channel, message_id, cards.message(reply, self.teams.glyphs))
