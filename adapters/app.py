@@ -10,7 +10,8 @@ from bot.context import Clock, utcnow
 from bot.core import Core
 from handlers.chat import ChatPort
 from handlers.router import Router
-from storage.database import SqlStore, upgrade
+from storage.database import SqlStore, sync_database_url, upgrade
+from storage.lease import SqlLease
 
 
 @dataclass
@@ -30,6 +31,15 @@ class App:
 
     def router(self, chat: ChatPort) -> Router:
         return Router(self.core, chat, self.settings.conventions())
+
+    def lease(self) -> SqlLease:
+        """The leases in Swarm's database: which `swarm serve` runs the scheduled jobs (adapters/scheduler.py)."""
+        return SqlLease(self.store)
+
+    @property
+    def job_store_url(self) -> str:
+        """Swarm's database, as APScheduler's (synchronous) SQLAlchemy job store reaches it."""
+        return sync_database_url(self.settings.database_url)
 
     async def close(self) -> None:
         await self.store.close()

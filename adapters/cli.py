@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import json
-import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -19,7 +19,7 @@ from adapters import scheduler, web
 from adapters.app import App
 from adapters.console import WORKSPACE, Console
 from adapters.history_file import HistoryFileError, read_history
-from adapters.memory import MemoryChat, render
+from adapters.memory import MemoryChat, Message, render
 from adapters.roster_file import RosterFileError, read_rows
 from adapters.settings import Settings
 from adapters.slack import SlackMount
@@ -85,6 +85,12 @@ def parser() -> argparse.ArgumentParser:
     experts.add_argument("case", nargs="+")
     experts.add_argument("--json", action="store_true")
 
+    jobs = commands.add_parser("jobs", help="the scheduled jobs").add_subparsers(dest="action", required=True)
+    jobs.add_parser("list", help="each job with its schedule and next run time")
+    jobs.add_parser(
+        "run", help="run one job now, here, in every workspace (the console's if no chat is set up)", parents=[scoped]
+    ).add_argument("name", metavar="NAME")
+
     db = commands.add_parser("db", help="the database").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply the migrations")
 
@@ -130,6 +136,8 @@ async def _run(app: App, args: argparse.Namespace, out: TextIO) -> int:
         return await _serve(app, args)
     if args.command == "console":
         return await _console(app, args, out)
+    if args.command == "jobs":
+        return await _jobs(app, args, out)
     if args.command == "history" and args.action == "import":
         return await _import_history(app, workspace, args.file, out)
     if args.command == "roster" and args.action == "import":
@@ -185,18 +193,29 @@ async def _run(app: App, args: argparse.Namespace, out: TextIO) -> int:
     raise AssertionError(f"unhandled command {args.command}")
 
 
+def _chats(app: App) -> tuple[SlackMount | None, TeamsMount | None]:
+    """The chat platforms the settings set up: Slack, Teams, both or neither."""
+    settings = app.settings
+    slack = SlackMount(app, app.store.engine) if settings.slack_signing_secret else None
+    # Only with an app id: an empty one would switch Bot Framework authentication off.
+    teams = TeamsMount(app, SqlPlatformRefs(app.store), settings) if settings.microsoft_app_id else None
+    return slack, teams
+
+
+def _scheduler(app: App, platforms: Sequence[scheduler.Platform]) -> scheduler.Scheduler:
+    return scheduler.Scheduler(
+        app.job_store_url,
+        scheduler.schedules(app.settings),
+        scheduler.Runner(platforms).run,
+        app.lease(),
+        grace=timedelta(minutes=app.settings.job_grace_minutes),
+    )
+
+
 async def _serve(app: App, args: argparse.Namespace) -> int:
     settings = app.settings
-    mounts: list[web.Mount] = []
-    slack = None
-    if settings.slack_signing_secret:
-        slack = SlackMount(app, app.store.engine)
-        mounts.append(slack)
-    teams = None
-    # Only with an app id: an empty one would switch Bot Framework authentication off.
-    if settings.microsoft_app_id:
-        teams = TeamsMount(app, SqlPlatformRefs(app.store), settings)
-        mounts.append(teams)
+    slack, teams = _chats(app)
+    mounts: list[web.Mount] = [m for m in (slack, teams) if m is not None]
     if not mounts:
         sys.stderr.write(
             "Nothing to serve: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN, or MICROSOFT_APP_ID (see README).\n"
@@ -209,35 +228,59 @@ async def _serve(app: App, args: argparse.Namespace) -> int:
             return 2
         socket_mode = AsyncSocketModeHandler(slack.bolt, settings.slack_app_token, web_client=slack.client)
         await socket_mode.connect_async()  # type: ignore[no-untyped-call]
-    ticks: list[Callable[[], Awaitable[None]]] = [slack.tick] if slack is not None else []
-    if teams is not None:
-        ticks.append(_teams_tick(app, teams))
-    jobs = scheduler.start(ticks)
+    # The jobs run here only while this process holds the scheduler's lease (see adapters/scheduler.py).
+    jobs = _scheduler(app, [p for p in (slack, teams) if p is not None])
+    keeper = asyncio.create_task(jobs.keep())
     try:
         await web.serve(web.build(app, mounts), args.host, args.port)
     finally:
-        jobs.shutdown(wait=False)
+        keeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await keeper
+        await jobs.stop()
         if socket_mode is not None:
             await socket_mode.close_async()  # type: ignore[no-untyped-call]
     return 0
 
 
-def _teams_tick(app: App, teams: TeamsMount) -> Callable[[], Awaitable[None]]:
-    """Teams' scheduler round: for every tenant Swarm has seen, finish openings and lapse invitations."""
+async def _jobs(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    if args.action == "list":
+        for job in scheduler.planned(app.job_store_url, scheduler.schedules(app.settings)):
+            when = job.next_run.isoformat(sep=" ", timespec="seconds") if job.next_run else "not scheduled yet"
+            out.write(f"{job.name:<14} {job.trigger:<64} next run: {when}\n")
+        return 0
+    if args.name not in jobs.JOBS:
+        sys.stderr.write(f"There is no job {args.name!r}. The jobs are: {', '.join(jobs.JOBS)}.\n")
+        return 2
+    slack, teams = _chats(app)
+    platforms: list[scheduler.Platform] = [p for p in (slack, teams) if p is not None]
+    chat = None
+    if not platforms:
+        # Neither Slack nor Teams: run it in the console workspace and show what Swarm said.
+        chat = MemoryChat()
+        chat.listeners.append(lambda event, message: _show_post(out, event, message))
+        platforms = [scheduler.OneChat(app, chat, args.workspace)]
+    done = await scheduler.Runner(platforms).run(args.name)
+    if chat is not None and not chat.calls and not done.failed:
+        out.write(f"{args.name}: nothing to say in {args.workspace}.\n")
+    elif chat is None:
+        out.write(f"{args.name} ran in {len(done.ran)} workspace(s){': ' if done.ran else ''}{', '.join(done.ran)}\n")
+    if done.failed:
+        sys.stderr.write(f"{args.name} failed in {', '.join(done.failed)} (see the log).\n")
+        return 1
+    return 0
 
-    async def tick() -> None:
-        for tenant in await app.core.workspaces():
-            if tenant == WORKSPACE:
-                continue
-            try:
-                await teams.resume(tenant)
-                chat = await teams.chat_for(tenant)
-                await jobs.lapse_invitations(app.router(chat).context, tenant)
-                await chat.flush()
-            except Exception:
-                logging.getLogger(__name__).exception("Teams scheduler round failed for %s", tenant)
 
-    return tick
+def _show_post(out: TextIO, event: str, message: Message) -> None:
+    """One thing Swarm said in the console workspace, as `swarm console` shows it."""
+    if message.author != "swarm":
+        return
+    where = f"(only {message.private_to})" if message.private_to else f"[{message.id}] #{message.channel}"
+    if message.thread:
+        where += f" (thread of {message.thread})"
+    label = "Swarm (edited)" if event == "update" else "Swarm"
+    body = message.text.replace("\n", "\n    ")
+    out.write(f"{where} {label}: {body}\n")
 
 
 async def _console(app: App, args: argparse.Namespace, out: TextIO) -> int:

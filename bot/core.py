@@ -8,6 +8,7 @@ from bot.articles import KnowledgeBase
 from bot.automation import Automation
 from bot.context import Clock, utcnow
 from bot.curation import Curation
+from bot.digests import Digests
 from bot.history import History
 from bot.indexes import IndexCache
 from bot.people import People
@@ -25,6 +26,7 @@ class Core:
     history: History
     curation: Curation
     automation: Automation
+    digests: Digests
 
     @classmethod
     def build(
@@ -44,6 +46,7 @@ class Core:
             history=history,
             curation=Curation(store, clock),
             automation=Automation(store, policy, clock),
+            digests=Digests(store, clock),
         )
 
     async def workspaces(self) -> list[str]:

@@ -5,15 +5,15 @@ from __future__ import annotations
 from bot.errors import UserError
 from bot.models import Role, Via
 from handlers import replies
-from handlers.chat import ActionEvent
+from handlers.chat import ActionEvent, CommandEvent
 from handlers.commands import (
     answer_invitation,
     curate,
-    invite_into_room,
+    edit_article,
+    member_joined,
     number,
     offer_resolve_form,
     reuse_article,
-    say_in_room,
 )
 from handlers.context import Context
 from handlers.home import refresh_home
@@ -28,8 +28,7 @@ async def on_action(ctx: Context, event: ActionEvent) -> None:
         if not change.changed:
             await ctx.tell(event.origin, replies.already_member(change))
             return
-        await invite_into_room(ctx, change.crew, [change.person.chat_id(ctx.platform)])
-        await say_in_room(ctx, change.crew, replies.joined(change, ctx.platform))
+        await member_joined(ctx, change)
     elif event.action == replies.RESOLVE:
         swarm_number = number(event.value, event.action)
         await offer_resolve_form(ctx, event.origin, event.trigger, swarm_number)
@@ -63,5 +62,20 @@ async def on_action(ctx: Context, event: ActionEvent) -> None:
         person = await ctx.core.people.profile(ctx.actor(event.origin))
         if not await ctx.chat.open_form(event.origin, event.trigger, replies.skills_form(person)):
             await ctx.tell(event.origin, replies.profile(person, ctx.core.clock(), own=True))
+    elif event.action == replies.SNOOZE:
+        crew = await ctx.core.automation.snooze(ctx.actor(event.origin), number(event.value, event.action), "")
+        await ctx.tell(event.origin, replies.snoozed(crew))
+    elif event.action == replies.HAND_OVER:
+        swarm_number = number(event.value, event.action)
+        if swarm_number is None:
+            raise UserError("unknown_action", action=event.action)
+        if not await ctx.chat.open_form(event.origin, event.trigger, replies.hand_over_form(swarm_number)):
+            await ctx.tell(event.origin, replies.how_to_hand_over(swarm_number))
+    elif event.action == replies.EDIT_ARTICLE:
+        article_number = number(event.value, event.action)
+        if article_number is None:
+            raise UserError("unknown_action", action=event.action)
+        command = CommandEvent(event.origin, f"kb edit {article_number}", trigger=event.trigger)
+        await edit_article(ctx, command, article_number, "")
     else:
         raise UserError("unknown_action", action=event.action)

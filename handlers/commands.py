@@ -9,8 +9,9 @@ from collections.abc import Awaitable, Callable
 from bot.curation import Curated
 from bot.errors import UserError
 from bot.models import MAX_CASE_CHARS
-from bot.swarms import Crew, Resolved
+from bot.swarms import Change, Crew, Resolved
 from handlers import replies
+from handlers.automation import refresh_summary, welcome
 from handlers.chat import CommandEvent, Origin, Reply
 from handlers.context import Context
 from handlers.opening import open_swarm
@@ -59,8 +60,7 @@ async def join(ctx: Context, event: CommandEvent, args: str) -> None:
     if not change.changed:
         await ctx.tell(event.origin, replies.already_member(change))
         return
-    await invite_into_room(ctx, change.crew, [change.person.chat_id(ctx.platform)])
-    await say_in_room(ctx, change.crew, replies.joined(change, ctx.platform))
+    await member_joined(ctx, change)
 
 
 async def accept(ctx: Context, event: CommandEvent, args: str) -> None:
@@ -80,6 +80,8 @@ async def answer_invitation(ctx: Context, origin: Origin, swarm_number: int | No
     if answer.replacement is not None:
         await invite_into_room(ctx, answer.crew, [answer.replacement.person.chat_id(ctx.platform)])
     await say_in_room(ctx, answer.crew, replies.answered(answer, ctx.platform))
+    if answer.accepted:
+        await welcome(ctx, answer.crew, answer.person)
 
 
 async def leave(ctx: Context, event: CommandEvent, args: str) -> None:
@@ -98,7 +100,11 @@ async def owner(ctx: Context, event: CommandEvent, args: str) -> None:
     swarm_number, people = _number_and_people(args, "owner")
     if len(people) != 1:
         raise UserError("owner_whom")
-    handover = await ctx.core.swarms.hand_over(ctx.actor(event.origin), swarm_number, event.origin.channel, people[0])
+    await hand_over(ctx, event.origin, swarm_number, people[0])
+
+
+async def hand_over(ctx: Context, origin: Origin, swarm_number: int | None, who: str) -> None:
+    handover = await ctx.core.swarms.hand_over(ctx.actor(origin), swarm_number, origin.channel, who)
     await invite_into_room(ctx, handover.crew, [handover.new.chat_id(ctx.platform)])
     await say_in_room(ctx, handover.crew, replies.owner_changed(handover, ctx.platform))
 
@@ -274,6 +280,42 @@ async def back(ctx: Context, event: CommandEvent, args: str) -> None:
     await ctx.tell(event.origin, replies.back(person))
 
 
+async def thanks(ctx: Context, event: CommandEvent, args: str) -> None:
+    """`/swarm thanks @person [for what]`: said where it was typed, so the thanks is seen, and counted."""
+    who, _, reason = args.partition(" ")
+    reason = reason.strip()
+    reason = reason[4:].strip() if reason.lower().startswith("for ") else reason
+    found = await ctx.core.automation.thank(ctx.actor(event.origin), event.origin.channel, _person(who), reason)
+    await ctx.chat.post(event.origin.channel, replies.thanked(found, ctx.platform), thread=event.thread)
+
+
+async def digest(ctx: Context, event: CommandEvent, args: str) -> None:
+    words = args.lower().split()
+    if words == ["here"]:
+        found = await ctx.core.automation.switch(ctx.actor(event.origin), "digest", True, True, event.origin.channel)
+        await ctx.tell(event.origin, replies.switched(found))
+        return
+    await _switch(ctx, event, "digest", words)
+
+
+async def nudges(ctx: Context, event: CommandEvent, args: str) -> None:
+    await _switch(ctx, event, "nudges", args.lower().split())
+
+
+async def _switch(ctx: Context, event: CommandEvent, what: str, words: list[str]) -> None:
+    everyone = "everyone" in words or "all" in words
+    state = [w for w in words if w in ("on", "off")]
+    if len(state) != 1 or len(words) != 1 + everyone:
+        raise UserError("switch_how", what=what)
+    found = await ctx.core.automation.switch(ctx.actor(event.origin), what, state[0] == "on", everyone)
+    await ctx.tell(event.origin, replies.switched(found))
+
+
+async def snooze(ctx: Context, event: CommandEvent, args: str) -> None:
+    crew = await ctx.core.automation.snooze(ctx.actor(event.origin), number(args, "snooze"), event.origin.channel)
+    await ctx.tell(event.origin, replies.snoozed(crew))
+
+
 async def stats(ctx: Context, event: CommandEvent, args: str) -> None:
     await ctx.tell(event.origin, replies.stats(await ctx.core.swarms.stats(event.origin.workspace)))
 
@@ -299,6 +341,10 @@ COMMANDS: dict[str, Command] = {
     "away": away,
     "back": back,
     "stats": stats,
+    "thanks": thanks,
+    "digest": digest,
+    "nudges": nudges,
+    "snooze": snooze,
 }
 
 
@@ -314,6 +360,12 @@ def number(args: str, command: str) -> int | None:
     if not digits.isdigit():
         raise UserError("bad_number", value=word, command=command)
     return int(digits)
+
+
+def _person(word: str) -> str:
+    """One person named in a command: a platform mention (<@U123>) or an @name, e-mail or name."""
+    found = MENTION.fullmatch(word)
+    return found.group(1) if found else word
 
 
 def _people(args: str) -> list[str]:
@@ -339,8 +391,17 @@ async def invite_into_room(ctx: Context, crew: Crew, users: list[str | None]) ->
 
 
 async def say_in_room(ctx: Context, crew: Crew, reply: Reply) -> None:
+    """Tells the room what changed, and brings its rolling summary up to date."""
     channel = crew.swarm.room_id or crew.swarm.origin_channel
     await ctx.chat.post(channel, reply)
+    await refresh_summary(ctx, crew)
+
+
+async def member_joined(ctx: Context, change: Change) -> None:
+    """Someone joined (command, reaction or button): into the room, said in the room, welcomed privately."""
+    await invite_into_room(ctx, change.crew, [change.person.chat_id(ctx.platform)])
+    await say_in_room(ctx, change.crew, replies.joined(change, ctx.platform))
+    await welcome(ctx, change.crew, change.person)
 
 
 async def _update_announcement(ctx: Context, crew: Crew) -> None:

@@ -6,7 +6,7 @@ from bot.errors import UserError
 from bot.knowledge import ArticleEdits
 from handlers import replies
 from handlers.chat import FormEvent, Origin
-from handlers.commands import announce_resolved, number
+from handlers.commands import announce_resolved, hand_over, number
 from handlers.context import Context
 from handlers.home import refresh_home
 from handlers.opening import open_swarm
@@ -38,6 +38,11 @@ async def on_form(ctx: Context, event: FormEvent) -> None:
         person = await ctx.core.people.set_skills(ctx.actor(event.origin), values.get("skills", "").split())
         await ctx.tell(event.origin, replies.skills_saved(person))
         await refresh_home(ctx, event.origin)
+    elif event.action == replies.HAND_OVER_FORM:
+        who = values.get("who", "").strip()
+        if not who:
+            raise UserError("owner_whom")
+        await hand_over(ctx, event.origin, number(event.value, "owner"), who)
     else:
         raise UserError("unknown_action", action=event.action)
 

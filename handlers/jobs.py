@@ -6,8 +6,10 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from handlers import replies
+from handlers.automation import nudge_quiet_rooms, remind_articles
 from handlers.commands import invite_into_room, say_in_room
 from handlers.context import Context
+from handlers.digests import daily_digest, recurring_alerts, weekly_digest
 from handlers.opening import resume
 
 log = logging.getLogger(__name__)
@@ -28,9 +30,12 @@ async def lapse_invitations(ctx: Context, workspace: str) -> int:
 
 
 async def tick(ctx: Context, workspace: str) -> None:
-    """One scheduler round for a workspace: finish interrupted openings, lapse unanswered invitations."""
+    """One scheduler round for a workspace: finish interrupted openings, lapse unanswered invitations, ask owners
+    of quiet rooms what to do, remind owners whose fix is not written down."""
     await resume(ctx, workspace)
     await lapse_invitations(ctx, workspace)
+    await nudge_quiet_rooms(ctx, workspace)
+    await remind_articles(ctx, workspace)
 
 
 Job = Callable[[Context, str], Awaitable[object]]
@@ -39,4 +44,7 @@ Job = Callable[[Context, str], Awaitable[object]]
 # scheduler's business (adapters/scheduler.py); `swarm jobs run NAME` runs one now.
 JOBS: dict[str, Job] = {
     "tick": tick,
+    "digest-daily": daily_digest,
+    "digest-weekly": weekly_digest,
+    "recurring": recurring_alerts,
 }

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from bot.models import Role, Via
 from handlers import replies
+from handlers.automation import refresh_summary
 from handlers.chat import ReactionEvent
-from handlers.commands import invite_into_room, say_in_room
+from handlers.commands import member_joined, say_in_room
 from handlers.context import Context
 
 HELPING = (Role.HELPER, Role.EXPERT, Role.LEARNER)
@@ -27,8 +28,7 @@ async def _join(ctx: Context, event: ReactionEvent, role: Role) -> None:
     change = await ctx.core.swarms.join_by_message(ctx.actor(event.origin), event.message_id, role, Via.REACTION)
     if change is None or not change.changed:
         return
-    await invite_into_room(ctx, change.crew, [change.person.chat_id(ctx.platform)])
-    await say_in_room(ctx, change.crew, replies.joined(change, ctx.platform))
+    await member_joined(ctx, change)
 
 
 async def _leave(ctx: Context, event: ReactionEvent, roles: tuple[Role, ...]) -> None:
@@ -43,3 +43,4 @@ async def _mark_solution(ctx: Context, event: ReactionEvent) -> None:
     )
     if marked is not None:
         await ctx.tell(event.origin, replies.solution_marked(marked))
+        await refresh_summary(ctx, marked.crew)

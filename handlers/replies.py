@@ -11,7 +11,9 @@ from datetime import datetime, timedelta
 
 from bot import roster
 from bot.articles import KbImportReport
+from bot.automation import Quiet, Reminder, Summary, Switched, Thanked, Welcome
 from bot.curation import ArticleHistory, Curated
+from bot.digests import Alert, Daily, SwarmFile, Weekly
 from bot.errors import UserError
 from bot.expertise import Inferred
 from bot.history import HistoryInterrupted, HistoryReport
@@ -34,6 +36,10 @@ MATCH_BAD = "match_bad"
 AWAY = "away"
 BACK = "back"
 EDIT_SKILLS = "edit_skills"
+EDIT_ARTICLE = "edit_article"
+SNOOZE = "snooze"
+HAND_OVER = "hand_over"
+HAND_OVER_FORM = "hand_over"
 EDIT_ARTICLE_FORM = "edit_article"
 OPEN_FORM = "open"
 RESOLVE_FORM = "resolve"
@@ -45,7 +51,7 @@ HELP = """*Swarm* pulls the right people into a room for a case no script answer
 `/swarm join <n>` · `/swarm leave` · `/swarm invite @person` · `/swarm owner @person`
 `/swarm accept [n]` / `/swarm decline [n]` when you were asked: "I can help" / "Can't now"
 `/swarm resolve [what fixed it] [cause: why]` in the room: close it and save the article
-`/swarm cancel [reason]` · `/swarm reopen [n]`
+`/swarm cancel [reason]` · `/swarm reopen [n]` · `/swarm snooze [n]` still working: no "quiet room" nudge for a day
 `/swarm experts <case>` who would be asked, and why; opens nothing
 `/swarm kb <words>` search the knowledge base · `/swarm kb <n>` read article n · `/swarm link <n>` in a room
 `/swarm kb validate|archive|restore|history <n>` look after an article (publishers, or once it is reused)
@@ -53,7 +59,9 @@ HELP = """*Swarm* pulls the right people into a room for a case no script answer
 `/swarm skills` yours · `/swarm skills add billing:4 sso` · `/swarm skills remove sso` · `/swarm skills @person`
 `/swarm skills confirm pdf` / `/swarm skills hide pdf` / `/swarm skills unhide pdf` for skills learned from your swarms
 `/swarm learn <skill>` be asked along as a learner · `/swarm away [2h|tomorrow|friday|17:00]` · `/swarm back`
-`/swarm stats` how swarming is going
+`/swarm stats` how swarming is going · `/swarm thanks @person [for what]` say thank you
+`/swarm nudges off|on` reminders to you · `/swarm digest off|on` your mentions in digests · add `everyone` for the \
+whole workspace · `/swarm digest here` posts the daily digest in this channel
 React :{join}: on an announcement to join, :{observe}: to follow; :{solution}: on a room message marks the fix."""
 
 ERRORS: dict[str, str] = {
@@ -101,6 +109,10 @@ ERRORS: dict[str, str] = {
     "unknown_learned_skill": "{skill} is not a skill learned from your swarms; `/swarm skills` lists them.",
     "skills_what": "Say which learned skill: `/swarm skills confirm pdf`.",
     "unknown_action": "That button ({action}) is not one I know; it may be from an older version of me.",
+    "thanks_whom": "Say whom to thank: `/swarm thanks @person for the export fix`.",
+    "thanks_yourself": "Thanking yourself is fine, but I only count thanks to others.",
+    "unknown_switch": "I can turn `digest` or `nudges` on or off, not `{what}`.",
+    "switch_how": "Say on or off: `/swarm {what} off`, `/swarm {what} on`, or add `everyone` for the whole workspace.",
 }
 
 
@@ -613,6 +625,154 @@ def _first_line(text: str) -> str:
     return escape(line[:300])
 
 
+# -- on its own: the rolling summary, welcomes, nudges, thanks (issue 7) ---------------------------------------------
+
+NUDGES_OFF = "Don't want these? `/swarm nudges off`."
+
+
+def summary_card(summary: Summary, platform: str, now: datetime) -> Reply:
+    """The room's case card once the swarm is under way: edited in place, never posted again."""
+    w = _Words(platform)
+    crew = summary.crew
+    swarm, case = crew.swarm, crew.swarm.case
+    age = duration((swarm.resolved_at or now) - (swarm.created_at or now))
+    fields = [("Owner", w.who(crew.owner)), ("Severity", f"sev{case.severity}"), ("Status", swarm.status.value)]
+    fields += [(label, escape(value)) for label, value in _case_fields(swarm) if value]
+    fields.append(("Open for" if swarm.status.is_active else "Took", age))
+    lines: list[str] = []
+    for role in (Role.EXPERT, Role.HELPER, Role.LEARNER, Role.OBSERVER):
+        people = crew.active(role)
+        if people:
+            lines.append(f"{role.value.title()}s: {w.people(people)}")
+    if crew.asked() and swarm.status.is_active:
+        lines.append(f"Asked, no answer yet: {w.people(crew.asked())}")
+    if summary.uncovered and swarm.status.is_active:
+        lines.append("Still missing: " + ", ".join(f"#{s}" for s in summary.uncovered))
+    lines += [f"Marked fix: {_first_line(text)}" for text in summary.solutions[:3]]
+    if summary.linked:
+        lines.append("Linked articles: " + ", ".join(f"`/swarm kb {n}`" for n in summary.linked))
+    lines.append(
+        f"{summary.messages} message{'s' if summary.messages != 1 else ''} in the room · updated {now:%H:%M} UTC"
+    )
+    buttons: tuple[Button, ...] = ()
+    if swarm.status.is_active:
+        lines.append("Say what you tried; mark the fix with :white_check_mark:; `/swarm resolve` when it's solved.")
+        buttons = (
+            Button("I can help", ACCEPT, str(swarm.number), "primary"),
+            Button("Can't now", DECLINE, str(swarm.number)),
+            Button("Join", JOIN, str(swarm.number)),
+            Button("Resolve", RESOLVE, str(swarm.number)),
+        )
+    elif swarm.resolution:
+        lines.append(f"Fix: {_first_line(swarm.resolution)}")
+    title = f"Swarm {swarm.number}: {escape(case.text)}"
+    return Reply(title, title=title, fields=tuple(fields), lines=tuple(lines), buttons=buttons, mentions=w.mentions)
+
+
+HOW_TO_SWARM = (
+    "How swarming works: the owner stays accountable for the case; say what you tried, even if it failed; "
+    "mark the message with the fix with :white_check_mark:; leave (`/swarm leave`) when you are no longer needed."
+)
+
+
+def welcome(found: Welcome, platform: str, now: datetime) -> Reply:
+    w = _Words(platform)
+    crew = found.summary.crew
+    swarm = crew.swarm
+    lines: list[str] = []
+    if found.catch_up:
+        lines.append(f"Owner: {w.who(crew.owner)} · open for {duration(now - (swarm.created_at or now))}")
+        others = [p for p in crew.active() if p.id not in (crew.owner.id, found.person.id)]
+        if others:
+            lines.append(f"In the room: {w.people(others)}")
+        lines += [f"So far: {escape(text[:300])}" for text in found.tried]
+        if crew.asked():
+            lines.append(f"Waiting for: {w.people(crew.asked())}")
+        if found.summary.uncovered:
+            lines.append("Still missing: " + ", ".join(f"#{s}" for s in found.summary.uncovered))
+    if found.first_swarm:
+        lines.append(HOW_TO_SWARM)
+    intro = (
+        f"Catching you up on swarm {swarm.number}: {escape(swarm.case.text[:200])}"
+        if found.catch_up
+        else f"Welcome to your first swarm, swarm {swarm.number}!"
+    )
+    return Reply(intro, lines=tuple(lines), mentions=w.mentions)
+
+
+def quiet_room(quiet: Quiet) -> Reply:
+    swarm = quiet.crew.swarm
+    number = str(swarm.number)
+    return Reply(
+        f"Swarm {swarm.number} ({escape(swarm.case.text[:120])}) has been quiet for {duration(quiet.silent_for)}. "
+        "Still working on it? Resolve it, hand it over, or snooze this for a day.",
+        lines=(NUDGES_OFF,),
+        buttons=(
+            Button("Resolve", RESOLVE, number, "primary"),
+            Button("Hand over", HAND_OVER, number),
+            Button("Still working: snooze 1 day", SNOOZE, number),
+        ),
+    )
+
+
+def snoozed(crew: Crew) -> Reply:
+    return Reply(f"Snoozed: I won't ask about swarm {crew.swarm.number} again before tomorrow.")
+
+
+def hand_over_form(number: int) -> Form:
+    return Form(
+        action=HAND_OVER_FORM,
+        title=f"Hand over swarm {number}",
+        fields=(Field("who", "Who takes over?", hint="@name, e-mail or full name"),),
+        submit="Hand over",
+        value=str(number),
+    )
+
+
+def how_to_hand_over(number: int) -> Reply:
+    return Reply(f"Type `/swarm owner {number} @person` to hand swarm {number} over.")
+
+
+def article_reminder(reminder: Reminder) -> Reply:
+    swarm, article = reminder.crew.swarm, reminder.article
+    if article is None:
+        text = f"Swarm {swarm.number} is resolved, but its fix is not written down anywhere yet."
+        return Reply(text, lines=("`/swarm reopen` and resolve it with what fixed it.", NUDGES_OFF))
+    missing = [name for name, value in (("fix", article.resolution), ("cause", article.cause)) if not value.strip()]
+    text = (
+        f"Swarm {swarm.number} is resolved; its {article_line(article)} has no {' or '.join(missing)} yet. "
+        "A minute now saves the next agent an hour."
+    )
+    return Reply(
+        text,
+        lines=(f"`/swarm kb edit {article.number} cause: …` adds it.", NUDGES_OFF),
+        buttons=(Button("Edit the article", EDIT_ARTICLE, str(article.number), "primary"),),
+    )
+
+
+def thanked(found: Thanked, platform: str) -> Reply:
+    w = _Words(platform)
+    reason = f" for {escape(found.reason)}" if found.reason else ""
+    return Reply(f":tada: {w.who(found.giver)} thanked {w.who(found.receiver)}{reason}.", mentions=w.mentions)
+
+
+def switched(found: Switched) -> Reply:
+    state = "on" if found.on else "off"
+    if found.what == "digest":
+        if found.channel is not None:
+            return Reply("The daily digest and recurring-issue alerts will be posted in this channel.")
+        if found.everyone:
+            return Reply(f"The workspace's digests and recurring-issue alerts are {state}.")
+        if found.on:
+            return Reply("Digests will mention you again when they thank you.")
+        return Reply("Digests will name you without a mention, so they won't notify you.")
+    if found.everyone:
+        return Reply(f"Nudges are {state} for the whole workspace.")
+    if found.on:
+        return Reply("I'll nudge you again about quiet rooms and unwritten fixes.")
+    return Reply("No more nudges for you. `/swarm nudges on` brings them back.")
+
+
 # -- forms and home -------------------------------------------------------------------------------------------------
 
 
@@ -808,3 +968,129 @@ KB_FILE_ERRORS = {
     "kb_file_too_long": "the file is {length} characters; an article file can have at most {limit}",
     "kb_file_unreadable": "it cannot be read as UTF-8 text",
 }
+
+
+# -- Digests and alerts (issue 7) -----------------------------------------------------------------------------------
+
+DIGEST_OFF = "`/swarm digest off` stops mentioning you in these posts · `/swarm digest off everyone` stops them."
+DIGEST_LINES = 15  # swarms, articles or thank-yous listed per part of a digest; the rest are counted
+
+
+class _DigestWords(_Words):
+    """Names people who turned digests off for themselves without a mention, so they are not notified."""
+
+    def who(self, person: Person) -> str:
+        if person.digest_off:
+            return f"*{escape(person.name)}*"
+        return super().who(person)
+
+
+def daily_digest(daily: Daily, platform: str) -> Reply:
+    """The daily digest: open swarms, most urgent and oldest first; yesterday's resolved swarms and who helped."""
+    w = _DigestWords(platform)
+    title = f"Swarm daily digest · {daily.today:%a %d %b}"
+    lines: list[str] = []
+    if daily.open:
+        lines.append(f"*Open swarms ({len(daily.open)})*, most urgent first:")
+        lines += [_open_swarm_line(crew, daily.now, w) for crew in daily.open[:DIGEST_LINES]]
+        lines += _and_more(len(daily.open), "`/swarm list` shows them all")
+    else:
+        lines.append("No swarm is open.")
+    if daily.resolved:
+        lines.append(f"*Resolved yesterday ({len(daily.resolved)})*:")
+        lines += [_resolved_line(file) for file in daily.resolved[:DIGEST_LINES]]
+        lines += _and_more(len(daily.resolved), "`/swarm kb <words>` finds their articles")
+    if daily.experts:
+        lines.append(f"Thanks for helping: {w.people(list(daily.experts))}.")
+    lines.append(DIGEST_OFF)
+    return Reply(title, title=title, lines=tuple(lines), mentions=w.mentions)
+
+
+def _open_swarm_line(crew: Crew, now: datetime, w: _Words) -> str:
+    swarm = crew.swarm
+    waiting = " · no expert has replied yet" if swarm.first_expert_reply_at is None else ""
+    return (
+        f"*{swarm.number}* {escape(swarm.case.text[:80])} · {case_line(swarm)} · "
+        f"open {duration(now - (swarm.created_at or now))} · owner {w.who(crew.owner)}{waiting} · {room_ref(swarm)}"
+    )
+
+
+def _resolved_line(file: SwarmFile) -> str:
+    swarm = file.swarm
+    line = f"*{swarm.number}* {escape(swarm.case.text[:80])} · {case_line(swarm)}"
+    if swarm.created_at is not None and swarm.resolved_at is not None:
+        line += f" · resolved after {duration(swarm.resolved_at - swarm.created_at)}"
+    if file.by_reuse and file.linked:
+        return line + " · solved by " + ", ".join(_kb_ref(a) for a in file.linked)
+    own = file.article
+    if own is not None and own.state in (ArticleState.DRAFT, ArticleState.VALIDATED):
+        line += f" · {_kb_ref(own)}"
+    else:
+        line += " · no article written"
+    if file.linked:
+        line += " · reused " + ", ".join(f"article {a.number}" for a in file.linked)
+    return line
+
+
+def _kb_ref(article: Article) -> str:
+    return f"{article_line(article)}: `/swarm kb {article.number}`"
+
+
+def _and_more(count: int, how: str) -> list[str]:
+    return [f"…and {count - DIGEST_LINES} more: {how}."] if count > DIGEST_LINES else []
+
+
+def weekly_digest(weekly: Weekly, platform: str) -> Reply:
+    """The week in numbers, and thanks to the people whose knowledge was reused or whom teammates thanked."""
+    w = _DigestWords(platform)
+    title = f"Swarming last week · {weekly.start:%a %d %b} – {weekly.end:%a %d %b}"
+    resolve = duration(weekly.median_time_to_resolve) if weekly.median_time_to_resolve is not None else "—"
+    reply = duration(weekly.median_first_reply) if weekly.median_first_reply is not None else "no expert replied"
+    reused = f"{weekly.reuses} time{'s' if weekly.reuses != 1 else ''}"
+    if weekly.deflections:
+        reused += f", {weekly.deflections} case{'s' if weekly.deflections != 1 else ''} solved by a known article alone"
+    fields = (
+        ("Swarms opened", str(weekly.opened)),
+        ("Swarms resolved", str(weekly.resolved)),
+        ("Median time to resolve", resolve),
+        ("Median time to the first expert reply", reply),
+        ("Known fixes reused", reused),
+    )
+    lines: list[str] = []
+    if weekly.credits:
+        lines.append("*Your knowledge helped again*")
+        for credit in weekly.credits[:DIGEST_LINES]:
+            names = [w.who(p) for p in credit.people] + [f"*{escape(n)}*" for n in credit.names]
+            thanks = f" Thanks {', '.join(names)}." if names else ""
+            lines.append(f"{_kb_ref(credit.article)}, reused {credit.times}× last week.{thanks}")
+        lines += _and_more(len(weekly.credits), "`/swarm kb <words>` finds them")
+    if weekly.thanks:
+        lines.append("*Thank-yous*")
+        for said in weekly.thanks[:DIGEST_LINES]:
+            reason = f" for {escape(said.reason)}" if said.reason else ""
+            where = f" (swarm {said.swarm})" if said.swarm is not None else ""
+            lines.append(f"*{escape(said.giver.name)}* thanked {w.who(said.receiver)}{reason}{where}.")
+        lines += _and_more(len(weekly.thanks), "`/swarm thanks @person` adds yours")
+    lines.append(DIGEST_OFF)
+    return Reply(title, title=title, fields=fields, lines=tuple(lines), mentions=w.mentions)
+
+
+def recurring_alert(alert: Alert) -> Reply:
+    """One alert per recurring issue, for R&D: where it happened, to whom, and who worked on it."""
+    count = len(alert.occurrences)
+    title = f"Recurring issue: {count} alike cases in the last {alert.days} days"
+    fields: list[tuple[str, str]] = []
+    if alert.swarms:
+        fields.append(("Swarms", ", ".join(f"{s.number} ({room_ref(s)})" for s in alert.swarms)))
+    if alert.articles:
+        fields.append(("Articles", ", ".join(f"`/swarm kb {n}`" for n in alert.articles)))
+    fields.append(("Customers", ", ".join(escape(c) for c in alert.customers) or "none named"))
+    fields.append(("Teams involved", ", ".join(escape(t) for t in alert.teams) or "none known"))
+    if alert.tags:
+        fields.append(("Tags", " ".join(f"#{t}" for t in alert.tags)))
+    lines = (
+        f"First seen as “{escape(alert.title[:120])}”. Fixing the cause would spare the next customer.",
+        "I post this once per issue, however many more cases join it.",
+        DIGEST_OFF,
+    )
+    return Reply(title, title=title, fields=tuple(fields), lines=lines)

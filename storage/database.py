@@ -48,15 +48,28 @@ ALEMBIC_INI = PACKAGE_DIR / "alembic.ini"
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 
 _DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
+# For the one synchronous user of the database, APScheduler's job store (adapters/scheduler.py).
+_SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
 
 
 def database_url(url: str) -> str:
     """The same URL with the async driver this project uses: aiosqlite for SQLite, asyncpg for PostgreSQL."""
+    return _with_driver(url, _DRIVERS)
+
+
+def sync_database_url(url: str) -> str:
+    """The same URL with a synchronous driver: the standard library's sqlite3, or psycopg 3 for PostgreSQL.
+
+    psycopg is libpq's: it takes the URL's `options` (`-csearch_path=…`) as they are."""
+    return _with_driver(url, _SYNC_DRIVERS)
+
+
+def _with_driver(url: str, drivers: dict[str, str]) -> str:
     try:
         parsed = make_url(url)
     except ArgumentError as error:
         raise ValueError(f"not a database URL: {url!r}") from error
-    driver = _DRIVERS.get(parsed.get_backend_name())
+    driver = drivers.get(parsed.get_backend_name())
     if driver is None:
         raise ValueError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite:///FILE or postgresql://…")
     return parsed.set(drivername=driver).render_as_string(hide_password=False)

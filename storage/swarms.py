@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists
-from sqlmodel import func, col, select
+from sqlmodel import col, func, select
 
 from bot.models import Case, EventKind, Member, Role, Swarm, SwarmStatus, TimelineEntry, Via
 from storage._sql import Repository, require_id

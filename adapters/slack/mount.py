@@ -7,9 +7,10 @@ before the ack) and does the real work in a tracked background task: payload →
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -36,8 +37,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.app import App
 from adapters.slack import events
 from adapters.slack.chat import SlackChat, UserDirectory
-from handlers import jobs
 from handlers.chat import Event
+from handlers.context import Context
 from handlers.opening import resume
 from handlers.router import Outcome
 
@@ -235,15 +236,25 @@ class SlackMount:
         team = str(self.single.result.team_id)
         return await resume(self.app.router(await self.chat_for(team)).context, team)
 
-    async def tick(self) -> None:
-        """One scheduler round for the single workspace: finish openings, lapse unanswered invitations."""
-        if self.single is None or self.single.result is None:
-            return
-        team = str(self.single.result.team_id)
-        try:
-            await jobs.tick(self.app.router(await self.chat_for(team)).context, team)
-        except Exception:
-            log.exception("Slack scheduler round failed")
+    # -- the scheduler's jobs (adapters.scheduler.Platform) -------------------------------------------------------
+
+    async def workspaces(self) -> list[str]:
+        """The teams the jobs run in: the single workspace's, or every team Swarm has data for and is installed in."""
+        if self.single is not None:
+            return [str((await self.single.start()).team_id)]
+        oauth = self.bolt.oauth_flow
+        assert oauth is not None
+        store = oauth.settings.installation_store
+        return [
+            team
+            for team in await self.app.core.workspaces()
+            if await store.async_find_bot(enterprise_id=None, team_id=team) is not None
+        ]
+
+    @contextlib.asynccontextmanager
+    async def session(self, team: str) -> AsyncIterator[Context]:
+        """The handler Context for a job in one team, with that team's bot token."""
+        yield self.app.router(await self.chat_for(team)).context
 
     async def idle(self) -> None:
         """Waits until every piece of work started so far is done (shutdown, tests)."""

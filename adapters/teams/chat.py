@@ -25,9 +25,8 @@ from adapters.teams import cards
 from adapters.teams.activities import Basics
 from adapters.teams.connector import Connector, ConnectorError
 from adapters.teams.state import TeamsState
-from bot.models import SwarmStatus
 from handlers import replies
-from handlers.chat import Button, ChatPort, Form, Origin, Reply, Room
+from handlers.chat import ChatPort, Form, Origin, Reply, Room
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +34,6 @@ INVITED = "{people}: this thread is the swarm's room, and you are in it."
 CHANNEL_ID = "msteams"
 NO_PERSONAL_CHAT_FOR = 3600.0  # seconds before trying again to open a 1:1 chat Teams refused
 # The announcement gives the swarm's status in brackets (replies.announcement_status); the room card follows it.
-CLOSED = re.compile(rf"\(({SwarmStatus.RESOLVED.value}|{SwarmStatus.CANCELLED.value})\)")
 
 
 class NoSwarmChannel(RuntimeError):
@@ -141,9 +139,6 @@ class TeamsChat(ChatPort):
     async def update(self, channel: str, message_id: str, reply: Reply) -> None:
         connector = await self.connector()
         await connector.update(channel, message_id, cards.message(reply, self.teams.glyphs))
-        number = await self.state.swarm_of_announcement(self.workspace, message_id)
-        if number is not None:
-            await self._follow_announcement(number, reply)
 
     async def create_room(self, name: str, topic: str, private: bool = False) -> Room:
         channel = self.room_channel
@@ -316,9 +311,7 @@ class TeamsChat(ChatPort):
         card = _number(reply, replies.RESOLVE)
         if card is not None:
             await self.state.put(self.workspace, "card", message_id, {"swarm": card, "conversation": channel})
-            await self.state.merge(
-                self.workspace, "swarm", str(card), card=message_id, card_conversation=channel, reply=_to_json(reply)
-            )
+            await self.state.merge(self.workspace, "swarm", str(card), card=message_id, card_conversation=channel)
             return
         announced = _number(reply, replies.JOIN)
         if announced is not None:
@@ -326,24 +319,6 @@ class TeamsChat(ChatPort):
             await self.state.merge(
                 self.workspace, "swarm", str(announced), announcement=message_id, announcement_conversation=channel
             )
-
-    async def _follow_announcement(self, number: int, status: Reply) -> None:
-        """The room card says what the announcement now says; a closed swarm's card loses its buttons."""
-        record = await self.state.swarm(self.workspace, number)
-        if not record.get("card") or not record.get("reply"):
-            return
-        original = _from_json(record["reply"])
-        closed = CLOSED.search(status.text) is not None
-        card = dataclasses.replace(
-            original,
-            text=status.text.strip().split("\n")[0],
-            buttons=() if closed else original.buttons,
-            mentions={**original.mentions, **status.mentions},
-        )
-        connector = await self.connector()
-        await connector.update(
-            str(record["card_conversation"]), str(record["card"]), cards.message(card, self.teams.glyphs)
-        )
 
 
 def _number(reply: Reply, action: str) -> int | None:
@@ -368,18 +343,3 @@ def _address_card(message: dict[str, Any], user: str, name: str) -> dict[str, An
     content["body"] = [{"type": "TextBlock", "text": mention.tag, "wrap": True}, *content["body"]]
     content["msteams"] = {**content.get("msteams", {}), "entities": [mention.entity()]}
     return {**message, "attachments": [{**message["attachments"][0], "content": content}]}
-
-
-def _to_json(reply: Reply) -> dict[str, Any]:
-    return dataclasses.asdict(reply)
-
-
-def _from_json(data: dict[str, Any]) -> Reply:
-    return Reply(
-        text=str(data.get("text", "")),
-        title=data.get("title"),
-        fields=tuple((str(k), str(v)) for k, v in data.get("fields", [])),
-        lines=tuple(str(line) for line in data.get("lines", [])),
-        buttons=tuple(Button(**b) for b in data.get("buttons", [])),
-        mentions={str(k): str(v) for k, v in (data.get("mentions") or {}).items()},
-    )

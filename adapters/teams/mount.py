@@ -38,6 +38,7 @@ from adapters.teams.state import Refs, TeamsState
 from handlers import replies
 from handlers.chat import CommandEvent, Event, FormEvent, Reply
 from handlers.commands import COMMANDS
+from handlers.context import Context
 from handlers.opening import finish
 from handlers.router import Outcome
 
@@ -303,6 +304,25 @@ class TeamsMount:
 
         Call `flush()` on it when done, as a turn does, so invited people are mentioned."""
         return TeamsChat(self.teams, workspace)
+
+    # -- the scheduler's jobs (adapters.scheduler.Platform) -------------------------------------------------------
+
+    async def workspaces(self) -> list[str]:
+        """The tenants the jobs run in: those Swarm has heard from, so it can reach them (not Slack's, not the
+        console's, though they share the database)."""
+        return [w for w in await self.app.core.workspaces() if await self.state.get(w, "tenant", "last") is not None]
+
+    @contextlib.asynccontextmanager
+    async def session(self, workspace: str) -> AsyncIterator[Context]:
+        """The handler Context for a job in one tenant. Interrupted openings are finished first, each from the
+        channel its swarm was asked in (a job has no channel to start a Teams room in); at the end the people
+        invited are mentioned, as after a turn."""
+        await self.resume(workspace)
+        chat = await self.chat_for(workspace)
+        try:
+            yield self.app.router(chat).context
+        finally:
+            await chat.flush()
 
     async def resume(self, workspace: str) -> int:
         """Finishes the swarm openings of a tenant that a crash or a Teams outage interrupted; returns how many."""

@@ -167,10 +167,11 @@ async def test_resolve_in_the_thread_closes_the_swarm_everywhere(teams: TeamsSce
     announcement = teams.fake.messages[teams.announcement(1)]
     assert "**Swarm 1** (resolved) for <at>Ana Ruiz</at>" in announcement.text
     assert announcement.buttons() == []
+    # The room's card is its rolling summary: edited in place to the end, closed without buttons.
     card = teams.fake.messages[teams.root(1)]
-    assert len(card.versions) == 3
-    assert "**Swarm 1** (resolved) for <at>Ana Ruiz</at>" in card.text
-    assert "Asked: <at>Dana Cohen</at>" in card.text
+    assert "**Status:** resolved" in card.text
+    assert "Asked" not in card.text
+    assert "Fix: set rounding to half-up" in card.text
     assert card.buttons() == []
     mentioned(card)
 
@@ -196,7 +197,7 @@ async def test_the_resolve_button_opens_the_prefilled_form_and_submitting_resolv
     assert teams.fake.posts(room)[-1].text.startswith("✅ Swarm 1 is resolved")
     assert [c.conversation for c in teams.fake.calls_to("reply", ok=True)] == [asked]
     card = teams.fake.messages[teams.root(1)]
-    assert "(resolved)" in card.text and card.buttons() == []
+    assert "**Status:** resolved" in card.text and card.buttons() == []
     closed = teams.fake.messages[form.id]
     assert closed.inputs() == [] and closed.buttons() == []
     assert "Submitted." in closed.text

@@ -1,0 +1,79 @@
+"""What the bot does on its own in a swarm: keeps the room's card up to date, welcomes newcomers, asks the owner of a
+quiet room what to do, and reminds an owner whose fix is not written down yet.
+
+None of it may fail the person's own action: a summary that could not be edited is logged and caught up with at the
+next change.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.models import Person
+from bot.swarms import Crew
+from handlers import replies
+from handlers.context import Context
+
+log = logging.getLogger(__name__)
+
+
+async def refresh_summary(ctx: Context, crew: Crew) -> None:
+    """Edits the room's card (the rolling summary) to show the swarm as it is now."""
+    swarm = crew.swarm
+    if swarm.card_id is None or swarm.room_id is None or swarm.id is None:
+        return
+    try:
+        summary = await ctx.core.automation.summary(swarm.id)
+        await ctx.chat.update(
+            swarm.room_id, swarm.card_id, replies.summary_card(summary, ctx.platform, ctx.core.clock())
+        )
+    except Exception:
+        log.exception("could not update the summary of swarm %s", swarm.number)
+
+
+async def welcome(ctx: Context, crew: Crew, person: Person) -> None:
+    """The how-to for someone's first swarm ever, and a catch-up for whoever joins after the room got going."""
+    swarm = crew.swarm
+    user = person.chat_id(ctx.platform)
+    if swarm.id is None or person.id is None or user is None:
+        return
+    try:
+        found = await ctx.core.automation.welcome(swarm.id, person.id)
+        if found is not None:
+            channel = swarm.room_id or swarm.origin_channel
+            await ctx.chat.post_private(channel, user, replies.welcome(found, ctx.platform, ctx.core.clock()))
+    except Exception:
+        log.exception("could not welcome %s to swarm %s", user, swarm.number)
+
+
+async def nudge_quiet_rooms(ctx: Context, workspace: str) -> int:
+    """Asks the owner of each quiet room: still working? resolve, hand over, or snooze."""
+    sent = 0
+    for quiet in await ctx.core.automation.quiet(workspace):
+        owner = quiet.crew.owner.chat_id(ctx.platform)
+        try:
+            if owner is None:
+                raise LookupError(f"the owner of swarm {quiet.crew.swarm.number} has no {ctx.platform} id")
+            await ctx.chat.direct(owner, replies.quiet_room(quiet))
+            sent += 1
+        except Exception:
+            # Unclaimed, so the next round tries again.
+            await ctx.core.forget(workspace, quiet.key)
+            log.exception("could not nudge the owner of swarm %s", quiet.crew.swarm.number)
+    return sent
+
+
+async def remind_articles(ctx: Context, workspace: str) -> int:
+    """Reminds, once, the owner of a resolved swarm whose article still lacks the fix or its cause."""
+    sent = 0
+    for reminder in await ctx.core.automation.reminders(workspace):
+        owner = reminder.crew.owner.chat_id(ctx.platform)
+        try:
+            if owner is None:
+                raise LookupError(f"the owner of swarm {reminder.crew.swarm.number} has no {ctx.platform} id")
+            await ctx.chat.direct(owner, replies.article_reminder(reminder))
+            sent += 1
+        except Exception:
+            await ctx.core.forget(workspace, reminder.key)
+            log.exception("could not remind the owner of swarm %s", reminder.crew.swarm.number)
+    return sent
