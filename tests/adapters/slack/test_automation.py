@@ -17,7 +17,7 @@ async def test_the_pinned_card_is_the_rooms_rolling_summary(slack: SlackScenario
     assert pinned == [(room.id, room.pins[0])]
 
     announcement = slack.posts(SUPPORT)[0]
-    announced = [c for c in slack.api.calls_to("chat.postMessage") if c.args.get("channel") == SUPPORT][0]
+    announced = next(c for c in slack.api.calls_to("chat.postMessage") if c.args.get("channel") == SUPPORT)
     await slack.react("raising_hand", SUPPORT, announced.response["ts"], user="fay")
     assert "Swarm 1" in announcement["text"]
 
@@ -40,7 +40,7 @@ async def test_a_quiet_room_nudges_its_owner_in_a_direct_message(slack: SlackSce
     dm = opened[0].response["channel"]["id"]
     nudge = slack.posts(dm)[-1]
     assert "Swarm 1 (ACME cannot export invoices to PDF since 4.2) has been quiet for 4h 5m" in nudge["text"]
-    actions = [b for b in nudge["blocks"] if b["type"] == "actions"][0]
+    actions = next(b for b in nudge["blocks"] if b["type"] == "actions")
     assert [e["action_id"] for e in actions["elements"]] == ["resolve", "hand_over", "snooze"]
 
     await slack.click("snooze", "1", user="ana", channel=dm, ts=slack.posts(dm)[-1].get("ts", "1"))
