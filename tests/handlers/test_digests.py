@@ -97,7 +97,8 @@ async def test_yesterday_is_a_day_in_the_digest_time_zone(store: Store) -> None:
     bot = ScenarioBot(store, conventions=Conventions(digest_channel=LEADS, digest_timezone="Asia/Kolkata"))
     await bot.load_roster()
     await resolved_swarm(bot)  # resolved at 11:10 UTC, 16:40 in Kolkata
-    bot.clock.advance(hours=13)  # 00:10 UTC on Wednesday, 05:40 in Kolkata: Tuesday is yesterday there
+    # 20:00 UTC on Tuesday, but 01:30 on Wednesday in Kolkata: Tuesday is yesterday there, not yet in UTC.
+    bot.clock.advance(hours=8, minutes=50)
     assert await daily_digest(bot.router.context, WORKSPACE) is True
     assert "Swarm daily digest · Wed 25 Nov" in bot.said(LEADS)[0]
     assert "*Resolved yesterday (1)*" in bot.said(LEADS)[0]
