@@ -275,7 +275,11 @@ class Scheduler:
         """Calls step() every `every` seconds (default ttl/3) until cancelled: `swarm serve`'s background task."""
         pause = every if every is not None else self.ttl.total_seconds() / 3
         while True:
-            await self.step()
+            try:
+                await self.step()
+            except Exception:
+                # Whatever went wrong this time, the next step tries again: this task must not end.
+                log.exception("scheduler step failed")
             await asyncio.sleep(pause)
 
     async def stop(self) -> None:

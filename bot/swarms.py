@@ -33,6 +33,7 @@ from bot.models import (
     Via,
 )
 from bot.ports import Store, UnitOfWork
+from bot.semantic import SemanticSearch, hybrid_search
 
 SIMILAR_ARTICLES = 3
 
@@ -125,6 +126,7 @@ class Resolved:
     crew: Crew
     article: Article
     duration: timedelta
+    speakers: tuple[Person, ...] = ()  # people who helped in the room without joining the swarm
 
 
 @dataclass(frozen=True)
@@ -164,18 +166,26 @@ class Marked:
 
 class Swarms:
     def __init__(
-        self, store: Store, policy: Policy | None = None, clock: Clock = utcnow, indexes: IndexCache | None = None
+        self,
+        store: Store,
+        policy: Policy | None = None,
+        clock: Clock = utcnow,
+        indexes: IndexCache | None = None,
+        semantic: SemanticSearch | None = None,
     ) -> None:
         self.store = store
         self.policy = policy or Policy()
         self.clock = clock
         self.indexes = indexes or IndexCache()
+        self.semantic = semantic  # hybrid search for the similar articles, when the semantic extra is wired
 
     # -- opening ------------------------------------------------------------------------------------------------
 
     async def open(self, actor: Actor, case_text: str, channel: str) -> Opened:
         case = text.parse_case(case_text)
         now = self.clock()
+        # The case's meaning is looked up before the unit of work: embedding it is slow, a transaction must not be.
+        nearest = await self.semantic.nearest(actor.workspace, case.text) if self.semantic else None
         async with self.store.unit() as uow:
             scope = await identify(uow, actor)
             ranking = await self._rank(uow, scope.workspace_id, case, scope.person_id)
@@ -205,7 +215,7 @@ class Swarms:
                 # Asked, not yet in: they answer "I can help" or "Can't now", or speak in the room.
                 await uow.swarms.save_member(Member(swarm.id, match.person.id, role, Via.MATCH, invited_at=now))
                 await self._log(uow, swarm, EventKind.INVITED, match.person.id, " · ".join(match.reasons))
-            similar = await known_issues(uow, scope.workspace_id, case.text)
+            similar = await known_issues(uow, scope.workspace_id, case.text, nearest=nearest)
             # KCS: the article exists from the first minute, as work in progress, so search can point to this swarm.
             wip = knowledge.draft_article(
                 swarm,
@@ -534,6 +544,7 @@ class Swarms:
             crew = await self._crew(uow, swarm)
             _ensure_may_close(crew, scope, "resolve")
             timeline = await uow.swarms.timeline(_id(swarm))
+            speakers = await _speakers(uow, crew, timeline)
             await uow.commit()
         marked = solutions(timeline)
         article = knowledge.draft_article(
@@ -541,7 +552,7 @@ class Swarms:
             resolution="" if marked else "\n".join(knowledge.summarize(room_messages(timeline))),
             cause="",
             solutions=marked,
-            contributors=contributors(crew, timeline),
+            contributors=contributors(crew, timeline, speakers),
             require_resolution=False,
         )
         article.environment = knowledge.environment_from(swarm.case, room_messages(timeline))
@@ -564,6 +575,7 @@ class Swarms:
             crew = await self._crew(uow, swarm)
             _ensure_may_close(crew, scope, "resolve")
             timeline = await uow.swarms.timeline(_id(swarm))
+            speakers = await _speakers(uow, crew, timeline)
             marked = [] if edits is not None else solutions(timeline)
             if edits is None and not resolution and not marked:
                 # Nobody said what fixed it: the room did; its sentences that sound like the fix are the draft.
@@ -573,7 +585,7 @@ class Swarms:
                 resolution=edits.resolution if edits is not None else resolution,
                 cause=cause,
                 solutions=marked,
-                contributors=contributors(crew, timeline),
+                contributors=contributors(crew, timeline, speakers),
             )
             article.environment = knowledge.environment_from(swarm.case, room_messages(timeline))
             if edits is not None:
@@ -599,7 +611,7 @@ class Swarms:
             await uow.commit()
         self.indexes.invalidate(swarm.workspace_id)
         assert swarm.created_at is not None
-        return Resolved(crew, article, now - swarm.created_at)
+        return Resolved(crew, article, now - swarm.created_at, tuple(speakers))
 
     async def reuse(
         self, actor: Actor, channel: str, article_number: int, number: int | None = None, solved: bool = False
@@ -788,11 +800,18 @@ async def known_issues(
     states: Sequence[ArticleState] = KNOWN_STATES,
     tags: Sequence[str] = (),
     phrases: Sequence[str] = (),
+    nearest: Sequence[tuple[int, float]] | None = None,
 ) -> list[ArticleHit]:
     """Articles like the case, work in progress included, each wip one with the number of the swarm working on it;
-    a wip article whose swarm is no longer open is left out."""
+    a wip article whose swarm is no longer open is left out.
+
+    With `nearest` (the articles nearest the query in meaning, from SemanticSearch.nearest), hybrid search: those and
+    the keyword hits, fused (bot/semantic.py); without, keyword search."""
     hits = []
-    found = await uow.articles.search(workspace_id, query, limit=limit, states=states, tags=tags, phrases=phrases)
+    if nearest is None:
+        found = await uow.articles.search(workspace_id, query, limit=limit, states=states, tags=tags, phrases=phrases)
+    else:
+        found = await hybrid_search(uow, workspace_id, query, limit, nearest, states=states, tags=tags, phrases=phrases)
     for hit in found:
         swarm = await uow.swarms.by_id(hit.article.swarm_id) if hit.article.swarm_id else None
         if hit.article.state is ArticleState.WIP and (swarm is None or not swarm.status.is_active):
@@ -821,9 +840,11 @@ def room_messages(timeline: list[TimelineEntry]) -> list[str]:
     return [e.text for e in timeline if e.kind is EventKind.MESSAGE and e.text]
 
 
-def contributors(crew: Crew, timeline: list[TimelineEntry]) -> list[str]:
-    """The owner, then whoever spoke in the room or marked the fix, in the order they first did."""
-    names = {p.id: p.name for _, p in crew.members}
+def contributors(crew: Crew, timeline: list[TimelineEntry], speakers: Sequence[Person] = ()) -> list[str]:
+    """The owner, then whoever spoke in the room or marked the fix, in the order they first did. `speakers` names
+    people who spoke without ever joining (a public Slack channel can be joined without Swarm)."""
+    names = {p.id: p.name for p in speakers}
+    names.update({p.id: p.name for _, p in crew.members})
     names[crew.owner.id] = crew.owner.name
     ordered = [crew.owner.name]
     for entry in timeline:
@@ -832,6 +853,13 @@ def contributors(crew: Crew, timeline: list[TimelineEntry]) -> list[str]:
             if name not in ordered:
                 ordered.append(name)
     return ordered
+
+
+async def _speakers(uow: UnitOfWork, crew: Crew, timeline: list[TimelineEntry]) -> list[Person]:
+    """People who spoke in the room or marked its fix without being members."""
+    known = {p.id for _, p in crew.members} | {crew.owner.id}
+    spoke = {e.person_id for e in timeline if e.kind in (EventKind.MESSAGE, EventKind.SOLUTION) and e.person_id}
+    return list((await uow.people.many(spoke - known)).values()) if spoke - known else []
 
 
 def _ensure_active(swarm: Swarm) -> None:

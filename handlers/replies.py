@@ -6,10 +6,11 @@ in text people typed. Adapters render it their way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from bot import roster
+from bot.analytics import Figure, Rated, Report, Trend
 from bot.articles import KbImportReport
 from bot.automation import Quiet, Reminder, Summary, Switched, Thanked, Welcome
 from bot.curation import ArticleHistory, Curated
@@ -18,7 +19,6 @@ from bot.errors import UserError
 from bot.expertise import Inferred
 from bot.history import HistoryInterrupted, HistoryReport
 from bot.matching import Ranking
-from bot.metrics import SwarmStats
 from bot.models import Article, ArticleHit, ArticleState, EventKind, Match, Person, Role, Swarm, TimelineEntry, Via
 from bot.people import UNTIL_BACK, ImportReport
 from bot.swarms import Answered, Change, Crew, Draft, HandOver, Marked, Opened, Resolved, Reused
@@ -38,6 +38,7 @@ BACK = "back"
 EDIT_SKILLS = "edit_skills"
 EDIT_ARTICLE = "edit_article"
 SNOOZE = "snooze"
+CSAT = "csat"
 HAND_OVER = "hand_over"
 HAND_OVER_FORM = "hand_over"
 EDIT_ARTICLE_FORM = "edit_article"
@@ -59,7 +60,7 @@ HELP = """*Swarm* pulls the right people into a room for a case no script answer
 `/swarm skills` yours · `/swarm skills add billing:4 sso` · `/swarm skills remove sso` · `/swarm skills @person`
 `/swarm skills confirm pdf` / `/swarm skills hide pdf` / `/swarm skills unhide pdf` for skills learned from your swarms
 `/swarm learn <skill>` be asked along as a learner · `/swarm away [2h|tomorrow|friday|17:00]` · `/swarm back`
-`/swarm stats` how swarming is going · `/swarm thanks @person [for what]` say thank you
+`/swarm stats [7d|30d|90d]` how swarming is going · `/swarm thanks @person [for what]` say thank you
 `/swarm nudges off|on` reminders to you · `/swarm digest off|on` your mentions in digests · add `everyone` for the \
 whole workspace · `/swarm digest here` posts the daily digest in this channel
 React :{join}: on an announcement to join, :{observe}: to follow; :{solution}: on a room message marks the fix."""
@@ -322,7 +323,7 @@ def resolved(result: Resolved, platform: str) -> Reply:
     swarm, article = result.crew.swarm, result.article
     owner = w.who(result.crew.owner)
     credited = set(article.contributors) - {result.crew.owner.name}
-    helpers = [p for _, p in result.crew.members if p.name in credited]
+    helpers = [p for p in [*(p for _, p in result.crew.members), *result.speakers] if p.name in credited]
     lines = [f"Fix: {_first_line(article.resolution)}"]
     if article.cause:
         lines.append(f"Cause: {_first_line(article.cause)}")
@@ -571,21 +572,6 @@ def back(person: Person) -> Reply:
     return Reply("Welcome back: you can be asked to swarm again.")
 
 
-def stats(figures: SwarmStats) -> Reply:
-    median = duration(figures.median_time_to_resolve) if figures.median_time_to_resolve else "no resolved swarms yet"
-    return Reply(
-        "Swarming so far",
-        title="Swarming so far",
-        fields=(
-            ("Swarms", str(figures.total)),
-            ("Open", str(figures.open)),
-            ("Resolved", str(figures.resolved)),
-            ("Cancelled", str(figures.cancelled)),
-            ("Median time to resolve", median),
-        ),
-    )
-
-
 def roster_report(report: ImportReport) -> list[str]:
     lines = [f"{len(report.added)} added, {len(report.updated)} updated, {len(report.rejected)} rejected"]
     lines += [f"line {r.line}: {_roster_error(r.error)}" for r in report.rejected]
@@ -771,6 +757,145 @@ def switched(found: Switched) -> Reply:
     if found.on:
         return Reply("I'll nudge you again about quiet rooms and unwritten fixes.")
     return Reply("No more nudges for you. `/swarm nudges on` brings them back.")
+
+
+# -- Analytics and CSAT (issue 8) -----------------------------------------------------------------------------------
+
+ERRORS.update(
+    {
+        "bad_period": "I can show the last `7d`, `30d` or `90d` (any number of days up to {limit}), not `{value}`.",
+        "bad_period_range": "A period ends after it starts; {since} to {until} does not.",
+        "csat_not_resolved": "Swarm {number} is open again; rate it once it is resolved.",
+        "bad_csat_score": "A rating is a whole number from 1 to 5, not {value}.",
+    }
+)
+STATS_FOOTER = "`/swarm stats 7d` · `30d` · `90d` · `swarm stats --json` on the command line has every figure."
+STATS_TOPICS = 5  # skill gaps and topics named on the card
+
+
+def csat_question(crew: Crew) -> Reply:
+    """The requester's one question after a resolve, with five buttons."""
+    number = crew.swarm.number
+    return Reply(
+        f"How well was swarm {number} handled? Pick 1 (badly) to 5 (very well); one answer per swarm.",
+        lines=(f"Swarm {number}: {escape(_first_line(crew.swarm.case.text))}",),
+        buttons=tuple(Button(str(score), CSAT, f"{number}:{score}") for score in range(1, 6)),
+    )
+
+
+def csat_noted(rated: Rated) -> Reply:
+    number, score = rated.swarm.number, rated.answer.score
+    if not rated.changed:
+        return Reply(f"You already rated swarm {number} {score}/5; one answer per swarm, so that one stands.")
+    return Reply(f"Thanks: swarm {number} rated {score}/5. `/swarm stats` shows how swarming is going.")
+
+
+def stats_card(report: Report, period: str | None = None) -> Reply:
+    """The headline figures of a report and how each moved against the period before (↑ ↓, or "same")."""
+    length = _period_length(report.length)
+    if period:
+        title = f"Swarming in the last {length}, against the {length} before"
+    else:
+        last_day = report.until - timedelta(microseconds=1)
+        title = f"Swarming from {report.since:%d %b %Y} to {last_day:%d %b %Y} (UTC), against the {length} before"
+    t = report.trend
+    resolved = _moved(t("resolved"), str)
+    if report.deflected:
+        resolved += f" ({report.deflected} by a known article)"
+    replied = _durations(report, "first_expert_reply", "none yet")
+    if report.no_expert_reply:
+        replied += f" · {_swarms(report.no_expert_reply)} still waiting for one"
+    assembled = _durations(report, "time_to_assemble", "none yet")
+    if report.not_assembled:
+        assembled += f" · {_swarms(report.not_assembled)} never had every skill"
+    none = "no swarm resolved"
+    fields = [
+        ("Opened", _moved(t("opened"), str)),
+        ("Resolved", resolved),
+        ("Still open", _moved(t("open_at_end"), str)),
+        ("Time to resolve", _durations(report, "time_to_resolve", none)),
+        ("First expert reply", replied),
+        ("Team assembled", assembled),
+        ("Solved by a known article", _moved(t("deflection_rate"), _percent) if report.resolved else none),
+        ("Known article linked", _moved(t("link_rate"), _percent, " of swarms opened") if report.opened else "—"),
+        ("New vs known", f"{report.new} new · {report.known} known" if report.resolved else none),
+        ("CSAT", _csat(report)),
+        ("Right people first time", _moved(t("right_first_time"), _percent) if report.resolved else none),
+        ("Helps", _helps(report)),
+        ("Out of hours", _moved(t("out_of_hours"), _percent, " of joins and messages") if report.actions else "—"),
+    ]
+    if report.skill_gaps:
+        gaps = [
+            f"#{escape(g.skill)} ({g.swarms}{', nobody has it' if not g.people else ''})"
+            for g in report.skill_gaps[:STATS_TOPICS]
+        ]
+        fields.append(("Skill gaps", " · ".join(gaps)))
+    if report.topics:
+        fields.append(
+            ("Top topics", " · ".join(f"#{escape(x.tag)} ({x.swarms})" for x in report.topics[:STATS_TOPICS]))
+        )
+    return Reply(title, title=title, fields=tuple(fields), lines=(STATS_FOOTER,))
+
+
+def _period_length(length: timedelta) -> str:
+    if length % timedelta(days=1):
+        return duration(length)
+    return "day" if length.days == 1 else f"{length.days} days"
+
+
+def _swarms(count: int) -> str:
+    return f"{count} swarm" if count == 1 else f"{count} swarms"
+
+
+def _percent(value: Figure) -> str:
+    return f"{round(float(value) * 100)}%" if isinstance(value, int | float) else "—"
+
+
+def _decimal(value: Figure) -> str:
+    return f"{float(value):.2f}" if isinstance(value, int | float) else "—"
+
+
+def _minutes(value: Figure) -> str:
+    return duration(value) if isinstance(value, timedelta) else "—"
+
+
+def _moved(trend: Trend, show: Callable[[Figure], str], unit: str = "") -> str:
+    """The figure, then how it moved: `5 ↑ from 3`, `5 (same)`; `—` where there is no figure."""
+    now = show(trend.current) + unit if trend.current is not None else "—"
+    if trend.direction is None:
+        return now
+    if trend.direction == "same":
+        return f"{now} (same)"
+    return f"{now} {'↑' if trend.direction == 'up' else '↓'} from {show(trend.previous)}"
+
+
+def _durations(report: Report, name: str, none: str) -> str:
+    if report.figure(name) is None:
+        return none
+    text = f"median {_moved(report.trend(name), _minutes)}"
+    if name == "time_to_resolve" and report.time_to_resolve.p90 is not None:
+        text += f" · p90 {duration(report.time_to_resolve.p90)}"
+    return text
+
+
+def _csat(report: Report) -> str:
+    if not report.csat.answers:
+        return "no answers yet"
+
+    def score(value: Figure) -> str:
+        return f"{float(value):.1f}/5" if isinstance(value, int | float) else "—"
+
+    answers = "1 answer" if report.csat.answers == 1 else f"{report.csat.answers} answers"
+    return f"{_moved(report.trend('csat'), score)} ({answers})"
+
+
+def _helps(report: Report) -> str:
+    if not report.helps:
+        return "nobody has helped on someone else's swarm"
+    text = f"{_moved(report.trend('helps'), str)}, by {report.helpers} of {report.roster} people"
+    if report.gini is not None:
+        text += f" · spread (Gini, 0 = even) {_moved(report.trend('gini'), _decimal)}"
+    return text
 
 
 # -- forms and home -------------------------------------------------------------------------------------------------
