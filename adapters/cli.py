@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import csv
 import dataclasses
 import json
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -25,6 +26,7 @@ from adapters.settings import Settings
 from adapters.slack import SlackMount
 from adapters.teams import TeamsMount
 from adapters.teams.package import PackageError, build_package
+from bot import analytics
 from bot.errors import UserError
 from bot.history import HistoryInterrupted
 from bot.models import Person
@@ -76,8 +78,14 @@ def parser() -> argparse.ArgumentParser:
     kb_import = kb.add_parser("import", help="add or update articles from the Markdown files in DIR", parents=[scoped])
     kb_import.add_argument("folder", type=Path, metavar="DIR")
 
-    stats = commands.add_parser("stats", help="how swarming is going", parents=[scoped])
-    stats.add_argument("--json", action="store_true")
+    stats = commands.add_parser(
+        "stats", help="how swarming is going: every figure of a period, against the period before", parents=[scoped]
+    )
+    stats_format = stats.add_mutually_exclusive_group()
+    stats_format.add_argument("--json", action="store_true", help="the whole report, the previous period's inside")
+    stats_format.add_argument("--csv", action="store_true", help="one row per figure: metric,key,value,previous")
+    stats.add_argument("--since", type=_moment, metavar="DATE", help="first day (default: 30 days before --until)")
+    stats.add_argument("--until", type=_moment, metavar="DATE", help="the day after the last (default: now)")
 
     experts = commands.add_parser(
         "experts", help="who would be asked for a case, and why; opens nothing", parents=[scoped]
@@ -162,12 +170,7 @@ async def _run(app: App, args: argparse.Namespace, out: TextIO) -> int:
         out.write(render(replies.article(await core.kb.show(workspace, args.number))) + "\n")
         return 0
     if args.command == "stats":
-        figures = await core.swarms.stats(workspace)
-        if args.json:
-            out.write(json.dumps(_jsonable(figures), indent=2) + "\n")
-        else:
-            out.write(render(replies.stats(figures)) + "\n")
-        return 0
+        return await _stats(app, args, out)
     if args.command == "experts":
         ranking = await core.swarms.experts(workspace, " ".join(args.case))
         if args.json:
@@ -193,6 +196,57 @@ async def _run(app: App, args: argparse.Namespace, out: TextIO) -> int:
     raise AssertionError(f"unhandled command {args.command}")
 
 
+STATS_PERIOD = timedelta(days=30)
+
+
+def _moment(text: str) -> datetime:
+    """A --since/--until value: a date (its midnight, UTC) or an ISO 8601 time (UTC unless it says otherwise)."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD, e.g. 2026-11-01") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+async def _stats(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    """The report for [--since, --until): a card, JSON (the Report, with `trends`), or CSV (see README)."""
+    # Up to now, what happened this very instant included (the period's end is excluded).
+    until = args.until or app.core.clock() + timedelta(microseconds=1)
+    since = args.since or until - STATS_PERIOD
+    report = await app.core.analytics.report(args.workspace, since, until, app.settings.digest_timezone)
+    if args.json:
+        data = {**dataclasses.asdict(report), "trends": [_trend(t) for t in report.trends()]}
+        out.write(json.dumps(data, indent=2, default=_stats_value) + "\n")
+    elif args.csv:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(("metric", "key", "value", "previous"))
+        writer.writerows(analytics.table(report))
+    else:
+        period = None if args.since or args.until else f"{STATS_PERIOD.days}d"
+        out.write(render(replies.stats_card(report, period)) + "\n")
+    return 0
+
+
+def _trend(trend: analytics.Trend) -> dict[str, Any]:
+    return {
+        "name": trend.name,
+        "current": trend.current,
+        "previous": trend.previous,
+        "change": trend.change,
+        "direction": trend.direction,
+        "better": trend.better,
+    }
+
+
+def _stats_value(value: Any) -> Any:
+    """JSON for what json does not know: durations in seconds, times and dates in ISO 8601."""
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
 def _chats(app: App) -> tuple[SlackMount | None, TeamsMount | None]:
     """The chat platforms the settings set up: Slack, Teams, both or neither."""
     settings = app.settings
@@ -206,7 +260,7 @@ def _scheduler(app: App, platforms: Sequence[scheduler.Platform]) -> scheduler.S
     return scheduler.Scheduler(
         app.job_store_url,
         scheduler.schedules(app.settings),
-        scheduler.Runner(platforms).run,
+        scheduler.Runner(platforms, finished=app.metrics.job_run).run,
         app.lease(),
         grace=timedelta(minutes=app.settings.job_grace_minutes),
     )
@@ -216,9 +270,11 @@ async def _serve(app: App, args: argparse.Namespace) -> int:
     settings = app.settings
     slack, teams = _chats(app)
     mounts: list[web.Mount] = [m for m in (slack, teams) if m is not None]
-    if not mounts:
+    # The web pages need no chat platform: with SWARM_WEB_TOKEN alone, `swarm serve` shows the console's data.
+    if not mounts and not settings.web_token:
         sys.stderr.write(
-            "Nothing to serve: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN, or MICROSOFT_APP_ID (see README).\n"
+            "Nothing to serve: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN, or MICROSOFT_APP_ID, "
+            "or SWARM_WEB_TOKEN for the web pages alone (see README).\n"
         )
         return 2
     socket_mode = None

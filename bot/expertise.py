@@ -107,11 +107,25 @@ class Inferred:
     strength: float
     swarms: int
     last: datetime
+    fixes: float = 0.0  # the faded weight of the swarms they fixed (the evidence BM25 reads: MIN_TEXT_WEIGHT and up)
+    fixed: int = 0  # how many swarms that is
 
     @property
     def level(self) -> int:
         """On the roster's 1–5 scale: speaking up once is a 2, writing one fix a 4, a few recent fixes a 5."""
-        return max(1, min(5, round(1 + 1.5 * math.log2(1 + self.strength))))
+        return max(1, min(5, round(_curve(self.strength))))
+
+    @property
+    def experience(self) -> float:
+        """The level's curve over the fixes alone, without the 5/5 ceiling: one recent fix is about 4.9, ten are
+        about 9.5, fifty about 13. Past 5/5 the level no longer tells a go-to expert from someone with one fix; this
+        does, growing ever more slowly (each doubling of the fixes adds 1.5). Speaking, asking or offering help never
+        counts here: the requester of fifty billing cases is not a billing expert."""
+        return _curve(self.fixes) if self.fixes > 0 else 0.0
+
+
+def _curve(strength: float) -> float:
+    return 1 + 1.5 * math.log2(1 + strength)
 
 
 def evidence_from(swarm: Swarm, timeline: Sequence[TimelineEntry]) -> list[Evidence]:
@@ -153,6 +167,7 @@ def infer(
 ) -> dict[int, dict[str, Inferred]]:
     """person id → skill → what their evidence adds up to, faded by age."""
     totals: dict[tuple[int, str], list[float]] = {}
+    fixes: dict[tuple[int, str], list[float]] = {}
     counts: Counter[tuple[int, str]] = Counter()
     last: dict[tuple[int, str], datetime] = {}
     for item in evidence:
@@ -164,12 +179,15 @@ def infer(
             if item.weight > 0:
                 counts[key] += 1
                 last[key] = max(last.get(key, item.at), item.at)
+            if item.weight >= MIN_TEXT_WEIGHT:
+                fixes.setdefault(key, []).append(faded)
     result: dict[int, dict[str, Inferred]] = {}
     for (person, skill), weights in totals.items():
         strength = sum(weights)
         if strength >= MIN_STRENGTH and counts[(person, skill)]:
+            fixed = fixes.get((person, skill), [])
             result.setdefault(person, {})[skill] = Inferred(
-                skill, strength, counts[(person, skill)], last[(person, skill)]
+                skill, strength, counts[(person, skill)], last[(person, skill)], sum(fixed), len(fixed)
             )
     return result
 

@@ -36,6 +36,8 @@ from bot.models import Case, Match, Person, Swarm, TimelineEntry, WorkingHours
 from bot.roster import is_away, is_working, local_now
 from bot.text import normalize_skill
 
+# The roster's scale: levels run 1-5.
+MAX_LEVEL = 5
 # Online people come first unless an off-hours expert knows far more: an off-hours 5/5 (25 × 0.25) still beats
 # an online 2/5 (4) but not an online 3/5 (9).
 OFF_HOURS_FACTOR = 0.25
@@ -179,20 +181,33 @@ class MatchIndex:
 
     def level(self, person: Person, skill: str, mode: Mode = "full") -> tuple[int, str]:
         """(level, where it comes from) of a person in a skill: declared, learned, or their department."""
+        level, _, source = self.weigh(person, skill, mode)
+        return level, source
+
+    def weigh(self, person: Person, skill: str, mode: Mode = "full") -> tuple[int, float, str]:
+        """(level, what it adds to a score, where it comes from) of a person in a skill.
+
+        A skill adds its level², except past 5/5: a learned skill whose experience (`Inferred.experience`, the level's
+        curve over the fixes alone) is beyond the scale adds experience², so the go-to expert with thirty fixes
+        outranks someone with one, where both are 5/5."""
         declared = max((lvl for s, lvl in person.skills.items() if canonical(s) == skill), default=0)
         if mode != "full":
-            return declared, "declared"
+            return declared, float(declared * declared), "declared"
         learned = self.inferred.get(person.id or 0, {}).get(skill)
-        learned_level = learned.level if learned and skill not in person.hidden_skills else 0
+        if learned is not None and skill in person.hidden_skills:
+            learned = None
+        learned_level = learned.level if learned is not None else 0
         department = DEPARTMENT_LEVEL if skill in department_topics(person.department) else 0
         best = max(declared, learned_level, department)
         if best == 0:
-            return 0, ""
+            return 0, 0.0, ""
+        if learned is not None and learned.experience > MAX_LEVEL:
+            return MAX_LEVEL, learned.experience**2, f"{_learned(learned)}, fixed {learned.fixed}"
         if best == declared:
-            return declared, "declared"
+            return declared, float(declared * declared), "declared"
         if best == learned_level and learned is not None:
-            return learned_level, f"learned from {learned.swarms} swarm{'s' if learned.swarms != 1 else ''}"
-        return department, f"{person.department}"
+            return learned_level, float(learned_level * learned_level), _learned(learned)
+        return department, float(department * department), f"{person.department}"
 
     def rank(
         self,
@@ -309,11 +324,13 @@ class MatchIndex:
             for skill in {canonical(_normalized(s)) for s in person.learning}:
                 learners.setdefault(skill, set()).add(person_id)
         levels: dict[str, dict[int, int]] = {}
+        values: dict[str, dict[int, float]] = {}
         for skill, holders in self.by_skill.items():
             for person_id in holders:
-                level = self.level(self.people[person_id], skill)[0]
+                level, value, _ = self.weigh(self.people[person_id], skill)
                 if level > 0:
                     levels.setdefault(skill, {})[person_id] = level
+                    values.setdefault(skill, {})[person_id] = value
         idf: dict[str, float] = {}
         norms: dict[str, dict[int, float]] = {}
         if self.lengths:
@@ -340,8 +357,8 @@ class MatchIndex:
             top_norm={term: max(weights.values()) for term, weights in norms.items()},
             profiles=len(self.lengths),
             learners=learners,
-            level_buckets={skill: _by_level(people) for skill, people in levels.items()},
-            squares={skill: {p: level * level for p, level in people.items()} for skill, people in levels.items()},
+            level_buckets={skill: _by_level(people, values[skill]) for skill, people in levels.items()},
+            values=values,
         )
 
     # -- parts ------------------------------------------------------------------------------------------------------
@@ -378,13 +395,13 @@ class MatchIndex:
         score = 0.0
         for skill in skills:
             if mode == "tags":
-                level, source = (1, "declared") if skill in person.skills else (0, "")
+                level, value, source = (1, 1.0, "declared") if skill in person.skills else (0, 0.0, "")
             else:
-                level, source = self.level(person, skill, mode)
+                level, value, source = self.weigh(person, skill, mode)
             if level <= 0:
                 continue
             covered.append(skill)
-            score += level**2
+            score += value
             if mode == "tags":
                 reasons.append(skill)
             elif source == "declared":
@@ -469,8 +486,8 @@ class _Prepared:
     top_norm: dict[str, float]
     profiles: int  # people with a history
     learners: dict[str, set[int]]
-    level_buckets: dict[str, dict[int, list[int]]]  # a skill → level → who has it at that level
-    squares: dict[str, dict[int, int]]  # a skill → person → level², when > 0
+    level_buckets: dict[str, list[tuple[float, list[int]]]]  # a skill → (the most any of them adds, who) per level
+    values: dict[str, dict[int, float]]  # a skill → person → what it adds to their score (MatchIndex.weigh), when > 0
 
 
 # Heap entries: (-bound, sequence, kind, payload). The sequence keeps equal bounds in insertion order and the
@@ -482,7 +499,7 @@ _Entry = tuple[float, int, int, int | list[int] | None]
 class _Search:
     """What `rank_exhaustive` would choose, looking at as few people as possible.
 
-    Every candidate has an upper bound on their score that is cheap to know: the levels² of the skills they cover,
+    Every candidate has an upper bound on their score that is cheap to know: what the skills they cover add,
     plus TEXT_WEIGHT × their BM25 from the case's rarer words (read from those words' postings) plus the most the
     common words could add. Off hours and the recent-invitation penalty only ever lower a score. People wait in one
     heap per *signature* (which of the case's skills they cover, as the team's set cover counts them), best bound
@@ -519,7 +536,7 @@ class _Search:
         self.query: list[tuple[str, int]] = []
         self.common: list[tuple[str, int]] = []
         self.pooled: set[int] = set()  # people with an entry of their own, not to be opened again from a bucket
-        self.skill_part: Mapping[int, int] = {}
+        self.skill_part: Mapping[int, float] = {}
         if mode == "full":
             self._pool_full(case)
         else:
@@ -544,24 +561,29 @@ class _Search:
         signature_of: dict[int, tuple[str, ...]]
         if len(self.skills) == 1:
             skill = self.skills[0]
-            self.skill_part = prepared.squares.get(skill, {})
-            for level, people in prepared.level_buckets.get(skill, {}).items():
-                self._push((skill,), _BUCKET, people, level * level + TEXT_WEIGHT * rest)
+            self.skill_part = prepared.values.get(skill, {})
+            for most, people in prepared.level_buckets.get(skill, []):
+                self._push((skill,), _BUCKET, people, most + TEXT_WEIGHT * rest)
             signature_of = {person_id: (skill,) for person_id in text_part if person_id in self.skill_part}
         else:
-            skill_part: dict[int, int] = {}
+            skill_part: dict[int, float] = {}
             signature_of = {}
             for skill in self.skills:
-                for person_id, level in prepared.levels.get(skill, {}).items():
-                    skill_part[person_id] = skill_part.get(person_id, 0) + level * level
+                for person_id, value in prepared.values.get(skill, {}).items():
+                    skill_part[person_id] = skill_part.get(person_id, 0.0) + value
                     signature_of[person_id] = (*signature_of.get(person_id, ()), skill)
             self.skill_part = skill_part
-            buckets: dict[tuple[tuple[str, ...], int], list[int]] = {}
+            # Grouped by signature and whole part: past 5/5 the parts are not whole numbers, and each group waits
+            # behind the most any of its people adds.
+            buckets: dict[tuple[tuple[str, ...], int], tuple[float, list[int]]] = {}
             for person_id, part in skill_part.items():
                 if person_id not in text_part:
-                    buckets.setdefault((signature_of[person_id], part), []).append(person_id)
-            for (signature, part), people in buckets.items():
-                self._push(signature, _BUCKET, people, part + TEXT_WEIGHT * rest)
+                    key = (signature_of[person_id], math.floor(part))
+                    most, people = buckets.get(key, (0.0, []))
+                    people.append(person_id)
+                    buckets[key] = (max(most, part), people)
+            for (signature, _), (most, people) in buckets.items():
+                self._push(signature, _BUCKET, people, most + TEXT_WEIGHT * rest)
         for person_id, text in text_part.items():
             bound = self.skill_part.get(person_id, 0) + TEXT_WEIGHT * (text + rest)
             self._push(signature_of.get(person_id, ()), _LOOSE, person_id, bound)
@@ -617,7 +639,7 @@ class _Search:
         if self.mode != "full":
             self._tight(person_id, signature)  # a declared bound is exact before off hours: score now
             return
-        base = float(self.skill_part.get(person_id, 0))
+        base = self.skill_part.get(person_id, 0.0)
         text = self._text(person_id)
         if text > 0:
             base += TEXT_WEIGHT * text
@@ -748,11 +770,17 @@ class _Search:
                 self._tight(person_id, None)
 
 
-def _by_level(levels: Mapping[int, int]) -> dict[int, list[int]]:
+def _by_level(levels: Mapping[int, int], values: Mapping[int, float]) -> list[tuple[float, list[int]]]:
+    """The holders of a skill grouped by level, each group with the most any of them adds to a score (past 5/5,
+    experience makes the values of one level differ)."""
     found: dict[int, list[int]] = {}
     for person_id, level in levels.items():
         found.setdefault(level, []).append(person_id)
-    return found
+    return [(max(values[p] for p in people), people) for _, people in sorted(found.items(), reverse=True)]
+
+
+def _learned(learned: Inferred) -> str:
+    return f"learned from {learned.swarms} swarm{'s' if learned.swarms != 1 else ''}"
 
 
 def _by_key(candidate: _Candidate) -> tuple[float, int, str, int]:

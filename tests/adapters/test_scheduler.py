@@ -387,6 +387,17 @@ async def test_a_job_runs_in_every_workspace_of_every_platform_and_one_failure_s
     assert done.failed == ["T2", "NoWorkspaces"]
 
 
+async def test_each_run_is_counted_for_metrics(app: App) -> None:
+    runner = scheduler.Runner(
+        [Workspaces(app, ["T1", "T2"], broken={"T2"})], {"ping": Ping()}, finished=app.metrics.job_run
+    )
+    await runner.run("ping")
+    await scheduler.Runner([Workspaces(app, ["T1"])], {"ping": Ping()}, finished=app.metrics.job_run).run("ping")
+    registry = app.metrics.registry
+    assert registry.get_sample_value("swarm_job_runs_total", {"job": "ping", "outcome": "failed"}) == 1
+    assert registry.get_sample_value("swarm_job_runs_total", {"job": "ping", "outcome": "ok"}) == 1
+
+
 # -- the command line -------------------------------------------------------------------------------------------------
 
 

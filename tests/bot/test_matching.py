@@ -1,10 +1,11 @@
 import dataclasses
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from bot.matching import OFF_HOURS_FACTOR, Ranking, case_skills, rank
+from bot.expertise import WEIGHTS, Evidence, infer
+from bot.matching import OFF_HOURS_FACTOR, MatchIndex, Ranking, case_skills, rank
 from bot.models import Case, Person, WorkingHours
 
 # Wednesday 4 March 2026, 09:14 UTC: 10:14 in Madrid, 09:14 in London, 20:14 in Sydney, 04:14 in New York.
@@ -249,3 +250,62 @@ def test_ranking_is_frozen() -> None:
     ranking = ranked([person(1, "Ana", {"billing": 5})])
     with pytest.raises(dataclasses.FrozenInstanceError):
         ranking.matches = ()  # type: ignore[misc]
+
+
+# -- learned experience past 5/5 ----------------------------------------------------------------------------------
+
+FIX = WEIGHTS["solution"] + WEIGHTS["resolver"]
+
+
+def fixes(person_id: int, count: int, *, skill: str = "billing", weight: float = FIX) -> list[Evidence]:
+    """`count` swarms on `skill` that the person fixed (or, with another weight, only spoke in), one a day to NOW."""
+    return [Evidence(person_id, (skill,), weight, NOW - timedelta(days=day + 1), f"case {day}") for day in range(count)]
+
+
+def test_experience_keeps_growing_with_fixes_where_the_level_stops_at_5() -> None:
+    one, ten, fifty = (infer(fixes(1, n), NOW)[1]["billing"] for n in (1, 10, 50))
+    assert one.level == ten.level == fifty.level == 5
+    assert (one.fixed, ten.fixed, fifty.fixed) == (1, 10, 50)
+    assert 4.8 < one.experience < 5 < ten.experience < fifty.experience
+    assert fifty.experience - ten.experience < ten.experience - one.experience  # ever more slowly
+
+
+def test_speaking_in_swarms_is_never_experience() -> None:
+    (learned,) = infer(fixes(1, 40, weight=WEIGHTS["speaker"]), NOW)[1].values()
+    assert learned.level == 5 and learned.swarms == 40
+    assert learned.fixes == 0 and learned.fixed == 0 and learned.experience == 0
+
+
+def test_the_go_to_expert_outranks_someone_with_one_fix_though_both_are_5_of_5() -> None:
+    people = [person(1, "Ana", {}), person(2, "Bruno", {}), person(3, "Chloe", {"billing": 5})]
+    evidence = fixes(1, 1) + fixes(2, 30) + fixes(3, 40, weight=WEIGHTS["speaker"])
+    index = MatchIndex.build(people, now=NOW, evidence=evidence)
+    case = Case(text="charged twice", tags=("billing",), severity=1)
+    ranking = index.rank(case, NOW, requester_id=None, load={}, limit=3)
+    assert names(ranking) == ["Bruno"]
+    assert [m.person.name for m in ranking.alternates] == ["Ana", "Chloe"]
+    (bruno,) = ranking.matches
+    assert bruno.reasons[0] == "billing 5/5 (learned from 30 swarms, fixed 30)"
+    assert bruno.score == pytest.approx(index.inferred[2]["billing"].experience ** 2)
+    assert ranking.alternates[0].reasons[0] == "billing 5/5 (learned from 1 swarm)"  # one fix: 5/5, not past it
+    assert [m.score for m in ranking.alternates] == [25, 25]  # Chloe: declared 5/5, and 40 swarms only spoken in
+    assert index.rank(case, NOW, requester_id=None, load={}, limit=3) == index.rank_exhaustive(
+        case, NOW, requester_id=None, load={}, limit=3
+    )
+
+
+def test_a_hidden_skill_has_no_experience_either() -> None:
+    people = [person(1, "Ana", {}, hidden_skills=["billing"]), person(2, "Bruno", {"billing": 3})]
+    index = MatchIndex.build(people, now=NOW, evidence=fixes(1, 30))
+    assert index.weigh(people[0], "billing") == (0, 0.0, "")
+    case = Case(text="charged twice", tags=("billing",), severity=1)
+    assert names(index.rank(case, NOW, requester_id=None, load={})) == ["Bruno"]
+
+
+def test_experience_off_hours_can_outweigh_an_online_5_of_5() -> None:
+    sydney = person(1, "Expert", {}, timezone="Australia/Sydney")
+    madrid = person(2, "Known", {"billing": 5})
+    index = MatchIndex.build([sydney, madrid], now=NOW, evidence=fixes(1, 2000))
+    assert index.inferred[1]["billing"].experience ** 2 * OFF_HOURS_FACTOR > 25
+    case = Case(text="charged twice", tags=("billing",), severity=1)
+    assert names(index.rank(case, NOW, requester_id=None, load={}, limit=2)) == ["Expert"]
