@@ -7,13 +7,18 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # `make demo` runs examples/demo.swarm on a fresh demo.db, unattended.
 .PHONY: console demo test test-sqlite test-postgres lint setup clean
 
-$(BIN)/swarm: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
-	touch $(BIN)/swarm
+# The extras installed: `make test EXTRAS=dev,semantic` adds hybrid search and its tests (CI does, .ci/run).
+EXTRAS ?= dev
+comma := ,
+INSTALLED := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
-setup: $(BIN)/swarm
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[$(EXTRAS)]"
+	touch $@
+
+setup: $(INSTALLED)
 
 console: setup
 	$(BIN)/swarm console --roster examples/roster.yaml

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from adapters.metrics import Metrics
+from adapters.semantic import embedder_for
 from adapters.settings import Settings
 from bot.context import Clock, utcnow
 from bot.core import Core
@@ -19,6 +21,8 @@ class App:
     settings: Settings
     store: SqlStore
     core: Core
+    # Prometheus counters of this server (adapters/metrics.py): a registry per App, so servers never share one.
+    metrics: Metrics = field(default_factory=Metrics)
 
     @classmethod
     async def start(cls, settings: Settings | None = None, migrate: bool = True, clock: Clock = utcnow) -> App:
@@ -27,7 +31,9 @@ class App:
         if migrate:
             await upgrade(settings.database_url)
         store = SqlStore(settings.database_url)
-        return cls(settings, store, Core.build(store, settings.policy(), clock, settings.expertise_half_life_days))
+        embedder = embedder_for(settings.semantic)  # None: keyword search (no semantic extra, or SWARM_SEMANTIC=off)
+        core = Core.build(store, settings.policy(), clock, settings.expertise_half_life_days, embedder=embedder)
+        return cls(settings, store, core)
 
     def router(self, chat: ChatPort) -> Router:
         return Router(self.core, chat, self.settings.conventions())

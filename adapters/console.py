@@ -27,7 +27,8 @@ HELP = """Console commands:
   /as <person>           become someone else from the roster (e-mail or name)
   /in <channel>          go to a channel; `/in swarm-1` is enough for a room
   /react <emoji> [n]     react to message n (default: the last one here); /unreact takes it back
-  /click <button> [n]    press a button (Join, Resolve) on message n
+  /click <button> [n]    press a button (Join, Resolve, 1–5) on message n (default: the newest one here or in
+                         Swarm's messages to you that has it)
   /people, /channels     who is in the roster, which channels exist
   /quit                  leave
 Anything else is a message in the current channel."""
@@ -85,7 +86,7 @@ class Console:
             (reactions.add if added else reactions.discard)(self.user_id)
             return await self._send(ReactionEvent(self._origin(message.channel), message.id, emoji, added))
         elif word == "/click":
-            label, message = self._target(rest)
+            label, message = self._button(rest)
             return await self._click(label, message)
         elif word == "/people":
             self._roster(await self.people.roster(WORKSPACE))
@@ -168,6 +169,21 @@ class Console:
         if not here:
             raise ConsoleError(f"there is no message in #{self.channel} yet")
         return name, here[-1]
+
+    def _button(self, rest: str) -> tuple[str, Message]:
+        """The message whose button to press: message n, or else the newest that has the button among this channel's
+        and the ones only you see (such as the question Swarm asks you in your own chat after a resolve)."""
+        parts = rest.split()
+        if len(parts) == 1:
+            label = parts[0].lower()
+            for message in reversed(self.chat.messages.values()):
+                visible = message.private_to == self.user_id or (
+                    message.channel == self.channel and message.private_to is None
+                )
+                buttons = message.reply.buttons if visible and message.reply else ()
+                if any(label in (b.label.lower(), b.action) for b in buttons):
+                    return label, message
+        return self._target(rest)
 
     async def _click(self, label: str, message: Message) -> bool:
         buttons = message.reply.buttons if message.reply else ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -27,6 +28,8 @@ class Settings(BaseSettings):
     private_rooms: bool = Field(False, validation_alias="SWARM_PRIVATE_ROOMS")
     archive_on_resolve: bool = Field(False, validation_alias="SWARM_ARCHIVE_ON_RESOLVE")
     log_level: str = Field("WARNING", validation_alias="SWARM_LOG_LEVEL")
+    # Knowledge-base search: auto (hybrid when the semantic extra is installed), on (required), off (keyword only).
+    semantic: Literal["auto", "on", "off"] = Field("auto", validation_alias="SWARM_SEMANTIC")
 
     # Automation (issue 7): summaries, nudges, digests, on the scheduler.
     quiet_after_hours: float = Field(4, gt=0, validation_alias="SWARM_QUIET_AFTER")  # working hours of the owner
@@ -52,6 +55,18 @@ class Settings(BaseSettings):
     microsoft_app_tenant_id: str = Field("", validation_alias="MICROSOFT_APP_TENANT_ID")
     # The Teams channel (19:…@thread.tacv2) where swarm rooms start as threads; empty: where the swarm was asked.
     teams_channel: str = Field("", validation_alias="SWARM_TEAMS_CHANNEL")
+
+    # The web pages and /metrics (issue 8). No page is public: sign in with Slack, or with this token.
+    web_token: str | None = Field(None, validation_alias="SWARM_WEB_TOKEN")
+    # Whose data a token session sees; empty: the single Slack workspace, else the one workspace with data, else
+    # the console.
+    web_workspace: str = Field("", validation_alias="SWARM_WEB_WORKSPACE")
+    # The address people open the pages at (https://swarm.example.com), for Sign in with Slack's redirect URL;
+    # empty: the address of each request.
+    web_url: str = Field("", validation_alias="SWARM_WEB_URL")
+    # Signs the session cookies; empty: derived from SWARM_WEB_TOKEN and the Slack secrets.
+    secret_key: str | None = Field(None, validation_alias="SWARM_SECRET_KEY")
+    metrics_public: bool = Field(False, validation_alias="SWARM_METRICS_PUBLIC")
 
     @field_validator("digest_timezone")
     @classmethod

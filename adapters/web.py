@@ -1,7 +1,8 @@
-"""One aiohttp server for everything: Slack, Teams, health (and later metrics and web pages).
+"""One aiohttp server for everything: Slack, Teams, health, metrics and the web pages.
 
 Each chat platform is a Mount: it adds its own routes and start-up/clean-up hooks, so a new platform is a new
-adapter and one line in `build`.
+adapter and one line in `build`. The web pages and `/metrics` (adapters/webui) are always there, behind sign-in;
+a middleware counts every request for `/metrics`.
 """
 
 from __future__ import annotations
@@ -9,15 +10,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from aiohttp import web
 
 from adapters.app import App
+from adapters.slack import SlackMount
+from adapters.webui import WebPages
 
 log = logging.getLogger(__name__)
 APP_KEY = web.AppKey("swarm", App)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class Mount(Protocol):
@@ -27,12 +32,32 @@ class Mount(Protocol):
 
 
 def build(app: App, mounts: Sequence[Mount]) -> web.Application:
-    web_app = web.Application(client_max_size=1024**2)
+    web_app = web.Application(client_max_size=1024**2, middlewares=[measure])
     web_app[APP_KEY] = app
     web_app.router.add_get("/healthz", healthz)
     for part in mounts:
         part.mount(web_app)
+    slack = next((part for part in mounts if isinstance(part, SlackMount)), None)
+    WebPages(app, slack).mount(web_app)
     return web_app
+
+
+@web.middleware
+async def measure(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Counts every request by method, route (its pattern, so /kb/{number} is one route) and status, and times it."""
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as answer:
+        status = answer.status
+        raise
+    finally:
+        resource = request.match_info.route.resource
+        route = resource.canonical if resource is not None else "unmatched"
+        request.app[APP_KEY].metrics.http_request(request.method, route, status, time.perf_counter() - started)
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -11,21 +11,26 @@ from bot.kb_files import ArticleFile, article_to_markdown, filename, markdown_to
 from bot.models import Article, ArticleHit, ArticleState
 from bot.ports import Store, UnitOfWork
 from bot.search_query import parse_query
+from bot.semantic import SemanticSearch
 from bot.swarms import KNOWN_STATES, known_issues
 
 SEARCH_RESULTS = 5
 
 
 class KnowledgeBase:
-    def __init__(self, store: Store, clock: Clock = utcnow) -> None:
+    def __init__(self, store: Store, clock: Clock = utcnow, semantic: SemanticSearch | None = None) -> None:
         self.store = store
         self.clock = clock
+        self.semantic = semantic  # hybrid search when the semantic extra is wired; keyword search without
 
     async def search(self, workspace: str, query: str, limit: int = SEARCH_RESULTS) -> list[ArticleHit]:
-        """Words, "phrases", #tags and state: filters (bot.search_query); any text is a valid query."""
+        """Words, "phrases", #tags and state: filters (bot.search_query); any text is a valid query. Hybrid search
+        (bot/semantic.py) when an embedder is wired and the query has words or phrases."""
         parsed = parse_query(query)
         if parsed.empty:
             raise UserError("kb_what")
+        meaning = " ".join([parsed.terms, *parsed.phrases]).strip()
+        nearest = await self.semantic.nearest(workspace, meaning) if self.semantic and meaning else None
         async with self.store.unit() as uow:
             ws = await uow.workspaces.ensure(workspace)
             hits = await known_issues(
@@ -36,6 +41,7 @@ class KnowledgeBase:
                 states=parsed.states or KNOWN_STATES,
                 tags=parsed.tags,
                 phrases=parsed.phrases,
+                nearest=nearest,
             )
             await uow.commit()
             return hits

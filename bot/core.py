@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.analytics import Analytics
 from bot.articles import KnowledgeBase
 from bot.automation import Automation
 from bot.context import Clock, utcnow
@@ -12,7 +13,8 @@ from bot.digests import Digests
 from bot.history import History
 from bot.indexes import IndexCache
 from bot.people import People
-from bot.ports import Store
+from bot.ports import Embedder, Store
+from bot.semantic import SemanticSearch
 from bot.swarms import Policy, Swarms
 
 
@@ -27,26 +29,35 @@ class Core:
     curation: Curation
     automation: Automation
     digests: Digests
+    analytics: Analytics
 
     @classmethod
     def build(
-        cls, store: Store, policy: Policy | None = None, clock: Clock = utcnow, half_life_days: float | None = None
+        cls,
+        store: Store,
+        policy: Policy | None = None,
+        clock: Clock = utcnow,
+        half_life_days: float | None = None,
+        embedder: Embedder | None = None,
     ) -> Core:
+        """embedder: hybrid knowledge-base search with this model (the semantic extra); None: keyword search."""
         # One index cache for both: people's changes must reach the matcher that swarms use.
         indexes = IndexCache(half_life_days) if half_life_days else IndexCache()
-        swarms = Swarms(store, policy, clock, indexes)
+        semantic = SemanticSearch(store, embedder) if embedder is not None else None
+        swarms = Swarms(store, policy, clock, indexes, semantic)
         people = People(store, clock, indexes)
         history = History(store, clock, indexes)
         return cls(
             store=store,
             swarms=swarms,
             people=people,
-            kb=KnowledgeBase(store, clock),
+            kb=KnowledgeBase(store, clock, semantic),
             clock=clock,
             history=history,
             curation=Curation(store, clock),
             automation=Automation(store, policy, clock),
             digests=Digests(store, clock),
+            analytics=Analytics(store, clock),
         )
 
     async def workspaces(self) -> list[str]:

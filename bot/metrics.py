@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,8 +42,34 @@ def swarm_stats(swarms: Sequence[Swarm]) -> SwarmStats:
 
 
 def _median(durations: Sequence[timedelta]) -> timedelta | None:
+    return median(durations)
+
+
+def median(durations: Sequence[timedelta]) -> timedelta | None:
+    """The middle duration (the mean of the two middle ones for an even count); None for none."""
     if not durations:
         return None
     # statistics.median is typed for numbers only; whole microseconds keep the answer exact.
     middle = statistics.median(duration // _MICROSECOND for duration in durations)
     return timedelta(microseconds=middle)
+
+
+def percentile(durations: Sequence[timedelta], rank: float) -> timedelta | None:
+    """The nearest-rank percentile: the smallest duration that at least `rank` percent of them do not exceed
+    (p90 of ten durations is the 9th shortest, of five the 5th); None for none. Always one of the durations."""
+    if not durations:
+        return None
+    ordered = sorted(durations)
+    position = max(1, math.ceil(rank * len(ordered) / 100))
+    return ordered[min(position, len(ordered)) - 1]
+
+
+def gini(values: Sequence[int]) -> float | None:
+    """The Gini coefficient of non-negative counts: 0 when everyone has the same, towards 1 when one has all.
+    None for fewer than two values or a zero total, where inequality means nothing."""
+    if len(values) < 2 or sum(values) <= 0 or min(values) < 0:
+        return None
+    ordered = sorted(values)
+    count, total = len(ordered), sum(ordered)
+    weighted = sum(rank * value for rank, value in enumerate(ordered, 1))
+    return 2 * weighted / (count * total) - (count + 1) / count

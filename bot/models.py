@@ -227,6 +227,15 @@ class ArticleVersion:
 
 
 @dataclass(frozen=True)
+class ArticleLink:
+    """A swarm that wrote an article (kind "created") or used it (kind "reused")."""
+
+    swarm_id: int
+    kind: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class ArticleHit:
     article: Article
     snippet: str
@@ -255,3 +264,31 @@ class Thanks:
     reason: str = ""
     swarm_id: int | None = None
     id: int | None = None
+
+
+CSAT_SCORES = (1, 2, 3, 4, 5)
+
+
+@dataclass(frozen=True)
+class CsatAnswer:
+    """The requester's answer to "How well was this handled?" (1–5) after a swarm was resolved; one per swarm."""
+
+    workspace_id: int
+    swarm_id: int
+    person_id: int
+    score: int
+    at: datetime
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class ArticleEmbedding:
+    """An article's vector of meaning, for hybrid search (bot/semantic.py): made by `model` from the article's text
+    whose hash is `content_hash`, as the article was when last changed at `article_updated_at`."""
+
+    article_id: int
+    workspace_id: int
+    model: str
+    content_hash: str
+    vector: bytes  # float32, little-endian, unit length
+    article_updated_at: datetime | None = None

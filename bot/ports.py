@@ -14,9 +14,12 @@ from typing import Protocol
 
 from bot.models import (
     Article,
+    ArticleEmbedding,
     ArticleHit,
+    ArticleLink,
     ArticleState,
     ArticleVersion,
+    CsatAnswer,
     Member,
     Person,
     Swarm,
@@ -133,6 +136,14 @@ class SwarmRepository(Protocol):
         """(person id, when) of every invitation the matcher sent since then: the load it spreads."""
         ...
 
+    async def in_period(
+        self, workspace_id: int, since: datetime, until: datetime
+    ) -> builtins.list[tuple[Swarm, builtins.list[Member], builtins.list[TimelineEntry]]]:
+        """Every swarm that was alive in [since, until), with its members and its whole timeline (oldest first), by
+        number: created before `until`, and open now, or created, resolved or active (a timeline entry) at or after
+        `since`. What analytics reads, in three queries however many swarms there are."""
+        ...
+
 
 class ArticleRepository(Protocol):
     async def add(self, article: Article) -> Article: ...
@@ -165,8 +176,49 @@ class ArticleRepository(Protocol):
         """
         ...
 
+    async def pick(
+        self,
+        workspace_id: int,
+        ids: Sequence[int],
+        states: Sequence[ArticleState],
+        *,
+        tags: Sequence[str] = (),
+        phrases: Sequence[str] = (),
+    ) -> builtins.list[ArticleHit]:
+        """The articles with these ids that are the workspace's and pass search's filters (states, every tag, every
+        phrase), in the order of ids, each with the opening of its text as snippet and rank 0. Hybrid search asks it
+        about the nearest neighbours of a query, which no word search found."""
+        ...
+
     async def link(self, swarm_id: int, article_id: int, kind: str) -> None:
         """Records that a swarm created (kind "created") or reused ("reused") an article."""
+        ...
+
+    async def links(self, article_id: int) -> builtins.list[ArticleLink]:
+        """The swarms that created or reused the article, oldest first."""
+        ...
+
+    async def count_by_state(self, workspace_id: int) -> dict[ArticleState, int]:
+        """How many articles the workspace has in each state (states it has none in are left out)."""
+        ...
+
+
+class EmbeddingRepository(Protocol):
+    """The articles' vectors of meaning (the `semantic` extra), kept so that a start does not embed them again."""
+
+    async def pending(
+        self, workspace_id: int, model: str, limit: int
+    ) -> builtins.list[tuple[Article, ArticleEmbedding | None]]:
+        """Up to `limit` articles of the workspace, in any state, whose vector is missing, of another model, or older
+        than the article's last change; each with the vector it has (None: none), by id."""
+        ...
+
+    async def save(self, embeddings: Sequence[ArticleEmbedding]) -> None:
+        """Inserts or replaces each article's vector."""
+        ...
+
+    async def vectors(self, workspace_id: int, model: str) -> builtins.list[tuple[int, bytes]]:
+        """(article id, vector) of every article of the workspace that has a vector of this model."""
         ...
 
 
@@ -198,6 +250,18 @@ class ThanksRepository(Protocol):
         ...
 
 
+class CsatRepository(Protocol):
+    async def add(self, answer: CsatAnswer) -> bool:
+        """Saves the answer unless the swarm already has one (one answer per swarm): False then, and nothing changes."""
+        ...
+
+    async def get(self, swarm_id: int) -> CsatAnswer | None: ...
+
+    async def for_swarms(self, swarm_ids: Iterable[int]) -> builtins.list[CsatAnswer]:
+        """The answers given for these swarms, in the order they were given."""
+        ...
+
+
 class UnitOfWork(Protocol):
     workspaces: WorkspaceRepository
     people: PersonRepository
@@ -206,8 +270,22 @@ class UnitOfWork(Protocol):
     versions: ArticleVersionRepository
     processed: ProcessedEventRepository
     thanks: ThanksRepository
+    embeddings: EmbeddingRepository
+    csat: CsatRepository
 
     async def commit(self) -> None: ...
+
+
+class Embedder(Protocol):
+    """A sentence-embedding model: texts in, vectors of meaning out (adapters/semantic.py). The core knows no model."""
+
+    name: str  # the model's name: vectors of different models are never compared
+    dimensions: int
+
+    def embed(self, texts: Sequence[str]) -> builtins.list[builtins.list[float]]:
+        """One unit-length vector of `dimensions` floats per text, in order. Slow and blocking (a model runs on the
+        CPU): the core calls it in a worker thread, never inside a unit of work."""
+        ...
 
 
 class Store(Protocol):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.errors import UserError
 from bot.models import Role, Via
-from handlers import replies
+from handlers import analytics, replies
 from handlers.chat import ActionEvent, CommandEvent
 from handlers.commands import (
     answer_invitation,
@@ -71,6 +71,8 @@ async def on_action(ctx: Context, event: ActionEvent) -> None:
             raise UserError("unknown_action", action=event.action)
         if not await ctx.chat.open_form(event.origin, event.trigger, replies.hand_over_form(swarm_number)):
             await ctx.tell(event.origin, replies.how_to_hand_over(swarm_number))
+    elif event.action == replies.CSAT:
+        await analytics.rate(ctx, event)
     elif event.action == replies.EDIT_ARTICLE:
         article_number = number(event.value, event.action)
         if article_number is None:

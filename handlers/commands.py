@@ -10,7 +10,7 @@ from bot.curation import Curated
 from bot.errors import UserError
 from bot.models import MAX_CASE_CHARS
 from bot.swarms import Change, Crew, Resolved
-from handlers import replies
+from handlers import analytics, replies
 from handlers.automation import refresh_summary, welcome
 from handlers.chat import CommandEvent, Origin, Reply
 from handlers.context import Context
@@ -131,6 +131,7 @@ async def announce_resolved(ctx: Context, result: Resolved) -> None:
     """The summary in the room and under the announcement, the announcement marked closed, the room archived."""
     summary = replies.resolved(result, ctx.platform)
     await _close_room(ctx, result.crew, summary)
+    await analytics.ask_csat(ctx, result.crew)
 
 
 async def link(ctx: Context, event: CommandEvent, args: str) -> None:
@@ -151,6 +152,7 @@ async def reuse_article(
     reply = replies.reused(result, by, ctx.platform)
     if solved:
         await _close_room(ctx, result.crew, reply)
+        await analytics.ask_csat(ctx, result.crew)
     else:
         await say_in_room(ctx, result.crew, reply)
 
@@ -317,7 +319,7 @@ async def snooze(ctx: Context, event: CommandEvent, args: str) -> None:
 
 
 async def stats(ctx: Context, event: CommandEvent, args: str) -> None:
-    await ctx.tell(event.origin, replies.stats(await ctx.core.swarms.stats(event.origin.workspace)))
+    await analytics.stats(ctx, event, args)
 
 
 COMMANDS: dict[str, Command] = {

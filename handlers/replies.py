@@ -804,7 +804,7 @@ def stats_card(report: Report, period: str | None = None) -> Reply:
         resolved += f" ({report.deflected} by a known article)"
     replied = _durations(report, "first_expert_reply", "none yet")
     if report.no_expert_reply:
-        replied += f" · {_swarms(report.no_expert_reply)} still waiting for one"
+        replied += f" · {_swarms(report.no_expert_reply)} with no expert answer"
     assembled = _durations(report, "time_to_assemble", "none yet")
     if report.not_assembled:
         assembled += f" · {_swarms(report.not_assembled)} never had every skill"

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import case, update
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
-from bot.models import Article, ArticleHit, ArticleState
+from bot.models import Article, ArticleHit, ArticleLink, ArticleState
 from storage._sql import Repository, require_id
-from storage.search import search_articles
+from storage.search import pick_articles, search_articles
 from storage.tables import ArticleLinkRow, ArticleRow, WorkspaceRow, utcnow
 from storage.workspaces import SqlWorkspaceRepository
 
@@ -85,6 +85,18 @@ class SqlArticleRepository(Repository):
         )
         return [ArticleHit(article=_to_article(row), snippet=snippet, rank=rank) for row, snippet, rank in found]
 
+    async def pick(
+        self,
+        workspace_id: int,
+        ids: Sequence[int],
+        states: Sequence[ArticleState],
+        *,
+        tags: Sequence[str] = (),
+        phrases: Sequence[str] = (),
+    ) -> builtins.list[ArticleHit]:
+        found = await pick_articles(self._session, self._dialect, workspace_id, ids, states, tags=tags, phrases=phrases)
+        return [ArticleHit(article=_to_article(row), snippet=snippet, rank=rank) for row, snippet, rank in found]
+
     async def link(self, swarm_id: int, article_id: int, kind: str) -> None:
         """Idempotent; does not touch Article.reuse_count, which the core keeps."""
         if kind not in LINK_KINDS:
@@ -96,6 +108,23 @@ class SqlArticleRepository(Repository):
             .on_conflict_do_nothing(index_elements=["swarm_id", "article_id", "kind"])
         )
         await self._session.exec(statement)
+
+    async def links(self, article_id: int) -> builtins.list[ArticleLink]:
+        statement = (
+            select(ArticleLinkRow)
+            .where(ArticleLinkRow.article_id == article_id)
+            .order_by(col(ArticleLinkRow.created_at), col(ArticleLinkRow.id))
+        )
+        rows = (await self._session.exec(statement)).all()
+        return [ArticleLink(swarm_id=row.swarm_id, kind=row.kind, at=row.created_at) for row in rows]
+
+    async def count_by_state(self, workspace_id: int) -> dict[ArticleState, int]:
+        statement = (
+            select(ArticleRow.state, func.count())
+            .where(ArticleRow.workspace_id == workspace_id)
+            .group_by(col(ArticleRow.state))
+        )
+        return {ArticleState(state): count for state, count in (await self._session.exec(statement)).all()}
 
 
 def _columns(article: Article) -> dict[str, Any]:

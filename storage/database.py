@@ -26,6 +26,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.ports import (
     ArticleRepository,
     ArticleVersionRepository,
+    CsatRepository,
+    EmbeddingRepository,
     PersonRepository,
     ProcessedEventRepository,
     SwarmRepository,
@@ -33,6 +35,8 @@ from bot.ports import (
     WorkspaceRepository,
 )
 from storage.articles import SqlArticleRepository
+from storage.csat import SqlCsatRepository
+from storage.embeddings import SqlEmbeddingRepository
 from storage.people import SqlPersonRepository
 from storage.processed import SqlProcessedEventRepository
 from storage.swarms import SqlSwarmRepository
@@ -176,6 +180,8 @@ class SqlUnitOfWork:
     versions: ArticleVersionRepository
     processed: ProcessedEventRepository
     thanks: ThanksRepository
+    csat: CsatRepository
+    embeddings: EmbeddingRepository
 
     def __init__(self, session: AsyncSession, dialect: str) -> None:
         self._session = session
@@ -186,6 +192,8 @@ class SqlUnitOfWork:
         self.versions = SqlArticleVersionRepository(session, dialect)
         self.processed = SqlProcessedEventRepository(session, dialect)
         self.thanks = SqlThanksRepository(session, dialect)
+        self.csat = SqlCsatRepository(session, dialect)
+        self.embeddings = SqlEmbeddingRepository(session, dialect)
 
     @property
     def session(self) -> AsyncSession:

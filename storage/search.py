@@ -127,10 +127,14 @@ def tsquery_text(terms: Sequence[str], every: bool = False) -> str:
 
 
 def tsquery_terms(terms: Sequence[str]) -> list[str]:
-    """Each term as a to_tsquery operand, the last one also as a prefix."""
-    parts = [f"'{term}'" for term in terms]
-    if terms and len(terms[-1]) >= PREFIX_MIN_CHARS:
-        parts[-1] += ":*"
+    """Each term as a to_tsquery operand, the last one also as a prefix.
+
+    PostgreSQL's parser reads a code such as `ERR-4821` as the word `err` and the signed number `-4821`, so a number
+    is looked for both ways: `4821` finds the article that says `ERR-4821` as it does on SQLite."""
+    parts = []
+    for i, term in enumerate(terms):
+        prefix = ":*" if i == len(terms) - 1 and len(term) >= PREFIX_MIN_CHARS else ""
+        parts.append(f"('{term}'{prefix} | '-{term}'{prefix})" if term.isdigit() else f"'{term}'{prefix}")
     return parts
 
 
@@ -187,6 +191,39 @@ async def search_articles(
         if len(found) >= limit:
             break
     return found[:limit]
+
+
+async def pick_articles(
+    session: AsyncSession,
+    dialect: str,
+    workspace_id: int,
+    ids: Sequence[int],
+    states: Sequence[ArticleState],
+    tags: Sequence[str] = (),
+    phrases: Sequence[str] = (),
+) -> Found:
+    """(row, opening, 0.0) for the articles with these ids that pass search_articles' filters, in the order of ids."""
+    wanted = [ArticleState(state).value for state in states]
+    if not ids or not wanted:
+        return []
+    phrase_list = [words for words in (phrase_words(p) for p in phrases[:MAX_PHRASES]) if words]
+    scope = [
+        col(ArticleRow.id).in_(list(ids)),
+        ArticleRow.workspace_id == workspace_id,
+        col(ArticleRow.state).in_(wanted),
+        *(_has_tag(dialect, tag) for tag in search_tags(tags)),
+    ]
+    if phrase_list and dialect == "postgresql":
+        config: ColumnClause[Any] = literal_column("'english'::regconfig")
+        vector: ColumnClause[Any] = literal_column(f"article.{TSVECTOR_COLUMN}")
+        scope += [vector.bool_op("@@")(func.phraseto_tsquery(config, " ".join(words))) for words in phrase_list]
+    elif phrase_list:
+        fts: ColumnClause[Any] = literal_column(FTS_TABLE)
+        index = table(FTS_TABLE, column("rowid"))
+        matching = select(index.c.rowid).where(fts.op("MATCH")(fts5_query([], phrase_list)))
+        scope.append(col(ArticleRow.id).in_(matching.where(index.c.rowid.in_(list(ids)))))
+    rows = {row.id: row for row in (await session.exec(select(ArticleRow).where(*scope))).all()}
+    return [(rows[i], _opening(rows[i]), 0.0) for i in dict.fromkeys(ids) if i in rows]
 
 
 @dataclass

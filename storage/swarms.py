@@ -7,12 +7,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists
+from sqlalchemy import exists, or_
 from sqlmodel import col, func, select
 
 from bot.models import Case, EventKind, Member, Role, Swarm, SwarmStatus, TimelineEntry, Via
 from storage._sql import Repository, require_id
 from storage.tables import SwarmEventRow, SwarmMemberRow, SwarmRow, utcnow
+
+# Swarm ids per IN (…) list when loading many swarms' members and timelines at once.
+_CHUNK = 500
 
 
 class SqlSwarmRepository(Repository):
@@ -172,6 +175,47 @@ class SqlSwarmRepository(Repository):
             .order_by(col(SwarmMemberRow.invited_at))
         )
         return [(person_id, at) for person_id, at in (await self._session.exec(statement)).all() if at is not None]
+
+    async def in_period(
+        self, workspace_id: int, since: datetime, until: datetime
+    ) -> builtins.list[tuple[Swarm, builtins.list[Member], builtins.list[TimelineEntry]]]:
+        active_then = exists().where(
+            col(SwarmEventRow.swarm_id) == SwarmRow.id, col(SwarmEventRow.at) >= since, col(SwarmEventRow.at) < until
+        )
+        statement = (
+            select(SwarmRow)
+            .where(
+                SwarmRow.workspace_id == workspace_id,
+                col(SwarmRow.created_at) < until,
+                or_(
+                    col(SwarmRow.status).in_([SwarmStatus.OPENING.value, SwarmStatus.OPEN.value]),
+                    col(SwarmRow.created_at) >= since,
+                    col(SwarmRow.resolved_at) >= since,
+                    active_then,
+                ),
+            )
+            .order_by(col(SwarmRow.number))
+        )
+        swarms = [_to_swarm(row) for row in (await self._session.exec(statement)).all()]
+        ids = [require_id(swarm.id, "swarm") for swarm in swarms]
+        members: dict[int, builtins.list[Member]] = {swarm_id: [] for swarm_id in ids}
+        entries: dict[int, builtins.list[TimelineEntry]] = {swarm_id: [] for swarm_id in ids}
+        # In chunks, so a long period stays under the database's limit on bound parameters.
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            rows = (
+                select(SwarmMemberRow).where(col(SwarmMemberRow.swarm_id).in_(chunk)).order_by(col(SwarmMemberRow.id))
+            )
+            for member in (await self._session.exec(rows)).all():
+                members[member.swarm_id].append(_to_member(member))
+            events = (
+                select(SwarmEventRow)
+                .where(col(SwarmEventRow.swarm_id).in_(chunk))
+                .order_by(col(SwarmEventRow.at), col(SwarmEventRow.id))
+            )
+            for event in (await self._session.exec(events)).all():
+                entries[event.swarm_id].append(_to_entry(event))
+        return [(swarm, members[swarm_id], entries[swarm_id]) for swarm, swarm_id in zip(swarms, ids, strict=True)]
 
     async def swarms_joined(self, person_id: int) -> int:
         statement = select(func.count()).where(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, Dialect, ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, DateTime, Dialect, ForeignKey, Index, LargeBinary, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -295,6 +295,24 @@ class ThanksRow(SQLModel, table=True):
     at: datetime = Field(sa_type=UtcDateTime)
 
 
+class CsatRow(SQLModel, table=True):
+    """The requester's 1–5 answer to "How well was this handled?" after a resolve: one per swarm."""
+
+    __tablename__ = "csat"
+    __table_args__ = (
+        UniqueConstraint("swarm_id", name="uq_csat_swarm_id"),
+        CheckConstraint("score BETWEEN 1 AND 5", name="ck_csat_score"),
+        Index("ix_csat_workspace_id_at", "workspace_id", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_ref("csat")
+    swarm_id: int = _ref("swarm.id", "csat_swarm_id_fkey")
+    person_id: int = _ref("person.id", "csat_person_id_fkey")
+    score: int
+    at: datetime = Field(sa_type=UtcDateTime)
+
+
 class SchedulerLeaseRow(SQLModel, table=True):
     """Which `swarm serve` process runs the scheduled jobs, until when. Process-wide, so not per workspace."""
 
@@ -303,3 +321,21 @@ class SchedulerLeaseRow(SQLModel, table=True):
     name: str = Field(primary_key=True)
     holder: str
     expires_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class ArticleEmbeddingRow(SQLModel, table=True):
+    """An article's vector of meaning for hybrid search (bot/semantic.py, the `semantic` extra): float32 bytes made
+    by `model` from the text whose hash is content_hash, when the article was last changed at article_updated_at."""
+
+    __tablename__ = "article_embedding"
+    __table_args__ = (Index("ix_article_embedding_workspace_id_model", "workspace_id", "model"),)
+
+    article_id: int = Field(
+        primary_key=True,
+        sa_column_args=[ForeignKey("article.id", name="article_embedding_article_id_fkey", ondelete="CASCADE")],
+    )
+    workspace_id: int = _workspace_ref("article_embedding")
+    model: str
+    content_hash: str
+    article_updated_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    vector: bytes = Field(sa_type=LargeBinary)

@@ -26,6 +26,13 @@ from storage.database import SqlStore, create_engine, upgrade
 DATABASE_URL_ENV = "SWARM_TEST_DATABASE_URL"
 
 
+@pytest.fixture(autouse=True)
+def _keyword_search_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apps start with keyword search in tests, the semantic extra installed or not: hybrid search has tests of its
+    own (tests/semantic.py), and every other test expects the same results on every machine."""
+    monkeypatch.setenv("SWARM_SEMANTIC", "off")
+
+
 @pytest.fixture
 async def database_url(tmp_path: Path) -> AsyncIterator[str]:
     server = os.environ.get(DATABASE_URL_ENV)

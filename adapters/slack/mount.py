@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import Any
@@ -23,6 +24,7 @@ from slack_bolt.lazy_listener.async_internals import to_runnable_function
 from slack_bolt.lazy_listener.asyncio_runner import AsyncioLazyListenerRunner
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -35,6 +37,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.app import App
+from adapters.metrics import ApiCallObserver, Metrics
 from adapters.slack import events
 from adapters.slack.chat import SlackChat, UserDirectory
 from handlers.chat import Event
@@ -96,14 +99,17 @@ class TrackedLazyRunner(AsyncioLazyListenerRunner):
                 return
 
 
-def web_client(base_url: str, token: str | None = None) -> AsyncWebClient:
+def web_client(base_url: str, token: str | None = None, metrics: Metrics | None = None) -> AsyncWebClient:
     """A Web API client that retries 429 (honouring Retry-After), 5xx and dropped connections, a bounded number of
-    times; it runs only in lazy listeners, never on the ack path."""
+    times; it runs only in lazy listeners, never on the ack path. With metrics, every call is counted (bolt copies
+    the retry handlers into the clients it makes per request, so those are counted too)."""
+    observers: list[AsyncRetryHandler] = [ApiCallObserver(metrics)] if metrics is not None else []
     return AsyncWebClient(
         token=token,
         base_url=base_url,
         timeout=10,
         retry_handlers=[
+            *observers,
             AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES),
             AsyncServerErrorRetryHandler(max_retry_count=RETRIES),
             AsyncConnectionErrorRetryHandler(max_retry_count=RETRIES),
@@ -152,7 +158,7 @@ class SlackMount:
             raise ValueError("SLACK_SIGNING_SECRET is required for Slack")
         self.app = app
         self.directory = UserDirectory()
-        self.client = web_client(settings.slack_api_url)
+        self.client = web_client(settings.slack_api_url, metrics=app.metrics)
         self.single: SingleWorkspace | None = None
         # Our handler checks the signature before it parses anything, so bolt need not check it again.
         self.verifier = SignatureVerifier(settings.slack_signing_secret)
@@ -179,6 +185,7 @@ class SlackMount:
             raise ValueError("Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth")
         self.bolt = AsyncApp(**common)
         self.lazy = TrackedLazyRunner(log)
+        app.metrics.queue("slack", lambda: len(self.lazy.tasks))
         # Bolt builds its runner in the constructor and offers no parameter for the lazy one.
         self.bolt._async_listener_runner.lazy_listener_runner = self.lazy
         self._listen()
@@ -194,6 +201,7 @@ class SlackMount:
         web_app.on_cleanup.append(self._cleanup)
 
     async def handle(self, request: web.Request) -> web.Response:
+        started = time.perf_counter()
         body = await request.text()
         if not self.verifier.is_valid_request(body, dict(request.headers)):
             return web.Response(status=401, text="invalid signature or stale timestamp")
@@ -203,7 +211,9 @@ class SlackMount:
             return web.Response(status=400, text="malformed body")
         if not _well_formed(bolt_request.body):
             return web.Response(status=400, text="malformed payload")
-        return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+        response = await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+        self.app.metrics.slack_request(_kind(bolt_request.body), response.status, time.perf_counter() - started)
+        return response
 
     async def install(self, request: web.Request) -> web.Response:
         """The "Add to Slack" page and the OAuth redirect back from Slack (multi-workspace installs)."""
@@ -218,7 +228,7 @@ class SlackMount:
         """A chat for work outside a request (resuming openings, scheduled posts), with the workspace's bot token."""
         if self.single is not None:
             auth = await self.single.start()
-            client = web_client(self.app.settings.slack_api_url, auth.bot_token)
+            client = web_client(self.app.settings.slack_api_url, auth.bot_token, self.app.metrics)
             return SlackChat(client, team, auth.bot_user_id, self.directory)
         oauth = self.bolt.oauth_flow
         assert oauth is not None
@@ -226,7 +236,10 @@ class SlackMount:
         if bot is None:
             raise LookupError(f"Swarm is not installed in Slack workspace {team}")
         return SlackChat(
-            web_client(self.app.settings.slack_api_url, bot.bot_token), team, bot.bot_user_id, self.directory
+            web_client(self.app.settings.slack_api_url, bot.bot_token, self.app.metrics),
+            team,
+            bot.bot_user_id,
+            self.directory,
         )
 
     async def resume(self) -> int:
@@ -331,6 +344,15 @@ def _well_formed(body: dict[str, Any]) -> bool:
     if "command" in body:
         return all(isinstance(body.get(k), str) for k in ("user_id", "channel_id", "team_id"))
     return kind == "app_rate_limited"
+
+
+def _kind(body: dict[str, Any]) -> str:
+    """What a Slack request is, for the metrics: `command`, `event:<type>`, or the payload's type."""
+    if "command" in body:
+        return "command"
+    if body.get("type") == "event_callback":
+        return f"event:{body['event']['type']}"
+    return str(body.get("type") or "unknown")
 
 
 async def _ack(ack: Callable[[], Awaitable[None]]) -> None:

@@ -77,7 +77,7 @@ async def test_experts_ranks_with_reasons_and_opens_nothing(swarm: Swarm) -> Non
     }
     assert all(m["reasons"] for m in matches)
     code, out = await swarm("stats", "--json")
-    assert json.loads(out)["total"] == 0
+    assert json.loads(out)["opened"] == 0
 
 
 async def test_experts_with_no_case_text_is_refused(swarm: Swarm, capsys: pytest.CaptureFixture[str]) -> None:
@@ -104,7 +104,7 @@ async def test_kb_search_show_and_stats_after_a_console_swarm(swarm: Swarm, tmp_
     assert "Resolution: cleared the template cache" in out
     code, out = await swarm("stats", "--json")
     stats = json.loads(out)
-    assert (stats["total"], stats["resolved"]) == (1, 1)
+    assert (stats["opened"], stats["resolved"]) == (1, 1)
 
 
 async def test_kb_show_of_an_unknown_article(swarm: Swarm, capsys: pytest.CaptureFixture[str]) -> None:

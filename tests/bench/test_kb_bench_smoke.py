@@ -11,7 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from adapters import semantic as semantic_extra
 from bench import kb_corpus
+from tests.semantic import REQUIRED
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,12 +49,21 @@ def test_the_search_bench_times_every_kind_of_query() -> None:
     assert len(targets) == 1 and "NOT MEASURED" in targets[0]  # quick mode stops at 1,000 articles
 
 
-def test_the_recall_bench_reports_keyword_recall_and_says_hybrid_is_not_there() -> None:
+def test_the_recall_bench_reports_keyword_and_hybrid_recall() -> None:
     output = _run("kb_recall.py")
-    keyword, hybrid = _rows(output)
+    asked, lookups = output.split("| backend | method | lookups |")
+    keyword, hybrid = _rows(asked)
     assert keyword[:3] == ["sqlite", "keyword", "150"]
-    assert 0 <= float(keyword[3]) <= float(keyword[4]) <= 1
-    assert hybrid[1].startswith("hybrid (not implemented")
+    assert 0 <= float(keyword[3]) <= float(keyword[4]) <= 1 and float(keyword[5]) > 0
+    if REQUIRED or semantic_extra.installed():
+        assert hybrid[:3] == ["sqlite", "hybrid", "150"]
+        assert 0 <= float(hybrid[3]) <= float(hybrid[4]) <= 1 and float(hybrid[5]) > 0
+        assert [row[1] for row in _rows(lookups)] == ["keyword", "hybrid"]
+        assert "articles/s)" in output
+    else:
+        assert hybrid[1] == "hybrid (semantic extra not installed)"
+        assert [row[1] for row in _rows(lookups)] == ["keyword"]
+    assert all(0 <= float(cell) <= 1 for row in _rows(lookups) for cell in row[3:5])
     targets = [line for line in output.splitlines() if line.startswith("target:")]
     assert len(targets) == 2 and all(re.search(r": (MET|NOT MET|NOT MEASURED) \(", t) for t in targets)
 

@@ -14,6 +14,11 @@ sends them. Every request is recorded in `calls`; `fail`, `stall`, `drop` and `c
 
 It also serves the `response_url` hooks that bolt's `respond()` posts to (see `hook_url`): `in_channel` answers
 become channel messages, the others ephemeral messages, `replace_original`/`delete_original` edit the clicked message.
+
+Sign in with Slack (OpenID Connect): `sign_in_with_slack(user, team)` names who approves the next sign-in; the
+authorize page (`/openid/connect/authorize`, beside `/api/` as on slack.com) sends the browser straight back to the
+app's redirect_uri with a code, which `openid.connect.token` exchanges (client id and secret, as Basic auth or
+arguments) for a user token that `openid.connect.userInfo` answers about (`https://slack.com/team_id`, …).
 """
 
 from __future__ import annotations
@@ -256,6 +261,10 @@ class FakeSlack:
     ) -> None:
         self.tokens = set(tokens)
         self._oauth_codes: dict[str, dict[str, str]] = {}
+        # Sign in with Slack: who approves the next authorize request, the codes handed out and the user tokens.
+        self.oidc_user: JSON | None = None
+        self._oidc_codes: dict[str, tuple[JSON, str]] = {}
+        self._oidc_tokens: dict[str, JSON] = {}
         self.trigger_ttl = trigger_ttl
         self.host = host
         self.port = 0
@@ -288,6 +297,7 @@ class FakeSlack:
     async def start(self) -> Self:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_get("/openid/connect/authorize", self._handle_oidc_authorize)
         app.router.add_post("/hooks/{kind}/{team}/{channel}/{user}/{ts}/{key}", self._handle_hook)
         # A short shutdown_timeout: a test that ends while a call is stalled must not wait a minute for it.
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
@@ -503,6 +513,11 @@ class FakeSlack:
         token = args.pop("token", None)
         if header.startswith("Bearer "):
             token = header.removeprefix("Bearer ").strip()
+        elif header.startswith("Basic "):  # the app's client id and secret (openid.connect.token, oauth.v2.access)
+            with contextlib.suppress(ValueError):
+                client_id, _, secret = base64.b64decode(header.removeprefix("Basic ")).decode().partition(":")
+                args.setdefault("client_id", client_id)
+                args.setdefault("client_secret", secret)
         for key in JSON_ARGS:
             if isinstance(args.get(key), str) and args[key]:
                 with contextlib.suppress(ValueError):
@@ -512,6 +527,10 @@ class FakeSlack:
     def _answer(self, method: str, args: JSON, token: str | None) -> JSON:
         if method == "oauth.v2.access":
             return {"ok": True, **self._oauth_v2_access(args)}
+        if method == "openid.connect.token":
+            return {"ok": True, **self._openid_connect_token(args)}
+        if method == "openid.connect.userInfo":
+            return {"ok": True, **self._openid_connect_user_info(token)}
         row = METHODS.get(method)
         if row is None:
             raise SlackError("unknown_method")
@@ -688,6 +707,67 @@ class FakeSlack:
             "enterprise": None,
             "is_enterprise_install": False,
             "authed_user": {"id": "UINSTALLER"},
+        }
+
+    def sign_in_with_slack(
+        self, user: str, team_id: str = TEAM_ID, *, name: str = "", email: str = "", team_name: str = TEAM_NAME
+    ) -> None:
+        """The person who approves the next Sign in with Slack: the authorize page sends them straight back to the
+        app with a code, as Slack does once they click Allow."""
+        self.oidc_user = {"user": user, "team_id": team_id, "name": name or user, "email": email}
+        self.oidc_user["team_name"] = team_name
+
+    async def _handle_oidc_authorize(self, request: web.Request) -> web.StreamResponse:
+        """https://slack.com/openid/connect/authorize: redirects to redirect_uri with a code and the state."""
+        args = dict(request.query)
+        call = Call("openid.connect.authorize", args)
+        self.calls.append(call)
+        redirect = args.get("redirect_uri", "")
+        if args.get("response_type") != "code" or not redirect or "openid" not in args.get("scope", "").split(","):
+            call.status, call.response = 400, {"ok": False, "error": "invalid_request"}
+            return web.Response(status=400, text="invalid_request")
+        if self.oidc_user is None:
+            location = f"{redirect}?error=access_denied&state={args.get('state', '')}"
+        else:
+            code = f"oidc-{secrets.token_hex(8)}"
+            self._oidc_codes[code] = (dict(self.oidc_user), redirect)
+            location = f"{redirect}?code={code}&state={args.get('state', '')}"
+        call.status, call.response = 302, {"ok": True, "location": location}
+        raise web.HTTPFound(location)
+
+    def _openid_connect_token(self, args: JSON) -> JSON:
+        if not _s(args, "client_id") or not _s(args, "client_secret"):
+            raise SlackError("invalid_client_id")
+        grant = self._oidc_codes.pop(_s(args, "code"), None)
+        if grant is None:
+            raise SlackError("invalid_code")
+        who, redirect = grant
+        if _s(args, "redirect_uri") and _s(args, "redirect_uri") != redirect:
+            raise SlackError("bad_redirect_uri")
+        token = f"xoxp-{secrets.token_hex(8)}"
+        self._oidc_tokens[token] = who
+        # The id_token is a JWT in Slack's answer; this one is only shaped like one (nothing here verifies it).
+        header = base64.urlsafe_b64encode(b'{"alg":"none"}').decode().rstrip("=")
+        claims = base64.urlsafe_b64encode(json.dumps({"sub": who["user"]}).encode()).decode().rstrip("=")
+        return {"access_token": token, "token_type": "Bearer", "id_token": f"{header}.{claims}."}
+
+    def _openid_connect_user_info(self, token: str | None) -> JSON:
+        if not token:
+            raise SlackError("not_authed")
+        who = self._oidc_tokens.get(token)
+        if who is None:
+            raise SlackError("invalid_auth")
+        return {
+            "sub": who["user"],
+            "https://slack.com/user_id": who["user"],
+            "https://slack.com/team_id": who["team_id"],
+            "email": who["email"],
+            "email_verified": bool(who["email"]),
+            "name": who["name"],
+            "given_name": who["name"].split(" ")[0],
+            "locale": "en-US",
+            "https://slack.com/team_name": who["team_name"],
+            "https://slack.com/team_domain": who["team_id"].lower(),
         }
 
     def _api_test(self, args: JSON) -> JSON:

@@ -34,7 +34,7 @@ async def test_experts_explains_and_opens_nothing(bot: ScenarioBot) -> None:
     assert "Nothing was opened." in answer
     assert bot.chat.called("create_room") == []
     await bot.command("/swarm stats")
-    assert "Swarms: 0" in bot.last_told("ana")
+    assert "Opened: 0 (same)" in bot.last_told("ana")
 
 
 async def test_skills_add_remove_and_someone_elses(bot: ScenarioBot) -> None:
@@ -88,8 +88,8 @@ async def test_stats_counts_and_median_time_to_resolve(bot: ScenarioBot) -> None
     await bot.command("/swarm Kubernetes down #kubernetes")
     await bot.command("/swarm stats")
     stats = bot.last_told("ana")
-    assert "Swarms: 3" in stats and "Open: 1" in stats and "Resolved: 2" in stats
-    assert "Median time to resolve: 1h 0m" in stats
+    assert "Opened: 3" in stats and "Still open: 1" in stats and "Resolved: 2" in stats
+    assert "Time to resolve: median 1h 0m · p90 1h 30m" in stats
 
 
 @pytest.mark.parametrize(
@@ -123,7 +123,7 @@ async def test_bad_input_gets_one_clear_private_sentence(bot: ScenarioBot, text:
     # Offering a form is not an effect: the console has none, so it falls back to the answer.
     assert [c.method for c in bot.chat.calls if c.method != "open_form"] == ["post_private"]
     await bot.command("/swarm stats", user="fay")
-    assert "Swarms: 0" in bot.last_told("fay")
+    assert "Opened: 0 (same)" in bot.last_told("fay")
 
 
 async def test_closed_swarm_refuses_join(bot: ScenarioBot) -> None:

@@ -266,3 +266,19 @@ async def test_a_number_given_moves_the_counter_past_it(store: SqlStore, workspa
     async with store.engine.connect() as connection:
         counter = (await connection.execute(text("SELECT article_counter FROM workspace WHERE key = 'T-ACME'"))).one()
     assert counter[0] == 8
+
+
+async def test_a_code_with_a_hyphen_is_found_by_its_number(store: SqlStore, workspace: Workspace) -> None:
+    # PostgreSQL reads "ERR-4821" as the word err and the number -4821; SQLite as err and 4821. Both find it.
+    async with store.unit() as uow:
+        await uow.articles.add(
+            _article(workspace, "Export fails", issue="The log shows ERR-4821.", state=ArticleState.VALIDATED)
+        )
+        await uow.articles.add(
+            _article(workspace, "Import fails", issue="The log shows ERR-1234.", state=ArticleState.VALIDATED)
+        )
+        await uow.commit()
+    assert await _parsed(store, workspace, "4821") == ["Export fails"]
+    assert (await _parsed(store, workspace, "ERR-4821"))[:1] == ["Export fails"]
+    assert (await _parsed(store, workspace, "error 4821"))[:1] == ["Export fails"]
+    assert await _parsed(store, workspace, "482") == ["Export fails"]  # the last word is a prefix, as ever

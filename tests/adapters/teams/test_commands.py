@@ -24,7 +24,7 @@ from tests.fakes.teams_connector import FakeConnector, mention_entities
         ("learn kubernetes", "Noted: you want to learn kubernetes."),
         ("away 2h", "I won't ask you to swarm until then"),
         ("back", "Welcome back"),
-        ("stats", "Swarming so far"),
+        ("stats", "Swarming in the last 30 days"),
         ("status 7", "There is no swarm 7 here."),
         ("frobnicate", "I don't know `/swarm frobnicate`."),
     ],
@@ -38,7 +38,7 @@ async def test_subcommands_in_the_personal_chat(teams: TeamsScenario, said: str,
 async def test_subcommands_in_a_channel_answer_in_the_personal_chat(teams: TeamsScenario) -> None:
     await teams.message("stats", user="ana")
     await teams.message("list", user="ana")
-    assert "Swarming so far" in teams.told("ana")[0]
+    assert "Swarming in the last 30 days" in teams.told("ana")[0]
     assert "No swarms are open" in teams.told("ana")[1]
     # One 1:1 chat, opened once with the person's Teams id, then reused.
     (opened,) = teams.fake.calls_to("create_conversation")
@@ -58,7 +58,7 @@ async def test_where_teams_will_not_open_a_personal_chat_the_answer_mentions_the
         asked = await teams.message("stats", user="dana")
         conversation = f"{CHANNELS['support']};messageid={asked}"
         (answer,) = teams.fake.posts(conversation)
-        assert answer.text.startswith("<at>Dana Cohen</at> Swarming so far")
+        assert answer.text.startswith("<at>Dana Cohen</at> Swarming in the last 30 days")
         assert [e["mentioned"]["id"] for e in mention_entities(answer.activity)] == [aad("dana")]
         assert teams.fake.calls_to("create_conversation", ok=False)
         # Teams said no; it is not asked again for every answer.

@@ -130,7 +130,7 @@ async def test_a_refused_personal_chat_is_not_retried_but_throttling_is(teams: T
     teams.fake.fail("create_conversation", times=1, status=429, retry_after=0)
     await teams.message("stats", user="ana")
     assert [c.status for c in teams.fake.calls_to("create_conversation")] == [429, 201]
-    assert "Swarming so far" in teams.last_told("ana")
+    assert "Swarming in the last 30 days" in teams.last_told("ana")
 
 
 async def test_an_adaptive_card_invoke_is_answered_at_once_and_handled(teams: TeamsScenario) -> None:

@@ -1,0 +1,365 @@
+"""Hybrid knowledge-base search: the keyword (BM25) hits and the articles nearest a query in meaning, fused.
+
+Only when an Embedder is wired (the `semantic` extra, adapters/semantic.py); without one, search is keyword search
+and nothing here runs. The core knows no model: it hands texts to `Embedder.embed` and gets unit-length vectors.
+
+- **What an article's vector says** (`embedding_text`): its problem, as the title and the first sentence of the issue
+  state it, and its tags. Details (error codes, versions, the environment) and the fix are left to keyword search,
+  which matches them exactly; in a small model they would drown the problem (README, "Knowledge base search").
+- **Kept in the database** (`uow.embeddings`), with the hash of that text and the article's last change, so that a
+  restart embeds nothing again and a change that leaves the text alone (a reuse counted) embeds nothing either.
+- **Brought up to date lazily**: a search first embeds the workspace's articles that are new or changed since it last
+  looked (every `RECHECK_SECONDS` at most), in batches, for at most `EMBED_BUDGET_SECONDS`; the rest at the next
+  searches. Never inside a unit of work (SQLite holds its write lock for a unit's whole length), never on a chat
+  platform's acknowledgement path: a search runs after the ack, and a swarm's similar articles with its opening.
+- **Held in memory** per workspace, as one matrix (`VectorIndex`): the nearest neighbours of a query are a dot product
+  away. Reloaded from the database every `RELOAD_SECONDS`, which picks up what other replicas embedded.
+- **Fused** (`fuse`) by weighted Reciprocal Rank Fusion, k = 60: an article scores weight / (60 + rank) in each list.
+  A neighbour weighs by its cosine (`closeness`): nothing under `MIN_SIMILARITY` (not about the same thing), then
+  rising evenly to 1. A keyword hit weighs the share of the query's words it has, squared (`coverage`): a hit with
+  every word (an error code, a customer's name) counts fully, one that shares one common word of a long question next
+  to nothing. So a paraphrase is found by meaning, an identifier by its words, and neither list's noise (the many
+  articles that share one word, the nearest of unrelated articles) outranks the other's finds. Filters (#tags,
+  "phrases", state:) apply to both lists.
+
+numpy does the arithmetic: it comes with the extra, and is imported only when vectors are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import math
+import re
+import struct
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from bot.models import Article, ArticleEmbedding, ArticleHit, ArticleState
+from bot.ports import Embedder, Store, UnitOfWork
+
+if TYPE_CHECKING:
+    import numpy
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60
+NEIGHBOURS = 30  # nearest articles taken from the vector index per query
+KEYWORD_CANDIDATES = 20  # keyword hits fused with them (more if more results are asked for)
+MIN_SIMILARITY = 0.3  # cosine under which all-MiniLM-L6-v2's neighbours are seldom about the same thing
+COVERAGE_POWER = 2
+STEM_CHARS = 5  # words compare on their first letters: invoice/invoices, export/exported
+EMBED_BATCH = 32
+EMBED_BUDGET_SECONDS = 2.0
+RECHECK_SECONDS = 5.0
+RELOAD_SECONDS = 600.0
+
+_WORD = re.compile(r"[^\W_]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# fmt: off
+_STOP_WORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not",
+    "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "will",
+    "with",
+})
+# fmt: on
+
+
+def embedding_text(article: Article) -> str:
+    """The text an article's vector is made from: title, the issue's first sentence, tags."""
+    title = " ".join(article.title.split())
+    first = _SENTENCE_END.split(" ".join(article.issue.split()), maxsplit=1)[0]
+    parts = [first] if first.casefold().startswith(title.casefold()) else [title, first]
+    tags = " ".join(f"#{tag}" for tag in article.tags)
+    return " ".join(part for part in (*parts, tags) if part)
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
+
+
+def pack(vector: Sequence[float]) -> bytes:
+    """float32, little-endian: 4 bytes a dimension (1.5 KB for all-MiniLM-L6-v2's 384)."""
+    return struct.pack(f"<{len(vector)}f", *vector)
+
+
+def unpack(data: bytes) -> list[float]:
+    return list(struct.unpack(f"<{len(data) // 4}f", data))
+
+
+def words(text: str) -> set[str]:
+    """The text's words as coverage compares them: lower-case, first STEM_CHARS letters, no stop words."""
+    found = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    return {word[:STEM_CHARS] for word in found if word not in _STOP_WORDS}
+
+
+def coverage(query: str, article: Article) -> float:
+    """The share of the query's words that the article has, in any field."""
+    wanted = words(query)
+    if not wanted:
+        return 0.0
+    text = " ".join((article.title, article.issue, article.environment, article.resolution, article.cause))
+    have = words(f"{text} {' '.join(article.tags)}")
+    return len(wanted & have) / len(wanted)
+
+
+def fuse(*rankings: Sequence[tuple[int, float]], k: int = RRF_K) -> list[tuple[int, float]]:
+    """Weighted Reciprocal Rank Fusion of rankings of (article id, weight), each best first: every ranking adds
+    weight / (k + rank) to an article, rank 1 first. Best first; equal scores keep the order first seen (the first
+    ranking's, then the next)."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, (article_id, weight) in enumerate(ranking, start=1):
+            scores[article_id] = scores.get(article_id, 0.0) + weight / (k + rank)
+    return sorted(scores.items(), key=lambda item: -item[1])  # stable: ties in the order first seen
+
+
+def closeness(similarity: float) -> float:
+    """A neighbour's weight in the fusion: 0 at MIN_SIMILARITY, rising evenly to 1 for the same meaning."""
+    return max(0.0, (similarity - MIN_SIMILARITY) / (1.0 - MIN_SIMILARITY))
+
+
+async def hybrid_search(
+    uow: UnitOfWork,
+    workspace_id: int,
+    query: str,
+    limit: int,
+    nearest: Sequence[tuple[int, float]],
+    *,
+    states: Sequence[ArticleState],
+    tags: Sequence[str] = (),
+    phrases: Sequence[str] = (),
+) -> list[ArticleHit]:
+    """Keyword hits and the query's nearest neighbours (`SemanticSearch.nearest`, found before this unit of work),
+    fused, best first; rank is the fused score. Both pass the same filters."""
+    found = await uow.articles.search(
+        workspace_id, query, limit=max(limit, KEYWORD_CANDIDATES), states=states, tags=tags, phrases=phrases
+    )
+    hits = {hit.article.id: hit for hit in found if hit.article.id is not None}
+    ranked = list(hits)  # keyword search's order
+    close = [(article_id, similarity) for article_id, similarity in nearest if similarity >= MIN_SIMILARITY]
+    others = [article_id for article_id, _ in close if article_id not in hits]
+    if others:
+        picked = await uow.articles.pick(workspace_id, others, states, tags=tags, phrases=phrases)
+        hits.update((hit.article.id, hit) for hit in picked if hit.article.id is not None)
+    meaning = " ".join([query, *phrases])
+    keyword = [(article_id, coverage(meaning, hits[article_id].article) ** COVERAGE_POWER) for article_id in ranked]
+    fused = fuse(
+        keyword, [(article_id, closeness(similarity)) for article_id, similarity in close if article_id in hits]
+    )
+    return [replace(hits[article_id], rank=score) for article_id, score in fused[:limit]]
+
+
+class VectorIndex:
+    """A workspace's vectors as one float32 matrix, a row an article: the nearest neighbours of a query are one matrix
+    product away (vectors are unit length, so the products are cosines)."""
+
+    def __init__(self, dimensions: int) -> None:
+        import numpy as np
+
+        self.dimensions = dimensions
+        self._ids: list[int] = []
+        self._rows: dict[int, int] = {}
+        self._matrix: numpy.ndarray[Any, Any] = np.zeros((0, dimensions), dtype=np.float32)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def update(self, vectors: Sequence[tuple[int, bytes]]) -> None:
+        """Adds or replaces the vectors of these articles; a vector of another length is ignored."""
+        import numpy as np
+
+        new: list[numpy.ndarray[Any, Any]] = []
+        for article_id, data in vectors:
+            if len(data) != 4 * self.dimensions:
+                continue
+            vector = np.frombuffer(data, dtype="<f4")
+            row = self._rows.get(article_id)
+            if row is None:
+                self._rows[article_id] = len(self._ids)
+                self._ids.append(article_id)
+                new.append(vector)
+            elif row < len(self._matrix):
+                self._matrix[row] = vector
+            else:
+                new[row - len(self._matrix)] = vector
+        if new:
+            self._matrix = np.vstack([self._matrix, np.stack(new)]).astype(np.float32, copy=False)
+
+    def nearest(self, query: Sequence[float], n: int) -> list[tuple[int, float]]:
+        """The n articles nearest the query, (article id, cosine) best first."""
+        import numpy as np
+
+        if not self._ids or n <= 0:
+            return []
+        scores = self._matrix @ np.asarray(query, dtype=np.float32)
+        if n < len(scores):
+            top = np.argpartition(-scores, n)[:n]
+            top = top[np.argsort(-scores[top], kind="stable")]
+        else:
+            top = np.argsort(-scores, kind="stable")
+        return [(self._ids[int(i)], float(scores[i])) for i in top]
+
+
+@dataclass
+class _Workspace:
+    workspace_id: int
+    index: VectorIndex
+    loaded_at: float
+    checked_at: float
+
+
+class SemanticSearch:
+    """The articles nearest a query in meaning, per workspace, with the vectors kept up to date (module docstring)."""
+
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        *,
+        recheck_seconds: float = RECHECK_SECONDS,
+        reload_seconds: float = RELOAD_SECONDS,
+        batch: int = EMBED_BATCH,
+        budget_seconds: float = EMBED_BUDGET_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.recheck_seconds = recheck_seconds
+        self.reload_seconds = reload_seconds
+        self.batch = batch
+        self.budget_seconds = budget_seconds
+        self.clock = clock
+        self.failure: str | None = None  # why the model is not used any more (it failed to load or to embed)
+        self._workspaces: dict[str, _Workspace] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @property
+    def model(self) -> str:
+        return self.embedder.name
+
+    async def nearest(self, workspace: str, query: str, n: int = NEIGHBOURS) -> list[tuple[int, float]] | None:
+        """The n articles of the workspace nearest the query in meaning, (article id, cosine) best first; None when
+        there is no answer (no words, or the model failed: keyword search alone then). Call it outside any unit of
+        work: it may embed articles changed since it last looked, and it embeds the query."""
+        if self.failure is not None or not query.strip():
+            return None
+        try:
+            index = await self._index(workspace)
+            vectors = await self._embed([query])
+        except _EmbedderFailed:
+            return None
+        return index.nearest(vectors[0], n)
+
+    async def embed_pending(self, workspace: str) -> int:
+        """Embeds every article of the workspace whose vector is missing or stale, however long it takes (a first
+        import, a benchmark); how many articles were embedded. Searches do the same a batch at a time."""
+        async with self._lock(workspace):
+            workspace_id = await self._workspace_id(workspace)
+            made, _ = await self._refresh(workspace_id, budget=None)
+            known = self._workspaces.get(workspace)
+            if known is not None:
+                known.index.update(made)
+            return len(made)
+
+    def invalidate(self, workspace: str | None = None) -> None:
+        """Forgets the vectors held in memory (all workspaces', or one's): the next search reloads them."""
+        if workspace is None:
+            self._workspaces.clear()
+        else:
+            self._workspaces.pop(workspace, None)
+
+    def _lock(self, workspace: str) -> asyncio.Lock:
+        return self._locks.setdefault(workspace, asyncio.Lock())
+
+    async def _index(self, workspace: str) -> VectorIndex:
+        async with self._lock(workspace):
+            known = self._workspaces.get(workspace)
+            now = self.clock()
+            if known is not None and now - known.checked_at < self.recheck_seconds:
+                return known.index
+            workspace_id = known.workspace_id if known else await self._workspace_id(workspace)
+            made, done = await self._refresh(workspace_id, budget=self.budget_seconds)
+            if known is None or now - known.loaded_at >= self.reload_seconds:
+                async with self.store.unit() as uow:
+                    vectors = await uow.embeddings.vectors(workspace_id, self.model)
+                index = VectorIndex(self.embedder.dimensions)
+                index.update(vectors)
+                known = self._workspaces[workspace] = _Workspace(workspace_id, index, now, now)
+            else:
+                known.index.update(made)
+            # Articles left to embed (the budget ran out): the next search goes on with them.
+            known.checked_at = self.clock() if done else -math.inf
+            return known.index
+
+    async def _workspace_id(self, workspace: str) -> int:
+        async with self.store.unit() as uow:
+            found = await uow.workspaces.ensure(workspace)
+            await uow.commit()
+        return found.id
+
+    async def _refresh(self, workspace_id: int, budget: float | None) -> tuple[list[tuple[int, bytes]], bool]:
+        """Embeds the workspace's articles that have no current vector, a batch per unit of work, until none is left
+        (True) or the budget is spent (False); the vectors made."""
+        started = self.clock()
+        made: list[tuple[int, bytes]] = []
+        seen: set[int] = set()
+        while True:
+            async with self.store.unit() as uow:
+                pending = await uow.embeddings.pending(workspace_id, self.model, self.batch)
+            pending = [(article, known) for article, known in pending if article.id not in seen]
+            if not pending:
+                return made, True
+            kept: list[ArticleEmbedding] = []
+            todo: list[tuple[Article, str, str]] = []
+            for article, known in pending:
+                assert article.id is not None
+                seen.add(article.id)
+                text = embedding_text(article)
+                digest = content_hash(text)
+                if known is not None and known.model == self.model and known.content_hash == digest:
+                    kept.append(replace(known, article_updated_at=article.updated_at))  # only the article's stamp
+                else:
+                    todo.append((article, text, digest))
+            vectors = await self._embed([text for _, text, _ in todo]) if todo else []
+            fresh = [
+                ArticleEmbedding(
+                    article_id=article.id,
+                    workspace_id=article.workspace_id,
+                    model=self.model,
+                    content_hash=digest,
+                    vector=pack(vector),
+                    article_updated_at=article.updated_at,
+                )
+                for (article, _, digest), vector in zip(todo, vectors, strict=True)
+                if article.id is not None
+            ]
+            async with self.store.unit() as uow:
+                await uow.embeddings.save([*kept, *fresh])
+                await uow.commit()
+            made += [(embedding.article_id, embedding.vector) for embedding in (*kept, *fresh)]
+            if fresh:
+                log.debug("embedded %d articles of workspace %d with %s", len(fresh), workspace_id, self.model)
+            if budget is not None and self.clock() - started >= budget:
+                return made, False
+
+    async def _embed(self, texts: Sequence[str]) -> list[list[float]]:
+        try:
+            vectors = await asyncio.to_thread(self.embedder.embed, list(texts))
+        except Exception as error:
+            self.failure = f"{type(error).__name__}: {error}"
+            log.exception("semantic search is off from now on, keyword search only: %s failed", self.model)
+            raise _EmbedderFailed from error
+        if len(vectors) != len(texts) or any(len(vector) != self.embedder.dimensions for vector in vectors):
+            self.failure = "the model gave vectors of the wrong number or size"
+            log.error("semantic search is off from now on, keyword search only: %s", self.failure)
+            raise _EmbedderFailed
+        return vectors
+
+
+class _EmbedderFailed(Exception):
+    pass

@@ -1,0 +1,93 @@
+"""What the dashboard shows of an analytics report (pure: no server, no database)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from adapters.webui.dashboard import board
+from bot.analytics import Durations, PersonFigures, Report, SkillGap, Topic, Week
+from bot.models import Case, Swarm, SwarmStatus
+
+SINCE = datetime(2026, 10, 1, tzinfo=UTC)
+UNTIL = datetime(2026, 10, 15, tzinfo=UTC)
+
+
+def helper(person_id: int, helps: int) -> PersonFigures:
+    return PersonFigures(person_id=person_id, name=f"P{person_id}", department=None, helps=helps)
+
+
+def open_swarm(number: int) -> Swarm:
+    return Swarm(1, number, Case(f"case {number}"), 1, "support", status=SwarmStatus.OPEN)
+
+
+REPORT = Report(
+    since=SINCE,
+    until=UNTIL,
+    opened=6,
+    resolved=4,
+    time_to_resolve=Durations(4, timedelta(hours=3), timedelta(hours=9)),
+    deflection_rate=0.25,
+    helps=5,
+    helpers=3,
+    roster=10,
+    gini=0.2,
+    people=(helper(1, 3), helper(2, 1), helper(3, 1)),
+    skill_gaps=(SkillGap("kubernetes", 2, 0), SkillGap("sso", 1, 2)),
+    topics=(Topic("pdf", 4), Topic("<b>bold</b>", 1)),
+    weeks=(
+        Week("2026-W40", date(2026, 9, 28), (1, 1, 0, 0), 1, Durations(1, timedelta(hours=2), timedelta(hours=2))),
+        Week("2026-W41", date(2026, 10, 5), (0, 2, 1, 0), 2, Durations(2, timedelta(hours=4), timedelta(hours=5))),
+        Week("2026-W42", date(2026, 10, 12), (0, 0, 1, 0), 1, Durations()),
+    ),
+    previous=Report(
+        since=SINCE - (UNTIL - SINCE),
+        until=SINCE,
+        opened=4,
+        resolved=4,
+        time_to_resolve=Durations(4, timedelta(hours=5), None),
+        deflection_rate=0.5,
+    ),
+)
+
+
+def test_headline_figures_with_the_change_since_the_period_before() -> None:
+    shown = board(REPORT, [open_swarm(7), open_swarm(8)], "14d")
+    figures = {f.label: f for f in shown.figures}
+    assert (figures["Swarms opened"].value, figures["Swarms opened"].change) == ("6", "+2 vs the 14 days before")
+    assert figures["Swarms opened"].tone == ""  # more swarms is neither good nor bad news
+    assert figures["Resolved"].change == "same as the 14 days before"
+    ttr = figures["Median time to resolve"]
+    assert (ttr.value, ttr.change, ttr.tone) == ("3h 0m", "2h 0m faster vs the 14 days before", "better")
+    deflection = figures["Solved by a known article"]
+    assert (deflection.value, deflection.change, deflection.tone) == (
+        "25%",
+        "-25 points vs the 14 days before",
+        "worse",
+    )
+    assert figures["First expert reply"].value == "–"
+    assert figures["Open now"].value == "2"
+    assert "<svg" in str(figures["Swarms opened"].trend)
+
+
+def test_the_charts_come_from_the_weeks_topics_gaps_and_load() -> None:
+    shown = board(REPORT, [])
+    charts = {c.title: str(c.svg) for c in shown.charts}
+    assert list(charts) == [
+        "Time to resolve",
+        "Swarms per week by severity",
+        "Top recurring topics",
+        "Skill gaps",
+        "Helper load",
+    ]
+    assert charts["Time to resolve"].count("<circle") == 2  # no resolve with a duration in the last week
+    assert charts["Swarms per week by severity"].count('class="bar ') == 5
+    assert "#pdf" in charts["Top recurring topics"] and "&lt;b&gt;bold" in charts["Top recurring topics"]
+    assert "#kubernetes (nobody has it)" in charts["Skill gaps"]
+    assert "1 swarm: 2" in charts["Helper load"] and "3 swarms: 1" in charts["Helper load"]
+    assert "3 of 10 people" in shown.charts[-1].note
+
+
+def test_an_empty_report_draws_placeholders() -> None:
+    shown = board(Report(since=SINCE, until=UNTIL), [])
+    assert all("No data yet" in str(c.svg) for c in shown.charts)
+    assert {f.value for f in shown.figures} <= {"0", "–"}

@@ -1,0 +1,140 @@
+"""Hybrid search's pure parts: the fusion of two rankings, what an article's vector is made from, the vector index."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from bot.models import Article
+from bot.semantic import (
+    MIN_SIMILARITY,
+    RRF_K,
+    VectorIndex,
+    closeness,
+    content_hash,
+    coverage,
+    embedding_text,
+    fuse,
+    pack,
+    unpack,
+)
+from tests.semantic import ConceptEmbedder, requires_numpy
+
+
+def _article(title: str, issue: str = "", **fields: object) -> Article:
+    values: dict[str, object] = {"environment": "", "resolution": ""} | fields
+    return Article(workspace_id=1, title=title, issue=issue, **values)  # type: ignore[arg-type]
+
+
+def test_reciprocal_rank_fusion_adds_weight_over_k_plus_rank_from_each_list() -> None:
+    fused = dict(fuse([(1, 1.0), (2, 1.0)], [(2, 1.0), (3, 0.5)]))
+    assert fused[1] == pytest.approx(1 / (RRF_K + 1))
+    assert fused[2] == pytest.approx(1 / (RRF_K + 2) + 1 / (RRF_K + 1))
+    assert fused[3] == pytest.approx(0.5 / (RRF_K + 2))
+
+
+def test_an_article_both_lists_rank_comes_first() -> None:
+    fused = fuse([(1, 1.0), (2, 1.0), (3, 1.0)], [(9, 1.0), (8, 1.0), (3, 1.0)])
+    assert [article_id for article_id, _ in fused][:1] == [3]
+
+
+def test_equal_scores_keep_the_first_lists_order_then_the_next() -> None:
+    assert [article_id for article_id, _ in fuse([(1, 1.0)], [(2, 1.0)])] == [1, 2]
+    assert [article_id for article_id, _ in fuse([(5, 1.0), (6, 1.0)], [(7, 1.0), (8, 1.0)])] == [5, 7, 6, 8]
+
+
+def test_weights_decide_between_ranks() -> None:
+    # A weak keyword hit (weight 0.1) at rank 1 comes after a close neighbour at rank 1, a strong one before it.
+    assert [article_id for article_id, _ in fuse([(1, 0.1)], [(2, 0.9)])] == [2, 1]
+    assert [article_id for article_id, _ in fuse([(1, 1.0)], [(2, 0.9)])] == [1, 2]
+    assert dict(fuse([(1, 0.0)]))[1] == 0.0
+
+
+def test_fusion_of_nothing_is_nothing() -> None:
+    assert fuse() == []
+    assert fuse([], []) == []
+
+
+def test_a_neighbour_weighs_nothing_at_the_floor_and_one_for_the_same_meaning() -> None:
+    assert closeness(MIN_SIMILARITY) == 0.0
+    assert closeness(MIN_SIMILARITY - 0.2) == 0.0
+    assert closeness(1.0) == pytest.approx(1.0)
+    assert 0 < closeness(0.5) < closeness(0.6) < 1
+
+
+def test_coverage_is_the_share_of_the_query_words_the_article_has() -> None:
+    article = _article("Invoices export times out", "The CSV export of invoices fails.", tags=["billing"])
+    assert coverage("invoice export", article) == 1.0  # invoice/invoices: the same first letters
+    assert coverage("the invoice refund", article) == 0.5  # "the" is no word to look for
+    assert coverage("billing", article) == 1.0  # tags count
+    assert coverage("", article) == 0.0
+    assert coverage("!!!", article) == 0.0
+
+
+def test_an_articles_vector_says_its_problem_not_its_details() -> None:
+    article = _article(
+        "PDF export times out",
+        "The invoice PDF export times out for big ledgers. The log shows ERR-4821. About 500 users are affected.",
+        environment="Ledger 4.2 · cloud EU",
+        resolution="Raise the timeout.",
+        tags=["pdf", "billing"],
+    )
+    assert (
+        embedding_text(article)
+        == "PDF export times out The invoice PDF export times out for big ledgers. #pdf #billing"
+    )
+
+
+def test_a_title_the_issue_starts_with_is_said_once() -> None:
+    article = _article("Invoice PDF is blank", "Invoice PDF is blank after the upgrade. Since Monday.")
+    assert embedding_text(article) == "Invoice PDF is blank after the upgrade."
+
+
+def test_the_hash_follows_the_text() -> None:
+    assert content_hash("a") == content_hash("a") != content_hash("b")
+
+
+def test_vectors_pack_as_float32() -> None:
+    data = pack([0.5, -0.25, 1.0])
+    assert len(data) == 12
+    assert unpack(data) == [0.5, -0.25, 1.0]
+
+
+@requires_numpy
+def test_the_index_finds_the_nearest_by_cosine() -> None:
+    embed = ConceptEmbedder.vector
+    index = VectorIndex(ConceptEmbedder.dimensions)
+    texts = {1: "invoice pdf", 2: "csv export slow", 3: "login blank", 4: "refund email"}
+    index.update([(article_id, pack(embed(text))) for article_id, text in texts.items()])
+    nearest = index.nearest(embed("bill document"), 2)
+    assert len(nearest) == 2 and nearest[0][0] == 1
+    assert nearest[0][1] == pytest.approx(1.0, abs=1e-6)
+    assert len(index.nearest(embed("bill"), 10)) == 4
+    assert index.nearest(embed("bill"), 0) == []
+
+
+@requires_numpy
+def test_the_index_replaces_a_changed_vector_and_ignores_one_of_another_size() -> None:
+    embed = ConceptEmbedder.vector
+    index = VectorIndex(ConceptEmbedder.dimensions)
+    index.update([(1, pack(embed("invoice"))), (2, pack(embed("login")))])
+    index.update([(1, pack(embed("refund"))), (3, pack([1.0, 0.0]))])
+    assert len(index) == 2
+    [(article_id, similarity)] = index.nearest(embed("money"), 1)
+    assert article_id == 1 and math.isclose(similarity, 1.0, abs_tol=1e-6)
+
+
+@requires_numpy
+def test_a_new_article_twice_in_one_update_is_one_row() -> None:
+    embed = ConceptEmbedder.vector
+    index = VectorIndex(ConceptEmbedder.dimensions)
+    index.update([(1, pack(embed("invoice"))), (1, pack(embed("login")))])
+    assert len(index) == 1
+    assert index.nearest(embed("okta"), 1)[0][0] == 1
+    assert index.nearest(embed("okta"), 1)[0][1] == pytest.approx(1.0, abs=1e-6)
+
+
+@requires_numpy
+def test_an_empty_index_finds_nothing() -> None:
+    assert VectorIndex(4).nearest([1.0, 0.0, 0.0, 0.0], 5) == []
