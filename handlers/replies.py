@@ -678,6 +678,7 @@ def welcome(found: Welcome, platform: str, now: datetime) -> Reply:
             lines.append("Still missing: " + ", ".join(f"#{s}" for s in found.summary.uncovered))
     if found.first_swarm:
         lines.append(HOW_TO_SWARM)
+    lines.append("Don't want tips like this? `/swarm nudges off`.")
     intro = (
         f"Catching you up on swarm {swarm.number}: {escape(swarm.case.text[:200])}"
         if found.catch_up

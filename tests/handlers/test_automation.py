@@ -58,6 +58,13 @@ async def test_a_first_swarm_brings_a_how_to_once(bot: ScenarioBot) -> None:
     assert not any("first swarm" in t for t in bot.told("fay")[1:])
 
 
+async def test_no_tips_for_someone_who_turned_nudges_off(bot: ScenarioBot) -> None:
+    await bot.command(CASE)
+    await bot.command("/swarm nudges off", user="fay")
+    await bot.react("raising_hand", bot.announcement_id(), user="fay")
+    assert not any("Welcome" in t for t in bot.told("fay"))
+
+
 async def test_a_late_joiner_gets_a_private_catch_up(bot: ScenarioBot) -> None:
     await bot.command(CASE)
     room = bot.room(1)
