@@ -12,6 +12,7 @@ import logging
 from bot.models import Person
 from bot.swarms import Crew
 from handlers import replies
+from handlers.chat import Reply
 from handlers.context import Context
 
 log = logging.getLogger(__name__)
@@ -48,32 +49,27 @@ async def welcome(ctx: Context, crew: Crew, person: Person) -> None:
 
 async def nudge_quiet_rooms(ctx: Context, workspace: str) -> int:
     """Asks the owner of each quiet room: still working? resolve, hand over, or snooze."""
-    sent = 0
-    for quiet in await ctx.core.automation.quiet(workspace):
-        owner = quiet.crew.owner.chat_id(ctx.platform)
-        try:
-            if owner is None:
-                raise LookupError(f"the owner of swarm {quiet.crew.swarm.number} has no {ctx.platform} id")
-            await ctx.chat.direct(owner, replies.quiet_room(quiet))
-            sent += 1
-        except Exception:
-            # Unclaimed, so the next round tries again.
-            await ctx.core.forget(workspace, quiet.key)
-            log.exception("could not nudge the owner of swarm %s", quiet.crew.swarm.number)
-    return sent
+    found = await ctx.core.automation.quiet(workspace)
+    return await _tell_owners(ctx, workspace, [(q.crew, q.key, replies.quiet_room(q)) for q in found])
 
 
 async def remind_articles(ctx: Context, workspace: str) -> int:
     """Reminds, once, the owner of a resolved swarm whose article still lacks the fix or its cause."""
+    found = await ctx.core.automation.reminders(workspace)
+    return await _tell_owners(ctx, workspace, [(r.crew, r.key, replies.article_reminder(r)) for r in found])
+
+
+async def _tell_owners(ctx: Context, workspace: str, messages: list[tuple[Crew, str, Reply]]) -> int:
+    """Sends each owner their message in their own chat; one that fails is released, so the next round retries."""
     sent = 0
-    for reminder in await ctx.core.automation.reminders(workspace):
-        owner = reminder.crew.owner.chat_id(ctx.platform)
+    for crew, key, reply in messages:
         try:
+            owner = crew.owner.chat_id(ctx.platform)
             if owner is None:
-                raise LookupError(f"the owner of swarm {reminder.crew.swarm.number} has no {ctx.platform} id")
-            await ctx.chat.direct(owner, replies.article_reminder(reminder))
+                raise LookupError(f"the owner of swarm {crew.swarm.number} has no {ctx.platform} id")
+            await ctx.chat.direct(owner, reply)
             sent += 1
         except Exception:
-            await ctx.core.forget(workspace, reminder.key)
-            log.exception("could not remind the owner of swarm %s", reminder.crew.swarm.number)
+            await ctx.core.forget(workspace, key)
+            log.exception("could not reach the owner of swarm %s", crew.swarm.number)
     return sent
