@@ -31,6 +31,7 @@ from bot.errors import UserError
 from bot.history import HistoryInterrupted
 from bot.models import Person
 from handlers import jobs, replies
+from storage.backup import BackupError, backup, restore
 from storage.database import upgrade
 from storage.refs import SqlPlatformRefs
 
@@ -102,6 +103,11 @@ def parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="the database").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply the migrations")
 
+    commands.add_parser("backup", help="a consistent copy of the database to FILE").add_argument("file", type=Path)
+    restore = commands.add_parser("restore", help="replace the database with the backup in FILE (stop servers first)")
+    restore.add_argument("file", type=Path)
+    restore.add_argument("--force", action="store_true", help="overwrite a database that already holds data")
+
     teams = commands.add_parser("teams", help="Microsoft Teams").add_subparsers(dest="action", required=True)
     teams_package = teams.add_parser("package", help="build the Teams app package to upload (a zip)")
     teams_package.add_argument("--out", type=Path, default=Path("."), help="folder to write it to (default: here)")
@@ -118,6 +124,8 @@ async def run(args: argparse.Namespace, out: TextIO) -> int:
         await upgrade(settings.database_url)
         out.write("The database is up to date.\n")
         return 0
+    if args.command in ("backup", "restore"):
+        return await _backup_or_restore(settings, args, out)
     if args.command == "teams":
         try:
             out.write(f"{build_package(settings, args.out)}\n")
@@ -136,6 +144,21 @@ async def run(args: argparse.Namespace, out: TextIO) -> int:
         return 1
     finally:
         await app.close()
+
+
+async def _backup_or_restore(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        if args.command == "backup":
+            await backup(settings.database_url, args.file)
+            out.write(f"Backed up the database to {args.file}.\n")
+        else:
+            await restore(settings.database_url, args.file, force=args.force)
+            await upgrade(settings.database_url)  # a backup of an older version: bring it up to this one's schema
+            out.write(f"Restored the database from {args.file}.\n")
+    except BackupError as err:
+        sys.stderr.write(f"{err}\n")
+        return 1
+    return 0
 
 
 async def _run(app: App, args: argparse.Namespace, out: TextIO) -> int:
@@ -268,6 +291,12 @@ def _scheduler(app: App, platforms: Sequence[scheduler.Platform]) -> scheduler.S
 
 async def _serve(app: App, args: argparse.Namespace) -> int:
     settings = app.settings
+    if settings.slack_client_id and not settings.secret_key and not settings.allow_plaintext_tokens:
+        sys.stderr.write(
+            "Refusing to store Slack OAuth tokens unencrypted: set SWARM_SECRET_KEY (a long random secret; keep it, "
+            "the stored tokens need it), or SWARM_ALLOW_PLAINTEXT_TOKENS=true to accept plaintext tokens.\n"
+        )
+        return 2
     slack, teams = _chats(app)
     mounts: list[web.Mount] = [m for m in (slack, teams) if m is not None]
     # The web pages need no chat platform: with SWARM_WEB_TOKEN alone, `swarm serve` shows the console's data.

@@ -253,6 +253,7 @@ class Scheduler:
         self._leading = False
         self._until: datetime | None = None  # when the lease we last got runs out
         self._running: set[asyncio.Task[Any]] = set()
+        self._store_work: asyncio.Future[None] | None = None  # job-store work under way in a thread (_off_loop)
         self._stopped = asyncio.Event()
         self.aps.add_listener(lambda _: self._stopped.set(), EVENT_SCHEDULER_SHUTDOWN)
 
@@ -274,7 +275,7 @@ class Scheduler:
             self._until = now + self.ttl if held else None
         if held and not self._leading:
             try:
-                self._lead()
+                await self._lead()
             except Exception:
                 log.exception("could not start the scheduled jobs")
                 self._follow()
@@ -298,6 +299,9 @@ class Scheduler:
 
     async def stop(self) -> None:
         """Pauses the jobs, lets those under way finish (for a while), shuts APScheduler down, releases the lease."""
+        if self._store_work is not None and not self._store_work.done():
+            with contextlib.suppress(Exception):
+                await self._store_work  # a step cancelled while starting APScheduler: let the thread finish first
         self._follow()
         if self._running:
             _, late = await asyncio.wait(set(self._running), timeout=DRAIN_SECONDS)
@@ -322,15 +326,26 @@ class Scheduler:
 
     # -- inside ------------------------------------------------------------------------------------------------------
 
-    def _lead(self) -> None:
+    async def _lead(self) -> None:
         global _leader
+        # The job store is synchronous SQLAlchemy: creating its table and syncing the jobs run in a thread. On the
+        # event loop they blocked it while waiting for SQLite's write lock, which this process's own units of work
+        # could hold and not release with the loop blocked: the server hung 30 s at start-up, then failed to
+        # lead (found by tests/production/test_replicas.py, two `swarm serve` on one SQLite file).
         if self.aps.state == STATE_STOPPED:
-            self.aps.start(paused=True)
-        self._sync()
+            # AsyncIOScheduler.start() takes the running loop, which a thread has not: hand it this one.
+            self.aps._eventloop = asyncio.get_running_loop()
+            await self._off_loop(lambda: self.aps.start(paused=True))
+        await self._off_loop(self._sync)
         _leader = self
         self._leading = True
         self.aps.resume()
         log.info("this process (%s) runs the scheduled jobs", self.holder)
+
+    async def _off_loop(self, work: Callable[[], None]) -> None:
+        """Runs `work` in a thread; if the caller is cancelled, stop() still waits for the thread to finish."""
+        self._store_work = asyncio.ensure_future(asyncio.to_thread(work))
+        await asyncio.shield(self._store_work)
 
     def _follow(self) -> None:
         global _leader

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     # Knowledge-base search: auto (hybrid when the semantic extra is installed), on (required), off (keyword only).
     semantic: Literal["auto", "on", "off"] = Field("auto", validation_alias="SWARM_SEMANTIC")
 
+    # How many swarms one person may open in a window: `COUNT/WINDOW`, the window in m(inutes), h(ours) or d(ays),
+    # e.g. `5/10m` (the default) or `20/1h`; `off` for no limit.
+    open_limit: str = Field("5/10m", validation_alias="SWARM_OPEN_LIMIT")
+
     # Automation (issue 7): summaries, nudges, digests, on the scheduler.
     quiet_after_hours: float = Field(4, gt=0, validation_alias="SWARM_QUIET_AFTER")  # working hours of the owner
     catchup_after_messages: int = Field(5, ge=0, validation_alias="SWARM_CATCHUP_AFTER")
@@ -65,7 +69,10 @@ class Settings(BaseSettings):
     # empty: the address of each request.
     web_url: str = Field("", validation_alias="SWARM_WEB_URL")
     # Signs the session cookies; empty: derived from SWARM_WEB_TOKEN and the Slack secrets.
+    # Also encrypts the Slack OAuth tokens stored in the database (adapters/slack/tokens.py).
     secret_key: str | None = Field(None, validation_alias="SWARM_SECRET_KEY")
+    # Multi-workspace `swarm serve` refuses to store OAuth tokens unencrypted (no SWARM_SECRET_KEY) unless this is set.
+    allow_plaintext_tokens: bool = Field(False, validation_alias="SWARM_ALLOW_PLAINTEXT_TOKENS")
     metrics_public: bool = Field(False, validation_alias="SWARM_METRICS_PUBLIC")
 
     @field_validator("digest_timezone")
@@ -77,8 +84,17 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}: use an IANA name such as Europe/Madrid") from error
         return value
 
+    @field_validator("open_limit")
+    @classmethod
+    def _open_limit_format(cls, value: str) -> str:
+        parse_open_limit(value)
+        return value
+
     def policy(self) -> Policy:
+        limit, window = parse_open_limit(self.open_limit)
         return Policy(
+            open_limit=limit,
+            open_window=window,
             experts_per_swarm=self.experts_per_swarm,
             expert_timeout=timedelta(minutes=self.expert_timeout_minutes),
             quiet_after=timedelta(hours=self.quiet_after_hours),
@@ -96,3 +112,23 @@ class Settings(BaseSettings):
             digest_channel=self.digest_channel,
             digest_timezone=self.digest_timezone,
         )
+
+
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_open_limit(value: str) -> tuple[int | None, timedelta]:
+    """`5/10m` -> (5, 10 minutes); `off` -> (None, …). Raises ValueError, with the expected format, otherwise."""
+    text = value.strip().lower()
+    if text in ("off", "none", "0"):
+        return None, timedelta(minutes=10)
+    count, _, window = text.partition("/")
+    try:
+        limit, amount, unit = int(count), float(window[:-1]), _UNITS[window[-1:]]
+    except (ValueError, KeyError):
+        raise ValueError(
+            f"SWARM_OPEN_LIMIT {value!r}: use COUNT/WINDOW such as 5/10m, 20/1h or 50/1d, or off"
+        ) from None
+    if limit < 1 or amount <= 0:
+        raise ValueError(f"SWARM_OPEN_LIMIT {value!r}: the count and the window must be positive")
+    return limit, timedelta(**{unit: amount})

@@ -54,6 +54,10 @@ class Policy:
     catchup_after: int = 5
     # A swarm resolved with an empty article reminds its owner once, this long after.
     article_reminder_after: timedelta = timedelta(hours=1)
+    # At most this many swarms opened by one person within `open_window` (None: no limit): a runaway script or a
+    # stuck key cannot flood the channel with rooms.
+    open_limit: int | None = 5
+    open_window: timedelta = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -188,6 +192,7 @@ class Swarms:
         nearest = await self.semantic.nearest(actor.workspace, case.text) if self.semantic else None
         async with self.store.unit() as uow:
             scope = await identify(uow, actor)
+            await self._check_open_rate(uow, scope, now)
             ranking = await self._rank(uow, scope.workspace_id, case, scope.person_id)
             number = await uow.workspaces.next_swarm_number(scope.workspace_id)
             swarm = await uow.swarms.add(
@@ -234,6 +239,23 @@ class Swarms:
             crew = await self._crew(uow, swarm)
             await uow.commit()
         return Opened(crew, ranking, similar)
+
+    async def _check_open_rate(self, uow: UnitOfWork, scope: Scope, now: datetime) -> None:
+        """Refuses an opening past the person's limit, counted from the swarms they opened in the window."""
+        limit, window = self.policy.open_limit, self.policy.open_window
+        if limit is None:
+            return
+        since = now - window
+        # The owner is an active member of each swarm they opened (until they hand it over).
+        mine = await uow.swarms.list(scope.workspace_id, member_id=scope.person_id)
+        recent = sorted(
+            s.created_at for s in mine if s.owner_id == scope.person_id and s.created_at and s.created_at > since
+        )
+        if len(recent) >= limit:
+            retry_at = recent[len(recent) - limit] + window
+            # In whole minutes, rounded up: "try in 0m" would be wrong.
+            wait = timedelta(minutes=max(1, -(-(retry_at - now) // timedelta(minutes=1))))
+            raise UserError("open_rate_limited", limit=limit, window=window, wait=wait)
 
     async def set_room(self, swarm_id: int, room_id: str, room_name: str) -> None:
         async with self.store.unit() as uow:

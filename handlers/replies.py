@@ -75,6 +75,8 @@ ERRORS: dict[str, str] = {
     "not_in_room": "Run this in a swarm's room, or name the swarm: `/swarm status 42`.",
     "swarm_closed": "Swarm {number} is already {status}. `/swarm reopen {number}` brings it back.",
     "already_open": "Swarm {number} is still open.",
+    "open_rate_limited": "You have opened {limit} swarms in the last {window}, the most one person can; nothing was "
+    "opened. You can open the next one in {wait}, or add to one of yours with `/swarm list`.",
     "not_a_member": "You are not in swarm {number}.",
     "owner_cannot_leave": "You own swarm {number}: hand it over first with `/swarm owner @person`.",
     "owner_only": "Only the owner of swarm {number} can {action} it.",
@@ -121,11 +123,19 @@ def error(err: UserError) -> Reply:
     template = ERRORS.get(err.reason)
     if template is None:
         return Reply(f"That didn't work ({err.reason}). `/swarm help` shows what I can do.")
-    details = {k: ", ".join(map(str, v)) if isinstance(v, list | tuple) else v for k, v in err.details.items()}
+    details = {k: _detail(v) for k, v in err.details.items()}
     try:
         return Reply(template.format(**details))
     except (KeyError, IndexError):
         return Reply(template)
+
+
+def _detail(value: object) -> object:
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value))
+    if isinstance(value, timedelta):
+        return duration(value)
+    return value
 
 
 def _sentence(err: UserError, templates: Mapping[str, str]) -> str:

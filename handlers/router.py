@@ -6,6 +6,7 @@ apology. A delivery the platform retries (same event id) is handled once.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
@@ -46,6 +47,7 @@ class Router:
         self.context = Context(core, chat, conventions or Conventions())
 
     async def handle(self, event: Event) -> Outcome:
+        event = _without_nul(event)
         origin = event.origin
         if event.event_id and not await self.context.core.first_delivery(origin.workspace, event.event_id):
             return Outcome.DUPLICATE
@@ -80,3 +82,12 @@ HANDLERS: dict[type, Handler] = {
 
 def _handler_for(event: Event) -> Handler:
     return HANDLERS[type(event)]
+
+
+def _without_nul(event: Event) -> Event:
+    """NUL characters mean nothing in chat and PostgreSQL refuses them in text: they are dropped on the way in."""
+    if isinstance(event, CommandEvent | MessageEvent) and "\x00" in event.text:
+        return dataclasses.replace(event, text=event.text.replace("\x00", ""))
+    if isinstance(event, FormEvent) and any("\x00" in v for v in event.values.values()):
+        return dataclasses.replace(event, values={k: v.replace("\x00", "") for k, v in event.values.items()})
+    return event

@@ -30,7 +30,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
-from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
@@ -40,6 +39,7 @@ from adapters.app import App
 from adapters.metrics import ApiCallObserver, Metrics
 from adapters.slack import events
 from adapters.slack.chat import SlackChat, UserDirectory
+from adapters.slack.tokens import SealedInstallationStore
 from handlers.chat import Event
 from handlers.context import Context
 from handlers.opening import resume
@@ -173,7 +173,7 @@ class SlackMount:
                 client_id=settings.slack_client_id,
                 client_secret=settings.slack_client_secret,
                 scopes=SCOPES,
-                installation_store=AsyncSQLAlchemyInstallationStore(settings.slack_client_id, engine),
+                installation_store=SealedInstallationStore(settings.slack_client_id, engine, settings.secret_key),
                 state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
                 install_path="/slack/install",
                 redirect_uri_path="/slack/oauth_redirect",
@@ -202,14 +202,18 @@ class SlackMount:
 
     async def handle(self, request: web.Request) -> web.Response:
         started = time.perf_counter()
-        body = await request.text()
+        try:
+            body = (await request.read()).decode("utf-8")  # Slack sends UTF-8; anything else is malformed
+        except UnicodeDecodeError:
+            return web.Response(status=400, text="malformed body")
         if not self.verifier.is_valid_request(body, dict(request.headers)):
             return web.Response(status=401, text="invalid signature or stale timestamp")
         try:
             bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
-        except ValueError:
+        except (ValueError, AttributeError, TypeError):
+            # Not JSON or a form, or JSON that is not an object (`0`, `[]`): bolt cannot read it.
             return web.Response(status=400, text="malformed body")
-        if not _well_formed(bolt_request.body):
+        if not isinstance(bolt_request.body, dict) or not _well_formed(bolt_request.body):
             return web.Response(status=400, text="malformed payload")
         response = await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
         self.app.metrics.slack_request(_kind(bolt_request.body), response.status, time.perf_counter() - started)

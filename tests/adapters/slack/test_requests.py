@@ -49,6 +49,10 @@ async def test_a_stale_timestamp_is_refused(slack: SlackScenario) -> None:
         (b"payload=%7Bbroken", "application/x-www-form-urlencoded"),
         (json.dumps({"type": "event_callback", "team_id": "T0001"}).encode(), "application/json"),
         (b"", "application/json"),
+        (b"\x80 not utf-8", "application/json"),
+        (b"0", "application/json"),
+        (b"[]", "application/json"),
+        (b'payload="text"', "application/x-www-form-urlencoded"),
     ],
 )
 async def test_a_malformed_body_is_a_bad_request(slack: SlackScenario, body: bytes, content_type: str) -> None:
