@@ -18,7 +18,7 @@ from bot.expertise import canonical
 from bot.models import Article, ArticleState, EventKind, Person, Role, Swarm, SwarmStatus, Thanks, TimelineEntry
 from bot.ports import Store, UnitOfWork
 from bot.roster import is_working
-from bot.swarms import Crew, Policy, load_crew, room_messages, solutions
+from bot.swarms import Crew, Policy, load_crew, resolved_by_reuse, room_messages, solutions
 
 # What counts as the room being alive. Invitations and lapses are the bot's doing, not the swarm's.
 ACTIVITY = frozenset(
@@ -261,12 +261,8 @@ class Automation:
                 ):
                     continue
                 timeline = await uow.swarms.timeline(_id(swarm))
-                if any(e.kind is EventKind.LINKED for e in timeline) and (swarm.resolution or "").startswith(
-                    "Solved by"
-                ):
-                    continue
                 article = await uow.articles.by_swarm(_id(swarm))
-                if article is not None and not _needs_writing(article):
+                if resolved_by_reuse(swarm, timeline, article) or (article is not None and not _needs_writing(article)):
                     continue
                 crew = await load_crew(uow, swarm)
                 if crew.owner.nudges_off or not is_working(crew.owner, now):

@@ -21,7 +21,6 @@ from bot.context import Clock, utcnow
 from bot.metrics import swarm_stats
 from bot.models import (
     Article,
-    ArticleState,
     EventKind,
     Person,
     Role,
@@ -33,12 +32,11 @@ from bot.models import (
 )
 from bot.ports import Store, UnitOfWork
 from bot.recurring import Occurrence
-from bot.swarms import Crew, load_crew
+from bot.swarms import WRITTEN, Crew, load_crew, resolved_by_reuse
 from bot.timezones import as_utc, zone
 
 ACTIVE = (SwarmStatus.OPENING, SwarmStatus.OPEN)
 # Articles that say how a case was fixed: what a digest or an alert points people to.
-WRITTEN = (ArticleState.DRAFT, ArticleState.VALIDATED)
 _MICROSECOND = timedelta(microseconds=1)
 
 
@@ -73,11 +71,7 @@ class SwarmFile:
     @property
     def by_reuse(self) -> bool:
         """Resolved by a known article (a deflection): an article was linked and the swarm wrote no fix of its own."""
-        own = self.article
-        solved_by_link = any(e.kind is EventKind.LINKED for e in self.timeline)
-        return (
-            self.swarm.status is SwarmStatus.RESOLVED and solved_by_link and (own is None or own.state not in WRITTEN)
-        )
+        return resolved_by_reuse(self.swarm, self.timeline, self.article)
 
     def linked_article(self, number: str) -> Article | None:
         return next((a for a in self.linked if str(a.number) == number), None)

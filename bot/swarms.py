@@ -849,6 +849,15 @@ async def load_crew(uow: UnitOfWork, swarm: Swarm) -> Crew:
     return Crew(swarm, people[swarm.owner_id], tuple((m, people[m.person_id]) for m in members))
 
 
+WRITTEN = (ArticleState.DRAFT, ArticleState.VALIDATED)  # an article with a fix of its own
+
+
+def resolved_by_reuse(swarm: Swarm, timeline: Sequence[TimelineEntry], own: Article | None) -> bool:
+    """Resolved by a known article (a deflection): an article was linked and the swarm wrote no fix of its own."""
+    linked = any(e.kind is EventKind.LINKED for e in timeline)
+    return swarm.status is SwarmStatus.RESOLVED and linked and (own is None or own.state not in WRITTEN)
+
+
 def solutions(timeline: list[TimelineEntry]) -> list[str]:
     """The texts of the room messages whose latest ✅ mark still stands, in the order they were written."""
     marks: dict[str, bool] = {}
