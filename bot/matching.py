@@ -2,7 +2,8 @@
 
 `rank()` is matching v1 (declared skills, availability, load): a list of the best `limit` people. `MatchIndex` is the
 full matcher: declared and learned skills, the case text against each person's history of resolved cases (BM25),
-synonyms and departments, a team that covers the case's skills with as few people as the severity allows, nobody
+a vote of the most similar past cases for whoever fixed them, synonyms and departments, a team led by the best
+person and completed to cover the case's skills with as few people as the severity allows, nobody
 paged out of hours below sev1, and a penalty for having been asked recently so the same go-to expert is not always
 the one interrupted. `mode="tags"` and `mode="declared"` are the baselines the benchmark compares it with.
 """
@@ -23,6 +24,7 @@ from typing import Literal
 from bot.expertise import (
     DEFAULT_HALF_LIFE_DAYS,
     DEPARTMENT_LEVEL,
+    MIN_TEXT_WEIGHT,
     Evidence,
     Inferred,
     canonical,
@@ -56,6 +58,18 @@ RECENT_DAYS = 7
 RECENT_PENALTY = 0.2
 INTERRUPTION_DAYS = 30
 INTERRUPTION_PENALTY = 0.3
+# "Who fixed the most similar past cases": the case is scored against each recent fix (BM25 between the case and that
+# one past case), and the SIMILAR_CASES most similar vote for whoever fixed them, each with its similarity, weighed
+# by SIMILAR_WEIGHT against one level². Unlike a person's whole history, one past case that shares several of the
+# case's words is strong evidence of the same problem. The vote reads the SIMILAR_WINDOW most recent fixes, and only
+# words in at most SIMILAR_COMMON_SHARE of them ("error", a customer's name say little about the problem): that is
+# what keeps it fast with 100k swarms. Tuned on bench/matching_quality.py's development seeds (101-110).
+SIMILAR_CASES = 50
+SIMILAR_WEIGHT = 4.0
+SIMILAR_WINDOW = 20_000
+SIMILAR_COMMON_SHARE = 0.05
+CASE_K1 = 1.2
+CASE_B = 0.75
 # Team size by severity: sev1 may gather five people, sev3 and sev4 two.
 TEAM_CAPS: Mapping[int, int] = {1: 5, 2: 3, 3: 2, 4: 2}
 Mode = Literal["full", "declared", "tags"]
@@ -147,6 +161,7 @@ class MatchIndex:
     postings: dict[str, dict[int, int]] = field(default_factory=dict)
     lengths: dict[int, int] = field(default_factory=dict)
     by_skill: dict[str, set[int]] = field(default_factory=dict)
+    fixes: list[tuple[int, Counter[str]]] = field(default_factory=list)  # recent fixes: (who, the case's words)
 
     @classmethod
     def build(
@@ -174,7 +189,9 @@ class MatchIndex:
             for name in names:
                 by_skill.setdefault(name, set()).add(person_id)
         lengths = {p: sum(c.values()) for p, c in words.items() if p in roster}
-        return cls(roster, inferred, postings, lengths, by_skill)
+        recent = sorted((e for e in found if e.weight >= MIN_TEXT_WEIGHT and e.person_id in roster), key=_at)
+        fixes = [(e.person_id, Counter(terms(e.text))) for e in recent[-SIMILAR_WINDOW:]]
+        return cls(roster, inferred, postings, lengths, by_skill, fixes)
 
     def known_skills(self) -> set[str]:
         return set(self.by_skill)
@@ -259,7 +276,8 @@ class MatchIndex:
         skills = self._skills(case, mode)
         words = terms(case.text) if mode == "full" else []
         relevance = self._bm25(words) if words else {}
-        candidates = self._candidates(skills, relevance, mode)
+        votes = self.similar(words) if words else {}
+        candidates = self._candidates(skills, relevance, mode) | set(votes)
         scored, off_hours = [], []
         for person_id in candidates:
             person = self.people[person_id]
@@ -268,7 +286,9 @@ class MatchIndex:
             active = load.get(person_id, 0)
             if active >= person.max_active_swarms:
                 continue
-            candidate = self._score(person, skills, relevance.get(person_id, 0.0), now, active, invitations, mode)
+            text = relevance.get(person_id, 0.0)
+            vote = votes.get(person_id, _NO_VOTE)
+            candidate = self._score(person, skills, text, now, active, invitations, mode, vote)
             if candidate is None:
                 continue
             if mode == "full" and not candidate.online and case.severity > 1:
@@ -347,6 +367,25 @@ class MatchIndex:
                     for person, count in posting.items()
                 }
         names = frozenset({s for p in self.people.values() for s in p.skills} | set(self.by_skill))
+        fix_postings: dict[str, list[tuple[int, float]]] = {}
+        if self.fixes:
+            total = len(self.fixes)
+            average = sum(sum(c.values()) for _, c in self.fixes) / total
+            found: dict[str, list[tuple[int, int, int]]] = {}
+            for number, (_, counter) in enumerate(self.fixes):
+                length = sum(counter.values())
+                for term, count in counter.items():
+                    found.setdefault(term, []).append((number, count, length))
+            # A word in fewer fixes than the vote takes is never too common to tell them apart.
+            common = max(SIMILAR_COMMON_SHARE * total, SIMILAR_CASES)
+            for term, entries in found.items():
+                if len(entries) > common:
+                    continue
+                rarity = math.log(1 + (total - len(entries) + 0.5) / (len(entries) + 0.5))
+                fix_postings[term] = [
+                    (number, rarity * count * (CASE_K1 + 1) / (count + CASE_K1 * (1 - CASE_B + CASE_B * n / average)))
+                    for number, count, n in entries
+                ]
         return _Prepared(
             names=names,
             declared=declared,
@@ -359,6 +398,8 @@ class MatchIndex:
             learners=learners,
             level_buckets={skill: _by_level(people, values[skill]) for skill, people in levels.items()},
             values=values,
+            fix_postings=fix_postings,
+            fixer=[person_id for person_id, _ in self.fixes],
         )
 
     # -- parts ------------------------------------------------------------------------------------------------------
@@ -389,6 +430,7 @@ class MatchIndex:
         active: int,
         invitations: Mapping[int, Sequence[datetime]] | None,
         mode: Mode,
+        vote: tuple[float, int] = (0.0, 0),
     ) -> _Candidate | None:
         reasons: list[str] = []
         covered: list[str] = []
@@ -411,6 +453,9 @@ class MatchIndex:
         if text_score > 0:
             score += TEXT_WEIGHT * text_score
             reasons.append("has resolved similar cases")
+        if vote[0] > 0:
+            score += SIMILAR_WEIGHT * vote[0]
+            reasons.append(f"fixed {vote[1]} of the most similar past cases")
         if score <= 0:
             return None
         online = is_working(person, now)
@@ -428,6 +473,21 @@ class MatchIndex:
             reasons.insert(0, person.department)
         key = (-score, active, person.name.casefold(), person.id if person.id is not None else -1)
         return _Candidate(person, score, tuple(covered), reasons, online, active, key)
+
+    def similar(self, words: Sequence[str]) -> dict[int, tuple[float, int]]:
+        """person id → (the summed similarity, how many) of the SIMILAR_CASES past fixes most similar to a case's
+        words that they fixed."""
+        prepared = self._prepared
+        similarity: dict[int, float] = {}
+        for term, count in Counter(words).items():
+            for fix, weight in prepared.fix_postings.get(term, ()):
+                similarity[fix] = similarity.get(fix, 0.0) + weight * count
+        votes: dict[int, tuple[float, int]] = {}
+        for fix, value in heapq.nlargest(SIMILAR_CASES, similarity.items(), key=_second):
+            person_id = prepared.fixer[fix]
+            total, count = votes.get(person_id, _NO_VOTE)
+            votes[person_id] = (total + value, count + 1)
+        return votes
 
     def _bm25(self, words: Sequence[str]) -> dict[int, float]:
         if not self.lengths:
@@ -488,6 +548,8 @@ class _Prepared:
     learners: dict[str, set[int]]
     level_buckets: dict[str, list[tuple[float, list[int]]]]  # a skill → (the most any of them adds, who) per level
     values: dict[str, dict[int, float]]  # a skill → person → what it adds to their score (MatchIndex.weigh), when > 0
+    fix_postings: dict[str, list[tuple[int, float]]]  # a word → (a recent fix's number, the word's BM25 weight in it)
+    fixer: list[int]  # a recent fix's number → who fixed it
 
 
 # Heap entries: (-bound, sequence, kind, payload). The sequence keeps equal bounds in insertion order and the
@@ -501,7 +563,8 @@ class _Search:
 
     Every candidate has an upper bound on their score that is cheap to know: what the skills they cover add,
     plus TEXT_WEIGHT × their BM25 from the case's rarer words (read from those words' postings) plus the most the
-    common words could add. Off hours and the recent-invitation penalty only ever lower a score. People wait in one
+    common words could add, plus SIMILAR_WEIGHT × their vote (worked out exactly first: voters wait each with a bound
+    of their own). Off hours and the recent-invitation penalty only ever lower a score. People wait in one
     heap per *signature* (which of the case's skills they cover, as the team's set cover counts them), best bound
     first: covering people with no rare word in their history wait in buckets by level, and everyone else with only
     common words waits behind one bound for all (the rest). Taking a bound from a heap tightens it: a bucket or the
@@ -537,6 +600,7 @@ class _Search:
         self.common: list[tuple[str, int]] = []
         self.pooled: set[int] = set()  # people with an entry of their own, not to be opened again from a bucket
         self.skill_part: Mapping[int, float] = {}
+        self.votes: dict[int, tuple[float, int]] = {}
         if mode == "full":
             self._pool_full(case)
         else:
@@ -546,7 +610,9 @@ class _Search:
 
     def _pool_full(self, case: Case) -> None:
         prepared = self.prepared
-        self.query = [(t, n) for t, n in Counter(terms(case.text)).items() if t in prepared.norms]
+        words = terms(case.text)
+        self.query = [(t, n) for t, n in Counter(words).items() if t in prepared.norms]
+        self.votes = self.index.similar(words) if words else {}
         common = COMMON_TERM_SHARE * prepared.profiles
         text_part: dict[int, float] = {}
         rest = 0.0
@@ -558,6 +624,8 @@ class _Search:
                 continue
             for person_id, norm in norms.items():
                 text_part[person_id] = text_part.get(person_id, 0.0) + idf * norm * count
+        for person_id in self.votes:  # a voter waits with a bound of their own, their vote in it
+            text_part.setdefault(person_id, 0.0)
         signature_of: dict[int, tuple[str, ...]]
         if len(self.skills) == 1:
             skill = self.skills[0]
@@ -586,6 +654,8 @@ class _Search:
                 self._push(signature, _BUCKET, people, most + TEXT_WEIGHT * rest)
         for person_id, text in text_part.items():
             bound = self.skill_part.get(person_id, 0) + TEXT_WEIGHT * (text + rest)
+            if person_id in self.votes:
+                bound += SIMILAR_WEIGHT * self.votes[person_id][0]
             self._push(signature_of.get(person_id, ()), _LOOSE, person_id, bound)
         self.pooled = set(text_part)
         if rest > 0:
@@ -643,6 +713,8 @@ class _Search:
         text = self._text(person_id)
         if text > 0:
             base += TEXT_WEIGHT * text
+        if person_id in self.votes:
+            base += SIMILAR_WEIGHT * self.votes[person_id][0]
         if base <= 0:
             return
         if self.split_off_hours and not self._is_online(person):
@@ -655,7 +727,8 @@ class _Search:
         person = self.index.people[person_id]
         text = self._text(person_id)
         active = self.load.get(person_id, 0)
-        candidate = self.index._score(person, self.skills, text, self.now, active, self.invitations, self.mode)
+        vote = self.votes.get(person_id, _NO_VOTE)
+        candidate = self.index._score(person, self.skills, text, self.now, active, self.invitations, self.mode, vote)
         if candidate is None:
             return
         if signature is None:
@@ -714,9 +787,13 @@ class _Search:
         return chosen, alternates, self._off_hours() if self.split_off_hours else []
 
     def _team(self, cap: int) -> list[_Candidate]:
-        """Greedy set cover, as `_team` does it: the most uncovered skills, then the best score, then the earliest."""
-        uncovered = set(self.skills)
-        team: list[_Candidate] = []
+        """As `_team` does it: the best person, then greedy set cover of the skills they leave uncovered (the most
+        uncovered skills, then the best score, then the earliest)."""
+        lead = self._best(1) if cap > 0 else []
+        if not lead:
+            return []
+        uncovered = set(self.skills) - set(lead[0].covered)
+        team: list[_Candidate] = list(lead)
         while uncovered and len(team) < cap:
             gains: dict[int, list[tuple[str, ...]]] = {}
             for signature in self.heaps.keys() | self.scored.keys():
@@ -783,17 +860,28 @@ def _learned(learned: Inferred) -> str:
     return f"learned from {learned.swarms} swarm{'s' if learned.swarms != 1 else ''}"
 
 
+_NO_VOTE = (0.0, 0)
+
+
+def _second(item: tuple[int, float]) -> float:
+    return item[1]
+
+
 def _by_key(candidate: _Candidate) -> tuple[float, int, str, int]:
     return candidate.key
 
 
 def _team(ranked: Sequence[_Candidate], skills: Sequence[str], cap: int) -> list[_Candidate]:
-    """The fewest people that cover the case's skills: greedy set cover over the ranked candidates, at most `cap`."""
+    """The best person for the case, then the fewest more that cover the skills they do not: greedy set cover over
+    the ranked candidates, at most `cap` in all."""
     if not skills:
         return list(ranked[: min(cap, 2)])
-    uncovered = set(skills)
-    team: list[_Candidate] = []
-    pool = list(enumerate(ranked))  # the position breaks ties: the earlier in the ranking, the better
+    if cap <= 0 or not ranked:
+        return []
+    lead = ranked[0]  # who fixed cases like this one leads, whether or not they cover a skill the case names
+    uncovered = set(skills) - set(lead.covered)
+    team: list[_Candidate] = [lead]
+    pool = list(enumerate(ranked))[1:]  # the position breaks ties: the earlier in the ranking, the better
     while uncovered and pool and len(team) < cap:
         at, (_, best) = max(
             enumerate(pool), key=lambda e: (len(uncovered & set(e[1][1].covered)), e[1][1].score, -e[1][0])
@@ -804,6 +892,10 @@ def _team(ranked: Sequence[_Candidate], skills: Sequence[str], cap: int) -> list
         uncovered -= set(best.covered)
         del pool[at]
     return team
+
+
+def _at(evidence: Evidence) -> datetime:
+    return evidence.at
 
 
 def _match(candidate: _Candidate) -> Match:

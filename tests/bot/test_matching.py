@@ -4,8 +4,17 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from bot.expertise import WEIGHTS, Evidence, infer
-from bot.matching import OFF_HOURS_FACTOR, MatchIndex, Ranking, case_skills, rank
+from bot.expertise import WEIGHTS, Evidence, infer, terms
+from bot.matching import (
+    OFF_HOURS_FACTOR,
+    SIMILAR_CASES,
+    SIMILAR_WEIGHT,
+    TEXT_WEIGHT,
+    MatchIndex,
+    Ranking,
+    case_skills,
+    rank,
+)
 from bot.models import Case, Person, WorkingHours
 
 # Wednesday 4 March 2026, 09:14 UTC: 10:14 in Madrid, 09:14 in London, 20:14 in Sydney, 04:14 in New York.
@@ -309,3 +318,54 @@ def test_experience_off_hours_can_outweigh_an_online_5_of_5() -> None:
     assert index.inferred[1]["billing"].experience ** 2 * OFF_HOURS_FACTOR > 25
     case = Case(text="charged twice", tags=("billing",), severity=1)
     assert names(index.rank(case, NOW, requester_id=None, load={}, limit=2)) == ["Expert"]
+
+
+# -- a team led by the best person; who fixed the most similar past cases -----------------------------------------
+
+
+def solved(person_id: int, texts: Sequence[str], *, skill: str = "billing") -> list[Evidence]:
+    """Swarms the person fixed, one a day to NOW, one per text."""
+    return [Evidence(person_id, (skill,), FIX, NOW - timedelta(days=day + 1), text) for day, text in enumerate(texts)]
+
+
+def test_the_team_is_led_by_the_best_person_even_when_they_cover_no_skill_the_case_names() -> None:
+    # The case is tagged #pdf by mistake: Ana fixed ten cases like it (billing), Bruno only declared pdf.
+    ana, bruno = person(1, "Ana", {}), person(2, "Bruno", {"pdf": 3})
+    evidence = solved(1, [f"charged twice for the annual plan seat {n}" for n in range(10)])
+    index = MatchIndex.build([ana, bruno], now=NOW, evidence=evidence)
+    case = Case(text="ACME charged twice for the annual plan", tags=("pdf",), severity=2)
+    ranking = index.rank(case, NOW, requester_id=None, load={})
+    assert names(ranking) == ["Ana", "Bruno"]  # Ana leads; Bruno covers the pdf she does not
+    assert ranking.matches[0].skills == () and ranking.uncovered == ()
+    assert ranking == index.rank_exhaustive(case, NOW, requester_id=None, load={})
+    assert names(index.rank(case, NOW, requester_id=None, load={}, limit=1)) == ["Ana"]
+
+
+def test_only_the_most_similar_past_fixes_vote_for_their_fixer() -> None:
+    people = [person(1, "Ana", {}), person(2, "Bruno", {}), person(3, "Chloe", {})]
+    close = solved(1, [f"okta assertion redirect loop {n}" for n in range(SIMILAR_CASES)], skill="sso")
+    loose = solved(2, [f"okta dashboard widget {n}" for n in range(40)], skill="sso")
+    other = solved(3, [f"export csv columns {n}" for n in range(3000)], skill="export")
+    index = MatchIndex.build(people, now=NOW, evidence=close + loose + other)
+    votes = index.similar(terms("okta assertion redirect loop"))
+    assert set(votes) == {1}  # Bruno's cases share one word: none is among the most similar
+    total, count = votes[1]
+    assert count == SIMILAR_CASES and total > 0
+    dashboard = index.similar(terms("okta dashboard"))  # Bruno's forty first, then ten of Ana's fifty
+    assert {person_id: count for person_id, (_, count) in dashboard.items()} == {2: 40, 1: SIMILAR_CASES - 40}
+    assert dashboard[2][0] > dashboard[1][0]
+    assert index.similar(terms("export csv")) == {}  # words in most past fixes say nothing about the problem
+
+
+def test_the_vote_is_in_the_score_and_the_reasons() -> None:
+    people = [person(1, "Ana", {}), person(2, "Bruno", {})]
+    evidence = solved(1, ["okta assertion redirect loop"] * 3) + solved(2, ["csv export columns"] * 3)
+    index = MatchIndex.build(people, now=NOW, evidence=evidence)
+    case = Case(text="okta redirect loop after login", severity=1)
+    ranking = index.rank(case, NOW, requester_id=None, load={}, limit=2)
+    (ana,) = ranking.matches
+    assert "fixed 3 of the most similar past cases" in ana.reasons
+    votes = index.similar(terms(case.text))
+    text = index._bm25(terms(case.text))[1]
+    assert ana.score == pytest.approx(TEXT_WEIGHT * text + SIMILAR_WEIGHT * votes[1][0])
+    assert ranking == index.rank_exhaustive(case, NOW, requester_id=None, load={}, limit=2)

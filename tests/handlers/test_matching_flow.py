@@ -132,3 +132,18 @@ async def test_the_scheduler_tick_announces_lapsed_invitations_in_the_room(bot: 
     said = bot.said(room)
     assert "@Ben Okafor did not answer in time for swarm 1. Asked @Dana Cohen" in said[-2]
     assert "dana@example.com" in bot.chat.channels[room].members
+
+
+async def test_whoever_fixed_the_most_similar_past_case_is_asked_and_told_why(bot: ScenarioBot) -> None:
+    await bot.command("/swarm Invoice rounding is wrong #billing sev3")
+    room = bot.room(1)
+    fix = await bot.say("Round after tax, not before", user="chen", channel=room)
+    await bot.react("white_check_mark", fix, user="ana")
+    await bot.command("/swarm resolve rounded after tax", channel=room)
+
+    # No hashtag, no skill named: the words alone find who wrote the fix (Chen) and who resolved it (Ana).
+    await bot.command("/swarm experts invoice rounding is wrong again sev1", user="fay")
+    lines = bot.last_told("fay").splitlines()
+    assert lines[0] == "For this case (skills: none I know) I would ask:"
+    assert lines[1].startswith("1. @Ana Ruiz (Support · has resolved similar cases · fixed 1 of the most similar past")
+    assert lines[2].startswith("2. @Chen Wei (R&D · has resolved similar cases · fixed 1 of the most similar past")
