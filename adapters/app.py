@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
+from adapters import logs
 from adapters.metrics import Metrics
 from adapters.semantic import embedder_for
 from adapters.settings import Settings
@@ -13,6 +13,7 @@ from bot.core import Core
 from handlers.chat import ChatPort
 from handlers.router import Router
 from storage.database import SqlStore, sync_database_url, upgrade
+from storage.inbox import SqlInbox
 from storage.lease import SqlLease
 
 
@@ -27,7 +28,7 @@ class App:
     @classmethod
     async def start(cls, settings: Settings | None = None, migrate: bool = True, clock: Clock = utcnow) -> App:
         settings = settings or Settings()
-        logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+        logs.configure(settings)  # text or JSON lines on standard error, secrets redacted (adapters/logs.py)
         if migrate:
             await upgrade(settings.database_url)
         store = SqlStore(settings.database_url)
@@ -41,6 +42,10 @@ class App:
     def lease(self) -> SqlLease:
         """The leases in Swarm's database: which `swarm serve` runs the scheduled jobs (adapters/scheduler.py)."""
         return SqlLease(self.store)
+
+    def inbox(self, platform: str) -> SqlInbox:
+        """The deliveries a platform acknowledged and Swarm has yet to work on (adapters/inbox.py)."""
+        return SqlInbox(self.store, platform)
 
     @property
     def job_store_url(self) -> str:

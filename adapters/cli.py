@@ -24,6 +24,7 @@ from adapters.memory import MemoryChat, Message, render
 from adapters.roster_file import RosterFileError, read_rows
 from adapters.settings import Settings
 from adapters.slack import SlackMount
+from adapters.slack.worker import Workers
 from adapters.teams import TeamsMount
 from adapters.teams.package import PackageError, build_package
 from bot import analytics
@@ -33,7 +34,9 @@ from bot.models import Person
 from handlers import jobs, replies
 from storage.backup import BackupError, backup, restore
 from storage.database import upgrade
+from storage.embeddings import forget_vectors
 from storage.refs import SqlPlatformRefs
+from storage.search import rebuild_index
 
 
 def parser() -> argparse.ArgumentParser:
@@ -49,6 +52,13 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=3000, help="port to listen on (default: 3000)")
     serve.add_argument(
         "--socket-mode", action="store_true", help="take Slack events over Socket Mode (SLACK_APP_TOKEN)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="do Slack's work in N worker processes, so acks never wait for it (default 0: in this process)",
     )
 
     console = commands.add_parser("console", help="the offline workspace (REPL)")
@@ -78,6 +88,10 @@ def parser() -> argparse.ArgumentParser:
     kb_export.add_argument("folder", type=Path, metavar="DIR")
     kb_import = kb.add_parser("import", help="add or update articles from the Markdown files in DIR", parents=[scoped])
     kb_import.add_argument("folder", type=Path, metavar="DIR")
+    kb_reindex = kb.add_parser(
+        "reindex", help="rebuild the search index, and with the semantic extra embed the articles without a vector"
+    )
+    kb_reindex.add_argument("--full", action="store_true", help="embed every article again, not only new and changed")
 
     stats = commands.add_parser(
         "stats", help="how swarming is going: every figure of a period, against the period before", parents=[scoped]
@@ -189,6 +203,8 @@ async def _run(app: App, args: argparse.Namespace, out: TextIO) -> int:
         return await _export_kb(app, workspace, args.folder, out)
     if args.command == "kb" and args.action == "import":
         return await _import_kb(app, workspace, args.folder, out)
+    if args.command == "kb" and args.action == "reindex":
+        return await _reindex_kb(app, args.full, out)
     if args.command == "kb":
         out.write(render(replies.article(await core.kb.show(workspace, args.number))) + "\n")
         return 0
@@ -270,10 +286,15 @@ def _stats_value(value: Any) -> Any:
     return str(value)
 
 
-def _chats(app: App) -> tuple[SlackMount | None, TeamsMount | None]:
-    """The chat platforms the settings set up: Slack, Teams, both or neither."""
+def _chats(app: App, workers: Workers | None = None) -> tuple[SlackMount | None, TeamsMount | None]:
+    """The chat platforms the settings set up: Slack, Teams, both or neither. With workers, Slack's work is theirs."""
     settings = app.settings
-    slack = SlackMount(app, app.store.engine) if settings.slack_signing_secret else None
+    slack = None
+    if settings.slack_signing_secret:
+        if workers is None:
+            slack = SlackMount(app, app.store.engine)
+        else:
+            slack = SlackMount(app, app.store.engine, work=False, written=workers.kick)
     # Only with an app id: an empty one would switch Bot Framework authentication off.
     teams = TeamsMount(app, SqlPlatformRefs(app.store), settings) if settings.microsoft_app_id else None
     return slack, teams
@@ -297,7 +318,11 @@ async def _serve(app: App, args: argparse.Namespace) -> int:
             "the stored tokens need it), or SWARM_ALLOW_PLAINTEXT_TOKENS=true to accept plaintext tokens.\n"
         )
         return 2
-    slack, teams = _chats(app)
+    if args.workers < 0:
+        sys.stderr.write("--workers: a number of processes, 0 or more.\n")
+        return 2
+    workers = Workers(settings, args.workers) if args.workers and settings.slack_signing_secret else None
+    slack, teams = _chats(app, workers)
     mounts: list[web.Mount] = [m for m in (slack, teams) if m is not None]
     # The web pages need no chat platform: with SWARM_WEB_TOKEN alone, `swarm serve` shows the console's data.
     if not mounts and not settings.web_token:
@@ -316,9 +341,13 @@ async def _serve(app: App, args: argparse.Namespace) -> int:
     # The jobs run here only while this process holds the scheduler's lease (see adapters/scheduler.py).
     jobs = _scheduler(app, [p for p in (slack, teams) if p is not None])
     keeper = asyncio.create_task(jobs.keep())
+    if workers is not None:
+        workers.start()
     try:
         await web.serve(web.build(app, mounts), args.host, args.port)
     finally:
+        if workers is not None:
+            await asyncio.to_thread(workers.stop)
         keeper.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await keeper
@@ -421,6 +450,27 @@ async def _export_kb(app: App, workspace: str, folder: Path, out: TextIO) -> int
     files = await app.core.kb.export(workspace)
     _write_kb_files(folder, files)
     out.write(replies.kb_exported(len(files), str(folder)) + "\n")
+    return 0
+
+
+async def _reindex_kb(app: App, full: bool, out: TextIO) -> int:
+    """The full-text index of every workspace, rebuilt; with the semantic extra, the vectors brought up to date."""
+    articles = await rebuild_index(app.store.engine)
+    out.write(f"Search index rebuilt: {articles} articles.\n")
+    semantic = app.core.kb.semantic
+    if semantic is None:
+        out.write("No vectors: keyword search only (the semantic extra is not installed, or SWARM_SEMANTIC=off).\n")
+        return 0
+    if full:
+        await forget_vectors(app.store.engine)
+        semantic.invalidate()
+    async with app.store.unit() as uow:
+        keys = await uow.workspaces.keys()
+    embedded = sum([await semantic.embed_pending(key) for key in keys])
+    if semantic.failure is not None:
+        sys.stderr.write(f"{semantic.model} failed, vectors not made: {semantic.failure}\n")
+        return 1
+    out.write(f"Vectors ({semantic.model}): {embedded} articles embedded.\n")
     return 0
 
 

@@ -15,7 +15,7 @@ What is counted, and who counts it:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -105,6 +105,14 @@ class Metrics:
             ["queue"],
             registry=registry,
         )
+        self.inbox_deliveries = Gauge(
+            "swarm_inbox_deliveries",
+            "Deliveries acknowledged to a platform and not worked on yet, by platform, all replicas together (the"
+            " database's inbox; read at each scrape).",
+            ["platform"],
+            registry=registry,
+        )
+        self._inboxes: dict[str, Callable[[], Awaitable[int]]] = {}
         self.open_swarms = Gauge(
             "swarm_open_swarms",
             "Swarms opening or open, by workspace.",
@@ -150,12 +158,18 @@ class Metrics:
         """A queue whose depth is read at each scrape."""
         self.queue_depth.labels(name).set_function(depth)
 
+    def inbox(self, platform: str, waiting: Callable[[], Awaitable[int]]) -> None:
+        """A platform's inbox, whose size is read from the database at each scrape."""
+        self._inboxes[platform] = waiting
+
     # -- the scrape -----------------------------------------------------------------------------------------------
 
     async def refresh(self, browse: Browse) -> None:
         """Reads the domain gauges from the database; a database that does not answer leaves them out."""
         try:
             figures = await browse.figures()
+            for platform, waiting in self._inboxes.items():
+                self.inbox_deliveries.labels(platform).set(await waiting())
         except Exception:
             log.exception("metrics: the database does not answer")
             self.database_up.set(0)

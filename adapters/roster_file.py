@@ -21,6 +21,8 @@ def read_rows(path: Path) -> list[Row]:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as err:
         raise RosterFileError(f"cannot read {path}: {err.strerror}") from err
+    except UnicodeDecodeError as err:
+        raise RosterFileError(f"{path} is not UTF-8 text (byte {err.start}): save it as UTF-8") from err
     if path.suffix.lower() == ".csv":
         return _csv_rows(text)
     return _yaml_rows(text)
@@ -32,12 +34,15 @@ def _yaml_rows(text: str) -> list[Row]:
         # A second, node-level parse knows where each row starts, so a rejected row can be named by its line.
         tree = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as err:
-        raise RosterFileError(f"not valid YAML: {err}") from err
+        raise RosterFileError(f"not valid YAML: {_printable(str(err))}") from err
+    except RecursionError as err:
+        raise RosterFileError("not valid YAML: nested too deeply") from err
     people, items = data, tree
     if isinstance(data, dict) and isinstance(tree, yaml.MappingNode):
         people = data.get("people")
-        items = next((v for k, v in tree.value if k.value == "people"), None)
-    if not isinstance(people, list) or not isinstance(items, yaml.SequenceNode):
+        # The last `people:` key wins, in the tree as in the data (yaml.safe_load keeps the last of duplicates).
+        items = next((v for k, v in reversed(tree.value) if k.value == "people"), None)
+    if not isinstance(people, list) or not isinstance(items, yaml.SequenceNode) or len(people) != len(items.value):
         raise RosterFileError("expected a list under `people:`")
     rows: list[Row] = []
     for item, node in zip(people, items.value, strict=True):
@@ -48,10 +53,18 @@ def _yaml_rows(text: str) -> list[Row]:
 
 def _csv_rows(text: str) -> list[Row]:
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "name" not in [f.strip().lower() for f in reader.fieldnames]:
-        raise RosterFileError("the CSV needs a header row with at least a `name` column")
-    rows: list[Row] = []
-    for record in reader:
-        cleaned = {k.strip().lower(): (v or "").strip() for k, v in record.items() if k}
-        rows.append((reader.line_num, {k: v for k, v in cleaned.items() if v}))
+    try:
+        if not reader.fieldnames or "name" not in [f.strip().lower() for f in reader.fieldnames]:
+            raise RosterFileError("the CSV needs a header row with at least a `name` column")
+        rows: list[Row] = []
+        for record in reader:
+            cleaned = {k.strip().lower(): (v or "").strip() for k, v in record.items() if isinstance(k, str) and k}
+            rows.append((reader.line_num, {k: v for k, v in cleaned.items() if isinstance(v, str) and v}))
+    except csv.Error as err:
+        raise RosterFileError(f"not valid CSV (line {reader.line_num}): {err}") from err
     return rows
+
+
+def _printable(text: str) -> str:
+    """Text with what cannot be printed (a lone surrogate) escaped."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

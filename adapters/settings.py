@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     private_rooms: bool = Field(False, validation_alias="SWARM_PRIVATE_ROOMS")
     archive_on_resolve: bool = Field(False, validation_alias="SWARM_ARCHIVE_ON_RESOLVE")
     log_level: str = Field("WARNING", validation_alias="SWARM_LOG_LEVEL")
+    # `text` (LEVEL logger: message) or `json` (one object a line: ts, level, logger, message, exc_info).
+    log_format: Literal["text", "json"] = Field("text", validation_alias="SWARM_LOG_FORMAT")
     # Knowledge-base search: auto (hybrid when the semantic extra is installed), on (required), off (keyword only).
     semantic: Literal["auto", "on", "off"] = Field("auto", validation_alias="SWARM_SEMANTIC")
 

@@ -107,7 +107,10 @@ class Plan:
     swarm_cap_reactions: int = 600
     swarm_cap_messages: int = 1500
     users: int = 500  # extra Slack users (U…) who react
-    crew: int = 25  # reactions per announcement, so crews stay the size of real ones
+    crew: int = 25
+    # Swarm as `swarm serve --workers N`: its work in N processes of their own (pinned to the server core too, at a
+    # lower CPU priority), so acks never wait for it; 0 does the work in the serving process.
+    swarm_workers: int = 1  # reactions per announcement, so crews stay the size of real ones
 
     @classmethod
     def quick(cls) -> Plan:
@@ -192,17 +195,24 @@ def extra_users(count: int) -> list[tuple[str, str, str]]:
 
 
 def server_main(
-    conn: Connection, instances: Sequence[tuple[str, str]], fake: Mapping[str, str], users: int, loop: str
+    conn: Connection,
+    instances: Sequence[tuple[str, str]],
+    fake: Mapping[str, str],
+    users: int,
+    loop: str,
+    swarm_workers: int = 0,
 ) -> None:
     """Process: servers on 127.0.0.1, one per (variant, database URL) in `instances`, each on its own port with a
     control server beside it, all pinned to the server core. They are loaded one at a time; the idle ones cost
     nothing, and sharing a process saves start-up time (a run starts three processes, not ten)."""
     pin(SERVER_CORE)
     use_loop(loop)
-    asyncio.run(_server(conn, instances, fake, users))
+    asyncio.run(_server(conn, instances, fake, users, swarm_workers))
 
 
-async def _server(conn: Connection, instances: Sequence[tuple[str, str]], fake: Mapping[str, str], users: int) -> None:
+async def _server(
+    conn: Connection, instances: Sequence[tuple[str, str]], fake: Mapping[str, str], users: int, swarm_workers: int
+) -> None:
     profile = Profile()
     runners: list[web.AppRunner] = []
     closers: list[Callable[[], Awaitable[None]]] = []
@@ -212,12 +222,12 @@ async def _server(conn: Connection, instances: Sequence[tuple[str, str]], fake: 
         control.router.add_post("/profile/start", profile.start)
         control.router.add_post("/profile/stop", profile.stop)
         if variant == SWARM:
-            served, state = await swarm_server(fake, database_url, users)
+            served, state = await swarm_server(fake, database_url, users, swarm_workers)
             control.router.add_post("/idle", state.idle)
             control.router.add_get("/swarms", state.swarms)
             control.router.add_get("/verify", state.verify)
             control.router.add_get("/counters", state.counters)
-            closers.append(state.app.close)
+            closers.append(state.close)
         elif variant in (BOLT, BOLT_LAZY):
             served = bare_bolt(lazy=variant == BOLT_LAZY).web_app()
         else:
@@ -242,12 +252,15 @@ async def _server(conn: Connection, instances: Sequence[tuple[str, str]], fake: 
             await close()
 
 
-async def swarm_server(fake: Mapping[str, str], database_url: str, users: int) -> tuple[web.Application, SwarmState]:
-    """Swarm as `swarm serve` builds it: App.start, the roster imported, SlackMount, web.build."""
+async def swarm_server(
+    fake: Mapping[str, str], database_url: str, users: int, swarm_workers: int
+) -> tuple[web.Application, SwarmState]:
+    """Swarm as `swarm serve [--workers N]` builds it: App.start, the roster imported, SlackMount, web.build."""
     from adapters import web as swarm_web
     from adapters.app import App
     from adapters.settings import Settings
     from adapters.slack import SlackMount
+    from adapters.slack.worker import Workers
 
     settings = Settings(
         SWARM_DATABASE_URL=database_url,
@@ -269,8 +282,13 @@ async def swarm_server(fake: Mapping[str, str], database_url: str, users: int) -
     ]
     report = await app.core.people.import_roster(TEAM_ID, rows)
     assert not report.rejected, report.rejected
-    mount = SlackMount(app, app.store.engine)
-    return swarm_web.build(app, [mount]), SwarmState(app, mount)
+    if not swarm_workers:
+        mount = SlackMount(app, app.store.engine)
+        return swarm_web.build(app, [mount]), SwarmState(app, mount)
+    workers = Workers(settings, swarm_workers)
+    mount = SlackMount(app, app.store.engine, work=False, written=workers.kick)
+    workers.start()  # children of this process: pinned to the server core as it is
+    return swarm_web.build(app, [mount]), SwarmState(app, mount, workers)
 
 
 def bare_bolt(lazy: bool) -> Any:
@@ -344,25 +362,29 @@ class Profile:
 class SwarmState:
     """What the orchestrator asks the Swarm server: wait for the work, list swarms, count what the work did."""
 
-    def __init__(self, app: Any, mount: Any) -> None:
+    def __init__(self, app: Any, mount: Any, workers: Any = None) -> None:
         from sqlalchemy import event
 
         self.app = app
         self.mount = mount
+        self.workers = workers
         self.statements = 0
         event.listen(app.store.engine.sync_engine, "before_cursor_execute", self.count)
 
     def count(self, *args: Any, **kwargs: Any) -> None:
         self.statements += 1
 
+    async def close(self) -> None:
+        if self.workers is not None:
+            await asyncio.to_thread(self.workers.stop)
+        await self.app.close()
+
     async def counters(self, request: web.Request) -> web.Response:
         return web.json_response({"statements": self.statements})
 
     async def idle(self, request: web.Request) -> web.Response:
         started = time.perf_counter()
-        tasks = self.mount.lazy.tasks  # the tracked lazy listeners' work (SlackMount.idle waits 10 s at most)
-        while tasks:
-            await asyncio.wait(set(tasks))
+        await self.mount.idle(seconds=600)  # every acked delivery kept in the inbox, taken and done
         return web.json_response({"seconds": time.perf_counter() - started})
 
     async def swarms(self, request: web.Request) -> web.Response:
@@ -565,6 +587,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def family_cpu_seconds(pid: int) -> float:
+    """CPU time of a process and of its children (Swarm's worker processes), from /proc."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return cpu_seconds(pid) + sum(family_cpu_seconds(int(child)) for child in children)
+
+
 def machine_busy() -> float:
     """CPU seconds every process on the machine has used since boot (all cores)."""
     try:
@@ -600,14 +631,18 @@ class Watch:
 
     def __enter__(self) -> Watch:
         self.started, self.busy = time.perf_counter(), machine_busy()
-        self.ours_cpu, self.server_cpu = sum(map(cpu_seconds, self.ours)), cpu_seconds(self.server)
+        self.ours_cpu, self.server_cpu = self._ours(), family_cpu_seconds(self.server)
         self.server_wait, self.client_wait = run_delay(self.server), run_delay(os.getpid())
         return self
 
+    def _ours(self) -> float:
+        """This process, the fake, and the server with its worker processes."""
+        return sum(cpu_seconds(pid) for pid in self.ours if pid != self.server) + family_cpu_seconds(self.server)
+
     def __exit__(self, *exc: object) -> None:
         elapsed = time.perf_counter() - self.started
-        ours = sum(map(cpu_seconds, self.ours)) - self.ours_cpu
-        self.server_cpu = cpu_seconds(self.server) - self.server_cpu  # from here on: used during the phase
+        ours = self._ours() - self.ours_cpu
+        self.server_cpu = family_cpu_seconds(self.server) - self.server_cpu  # from here on: used during the phase
         self.server_share = self.server_cpu / elapsed
         self.others = max(0.0, (machine_busy() - self.busy - ours) / elapsed)
         self.server_wait = (run_delay(self.server) - self.server_wait) / elapsed
@@ -674,7 +709,9 @@ class Processes:
         what = f" {', '.join(variant for variant, _ in args[0])}" if target is server_main else ""
         progress(f"starting {target.__name__}{what}")
         parent, child = self.context.Pipe()
-        process = self.context.Process(target=target, args=(child, *args), daemon=True)
+        # Not daemonic: the server starts Swarm's worker processes, and a daemonic process may have no children. Each
+        # stops when its pipe closes, so none outlives this one.
+        process = self.context.Process(target=target, args=(child, *args), daemon=False)
         process.start()
         self.running.append((process, parent))
         deadline = time.monotonic() + SETUP_TIMEOUT
@@ -850,7 +887,9 @@ class Bench:
         return self.saturation_bodies[scenario]
 
     async def start_servers(self, instances: Sequence[tuple[str, str]], fake: JSON) -> list[JSON]:
-        started = await self.processes.start(server_main, instances, fake, self.plan.users, self.loop_name)
+        started = await self.processes.start(
+            server_main, instances, fake, self.plan.users, self.loop_name, self.plan.swarm_workers
+        )
         servers: list[JSON] = started["servers"]
         for server in servers:
             server["pid"] = started["pid"]
@@ -1122,7 +1161,8 @@ def report(results: Results) -> str:
     lines = [
         f"Swarm Slack benchmark — {os.cpu_count()} cores, Python {platform.python_version()}, loop {results.loop},"
         f" database {results.database}; server pinned to core {SERVER_CORE}, client and fake Slack to core"
-        f" {CLIENT_CORE}",
+        f" {CLIENT_CORE}; Swarm's work in {plan.swarm_workers} worker process(es) (`swarm serve --workers"
+        f" {plan.swarm_workers}`)",
         f"fixed rate: {plan.commands} commands / {plan.events} events at {plan.rate:g}/s (latency from the scheduled"
         f" send time); saturation: {plan.workers} workers for {plan.seconds:g} s (Swarm: at most"
         f" {plan.swarm_cap_opens} opens / {plan.swarm_cap_reactions} reactions / {plan.swarm_cap_messages} messages,"
@@ -1179,6 +1219,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, help="saturation concurrency")
     parser.add_argument("--commands", type=int, help="/swarm opens sent at the fixed rate")
     parser.add_argument("--events", type=int, help="reaction and message events sent at the fixed rate")
+    parser.add_argument(
+        "--swarm-workers", type=int, help="Swarm's worker processes (`swarm serve --workers N`; default 1, 0: none)"
+    )
     args = parser.parse_args(argv)
     plan = Plan.quick() if args.quick else Plan()
     overrides = {
@@ -1187,6 +1230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "workers": args.workers,
         "commands": args.commands,
         "events": args.events,
+        "swarm_workers": args.swarm_workers,
     }
     plan = Plan(**{**plan.__dict__, **{k: v for k, v in overrides.items() if v is not None}})
     for folder in (args.profile, args.py_spy):

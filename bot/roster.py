@@ -27,6 +27,7 @@ ROSTER_COLUMNS = (
 )
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_MAX_ACTIVE_SWARMS = 3
+MAX_ACTIVE_SWARMS = 1000  # a bound the database's integer column holds on every backend
 WEEKEND = (5, 6)  # Saturday, Sunday as datetime.weekday() counts them
 
 _HOURS = re.compile(r"(\d{1,2})(?::(\d{2}))?\s*[-–—]\s*(\d{1,2})(?::(\d{2}))?")
@@ -82,6 +83,11 @@ def person_from_row(workspace_id: int, row: Mapping[str, object]) -> Person:
     ignored, so an HR export with extra columns imports; ROSTER_COLUMNS lists the keys that count.
     """
     fields = {_column(key): value for key, value in row.items() if isinstance(key, str)}
+    for field in ROSTER_COLUMNS:
+        if (bad := _unstorable(fields.get(field))) is not None:
+            # A lone surrogate ("\ud800" in YAML) or a NUL cannot be stored (UTF-8, PostgreSQL text): refuse the row,
+            # naming the value with its escapes so the message itself can be printed.
+            raise UserError("roster_bad_field", field=field, value=_printable(bad), name=None)
 
     name = _text(fields, "name")
     if name is None:
@@ -121,6 +127,23 @@ def person_from_row(workspace_id: int, row: Mapping[str, object]) -> Person:
         max_active_swarms=_max_active_swarms(fields.get("max_active_swarms"), name),
         publisher=_flag(fields.get("publisher"), "publisher", name),
     )
+
+
+def _unstorable(value: object) -> str | None:
+    """The first text in a cell (or in its list or mapping) with a character no database takes; None if all fit."""
+    if isinstance(value, str):
+        return value if "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value) else None
+    if isinstance(value, Mapping):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, list | tuple | set):
+        for item in value:
+            if (bad := _unstorable(item)) is not None:
+                return bad
+    return None
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")[:80]
 
 
 def _flag(value: object, field: str, name: str) -> bool:
@@ -234,6 +257,6 @@ def _max_active_swarms(value: object, name: str) -> int:
         number = value
     elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         number = int(value.strip())
-    if number is None or number < 1:
+    if number is None or not 1 <= number <= MAX_ACTIVE_SWARMS:
         raise UserError("roster_bad_number", field="max_active_swarms", value=str(value), name=name)
     return number

@@ -257,10 +257,16 @@ class SemanticSearch:
 
     async def embed_pending(self, workspace: str) -> int:
         """Embeds every article of the workspace whose vector is missing or stale, however long it takes (a first
-        import, a benchmark); how many articles were embedded. Searches do the same a batch at a time."""
+        import, a benchmark, `swarm kb reindex`); how many articles were embedded. Searches do the same a batch at a
+        time. When the model fails, `failure` says why, and what was embedded before is kept."""
+        if self.failure is not None:
+            return 0
         async with self._lock(workspace):
             workspace_id = await self._workspace_id(workspace)
-            made, _ = await self._refresh(workspace_id, budget=None)
+            try:
+                made, _ = await self._refresh(workspace_id, budget=None)
+            except _EmbedderFailed:
+                return 0
             known = self._workspaces.get(workspace)
             if known is not None:
                 known.index.update(made)

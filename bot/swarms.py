@@ -274,12 +274,16 @@ class Swarms:
             await uow.swarms.save(swarm)
             await uow.commit()
 
-    async def unfinished(self, workspace: str) -> list[Opened]:
-        """Swarms whose opening was interrupted (a crash, a platform outage), to be finished now."""
+    async def unfinished(self, workspace: str, settle: timedelta = timedelta(0)) -> list[Opened]:
+        """Swarms whose opening was interrupted (a crash, a platform outage), to be finished now: those saved at least
+        `settle` ago, so that an opening still under way (in another process) is not done a second time."""
+        before = self.clock() - settle
         async with self.store.unit() as uow:
             ws = await uow.workspaces.ensure(workspace)
             result = []
             for swarm in await uow.swarms.list(ws.id, statuses=[SwarmStatus.OPENING]):
+                if settle and swarm.created_at is not None and swarm.created_at > before:
+                    continue
                 crew = await self._crew(uow, swarm)
                 # The reasons each expert was asked for were written to the timeline when the swarm was saved.
                 reasons = {

@@ -14,6 +14,7 @@ from handlers.commands import (
     number,
     offer_resolve_form,
     reuse_article,
+    whole,
 )
 from handlers.context import Context
 from handlers.home import refresh_home
@@ -39,16 +40,18 @@ async def on_action(ctx: Context, event: ActionEvent) -> None:
         await curate(ctx, event.origin, "unredact", number(event.value, event.action))
     elif event.action == replies.SOLVED_BY:
         swarm_text, _, article_text = event.value.partition(":")
-        if not (swarm_text.isdigit() and article_text.isdigit()):
+        swarm_number, article_number = whole(swarm_text), whole(article_text)
+        if swarm_number is None or article_number is None:
             raise UserError("unknown_action", action=event.action)
-        await reuse_article(ctx, event.origin, int(swarm_text), int(article_text), solved=True)
+        await reuse_article(ctx, event.origin, swarm_number, article_number, solved=True)
     elif event.action in (replies.MATCH_GOOD, replies.MATCH_BAD):
         swarm_text, _, person_text = event.value.partition(":")
-        if not (swarm_text.isdigit() and person_text.isdigit()):
+        swarm_number, person_id = whole(swarm_text), whole(person_text)
+        if swarm_number is None or person_id is None:
             raise UserError("unknown_action", action=event.action)
         good = event.action == replies.MATCH_GOOD
-        crew = await ctx.core.swarms.feedback(ctx.actor(event.origin), int(swarm_text), int(person_text), good)
-        rated = next(p for _, p in crew.members if p.id == int(person_text))
+        crew = await ctx.core.swarms.feedback(ctx.actor(event.origin), swarm_number, person_id, good)
+        rated = next(p for _, p in crew.members if p.id == person_id)
         await ctx.tell(event.origin, replies.feedback_noted(rated, good))
     elif event.action == replies.AWAY:
         person = await ctx.core.people.away(ctx.actor(event.origin), event.value)

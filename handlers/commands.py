@@ -136,9 +136,10 @@ async def announce_resolved(ctx: Context, result: Resolved) -> None:
 
 async def link(ctx: Context, event: CommandEvent, args: str) -> None:
     word = args.split()[0].lstrip("#") if args.split() else ""
-    if not word.isdigit():
+    article_number = whole(word)
+    if article_number is None:
         raise UserError("link_what")
-    await reuse_article(ctx, event.origin, None, int(word), solved=False)
+    await reuse_article(ctx, event.origin, None, article_number, solved=False)
 
 
 async def reuse_article(
@@ -196,7 +197,10 @@ async def kb(ctx: Context, event: CommandEvent, args: str) -> None:
             await curate(ctx, event.origin, action, article_number)
         return
     if args.lstrip("#").isdigit():
-        await ctx.tell(event.origin, replies.article(await ctx.core.kb.show(workspace, int(args.lstrip("#")))))
+        shown = whole(args.lstrip("#"))
+        if shown is None:
+            raise UserError("bad_number", value=args, command="kb")
+        await ctx.tell(event.origin, replies.article(await ctx.core.kb.show(workspace, shown)))
         return
     hits = await ctx.core.kb.search(workspace, args)
     await ctx.tell(event.origin, replies.kb_results(args, hits))
@@ -353,15 +357,26 @@ COMMANDS: dict[str, Command] = {
 # -- shared steps ---------------------------------------------------------------------------------------------------
 
 
+# The largest number a swarm or an article can have (the database's INTEGER); anything past it is no number of ours.
+LARGEST = 2**31 - 1
+
+
+def whole(word: str) -> int | None:
+    """A number someone typed or a button carried (`42`), or None when it is not one or is past any we could have."""
+    if not word.isdigit() or len(word) > 10 or int(word) > LARGEST:
+        return None
+    return int(word)
+
+
 def number(args: str, command: str) -> int | None:
     """The swarm number a subcommand names (`42`, `#42`, `swarm-42`), or None to mean "this room's swarm"."""
     word = args.split()[0] if args.split() else ""
     if not word:
         return None
-    digits = word.lower().removeprefix("swarm-").removeprefix("#")
-    if not digits.isdigit():
+    found = whole(word.lower().removeprefix("swarm-").removeprefix("#"))
+    if found is None:
         raise UserError("bad_number", value=word, command=command)
-    return int(digits)
+    return found
 
 
 def _person(word: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import timedelta
 
 from bot import text
 from bot.models import Person
@@ -60,10 +61,15 @@ async def finish(ctx: Context, opened: Opened) -> Opened:
     return replace(opened, crew=replace(opened.crew, swarm=replace(swarm, announcement_id=message_id)))
 
 
-async def resume(ctx: Context, workspace: str) -> int:
-    """Finishes every opening that was interrupted; returns how many."""
+# An opening takes well under a second, or a few minutes when the platform throttles it; one younger than this may
+# still be under way in another process (a worker, a replica), and finishing it here too would post it twice.
+SETTLE = timedelta(minutes=3)
+
+
+async def resume(ctx: Context, workspace: str, settle: timedelta = SETTLE) -> int:
+    """Finishes every opening that was interrupted (saved at least `settle` ago); returns how many."""
     finished = 0
-    for opened in await ctx.core.swarms.unfinished(workspace):
+    for opened in await ctx.core.swarms.unfinished(workspace, settle):
         try:
             await finish(ctx, opened)
             finished += 1

@@ -86,6 +86,8 @@ def _handler_for(event: Event) -> Handler:
 
 def _without_nul(event: Event) -> Event:
     """NUL characters mean nothing in chat and PostgreSQL refuses them in text: they are dropped on the way in."""
+    if event.event_id and "\x00" in event.event_id:
+        event = dataclasses.replace(event, event_id=event.event_id.replace("\x00", ""))
     if isinstance(event, CommandEvent | MessageEvent) and "\x00" in event.text:
         return dataclasses.replace(event, text=event.text.replace("\x00", ""))
     if isinstance(event, FormEvent) and any("\x00" in v for v in event.values.values()):

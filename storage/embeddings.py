@@ -5,7 +5,8 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 
-from sqlalchemy import or_
+from sqlalchemy import delete, or_
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from bot.models import Article, ArticleEmbedding
@@ -77,3 +78,11 @@ def _to_embedding(row: ArticleEmbeddingRow) -> ArticleEmbedding:
         vector=bytes(row.vector),
         article_updated_at=row.article_updated_at,
     )
+
+
+async def forget_vectors(engine: AsyncEngine) -> int:
+    """Deletes every article's vector, so that the next embedding pass makes them all again (`swarm kb reindex
+    --full`: after a change of what an article's vector is made from); how many there were."""
+    async with engine.begin() as connection:
+        result = await connection.execute(delete(ArticleEmbeddingRow))
+    return int(result.rowcount or 0)

@@ -19,6 +19,7 @@ is_search_object() picks them out so that schema comparisons leave them alone.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 import unicodedata
@@ -27,7 +28,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnClause, Integer, column, exists, func, literal, literal_column, table
+from sqlalchemy import ColumnClause, Integer, column, exists, func, literal, literal_column, table, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -37,6 +39,7 @@ from storage.tables import ArticleRow
 FTS_TABLE = "article_fts"
 TSVECTOR_COLUMN = "search_vector"
 TSVECTOR_INDEX = "ix_article_search_vector"
+POSTGRESQL_INDEX = f"CREATE INDEX IF NOT EXISTS {TSVECTOR_INDEX} ON article USING gin ({TSVECTOR_COLUMN})"
 FTS_OBJECTS = frozenset({FTS_TABLE, TSVECTOR_COLUMN, TSVECTOR_INDEX})
 
 # The words every case text has; on their own they would make every article a hit.
@@ -53,17 +56,15 @@ MAX_TAGS = 8
 PREFIX_MIN_CHARS = 3
 SNIPPET_WORDS = 16
 _WORD = re.compile(r"[^\W_]+")
-# Plain text, no highlight markers: the snippet goes to Slack, Teams and the console, each with its own markup.
-_HEADLINE_OPTIONS = (
-    f'StartSel="", StopSel="", MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}, '
-    'MaxFragments=2, FragmentDelimiter=" … "'
-)
 EVERY_WORD_MAX_TERMS = 8  # longer texts (a whole case) hardly ever have every word in one article
-PRUNE_FROM_TERMS = 4  # queries with more words than this leave out the commonest (see _worth_ranking)
+PRUNE_FROM_TERMS = 4  # queries with more words than this leave out the commonest (see _ranked_terms)
 COMMON_SHARE = 0.2
 COMMON_MIN_ARTICLES = 100  # a small knowledge base is fast to rank whole: no word is common in it
 MAX_RANKED_TERMS = 12
 TERM_STATS_SECONDS = 600.0
+RANK_ROWS = 1000  # articles ranked at most per match; more are cut to the most recent (SQLite) or a sample (PostgreSQL)
+MATCH_ROWS = 6 * RANK_ROWS  # an any-word match takes its rarest words while they have no more articles than this
+STEM_CHARS = 5
 _OVERFETCH = 4  # candidates ranked in the index alone per article wanted, before the workspace and states filter
 EVERY_WORD_BONUS = 1000.0
 _RANK_CD_SCALED = 32  # ts_rank_cd normalization: rank / (rank + 1)
@@ -141,6 +142,24 @@ def tsquery_terms(terms: Sequence[str]) -> list[str]:
 Found = list[tuple[ArticleRow, str, float]]
 
 
+async def rebuild_index(engine: AsyncEngine) -> int:
+    """Builds the full-text index again from the article rows (`swarm kb reindex`); how many articles it holds.
+
+    SQLite: FTS5's `rebuild` reads every article again (an index that lost rows, or was made by an older tokenizer).
+    PostgreSQL: the tsvector column is computed by the database itself, so its GIN index is rebuilt (made again if it
+    was dropped) and the table analyzed. The word counts that search keeps in memory are forgotten too."""
+    async with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            await connection.execute(text(POSTGRESQL_INDEX))
+            await connection.execute(text(f"REINDEX INDEX {TSVECTOR_INDEX}"))
+            await connection.execute(text(f"ANALYZE {ArticleRow.__tablename__}"))
+        else:
+            await connection.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))
+        total = (await connection.execute(select(func.count()).select_from(ArticleRow))).scalar_one()
+    forget_term_counts(engine)
+    return int(total)
+
+
 async def search_articles(
     session: AsyncSession,
     dialect: str,
@@ -153,9 +172,10 @@ async def search_articles(
 ) -> Found:
     """(row, snippet, rank) best first; a higher rank is a better match, comparable within one result only.
 
-    Articles with every word come first, then those with some of them, each group by rank: the order BM25 nearly
-    always gives anyway, and it is cheap, since the articles with every word are few and often enough to fill the
-    result, so the many with only one common word need not be ranked at all.
+    Articles with every word come first, then those with some of them: the order BM25 nearly always gives anyway, and
+    it is cheap, since the articles with every word are few and often enough to fill the result. Neither group ranks
+    every article that has a common word (see _ranked_terms and RANK_ROWS), and the second orders its candidates by
+    how rare the words they have are (_rarity), then by the index's rank.
     """
     terms = search_terms(query)
     wanted = [ArticleState(state).value for state in states]
@@ -176,18 +196,31 @@ async def search_articles(
         else ArticleRow.workspace_id
     )
     scope = (owner == workspace_id, col(ArticleRow.state).in_(wanted), *tagged)
+    stats = await _term_stats(session, dialect, terms)
     found: Found = []
     for every in (True, False) if 1 < len(terms) <= EVERY_WORD_MAX_TERMS else (False,):
         seen = [row.id for row, _, _ in found]
-        if not every and len(terms) > PRUNE_FROM_TERMS:
-            terms = await _worth_ranking(session, dialect, terms)
+        used = list(terms) if every or len(terms) < 2 else _ranked_terms(terms, stats)
+        wide = stats.wide(used, every) or (not terms and bool(phrase_list))
         if dialect == "postgresql":
-            statement = _postgresql(terms, phrase_list, every, scope, seen).limit(limit - len(found))
-            more = [(row, snippet or "", float(rank)) for row, rank, snippet in (await session.exec(statement)).all()]
+            weights = _rarity(used, stats)
+            more = await _postgresql(session, used, phrase_list, every, scope, limit - len(found), seen, wide, weights)
         else:
-            more = await _sqlite(session, fts5_query(terms, phrase_list, every), scope, limit - len(found), seen)
+            match = fts5_query(used, phrase_list, every)
+            more = await _sqlite(session, match, scope, limit - len(found), seen, wide)
+        if not every and len(terms) > 1 and not __import__("os").environ.get("NORERANK"):
+            # Candidates with more of the rarer words first (all the query's words count, those left out of the
+            # match too), then the index's rank: BM25 on SQLite, cover density on PostgreSQL, which knows no rarity.
+            # The rank says that order: the weights of the words it has, plus the index's rank squeezed into [0, 1).
+            weights = _rarity(terms, stats)
+            more = [(row, snippet, _present(terms, row, weights) + _squeeze(rank)) for row, snippet, rank in more]
+            more.sort(key=lambda hit: -hit[2])
+        more = more[: limit - len(found)]
+        terms_shown = terms or [word for words in phrase_list for word in words]
         # Ranks of articles with every word are lifted above all others, so that ranks still say the order.
-        found += [(row, snippet, rank + (EVERY_WORD_BONUS if every else 0.0)) for row, snippet, rank in more]
+        found += [
+            (row, _snippet(row, terms_shown), rank + (EVERY_WORD_BONUS if every else 0.0)) for row, _, rank in more
+        ]
         if len(found) >= limit:
             break
     return found[:limit]
@@ -228,54 +261,134 @@ async def pick_articles(
 
 @dataclass
 class _TermStats:
-    """How many articles the database has and how many of them have each word, as last counted."""
+    """How many articles the database has and how many of them have each word, as last counted (up to a cap)."""
 
     articles: int
     counted_at: float
     articles_with: dict[str, int] = field(default_factory=dict)
 
+    def count(self, terms: Sequence[str], i: int) -> int:
+        return self.articles_with.get(_key(terms, i), 0)
 
-# Per engine (database), for TERM_STATS_SECONDS: frequencies change slowly, and they only decide which words to
-# leave out of a long query, where a stale count costs nothing.
+    def wide(self, terms: Sequence[str], every: bool) -> bool:
+        """Whether the match may have more than RANK_ROWS articles (then only RANK_ROWS of them are ranked)."""
+        if not terms:
+            return False
+        counts = [self.count(terms, i) for i in range(len(terms))]
+        return (min(counts) if every else sum(counts)) > RANK_ROWS
+
+
+# Per engine (database), for TERM_STATS_SECONDS: frequencies change slowly, and they only decide which words a query
+# ranks with and how much each weighs, where a stale count costs little.
 _TERM_STATS: WeakKeyDictionary[Any, _TermStats] = WeakKeyDictionary()
 
 
-async def _worth_ranking(session: AsyncSession, dialect: str, terms: Sequence[str]) -> list[str]:
-    """The words of a long query worth ranking with: not those in more than COMMON_SHARE of the articles (their
-    BM25 weight is next to nothing, and ranking every article that has them is what makes a long query slow), at
-    most MAX_RANKED_TERMS of the rarest; in their order, the last one (a prefix) always kept."""
+def _key(terms: Sequence[str], i: int) -> str:
+    """The word as counted: the last one is also a prefix."""
+    return f"{terms[i]}*" if i == len(terms) - 1 and len(terms[i]) >= PREFIX_MIN_CHARS else terms[i]
+
+
+async def _term_stats(session: AsyncSession, dialect: str, terms: Sequence[str]) -> _TermStats:
+    """The counts of the query's words, those not known yet counted now (in one statement), up to a cap."""
     engine = session.get_bind()
     stats = _TERM_STATS.get(engine)
     if stats is None or time.monotonic() - stats.counted_at > TERM_STATS_SECONDS or len(stats.articles_with) > 50_000:
         total = (await session.exec(select(func.count()).select_from(ArticleRow))).one()
         stats = _TERM_STATS[engine] = _TermStats(int(total), time.monotonic())
+    if stats.articles < COMMON_MIN_ARTICLES:
+        # A small knowledge base ranks whole, fast: no word needs counting (and new articles are counted soon).
+        stats.articles_with.update((_key(terms, i), 0) for i in range(len(terms)))
+        return stats
+    unknown = {_key(terms, i): i for i in range(len(terms)) if _key(terms, i) not in stats.articles_with}
+    if unknown:
+        cap = max(RANK_ROWS, int(stats.articles * COMMON_SHARE))
+        counts = [_count(dialect, terms[i], key.endswith("*"), cap) for key, i in unknown.items()]
+        found: Any = (await session.exec(select(*counts))).one()
+        numbers = [found] if len(counts) == 1 else list(found)  # one column comes back as a scalar
+        stats.articles_with.update(zip(unknown, (int(n) for n in numbers), strict=True))
+    return stats
+
+
+def forget_term_counts(engine: AsyncEngine) -> None:
+    """Forgets the word counts kept for this database (counted again at the next search), as after a bulk load."""
+    _TERM_STATS.pop(engine.sync_engine, None)
+
+
+def _ranked_terms(terms: Sequence[str], stats: _TermStats) -> list[str]:
+    """The words an any-word match ranks with: the rarest, as many as have at most MATCH_ROWS articles together (at
+    least one, which is found in its most recent RANK_ROWS articles if it alone has more); of a long query (more than
+    PRUNE_FROM_TERMS words) none that more than COMMON_SHARE of the articles have unless there is nothing else, at
+    most MAX_RANKED_TERMS; in their order. The
+    words left out still order the candidates (_rarity). Words no article had when counted last cost nothing to
+    match and are kept: an article added since may have them."""
     common = max(COMMON_MIN_ARTICLES, int(stats.articles * COMMON_SHARE))
-    prefix = len(terms[-1]) >= PREFIX_MIN_CHARS
+    counts = [stats.count(terms, i) for i in range(len(terms))]
+    last = len(terms) - 1  # perhaps cut short as it was typed ("expo"): always kept
+    order = sorted(range(last), key=lambda i: counts[i])
+    kept = [last]
+    total = counts[last]
+    for i in order:
+        too_common = counts[i] > common and len(terms) > PRUNE_FROM_TERMS
+        if len(kept) > 1 and (total + counts[i] > MATCH_ROWS or too_common or len(kept) == MAX_RANKED_TERMS):
+            break
+        kept.append(i)
+        total += counts[i]
+    return [terms[i] for i in sorted(kept)]
+
+
+def _rarity(terms: Sequence[str], stats: _TermStats) -> list[float]:
+    """Each word's weight: its inverse document frequency, as BM25 has it (never below a small positive)."""
+    n = max(stats.articles, 1)
+    found = [min(stats.count(terms, i), n) for i in range(len(terms))]
+    return [math.log(1.0 + (n - df + 0.5) / (df + 0.5)) for df in found]
+
+
+def _squeeze(rank: float) -> float:
+    return max(rank, 0.0) / (1.0 + max(rank, 0.0))
+
+
+def _stem(word: str) -> str:
+    """A word as _present compares it: a plural, past or -ing ending taken off, the first STEM_CHARS letters."""
+    for ending in ("ing", "ed", "es", "s"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            word = word[: -len(ending)]
+            break
+    return word[:STEM_CHARS]
+
+
+def _finder(terms: Sequence[str], last_is_prefix: bool = True) -> list[re.Pattern[str]]:
+    """Per word, a pattern that finds it at the start of a word, by its stem (the last word also as typed)."""
+    found = []
     for i, term in enumerate(terms):
-        key = f"{term}*" if prefix and i == len(terms) - 1 else term
-        if key not in stats.articles_with:
-            stats.articles_with[key] = await _count(session, dialect, [term], prefix and i == len(terms) - 1, common)
-    counts = [stats.articles_with[f"{t}*" if prefix and i == len(terms) - 1 else t] for i, t in enumerate(terms)]
-    keep = {i for i, n in enumerate(counts) if n <= common} or set(range(len(terms)))
-    # Rarest first, but words no article had when counted last: a word is kept if there is room, since an article
-    # added since may have it.
-    rarest = sorted(keep - {len(terms) - 1}, key=lambda i: (counts[i] == 0, counts[i]))[: MAX_RANKED_TERMS - 1]
-    return [term for i, term in enumerate(terms) if i in rarest or i == len(terms) - 1]
+        stem = _stem(term)
+        # A stem cut to STEM_CHARS letters starts every word of that stem; a shorter one is the word, with an ending.
+        forms = {re.escape(stem) + (r"\w*" if len(stem) == STEM_CHARS else r"(?:ing|ed|es|s)?(?![^\W_])")}
+        if last_is_prefix and i == len(terms) - 1 and len(term) >= PREFIX_MIN_CHARS:
+            forms.add(re.escape(term[:STEM_CHARS]))
+        found.append(re.compile(rf"(?<![^\W_])(?:{'|'.join(sorted(forms))})"))
+    return found
 
 
-async def _count(session: AsyncSession, dialect: str, term: Sequence[str], prefix: bool, cap: int) -> int:
-    """How many articles have the word, counted up to cap + 1."""
+def _present(terms: Sequence[str], row: ArticleRow, weights: Sequence[float]) -> float:
+    """The weights of the query's words that the article has, in any field (the last one as a prefix too)."""
+    text = " ".join((row.title, row.issue, row.environment, row.resolution, row.cause, *row.tags))
+    text = unicodedata.normalize("NFKC", text).lower()
+    return sum(weight for pattern, weight in zip(_finder(terms), weights, strict=True) if pattern.search(text))
+
+
+def _count(dialect: str, term: str, prefix: bool, cap: int) -> Any:
+    """How many articles have the word, counted up to cap + 1: a scalar subquery."""
     if dialect == "postgresql":
-        operand = tsquery_terms(term)[0] if prefix else f"'{term[0]}'"
+        operand = tsquery_terms([term])[0] if prefix else f"'{term}'"
         vector: ColumnClause[Any] = literal_column(f"article.{TSVECTOR_COLUMN}")
         match = vector.bool_op("@@")(func.to_tsquery(literal_column("'english'::regconfig"), operand))
-        found = select(literal(1)).select_from(ArticleRow).where(match).limit(cap + 1).subquery()
+        found = select(literal(1).label("hit")).select_from(ArticleRow).where(match).limit(cap + 1).subquery()
     else:
         fts: ColumnClause[Any] = literal_column(FTS_TABLE)
-        expression = f'"{term[0]}"' + ("*" if prefix else "")
+        expression = f'"{term}"' + ("*" if prefix else "")
         index = table(FTS_TABLE, column("rowid"))
         found = select(index.c.rowid).where(fts.op("MATCH")(expression)).limit(cap + 1).subquery()
-    return int((await session.exec(select(func.count()).select_from(found))).one())
+    return select(func.count()).select_from(found).scalar_subquery()
 
 
 def _has_tag(dialect: str, tag: str) -> Any:
@@ -298,7 +411,7 @@ async def _tagged(session: AsyncSession, scope: tuple[Any, ...], limit: int) -> 
 
 
 def _opening(row: ArticleRow) -> str:
-    for name, _ in _SNIPPET_COLUMNS:
+    for name in _SNIPPET_COLUMNS:
         words = str(getattr(row, name)).split()
         if words:
             return " ".join(words[:SNIPPET_WORDS]) + (" …" if len(words) > SNIPPET_WORDS else "")
@@ -306,74 +419,90 @@ def _opening(row: ArticleRow) -> str:
 
 
 # The body columns, in the order a snippet is preferred from; title and tags are shown on their own anyway.
-_SNIPPET_COLUMNS = (("issue", 1), ("resolution", 3), ("environment", 2), ("cause", 4))
-_HIT_START, _HIT_END = "\x02", "\x03"
+_SNIPPET_COLUMNS = ("issue", "resolution", "environment", "cause")
 
 
-async def _sqlite(session: AsyncSession, match: str, scope: tuple[Any, ...], limit: int, seen: Sequence[Any]) -> Found:
+def _snippet(row: ArticleRow, terms: Sequence[str]) -> str:
+    """Plain text: SNIPPET_WORDS words of the body column with the most of the query's words (the first column of
+    equals: issue before resolution …), from just before the first of them; an ellipsis where the text was cut."""
+    patterns = _finder(terms)
+    best: tuple[int, str, int] | None = None
+    for name in _SNIPPET_COLUMNS:
+        text = str(getattr(row, name))
+        if not text.strip():
+            continue
+        lower = text.lower()
+        hits = [match.start() for pattern in patterns if (match := pattern.search(lower))]
+        if best is None or len(hits) > best[0]:
+            best = (len(hits), text, min(hits, default=0))
+    if best is None:
+        return ""
+    _, text, at = best
+    before = len(text[:at].split())
+    words = text.split()
+    start = max(0, min(before - 2, len(words) - SNIPPET_WORDS))
+    shown = " ".join(words[start : start + SNIPPET_WORDS])
+    return ("… " if start else "") + shown + (" …" if start + SNIPPET_WORDS < len(words) else "")
+
+
+async def _sqlite(
+    session: AsyncSession, match: str, scope: tuple[Any, ...], limit: int, seen: Sequence[Any], wide: bool
+) -> Found:
     fts: ColumnClause[Any] = literal_column(FTS_TABLE)
     index = table(FTS_TABLE, column("rowid"))
     bm25 = func.bm25(fts, *_BM25_WEIGHTS)  # lower is better
+    where = [fts.op("MATCH")(match)]
+    if wide:
+        # More matches than are worth ranking: the most recent RANK_ROWS of them (FTS5 reads a rowid range straight
+        # from its index, where ranking costs a few microseconds an article).
+        newest = select(index.c.rowid).where(*where).order_by(index.c.rowid.desc()).offset(RANK_ROWS - 1).limit(1)
+        cut = (await session.exec(newest)).first()
+        if cut is not None:
+            where.append(index.c.rowid >= cut)
     # Rank in the index alone, then keep the candidates of this workspace and states: ranking with the article
     # table joined costs twice as much, and most matches are of the workspace and states asked for. If too few
     # candidates are left while the index had more, rank again with the join, which is always right.
     fetch = (limit + len(seen)) * _OVERFETCH
-    candidates = select(index.c.rowid, -bm25).where(fts.op("MATCH")(match)).order_by(bm25, index.c.rowid.desc())
+    candidates = select(index.c.rowid, -bm25).where(*where).order_by(bm25, index.c.rowid.desc())
     rows = (await session.exec(candidates.limit(fetch))).all()
-    ranked = [(row_id, float(rank)) for row_id, rank in rows if row_id not in seen]
-    kept = await _in_scope(session, [row_id for row_id, _ in ranked], scope)
-    ranked = [(row_id, rank) for row_id, rank in ranked if row_id in kept]
-    if len(ranked) < limit and len(rows) == fetch:
+    ranked = {row_id: float(rank) for row_id, rank in rows if row_id not in seen}
+    kept = await _rows(session, list(ranked), scope)
+    if len(kept) < limit and len(rows) == fetch:
         joined = (
             select(ArticleRow.id, -bm25)
             .join_from(index, ArticleRow, index.c.rowid == ArticleRow.id)
-            .where(fts.op("MATCH")(match), *_unseen(seen), *scope)
+            .where(*where, *_unseen(seen), *scope)
             .order_by(bm25, col(ArticleRow.id).desc())
-            .limit(limit)
+            .limit(fetch)
         )
-        ranked = [(row_id, float(rank)) for row_id, rank in (await session.exec(joined)).all()]
-    ranked = ranked[:limit]
-    if not ranked:
-        return []
-    # Snippets last, for the articles returned only: they cost far more than a rank. FTS5 could pick the best
-    # column itself (-1), but it would pick tags and show their JSON; so take a snippet of each body column, with
-    # hits marked, and keep the one with the most hits.
-    snippets = [func.snippet(fts, number, _HIT_START, _HIT_END, "…", SNIPPET_WORDS) for _, number in _SNIPPET_COLUMNS]
-    found: Found = []
-    for row_id, rank in ranked:
-        # One article at a time: FTS5 seeks straight to it, where `rowid IN (…)` would run the whole MATCH.
-        details = (
-            select(ArticleRow, *snippets)
-            .join_from(index, ArticleRow, index.c.rowid == ArticleRow.id)
-            .where(fts.op("MATCH")(match), index.c.rowid == row_id)
-        )
-        results: Sequence[Any] = (await session.exec(details)).all()
-        found += [(row, _best_snippet(texts), rank) for row, *texts in results]
-    return found
+        ranked = {row_id: float(rank) for row_id, rank in (await session.exec(joined)).all()}
+        kept = await _rows(session, list(ranked), scope)
+    return [(kept[row_id], "", rank) for row_id, rank in ranked.items() if row_id in kept]
 
 
 def _unseen(seen: Sequence[Any]) -> tuple[Any, ...]:
     return (col(ArticleRow.id).notin_(seen),) if seen else ()
 
 
-async def _in_scope(session: AsyncSession, ids: Sequence[int], scope: tuple[Any, ...]) -> set[int]:
+async def _rows(session: AsyncSession, ids: Sequence[int], scope: tuple[Any, ...]) -> dict[int, ArticleRow]:
+    """The articles with these ids that are in scope, by id."""
     if not ids:
-        return set()
-    statement = select(ArticleRow.id).where(col(ArticleRow.id).in_(ids), *scope)
-    return {row_id for row_id in (await session.exec(statement)).all() if row_id is not None}
+        return {}
+    statement = select(ArticleRow).where(col(ArticleRow.id).in_(ids), *scope)
+    return {row.id: row for row in (await session.exec(statement)).all() if row.id is not None}
 
 
-def _best_snippet(snippets: Sequence[str | None]) -> str:
-    texts = [text for text in snippets if text]
-    if not texts:
-        return ""
-    best = max(texts, key=lambda text: text.count(_HIT_START))  # the first of equals: issue before resolution …
-    return best.replace(_HIT_START, "").replace(_HIT_END, "")
-
-
-def _postgresql(
-    terms: Sequence[str], phrases: Sequence[Sequence[str]], every: bool, scope: tuple[Any, ...], seen: Sequence[Any]
-) -> Any:
+async def _postgresql(
+    session: AsyncSession,
+    terms: Sequence[str],
+    phrases: Sequence[Sequence[str]],
+    every: bool,
+    scope: tuple[Any, ...],
+    limit: int,
+    seen: Sequence[Any],
+    wide: bool,
+    weights: Sequence[float],
+) -> Found:
     config: ColumnClause[Any] = literal_column("'english'::regconfig")
     parts = [func.to_tsquery(config, tsquery_text(terms, every))] if terms else []
     # phraseto_tsquery reads its text as plain words: nothing in it is syntax.
@@ -384,15 +513,20 @@ def _postgresql(
     vector: ColumnClause[Any] = literal_column(f"article.{TSVECTOR_COLUMN}")
     rank: Any = func.ts_rank_cd(vector, query, _RANK_CD_SCALED)
     if len(terms) > 1 and not every:
-        # ts_rank_cd has no notion of how many of the words an article has: three mentions of one word outrank one
-        # each of two. So, as BM25 does on SQLite, more of the words come first, then cover density (in [0, 1)).
-        found = [func.cast(vector.bool_op("@@")(func.to_tsquery(config, t)), Integer) for t in tsquery_terms(terms)]
+        # ts_rank_cd has no notion of how many of the words an article has, nor of how rare they are: three mentions
+        # of a common word outrank one of a rare one. So, as BM25 does on SQLite, the rarity of the words it has
+        # (each word's weight, _rarity) comes first, then cover density (in [0, 1)).
+        found = [
+            func.cast(vector.bool_op("@@")(func.to_tsquery(config, t)), Integer) * literal(round(weight, 4))
+            for t, weight in zip(tsquery_terms(terms), weights, strict=True)
+        ]
         rank = sum(found[1:], found[0]) + rank
-    body = (func.nullif(getattr(ArticleRow, name), "") for name, _ in _SNIPPET_COLUMNS)
-    # ts_headline is costly: PostgreSQL computes it after the sort and the limit, for the rows returned only.
-    snippet = func.ts_headline(config, func.concat_ws(" ", *body), query, _HEADLINE_OPTIONS)
-    return (
-        select(ArticleRow, rank, snippet)
-        .where(vector.bool_op("@@")(query), *_unseen(seen), *scope)
-        .order_by(rank.desc(), col(ArticleRow.id).desc())
-    )
+    where = [vector.bool_op("@@")(query), *_unseen(seen), *scope]
+    if wide:
+        # More matches than are worth ranking (each needs its tsvector read from the table): RANK_ROWS of them, as
+        # the GIN index gives them.
+        sample = select(ArticleRow.id).where(vector.bool_op("@@")(query)).limit(RANK_ROWS)
+        where.append(col(ArticleRow.id).in_(sample.scalar_subquery()))
+    fetch = (limit + len(seen)) * _OVERFETCH
+    statement = select(ArticleRow, rank).where(*where).order_by(rank.desc(), col(ArticleRow.id).desc()).limit(fetch)
+    return [(row, "", float(value)) for row, value in (await session.exec(statement)).all()]

@@ -339,3 +339,22 @@ class ArticleEmbeddingRow(SQLModel, table=True):
     content_hash: str
     article_updated_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     vector: bytes = Field(sa_type=LargeBinary)
+
+
+class InboxRow(SQLModel, table=True):
+    """A platform delivery that was acknowledged and waits for its work (adapters/inbox.py): written by the process
+    that answered the platform, taken by a worker (`holder`) until `claimed_until`, deleted when the work is done.
+    Process-wide: `team` is the platform's workspace key, not yet a workspace row."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_claimed_until_id", "claimed_until", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str
+    kind: str
+    team: str
+    payload: str = Field(sa_type=Text)
+    received_at: datetime = Field(sa_type=UtcDateTime)
+    holder: str | None = None
+    claimed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    attempts: int = 0

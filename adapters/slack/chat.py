@@ -1,6 +1,7 @@
 """ChatPort on Slack's Web API for one workspace. Slack's quirks are answered here (DESIGN.md §6): a taken channel
 name gets a suffix; `already_in_channel`, `already_reacted` and `already_archived` are success; an ephemeral reply
-that cannot be shown where it was asked goes to the person's DM instead."""
+that cannot be shown where it was asked goes to the person's DM instead; one to a user Slack does not know is dropped
+with a warning."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ ROOM_NAME_CHARS = 80
 NAME_ATTEMPTS = 20
 # Where a private reply cannot be shown as an ephemeral message, a DM is the next best place.
 EPHEMERAL_FALLBACK = {"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived"}
+# A private reply to someone Slack does not know (a forged or stale user id, a deleted account): there is nobody to
+# tell, so it is dropped with a warning, not raised as a failure of the request.
+NO_SUCH_USER = {"user_not_found", "user_not_visible", "user_disabled"}
 
 
 @dataclass
@@ -32,6 +36,10 @@ class UserDirectory:
 
 def _error(err: SlackApiError) -> str:
     return str(err.response.get("error", "")) if err.response is not None else ""
+
+
+def _nobody(user: str, err: SlackApiError) -> None:
+    log.warning("no private reply to Slack user %r: %s", user, _error(err))
 
 
 class SlackChat:
@@ -60,12 +68,22 @@ class SlackChat:
                 channel=channel, user=user, text=blocks.fallback(reply), blocks=blocks.blocks(reply)
             )
         except SlackApiError as err:
+            if _error(err) in NO_SUCH_USER:
+                _nobody(user, err)
+                return
             if _error(err) not in EPHEMERAL_FALLBACK:
                 raise
-            await self.post(await self._dm(user), reply)
+            await self.direct(user, reply)
 
     async def direct(self, user: str, reply: Reply) -> None:
-        await self.post(await self._dm(user), reply)
+        try:
+            channel = await self._dm(user)
+        except SlackApiError as err:
+            if _error(err) not in NO_SUCH_USER:
+                raise
+            _nobody(user, err)
+            return
+        await self.post(channel, reply)
 
     async def pin(self, channel: str, message_id: str) -> None:
         try:
@@ -104,7 +122,10 @@ class SlackChat:
             if _error(err) == "already_in_channel":
                 return
             if len(people) == 1:
-                raise
+                if _error(err) not in NO_SUCH_USER:
+                    raise
+                log.warning("not inviting %s to %s: %s", people[0], room, _error(err))
+                return
             # One unknown or already-present person fails the whole call; the others still belong in the room.
             for user in people:
                 try:

@@ -1,8 +1,10 @@
 """Slack payloads → neutral events. Pure functions: what is a user action, and what is noise (the bot's own posts,
-edits, joins) is decided here, once."""
+edits, joins) is decided here, once. A payload whose fields are missing or of the wrong type (a forged or broken
+request with a valid signature) is noise too: None, never an exception in a listener."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from adapters.slack.blocks import form_context, submitted_values
@@ -10,6 +12,27 @@ from handlers.chat import ActionEvent, CommandEvent, FormEvent, HomeEvent, Messa
 
 # Message subtypes that are something a person said; every other subtype (joins, edits, bot posts) is not.
 SPOKEN_SUBTYPES = {None, "thread_broadcast", "file_share", "me_message"}
+SLACK_ID = re.compile(r"[A-Z0-9]{2,40}")
+
+
+def _id(value: Any) -> str | None:
+    """A Slack id (U0123ABCD, C0123ABCD, D…, W…): uppercase letters and digits; None for anything else."""
+    return value if isinstance(value, str) and SLACK_ID.fullmatch(value) else None
+
+
+def _text(value: Any) -> str | None:
+    """A non-empty string field, or None (missing, empty, or not a string)."""
+    return value if isinstance(value, str) and value else None
+
+
+def _ts(value: Any) -> str | None:
+    """A Slack timestamp ("1700000000.000100"), or None."""
+    text = _text(value)
+    return text if text is not None and len(text) <= 32 and "\x00" not in text else None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def origin(team: str, user: str, channel: str, name: str | None = None, email: str | None = None) -> Origin:
@@ -27,48 +50,58 @@ def command(team: str, body: dict[str, Any]) -> CommandEvent:
 
 
 def message(team: str, event: dict[str, Any], event_id: str | None, bot_user: str | None) -> MessageEvent | None:
-    if event.get("subtype") not in SPOKEN_SUBTYPES or event.get("bot_id") or not event.get("user"):
+    subtype = event.get("subtype")
+    if (subtype is not None and not isinstance(subtype, str)) or subtype not in SPOKEN_SUBTYPES:
         return None
-    if event["user"] == bot_user:
+    user, channel, ts = _id(event.get("user")), _id(event.get("channel")), _ts(event.get("ts"))
+    if event.get("bot_id") or user is None or user == bot_user or channel is None or ts is None:
         return None
+    text = event.get("text")
     return MessageEvent(
-        origin(team, event["user"], event["channel"]),
-        str(event["ts"]),
-        event.get("text", ""),
-        thread=event.get("thread_ts"),
+        origin(team, user, channel),
+        ts,
+        text if isinstance(text, str) else "",
+        thread=_ts(event.get("thread_ts")),
         event_id=event_id,
     )
 
 
 def reaction(team: str, event: dict[str, Any], event_id: str | None, bot_user: str | None) -> ReactionEvent | None:
-    item = event.get("item", {})
-    if item.get("type") != "message" or event.get("user") in (None, bot_user):
+    item = _dict(event.get("item"))
+    user, channel, ts = _id(event.get("user")), _id(item.get("channel")), _ts(item.get("ts"))
+    emoji = _text(event.get("reaction"))
+    if item.get("type") != "message" or user is None or user == bot_user:
+        return None
+    if channel is None or ts is None or emoji is None:
         return None
     return ReactionEvent(
-        origin(team, event["user"], item["channel"]),
-        str(item["ts"]),
-        str(event["reaction"]).split("::")[0],  # skin tones ("raising_hand::skin-tone-3") are the same emoji
+        origin(team, user, channel),
+        ts,
+        emoji.split("::")[0],  # skin tones ("raising_hand::skin-tone-3") are the same emoji
         added=event.get("type") == "reaction_added",
         event_id=event_id,
     )
 
 
 def home(team: str, event: dict[str, Any], event_id: str | None) -> HomeEvent | None:
-    if event.get("tab", "home") != "home":
+    user = _id(event.get("user"))
+    if event.get("tab", "home") != "home" or user is None:
         return None
-    return HomeEvent(origin(team, event["user"], event.get("channel", "")), event_id)
+    return HomeEvent(origin(team, user, _id(event.get("channel")) or ""), event_id)
 
 
 def action(team: str, body: dict[str, Any]) -> ActionEvent | None:
-    actions = body.get("actions") or []
-    if not actions:
+    actions = body.get("actions")
+    user = _id(_dict(body.get("user")).get("id"))
+    if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict) or user is None:
         return None
     pressed = actions[0]
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
-    message_ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
-    trigger = body.get("trigger_id")
+    container = _dict(body.get("container"))
+    channel = _id(_dict(body.get("channel")).get("id")) or _id(container.get("channel_id")) or ""
+    message_ts = _ts(_dict(body.get("message")).get("ts")) or _ts(container.get("message_ts"))
+    trigger = _text(body.get("trigger_id"))
     return ActionEvent(
-        origin(team, body["user"]["id"], channel),
+        origin(team, user, channel),
         str(pressed.get("action_id", "")),
         str(pressed.get("value", "")),
         message_id=message_ts,
@@ -77,13 +110,47 @@ def action(team: str, body: dict[str, Any]) -> ActionEvent | None:
     )
 
 
-def form(team: str, body: dict[str, Any]) -> FormEvent:
-    view = body["view"]
-    value, channel = form_context(view)
+def form(team: str, body: dict[str, Any]) -> FormEvent | None:
+    view, user = body.get("view"), _id(_dict(body.get("user")).get("id"))
+    if not isinstance(view, dict) or user is None:
+        return None
+    metadata = view.get("private_metadata")
+    value, channel = form_context({"private_metadata": metadata if isinstance(metadata, str) else ""})
     return FormEvent(
-        origin(team, body["user"]["id"], channel),
+        origin(team, user, channel),
         str(view.get("callback_id", "")),
         value,
-        submitted_values(view),
+        _submitted(view),
         event_id=f"view:{view.get('id', '')}:{view.get('hash', '')}",
     )
+
+
+def _submitted(view: dict[str, Any]) -> dict[str, str]:
+    """What was entered, from view.state, keeping only the entries shaped as Slack sends them."""
+    values = _dict(_dict(view.get("state")).get("values"))
+    state: dict[str, Any] = {}
+    for block_id, actions in values.items():
+        entry = _dict(_dict(actions).get("value"))
+        if entry.get("type") == "static_select":
+            entry = {"type": "static_select", "selected_option": _dict(entry.get("selected_option"))}
+        state[str(block_id)] = {"value": entry}
+    return submitted_values({"state": {"values": state}})
+
+
+def routable(body: dict[str, Any]) -> bool:
+    """Whether bolt can route an interaction payload without failing: it reads `actions[0]["action_id"]` of a
+    block_actions (and matches it as a string) and `view["callback_id"]` and `view["type"]` of a view payload,
+    unchecked, and answers 500 when they are missing or of another type. A payload it cannot route is malformed
+    (400). Other payloads are not checked here."""
+    kind = body.get("type")
+    if kind == "block_actions":
+        actions = body.get("actions")
+        return (
+            isinstance(actions, list)
+            and bool(actions)
+            and all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions)
+        )
+    if kind in ("view_submission", "view_closed"):
+        view = body.get("view")
+        return isinstance(view, dict) and isinstance(view.get("callback_id"), str) and isinstance(view.get("type"), str)
+    return True

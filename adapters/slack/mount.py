@@ -1,27 +1,29 @@
 """Swarm as a Slack app: bolt's AsyncApp on our aiohttp server (or Socket Mode), acking first, working after.
 
-Every listener acks at once (process_before_response with lazy listeners: no Web API call and no database work
-before the ack) and does the real work in a tracked background task: payload → neutral event → Router.
+Every listener acks at once (process_before_response: no Web API call and no database work before the ack) and puts
+the delivery in the inbox (adapters/inbox.py); a worker — here, or in worker processes of its own — takes it from
+there: payload → neutral event → Router.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.lazy_listener.async_internals import to_runnable_function
-from slack_bolt.lazy_listener.asyncio_runner import AsyncioLazyListenerRunner
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
@@ -36,13 +38,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.app import App
+from adapters.inbox import Delivery, Job, Worker, Writer
 from adapters.metrics import ApiCallObserver, Metrics
 from adapters.slack import events
 from adapters.slack.chat import SlackChat, UserDirectory
 from adapters.slack.tokens import SealedInstallationStore
 from handlers.chat import Event
 from handlers.context import Context
-from handlers.opening import resume
+from handlers.opening import SETTLE, resume
 from handlers.router import Outcome
 
 log = logging.getLogger(__name__)
@@ -66,48 +69,26 @@ SCOPES = [
 ]
 RETRIES = 3
 DRAIN_SECONDS = 10.0
-# Pieces of background work running at once; the rest wait their turn. Without a bound, a burst (thousands of
-# /swarm or events in a few seconds) starts thousands of tasks that all queue for one of the database pool's 15
-# connections, which gives up after 30 s (sqlalchemy QueuePool TimeoutError: the work is lost), and that crowd of
-# ready tasks slows every ack on the same event loop. Below the pool size, so no task ever waits for a connection.
-WORK_SLOTS = 12
+TEAM = re.compile(r"[A-Z0-9]{1,40}")  # Slack team and enterprise ids: T0123ABCD, E0123ABCD
+CHAT_SECONDS = 60.0  # how long a workspace's bot token and user id are reused before the installation is read again
 
 
-class TrackedLazyRunner(AsyncioLazyListenerRunner):
-    """Bolt's lazy runner fires and forgets; this one keeps its tasks, so none is garbage-collected mid-flight and
-    shutdown (and a test) can wait for the work to finish, and runs at most `slots` of them at once."""
-
-    def __init__(self, logger: logging.Logger, slots: int = WORK_SLOTS) -> None:
-        super().__init__(logger)
-        self.tasks: set[asyncio.Future[None]] = set()
-        self.slots = asyncio.Semaphore(slots)  # binds to the serving loop when a task first has to wait
-
-    def start(self, function: Callable[..., Awaitable[None]], request: AsyncBoltRequest) -> None:
-        task = asyncio.ensure_future(self._run(function, request))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
-    async def _run(self, function: Callable[..., Awaitable[None]], request: AsyncBoltRequest) -> None:
-        async with self.slots:
-            await to_runnable_function(internal_func=function, logger=self.logger, request=request)
-
-    async def drain(self, seconds: float = DRAIN_SECONDS) -> None:
-        while self.tasks:
-            _, pending = await asyncio.wait(set(self.tasks), timeout=seconds)
-            if pending:
-                log.warning("%d Slack tasks still running at shutdown", len(pending))
-                return
-
-
-def web_client(base_url: str, token: str | None = None, metrics: Metrics | None = None) -> AsyncWebClient:
+def web_client(
+    base_url: str,
+    token: str | None = None,
+    metrics: Metrics | None = None,
+    session: aiohttp.ClientSession | None = None,
+) -> AsyncWebClient:
     """A Web API client that retries 429 (honouring Retry-After), 5xx and dropped connections, a bounded number of
-    times; it runs only in lazy listeners, never on the ack path. With metrics, every call is counted (bolt copies
-    the retry handlers into the clients it makes per request, so those are counted too)."""
+    times; it runs only in the work, never on the ack path. With metrics, every call is counted (bolt copies
+    the retry handlers into the clients it makes per request, so those are counted too). With a session, its calls
+    reuse kept-alive connections instead of opening one per call."""
     observers: list[AsyncRetryHandler] = [ApiCallObserver(metrics)] if metrics is not None else []
     return AsyncWebClient(
         token=token,
         base_url=base_url,
         timeout=10,
+        session=session,
         retry_handlers=[
             *observers,
             AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES),
@@ -150,9 +131,14 @@ class SingleWorkspace:
 
 
 class SlackMount:
-    """The Slack app. `mount(web_app)` serves it over HTTP; `socket_mode(app_token)` over Socket Mode."""
+    """The Slack app. `mount(web_app)` serves it over HTTP; `socket_mode(app_token)` over Socket Mode.
 
-    def __init__(self, app: App, engine: AsyncEngine | None = None) -> None:
+    With `work=False` it only acknowledges and keeps the deliveries, and calls `written` when it has kept some:
+    worker processes do the work (adapters/slack/worker.py), each with a mount of its own that is never served."""
+
+    def __init__(
+        self, app: App, engine: AsyncEngine | None = None, work: bool = True, written: Callable[[], None] | None = None
+    ) -> None:
         settings = app.settings
         if not settings.slack_signing_secret:
             raise ValueError("SLACK_SIGNING_SECRET is required for Slack")
@@ -184,10 +170,14 @@ class SlackMount:
         else:
             raise ValueError("Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth")
         self.bolt = AsyncApp(**common)
-        self.lazy = TrackedLazyRunner(log)
-        app.metrics.queue("slack", lambda: len(self.lazy.tasks))
-        # Bolt builds its runner in the constructor and offers no parameter for the lazy one.
-        self.bolt._async_listener_runner.lazy_listener_runner = self.lazy
+        self.chats: dict[str, tuple[SlackChat, float]] = {}
+        inbox = app.inbox("slack")
+        self.worker = Worker(inbox, self._prepare, app.core.clock) if work else None
+        self.writer = Writer(inbox, app.core.clock, written or (self.worker.kick if self.worker else lambda: None))
+        app.metrics.queue("slack", lambda: self.writer.unwritten + (len(self.worker.running) if self.worker else 0))
+        app.metrics.inbox("slack", inbox.waiting)
+        self._working: asyncio.Task[None] | None = None
+        self._session: aiohttp.ClientSession | None = None
         self._listen()
 
     # -- serving --------------------------------------------------------------------------------------------------
@@ -229,10 +219,25 @@ class SlackMount:
         return await to_aiohttp_response(await flow.handle_callback(bolt_request))
 
     async def chat_for(self, team: str) -> SlackChat:
-        """A chat for work outside a request (resuming openings, scheduled posts), with the workspace's bot token."""
+        """A chat for the work in one workspace, with its bot token: read once a minute at most, not per delivery."""
+        now = time.monotonic()
+        cached = self.chats.get(team)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        chat = await self._new_chat(team)
+        self.chats[team] = (chat, now + CHAT_SECONDS)
+        return chat
+
+    def _http(self) -> aiohttp.ClientSession:
+        """One HTTP session for the work's Web API calls (made on the serving loop, closed at stop)."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    async def _new_chat(self, team: str) -> SlackChat:
         if self.single is not None:
             auth = await self.single.start()
-            client = web_client(self.app.settings.slack_api_url, auth.bot_token, self.app.metrics)
+            client = web_client(self.app.settings.slack_api_url, auth.bot_token, self.app.metrics, self._http())
             return SlackChat(client, team, auth.bot_user_id, self.directory)
         oauth = self.bolt.oauth_flow
         assert oauth is not None
@@ -240,18 +245,19 @@ class SlackMount:
         if bot is None:
             raise LookupError(f"Swarm is not installed in Slack workspace {team}")
         return SlackChat(
-            web_client(self.app.settings.slack_api_url, bot.bot_token, self.app.metrics),
+            web_client(self.app.settings.slack_api_url, bot.bot_token, self.app.metrics, self._http()),
             team,
             bot.bot_user_id,
             self.directory,
         )
 
-    async def resume(self) -> int:
-        """Finishes swarm openings that a crash or a Slack outage interrupted (single-workspace install)."""
+    async def resume(self, settle: timedelta = timedelta(0)) -> int:
+        """Finishes swarm openings that a crash or a Slack outage interrupted (single-workspace install), those saved
+        at least `settle` ago."""
         if self.single is None or self.single.result is None:
             return 0
         team = str(self.single.result.team_id)
-        return await resume(self.app.router(await self.chat_for(team)).context, team)
+        return await resume(self.app.router(await self.chat_for(team)).context, team, settle)
 
     # -- the scheduler's jobs (adapters.scheduler.Platform) -------------------------------------------------------
 
@@ -273,58 +279,97 @@ class SlackMount:
         """The handler Context for a job in one team, with that team's bot token."""
         yield self.app.router(await self.chat_for(team)).context
 
-    async def idle(self) -> None:
-        """Waits until every piece of work started so far is done (shutdown, tests)."""
-        await self.lazy.drain()
+    async def idle(self, seconds: float = DRAIN_SECONDS) -> None:
+        """Waits until every delivery acknowledged so far is worked on and done (tests, benchmarks)."""
+        await self.writer.flush(seconds)
+        if self.worker is not None:
+            await self.worker.idle(seconds)
+            return
+        inbox = self.writer.inbox  # worker processes do the work: wait until they have emptied the inbox
+        deadline = time.monotonic() + seconds
+        while await inbox.waiting() and time.monotonic() < deadline:  # noqa: ASYNC110 (another process's work)
+            await asyncio.sleep(0.02)
 
-    async def _startup(self, _: web.Application) -> None:
-        if self.single is not None:
+    async def start(self, resume: bool = True) -> None:
+        """Starts the work: resumes interrupted openings, then takes deliveries from the inbox (if this one works)."""
+        if self.worker is None:
+            return
+        if resume and self.single is not None:
             try:
                 await self.single.start()
-                await self.resume()
+                await self.resume(SETTLE)  # not younger ones: another process may be opening them right now
             except Exception:
                 # Slack may be down at start; the first request will try again.
                 log.exception("Slack start-up (auth.test, resuming openings) failed")
+        self._working = asyncio.get_running_loop().create_task(self.worker.run())
+
+    async def stop(self) -> None:
+        """Keeps what was acknowledged, lets the work in hand finish (10 s at most), and stops."""
+        await self.writer.close()
+        if self.worker is not None:
+            await self.worker.stop(DRAIN_SECONDS)
+        if self._working is not None:
+            self._working.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._working
+        if self._session is not None:
+            self.chats.clear()  # their clients use the session
+            await self._session.close()
+
+    async def _startup(self, _: web.Application) -> None:
+        await self.start()
 
     async def _cleanup(self, _: web.Application) -> None:
-        await self.idle()
+        await self.stop()
 
     # -- listeners ------------------------------------------------------------------------------------------------
 
     def _listen(self) -> None:
         bolt = self.bolt
-        bolt.command(re.compile(r"^/swarm"))(ack=_ack, lazy=[self._on_command])
-        bolt.event("message")(ack=_ack, lazy=[self._on_message])
-        bolt.event("reaction_added")(ack=_ack, lazy=[self._on_reaction])
-        bolt.event("reaction_removed")(ack=_ack, lazy=[self._on_reaction])
-        bolt.event("app_home_opened")(ack=_ack, lazy=[self._on_home])
-        bolt.action(re.compile(".*"))(ack=_ack, lazy=[self._on_action])
-        bolt.view(re.compile(".*"))(ack=_ack, lazy=[self._on_form])
+        bolt.command(re.compile(r"^/swarm"))(self._acker("command"))
+        bolt.event("message")(self._acker("message"))
+        bolt.event("reaction_added")(self._acker("reaction"))
+        bolt.event("reaction_removed")(self._acker("reaction"))
+        bolt.event("app_home_opened")(self._acker("home"))
+        bolt.action(re.compile(".*"))(self._acker("action"))
+        bolt.view(re.compile(".*"))(self._acker("form"))
 
-    async def _on_command(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
-        await self._dispatch(context, events.command(_team(context), body))
+    def _acker(self, kind: str) -> Callable[..., Awaitable[None]]:
+        """A listener that acks, then keeps the delivery if it is something a person did (not the bot's own post,
+        an edit, a join…): no I/O before the ack, and nothing but a list append after it."""
 
-    async def _on_message(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
-        await self._dispatch(context, events.message(_team(context), event, body.get("event_id"), context.bot_user_id))
+        async def listener(ack: Callable[[], Awaitable[None]], body: dict[str, Any], context: AsyncBoltContext) -> None:
+            await ack()
+            team, bot = _team(context), context.bot_user_id
+            if not TEAM.fullmatch(team):
+                log.warning("ignored a %s delivery from a team id that Slack would not send", kind)
+                return
+            try:
+                event = _event(kind, team, body, bot)
+            except (KeyError, TypeError, AttributeError, ValueError):
+                log.warning("ignored a %s delivery that lacks what it needs", kind)
+                return
+            if event is not None:
+                self.writer.put(kind, team, {"body": body, "bot": bot, "channel": event.origin.channel})
 
-    async def _on_reaction(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
-        await self._dispatch(context, events.reaction(_team(context), event, body.get("event_id"), context.bot_user_id))
+        return listener
 
-    async def _on_home(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
-        await self._dispatch(context, events.home(_team(context), event, body.get("event_id")))
+    # -- the work -------------------------------------------------------------------------------------------------
 
-    async def _on_action(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
-        await self._dispatch(context, events.action(_team(context), body))
+    def _prepare(self, delivery: Delivery) -> tuple[str, Job]:
+        """The conversation a delivery is about (its work is ordered after earlier work there) and the work."""
+        payload = json.loads(delivery.payload)
+        team = delivery.team
 
-    async def _on_form(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
-        await self._dispatch(context, events.form(_team(context), body))
+        async def job() -> None:
+            event = _event(delivery.kind, team, payload["body"], payload.get("bot"))
+            if event is not None:
+                await self._dispatch(await self.chat_for(team), event)
 
-    async def _dispatch(self, context: AsyncBoltContext, event: Event | None) -> Outcome | None:
-        if event is None:
-            return None
-        team = _team(context)
-        chat = SlackChat(context.client or self.client, team, context.bot_user_id, self.directory)
-        origin, known = event.origin, self.directory.known
+        return f"{team}:{payload.get('channel', '')}", job
+
+    async def _dispatch(self, chat: SlackChat, event: Event) -> Outcome:
+        team, origin, known = chat.team, event.origin, self.directory.known
         if (team, origin.user) not in known:
             # Someone the roster lacks is matched by e-mail, which only users.info tells; ask once per person.
             if await self.app.core.people.knows(team, "slack", origin.user):
@@ -333,6 +378,23 @@ class SlackMount:
                 name, email = await chat.profile(origin.user)
                 event = _with_profile(event, name or origin.user_name, email)
         return await self.app.router(chat).handle(event)
+
+
+def _event(kind: str, team: str, body: dict[str, Any], bot: str | None) -> Event | None:
+    """The neutral event of a delivery, or None for what is no person's doing."""
+    if kind == "command":
+        return events.command(team, body)
+    if kind == "message":
+        return events.message(team, body["event"], body.get("event_id"), bot)
+    if kind == "reaction":
+        return events.reaction(team, body["event"], body.get("event_id"), bot)
+    if kind == "home":
+        return events.home(team, body["event"], body.get("event_id"))
+    if kind == "action":
+        return events.action(team, body)
+    if kind == "form":
+        return events.form(team, body)
+    raise ValueError(f"unknown delivery kind {kind!r}")
 
 
 def _well_formed(body: dict[str, Any]) -> bool:
@@ -344,7 +406,7 @@ def _well_formed(body: dict[str, Any]) -> bool:
         event = body.get("event")
         return isinstance(event, dict) and isinstance(event.get("type"), str)
     if kind in ("block_actions", "view_submission", "view_closed", "shortcut", "message_action"):
-        return isinstance(body.get("user"), dict) and "id" in body["user"]
+        return isinstance(body.get("user"), dict) and "id" in body["user"] and events.routable(body)
     if "command" in body:
         return all(isinstance(body.get(k), str) for k in ("user_id", "channel_id", "team_id"))
     return kind == "app_rate_limited"
@@ -357,10 +419,6 @@ def _kind(body: dict[str, Any]) -> str:
     if body.get("type") == "event_callback":
         return f"event:{body['event']['type']}"
     return str(body.get("type") or "unknown")
-
-
-async def _ack(ack: Callable[[], Awaitable[None]]) -> None:
-    await ack()
 
 
 def _team(context: AsyncBoltContext) -> str:

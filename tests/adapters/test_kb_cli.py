@@ -17,6 +17,7 @@ from adapters.cli import parser, run
 from storage.database import create_engine
 from tests.adapters.conftest import Swarm
 from tests.conftest import DATABASE_URL_ENV
+from tests.semantic import requires_semantic
 
 ROOT = Path(__file__).resolve().parents[2]
 ROSTER = str(ROOT / "examples" / "roster.yaml")
@@ -187,3 +188,58 @@ async def test_search_filters_from_the_command_line(swarm: Swarm) -> None:
     assert code == 0 and isinstance(json.loads(out), list)
     code, _ = await swarm("kb", "search", "state:all")
     assert code == 1  # a state alone says nothing to look for
+
+
+async def test_reindex_rebuilds_a_search_index_that_lost_its_articles(swarm: Swarm, database_url: str) -> None:
+    await swarm("roster", "import", ROSTER)
+    await swarm("history", "import", HISTORY)
+    _, before = await swarm("kb", "search", "state:all pdf", "--json")
+    assert _articles(before) != []
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            if engine.dialect.name == "sqlite":
+                # The FTS5 index forgets every article (as an index made before the triggers, or restored apart).
+                await connection.execute(text("INSERT INTO article_fts(article_fts) VALUES ('delete-all')"))
+            else:
+                await connection.execute(text("DROP INDEX ix_article_search_vector"))
+        if engine.dialect.name == "sqlite":
+            assert (await swarm("kb", "search", "state:all pdf", "--json"))[1].strip() == "[]"
+
+        code, out = await swarm("kb", "reindex")
+
+        assert code == 0
+        assert out.splitlines() == [
+            "Search index rebuilt: 41 articles.",
+            "No vectors: keyword search only (the semantic extra is not installed, or SWARM_SEMANTIC=off).",
+        ]
+        _, after = await swarm("kb", "search", "state:all pdf", "--json")
+        assert _articles(after) == _articles(before)
+        if engine.dialect.name == "postgresql":
+            async with engine.connect() as connection:
+                found = await connection.execute(
+                    text(
+                        "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_article_search_vector'"
+                        " AND schemaname = current_schema()"
+                    )
+                )
+                assert found.scalar_one() == 1
+    finally:
+        await engine.dispose()
+
+
+@requires_semantic
+async def test_reindex_embeds_the_articles_without_a_vector_and_with_full_all_again(
+    swarm: Swarm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await swarm("history", "import", HISTORY)
+    monkeypatch.setenv("SWARM_SEMANTIC", "on")
+
+    code, out = await swarm("kb", "reindex")
+    assert (code, out.splitlines()[1:]) == (0, ["Vectors (all-MiniLM-L6-v2): 41 articles embedded."])
+
+    _, out = await swarm("kb", "reindex")
+    assert out.splitlines()[1:] == ["Vectors (all-MiniLM-L6-v2): 0 articles embedded."]
+
+    _, out = await swarm("kb", "reindex", "--full")
+    assert out.splitlines()[1:] == ["Vectors (all-MiniLM-L6-v2): 41 articles embedded."]

@@ -105,15 +105,18 @@ async def _healthy(server: Server) -> bool:
 
 
 QUEUE = re.compile(r'^swarm_queue_depth\{queue="slack"\} (\S+)$', re.MULTILINE)
+INBOX = re.compile(r'^swarm_inbox_deliveries\{platform="slack"\} (\S+)$', re.MULTILINE)
 
 
 async def _all_idle(servers: list[Server]) -> bool:
     async with aiohttp.ClientSession() as http:
         for server in servers:
             async with http.get(f"{server.url}/metrics") as response:
-                found = QUEUE.search(await response.text())
-            if found is None or float(found.group(1)) != 0:
-                return False
+                scraped = await response.text()
+            for gauge in (QUEUE, INBOX):  # acked and not yet written here; written and not yet done by anyone
+                found = gauge.search(scraped)
+                if found is None or float(found.group(1)) != 0:
+                    return False
     return True
 
 
@@ -142,7 +145,8 @@ async def _prepare(database_url: str) -> None:
 
 
 @pytest.fixture
-async def replicas(database_url: str, tmp_path: Path) -> AsyncIterator[Replicas]:
+async def replicas(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> AsyncIterator[Replicas]:
+    workers = getattr(request, "param", 0)  # `swarm serve --workers N`: each server's work in N processes of its own
     await _prepare(database_url)
     async with FakeSlack() as api:
         for handle, user in PEOPLE.items():
@@ -167,7 +171,7 @@ async def replicas(database_url: str, tmp_path: Path) -> AsyncIterator[Replicas]
                 port, log = _free_port(), tmp_path / f"serve-{i}.log"
                 with log.open("wb") as out:
                     process = await asyncio.create_subprocess_exec(
-                        *(str(SWARM), "serve", "--host", "127.0.0.1", "--port", str(port)),
+                        *(str(SWARM), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)),
                         env=env,
                         stdin=asyncio.subprocess.DEVNULL,
                         stdout=out,
@@ -197,6 +201,10 @@ async def _open_swarm(replicas: Replicas) -> tuple[str, str]:
     return announcement["ts"], room.id
 
 
+WORKERS = pytest.mark.parametrize("replicas", [0, 2], indirect=True, ids=["work-in-server", "two-worker-processes"])
+
+
+@WORKERS
 async def test_the_same_event_delivered_to_both_and_retried_has_one_effect(replicas: Replicas) -> None:
     ts, room = await _open_swarm(replicas)
     a, b = replicas.senders
@@ -219,6 +227,7 @@ async def test_the_same_event_delivered_to_both_and_retried_has_one_effect(repli
     assert await replicas.scalar(messages) == 1
 
 
+@WORKERS
 async def test_a_hundred_raised_hands_across_both_servers_make_a_hundred_members(replicas: Replicas) -> None:
     ts, room = await _open_swarm(replicas)
     crew_before = await replicas.scalar("SELECT count(*) FROM swarm_member")

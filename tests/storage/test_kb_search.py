@@ -9,8 +9,9 @@ from sqlalchemy import text
 
 from bot.models import Article, ArticleState, Workspace
 from bot.search_query import parse_query
+from storage import search
 from storage.database import SqlStore
-from storage.search import PRUNE_FROM_TERMS, fts5_query, phrase_words, search_tags, tsquery_text
+from storage.search import COMMON_MIN_ARTICLES, PRUNE_FROM_TERMS, fts5_query, phrase_words, search_tags, tsquery_text
 
 HOSTILE = [
     '"',
@@ -282,3 +283,47 @@ async def test_a_code_with_a_hyphen_is_found_by_its_number(store: SqlStore, work
     assert (await _parsed(store, workspace, "ERR-4821"))[:1] == ["Export fails"]
     assert (await _parsed(store, workspace, "error 4821"))[:1] == ["Export fails"]
     assert await _parsed(store, workspace, "482") == ["Export fails"]  # the last word is a prefix, as ever
+
+
+async def test_a_rare_word_outranks_a_common_one_on_both_backends(store: SqlStore, workspace: Workspace) -> None:
+    # Many articles say "error" (once, or many times); one has the rare code. Cover density knows no rarity, and
+    # BM25 only weighs within one match: the candidates are ordered by the rarity of the words they have.
+    async with store.unit() as uow:
+        for i in range(COMMON_MIN_ARTICLES + 10):
+            issue = f"Error code {1000 + i} appears: error after error in the job log."
+            await uow.articles.add(_article(workspace, f"Job {i} fails", issue=issue, state=ArticleState.VALIDATED))
+        await uow.articles.add(
+            _article(workspace, "Export fails", issue="The log shows ERR-4821.", state=ArticleState.VALIDATED)
+        )
+        await uow.commit()
+    assert (await _parsed(store, workspace, "error 4821"))[:1] == ["Export fails"]
+    assert (await _parsed(store, workspace, "job error 4821 log"))[:1] == ["Export fails"]
+
+
+async def test_a_word_with_more_articles_than_are_ranked_ranks_the_newest(
+    store: SqlStore, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "COMMON_MIN_ARTICLES", 0)
+    monkeypatch.setattr(search, "RANK_ROWS", 4)
+    async with store.unit() as uow:
+        for i in range(12):
+            extra = " Template cache stale." if i == 0 else ""
+            issue = f"Export number {i} comes out blank.{extra}"
+            await uow.articles.add(_article(workspace, f"Export {i}", issue=issue, state=ArticleState.VALIDATED))
+        await uow.commit()
+    found = await _titles(store, workspace, "export", limit=10)
+    # Only RANK_ROWS of the 12 are ranked: the most recent on SQLite, as the index gives them on PostgreSQL.
+    assert len(found) == 4
+    if store.engine.dialect.name == "sqlite":
+        assert sorted(found) == ["Export 10", "Export 11", "Export 8", "Export 9"]
+    # Words that narrow it down still find the oldest: articles with every word are few.
+    assert (await _titles(store, workspace, "export template stale"))[:1] == ["Export 0"]
+
+
+def test_an_any_word_match_takes_the_rarest_words_and_the_last() -> None:
+    stats = search._TermStats(articles=100_000, counted_at=0.0)
+    stats.articles_with.update({"why": 30, "pdf": 900, "times": 6000, "out": 9000, "invoi*": 500, "blank*": 700})
+    assert search._ranked_terms(["why", "pdf", "times", "out", "invoi"], stats) == ["why", "pdf", "invoi"]
+    assert search._ranked_terms(["times", "out"], stats) == ["times", "out"]  # the rarest one and the last, always
+    assert not stats.wide(["why", "pdf"], every=False) and stats.wide(["times", "pdf"], every=False)
+    assert not stats.wide(["times", "blank"], every=True)

@@ -1,0 +1,275 @@
+"""Acknowledge now, work later, lose nothing: the inbox between a platform's requests and Swarm's work.
+
+The process that answers the platform only acknowledges and keeps the delivery (`Writer.put`: no I/O on the ack
+path; a background task writes what was put to the database's inbox table, many deliveries per transaction). A
+`Worker` — in the same process, or in worker processes of their own (`swarm serve --workers N`) so that the work
+never delays an acknowledgement — takes deliveries from the table, does them, and removes them when done.
+
+Deliveries about one conversation (a key: team and channel) are worked one after another in the order they came, so
+a message and the ✅ on it, or a join and a leave, keep their order; different conversations are worked at once, a
+bounded number at a time. A worker that dies leaves its deliveries to be taken again when their lease ends; the
+platform delivery ids that the router claims make that second attempt a no-op for work already done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from bot.context import Clock, utcnow
+
+log = logging.getLogger(__name__)
+
+# Deliveries a worker holds at once (taken, waiting for their conversation, or running), and how many of them run
+# at once: below the database pool's 15 connections, so no piece of work ever waits for a connection.
+HOLD = 64
+SLOTS = 12
+LEASE = timedelta(minutes=2)
+POLL_SECONDS = 1.0  # how often an idle worker looks for deliveries that nobody told it about (other replicas')
+ATTEMPTS = 5  # a delivery taken this many times without finishing is given up, with an error in the log
+RETRY_WRITE_SECONDS = 0.5
+
+
+class Delivery(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def team(self) -> str: ...
+    @property
+    def payload(self) -> str: ...
+    @property
+    def attempts(self) -> int: ...
+
+
+class Inbox(Protocol):
+    """storage.inbox.SqlInbox, handed in by the composition root (App.inbox())."""
+
+    async def put(self, deliveries: Sequence[tuple[str, str, str]], now: datetime) -> None: ...
+
+    async def take(self, holder: str, limit: int, now: datetime, lease: timedelta) -> Sequence[Delivery]: ...
+
+    async def finish(self, ids: Sequence[int]) -> None: ...
+
+    async def waiting(self) -> int: ...
+
+
+class Writer:
+    """The acknowledging side. `put` only appends to a list; one task writes the list to the inbox, all of it in one
+    transaction, then calls `written` (which wakes a worker in this process)."""
+
+    def __init__(self, inbox: Inbox, clock: Clock = utcnow, written: Callable[[], None] = lambda: None) -> None:
+        self.inbox = inbox
+        self.clock = clock
+        self.written = written
+        self.pending: list[tuple[str, str, dict[str, Any]]] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._writing = 0
+        self._written = asyncio.Event()
+        self._written.set()
+
+    def put(self, kind: str, team: str, payload: dict[str, Any]) -> None:
+        self.pending.append((kind, team, payload))
+        self._written.clear()
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run())
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self.pending:
+                batch, self.pending = self.pending, []
+                self._writing = len(batch)
+                try:
+                    rows = [(kind, team, json.dumps(payload)) for kind, team, payload in batch]
+                    await self._keep(rows)
+                except Exception:
+                    # The database is away: keep the deliveries (in order, before newer ones) and try again.
+                    log.exception("could not keep %d deliveries in the inbox; trying again", len(batch))
+                    self.pending[:0] = batch
+                    await asyncio.sleep(RETRY_WRITE_SECONDS)
+                    continue
+                finally:
+                    self._writing = 0
+                self.written()
+            self._written.set()
+
+    async def _keep(self, rows: list[tuple[str, str, str]]) -> None:
+        """All rows in one transaction; if the database refuses that, row by row, so one row it cannot store (a
+        forged request's text) is dropped instead of holding up every delivery after it. If it refuses every row,
+        it is away, not the rows: the caller keeps them all and tries again."""
+        try:
+            await self.inbox.put(rows, self.clock())
+            return
+        except Exception:
+            if len(rows) == 1:
+                raise
+        refused = []
+        for row in rows:
+            try:
+                await self.inbox.put([row], self.clock())
+            except Exception:
+                refused.append(row)
+        if len(refused) == len(rows):
+            raise RuntimeError("the inbox refused every delivery")
+        for kind, team, _ in refused:
+            log.error("dropped a %s delivery in %r that the database cannot store", kind, team[:40])
+
+    @property
+    def unwritten(self) -> int:
+        return len(self.pending) + self._writing
+
+    async def flush(self, seconds: float = 10.0) -> None:
+        """Waits until everything put so far is in the inbox."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._written.wait(), seconds)
+
+    async def close(self) -> None:
+        await self.flush()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+Job = Callable[[], Awaitable[None]]
+Prepare = Callable[[Delivery], tuple[str, Job]]
+
+
+class Worker:
+    """Takes deliveries from the inbox and does them: `prepare` says which conversation a delivery is about (its
+    key) and what doing it is. Run it with `run()`; `kick()` says there is something new."""
+
+    def __init__(
+        self,
+        inbox: Inbox,
+        prepare: Prepare,
+        clock: Clock = utcnow,
+        *,
+        hold: int = HOLD,
+        slots: int = SLOTS,
+        lease: timedelta = LEASE,
+        poll: float = POLL_SECONDS,
+    ) -> None:
+        self.inbox = inbox
+        self.prepare = prepare
+        self.clock = clock
+        self.hold = hold
+        self.lease = lease
+        self.poll = poll
+        self.holder = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.running: dict[int, asyncio.Task[None]] = {}
+        self._last: dict[str, asyncio.Task[None]] = {}  # per key, the latest task: the next one waits for it
+        self._finished: list[int] = []
+        self._slots = asyncio.Semaphore(slots)
+        self._wake = asyncio.Event()
+        self._quiet = asyncio.Event()
+        self._stopping = False
+
+    def kick(self) -> None:
+        self._quiet.clear()
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            try:
+                taken = await self._round()
+            except Exception:
+                log.exception("the inbox could not be read; trying again")
+                taken = 0
+            if taken:
+                continue
+            if not self.running and not self._finished:
+                self._quiet.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll)
+            self._wake.clear()
+
+    async def _round(self) -> int:
+        if self._finished:
+            done, self._finished = self._finished, []
+            try:
+                await self.inbox.finish(done)
+            except Exception:
+                self._finished[:0] = done
+                raise
+        room = self.hold - len(self.running)
+        if room <= 0:
+            return 0
+        taken = await self.inbox.take(self.holder, room, self.clock(), self.lease)
+        for delivery in taken:
+            self._start(delivery)
+        return len(taken)
+
+    def _start(self, delivery: Delivery) -> None:
+        if delivery.attempts > ATTEMPTS:
+            log.error("giving up a %s delivery in %s after %d attempts", delivery.kind, delivery.team, ATTEMPTS)
+            self._finished.append(delivery.id)
+            return
+        try:
+            key, job = self.prepare(delivery)
+        except Exception:
+            log.exception("a %s delivery in %s cannot be read; dropped", delivery.kind, delivery.team)
+            self._finished.append(delivery.id)
+            return
+        before = self._last.get(key)
+        task = asyncio.get_running_loop().create_task(self._do(delivery, job, before))
+        self._last[key] = task
+        self.running[delivery.id] = task
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self.running.pop(delivery.id, None)
+            if self._last.get(key) is finished:
+                del self._last[key]
+            self._wake.set()
+
+        task.add_done_callback(done)
+
+    async def _do(self, delivery: Delivery, job: Job, before: asyncio.Task[None] | None) -> None:
+        if before is not None:
+            await asyncio.wait([before])
+        try:
+            async with self._slots:
+                await job()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # Left in the inbox: taken again when its lease ends (the router's delivery claim prevents a second
+            # effect of whatever part was done).
+            log.exception("a %s delivery in %s failed; it will be tried again", delivery.kind, delivery.team)
+            return
+        self._finished.append(delivery.id)
+
+    async def idle(self, seconds: float = 10.0) -> bool:
+        """Waits until the inbox had nothing left for this worker and everything it took is done; False on time out."""
+        self.kick()
+        try:
+            await asyncio.wait_for(self._quiet.wait(), seconds)
+        except TimeoutError:
+            log.warning("%d deliveries still being worked on after %.0f s", len(self.running), seconds)
+            return False
+        return True
+
+    async def stop(self, seconds: float = 10.0) -> None:
+        """Lets the work in hand finish (for `seconds` at most), records it as done, and stops taking more."""
+        self._stopping = True
+        self._wake.set()
+        if self.running:
+            _, pending = await asyncio.wait(set(self.running.values()), timeout=seconds)
+            for task in pending:
+                task.cancel()
+        if self._finished:
+            with contextlib.suppress(Exception):
+                await self.inbox.finish(self._finished)
+            self._finished = []
