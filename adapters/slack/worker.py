@@ -25,7 +25,7 @@ from adapters.slack.mount import SlackMount
 
 log = logging.getLogger(__name__)
 
-NICENESS = 10  # CPU priority below the serving process's (0): its acks come first when both are runnable
+NICENESS = 19  # CPU priority below the serving process's (0): its acks come first when both are runnable
 STOP_SECONDS = 15.0
 
 
