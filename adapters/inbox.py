@@ -62,6 +62,8 @@ class Inbox(Protocol):
 
     async def finish(self, ids: Sequence[int]) -> None: ...
 
+    async def release(self, holder: str) -> int: ...
+
     async def waiting(self) -> int: ...
 
 
@@ -110,10 +112,10 @@ class Writer:
                     # The database is away: keep the deliveries (in order, before newer ones) and try again.
                     log.exception("could not keep %d deliveries in the inbox; trying again", len(batch))
                     self.pending[:0] = batch
+                    self._writing = 0
                     await asyncio.sleep(RETRY_WRITE_SECONDS)
                     continue
-                finally:
-                    self._writing = 0
+                self._writing = 0
                 self.written()
             self._written.set()
 
@@ -188,13 +190,16 @@ class Worker:
         self._wake = asyncio.Event()
         self._quiet = asyncio.Event()
         self._stopping = False
+        self._kicks = 0
 
     def kick(self) -> None:
+        self._kicks += 1
         self._quiet.clear()
         self._wake.set()
 
     async def run(self) -> None:
         while not self._stopping:
+            kicks = self._kicks
             try:
                 taken = await self._round()
             except Exception:
@@ -202,7 +207,8 @@ class Worker:
                 taken = 0
             if taken:
                 continue
-            if not self.running and not self._finished:
+            # Quiet only if nobody said "there is something new" while this round looked: else look again.
+            if not self.running and not self._finished and kicks == self._kicks:
                 self._quiet.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll)
@@ -285,3 +291,8 @@ class Worker:
             with contextlib.suppress(Exception):
                 await self.inbox.finish(self._finished)
             self._finished = []
+        try:
+            # What this worker took and did not do is free for the next worker now, not when its lease ends.
+            await self.inbox.release(self.holder)
+        except Exception:
+            log.exception("could not free the deliveries this worker held; they are free when their lease ends")

@@ -81,6 +81,18 @@ class SqlInbox:
             await uow.session.exec(delete(InboxRow).where(col(InboxRow.id).in_(list(ids))))
             await uow.commit()
 
+    async def release(self, holder: str) -> int:
+        """Frees what `holder` took and did not finish (it is stopping), for any worker to take at once."""
+        statement = (
+            update(InboxRow)
+            .where(col(InboxRow.platform) == self._platform, col(InboxRow.holder) == holder)
+            .values(holder=None, claimed_until=None)
+        )
+        async with self._store.unit() as uow:
+            result = await uow.session.exec(statement)
+            await uow.commit()
+        return int(result.rowcount)
+
     async def waiting(self) -> int:
         """How many deliveries wait or are being worked on (every worker's)."""
         statement = select(func.count()).select_from(InboxRow).where(col(InboxRow.platform) == self._platform)

@@ -1,0 +1,149 @@
+"""Ack now, work later: the Writer keeps what was acked, the Worker does it in order per conversation."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from adapters.inbox import ATTEMPTS, LEASE, Delivery, Job, Worker, Writer
+from storage.database import SqlStore
+from storage.inbox import SqlInbox
+from tests.harness import Clock
+
+
+class Work:
+    """A prepare() for the Worker: the payload names its conversation and what to do; what ran is recorded."""
+
+    def __init__(self) -> None:
+        self.done: list[str] = []
+        self.gates: dict[str, asyncio.Event] = {}
+        self.failing: set[str] = set()
+
+    def prepare(self, delivery: Delivery) -> tuple[str, Job]:
+        payload = json.loads(delivery.payload)
+        name = payload["name"]
+
+        async def job() -> None:
+            if name in self.gates:
+                await self.gates[name].wait()
+            if name in self.failing:
+                raise RuntimeError(f"{name} failed")
+            self.done.append(name)
+
+        return payload["key"], job
+
+
+async def put(inbox: SqlInbox, clock: Clock, *items: tuple[str, str]) -> None:
+    await inbox.put([("message", "T1", json.dumps({"key": key, "name": name})) for key, name in items], clock())
+
+
+async def test_one_conversation_in_order_and_others_meanwhile(store: SqlStore) -> None:
+    inbox, clock, work = SqlInbox(store, "slack"), Clock(), Work()
+    work.gates["a1"] = asyncio.Event()  # the first delivery about room A waits
+    await put(inbox, clock, ("A", "a1"), ("A", "a2"), ("B", "b1"))
+    worker = Worker(inbox, work.prepare, clock, poll=0.05)
+    running = asyncio.create_task(worker.run())
+    try:
+        for _ in range(100):
+            if work.done:
+                break
+            await asyncio.sleep(0.01)
+        assert work.done == ["b1"]  # B did not wait for A; a2 waits for a1
+        work.gates["a1"].set()
+        assert await worker.idle(5)
+        assert work.done == ["b1", "a1", "a2"]
+        assert await inbox.waiting() == 0
+    finally:
+        await worker.stop(1)
+        running.cancel()
+
+
+async def test_a_failed_delivery_stays_and_is_tried_again_after_its_lease(store: SqlStore) -> None:
+    inbox, clock, work = SqlInbox(store, "slack"), Clock(), Work()
+    work.failing.add("x")
+    await put(inbox, clock, ("A", "x"))
+    worker = Worker(inbox, work.prepare, clock, poll=0.05)
+    running = asyncio.create_task(worker.run())
+    try:
+        assert await worker.idle(5)
+        assert (work.done, await inbox.waiting()) == ([], 1)
+        work.failing.clear()
+        clock.advance(seconds=LEASE.total_seconds())
+        assert await worker.idle(5)
+        assert work.done == ["x"]
+        assert await inbox.waiting() == 0
+    finally:
+        await worker.stop(1)
+        running.cancel()
+
+
+async def test_a_delivery_that_keeps_failing_is_given_up(store: SqlStore) -> None:
+    inbox, clock, work = SqlInbox(store, "slack"), Clock(), Work()
+    await put(inbox, clock, ("A", "x"))
+    for _ in range(ATTEMPTS):  # as if that many workers took it and died
+        assert await inbox.take("dead", 1, clock(), LEASE)
+        clock.advance(seconds=LEASE.total_seconds())
+    worker = Worker(inbox, work.prepare, clock, poll=0.05)
+    running = asyncio.create_task(worker.run())
+    try:
+        assert await worker.idle(5)
+        assert (work.done, await inbox.waiting()) == ([], 0)
+    finally:
+        await worker.stop(1)
+        running.cancel()
+
+
+async def test_stopping_frees_what_the_worker_held_for_the_next_one(store: SqlStore) -> None:
+    inbox, clock, work = SqlInbox(store, "slack"), Clock(), Work()
+    work.gates["slow"] = asyncio.Event()
+    await put(inbox, clock, ("A", "slow"))
+    worker = Worker(inbox, work.prepare, clock, poll=0.05)
+    running = asyncio.create_task(worker.run())
+    for _ in range(100):
+        if worker.running:
+            break
+        await asyncio.sleep(0.01)
+    await worker.stop(0.1)
+    running.cancel()
+    # No lease to wait for: the next worker takes it at once.
+    (again,) = await inbox.take("next", 10, clock(), LEASE)
+    assert again.attempts == 2
+
+
+class Refusing(SqlInbox):
+    """The database refuses rows whose payload says so (as PostgreSQL refuses a NUL), or everything (it is away)."""
+
+    away = False
+
+    async def put(self, deliveries: Sequence[tuple[str, str, str]], now: datetime) -> None:
+        if self.away or any("refused" in payload for _, _, payload in deliveries):
+            raise ValueError("refused")
+        await super().put(deliveries, now)
+
+
+async def test_the_writer_drops_a_row_the_database_refuses_and_keeps_the_rest(store: SqlStore) -> None:
+    inbox, clock = Refusing(store, "slack"), Clock()
+    writer = Writer(inbox, clock, gather=0)
+    for name in ("one", "refused", "two"):
+        writer.put("message", "T1", {"key": "A", "name": name})
+    await writer.flush(5)
+    taken = await inbox.take("w", 10, clock(), timedelta(minutes=2))
+    assert [json.loads(d.payload)["name"] for d in taken] == ["one", "two"]
+    await writer.close()
+
+
+async def test_while_the_database_is_away_the_writer_keeps_everything_and_tries_again(store: SqlStore) -> None:
+    inbox, clock = Refusing(store, "slack"), Clock()
+    inbox.away = True
+    writer = Writer(inbox, clock, gather=0)
+    writer.put("message", "T1", {"key": "A", "name": "one"})
+    writer.put("message", "T1", {"key": "A", "name": "two"})
+    await asyncio.sleep(0.1)
+    assert writer.unwritten == 2
+    inbox.away = False
+    await writer.flush(5)
+    taken = await inbox.take("w", 10, clock(), timedelta(minutes=2))
+    assert [json.loads(d.payload)["name"] for d in taken] == ["one", "two"]
+    await writer.close()

@@ -1,0 +1,64 @@
+"""The inbox table: deliveries kept in order, taken by one worker at a time, free again when a lease ends."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from storage.database import SqlStore
+from storage.inbox import SqlInbox
+
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+LEASE = timedelta(minutes=2)
+
+
+def deliveries(count: int, kind: str = "message") -> list[tuple[str, str, str]]:
+    return [(kind, "T1", f'{{"n": {i}}}') for i in range(count)]
+
+
+async def test_the_oldest_deliveries_are_taken_first_and_only_once(store: SqlStore) -> None:
+    inbox = SqlInbox(store, "slack")
+    await inbox.put(deliveries(5), NOW)
+    first = await inbox.take("a", 3, NOW, LEASE)
+    assert [d.payload for d in first] == ['{"n": 0}', '{"n": 1}', '{"n": 2}']
+    assert {d.attempts for d in first} == {1}
+    rest = await inbox.take("b", 10, NOW, LEASE)
+    assert [d.payload for d in rest] == ['{"n": 3}', '{"n": 4}']
+    assert await inbox.take("c", 10, NOW, LEASE) == []
+    assert await inbox.waiting() == 5  # taken is not done
+
+
+async def test_finished_deliveries_leave_and_another_platforms_are_not_taken(store: SqlStore) -> None:
+    slack, teams = SqlInbox(store, "slack"), SqlInbox(store, "teams")
+    await slack.put(deliveries(2), NOW)
+    await teams.put(deliveries(1, "activity"), NOW)
+    taken = await slack.take("a", 10, NOW, LEASE)
+    await slack.finish([d.id for d in taken])
+    assert await slack.waiting() == 0
+    assert [d.kind for d in await teams.take("a", 10, NOW, LEASE)] == ["activity"]
+
+
+async def test_a_delivery_whose_worker_died_is_taken_again_when_its_lease_ends(store: SqlStore) -> None:
+    inbox = SqlInbox(store, "slack")
+    await inbox.put(deliveries(1), NOW)
+    (taken,) = await inbox.take("dead", 10, NOW, LEASE)
+    assert await inbox.take("b", 10, NOW + LEASE - timedelta(seconds=1), LEASE) == []
+    (again,) = await inbox.take("b", 10, NOW + LEASE, LEASE)
+    assert (again.id, again.attempts) == (taken.id, 2)
+
+
+async def test_a_stopping_worker_releases_what_it_did_not_finish(store: SqlStore) -> None:
+    inbox = SqlInbox(store, "slack")
+    await inbox.put(deliveries(3), NOW)
+    await inbox.take("a", 2, NOW, LEASE)
+    await inbox.take("b", 1, NOW, LEASE)
+    assert await inbox.release("a") == 2
+    assert [d.payload for d in await inbox.take("c", 10, NOW, LEASE)] == ['{"n": 0}', '{"n": 1}']
+
+
+async def test_workers_taking_at_once_never_share_a_delivery(store: SqlStore) -> None:
+    inbox = SqlInbox(store, "slack")
+    await inbox.put(deliveries(40), NOW)
+    batches = await asyncio.gather(*(inbox.take(f"w{i}", 7, NOW, LEASE) for i in range(8)))
+    ids = [d.id for batch in batches for d in batch]
+    assert len(ids) == len(set(ids)) == 40
