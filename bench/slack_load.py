@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import cProfile
 import importlib.metadata
+import json
 import math
 import multiprocessing
 import os
@@ -110,7 +111,9 @@ class Plan:
     crew: int = 25
     # Swarm as `swarm serve --workers N`: its work in N processes of their own (pinned to the server core too, at a
     # lower CPU priority), so acks never wait for it; 0 does the work in the serving process.
-    swarm_workers: int = 1  # reactions per announcement, so crews stay the size of real ones
+    swarm_workers: int = 1
+    # Swarm as this many `swarm serve` replicas on one database (all on the server core), the load spread over them.
+    swarm_replicas: int = 1  # reactions per announcement, so crews stay the size of real ones
 
     @classmethod
     def quick(cls) -> Plan:
@@ -500,17 +503,24 @@ def session() -> aiohttp.ClientSession:
     return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60.0))
 
 
-async def fixed_rate(url: str, signed: Sequence[Signed], rate: float) -> Measured:
-    """Open loop: request i leaves at t0 + i/rate whatever the answers; latency runs from that scheduled time."""
+def spread(url: str | Sequence[str]) -> list[str]:
+    """The URLs a load goes to: one server, or replicas behind a round-robin "load balancer" (this client)."""
+    return [url] if isinstance(url, str) else list(url)
+
+
+async def fixed_rate(url: str | Sequence[str], signed: Sequence[Signed], rate: float) -> Measured:
+    """Open loop: request i leaves at t0 + i/rate whatever the answers; latency runs from that scheduled time.
+    With several URLs, request i goes to URL i mod n."""
+    urls = spread(url)
     latencies: list[float] = []
     lags: list[float] = []
     errors = 0
     clock = time.perf_counter  # not loop.time(): uvloop's clock counts whole milliseconds
 
-    async def one(http: aiohttp.ClientSession, body: bytes, headers: dict[str, str], due: float) -> None:
+    async def one(http: aiohttp.ClientSession, target: str, body: bytes, headers: dict[str, str], due: float) -> None:
         nonlocal errors
         try:
-            async with http.post(url, data=body, headers=headers) as response:
+            async with http.post(target, data=body, headers=headers) as response:
                 await response.read()
                 if response.status != 200:
                     errors += 1
@@ -527,7 +537,7 @@ async def fixed_rate(url: str, signed: Sequence[Signed], rate: float) -> Measure
                 await asyncio.sleep(delay - 0.0015)  # timers wake up to a millisecond late: sleep short, then
             await until(due, clock)
             lags.append(clock() - due)
-            tasks.append(asyncio.ensure_future(one(http, body, headers, due)))
+            tasks.append(asyncio.ensure_future(one(http, urls[i % len(urls)], body, headers, due)))
         await asyncio.gather(*tasks)
         seconds = clock() - start
     return Measured(len(signed), seconds, latencies, errors, percentile(lags, 0.99))
@@ -539,19 +549,21 @@ async def until(due: float, clock: Callable[[], float]) -> None:
         await asyncio.sleep(0)
 
 
-async def saturate(url: str, signed: Sequence[Signed], workers: int, seconds: float) -> Measured:
-    """Closed loop: `workers` keep one request each in flight until `seconds` pass or the bodies run out."""
+async def saturate(url: str | Sequence[str], signed: Sequence[Signed], workers: int, seconds: float) -> Measured:
+    """Closed loop: `workers` keep one request each in flight until `seconds` pass or the bodies run out. With several
+    URLs, worker w sends to URL w mod n."""
+    urls = spread(url)
     latencies: list[float] = []
     errors = 0
     clock = time.perf_counter
     bodies: Iterator[Signed] = iter(signed)
 
-    async def worker(http: aiohttp.ClientSession, end: float) -> None:
+    async def worker(http: aiohttp.ClientSession, end: float, target: str) -> None:
         nonlocal errors
         for body, headers in bodies:
             sent = clock()
             try:
-                async with http.post(url, data=body, headers=headers) as response:
+                async with http.post(target, data=body, headers=headers) as response:
                     await response.read()
                     if response.status != 200:
                         errors += 1
@@ -563,11 +575,11 @@ async def saturate(url: str, signed: Sequence[Signed], workers: int, seconds: fl
 
     async with session() as http:
         # Open the connections first (a 404 from the server), so the measured window starts with a warm pool.
-        warm = [http.get(URL(url).with_path("/nothing-here")) for _ in range(workers)]
+        warm = [http.get(URL(urls[w % len(urls)]).with_path("/nothing-here")) for w in range(workers)]
         for response in await asyncio.gather(*warm):
             response.release()
         start = clock()
-        await asyncio.gather(*(worker(http, start + seconds) for _ in range(workers)))
+        await asyncio.gather(*(worker(http, start + seconds, urls[w % len(urls)]) for w in range(workers)))
         elapsed = clock() - start
     return Measured(len(latencies), elapsed, latencies, errors)
 
@@ -618,8 +630,9 @@ def run_delay(pid: int) -> float:
 class Watch:
     """Where the CPU went during one phase: the server's core, and other people's processes on this machine."""
 
-    ours: Sequence[int]  # pids: this process, the fake, the server
+    ours: Sequence[int]  # pids: this process, the fake, the server(s)
     server: int
+    replicas: Sequence[int] = ()  # the other replicas' pids: their CPU counts as the server's
     started: float = 0.0
     busy: float = 0.0
     ours_cpu: float = 0.0
@@ -631,18 +644,23 @@ class Watch:
 
     def __enter__(self) -> Watch:
         self.started, self.busy = time.perf_counter(), machine_busy()
-        self.ours_cpu, self.server_cpu = self._ours(), family_cpu_seconds(self.server)
+        self.ours_cpu, self.server_cpu = self._ours(), self._servers()
         self.server_wait, self.client_wait = run_delay(self.server), run_delay(os.getpid())
         return self
 
+    def _servers(self) -> float:
+        """The server (and its replicas) with their worker processes."""
+        return sum(family_cpu_seconds(pid) for pid in (self.server, *self.replicas))
+
     def _ours(self) -> float:
-        """This process, the fake, and the server with its worker processes."""
-        return sum(cpu_seconds(pid) for pid in self.ours if pid != self.server) + family_cpu_seconds(self.server)
+        """This process, the fake, and the server(s) with their worker processes."""
+        servers = {self.server, *self.replicas}
+        return sum(cpu_seconds(pid) for pid in self.ours if pid not in servers) + self._servers()
 
     def __exit__(self, *exc: object) -> None:
         elapsed = time.perf_counter() - self.started
         ours = self._ours() - self.ours_cpu
-        self.server_cpu = family_cpu_seconds(self.server) - self.server_cpu  # from here on: used during the phase
+        self.server_cpu = self._servers() - self.server_cpu  # from here on: used during the phase
         self.server_share = self.server_cpu / elapsed
         self.others = max(0.0, (machine_busy() - self.busy - ours) / elapsed)
         self.server_wait = (run_delay(self.server) - self.server_wait) / elapsed
@@ -814,7 +832,7 @@ class Bench:
 
     def watch(self, server: JSON) -> Watch:
         ours = [os.getpid(), *(process.pid for process, _ in self.processes.running if process.pid is not None)]
-        return Watch(ours, int(server["pid"]))
+        return Watch(ours, int(server["pid"]), [int(pid) for pid in server.get("replica_pids", [])])
 
     @contextlib.asynccontextmanager
     async def profiled(self, server: JSON, name: str) -> Any:
@@ -858,7 +876,7 @@ class Bench:
             if groups:
                 fake = await self.processes.start(fake_main, self.plan.users, self.loop_name)
                 instances = [(SWARM, await self.database_url(group)) for group in groups]
-                for group, server in zip(groups, await self.start_servers(instances, fake), strict=True):
+                for group, server in zip(groups, await self.start_swarm(instances, fake), strict=True):
                     await runs[group](results, fake, server)
         finally:
             await self.processes.stop_all()
@@ -895,6 +913,28 @@ class Bench:
             server["pid"] = started["pid"]
         return servers
 
+    async def start_swarm(self, instances: Sequence[tuple[str, str]], fake: JSON) -> list[JSON]:
+        """The Swarm servers, one per group; with replicas, as many processes on the same databases, and each group's
+        server names all of them: `urls` (the load is spread over them), `controls`, `replica_pids`."""
+        first = await self.start_servers(instances, fake)
+        for _ in range(self.plan.swarm_replicas - 1):
+            for server, replica in zip(first, await self.start_servers(instances, fake), strict=True):
+                server.setdefault("replicas", []).append(replica)
+        for server in first:
+            replicas = server.get("replicas", [])
+            server["urls"] = [f"{s['url']}/slack/events" for s in (server, *replicas)]
+            server["controls"] = [s["control"] for s in (server, *replicas)]
+            server["replica_pids"] = [s["pid"] for s in replicas]
+        return first
+
+    async def idle(self, server: JSON) -> float:
+        """Waits until every replica's acked work is done; the longest wait."""
+        waits = [(await self.control("POST", f"{control}/idle"))["seconds"] for control in server["controls"]]
+        return float(max(waits))
+
+    async def statements(self, server: JSON) -> int:
+        return sum([(await self.control("GET", f"{c}/counters"))["statements"] for c in server["controls"]])
+
     async def bare(self, results: Results, server: JSON) -> None:
         """One server for every scenario: it only acks, so nothing it did before changes what it does next."""
         plan = self.plan
@@ -922,8 +962,8 @@ class Bench:
         progress(f"Swarm: opening {count} swarms to work in")
         for start in range(0, count, 50):
             batch = await commands(fake["hooks"], min(50, count - start), start=100_000 + start)
-            await saturate(server["url"] + "/slack/events", batch, 8, math.inf)
-            await self.control("POST", f"{server['control']}/idle")
+            await saturate(server["urls"], batch, 8, math.inf)
+            await self.idle(server)
         listed: list[JSON] = (await self.control("GET", f"{server['control']}/swarms"))["swarms"]
         return sorted(listed, key=lambda s: int(s["number"]))
 
@@ -939,8 +979,8 @@ class Bench:
     ) -> Row:
         """One measured phase on the Swarm server: load, then the drain of the work it left behind."""
         progress(f"Swarm: {scenario}, {mode}")
-        url = server["url"] + "/slack/events"
-        statements = (await self.control("GET", f"{server['control']}/counters"))["statements"]
+        url = server["urls"]
+        statements = await self.statements(server)
         calls = (await self.control("GET", f"{fake['control']}/calls"))["total"]
         async with self.profiled(server, f"swarm-{slug(scenario)}-{'fixed' if fixed else 'saturation'}"):
             with self.watch(server) as watch:
@@ -948,9 +988,9 @@ class Bench:
                     measured = await fixed_rate(url, bodies, self.plan.rate)
                 else:
                     measured = await saturate(url, bodies[:cap], self.plan.workers, self.plan.seconds)
-                drain = (await self.control("POST", f"{server['control']}/idle"))["seconds"]
+                drain = await self.idle(server)
         row = Row(scenario, SWARM, mode, measured, drain=drain, watch=watch)
-        row.statements = (await self.control("GET", f"{server['control']}/counters"))["statements"] - statements
+        row.statements = await self.statements(server) - statements
         row.calls = (await self.control("GET", f"{fake['control']}/calls"))["total"] - calls
         return row
 
@@ -962,7 +1002,7 @@ class Bench:
         recorder = Recorder("http://unused", fake["hooks"])
         await recorder.slash(DEMO, PEOPLE["ana"], SUPPORT)
         await saturate(server["url"] + "/slack/events", recorder.recorded, 1, math.inf)
-        await self.control("POST", f"{server['control']}/idle")
+        await self.idle(server)
         calls = await self.control("GET", f"{fake['control']}/calls", since=str(before))
         results.calls_per_open = [m for m in calls["methods"] if m not in ("auth.test", "users.info")]
 
@@ -1083,6 +1123,25 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f}"
 
 
+def rows_json(results: Results) -> list[JSON]:
+    """The table's rows as data (`--json FILE`), for bench/production_load.py to put several runs side by side."""
+    return [
+        {
+            "scenario": row.scenario,
+            "variant": row.variant,
+            "mode": "fixed" if row.mode.startswith("fixed") else "saturation",
+            "requests": row.measured.requests,
+            "rate": row.measured.rate,
+            "p50_ms": percentile(row.measured.latencies, 0.5) * 1000,
+            "p99_ms": percentile(row.measured.latencies, 0.99) * 1000,
+            "work_rate": row.work_rate,
+            "cpu_ms": cpu_per_request(row),
+            "ok": row.ok,
+        }
+        for row in results.rows
+    ]
+
+
 def table(results: Results) -> str:
     header = (
         "| scenario | variant | mode | requests | req/s | ack p50 ms | ack p99 ms | work/s | ratio to bare bolt"
@@ -1161,8 +1220,8 @@ def report(results: Results) -> str:
     lines = [
         f"Swarm Slack benchmark — {os.cpu_count()} cores, Python {platform.python_version()}, loop {results.loop},"
         f" database {results.database}; server pinned to core {SERVER_CORE}, client and fake Slack to core"
-        f" {CLIENT_CORE}; Swarm's work in {plan.swarm_workers} worker process(es) (`swarm serve --workers"
-        f" {plan.swarm_workers}`)",
+        f" {CLIENT_CORE}; Swarm: {plan.swarm_replicas} replica(s), each with its work in"
+        f" {plan.swarm_workers} worker process(es) (`swarm serve --workers {plan.swarm_workers}`)",
         f"fixed rate: {plan.commands} commands / {plan.events} events at {plan.rate:g}/s (latency from the scheduled"
         f" send time); saturation: {plan.workers} workers for {plan.seconds:g} s (Swarm: at most"
         f" {plan.swarm_cap_opens} opens / {plan.swarm_cap_reactions} reactions / {plan.swarm_cap_messages} messages,"
@@ -1222,6 +1281,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--swarm-workers", type=int, help="Swarm's worker processes (`swarm serve --workers N`; default 1, 0: none)"
     )
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the rows as JSON to FILE")
+    parser.add_argument(
+        "--replicas", type=int, help="Swarm as N `swarm serve` processes on one database, the load spread over them"
+    )
     args = parser.parse_args(argv)
     plan = Plan.quick() if args.quick else Plan()
     overrides = {
@@ -1231,6 +1294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "commands": args.commands,
         "events": args.events,
         "swarm_workers": args.swarm_workers,
+        "swarm_replicas": args.replicas,
     }
     plan = Plan(**{**plan.__dict__, **{k: v for k, v in overrides.items() if v is not None}})
     for folder in (args.profile, args.py_spy):
@@ -1246,6 +1310,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = asyncio.run(bench.run())
     results.loop = loop
     print(report(results))
+    if args.json is not None:
+        found = {"database": results.database, "plan": plan.__dict__, "rows": rows_json(results)}
+        args.json.write_text(json.dumps(found))
     print(f"\n(run took {time.perf_counter() - started:.0f} s)")
     failed = [t for t in targets(results) if not t.met]
     wrong = [r for r in results.rows if not r.ok]
