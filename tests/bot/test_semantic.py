@@ -10,6 +10,7 @@ from bot.models import Article
 from bot.semantic import (
     MIN_SIMILARITY,
     RRF_K,
+    Speller,
     VectorIndex,
     closeness,
     content_hash,
@@ -138,3 +139,28 @@ def test_a_new_article_twice_in_one_update_is_one_row() -> None:
 @requires_numpy
 def test_an_empty_index_finds_nothing() -> None:
     assert VectorIndex(4).nearest([1.0, 0.0, 0.0, 0.0], 5) == []
+
+
+def test_the_speller_corrects_a_word_the_model_does_not_know_to_the_first_known_word_one_edit_away() -> None:
+    speller = Speller(["[UNK]", "the", "password", "switch", "swatch", "invoice", "export", "##ing", "Paris"])
+    assert speller.correct("forgot passwword, the DST swicth") == "forgot password, the DST switch"
+    assert speller.correct("invocie exprot") == "invoice export"  # swapped letters
+    assert speller.word("swtch") == "switch"  # two known words one edit away: the one listed first
+
+
+def test_the_speller_leaves_known_short_and_unmatched_words_as_typed() -> None:
+    speller = Speller(["invoice", "export", "pdf"])
+    assert speller.correct("invoices exported pdf") == "invoices exported pdf"  # a known word with an ending
+    assert speller.correct("pfd okta ERR-4821") == "pfd okta ERR-4821"  # short, nothing near, not letters
+    assert Speller([]).correct("passwword") == "passwword"
+
+
+@requires_numpy
+def test_with_more_vectors_of_a_query_an_article_scores_its_best_cosine() -> None:
+    embed = ConceptEmbedder.vector
+    index = VectorIndex(ConceptEmbedder.dimensions)
+    index.update([(1, pack(embed("invoice"))), (2, pack(embed("login")))])
+    typed, corrected = embed("invoice"), embed("login")
+    both = dict(index.nearest(typed, 2, corrected))
+    assert both[1] == pytest.approx(1.0, abs=1e-6) and both[2] == pytest.approx(1.0, abs=1e-6)
+    assert dict(index.nearest(typed, 2))[2] == pytest.approx(0.0, abs=1e-6)

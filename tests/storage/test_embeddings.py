@@ -192,6 +192,28 @@ async def test_a_paraphrase_with_no_shared_word_is_found_by_meaning(store: SqlSt
     assert hit.snippet and hit.rank > 0
 
 
+class SpellingConceptEmbedder(ConceptEmbedder):
+    """The fake model, with a vocabulary the query's typos are corrected against."""
+
+    def vocabulary(self) -> list[str]:
+        return ["invoice", "document", "blank", "export", "spreadsheet"]
+
+
+@requires_numpy
+async def test_a_query_is_also_embedded_with_its_typos_corrected(store: SqlStore, workspace: Workspace) -> None:
+    await _fill(store, workspace)
+    plain = KnowledgeBase(store, semantic=SemanticSearch(store, ConceptEmbedder()))
+    model = SpellingConceptEmbedder()
+    spelling = KnowledgeBase(store, semantic=SemanticSearch(store, model))
+
+    assert await plain.search(WS_KEY, "invocie documnet") == []
+    [hit] = (await spelling.search(WS_KEY, "invocie documnet"))[:1]
+    assert hit.article.title == "Invoice PDF comes out blank"
+    assert model.embedded[-2:] == ["invocie documnet", "invoice document"]  # as typed, and corrected
+    await spelling.search(WS_KEY, "bill document")
+    assert model.embedded[-1] == "bill document"  # nothing to correct: one vector
+
+
 @requires_numpy
 async def test_filters_apply_to_the_neighbours_too(store: SqlStore, workspace: Workspace) -> None:
     await _fill(store, workspace)
