@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     digest_timezone: str = Field("UTC", validation_alias="SWARM_DIGEST_TZ")
     # A job that could not run on time (the server was down) still runs if it is at most this late; later, once.
     job_grace_minutes: float = Field(60, gt=0, validation_alias="SWARM_JOB_GRACE")
+    # How old an interrupted opening must be before a start-up finishes it (handlers/opening.py SETTLE: younger ones
+    # may still be under way in another process), and how long a worker holds a delivery it took before another
+    # may take it again (adapters/inbox.py LEASE). Keep the defaults in production; tests shorten them so a crash
+    # is recovered from in seconds.
+    resume_settle_seconds: float = Field(180, ge=0, validation_alias="SWARM_RESUME_SETTLE_SECONDS")
+    inbox_lease_seconds: float = Field(120, gt=0, validation_alias="SWARM_INBOX_LEASE_SECONDS")
 
     # Slack (issue 3) and Teams (issue 4) read these; the console needs none of them.
     slack_bot_token: str | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
@@ -103,6 +109,12 @@ class Settings(BaseSettings):
             catchup_after=self.catchup_after_messages,
             article_reminder_after=timedelta(minutes=self.article_reminder_minutes),
         )
+
+    def resume_settle(self) -> timedelta:
+        return timedelta(seconds=self.resume_settle_seconds)
+
+    def inbox_lease(self) -> timedelta:
+        return timedelta(seconds=self.inbox_lease_seconds)
 
     def conventions(self) -> Conventions:
         return Conventions(

@@ -45,13 +45,16 @@ async def finish(ctx: Context, opened: Opened) -> Opened:
     assert swarm.room_id is not None
     people = [p.chat_id(ctx.platform) for p in opened.crew.in_room()]
     await ctx.chat.invite(swarm.room_id, [user for user in people if user])
-    if swarm.card_id is None:
+    room_id, card_id = swarm.room_id, swarm.card_id
+    if card_id is None:
         # The card is the room's rolling summary from now on: pinned, and edited in place as the swarm changes.
-        card_id = await ctx.chat.post(swarm.room_id, replies.case_card(opened, ctx.platform))
+        card_id = await ctx.chat.post(room_id, replies.case_card(opened, ctx.platform))
         await ctx.core.automation.set_card(swarm_id, card_id)
-        await ctx.chat.pin(swarm.room_id, card_id)
         swarm = replace(swarm, card_id=card_id)
         opened = replace(opened, crew=replace(opened.crew, swarm=swarm))
+    # Pinned every time, not only when the card is new: an opening interrupted between posting and pinning is
+    # finished with its card pinned (pinning a pinned message is no error).
+    await ctx.chat.pin(room_id, card_id)
     conventions = ctx.conventions
     message_id = await ctx.chat.post(
         swarm.origin_channel,

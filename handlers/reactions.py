@@ -6,7 +6,7 @@ from bot.models import Role, Via
 from handlers import replies
 from handlers.automation import refresh_summary
 from handlers.chat import ReactionEvent
-from handlers.commands import member_joined, say_in_room
+from handlers.commands import invite_into_room, member_joined, say_in_room
 from handlers.context import Context
 
 HELPING = (Role.HELPER, Role.EXPERT, Role.LEARNER)
@@ -26,7 +26,12 @@ async def on_reaction(ctx: Context, event: ReactionEvent) -> None:
 
 async def _join(ctx: Context, event: ReactionEvent, role: Role) -> None:
     change = await ctx.core.swarms.join_by_message(ctx.actor(event.origin), event.message_id, role, Via.REACTION)
-    if change is None or not change.changed:
+    if change is None:
+        return
+    if not change.changed:
+        # Already a member: if the invite failed last time (Slack down), reacting again is how they get in. Inviting
+        # someone who is in the room already is no error.
+        await invite_into_room(ctx, change.crew, [change.person.chat_id(ctx.platform)])
         return
     await member_joined(ctx, change)
 

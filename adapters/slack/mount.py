@@ -45,7 +45,7 @@ from adapters.slack.chat import SlackChat, UserDirectory
 from adapters.slack.tokens import SealedInstallationStore
 from handlers.chat import Event
 from handlers.context import Context
-from handlers.opening import SETTLE, resume
+from handlers.opening import resume
 from handlers.router import Outcome
 
 log = logging.getLogger(__name__)
@@ -172,7 +172,7 @@ class SlackMount:
         self.bolt = AsyncApp(**common)
         self.chats: dict[str, tuple[SlackChat, float]] = {}
         inbox = app.inbox("slack")
-        self.worker = Worker(inbox, self._prepare, app.core.clock) if work else None
+        self.worker = Worker(inbox, self._prepare, app.core.clock, lease=app.settings.inbox_lease()) if work else None
         self.writer = Writer(inbox, app.core.clock, written or (self.worker.kick if self.worker else lambda: None))
         app.metrics.queue("slack", lambda: self.writer.unwritten + (len(self.worker.running) if self.worker else 0))
         app.metrics.inbox("slack", inbox.waiting)
@@ -297,7 +297,7 @@ class SlackMount:
         if resume and self.single is not None:
             try:
                 await self.single.start()
-                await self.resume(SETTLE)  # not younger ones: another process may be opening them right now
+                await self.resume(self.app.settings.resume_settle())  # not younger: another may be opening them
             except Exception:
                 # Slack may be down at start; the first request will try again.
                 log.exception("Slack start-up (auth.test, resuming openings) failed")

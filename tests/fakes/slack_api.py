@@ -106,6 +106,7 @@ class Call:
     status: int = 0
     response: JSON = field(default_factory=dict)
     token: str | None = None
+    stalled: bool = False  # held by an injected stall right now
 
     @property
     def ok(self) -> bool:
@@ -173,6 +174,8 @@ class Fault:
     error: str | None = None
     retry_after: int = 1
     stall: float = 0.0
+    effect: bool = True  # a stall's outcome: carried out and answered, or (False) the connection dropped unheard
+    when: Callable[[JSON], bool] | None = None  # only for a call whose arguments this accepts (None: any)
 
 
 @dataclass
@@ -410,10 +413,23 @@ class FakeSlack:
         5xx with a Slack-like error body, or 200 with `{"ok": false, "error": error}`."""
         self._queue(method, [Fault(status=status, error=error, retry_after=retry_after) for _ in range(times)])
 
-    def stall(self, method: str, seconds: float, times: int = 1) -> None:
-        """The next `times` calls wait `seconds`, then are carried out and answered. A client that timed out in
-        the meantime never hears that its message was posted — as with Slack."""
-        self._queue(method, [Fault(stall=seconds) for _ in range(times)])
+    def stall(
+        self,
+        method: str,
+        seconds: float,
+        times: int = 1,
+        *,
+        effect: bool = True,
+        when: Callable[[JSON], bool] | None = None,
+    ) -> None:
+        """The next `times` calls (those whose arguments `when` accepts, if given) wait `seconds`, then are carried
+        out and answered. A client that timed out or died in the meantime never hears that its message was posted —
+        as with Slack. With effect=False the call never gets through: after the wait its connection is dropped."""
+        self._queue(method, [Fault(stall=seconds, effect=effect, when=when) for _ in range(times)])
+
+    def stalled(self, method: str) -> list[Call]:
+        """Calls of `method` being held by a stall right now (no answer yet)."""
+        return [call for call in self.calls if call.method == method and call.status == 0 and call.stalled]
 
     def drop(self, method: str, times: int = 1) -> None:
         """The next `times` calls get their connection closed with no answer, and have no effect."""
@@ -439,11 +455,14 @@ class FakeSlack:
     def _queue(self, method: str, faults: list[Fault]) -> None:
         self._faults.setdefault(method, deque()).extend(faults)
 
-    def _next_fault(self, method: str) -> Fault | None:
+    def _next_fault(self, method: str, args: JSON) -> Fault | None:
         for key in (method, "*"):
             queue = self._faults.get(key)
             if queue:
-                return queue.popleft()
+                for fault in queue:
+                    if fault.when is None or fault.when(args):
+                        queue.remove(fault)
+                        return fault
         chaos = self._chaos
         if chaos and (chaos.methods is None or method in chaos.methods) and chaos.rng.random() < chaos.rate:
             return Fault(status=chaos.rng.choice(chaos.statuses), retry_after=chaos.retry_after)
@@ -469,12 +488,14 @@ class FakeSlack:
 
     async def _fault_answer(self, request: web.Request, method: str, call: Call) -> web.StreamResponse | None:
         """Applies the next fault for `method`: an answer to send instead of the normal one, or None to go on."""
-        fault = self._next_fault(method)
+        fault = self._next_fault(method, call.args)
         if fault is not None and fault.stall:
+            call.stalled = True
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(fault.stall):
                     await self._closing.wait()
-            fault = Fault(status=0) if self._closing.is_set() else None
+            call.stalled = False
+            fault = Fault(status=0) if self._closing.is_set() or not fault.effect else None
         if fault is None:
             return None
         if fault.status == 0:

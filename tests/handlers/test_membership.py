@@ -43,6 +43,25 @@ async def test_a_retried_reaction_has_one_effect(bot: ScenarioBot) -> None:
     assert bot.said(room).count("@Fay Singh joined swarm 1 as helper.") == 1
 
 
+async def test_reacting_again_gets_you_into_the_room_when_the_invite_failed(bot: ScenarioBot) -> None:
+    room = await opened(bot)
+    announcement = bot.announcement_id()
+    working = bot.chat.invite
+
+    async def down(room: str, users: list[str]) -> None:
+        raise ConnectionError("platform down")
+
+    bot.chat.invite = down  # type: ignore[method-assign]
+    # Zoe is new to the roster and was not asked: only her 🙋 brings her in.
+    assert await bot.react("raising_hand", announcement, user="zoe", event_id="Ev1") is Outcome.FAILED
+    assert "zoe@example.com" not in bot.chat.channel(room).members
+    bot.chat.invite = working  # type: ignore[method-assign]
+    # The membership was saved before the invite failed: the second 🙋 changes nothing but the invite.
+    assert await bot.react("raising_hand", announcement, user="zoe", event_id="Ev2") is Outcome.DONE
+    assert "zoe@example.com" in bot.chat.channel(room).members
+    assert not [line for line in bot.said(room) if "zoe" in line.lower()]
+
+
 async def test_join_by_number_and_leave_in_the_room(bot: ScenarioBot) -> None:
     room = await opened(bot)
     await bot.command("/swarm join 1", user="fay")

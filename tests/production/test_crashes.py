@@ -1,0 +1,302 @@
+"""Crashes (issue 9): `swarm serve` killed with SIGKILL at each step of opening and resolving a swarm, then started
+again; the swarm completes once.
+
+The loopback FakeSlack holds the chosen Web API call (`stall(..., effect=False)`: the call never gets through, as
+when the process dies before Slack has it), the test kills the server (and its worker process with `--workers 1`)
+while the call is held, and starts a new server on the same database. Time is shortened, never slept through:
+`SWARM_RESUME_SETTLE_SECONDS` (how old an interrupted opening must be before a start-up finishes it; 180 in
+production) and `SWARM_INBOX_LEASE_SECONDS` (how long a dead worker's delivery stays taken; 120).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from storage.database import create_engine
+from tests.fakes.slack_api import BOT_USER_ID, FakeSlack
+from tests.fakes.slack_signing import SlackSender
+from tests.harness import ROSTER
+from tests.production.test_replicas import (
+    PEOPLE,
+    SECRET,
+    START,
+    SUPPORT,
+    SWARM,
+    WORK,
+    Server,
+    _all_idle,
+    _free_port,
+    _healthy,
+    _prepare,
+    _stop,
+    _until,
+)
+
+JSON = dict[str, Any]
+SETTLE = 1.0  # seconds, for SWARM_RESUME_SETTLE_SECONDS
+LEASE = 2.0  # seconds, for SWARM_INBOX_LEASE_SECONDS
+HOLD = 120.0  # seconds a stalled call is held: longer than any test, released when the fake closes
+CASE = "ACME cannot export invoices #billing sev2"
+JOIN = "react :raising_hand: to join"
+
+
+@dataclass
+class Deployment:
+    api: FakeSlack
+    database_url: str
+    workers: int
+    tmp_path: Path
+    env: dict[str, str]
+    servers: list[Server] = field(default_factory=list)
+
+    async def start(self) -> tuple[Server, SlackSender]:
+        port, log = _free_port(), self.tmp_path / f"serve-{len(self.servers)}.log"
+        with log.open("wb") as out:
+            process = await asyncio.create_subprocess_exec(
+                *(str(SWARM), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(self.workers)),
+                env=self.env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=out,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+        server = Server(process, f"http://127.0.0.1:{port}", log)
+        self.servers.append(server)
+        try:
+            await _until(partial(_healthy, server), START, f"{server.url}/healthz")
+        except AssertionError as err:
+            raise AssertionError(f"{err}; its log:\n{log.read_text()}") from None
+        return server, SlackSender(server.url, SECRET, hooks_url=self.api.hooks_url)
+
+    async def crash(self, server: Server) -> None:
+        """SIGKILL: the worker processes first (with --workers they make the Web API calls), then the server."""
+        for child in _children(server.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
+        server.process.kill()
+        await server.process.wait()
+
+    async def settled(self, server: Server) -> None:
+        """Every delivery done (a dead worker's too, once its lease ends) and the server's queue empty."""
+        await _until(lambda: _all_idle([server]), WORK, "the inbox to empty")
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {s.log.name}\n{s.log.read_text()}" for s in self.servers)
+
+    async def rows(self, sql: str, **params: Any) -> list[Any]:
+        engine = create_engine(self.database_url)
+        try:
+            async with engine.connect() as connection:
+                return list((await connection.execute(text(sql), params)).all())
+        finally:
+            await engine.dispose()
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            stat = (entry / "stat").read_text()
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture
+async def deployment(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> AsyncIterator[Deployment]:
+    await _prepare(database_url)
+    async with FakeSlack() as api:
+        for handle, user in PEOPLE.items():
+            row = next(r for r in ROSTER if str(r["email"]).startswith(f"{handle}@"))
+            api.add_user(user, handle, str(row["email"]), real_name=str(row["name"]))
+        api.add_channel(SUPPORT, "support", members=[*PEOPLE.values(), BOT_USER_ID])
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith(("SWARM_", "SLACK_", "MICROSOFT_"))}
+        env = {
+            **inherited,
+            "SWARM_DATABASE_URL": database_url,
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": api.url,
+            "SWARM_SEMANTIC": "off",
+            "SWARM_METRICS_PUBLIC": "true",
+            "SWARM_RESUME_SETTLE_SECONDS": str(SETTLE),
+            "SWARM_INBOX_LEASE_SECONDS": str(LEASE),
+        }
+        deployment = Deployment(api, database_url, getattr(request, "param", 0), tmp_path, env)
+        try:
+            yield deployment
+        finally:
+            await asyncio.gather(*(_stop(s) for s in deployment.servers))
+
+
+def _room_call(args: JSON) -> bool:
+    return str(args.get("channel", "")) not in ("", SUPPORT)
+
+
+def _support_call(args: JSON) -> bool:
+    return args.get("channel") == SUPPORT
+
+
+# Each step of opening a swarm: the Web API method, and which of its calls (None: the first).
+OPENING: dict[str, tuple[str, Callable[[JSON], bool] | None]] = {
+    "create-room": ("conversations.create", None),
+    "set-topic": ("conversations.setTopic", None),
+    "invite": ("conversations.invite", None),
+    "post-card": ("chat.postMessage", _room_call),
+    "pin-card": ("pins.add", None),
+    "announce": ("chat.postMessage", _support_call),
+}
+
+
+def _case(value: object) -> str | None:
+    return {0: "work-in-server", 1: "worker-process"}.get(value) if isinstance(value, int) else None
+
+
+async def _stalled(api: FakeSlack, method: str) -> bool:
+    return bool(api.stalled(method))
+
+
+def _rooms(api: FakeSlack) -> list[str]:
+    return [c.id for c in api.channels.values() if c.name.startswith("swarm-1-")]
+
+
+async def _opened_once(deployment: Deployment) -> None:
+    api = deployment.api
+    rooms = _rooms(api)
+    assert len(rooms) == 1, [c.name for c in api.channels.values()]
+    room = api.channels[rooms[0]]
+    (swarm,) = await deployment.rows("SELECT id, status, room_id, card_id, announcement_id FROM swarm")
+    assert swarm.room_id == room.id
+    assert swarm.status == "open", deployment.logs()
+    # Every invite: each person the swarm has in its room is a member of the channel, once.
+    people = await deployment.rows(
+        "SELECT p.slack_id FROM swarm_member m JOIN person p ON p.id = m.person_id WHERE m.swarm_id = :swarm",
+        swarm=swarm.id,
+    )
+    expected = {p.slack_id for p in people if p.slack_id}
+    assert expected, "the swarm has no one to invite"
+    assert expected <= set(room.members)
+    assert len(room.members) == len(set(room.members))
+    assert room.topic
+    # One card, pinned; one announcement.
+    cards = [m for m in room.messages if m.get("bot_id")]
+    assert [m["ts"] for m in cards] == [swarm.card_id], [m["text"] for m in cards]
+    assert room.pins == [swarm.card_id]
+    announcements = [m for m in api.messages(SUPPORT) if JOIN in m["text"]]
+    assert [m["ts"] for m in announcements] == [swarm.announcement_id]
+    # The command was done once: the bot never told the owner the opening failed after all was done.
+    creates = [c for c in api.calls_to("conversations.create") if c.ok]
+    assert len(creates) == 1
+
+
+ROOM_BEFORE_TOPIC = pytest.mark.xfail(
+    strict=True,
+    reason="SlackChat.create_room sets the topic before the room id is saved: a crash there leaves a channel the "
+    "swarm does not know, and finishing the opening makes a second room (`…-2`)",
+)
+# Every step with the work in the server; two of them with the work in a worker process (each test takes ~10 s).
+OPENING_CASES = [
+    *(pytest.param(s, 0, marks=ROOM_BEFORE_TOPIC) if s == "set-topic" else (s, 0) for s in OPENING),
+    ("invite", 1),
+    ("announce", 1),
+]
+
+
+@pytest.mark.parametrize(("step", "deployment"), OPENING_CASES, indirect=["deployment"], ids=_case)
+async def test_killed_at_each_step_of_opening_the_swarm_completes_once(deployment: Deployment, step: str) -> None:
+    method, when = OPENING[step]
+    api = deployment.api
+    api.stall(method, HOLD, effect=False, when=when)
+    first, sender = await deployment.start()
+    status, _ = await sender.slash(CASE, PEOPLE["ana"], SUPPORT)
+    assert status == 200
+    await _until(partial(_stalled, api, method), WORK, f"the opening to reach {method}")
+    await sender.close()
+    await deployment.crash(first)
+
+    second, sender = await deployment.start()
+    try:
+        await _until(lambda: _announced(api), WORK, "the opening to be finished")
+        await deployment.settled(second)
+    except AssertionError as err:
+        raise AssertionError(f"{err}\n{deployment.logs()}") from None
+    finally:
+        await sender.close()
+    await _opened_once(deployment)
+
+
+async def _announced(api: FakeSlack) -> bool:
+    return any(JOIN in m["text"] for m in api.messages(SUPPORT))
+
+
+async def _open(deployment: Deployment, sender: SlackSender, server: Server) -> str:
+    status, _ = await sender.slash(CASE, PEOPLE["ana"], SUPPORT)
+    assert status == 200
+    await _until(lambda: _announced(deployment.api), WORK, "the swarm to open")
+    await deployment.settled(server)
+    (room,) = _rooms(deployment.api)
+    return room
+
+
+SUMMARY = "is resolved after"
+FIX = "Raised the export size limit to 50 MB and re-ran the export job"
+
+# Each post or update that resolving a swarm makes: the summary in the room, the summary under the announcement, the
+# announcement marked resolved.
+RESOLVING: dict[str, tuple[str, Callable[[JSON], bool] | None]] = {
+    "summary-in-room": ("chat.postMessage", _room_call),
+    "summary-under-announcement": ("chat.postMessage", _support_call),
+    "announcement-updated": ("chat.update", _support_call),
+}
+
+
+NOT_RESUMABLE = pytest.mark.xfail(
+    strict=True,
+    reason="resolving is saved before its posts and nothing finishes them: the retaken delivery is a duplicate "
+    "(its id is claimed) and no job looks for resolved swarms whose summary was never posted",
+)
+
+
+@pytest.mark.parametrize("step", [pytest.param(s, marks=NOT_RESUMABLE) for s in RESOLVING])
+async def test_killed_at_each_step_of_resolving_the_swarm_completes_once(deployment: Deployment, step: str) -> None:
+    api = deployment.api
+    first, sender = await deployment.start()
+    room = await _open(deployment, sender, first)
+    method, when = RESOLVING[step]
+    api.stall(method, HOLD, effect=False, when=when)
+    status, _ = await sender.slash(f"resolve {FIX}", PEOPLE["ana"], room)
+    assert status == 200
+    await _until(partial(_stalled, api, method), WORK, f"resolving to reach {method}")
+    await sender.close()
+    await deployment.crash(first)
+
+    second, sender = await deployment.start()
+    try:
+        await deployment.settled(second)
+    finally:
+        await sender.close()
+    articles = await deployment.rows("SELECT id FROM article")
+    assert len(articles) == 1
+    (swarm,) = await deployment.rows("SELECT status, announcement_id FROM swarm")
+    assert swarm.status == "resolved"
+    summaries = [c.args for c in api.calls_to("chat.postMessage") if c.ok and SUMMARY in str(c.args.get("text"))]
+    in_room = [a for a in summaries if a["channel"] == room]
+    thread = [a for a in summaries if a["channel"] == SUPPORT and a.get("thread_ts") == swarm.announcement_id]
+    assert len(in_room) == 1, summaries
+    assert len(thread) == 1, summaries
+    assert len(summaries) == 2, summaries
+    (announcement,) = [m for m in api.messages(SUPPORT) if m["ts"] == swarm.announcement_id]
+    assert JOIN not in announcement["text"], announcement["text"]
