@@ -22,7 +22,7 @@ from adapters.console import WORKSPACE, Console
 from adapters.history_file import HistoryFileError, read_history
 from adapters.memory import MemoryChat, Message, render
 from adapters.roster_file import RosterFileError, read_rows
-from adapters.settings import Settings
+from adapters.settings import Settings, reference
 from adapters.slack import SlackMount
 from adapters.slack.worker import Workers
 from adapters.teams import TeamsMount
@@ -122,6 +122,8 @@ def parser() -> argparse.ArgumentParser:
     restore.add_argument("file", type=Path)
     restore.add_argument("--force", action="store_true", help="overwrite a database that already holds data")
 
+    commands.add_parser("config", help="the configuration reference: every variable, its default, what it does")
+
     teams = commands.add_parser("teams", help="Microsoft Teams").add_subparsers(dest="action", required=True)
     teams_package = teams.add_parser("package", help="build the Teams app package to upload (a zip)")
     teams_package.add_argument("--out", type=Path, default=Path("."), help="folder to write it to (default: here)")
@@ -133,6 +135,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 async def run(args: argparse.Namespace, out: TextIO) -> int:
+    if args.command == "config":
+        out.write(reference())
+        return 0
     settings = Settings()
     if args.command == "db":
         await upgrade(settings.database_url)

@@ -16,72 +16,234 @@ from handlers.context import Conventions
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
-    database_url: str = Field("sqlite:///swarm.db", validation_alias="SWARM_DATABASE_URL")
+    database_url: str = Field(
+        "sqlite:///swarm.db",
+        validation_alias="SWARM_DATABASE_URL",
+        description="SQLite file, or `postgresql://user@host/db` for production",
+    )
 
     # The bot's own policy.
-    experts_per_swarm: int | None = Field(None, ge=1, le=10, validation_alias="SWARM_EXPERTS_PER_SWARM")
-    expert_timeout_minutes: float = Field(15, gt=0, validation_alias="SWARM_EXPERT_TIMEOUT")
-    expertise_half_life_days: float = Field(180, gt=0, validation_alias="SWARM_EXPERTISE_HALF_LIFE_DAYS")
-    join_emoji: str = Field("raising_hand", validation_alias="SWARM_JOIN_EMOJI")
-    observe_emoji: str = Field("eyes", validation_alias="SWARM_OBSERVE_EMOJI")
-    solution_emoji: str = Field("white_check_mark", validation_alias="SWARM_SOLUTION_EMOJI")
-    private_rooms: bool = Field(False, validation_alias="SWARM_PRIVATE_ROOMS")
-    archive_on_resolve: bool = Field(False, validation_alias="SWARM_ARCHIVE_ON_RESOLVE")
-    log_level: str = Field("WARNING", validation_alias="SWARM_LOG_LEVEL")
+    experts_per_swarm: int | None = Field(
+        None,
+        ge=1,
+        le=10,
+        validation_alias="SWARM_EXPERTS_PER_SWARM",
+        description="caps the team of experts asked when a swarm opens (unset: by severity, 5, 3, 2, 2)",
+    )
+    expert_timeout_minutes: float = Field(
+        15,
+        gt=0,
+        validation_alias="SWARM_EXPERT_TIMEOUT",
+        description="minutes an invited expert has to answer before the next-best is asked",
+    )
+    expertise_half_life_days: float = Field(
+        180,
+        gt=0,
+        validation_alias="SWARM_EXPERTISE_HALF_LIFE_DAYS",
+        description="how fast the evidence of resolved swarms fades",
+    )
+    join_emoji: str = Field(
+        "raising_hand",
+        validation_alias="SWARM_JOIN_EMOJI",
+        description="the reaction on an announcement that joins as helper",
+    )
+    observe_emoji: str = Field(
+        "eyes",
+        validation_alias="SWARM_OBSERVE_EMOJI",
+        description="the reaction on an announcement that follows as observer",
+    )
+    solution_emoji: str = Field(
+        "white_check_mark",
+        validation_alias="SWARM_SOLUTION_EMOJI",
+        description="the reaction on a room message that marks it as the fix",
+    )
+    private_rooms: bool = Field(
+        False, validation_alias="SWARM_PRIVATE_ROOMS", description="create rooms as private channels"
+    )
+    archive_on_resolve: bool = Field(
+        False, validation_alias="SWARM_ARCHIVE_ON_RESOLVE", description="archive the room when the swarm is resolved"
+    )
+    log_level: str = Field("WARNING", validation_alias="SWARM_LOG_LEVEL", description="Python log level")
     # `text` (LEVEL logger: message) or `json` (one object a line: ts, level, logger, message, exc_info).
-    log_format: Literal["text", "json"] = Field("text", validation_alias="SWARM_LOG_FORMAT")
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        validation_alias="SWARM_LOG_FORMAT",
+        description=(
+            "`text` (`LEVEL logger: message`) or `json` (one object a line: `ts`, `level`, `logger`, `message`, "
+            '`exc_info`); secrets are redacted in both (docs/operating.md, "Logs")'
+        ),
+    )
     # Knowledge-base search: auto (hybrid when the semantic extra is installed), on (required), off (keyword only).
-    semantic: Literal["auto", "on", "off"] = Field("auto", validation_alias="SWARM_SEMANTIC")
+    semantic: Literal["auto", "on", "off"] = Field(
+        "auto",
+        validation_alias="SWARM_SEMANTIC",
+        description=(
+            "knowledge-base search: `auto` (hybrid when the `semantic` extra is installed), `on` (required), `off` "
+            "(keyword)"
+        ),
+    )
 
     # How many swarms one person may open in a window: `COUNT/WINDOW`, the window in m(inutes), h(ours) or d(ays),
     # e.g. `5/10m` (the default) or `20/1h`; `off` for no limit.
-    open_limit: str = Field("5/10m", validation_alias="SWARM_OPEN_LIMIT")
+    open_limit: str = Field(
+        "5/10m",
+        validation_alias="SWARM_OPEN_LIMIT",
+        description="swarms one person may open per window (`COUNT/WINDOW`, window in m, h or d; `off`)",
+    )
 
     # Automation (issue 7): summaries, nudges, digests, on the scheduler.
-    quiet_after_hours: float = Field(4, gt=0, validation_alias="SWARM_QUIET_AFTER")  # working hours of the owner
-    catchup_after_messages: int = Field(5, ge=0, validation_alias="SWARM_CATCHUP_AFTER")
-    article_reminder_minutes: float = Field(60, gt=0, validation_alias="SWARM_ARTICLE_REMINDER_AFTER")
+    quiet_after_hours: float = Field(
+        4,
+        gt=0,
+        validation_alias="SWARM_QUIET_AFTER",
+        description='working hours of the owner a room may stay quiet before they are asked "still working?"',
+    )  # working hours of the owner
+    catchup_after_messages: int = Field(
+        5,
+        ge=0,
+        validation_alias="SWARM_CATCHUP_AFTER",
+        description="messages after which a joiner gets a private catch-up (0: never)",
+    )
+    article_reminder_minutes: float = Field(
+        60,
+        gt=0,
+        validation_alias="SWARM_ARTICLE_REMINDER_AFTER",
+        description="minutes after resolving that an owner whose article lacks its fix or cause is reminded",
+    )
     # Empty: no digest until someone types `/swarm digest here` in a channel.
-    digest_channel: str = Field("", validation_alias="SWARM_DIGEST_CHANNEL")
-    digest_time: time = Field(time(9, 0), validation_alias="SWARM_DIGEST_TIME")
-    digest_timezone: str = Field("UTC", validation_alias="SWARM_DIGEST_TZ")
+    digest_channel: str = Field(
+        "",
+        validation_alias="SWARM_DIGEST_CHANNEL",
+        description="where digests and alerts go unless `/swarm digest here` chose a channel",
+    )
+    digest_time: time = Field(
+        time(9, 0),
+        validation_alias="SWARM_DIGEST_TIME",
+        description="when the daily (and Monday's weekly) digest is posted",
+    )
+    digest_timezone: str = Field(
+        "UTC", validation_alias="SWARM_DIGEST_TZ", description="when the daily (and Monday's weekly) digest is posted"
+    )
     # A job that could not run on time (the server was down) still runs if it is at most this late; later, once.
-    job_grace_minutes: float = Field(60, gt=0, validation_alias="SWARM_JOB_GRACE")
+    job_grace_minutes: float = Field(
+        60,
+        gt=0,
+        validation_alias="SWARM_JOB_GRACE",
+        description="minutes a scheduled job may run late (the server was down) and still run, once",
+    )
     # How old an interrupted opening must be before a start-up finishes it (handlers/opening.py SETTLE: younger ones
     # may still be under way in another process), and how long a worker holds a delivery it took before another
     # may take it again (adapters/inbox.py LEASE). Keep the defaults in production; tests shorten them so a crash
     # is recovered from in seconds.
-    resume_settle_seconds: float = Field(180, ge=0, validation_alias="SWARM_RESUME_SETTLE_SECONDS")
-    inbox_lease_seconds: float = Field(120, gt=0, validation_alias="SWARM_INBOX_LEASE_SECONDS")
+    resume_settle_seconds: float = Field(
+        180,
+        ge=0,
+        validation_alias="SWARM_RESUME_SETTLE_SECONDS",
+        description=(
+            "how old an interrupted opening must be before a start-up finishes it (younger ones may still be under way "
+            "in another process); tests shorten it"
+        ),
+    )
+    inbox_lease_seconds: float = Field(
+        120,
+        gt=0,
+        validation_alias="SWARM_INBOX_LEASE_SECONDS",
+        description="how long a worker holds a delivery it took before another may take it again; tests shorten it",
+    )
 
     # Slack (issue 3) and Teams (issue 4) read these; the console needs none of them.
-    slack_bot_token: str | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
-    slack_signing_secret: str | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
-    slack_app_token: str | None = Field(None, validation_alias="SLACK_APP_TOKEN")
-    slack_client_id: str | None = Field(None, validation_alias="SLACK_CLIENT_ID")
-    slack_client_secret: str | None = Field(None, validation_alias="SLACK_CLIENT_SECRET")
-    slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
-    microsoft_app_id: str = Field("", validation_alias="MICROSOFT_APP_ID")
-    microsoft_app_password: str = Field("", validation_alias="MICROSOFT_APP_PASSWORD")
-    microsoft_app_type: str = Field("MultiTenant", validation_alias="MICROSOFT_APP_TYPE")
-    microsoft_app_tenant_id: str = Field("", validation_alias="MICROSOFT_APP_TENANT_ID")
+    slack_bot_token: str | None = Field(
+        None, validation_alias="SLACK_BOT_TOKEN", description="a single-workspace Slack app"
+    )
+    slack_signing_secret: str | None = Field(
+        None, validation_alias="SLACK_SIGNING_SECRET", description="a single-workspace Slack app"
+    )
+    slack_app_token: str | None = Field(
+        None, validation_alias="SLACK_APP_TOKEN", description="Socket Mode (`swarm serve --socket-mode`)"
+    )
+    slack_client_id: str | None = Field(
+        None, validation_alias="SLACK_CLIENT_ID", description="multi-workspace Slack installs through OAuth"
+    )
+    slack_client_secret: str | None = Field(
+        None, validation_alias="SLACK_CLIENT_SECRET", description="multi-workspace Slack installs through OAuth"
+    )
+    slack_api_url: str = Field(
+        "https://slack.com/api/",
+        validation_alias="SLACK_API_URL",
+        description="the Web API base URL (tests point it at a loopback fake)",
+    )
+    microsoft_app_id: str = Field(
+        "",
+        validation_alias="MICROSOFT_APP_ID",
+        description=(
+            "the Teams bot's Azure registration; with an id set, `swarm serve` serves `POST /api/messages` with Bot "
+            "Framework authentication on"
+        ),
+    )
+    microsoft_app_password: str = Field(
+        "",
+        validation_alias="MICROSOFT_APP_PASSWORD",
+        description=(
+            "the Teams bot's Azure registration; with an id set, `swarm serve` serves `POST /api/messages` with Bot "
+            "Framework authentication on"
+        ),
+    )
+    microsoft_app_type: str = Field(
+        "MultiTenant",
+        validation_alias="MICROSOFT_APP_TYPE",
+        description="single-tenant bots set `SingleTenant` and the tenant id",
+    )
+    microsoft_app_tenant_id: str = Field(
+        "",
+        validation_alias="MICROSOFT_APP_TENANT_ID",
+        description="single-tenant bots set `SingleTenant` and the tenant id",
+    )
     # The Teams channel (19:…@thread.tacv2) where swarm rooms start as threads; empty: where the swarm was asked.
-    teams_channel: str = Field("", validation_alias="SWARM_TEAMS_CHANNEL")
+    teams_channel: str = Field(
+        "",
+        validation_alias="SWARM_TEAMS_CHANNEL",
+        description="the Teams channel where swarm threads (rooms) are started",
+    )
 
     # The web pages and /metrics (issue 8). No page is public: sign in with Slack, or with this token.
-    web_token: str | None = Field(None, validation_alias="SWARM_WEB_TOKEN")
+    web_token: str | None = Field(
+        None,
+        validation_alias="SWARM_WEB_TOKEN",
+        description="the token that opens the web pages and `/metrics`; with it alone, `swarm serve` serves the pages",
+    )
     # Whose data a token session sees; empty: the single Slack workspace, else the one workspace with data, else
     # the console.
-    web_workspace: str = Field("", validation_alias="SWARM_WEB_WORKSPACE")
+    web_workspace: str = Field(
+        "", validation_alias="SWARM_WEB_WORKSPACE", description="whose data a token session sees"
+    )
     # The address people open the pages at (https://swarm.example.com), for Sign in with Slack's redirect URL;
     # empty: the address of each request.
-    web_url: str = Field("", validation_alias="SWARM_WEB_URL")
+    web_url: str = Field(
+        "",
+        validation_alias="SWARM_WEB_URL",
+        description="the public address of the pages, for Sign in with Slack's redirect URL",
+    )
     # Signs the session cookies; empty: derived from SWARM_WEB_TOKEN and the Slack secrets.
     # Also encrypts the Slack OAuth tokens stored in the database (adapters/slack/tokens.py).
-    secret_key: str | None = Field(None, validation_alias="SWARM_SECRET_KEY")
+    secret_key: str | None = Field(
+        None,
+        validation_alias="SWARM_SECRET_KEY",
+        description=(
+            "signs the session cookies; set it to keep sessions across a token change. Also encrypts the stored Slack "
+            'OAuth tokens: required by `swarm serve` with `SLACK_CLIENT_ID` (docs/operating.md, "Secrets")'
+        ),
+    )
     # Multi-workspace `swarm serve` refuses to store OAuth tokens unencrypted (no SWARM_SECRET_KEY) unless this is set.
-    allow_plaintext_tokens: bool = Field(False, validation_alias="SWARM_ALLOW_PLAINTEXT_TOKENS")
-    metrics_public: bool = Field(False, validation_alias="SWARM_METRICS_PUBLIC")
+    allow_plaintext_tokens: bool = Field(
+        False,
+        validation_alias="SWARM_ALLOW_PLAINTEXT_TOKENS",
+        description=(
+            "`true`: multi-workspace `swarm serve` may run without `SWARM_SECRET_KEY`, storing OAuth tokens unencrypted"
+        ),
+    )
+    metrics_public: bool = Field(
+        False, validation_alias="SWARM_METRICS_PUBLIC", description="`true`: `/metrics` needs no token"
+    )
 
     @field_validator("digest_timezone")
     @classmethod
@@ -126,6 +288,28 @@ class Settings(BaseSettings):
             digest_channel=self.digest_channel,
             digest_timezone=self.digest_timezone,
         )
+
+
+def reference() -> str:
+    """The configuration reference, generated from Settings: every variable, its default and what it does, as a
+    Markdown table (`swarm config`; docs/operating.md holds a copy that a test keeps in step)."""
+    lines = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias if isinstance(field.validation_alias, str) else name.upper()
+        lines.append(f"| `{alias}` | {_shown(field.default)} | {field.description or ''} |")
+    return "\n".join(lines) + "\n"
+
+
+def _shown(default: object) -> str:
+    if default is None or default == "":
+        return ""
+    if isinstance(default, bool):
+        return f"`{str(default).lower()}`"
+    if isinstance(default, time):
+        return f"`{default:%H:%M}`"
+    if isinstance(default, float) and default.is_integer():
+        return f"`{int(default)}`"
+    return f"`{default}`"
 
 
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
