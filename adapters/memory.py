@@ -92,6 +92,9 @@ class MemoryChat(ChatPort):
         self.channels[unique] = Channel(unique, unique, topic, private)
         return Room(unique, unique)
 
+    async def set_topic(self, room: str, topic: str) -> None:
+        self.channel(room).topic = topic
+
     async def invite(self, room: str, users: list[str]) -> None:
         self.calls.append(Call("invite", {"room": room, "users": list(users)}))
         self.channel(room).members.update(users)

@@ -167,7 +167,12 @@ class ChatPort(Protocol):
         ...
 
     async def create_room(self, name: str, topic: str, private: bool = False) -> Room:
-        """Creates the swarm's room. A taken name is the adapter's to solve (it adds a suffix)."""
+        """Creates the swarm's room. A taken name is the adapter's to solve (it adds a suffix). The topic is set by
+        `set_topic` once the room is saved; a platform that creates a room with its topic in one step uses it here."""
+        ...
+
+    async def set_topic(self, room: str, topic: str) -> None:
+        """Sets (again) the room's topic; nothing where the room was created with it."""
         ...
 
     async def invite(self, room: str, users: list[str]) -> None:

@@ -43,6 +43,9 @@ async def finish(ctx: Context, opened: Opened) -> Opened:
         swarm = replace(swarm, room_id=room.id, room_name=room.name)
         opened = replace(opened, crew=replace(opened.crew, swarm=swarm))
     assert swarm.room_id is not None
+    if swarm.card_id is None:
+        # Until the card is posted the topic may be missing (a crash just after the room was saved); past it, it is set.
+        await ctx.chat.set_topic(swarm.room_id, replies.room_topic(swarm))
     people = [p.chat_id(ctx.platform) for p in opened.crew.in_room()]
     await ctx.chat.invite(swarm.room_id, [user for user in people if user])
     room_id, card_id = swarm.room_id, swarm.card_id

@@ -107,10 +107,13 @@ class SlackChat:
                     continue
                 raise
             channel = response["channel"]
-            room = Room(str(channel["id"]), str(channel["name"]))
-            await self.client.conversations_setTopic(channel=room.id, topic=topic)
-            return room
+            # The topic comes after the room is saved (set_topic): a crash in between must not leave a room the
+            # swarm does not know about, which finishing the opening would make a second time.
+            return Room(str(channel["id"]), str(channel["name"]))
         raise RuntimeError(f"no free channel name like {name} after {NAME_ATTEMPTS} tries")
+
+    async def set_topic(self, room: str, topic: str) -> None:
+        await self.client.conversations_setTopic(channel=room, topic=topic)
 
     async def invite(self, room: str, users: list[str]) -> None:
         people = sorted({u for u in users if u and u != self.bot_user})

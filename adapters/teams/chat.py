@@ -140,6 +140,9 @@ class TeamsChat(ChatPort):
         connector = await self.connector()
         await connector.update(channel, message_id, cards.message(reply, self.teams.glyphs))
 
+    async def set_topic(self, room: str, topic: str) -> None:
+        """A Teams room is a thread: its root card, posted by create_room, carries the topic."""
+
     async def create_room(self, name: str, topic: str, private: bool = False) -> Room:
         channel = self.room_channel
         if not channel:
