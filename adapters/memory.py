@@ -10,6 +10,7 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from handlers.chat import ChatPort, Form, Origin, Reply, Room
@@ -83,7 +84,9 @@ class MemoryChat(ChatPort):
         message.text, message.reply = render(reply), reply
         self._tell("update", message)
 
-    async def create_room(self, name: str, topic: str, private: bool = False) -> Room:
+    async def create_room(
+        self, name: str, topic: str, private: bool = False, made_since: datetime | None = None
+    ) -> Room:
         self.calls.append(Call("create_room", {"name": name, "topic": topic, "private": private}))
         unique, suffix = name, 1
         while unique in self.channels:

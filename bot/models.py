@@ -154,6 +154,11 @@ class Swarm:
     external_id: str | None = None  # the help desk's case id, for history imported from one
     card_id: str | None = None  # the case card in the room, which the bot keeps up to date as the rolling summary
     snoozed_until: datetime | None = None  # the owner said "still working": no quiet-room nudge before then
+    # Closed (resolved, cancelled) in the database while its posts — the summary in the room and under the
+    # announcement, the announcement marked, the room archived — are not all made yet; each post made is recorded.
+    closing: bool = False
+    summary_id: str | None = None  # the closing summary in the room
+    thread_summary_id: str | None = None  # the closing summary under the announcement
     id: int | None = None
 
 

@@ -102,8 +102,10 @@ class SwarmRepository(Protocol):
         workspace_id: int,
         statuses: Iterable[SwarmStatus] | None = None,
         member_id: int | None = None,
+        closing: bool | None = None,
     ) -> list[Swarm]:
-        """Newest first; member_id keeps the swarms where that person is an active member."""
+        """Newest first; member_id keeps the swarms where that person is an active member, closing those whose
+        closing posts are (True) or are not (False) still to be made."""
         ...
 
     async def members(self, swarm_id: int) -> builtins.list[Member]: ...

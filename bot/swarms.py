@@ -156,6 +156,15 @@ class Reused:
 
 
 @dataclass(frozen=True)
+class Closing:
+    """A swarm closed in the database whose closing posts were interrupted (a crash, a platform outage): what closed
+    it (a resolve with its article, a resolve by a known article, a cancel) and who did."""
+
+    outcome: Resolved | Reused | Acted
+    by: Person
+
+
+@dataclass(frozen=True)
 class Draft:
     crew: Crew
     article: Article
@@ -296,6 +305,70 @@ class Swarms:
                 ranking = Ranking(matches=matches, skills=(), uncovered=())
                 result.append(Opened(crew, ranking))
             return result
+
+    async def set_summary(self, swarm_id: int, message_id: str, *, in_thread: bool = False) -> None:
+        """Records a closing summary as posted: in the room, or under the announcement."""
+        async with self.store.unit() as uow:
+            swarm = await self._by_id(uow, swarm_id)
+            if in_thread:
+                swarm.thread_summary_id = message_id
+            else:
+                swarm.summary_id = message_id
+            await uow.swarms.save(swarm)
+            await uow.commit()
+
+    async def set_closed(self, swarm_id: int) -> None:
+        """Every closing post is made: nothing is left for `unclosed` to finish."""
+        async with self.store.unit() as uow:
+            swarm = await self._by_id(uow, swarm_id)
+            if swarm.closing:
+                swarm.closing = False
+                await uow.swarms.save(swarm)
+            await uow.commit()
+
+    async def unclosed(self, workspace: str, settle: timedelta = timedelta(0)) -> list[Closing]:
+        """Swarms closed at least `settle` ago whose closing posts were interrupted, to be finished now (younger ones
+        may still be posting in another process)."""
+        before = self.clock() - settle
+        async with self.store.unit() as uow:
+            ws = await uow.workspaces.ensure(workspace)
+            result = []
+            for swarm in await uow.swarms.list(ws.id, closing=True):
+                if swarm.status.is_active:
+                    continue
+                timeline = await uow.swarms.timeline(_id(swarm))
+                closed = next(
+                    (e for e in reversed(timeline) if e.kind in (EventKind.RESOLVED, EventKind.CANCELLED)), None
+                )
+                if closed is None or (settle and closed.at > before):
+                    continue
+                crew = await self._crew(uow, swarm)
+                by = crew.owner
+                if closed.person_id is not None:
+                    by = (await uow.people.many({closed.person_id})).get(closed.person_id, by)
+                outcome = await self._outcome(uow, crew, timeline, by)
+                if outcome is not None:
+                    result.append(Closing(outcome, by))
+            await uow.commit()
+            return result
+
+    async def _outcome(
+        self, uow: UnitOfWork, crew: Crew, timeline: list[TimelineEntry], by: Person
+    ) -> Resolved | Reused | Acted | None:
+        """What closed the swarm, rebuilt from what was saved when it closed."""
+        swarm = crew.swarm
+        if swarm.status is SwarmStatus.CANCELLED:
+            return Acted(crew, by)
+        own = await uow.articles.by_swarm(_id(swarm))
+        if resolved_by_reuse(swarm, timeline, own):
+            linked = [e.text for e in timeline if e.kind is EventKind.LINKED]
+            number = int(linked[-1]) if linked and linked[-1].isdigit() else None
+            article = await uow.articles.get(swarm.workspace_id, number) if number is not None else None
+            return None if article is None else Reused(crew, article, resolved=True)
+        if own is None or swarm.created_at is None or swarm.resolved_at is None:
+            return None
+        speakers = await _speakers(uow, crew, timeline)
+        return Resolved(crew, own, swarm.resolved_at - swarm.created_at, tuple(speakers))
 
     # -- membership ---------------------------------------------------------------------------------------------
 
@@ -631,6 +704,7 @@ class Swarms:
                 await uow.articles.link(_id(swarm), article.id, "created")
             await uow.versions.add(article, scope.person_id, f"drafted at the resolve of swarm {swarm.number}")
             swarm.status, swarm.resolved_at, swarm.resolution = SwarmStatus.RESOLVED, now, article.resolution
+            swarm.closing = True
             await uow.swarms.save(swarm)
             await self._log(uow, swarm, EventKind.RESOLVED, scope.person_id, article.resolution)
             crew = await self._crew(uow, swarm)
@@ -674,6 +748,7 @@ class Swarms:
                     await uow.versions.add(own, scope.person_id, f"solved by article {article.number}")
                 swarm.status, swarm.resolved_at = SwarmStatus.RESOLVED, now
                 swarm.resolution = f"Solved by article {article.number}: {article.title}"
+                swarm.closing = True
                 await uow.swarms.save(swarm)
                 await self._log(uow, swarm, EventKind.RESOLVED, scope.person_id, swarm.resolution)
             crew = await self._crew(uow, swarm)
@@ -689,6 +764,7 @@ class Swarms:
             _ensure_active(swarm)
             _ensure_may_close(await self._crew(uow, swarm), scope, "cancel")
             swarm.status, swarm.cancel_reason = SwarmStatus.CANCELLED, reason or None
+            swarm.closing = True
             await uow.swarms.save(swarm)
             await self._log(uow, swarm, EventKind.CANCELLED, scope.person_id, reason)
             crew = await self._crew(uow, swarm)
@@ -703,6 +779,8 @@ class Swarms:
                 raise UserError("already_open", number=swarm.number)
             _ensure_may_close(await self._crew(uow, swarm), scope, "reopen")
             swarm.status, swarm.resolved_at, swarm.cancel_reason = SwarmStatus.OPEN, None, None
+            # Closing again posts a new summary; one interrupted before the reopen is not finished any more.
+            swarm.closing, swarm.summary_id, swarm.thread_summary_id = False, None, None
             await uow.swarms.save(swarm)
             article = await uow.articles.by_swarm(_id(swarm))
             if article is not None and article.state is ArticleState.DRAFT:

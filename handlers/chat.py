@@ -8,6 +8,7 @@ its way (Slack as is, Teams as <at> entities, the console as @Name) from Reply.m
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 
@@ -166,9 +167,13 @@ class ChatPort(Protocol):
         """Keeps a message in view at the top of the channel where the platform can (Slack pins); else nothing."""
         ...
 
-    async def create_room(self, name: str, topic: str, private: bool = False) -> Room:
-        """Creates the swarm's room. A taken name is the adapter's to solve (it adds a suffix). The topic is set by
-        `set_topic` once the room is saved; a platform that creates a room with its topic in one step uses it here."""
+    async def create_room(
+        self, name: str, topic: str, private: bool = False, made_since: datetime | None = None
+    ) -> Room:
+        """Creates the swarm's room. A taken name is the adapter's to solve (it adds a suffix), except that a room of
+        that name the bot itself made since `made_since` (the swarm's creation) is the swarm's own — made before a
+        crash lost its id — and is returned, not made twice. The topic is set by `set_topic` once the room is saved;
+        a platform that creates a room with its topic in one step uses it here."""
         ...
 
     async def set_topic(self, room: str, topic: str) -> None:

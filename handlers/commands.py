@@ -9,10 +9,11 @@ from collections.abc import Awaitable, Callable
 from bot.curation import Curated
 from bot.errors import UserError
 from bot.models import MAX_CASE_CHARS
-from bot.swarms import Change, Crew, Resolved
+from bot.swarms import Change, Crew
 from handlers import analytics, replies
 from handlers.automation import refresh_summary, welcome
 from handlers.chat import CommandEvent, Origin, Reply
+from handlers.closing import announce_resolved, close, update_announcement
 from handlers.context import Context
 from handlers.opening import open_swarm
 
@@ -113,7 +114,7 @@ async def resolve(ctx: Context, event: CommandEvent, args: str) -> None:
     if not args and await offer_resolve_form(ctx, event.origin, event.trigger, None):
         return
     result = await ctx.core.swarms.resolve(ctx.actor(event.origin), event.origin.channel, args)
-    await announce_resolved(ctx, result)
+    await announce_resolved(ctx, result, event.origin)
 
 
 async def offer_resolve_form(ctx: Context, origin: Origin, trigger: str | None, swarm_number: int | None) -> bool:
@@ -125,13 +126,6 @@ async def offer_resolve_form(ctx: Context, origin: Origin, trigger: str | None, 
         await ctx.tell(origin, replies.how_to_resolve())
         return True
     return False
-
-
-async def announce_resolved(ctx: Context, result: Resolved) -> None:
-    """The summary in the room and under the announcement, the announcement marked closed, the room archived."""
-    summary = replies.resolved(result, ctx.platform)
-    await _close_room(ctx, result.crew, summary)
-    await analytics.ask_csat(ctx, result.crew)
 
 
 async def link(ctx: Context, event: CommandEvent, args: str) -> None:
@@ -152,21 +146,20 @@ async def reuse_article(
     by = await ctx.core.people.profile(actor)
     reply = replies.reused(result, by, ctx.platform)
     if solved:
-        await _close_room(ctx, result.crew, reply)
-        await analytics.ask_csat(ctx, result.crew)
+        await close(ctx, result.crew, reply, ask=True, origin=origin)
     else:
         await say_in_room(ctx, result.crew, reply)
 
 
 async def cancel(ctx: Context, event: CommandEvent, args: str) -> None:
     done = await ctx.core.swarms.cancel(ctx.actor(event.origin), event.origin.channel, args)
-    await _close_room(ctx, done.crew, replies.cancelled(done.crew, done.by, ctx.platform))
+    await close(ctx, done.crew, replies.cancelled(done.crew, done.by, ctx.platform), ask=False, origin=event.origin)
 
 
 async def reopen(ctx: Context, event: CommandEvent, args: str) -> None:
     done = await ctx.core.swarms.reopen(ctx.actor(event.origin), number(args, "reopen"), event.origin.channel)
     await say_in_room(ctx, done.crew, replies.reopened(done.crew, done.by, ctx.platform))
-    await _update_announcement(ctx, done.crew)
+    await update_announcement(ctx, done.crew)
 
 
 async def experts(ctx: Context, event: CommandEvent, args: str) -> None:
@@ -419,19 +412,3 @@ async def member_joined(ctx: Context, change: Change) -> None:
     await invite_into_room(ctx, change.crew, [change.person.chat_id(ctx.platform)])
     await say_in_room(ctx, change.crew, replies.joined(change, ctx.platform))
     await welcome(ctx, change.crew, change.person)
-
-
-async def _update_announcement(ctx: Context, crew: Crew) -> None:
-    if crew.swarm.announcement_id:
-        reply = replies.announcement_status(crew, ctx.platform)
-        await ctx.chat.update(crew.swarm.origin_channel, crew.swarm.announcement_id, reply)
-
-
-async def _close_room(ctx: Context, crew: Crew, summary: Reply) -> None:
-    swarm = crew.swarm
-    await say_in_room(ctx, crew, summary)
-    if swarm.announcement_id:
-        await ctx.chat.post(swarm.origin_channel, summary, thread=swarm.announcement_id)
-    await _update_announcement(ctx, crew)
-    if ctx.conventions.archive_on_resolve and swarm.room_id:
-        await ctx.chat.archive(swarm.room_id)

@@ -6,7 +6,8 @@ from bot.errors import UserError
 from bot.knowledge import ArticleEdits
 from handlers import replies
 from handlers.chat import FormEvent, Origin
-from handlers.commands import announce_resolved, hand_over, number
+from handlers.closing import announce_resolved
+from handlers.commands import hand_over, number
 from handlers.context import Context
 from handlers.home import refresh_home
 from handlers.opening import open_swarm
@@ -29,7 +30,7 @@ async def on_form(ctx: Context, event: FormEvent) -> None:
         result = await ctx.core.swarms.resolve(
             ctx.actor(event.origin), event.origin.channel, "", number=swarm_number, edits=edits
         )
-        await announce_resolved(ctx, result)
+        await announce_resolved(ctx, result, event.origin)
     elif event.action == replies.EDIT_ARTICLE_FORM:
         changes = {name: values.get(name, "") for name in ("title", "issue", "environment", "resolution", "cause")}
         done = await ctx.core.curation.edit(ctx.actor(event.origin), number(event.value, "kb edit") or 0, changes)

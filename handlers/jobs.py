@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from handlers import replies
+from handlers import closing, opening, replies
 from handlers.automation import nudge_quiet_rooms, remind_articles
 from handlers.commands import invite_into_room, say_in_room
 from handlers.context import Context
 from handlers.digests import daily_digest, recurring_alerts, weekly_digest
-from handlers.opening import resume
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +29,10 @@ async def lapse_invitations(ctx: Context, workspace: str) -> int:
 
 
 async def tick(ctx: Context, workspace: str) -> None:
-    """One scheduler round for a workspace: finish interrupted openings, lapse unanswered invitations, ask owners
-    of quiet rooms what to do, remind owners whose fix is not written down."""
-    await resume(ctx, workspace)
+    """One scheduler round for a workspace: finish interrupted openings and closings, lapse unanswered
+    invitations, ask owners of quiet rooms what to do, remind owners whose fix is not written down."""
+    await opening.resume(ctx, workspace)
+    await closing.resume(ctx, workspace)
     await lapse_invitations(ctx, workspace)
     await nudge_quiet_rooms(ctx, workspace)
     await remind_articles(ctx, workspace)

@@ -37,7 +37,10 @@ async def finish(ctx: Context, opened: Opened) -> Opened:
     assert swarm_id is not None
     if swarm.room_id is None:
         room = await ctx.chat.create_room(
-            text.room_name(swarm.number, swarm.case.text), replies.room_topic(swarm), ctx.conventions.private_rooms
+            text.room_name(swarm.number, swarm.case.text),
+            replies.room_topic(swarm),
+            ctx.conventions.private_rooms,
+            made_since=swarm.created_at,
         )
         await ctx.core.swarms.set_room(swarm_id, room.id, room.name)
         swarm = replace(swarm, room_id=room.id, room_name=room.name)

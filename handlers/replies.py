@@ -161,6 +161,13 @@ def opening_interrupted(number: int) -> Reply:
     return Reply(f"Swarm {number} is saved, but I couldn't finish setting up its room. I'll retry; nothing is lost.")
 
 
+def closing_interrupted(swarm: Swarm) -> Reply:
+    return Reply(
+        f"Swarm {swarm.number} is {swarm.status.value} and saved, but I couldn't finish posting its summary. "
+        "I'll retry in a few minutes; nothing is lost."
+    )
+
+
 def help_text(join: str = "raising_hand", observe: str = "eyes", solution: str = "white_check_mark") -> Reply:
     return Reply(HELP.format(join=join, observe=observe, solution=solution))
 

@@ -58,8 +58,11 @@ class SqlSwarmRepository(Repository):
         workspace_id: int,
         statuses: Iterable[SwarmStatus] | None = None,
         member_id: int | None = None,
+        closing: bool | None = None,
     ) -> builtins.list[Swarm]:
         statement = select(SwarmRow).where(SwarmRow.workspace_id == workspace_id)
+        if closing is not None:
+            statement = statement.where(col(SwarmRow.closing) == closing)
         if statuses is not None:
             statement = statement.where(col(SwarmRow.status).in_([SwarmStatus(s).value for s in statuses]))
         if member_id is not None:
@@ -261,6 +264,9 @@ def _columns(swarm: Swarm) -> dict[str, Any]:
         "external_id": swarm.external_id,
         "card_id": swarm.card_id,
         "snoozed_until": swarm.snoozed_until,
+        "closing": swarm.closing,
+        "summary_id": swarm.summary_id,
+        "thread_summary_id": swarm.thread_summary_id,
     }
 
 
@@ -292,6 +298,9 @@ def _to_swarm(row: SwarmRow) -> Swarm:
         external_id=row.external_id,
         card_id=row.card_id,
         snoozed_until=row.snoozed_until,
+        closing=row.closing,
+        summary_id=row.summary_id,
+        thread_summary_id=row.thread_summary_id,
     )
 
 

@@ -126,6 +126,7 @@ class SwarmRow(SQLModel, table=True):
         Index("ix_swarm_workspace_id_announcement_id", "workspace_id", "announcement_id"),
         Index("ix_swarm_workspace_id_status", "workspace_id", "status"),
         UniqueConstraint("workspace_id", "external_id", name="uq_swarm_workspace_id_external_id"),
+        Index("ix_swarm_workspace_id_closing", "workspace_id", "closing"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -152,6 +153,9 @@ class SwarmRow(SQLModel, table=True):
     external_id: str | None = None
     card_id: str | None = None
     snoozed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    closing: bool = Field(default=False)
+    summary_id: str | None = None
+    thread_summary_id: str | None = None
 
 
 class SwarmMemberRow(SQLModel, table=True):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -18,6 +20,8 @@ log = logging.getLogger(__name__)
 
 ROOM_NAME_CHARS = 80
 NAME_ATTEMPTS = 20
+LIST_PAGE = 1000  # conversations.list's largest page
+CLOCK_SKEW_SECONDS = 60  # Slack's clock against ours, when telling the swarm's own room from an older one
 # Where a private reply cannot be shown as an ephemeral message, a DM is the next best place.
 EPHEMERAL_FALLBACK = {"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived"}
 # A private reply to someone Slack does not know (a forged or stale user id, a deleted account): there is nobody to
@@ -97,20 +101,44 @@ class SlackChat:
             channel=channel, ts=message_id, text=blocks.fallback(reply), blocks=blocks.blocks(reply)
         )
 
-    async def create_room(self, name: str, topic: str, private: bool = False) -> Room:
+    async def create_room(
+        self, name: str, topic: str, private: bool = False, made_since: datetime | None = None
+    ) -> Room:
         for attempt in range(1, NAME_ATTEMPTS + 1):
             candidate = name if attempt == 1 else f"{name[: ROOM_NAME_CHARS - len(str(attempt)) - 1]}-{attempt}"
             try:
                 response = await self.client.conversations_create(name=candidate, is_private=private)
             except SlackApiError as err:
-                if _error(err) == "name_taken":
-                    continue
-                raise
+                if _error(err) != "name_taken":
+                    raise
+                own = await self._own_room(candidate, made_since) if made_since is not None else None
+                if own is not None:
+                    log.warning("channel #%s was made before a crash lost its id: the swarm takes it", candidate)
+                    return own
+                continue
             channel = response["channel"]
             # The topic comes after the room is saved (set_topic): a crash in between must not leave a room the
             # swarm does not know about, which finishing the opening would make a second time.
             return Room(str(channel["id"]), str(channel["name"]))
         raise RuntimeError(f"no free channel name like {name} after {NAME_ATTEMPTS} tries")
+
+    async def _own_room(self, name: str, made_since: datetime) -> Room | None:
+        """The open channel of that name, if the bot made it since `made_since`; Slack finds channels by id only, so
+        the bot's channels are listed (this runs only when the swarm's own room name is taken)."""
+        since = made_since.timestamp() - CLOCK_SKEW_SECONDS
+        cursor = None
+        while True:
+            response = await self.client.conversations_list(
+                types="public_channel,private_channel", exclude_archived=True, limit=LIST_PAGE, cursor=cursor
+            )
+            channels: list[dict[str, Any]] = response.get("channels", [])
+            for channel in channels:
+                if channel.get("name") == name:
+                    mine = channel.get("creator") == self.bot_user and float(channel.get("created", 0)) >= since
+                    return Room(str(channel["id"]), name) if mine else None
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
 
     async def set_topic(self, room: str, topic: str) -> None:
         await self.client.conversations_setTopic(channel=room, topic=topic)

@@ -43,9 +43,9 @@ from adapters.metrics import ApiCallObserver, Metrics
 from adapters.slack import events
 from adapters.slack.chat import SlackChat, UserDirectory
 from adapters.slack.tokens import SealedInstallationStore
+from handlers import closing, opening
 from handlers.chat import Event
 from handlers.context import Context
-from handlers.opening import resume
 from handlers.router import Outcome
 
 log = logging.getLogger(__name__)
@@ -252,12 +252,13 @@ class SlackMount:
         )
 
     async def resume(self, settle: timedelta = timedelta(0)) -> int:
-        """Finishes swarm openings that a crash or a Slack outage interrupted (single-workspace install), those saved
-        at least `settle` ago."""
+        """Finishes the openings and closings of swarms that a crash or a Slack outage interrupted (single-workspace
+        install), those started at least `settle` ago; returns how many."""
         if self.single is None or self.single.result is None:
             return 0
         team = str(self.single.result.team_id)
-        return await resume(self.app.router(await self.chat_for(team)).context, team, settle)
+        context = self.app.router(await self.chat_for(team)).context
+        return await opening.resume(context, team, settle) + await closing.resume(context, team, settle)
 
     # -- the scheduler's jobs (adapters.scheduler.Platform) -------------------------------------------------------
 

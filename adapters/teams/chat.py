@@ -19,6 +19,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from adapters.teams import cards
@@ -143,7 +144,9 @@ class TeamsChat(ChatPort):
     async def set_topic(self, room: str, topic: str) -> None:
         """A Teams room is a thread: its root card, posted by create_room, carries the topic."""
 
-    async def create_room(self, name: str, topic: str, private: bool = False) -> Room:
+    async def create_room(
+        self, name: str, topic: str, private: bool = False, made_since: datetime | None = None
+    ) -> Room:
         channel = self.room_channel
         if not channel:
             raise NoSwarmChannel("no team channel to start the room in: set SWARM_TEAMS_CHANNEL")

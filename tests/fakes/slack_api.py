@@ -893,19 +893,23 @@ class FakeSlack:
 
     def _conversations_members(self, args: JSON) -> JSON:
         channel = self._conversation(args)
-        limit = int(_s(args, "limit") or 100)
-        if not 1 <= limit <= 1000:
-            raise SlackError("invalid_limit")
-        start = 0
-        if cursor := _s(args, "cursor"):
-            try:
-                start = int(base64.b64decode(cursor).decode().removeprefix("offset:"))
-            except ValueError as error:
-                raise SlackError("invalid_cursor") from error
-        page = channel.members[start : start + limit]
-        more = start + limit < len(channel.members)
-        next_cursor = base64.b64encode(f"offset:{start + limit}".encode()).decode() if more else ""
+        page, next_cursor = _page(channel.members, args)
         return {"members": page, "response_metadata": {"next_cursor": next_cursor}}
+
+    def _conversations_list(self, args: JSON) -> JSON:
+        """Channels of the asked types (public by default); private ones only where the bot is a member."""
+        types = set((_s(args, "types") or "public_channel").split(","))
+        if not types <= {"public_channel", "private_channel", "mpim", "im"}:
+            raise SlackError("invalid_types")
+        listed = [
+            c
+            for c in self.channels.values()
+            if _kind(c) in types
+            and (_kind(c) == "public_channel" or BOT_USER_ID in c.members)
+            and not (c.is_archived and _flag(args, "exclude_archived"))
+        ]
+        page, next_cursor = _page(listed, args)
+        return {"channels": [c.to_slack() for c in page], "response_metadata": {"next_cursor": next_cursor}}
 
     def _conversations_open(self, args: JSON) -> JSON:
         if _s(args, "channel"):
@@ -1029,6 +1033,29 @@ class FakeSlack:
         return {"view": stored}
 
 
+def _page(items: list[Any], args: JSON) -> tuple[list[Any], str]:
+    """One page of a cursor-paginated list (`limit`, `cursor`) and the next page's cursor ("" after the last)."""
+    limit = int(_s(args, "limit") or 100)
+    if not 1 <= limit <= 1000:
+        raise SlackError("invalid_limit")
+    start = 0
+    if cursor := _s(args, "cursor"):
+        try:
+            start = int(base64.b64decode(cursor).decode().removeprefix("offset:"))
+        except ValueError as error:
+            raise SlackError("invalid_cursor") from error
+    more = start + limit < len(items)
+    return items[start : start + limit], base64.b64encode(f"offset:{start + limit}".encode()).decode() if more else ""
+
+
+def _kind(channel: Channel) -> str:
+    if channel.is_im:
+        return "im"
+    if channel.is_mpim:
+        return "mpim"
+    return "private_channel" if channel.is_private else "public_channel"
+
+
 _Handler = Callable[[FakeSlack, JSON], JSON]
 # One row per Web API method: the function that answers it, and its required arguments, each with the error Slack
 # gives when it is missing (the spec's specific error where there is one, else `invalid_arguments`).
@@ -1045,6 +1072,7 @@ METHODS: dict[str, tuple[_Handler, dict[str, str]]] = {
     "conversations.archive": (FakeSlack._conversations_archive, CHANNEL),
     "conversations.info": (FakeSlack._conversations_info, CHANNEL),
     "conversations.members": (FakeSlack._conversations_members, CHANNEL),
+    "conversations.list": (FakeSlack._conversations_list, {}),
     "conversations.open": (FakeSlack._conversations_open, {}),
     "chat.postMessage": (FakeSlack._chat_post_message, CHANNEL),
     "chat.postEphemeral": (FakeSlack._chat_post_ephemeral, {**CHANNEL, "user": "user_not_in_channel"}),

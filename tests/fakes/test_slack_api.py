@@ -142,6 +142,29 @@ async def test_invite_join_topic_members_archive(slack: FakeSlack, client: Async
     assert await error_of(client.conversations_join(channel="C8")) == "method_not_supported_for_channel_type"
 
 
+async def test_list_pages_through_channels_and_hides_private_ones_the_bot_is_not_in(
+    slack: FakeSlack, client: AsyncWebClient
+) -> None:
+    mine = (await client.conversations_create(name="swarm-1-acme", is_private=True))["channel"]["id"]
+    slack.add_channel("C7", "general", members=["U1"])
+    slack.add_channel("C8", "hr-private", members=["U1"], is_private=True)
+    slack.add_channel("C9", "old", members=["U1"], is_archived=True)
+
+    public = await client.conversations_list()
+    assert [c["id"] for c in public["channels"]] == ["C1", "C7", "C9"]
+    both = "public_channel,private_channel"
+    first = await client.conversations_list(types=both, exclude_archived=True, limit=2)
+    rest = await client.conversations_list(
+        types=both, exclude_archived=True, cursor=first["response_metadata"]["next_cursor"]
+    )
+    listed = first["channels"] + rest["channels"]
+    assert [c["id"] for c in listed] == ["C1", mine, "C7"]
+    assert listed[1]["creator"] == "UBOT" and listed[1]["is_private"]
+    assert rest["response_metadata"]["next_cursor"] == ""
+    assert await error_of(client.conversations_list(types="channels")) == "invalid_types"
+    assert await error_of(client.conversations_list(limit=0)) == "invalid_limit"
+
+
 async def test_invite_errors(slack: FakeSlack, client: AsyncWebClient) -> None:
     assert await error_of(client.conversations_invite(channel="C1", users="U404")) == "user_not_found"
     assert await error_of(client.conversations_invite(channel="C1", users="UBOT")) == "cant_invite_self"

@@ -69,6 +69,15 @@ async def test_a_taken_channel_name_gets_a_suffix(slack: SlackScenario) -> None:
     assert [c.error for c in slack.api.calls_to("conversations.create")] == ["name_taken", None]
 
 
+async def test_a_room_the_bot_made_for_an_older_swarm_of_that_number_is_not_taken(slack: SlackScenario) -> None:
+    # A channel the bot made a day ago (an earlier database, say): not this swarm's, whatever its name.
+    older = slack.api.add_channel("COLD", "swarm-1-acme-cannot-export-invoices", members=["UBOT"])
+    older.created -= 24 * 3600
+    await opened(slack)
+    assert slack.room().name == "swarm-1-acme-cannot-export-invoices-2"
+    assert len(slack.api.calls_to("conversations.list")) == 1
+
+
 async def test_raising_hand_joins_eyes_observes_and_removing_leaves(slack: SlackScenario) -> None:
     room_id = await opened(slack)
     announcement = slack.posts(SUPPORT)[0]

@@ -1,0 +1,87 @@
+"""Closing a swarm on the chat platform: the summary in the room and under the announcement, the announcement
+marked, the room archived, the owner asked how it went — resumable step by step, like opening.
+
+The core has already saved the swarm as resolved or cancelled (and `closing`) when this runs. Each summary's message
+id is recorded once it is posted, so a crash or outage half way is finished by `resume` and nothing is posted twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.swarms import Closing, Crew, Resolved, Reused
+from handlers import analytics, replies
+from handlers.automation import refresh_summary
+from handlers.chat import Origin, Reply
+from handlers.context import Context
+from handlers.opening import SETTLE
+
+log = logging.getLogger(__name__)
+
+
+async def announce_resolved(ctx: Context, result: Resolved, origin: Origin | None = None) -> None:
+    await close(ctx, result.crew, replies.resolved(result, ctx.platform), ask=True, origin=origin)
+
+
+async def close(ctx: Context, crew: Crew, summary: Reply, *, ask: bool, origin: Origin | None = None) -> None:
+    """Posts what is not posted yet; `ask` asks the owner how the swarm was handled (once, whatever happens).
+
+    With the `origin` of the person who closed it, a failure half way is told to them as such (the swarm is closed,
+    `resume` finishes the posts); without, it is raised."""
+    try:
+        await _post(ctx, crew, summary, ask)
+    except Exception:
+        if origin is None:
+            raise
+        log.exception("closing swarm %s stopped half way", crew.swarm.number)
+        await ctx.tell(origin, replies.closing_interrupted(crew.swarm))
+
+
+async def _post(ctx: Context, crew: Crew, summary: Reply, ask: bool) -> None:
+    swarm = crew.swarm
+    swarm_id = swarm.id
+    assert swarm_id is not None
+    if swarm.summary_id is None:
+        message_id = await ctx.chat.post(swarm.room_id or swarm.origin_channel, summary)
+        await ctx.core.swarms.set_summary(swarm_id, message_id)
+    await refresh_summary(ctx, crew)
+    if swarm.announcement_id and swarm.thread_summary_id is None:
+        message_id = await ctx.chat.post(swarm.origin_channel, summary, thread=swarm.announcement_id)
+        await ctx.core.swarms.set_summary(swarm_id, message_id, in_thread=True)
+    # Editing the announcement and archiving the room say the same thing when done twice.
+    await update_announcement(ctx, crew)
+    if ctx.conventions.archive_on_resolve and swarm.room_id:
+        await ctx.chat.archive(swarm.room_id)
+    if ask:
+        await analytics.ask_csat(ctx, crew)
+    await ctx.core.swarms.set_closed(swarm_id)
+
+
+async def update_announcement(ctx: Context, crew: Crew) -> None:
+    if crew.swarm.announcement_id:
+        reply = replies.announcement_status(crew, ctx.platform)
+        await ctx.chat.update(crew.swarm.origin_channel, crew.swarm.announcement_id, reply)
+
+
+async def finish(ctx: Context, closing: Closing) -> None:
+    outcome = closing.outcome
+    if isinstance(outcome, Resolved):
+        await announce_resolved(ctx, outcome)
+    elif isinstance(outcome, Reused):
+        await close(ctx, outcome.crew, replies.reused(outcome, closing.by, ctx.platform), ask=True)
+    else:
+        await close(ctx, outcome.crew, replies.cancelled(outcome.crew, outcome.by, ctx.platform), ask=False)
+
+
+async def resume(ctx: Context, workspace: str, settle: timedelta = SETTLE) -> int:
+    """Finishes the closing posts of every swarm closed at least `settle` ago whose posts were interrupted; returns
+    how many."""
+    finished = 0
+    for closing in await ctx.core.swarms.unclosed(workspace, settle):
+        try:
+            await finish(ctx, closing)
+            finished += 1
+        except Exception:
+            log.exception("could not finish closing swarm %s", closing.outcome.crew.swarm.number)
+    return finished
