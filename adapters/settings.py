@@ -172,6 +172,13 @@ class Settings(BaseSettings):
         validation_alias="SLACK_API_URL",
         description="the Web API base URL (tests point it at a loopback fake)",
     )
+    slack_timeout_seconds: float = Field(
+        10,
+        gt=0,
+        validation_alias="SWARM_SLACK_TIMEOUT_SECONDS",
+        description="how long a Slack Web API call may take before it counts as failed; one safe to repeat (an "
+        "invite, an edit, a read) is then sent again, a post is not (it may have landed)",
+    )
     microsoft_app_id: str = Field(
         "",
         validation_alias="MICROSOFT_APP_ID",

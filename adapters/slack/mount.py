@@ -32,6 +32,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
@@ -73,27 +76,70 @@ TEAM = re.compile(r"[A-Z0-9]{1,40}")  # Slack team and enterprise ids: T0123ABCD
 CHAT_SECONDS = 60.0  # how long a workspace's bot token and user id are reused before the installation is read again
 
 
+# Methods whose second call does nothing the first did not (invite, topic, pin, edit, archive, reads): a call of one
+# that timed out is sent again. Any other (a post, a new channel, a modal) may have been carried out all the same,
+# and sent again it would be done twice: its timeout fails the step, which is then reported or resumed.
+REPEATABLE = frozenset(
+    {
+        "auth.test",
+        "conversations.archive",
+        "conversations.info",
+        "conversations.invite",
+        "conversations.list",
+        "conversations.members",
+        "conversations.setTopic",
+        "chat.update",
+        "pins.add",
+        "users.info",
+        "users.lookupByEmail",
+        "views.publish",
+    }
+)
+
+
+class RepeatableTimeoutRetryHandler(AsyncConnectionErrorRetryHandler):
+    """Retries a call that timed out, if its method is REPEATABLE."""
+
+    def __init__(self, max_retry_count: int) -> None:
+        super().__init__(max_retry_count, error_types=[TimeoutError])
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        method = request.url.rstrip("/").rsplit("/", 1)[-1]
+        return method in REPEATABLE and await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
 def web_client(
     base_url: str,
     token: str | None = None,
     metrics: Metrics | None = None,
     session: aiohttp.ClientSession | None = None,
+    timeout: float = 10.0,
 ) -> AsyncWebClient:
-    """A Web API client that retries 429 (honouring Retry-After), 5xx and dropped connections, a bounded number of
-    times; it runs only in the work, never on the ack path. With metrics, every call is counted (bolt copies
-    the retry handlers into the clients it makes per request, so those are counted too). With a session, its calls
-    reuse kept-alive connections instead of opening one per call."""
+    """A Web API client that retries 429 (honouring Retry-After), 5xx, dropped connections and, for calls safe to
+    repeat, timeouts, a bounded number of times; it runs only in the work, never on the ack path. With metrics, every
+    call is counted (bolt copies the retry handlers into the clients it makes per request, so those are counted too).
+    With a session, its calls reuse kept-alive connections instead of opening one per call."""
     observers: list[AsyncRetryHandler] = [ApiCallObserver(metrics)] if metrics is not None else []
     return AsyncWebClient(
         token=token,
         base_url=base_url,
-        timeout=10,
+        timeout=timeout,  # type: ignore[arg-type]  # slack_sdk hands it to aiohttp.ClientTimeout, which takes floats
         session=session,
         retry_handlers=[
             *observers,
             AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES),
             AsyncServerErrorRetryHandler(max_retry_count=RETRIES),
             AsyncConnectionErrorRetryHandler(max_retry_count=RETRIES),
+            RepeatableTimeoutRetryHandler(max_retry_count=RETRIES),
         ],
     )
 
@@ -144,7 +190,7 @@ class SlackMount:
             raise ValueError("SLACK_SIGNING_SECRET is required for Slack")
         self.app = app
         self.directory = UserDirectory()
-        self.client = web_client(settings.slack_api_url, metrics=app.metrics)
+        self.client = web_client(settings.slack_api_url, metrics=app.metrics, timeout=settings.slack_timeout_seconds)
         self.single: SingleWorkspace | None = None
         # Our handler checks the signature before it parses anything, so bolt need not check it again.
         self.verifier = SignatureVerifier(settings.slack_signing_secret)
@@ -237,7 +283,13 @@ class SlackMount:
     async def _new_chat(self, team: str) -> SlackChat:
         if self.single is not None:
             auth = await self.single.start()
-            client = web_client(self.app.settings.slack_api_url, auth.bot_token, self.app.metrics, self._http())
+            client = web_client(
+                self.app.settings.slack_api_url,
+                auth.bot_token,
+                self.app.metrics,
+                self._http(),
+                self.app.settings.slack_timeout_seconds,
+            )
             return SlackChat(client, team, auth.bot_user_id, self.directory)
         oauth = self.bolt.oauth_flow
         assert oauth is not None
@@ -245,7 +297,13 @@ class SlackMount:
         if bot is None:
             raise LookupError(f"Swarm is not installed in Slack workspace {team}")
         return SlackChat(
-            web_client(self.app.settings.slack_api_url, bot.bot_token, self.app.metrics, self._http()),
+            web_client(
+                self.app.settings.slack_api_url,
+                bot.bot_token,
+                self.app.metrics,
+                self._http(),
+                self.app.settings.slack_timeout_seconds,
+            ),
             team,
             bot.bot_user_id,
             self.directory,

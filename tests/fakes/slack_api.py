@@ -67,6 +67,7 @@ TRIGGER_ID = re.compile(r"(\d+)\.(\d+)\.([0-9a-f]+)")
 JSON_ARGS = ("blocks", "view", "attachments")
 INVALID = "invalid_arguments"
 FAULT_ERRORS = {429: "ratelimited", 500: "internal_error", 503: "service_unavailable"}
+TIMEOUT = -1  # a chaos "status": the call is held (chaos's `timeout` seconds) and never gets through
 
 
 def new_trigger_id(now: float | None = None) -> str:
@@ -107,6 +108,7 @@ class Call:
     response: JSON = field(default_factory=dict)
     token: str | None = None
     stalled: bool = False  # held by an injected stall right now
+    held: float = 0.0  # seconds an injected stall held it
 
     @property
     def ok(self) -> bool:
@@ -185,6 +187,7 @@ class Chaos:
     statuses: tuple[int, ...]
     methods: frozenset[str] | None
     retry_after: int
+    timeout: float = 0.0
 
 
 def _s(args: JSON, key: str) -> str:
@@ -442,11 +445,14 @@ class FakeSlack:
         statuses: Iterable[int] = (429, 500, 503),
         methods: Iterable[str] | None = None,
         retry_after: int = 0,
+        timeout: float = 0.0,
     ) -> None:
         """From now on each call (of `methods`, default all) fails with probability `rate`, with a status drawn from
-        `statuses` (0 = drop); seeded, so a load test replays the same faults. rate=0 turns it off."""
+        `statuses` (0 = drop; TIMEOUT = held `timeout` seconds, longer than the client waits, then dropped unheard);
+        seeded, so a load test replays the same faults. rate=0 turns it off."""
         chosen = frozenset(methods) if methods is not None else None
-        self._chaos = Chaos(rate, random.Random(seed), tuple(statuses), chosen, retry_after) if rate > 0 else None
+        chaos = Chaos(rate, random.Random(seed), tuple(statuses), chosen, retry_after, timeout)
+        self._chaos = chaos if rate > 0 else None
 
     def clear_faults(self) -> None:
         self._faults.clear()
@@ -465,7 +471,10 @@ class FakeSlack:
                         return fault
         chaos = self._chaos
         if chaos and (chaos.methods is None or method in chaos.methods) and chaos.rng.random() < chaos.rate:
-            return Fault(status=chaos.rng.choice(chaos.statuses), retry_after=chaos.retry_after)
+            status = chaos.rng.choice(chaos.statuses)
+            if status == TIMEOUT:
+                return Fault(stall=chaos.timeout, effect=False)
+            return Fault(status=status, retry_after=chaos.retry_after)
         return None
 
     # ----------------------------------------------------------------------------------------------- the server
@@ -494,7 +503,7 @@ class FakeSlack:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(fault.stall):
                     await self._closing.wait()
-            call.stalled = False
+            call.stalled, call.held = False, fault.stall
             fault = Fault(status=0) if self._closing.is_set() or not fault.effect else None
         if fault is None:
             return None

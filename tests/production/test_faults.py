@@ -1,5 +1,6 @@
-"""Platform faults (issue 9): Slack's Web API answers 429 with Retry-After, 5xx, or drops the connection at a chosen
-rate while people open, join, talk in and resolve a swarm on a real `swarm serve`.
+"""Platform faults (issue 9): Slack's Web API answers 429 with Retry-After, 5xx, drops the connection, or holds a
+call past the client's timeout, at a chosen rate while people open, join, talk in and resolve a swarm on a real
+`swarm serve`.
 
 The loopback FakeSlack's `chaos(rate, seed, statuses)` draws faults from a seeded random, so a run replays the same
 faults. What must hold: every action is done, or the person who did it was told; after the faults stop and the
@@ -14,8 +15,8 @@ from collections import Counter
 
 import pytest
 
-from adapters.slack.mount import RETRIES
-from tests.fakes.slack_api import Call, FakeSlack
+from adapters.slack.mount import REPEATABLE, RETRIES
+from tests.fakes.slack_api import TIMEOUT, Call, FakeSlack
 from tests.fakes.slack_signing import message_event, reaction_event
 from tests.production.test_crashes import JOIN, SUMMARY, Deployment, deployment  # noqa: F401 (a fixture)
 from tests.production.test_replicas import PEOPLE, SUPPORT, WORK, _stop, _until
@@ -53,15 +54,28 @@ def _attempt_runs(calls: list[Call]) -> list[int]:
 
 # Seeded: each run replays the same faults. At 20 % the client's retries absorb nearly every fault; at 60 % some calls
 # fail four times in a row and the action stops half way, which must then be reported or finished later.
-@pytest.mark.parametrize(("seed", "rate"), [(1, 0.2), (2, 0.2), (3, 0.6)])
+#
+# With timeouts (the last case) the server's client gives up after CLIENT_TIMEOUT and the fake holds the call
+# TIMEOUT_HELD, then drops it unheard: calls safe to repeat are sent again, a post or a new channel fails its step.
+CLIENT_TIMEOUT, TIMEOUT_HELD = 0.5, 1.0
+
+
+@pytest.mark.parametrize(
+    ("seed", "rate", "timeouts"), [(1, 0.2, False), (2, 0.2, False), (3, 0.6, False), (4, 0.3, True)]
+)
 async def test_under_faults_every_action_is_done_or_reported_once_and_retries_are_bounded(
     deployment: Deployment,  # noqa: F811 (the fixture imported above)
     seed: int,
     rate: float,
+    timeouts: bool,
 ) -> None:
     api = deployment.api
+    statuses = FAULTS
+    if timeouts:
+        deployment.env["SWARM_SLACK_TIMEOUT_SECONDS"] = str(CLIENT_TIMEOUT)
+        statuses = (*FAULTS, TIMEOUT)
     server, sender = await deployment.start()
-    api.chaos(rate=rate, seed=seed, statuses=FAULTS, retry_after=1)
+    api.chaos(rate=rate, seed=seed, statuses=statuses, retry_after=1, timeout=TIMEOUT_HELD)
     try:
         status, _ = await sender.slash(CASE, PEOPLE["ana"], SUPPORT)
         assert status == 200
@@ -90,6 +104,13 @@ async def test_under_faults_every_action_is_done_or_reported_once_and_retries_ar
         await sender.close()
     faulted = [c for c in api.calls if c.status != 200]
     assert faulted, "the chaos injected nothing: raise the rate"
+    if timeouts:
+        timed_out = [c for c in api.calls if c.held]
+        assert timed_out, "no call was held past the client's timeout"
+        # A timed-out call safe to repeat was sent again; a post never was (it might have landed).
+        for i, call in enumerate(api.calls):
+            if call.held and call.method in REPEATABLE:
+                assert any(_key(later) == _key(call) for later in api.calls[i + 1 :]), call
 
     # The retry budget: no request was sent more than once plus RETRIES times.
     runs = _attempt_runs([c for c in api.calls if c.method != "response_url"])
