@@ -42,6 +42,10 @@ WORKING_STEP = timedelta(minutes=5)
 WORKING_HORIZON = timedelta(days=14)
 # Reminders about a missing fix stop after this: an old swarm's owner has moved on.
 REMINDER_HORIZON = timedelta(days=7)
+# Direct messages of one kind (quiet-room nudges, article reminders) per workspace per tick, the longest waiting first:
+# a backlog (a first start on a busy database, a long outage) is told over several minutes, not as a flood of DMs
+# that buries the owners and meets Slack's rate limits.
+NUDGES_PER_TICK = 25
 SWITCHES = ("digest", "nudges")
 MAX_THANKS_CHARS = 300
 
@@ -208,21 +212,31 @@ class Automation:
             if ws.nudges_off:
                 await uow.commit()
                 return []
+            # A tick must not walk every open swarm: one query gives each one's last activity, and only those quiet
+            # for long enough by the clock (working time is never more), not snoozed and not yet nudged for this
+            # spell are looked at closer.
+            activities = await uow.swarms.last_activities(ws.id, ACTIVITY)
+            spells: list[tuple[Swarm, datetime, str]] = []
             for swarm in await uow.swarms.list(ws.id, statuses=[SwarmStatus.OPEN]):
                 if swarm.snoozed_until is not None and swarm.snoozed_until > now:
                     continue
-                crew = await load_crew(uow, swarm)
-                owner = crew.owner
-                if owner.nudges_off or (swarm.case.severity > 1 and not is_working(owner, now)):
+                last_id, since = activities.get(_id(swarm), (0, swarm.created_at or now))
+                if now - since >= self.policy.quiet_after:
+                    spells.append((swarm, since, f"quiet:{swarm.id}:{last_id}"))
+            nudged = await uow.processed.claimed(ws.id, [key for _, _, key in spells])
+            owners = await uow.people.many({swarm.owner_id for swarm, _, key in spells if key not in nudged})
+            for swarm, since, key in sorted(spells, key=lambda spell: spell[1]):
+                if len(found) == NUDGES_PER_TICK:
+                    break
+                owner = owners.get(swarm.owner_id)
+                if key in nudged or owner is None or owner.nudges_off:
                     continue
-                last = last_activity(await uow.swarms.timeline(_id(swarm)))
-                since = last.at if last else swarm.created_at or now
-                quiet_for = now - since if swarm.case.severity == 1 else working_time(owner, since, now)
-                if quiet_for < self.policy.quiet_after:
+                if swarm.case.severity > 1 and not is_working(owner, now):
                     continue
-                key = f"quiet:{swarm.id}:{last.id if last else 0}"
+                if swarm.case.severity > 1 and working_time(owner, since, now) < self.policy.quiet_after:
+                    continue
                 if await uow.processed.claim(ws.id, key):
-                    found.append(Quiet(crew, now - since, key))
+                    found.append(Quiet(await load_crew(uow, swarm), now - since, key))
             await uow.commit()
         return found
 
@@ -254,11 +268,13 @@ class Automation:
             if ws.nudges_off:
                 await uow.commit()
                 return []
-            for swarm in await uow.swarms.list(ws.id, statuses=[SwarmStatus.RESOLVED]):
-                resolved = swarm.resolved_at
-                if resolved is None or not (
-                    now - REMINDER_HORIZON <= resolved <= now - self.policy.article_reminder_after
-                ):
+            window = (now - REMINDER_HORIZON, now - self.policy.article_reminder_after)
+            resolved = await uow.swarms.list(ws.id, statuses=[SwarmStatus.RESOLVED], resolved_between=window)
+            reminded = await uow.processed.claimed(ws.id, [f"article-reminder:{swarm.id}" for swarm in resolved])
+            for swarm in resolved:
+                if len(found) == NUDGES_PER_TICK:
+                    break
+                if f"article-reminder:{swarm.id}" in reminded:
                     continue
                 timeline = await uow.swarms.timeline(_id(swarm))
                 article = await uow.articles.by_swarm(_id(swarm))

@@ -20,6 +20,7 @@ from bot.models import (
     ArticleState,
     ArticleVersion,
     CsatAnswer,
+    EventKind,
     Member,
     Person,
     Swarm,
@@ -103,6 +104,7 @@ class SwarmRepository(Protocol):
         statuses: Iterable[SwarmStatus] | None = None,
         member_id: int | None = None,
         closing: bool | None = None,
+        resolved_between: tuple[datetime, datetime] | None = None,
     ) -> list[Swarm]:
         """Newest first; member_id keeps the swarms where that person is an active member, closing those whose
         closing posts are (True) or are not (False) still to be made."""
@@ -136,6 +138,14 @@ class SwarmRepository(Protocol):
 
     async def invitations(self, workspace_id: int, since: datetime) -> builtins.list[tuple[int, datetime]]:
         """(person id, when) of every invitation the matcher sent since then: the load it spreads."""
+        ...
+
+    async def unanswered(self, workspace_id: int, invited_before: datetime) -> builtins.list[Member]:
+        """Invitations to open swarms sent before then and neither accepted nor declined, oldest first."""
+        ...
+
+    async def last_activities(self, workspace_id: int, kinds: Iterable[EventKind]) -> dict[int, tuple[int, datetime]]:
+        """For each open swarm with an entry of those kinds: (the newest such entry's id, its time)."""
         ...
 
     async def in_period(
@@ -241,6 +251,10 @@ class ProcessedEventRepository(Protocol):
 
     async def release(self, workspace_id: int, key: str) -> None:
         """Forgets a claimed key, so the work it stood for can be tried again (its post failed)."""
+        ...
+
+    async def claimed(self, workspace_id: int, keys: Iterable[str]) -> set[str]:
+        """Those of the keys already claimed (without claiming any)."""
         ...
 
 

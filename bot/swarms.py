@@ -520,12 +520,12 @@ class Swarms:
         results = []
         async with self.store.unit() as uow:
             ws = await uow.workspaces.ensure(workspace)
-            for swarm in await uow.swarms.list(ws.id, statuses=[SwarmStatus.OPEN]):
-                for member in await uow.swarms.members(_id(swarm)):
-                    if member.pending and member.invited_at and now - member.invited_at >= self.policy.expert_timeout:
-                        person = await uow.people.get(member.person_id)
-                        assert person is not None
-                        results.append(await self._answer(uow, swarm, member, person, False, "no answer"))
+            # Only the unanswered invitations are read, in one query: a tick must not walk every open swarm.
+            unanswered = await uow.swarms.unanswered(ws.id, now - self.policy.expert_timeout + MOMENT)
+            people = await uow.people.many({m.person_id for m in unanswered})
+            for member in unanswered:
+                swarm = await self._by_id(uow, member.swarm_id)
+                results.append(await self._answer(uow, swarm, member, people[member.person_id], False, "no answer"))
             await uow.commit()
         return results
 
@@ -893,6 +893,8 @@ class Swarms:
 
 
 KNOWN_STATES = (ArticleState.DRAFT, ArticleState.VALIDATED, ArticleState.WIP)
+# "Invited at least the timeout ago" as a strict bound: the timeout itself counts as lapsed.
+MOMENT = timedelta(microseconds=1)
 
 
 async def known_issues(

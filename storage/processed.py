@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import delete
-from sqlmodel import col
+from sqlmodel import col, select
 
 from storage._sql import Repository
 from storage.tables import ProcessedEventRow, utcnow
+
+KEYS_PER_QUERY = 500  # well under SQLite's and asyncpg's bound-parameter limits
 
 
 class SqlProcessedEventRepository(Repository):
@@ -20,6 +24,17 @@ class SqlProcessedEventRepository(Repository):
             .returning(col(ProcessedEventRow.id))
         )
         return (await self._session.exec(statement)).first() is not None
+
+    async def claimed(self, workspace_id: int, keys: Iterable[str]) -> set[str]:
+        wanted = list(keys)
+        found: set[str] = set()
+        for start in range(0, len(wanted), KEYS_PER_QUERY):
+            statement = select(ProcessedEventRow.key).where(
+                col(ProcessedEventRow.workspace_id) == workspace_id,
+                col(ProcessedEventRow.key).in_(wanted[start : start + KEYS_PER_QUERY]),
+            )
+            found.update((await self._session.exec(statement)).all())
+        return found
 
     async def release(self, workspace_id: int, key: str) -> None:
         statement = delete(ProcessedEventRow).where(

@@ -59,8 +59,12 @@ class SqlSwarmRepository(Repository):
         statuses: Iterable[SwarmStatus] | None = None,
         member_id: int | None = None,
         closing: bool | None = None,
+        resolved_between: tuple[datetime, datetime] | None = None,
     ) -> builtins.list[Swarm]:
         statement = select(SwarmRow).where(SwarmRow.workspace_id == workspace_id)
+        if resolved_between is not None:
+            earliest, latest = resolved_between
+            statement = statement.where(col(SwarmRow.resolved_at) >= earliest, col(SwarmRow.resolved_at) <= latest)
         if closing is not None:
             statement = statement.where(col(SwarmRow.closing) == closing)
         if statuses is not None:
@@ -178,6 +182,38 @@ class SqlSwarmRepository(Repository):
             .order_by(col(SwarmMemberRow.invited_at))
         )
         return [(person_id, at) for person_id, at in (await self._session.exec(statement)).all() if at is not None]
+
+    async def unanswered(self, workspace_id: int, invited_before: datetime) -> builtins.list[Member]:
+        statement = (
+            select(SwarmMemberRow)
+            .join(SwarmRow, col(SwarmRow.id) == col(SwarmMemberRow.swarm_id))
+            .where(
+                SwarmMemberRow.workspace_id == workspace_id,
+                SwarmRow.status == SwarmStatus.OPEN.value,
+                col(SwarmMemberRow.invited_at) < invited_before,
+                col(SwarmMemberRow.joined_at).is_(None),
+                col(SwarmMemberRow.declined_at).is_(None),
+            )
+            .order_by(col(SwarmMemberRow.invited_at), col(SwarmMemberRow.id))
+        )
+        return [_to_member(row) for row in (await self._session.exec(statement)).all()]
+
+    async def last_activities(self, workspace_id: int, kinds: Iterable[EventKind]) -> dict[int, tuple[int, datetime]]:
+        statement = (
+            select(col(SwarmEventRow.swarm_id), func.max(col(SwarmEventRow.id)), func.max(col(SwarmEventRow.at)))
+            .join(SwarmRow, col(SwarmRow.id) == col(SwarmEventRow.swarm_id))
+            .where(
+                SwarmRow.workspace_id == workspace_id,
+                SwarmRow.status == SwarmStatus.OPEN.value,
+                col(SwarmEventRow.kind).in_([EventKind(k).value for k in kinds]),
+            )
+            .group_by(col(SwarmEventRow.swarm_id))
+        )
+        found: dict[int, tuple[int, datetime]] = {}
+        for swarm_id, entry_id, at in (await self._session.exec(statement)).all():
+            if entry_id is not None and at is not None:
+                found[swarm_id] = (entry_id, at)
+        return found
 
     async def in_period(
         self, workspace_id: int, since: datetime, until: datetime

@@ -3,8 +3,10 @@ thank-yous and the switches that turn automation off."""
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
+from bot import automation
 from bot.ports import Store
 from handlers import replies
 from handlers.chat import Reply
@@ -230,3 +232,20 @@ async def test_the_digest_channel_and_switches(bot: ScenarioBot, store: Store) -
     assert (workspace.digest_channel, workspace.digest_off) == ("support-leads", True)
     assert (await bot.person("ben")).digest_off
     assert not (await bot.person("ana")).digest_off
+
+
+async def test_a_backlog_of_quiet_rooms_is_told_a_few_per_tick_longest_quiet_first(
+    bot: ScenarioBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(automation, "NUDGES_PER_TICK", 2)
+    for case in ("ACME export fails #billing sev2", "Globex totals wrong #billing sev2", "Initech PDF blank #pdf sev2"):
+        await bot.command(f"/swarm {case}")
+        bot.clock.advance(minutes=10)
+    bot.clock.advance(hours=4)
+    await tick(bot.router.context, WORKSPACE)
+    nudges = [m.text for m in bot.chat.direct_messages("ana@example.com")]
+    assert len(nudges) == 2
+    assert "Swarm 1" in nudges[0] and "Swarm 2" in nudges[1]
+    await tick(bot.router.context, WORKSPACE)
+    nudges = [m.text for m in bot.chat.direct_messages("ana@example.com")]
+    assert len(nudges) == 3 and "Swarm 3" in nudges[2]

@@ -24,6 +24,21 @@ async def test_a_key_is_claimed_once_per_workspace(
         assert await uow.processed.claim(other_workspace.id, "Ev02") is True
 
 
+async def test_claimed_tells_which_keys_are_taken_without_taking_any(
+    store: SqlStore, workspace: Workspace, other_workspace: Workspace
+) -> None:
+    keys = [f"quiet:{n}:1" for n in range(1200)]  # more than one query's worth
+    async with store.unit() as uow:
+        for key in keys[::100]:
+            await uow.processed.claim(workspace.id, key)
+        await uow.processed.claim(other_workspace.id, keys[1])
+        await uow.commit()
+    async with store.unit() as uow:
+        assert await uow.processed.claimed(workspace.id, keys) == set(keys[::100])
+        assert await uow.processed.claimed(workspace.id, []) == set()
+        assert await uow.processed.claim(workspace.id, keys[1]) is True
+
+
 async def test_a_duplicate_leaves_the_transaction_usable(store: SqlStore, workspace: Workspace) -> None:
     async with store.unit() as uow:
         assert await uow.processed.claim(workspace.id, "Ev01") is True

@@ -88,6 +88,7 @@ async def test_save_writes_every_field(
     swarm.first_expert_reply_at = T0
     swarm.resolved_at = T0 + timedelta(hours=1)
     swarm.resolution = "Raised the export timeout."
+    swarm.closing, swarm.summary_id, swarm.thread_summary_id = True, "333.444", "555.666"
     async with store.unit() as uow:
         await uow.swarms.save(swarm)
         await uow.commit()
@@ -150,6 +151,71 @@ async def test_list_is_newest_first_and_filters(
     assert await numbers(member_id=bo.id) == [2, 1]
     assert await numbers(member_id=bo.id, statuses=[SwarmStatus.OPEN]) == [2]
     assert await numbers(member_id=ana.id) == []
+
+
+async def test_list_finds_swarms_still_closing_and_those_resolved_in_a_window(
+    store: SqlStore, workspace: Workspace, ana: Person
+) -> None:
+    resolved = SwarmStatus.RESOLVED
+    await _add(
+        store,
+        _swarm(workspace, ana, 1, status=resolved, resolved_at=T0, closing=True),
+        _swarm(workspace, ana, 2, status=resolved, resolved_at=T0 + timedelta(days=1)),
+        _swarm(workspace, ana, 3, status=resolved, resolved_at=T0 + timedelta(days=2)),
+        _swarm(workspace, ana, 4, status=SwarmStatus.OPEN),
+    )
+    async with store.unit() as uow:
+        assert [s.number for s in await uow.swarms.list(workspace.id, closing=True)] == [1]
+        assert [s.number for s in await uow.swarms.list(workspace.id, closing=False)] == [4, 3, 2]
+        window = (T0 + timedelta(hours=1), T0 + timedelta(days=2))
+        assert [s.number for s in await uow.swarms.list(workspace.id, resolved_between=window)] == [3, 2]
+
+
+async def test_unanswered_invitations_of_open_swarms_only(
+    store: SqlStore, workspace: Workspace, ana: Person, add_person: AddPerson
+) -> None:
+    bo, cy = await add_person("Bo"), await add_person("Cy")
+    open_, closed = await _add(
+        store,
+        _swarm(workspace, ana, 1, status=SwarmStatus.OPEN),
+        _swarm(workspace, ana, 2, status=SwarmStatus.RESOLVED),
+    )
+    late = T0 + timedelta(hours=1)
+    async with store.unit() as uow:
+        for member in [
+            Member(open_.id or 0, bo.id or 0, Role.EXPERT, Via.MATCH, invited_at=T0),  # unanswered
+            Member(open_.id or 0, cy.id or 0, Role.EXPERT, Via.MATCH, invited_at=late),  # too recent
+            Member(open_.id or 0, ana.id or 0, Role.OWNER, Via.COMMAND, invited_at=T0, joined_at=T0),  # joined
+            Member(closed.id or 0, bo.id or 0, Role.EXPERT, Via.MATCH, invited_at=T0),  # swarm closed
+        ]:
+            await uow.swarms.save_member(member)
+        await uow.commit()
+    async with store.unit() as uow:
+        found = await uow.swarms.unanswered(workspace.id, late)
+    assert [(m.swarm_id, m.person_id) for m in found] == [(open_.id, bo.id)]
+
+
+async def test_last_activities_of_open_swarms(store: SqlStore, workspace: Workspace, ana: Person) -> None:
+    quiet, busy, closed = await _add(
+        store,
+        _swarm(workspace, ana, 1, status=SwarmStatus.OPEN),
+        _swarm(workspace, ana, 2, status=SwarmStatus.OPEN),
+        _swarm(workspace, ana, 3, status=SwarmStatus.RESOLVED),
+    )
+    async with store.unit() as uow:
+        for swarm_id, kind, at in [
+            (busy.id, EventKind.OPENED, T0),
+            (busy.id, EventKind.MESSAGE, T0 + timedelta(minutes=5)),
+            (busy.id, EventKind.SNOOZED, T0 + timedelta(minutes=9)),  # not an activity asked for
+            (closed.id, EventKind.MESSAGE, T0),
+        ]:
+            last = await uow.swarms.add_entry(TimelineEntry(swarm_id or 0, kind, at, ana.id))
+            if kind is EventKind.MESSAGE and swarm_id == busy.id:
+                message = last
+        await uow.commit()
+        found = await uow.swarms.last_activities(workspace.id, [EventKind.OPENED, EventKind.MESSAGE])
+    assert found == {busy.id: (message.id, T0 + timedelta(minutes=5))}
+    assert quiet.id not in found
 
 
 async def test_save_member_inserts_then_updates_one_row(store: SqlStore, workspace: Workspace, ana: Person) -> None:
