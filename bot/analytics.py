@@ -833,7 +833,16 @@ class Analytics:
                 return Data()
             alive = await uow.swarms.in_period(ws.id, since, until)
             people = await uow.people.list(ws.id)
-            articles = await uow.articles.list(ws.id)
+            # Only the articles the report looks at: those of its swarms, those they linked, and the loose ones
+            # written in the period (every article would be 100k rows on a busy workspace).
+            linked_numbers = {
+                int(e.text)
+                for _, _, timeline in alive
+                for e in timeline
+                if e.kind is EventKind.LINKED and e.text.isdigit()
+            }
+            swarm_ids = [s.id for s, _, _ in alive if s.id is not None]
+            articles = await uow.articles.related(ws.id, swarm_ids, linked_numbers, (since, until))
             thanks = await uow.thanks.between(ws.id, since, until)
             answers = await uow.csat.for_swarms(s.id for s, _, _ in alive if s.id is not None)
         roster = {p.id: p for p in people if p.id is not None}

@@ -170,6 +170,17 @@ class ArticleRepository(Protocol):
         """Every article of the workspace, in any state, by number."""
         ...
 
+    async def related(
+        self,
+        workspace_id: int,
+        swarm_ids: Iterable[int],
+        numbers: Iterable[int],
+        created_between: tuple[datetime, datetime],
+    ) -> builtins.list[Article]:
+        """The articles of those swarms, those numbers, and those of no swarm created in the half-open interval: what
+        a report over a period reads, instead of every article. By number."""
+        ...
+
     async def search(
         self,
         workspace_id: int,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, update
@@ -14,6 +15,8 @@ from storage._sql import Repository, require_id
 from storage.search import pick_articles, search_articles
 from storage.tables import ArticleLinkRow, ArticleRow, WorkspaceRow, utcnow
 from storage.workspaces import SqlWorkspaceRepository
+
+IDS_PER_QUERY = 500  # well under SQLite's and asyncpg's bound-parameter limits
 
 LINK_KINDS = ("created", "reused")
 
@@ -69,6 +72,35 @@ class SqlArticleRepository(Repository):
     async def list(self, workspace_id: int) -> builtins.list[Article]:
         statement = select(ArticleRow).where(ArticleRow.workspace_id == workspace_id).order_by(col(ArticleRow.number))
         return [_to_article(row) for row in (await self._session.exec(statement)).all()]
+
+    async def related(
+        self,
+        workspace_id: int,
+        swarm_ids: Iterable[int],
+        numbers: Iterable[int],
+        created_between: tuple[datetime, datetime],
+    ) -> builtins.list[Article]:
+        earliest, latest = created_between
+        mine = ArticleRow.workspace_id == workspace_id
+        loose = select(ArticleRow).where(
+            mine,
+            col(ArticleRow.swarm_id).is_(None),
+            col(ArticleRow.created_at) >= earliest,
+            col(ArticleRow.created_at) < latest,
+        )
+        statements = [loose]
+        for column, values in (
+            (ArticleRow.swarm_id, sorted(set(swarm_ids))),
+            (ArticleRow.number, sorted(set(numbers))),
+        ):
+            for start in range(0, len(values), IDS_PER_QUERY):
+                chunk = values[start : start + IDS_PER_QUERY]
+                statements.append(select(ArticleRow).where(mine, col(column).in_(chunk)))
+        rows: dict[int, ArticleRow] = {}
+        for statement in statements:
+            for row in (await self._session.exec(statement)).all():
+                rows[require_id(row.id, "article")] = row
+        return [_to_article(row) for row in sorted(rows.values(), key=lambda row: row.number)]
 
     async def search(
         self,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -105,6 +105,26 @@ async def test_an_article_comes_back_as_added(store: SqlStore, workspace: Worksp
         assert await uow.articles.by_swarm(swarm.id or 0) == article
         assert await uow.articles.get(workspace.id, 2) is None
         assert await uow.articles.by_swarm((swarm.id or 0) + 1000) is None
+
+
+async def test_related_reads_only_what_a_report_over_a_period_needs(
+    store: SqlStore, workspace: Workspace, other_workspace: Workspace, swarm: Swarm
+) -> None:
+    day = timedelta(days=1)
+    await _add(
+        store,
+        _article(workspace, "the swarm's own", swarm_id=swarm.id, created_at=T0 - 30 * day),  # 1
+        _article(workspace, "linked by number", created_at=T0 - 30 * day),  # 2
+        _article(workspace, "loose, written in the period", created_at=T0 + day),  # 3
+        _article(workspace, "loose, written before", created_at=T0 - day),  # 4
+        _article(workspace, "loose, written at its end", created_at=T0 + 7 * day),  # 5: the end is not in it
+    )
+    await _add(store, _article(other_workspace, "another workspace's", created_at=T0 + day))
+    period = (T0, T0 + 7 * day)
+    async with store.unit() as uow:
+        found = await uow.articles.related(workspace.id, [swarm.id or 0, 999], [2, 2, 77], period)
+        assert [a.title for a in found] == ["the swarm's own", "linked by number", "loose, written in the period"]
+        assert await uow.articles.related(workspace.id, [], [], (T0 - 60 * day, T0 - 50 * day)) == []
 
 
 async def test_numbers_and_timestamps_are_filled_in(
