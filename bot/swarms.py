@@ -517,16 +517,23 @@ class Swarms:
     async def lapse(self, workspace: str) -> list[Answered]:
         """Invitations nobody answered within the policy's timeout count as "can't now"; the next-best is asked."""
         now = self.clock()
-        results = []
         async with self.store.unit() as uow:
             ws = await uow.workspaces.ensure(workspace)
             # Only the unanswered invitations are read, in one query: a tick must not walk every open swarm.
             unanswered = await uow.swarms.unanswered(ws.id, now - self.policy.expert_timeout + MOMENT)
-            people = await uow.people.many({m.person_id for m in unanswered})
-            for member in unanswered:
-                swarm = await self._by_id(uow, member.swarm_id)
-                results.append(await self._answer(uow, swarm, member, people[member.person_id], False, "no answer"))
             await uow.commit()
+        results = []
+        for lapsed in unanswered:
+            # One transaction each: a backlog of lapses (asking someone else is a ranking each) must not hold the
+            # database (SQLite's one writer) for the whole round.
+            async with self.store.unit() as uow:
+                swarm = await self._by_id(uow, lapsed.swarm_id)
+                member = await self._member(uow, swarm, lapsed.person_id)
+                person = await uow.people.get(lapsed.person_id)
+                if member is None or not member.pending or person is None or swarm.status is not SwarmStatus.OPEN:
+                    continue  # answered, or the swarm closed, since the list was read
+                results.append(await self._answer(uow, swarm, member, person, False, "no answer"))
+                await uow.commit()
         return results
 
     async def _answer(
