@@ -137,12 +137,14 @@ class Browse:
             await uow.commit()
         return SwarmPage(crew=crew, timeline=tuple(timeline), people=known, article=article)
 
-    async def open_swarms(self, workspace: str) -> list[Swarm]:
+    async def open_swarms(self, workspace: str, limit: int | None = None) -> tuple[list[Swarm], int]:
+        """The open swarms, newest first (at most `limit`), and how many are open in all."""
         async with self.store.unit() as uow:
             ws = await uow.workspaces.ensure(workspace)
-            swarms = await uow.swarms.list(ws.id, statuses=ACTIVE)
+            swarms = await uow.swarms.list(ws.id, statuses=ACTIVE, limit=limit)
+            count = len(swarms) if limit is None else await uow.swarms.count(ws.id, ACTIVE)
             await uow.commit()
-            return swarms
+            return swarms, count
 
     async def swarms(self, workspace: str) -> list[Swarm]:
         """Every swarm of the workspace, newest first."""
@@ -160,7 +162,7 @@ class Browse:
                 ws = await uow.workspaces.get(key)
                 if ws is None:
                     continue
-                open_swarms = len(await uow.swarms.list(ws.id, statuses=ACTIVE))
+                open_swarms = await uow.swarms.count(ws.id, ACTIVE)
                 found.append(Figures(key, open_swarms, await uow.articles.count_by_state(ws.id)))
             return found
 

@@ -105,10 +105,13 @@ class SwarmRepository(Protocol):
         member_id: int | None = None,
         closing: bool | None = None,
         resolved_between: tuple[datetime, datetime] | None = None,
+        limit: int | None = None,
     ) -> list[Swarm]:
         """Newest first; member_id keeps the swarms where that person is an active member, closing those whose
         closing posts are (True) or are not (False) still to be made."""
         ...
+
+    async def count(self, workspace_id: int, statuses: Iterable[SwarmStatus]) -> int: ...
 
     async def members(self, swarm_id: int) -> builtins.list[Member]: ...
 

@@ -60,6 +60,7 @@ class SqlSwarmRepository(Repository):
         member_id: int | None = None,
         closing: bool | None = None,
         resolved_between: tuple[datetime, datetime] | None = None,
+        limit: int | None = None,
     ) -> builtins.list[Swarm]:
         statement = select(SwarmRow).where(SwarmRow.workspace_id == workspace_id)
         if resolved_between is not None:
@@ -80,7 +81,16 @@ class SqlSwarmRepository(Repository):
             )
         # Numbers only grow within a workspace, so the highest is the newest.
         statement = statement.order_by(col(SwarmRow.number).desc())
+        if limit is not None:
+            statement = statement.limit(limit)
         return [_to_swarm(row) for row in (await self._session.exec(statement)).all()]
+
+    async def count(self, workspace_id: int, statuses: Iterable[SwarmStatus]) -> int:
+        statement = select(func.count()).where(
+            SwarmRow.workspace_id == workspace_id,
+            col(SwarmRow.status).in_([SwarmStatus(s).value for s in statuses]),
+        )
+        return int((await self._session.exec(statement)).one())
 
     async def members(self, swarm_id: int) -> builtins.list[Member]:
         statement = select(SwarmMemberRow).where(SwarmMemberRow.swarm_id == swarm_id).order_by(col(SwarmMemberRow.id))

@@ -24,6 +24,7 @@ from handlers.replies import duration
 PERIODS = ("30d", "90d", "180d")
 DEFAULT_PERIOD = "90d"
 TOP = 8  # bars in the topic and skill-gap charts
+OPEN_LISTED = 50  # open swarms listed by name, newest first; the headline counts them all
 
 # The headline figures, in the order shown: the report's HEADLINES name and the label.
 HEADLINES = (
@@ -61,18 +62,23 @@ class Board:
     until: str
     figures: tuple[Figure, ...]
     charts: tuple[Chart, ...]
-    open_swarms: tuple[Swarm, ...]
+    open_swarms: tuple[Swarm, ...]  # the newest OPEN_LISTED
+    open_count: int
     periods: tuple[str, ...] = PERIODS
 
 
 async def build(core: Core, browse: Browse, workspace: str, period: str = DEFAULT_PERIOD) -> Board:
     period = period if period in PERIODS else DEFAULT_PERIOD
     report = await core.analytics.last(workspace, period)
-    return board(report, await browse.open_swarms(workspace), period)
+    open_swarms, open_count = await browse.open_swarms(workspace, OPEN_LISTED)
+    return board(report, open_swarms, period, open_count)
 
 
-def board(report: Report, open_swarms: Sequence[Swarm], period: str = DEFAULT_PERIOD) -> Board:
-    """What the dashboard shows of a report (and the swarms open now)."""
+def board(
+    report: Report, open_swarms: Sequence[Swarm], period: str = DEFAULT_PERIOD, open_count: int | None = None
+) -> Board:
+    """What the dashboard shows of a report (and the swarms open now: the newest of them, and how many in all)."""
+    open_count = len(open_swarms) if open_count is None else open_count
     weeks = report.weeks
     labels = [f"{w.start:%d %b}" for w in weeks]
     median_hours = [_hours(w.time_to_resolve.median) for w in weeks]
@@ -86,7 +92,7 @@ def board(report: Report, open_swarms: Sequence[Swarm], period: str = DEFAULT_PE
         trend = report.trend(name)
         value = _value(name, trend.current)
         if name == "open_at_end":
-            value = str(len(open_swarms))
+            value = str(open_count)
         change, tone = _change(name, trend, period)
         figures.append(Figure(label, value, change, tone, sparks.get(name, Markup())))
 
@@ -133,6 +139,7 @@ def board(report: Report, open_swarms: Sequence[Swarm], period: str = DEFAULT_PE
         figures=tuple(figures),
         charts=chart_list,
         open_swarms=tuple(open_swarms),
+        open_count=open_count,
     )
 
 

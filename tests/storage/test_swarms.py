@@ -151,6 +151,10 @@ async def test_list_is_newest_first_and_filters(
     assert await numbers(member_id=bo.id) == [2, 1]
     assert await numbers(member_id=bo.id, statuses=[SwarmStatus.OPEN]) == [2]
     assert await numbers(member_id=ana.id) == []
+    assert await numbers(statuses=[SwarmStatus.OPENING, SwarmStatus.OPEN], limit=2) == [5, 3]
+    async with store.unit() as uow:
+        assert await uow.swarms.count(workspace.id, [SwarmStatus.OPENING, SwarmStatus.OPEN]) == 3
+        assert await uow.swarms.count(workspace.id, []) == 0
 
 
 async def test_list_finds_swarms_still_closing_and_those_resolved_in_a_window(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser, expect
 
+from adapters.webui import dashboard
 from tests.adapters.web.conftest import (
     CLIENT_ID,
     OTHER_TITLE,
@@ -118,6 +119,18 @@ async def test_the_dashboard_draws_its_charts(browser: Browser, database_url: st
         await shoot(page, "dashboard")
         await page.click("text=last 30 days")
         await expect(page.locator(".period")).to_contain_text("compared with the 30 days before")
+
+
+async def test_the_dashboard_lists_the_newest_open_swarms_and_counts_them_all(
+    browser: Browser, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dashboard, "OPEN_LISTED", 1)
+    async with serve(database_url) as site:
+        page = await signed_in(browser, site)
+        await expect(page.locator(".figure", has_text="Open now").locator(".value")).to_have_text("2")
+        await expect(page.locator("section.open li")).to_have_count(1)
+        await expect(page.locator("section.open li")).to_contain_text("Swarm 3")
+        await expect(page.locator("section.open .note")).to_have_text("The newest 1 of 2.")
 
 
 async def test_sign_in_with_slack_opens_the_teams_workspace_and_refuses_a_team_without_swarm(
