@@ -182,7 +182,8 @@ class Automation:
             swarm = await _swarm(uow, swarm_id)
             crew = await load_crew(uow, swarm)
             person = next((p for _, p in crew.members if p.id == person_id), None)
-            if person is None or person.nudges_off:
+            ws = await uow.workspaces.by_id(swarm.workspace_id)
+            if person is None or person.nudges_off or ws is None or ws.nudges_off:
                 return None
             first = await uow.swarms.swarms_joined(person_id) == 1 and await uow.processed.claim(
                 swarm.workspace_id, f"howto:{person_id}"

@@ -48,6 +48,8 @@ class WorkspaceRepository(Protocol):
 
     async def get(self, key: str) -> Workspace | None: ...
 
+    async def by_id(self, workspace_id: int) -> Workspace | None: ...
+
     async def save(self, workspace: Workspace) -> None:
         """Writes the workspace's own settings (digest channel, switches)."""
         ...
@@ -106,6 +108,8 @@ class SwarmRepository(Protocol):
         closing: bool | None = None,
         resolved_between: tuple[datetime, datetime] | None = None,
         limit: int | None = None,
+        owner_id: int | None = None,
+        created_since: datetime | None = None,
     ) -> list[Swarm]:
         """Newest first; member_id keeps the swarms where that person is an active member, closing those whose
         closing posts are (True) or are not (False) still to be made."""

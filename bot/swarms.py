@@ -255,11 +255,8 @@ class Swarms:
         if limit is None:
             return
         since = now - window
-        # The owner is an active member of each swarm they opened (until they hand it over).
-        mine = await uow.swarms.list(scope.workspace_id, member_id=scope.person_id)
-        recent = sorted(
-            s.created_at for s in mine if s.owner_id == scope.person_id and s.created_at and s.created_at > since
-        )
+        mine = await uow.swarms.list(scope.workspace_id, owner_id=scope.person_id, created_since=since)
+        recent = sorted(s.created_at for s in mine if s.created_at)
         if len(recent) >= limit:
             retry_at = recent[len(recent) - limit] + window
             # In whole minutes, rounded up: "try in 0m" would be wrong.

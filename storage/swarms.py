@@ -61,8 +61,14 @@ class SqlSwarmRepository(Repository):
         closing: bool | None = None,
         resolved_between: tuple[datetime, datetime] | None = None,
         limit: int | None = None,
+        owner_id: int | None = None,
+        created_since: datetime | None = None,
     ) -> builtins.list[Swarm]:
         statement = select(SwarmRow).where(SwarmRow.workspace_id == workspace_id)
+        if owner_id is not None:
+            statement = statement.where(SwarmRow.owner_id == owner_id)
+        if created_since is not None:
+            statement = statement.where(col(SwarmRow.created_at) > created_since)
         if resolved_between is not None:
             earliest, latest = resolved_between
             statement = statement.where(col(SwarmRow.resolved_at) >= earliest, col(SwarmRow.resolved_at) <= latest)

@@ -34,6 +34,10 @@ class SqlWorkspaceRepository(Repository):
         row = (await self._session.exec(select(WorkspaceRow).where(WorkspaceRow.key == key))).first()
         return None if row is None else _to_workspace(row)
 
+    async def by_id(self, workspace_id: int) -> Workspace | None:
+        row = await self._session.get(WorkspaceRow, workspace_id)
+        return None if row is None else _to_workspace(row)
+
     async def save(self, workspace: Workspace) -> None:
         row = await self._session.get(WorkspaceRow, workspace.id)
         if row is None:

@@ -67,6 +67,16 @@ async def test_no_tips_for_someone_who_turned_nudges_off(bot: ScenarioBot) -> No
     assert not any("Welcome" in t for t in bot.told("fay"))
 
 
+async def test_no_tips_for_anyone_when_the_workspace_turned_nudges_off(bot: ScenarioBot) -> None:
+    await bot.command(CASE)
+    await bot.command("/swarm nudges off everyone", user="ana")
+    await bot.react("raising_hand", bot.announcement_id(), user="fay")
+    assert not any("Welcome" in t for t in bot.told("fay"))
+    await bot.command("/swarm nudges on everyone", user="ana")
+    await bot.react("raising_hand", bot.announcement_id(), user="gus")
+    assert any("Welcome" in t for t in bot.told("gus"))
+
+
 async def test_a_late_joiner_gets_a_private_catch_up(bot: ScenarioBot) -> None:
     await bot.command(CASE)
     room = bot.room(1)

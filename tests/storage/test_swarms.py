@@ -152,6 +152,10 @@ async def test_list_is_newest_first_and_filters(
     assert await numbers(member_id=bo.id, statuses=[SwarmStatus.OPEN]) == [2]
     assert await numbers(member_id=ana.id) == []
     assert await numbers(statuses=[SwarmStatus.OPENING, SwarmStatus.OPEN], limit=2) == [5, 3]
+    assert await numbers(owner_id=ana.id) == [5, 4, 3, 2, 1]
+    assert await numbers(owner_id=bo.id) == []
+    assert await numbers(created_since=datetime.now(UTC)) == []
+    assert await numbers(created_since=datetime.now(UTC) - timedelta(hours=1), owner_id=ana.id, limit=1) == [5]
     async with store.unit() as uow:
         assert await uow.swarms.count(workspace.id, [SwarmStatus.OPENING, SwarmStatus.OPEN]) == 3
         assert await uow.swarms.count(workspace.id, []) == 0
