@@ -52,14 +52,12 @@ from bench.soak import (  # noqa: E402
     SECRET,
     SPEAKERS,
     SUPPORT,
-    SWARM_BIN,
-    TOKEN,
     ProcStat,
     backlog,
     children,
     established_inodes,
-    free_port,
     is_worker,
+    launch,
     proc_stat,
     stop,
 )
@@ -310,29 +308,8 @@ class Bench:
                 await self.serve(url, api)
 
     async def serve(self, url: str, api: FakeSlack) -> None:
-        inherited = {k: v for k, v in os.environ.items() if not k.startswith(("SWARM_", "SLACK_", "MICROSOFT_"))}
-        env = {
-            **inherited,
-            "SWARM_DATABASE_URL": url,
-            "SLACK_BOT_TOKEN": TOKEN,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": api.url,
-            "SWARM_OPEN_LIMIT": "off",
-            "SWARM_SEMANTIC": "off",
-            "SWARM_METRICS_PUBLIC": "true",
-            "SWARM_WEB_TOKEN": WEB_TOKEN,
-        }
-        port = free_port()
-        server_url = f"http://127.0.0.1:{port}"
         began = time.perf_counter()
-        with self.log.open("wb") as out:
-            process = await asyncio.create_subprocess_exec(
-                *(str(SWARM_BIN), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"),
-                env=env,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=out,
-                stderr=asyncio.subprocess.STDOUT,
-            )
+        process, server_url = await launch(url, api.url, self.log, SWARM_WEB_TOKEN=WEB_TOKEN)
         http = aiohttp.ClientSession(headers={"Authorization": f"Bearer {WEB_TOKEN}"})
         sender = SlackSender(server_url, SECRET, hooks_url=api.hooks_url, timeout=120)
         try:

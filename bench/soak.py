@@ -341,27 +341,7 @@ class Soak:
             self.tmp.cleanup()
 
     async def start_server(self, url: str, api: FakeSlack) -> tuple[asyncio.subprocess.Process, str]:
-        inherited = {k: v for k, v in os.environ.items() if not k.startswith(("SWARM_", "SLACK_", "MICROSOFT_"))}
-        env = {
-            **inherited,
-            "SWARM_DATABASE_URL": url,
-            "SLACK_BOT_TOKEN": TOKEN,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": api.url,
-            "SWARM_OPEN_LIMIT": "off",
-            "SWARM_SEMANTIC": "off",
-            "SWARM_METRICS_PUBLIC": "true",
-        }
-        port = free_port()
-        with self.log.open("wb") as out:
-            process = await asyncio.create_subprocess_exec(
-                *(str(SWARM_BIN), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"),
-                env=env,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=out,
-                stderr=asyncio.subprocess.STDOUT,
-            )
-        server_url = f"http://127.0.0.1:{port}"
+        process, server_url = await launch(url, api.url, self.log)
         deadline = time.monotonic() + START
         async with aiohttp.ClientSession() as http:
             while True:
@@ -607,6 +587,35 @@ async def count(engine: Any) -> dict[str, int]:
         for name, sql in queries.items():
             counted[name] = int((await connection.execute(text(sql))).scalar() or 0)
     return counted
+
+
+async def launch(
+    database_url: str, api_url: str, log: Path, **extra_env: str
+) -> tuple[asyncio.subprocess.Process, str]:
+    """`swarm serve --workers 1` on a free loopback port, as an operator would run it against the fake Web API (none of
+    the caller's own SWARM_/SLACK_/MICROSOFT_ settings reach it); its output goes to `log`. Returns it and its URL."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("SWARM_", "SLACK_", "MICROSOFT_"))}
+    env = {
+        **inherited,
+        "SWARM_DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": api_url,
+        "SWARM_OPEN_LIMIT": "off",
+        "SWARM_SEMANTIC": "off",
+        "SWARM_METRICS_PUBLIC": "true",
+        **extra_env,
+    }
+    port = free_port()
+    with log.open("wb") as out:
+        process = await asyncio.create_subprocess_exec(
+            *(str(SWARM_BIN), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"),
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=out,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+    return process, f"http://127.0.0.1:{port}"
 
 
 async def stop(process: asyncio.subprocess.Process) -> None:
