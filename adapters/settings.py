@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from adapters.inbox import LEASE
 from bot.swarms import Policy
 from handlers.context import Conventions
+from handlers.opening import SETTLE
 
 
 class Settings(BaseSettings):
@@ -136,7 +138,7 @@ class Settings(BaseSettings):
     # may take it again (adapters/inbox.py LEASE). Keep the defaults in production; tests shorten them so a crash
     # is recovered from in seconds.
     resume_settle_seconds: float = Field(
-        180,
+        SETTLE.total_seconds(),
         ge=0,
         validation_alias="SWARM_RESUME_SETTLE_SECONDS",
         description=(
@@ -145,7 +147,7 @@ class Settings(BaseSettings):
         ),
     )
     inbox_lease_seconds: float = Field(
-        120,
+        LEASE.total_seconds(),
         gt=0,
         validation_alias="SWARM_INBOX_LEASE_SECONDS",
         description="how long a worker holds a delivery it took before another may take it again; tests shorten it",
