@@ -56,6 +56,7 @@ import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 from yarl import URL  # noqa: E402
 
+from bench.soak import children  # noqa: E402
 from tests.fakes.slack_api import BOT_ID, BOT_USER_ID, TEAM_ID, FakeSlack  # noqa: E402
 from tests.fakes.slack_signing import SlackSender, message_event, reaction_event  # noqa: E402
 from tests.harness import ROSTER  # noqa: E402
@@ -600,12 +601,8 @@ def cpu_seconds(pid: int) -> float:
 
 
 def family_cpu_seconds(pid: int) -> float:
-    """CPU time of a process and of its children (Swarm's worker processes), from /proc."""
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        children = []
-    return cpu_seconds(pid) + sum(family_cpu_seconds(int(child)) for child in children)
+    """CPU time of a process and of its descendants (Swarm's worker processes), from /proc."""
+    return cpu_seconds(pid) + sum(cpu_seconds(child) for child in children(pid))
 
 
 def machine_busy() -> float:
