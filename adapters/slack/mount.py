@@ -72,7 +72,6 @@ SCOPES = [
 ]
 RETRIES = 3
 DRAIN_SECONDS = 10.0
-TEAM = re.compile(r"[A-Z0-9]{1,40}")  # Slack team and enterprise ids: T0123ABCD, E0123ABCD
 CHAT_SECONDS = 60.0  # how long a workspace's bot token and user id are reused before the installation is read again
 
 
@@ -400,7 +399,7 @@ class SlackMount:
         async def listener(ack: Callable[[], Awaitable[None]], body: dict[str, Any], context: AsyncBoltContext) -> None:
             await ack()
             team, bot = _team(context), context.bot_user_id
-            if not TEAM.fullmatch(team):
+            if not events.SLACK_ID.fullmatch(team):  # team and enterprise ids are Slack ids like any other
                 log.warning("ignored a %s delivery from a team id that Slack would not send", kind)
                 return
             try:
