@@ -12,10 +12,15 @@ The database backend comes from SWARM_TEST_DATABASE_URL:
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
+import traceback
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Generator
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -24,6 +29,43 @@ from sqlalchemy.engine import make_url
 from storage.database import SqlStore, create_engine, upgrade
 
 DATABASE_URL_ENV = "SWARM_TEST_DATABASE_URL"
+
+
+@pytest.hookimpl(wrapper=True, optionalhook=True)
+def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> Generator[None, object, object]:
+    """pytest-timeout (pyproject.toml) dumps every thread's stack when a test runs too long; an asyncio test idles in
+    the event loop's epoll, so its thread's stack says nothing. Before that dump, print where each asyncio task
+    waits."""
+    started = yield
+    timed_out = signal.getsignal(signal.SIGALRM)
+    if settings.method == "signal" and callable(timed_out):
+
+        def dump_tasks_then_fail(signum: int, frame: FrameType | None) -> None:
+            __tracebackhide__ = True
+            _dump_tasks(item)
+            timed_out(signum, frame)
+
+        signal.signal(signal.SIGALRM, dump_tasks_then_fail)
+    return started
+
+
+def _dump_tasks(item: pytest.Item) -> None:
+    try:
+        tasks = asyncio.all_tasks(asyncio.get_running_loop())
+    except RuntimeError:  # the timeout fell outside the event loop: the thread stacks tell it all
+        return
+    terminal = item.config.get_terminal_writer()
+    terminal.sep("+", title=f"Timeout: {len(tasks)} asyncio tasks, each with the chain of awaits it is suspended in")
+    for task in tasks:
+        terminal.sep("~", title=task.get_name())
+        frames: list[tuple[FrameType, int]] = []
+        awaited: Any = task.get_coro()
+        while frame := getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None):
+            frames.append((frame, frame.f_lineno))
+            awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+        terminal.line("".join(traceback.StackSummary.extract(frames).format()).rstrip())
+        if awaited is not None:
+            terminal.line(f"  awaiting {awaited!r}")
 
 
 @pytest.fixture(autouse=True)
