@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -35,6 +36,16 @@ class Work:
         return payload["key"], job
 
 
+async def stop(worker: Worker, running: asyncio.Task[None], seconds: float) -> None:
+    """Stops the worker and waits until its task has ended. A task cancelled and not awaited may still be in a query
+    when pytest-asyncio closes the loop; cancelled again there, SQLAlchemy's graceful close of that aiosqlite
+    connection can be left waiting for a thread that already stopped, and the teardown hung for good."""
+    await worker.stop(seconds)
+    running.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await running
+
+
 async def put(inbox: SqlInbox, clock: Clock, *items: tuple[str, str]) -> None:
     await inbox.put([("message", "T1", json.dumps({"key": key, "name": name})) for key, name in items], clock())
 
@@ -56,8 +67,7 @@ async def test_one_conversation_in_order_and_others_meanwhile(store: SqlStore) -
         assert work.done == ["b1", "a1", "a2"]
         assert await inbox.waiting() == 0
     finally:
-        await worker.stop(1)
-        running.cancel()
+        await stop(worker, running, 1)
 
 
 async def test_a_failed_delivery_stays_and_is_tried_again_after_its_lease(store: SqlStore) -> None:
@@ -75,8 +85,7 @@ async def test_a_failed_delivery_stays_and_is_tried_again_after_its_lease(store:
         assert work.done == ["x"]
         assert await inbox.waiting() == 0
     finally:
-        await worker.stop(1)
-        running.cancel()
+        await stop(worker, running, 1)
 
 
 async def test_a_delivery_that_keeps_failing_is_given_up(store: SqlStore) -> None:
@@ -91,8 +100,7 @@ async def test_a_delivery_that_keeps_failing_is_given_up(store: SqlStore) -> Non
         assert await worker.idle(5)
         assert (work.done, await inbox.waiting()) == ([], 0)
     finally:
-        await worker.stop(1)
-        running.cancel()
+        await stop(worker, running, 1)
 
 
 async def test_stopping_frees_what_the_worker_held_for_the_next_one(store: SqlStore) -> None:
@@ -105,8 +113,7 @@ async def test_stopping_frees_what_the_worker_held_for_the_next_one(store: SqlSt
         if worker.running:
             break
         await asyncio.sleep(0.01)
-    await worker.stop(0.1)
-    running.cancel()
+    await stop(worker, running, 0.1)
     # No lease to wait for: the next worker takes it at once.
     (again,) = await inbox.take("next", 10, clock(), LEASE)
     assert again.attempts == 2
