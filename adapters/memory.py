@@ -56,6 +56,7 @@ class MemoryChat(ChatPort):
         self.calls: list[Call] = []
         self.channels: dict[str, Channel] = {}
         self.messages: dict[str, Message] = {}
+        self.marks: dict[str, str] = {}  # post_marked's keys → message ids
         self.listeners: list[Callable[[str, Message], None]] = []  # told ("post" | "update", message) as it happens
         self._ids = itertools.count(1)
 
@@ -66,6 +67,16 @@ class MemoryChat(ChatPort):
         message = self.add_message(channel, "swarm", render(reply), reply=reply, thread=thread)
         self._tell("post", message)
         return message.id
+
+    async def post_marked(self, channel: str, reply: Reply, key: str) -> str:
+        message_id = await self.post(channel, reply)
+        self.marks[key] = message_id
+        return message_id
+
+    async def find_post(self, channel: str, key: str, since: datetime) -> str | None:
+        self.calls.append(Call("find_post", {"channel": channel, "key": key}))
+        found = self.marks.get(key)
+        return found if found is not None and self.messages[found].channel == channel else None
 
     async def post_private(self, channel: str, user: str, reply: Reply) -> None:
         self.calls.append(Call("post_private", {"channel": channel, "user": user, "reply": reply}))

@@ -30,7 +30,9 @@ async def open_swarm(ctx: Context, origin: Origin, case_text: str) -> Opened:
         raise
 
 
-async def finish(ctx: Context, opened: Opened) -> Opened:
+async def finish(ctx: Context, opened: Opened, *, resumed: bool = False) -> Opened:
+    """Does each step not done yet. `resumed`: an interrupted opening, whose card or announcement may have been posted
+    by a process that died before it heard the answer; such a post is looked for (it is marked) before posting."""
     opened = await _link_people(ctx, opened)
     swarm = opened.crew.swarm
     swarm_id = swarm.id
@@ -52,9 +54,12 @@ async def finish(ctx: Context, opened: Opened) -> Opened:
     people = [p.chat_id(ctx.platform) for p in opened.crew.in_room()]
     await ctx.chat.invite(swarm.room_id, [user for user in people if user])
     room_id, card_id = swarm.room_id, swarm.card_id
+    since = swarm.created_at or ctx.core.clock()
     if card_id is None:
         # The card is the room's rolling summary from now on: pinned, and edited in place as the swarm changes.
-        card_id = await ctx.chat.post(room_id, replies.case_card(opened, ctx.platform))
+        key = f"card:{swarm_id}"
+        card_id = await ctx.chat.find_post(room_id, key, since) if resumed else None
+        card_id = card_id or await ctx.chat.post_marked(room_id, replies.case_card(opened, ctx.platform), key)
         await ctx.core.automation.set_card(swarm_id, card_id)
         swarm = replace(swarm, card_id=card_id)
         opened = replace(opened, crew=replace(opened.crew, swarm=swarm))
@@ -62,9 +67,12 @@ async def finish(ctx: Context, opened: Opened) -> Opened:
     # finished with its card pinned (pinning a pinned message is no error).
     await ctx.chat.pin(room_id, card_id)
     conventions = ctx.conventions
-    message_id = await ctx.chat.post(
+    key = f"announcement:{swarm_id}"
+    message_id = await ctx.chat.find_post(swarm.origin_channel, key, since) if resumed else None
+    message_id = message_id or await ctx.chat.post_marked(
         swarm.origin_channel,
         replies.announcement(opened, ctx.platform, conventions.join_emoji, conventions.observe_emoji),
+        key,
     )
     await ctx.core.swarms.set_announcement(swarm_id, message_id)
     return replace(opened, crew=replace(opened.crew, swarm=replace(swarm, announcement_id=message_id)))
@@ -80,7 +88,7 @@ async def resume(ctx: Context, workspace: str, settle: timedelta = SETTLE) -> in
     finished = 0
     for opened in await ctx.core.swarms.unfinished(workspace, settle):
         try:
-            await finish(ctx, opened)
+            await finish(ctx, opened, resumed=True)
             finished += 1
         except Exception:
             log.exception("could not finish opening swarm %s", opened.crew.swarm.number)

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 ROOM_NAME_CHARS = 80
 NAME_ATTEMPTS = 20
 LIST_PAGE = 1000  # conversations.list's largest page
+HISTORY_PAGE = 200  # conversations.history's page when looking for a marked post
+MARK = "swarm_post"  # the metadata event type of a post_marked message
 CLOCK_SKEW_SECONDS = 60  # Slack's clock against ours, when telling the swarm's own room from an older one
 # Where a private reply cannot be shown as an ephemeral message, a DM is the next best place.
 EPHEMERAL_FALLBACK = {"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived"}
@@ -56,6 +58,15 @@ class SlackChat:
         self.directory = directory
 
     async def post(self, channel: str, reply: Reply, thread: str | None = None) -> str:
+        return await self._post(channel, reply, thread)
+
+    async def post_marked(self, channel: str, reply: Reply, key: str) -> str:
+        # Slack's message metadata: kept with the message, shown by conversations.history on request.
+        return await self._post(channel, reply, metadata={"event_type": MARK, "event_payload": {"key": key}})
+
+    async def _post(
+        self, channel: str, reply: Reply, thread: str | None = None, metadata: dict[str, Any] | None = None
+    ) -> str:
         response = await self.client.chat_postMessage(
             channel=channel,
             text=blocks.fallback(reply),
@@ -63,8 +74,29 @@ class SlackChat:
             thread_ts=thread,
             unfurl_links=False,
             unfurl_media=False,
+            metadata=metadata,
         )
         return str(response["ts"])
+
+    async def find_post(self, channel: str, key: str, since: datetime) -> str | None:
+        cursor = None
+        while True:
+            response = await self.client.conversations_history(
+                channel=channel,
+                oldest=str(since.timestamp() - CLOCK_SKEW_SECONDS),
+                include_all_metadata=True,
+                limit=HISTORY_PAGE,
+                cursor=cursor,
+            )
+            messages: list[dict[str, Any]] = response.get("messages", [])
+            for message in messages:
+                metadata = message.get("metadata") or {}
+                mine = message.get("user") == self.bot_user and metadata.get("event_type") == MARK
+                if mine and metadata.get("event_payload", {}).get("key") == key:
+                    return str(message["ts"])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
 
     async def post_private(self, channel: str, user: str, reply: Reply) -> None:
         try:

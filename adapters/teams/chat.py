@@ -141,6 +141,13 @@ class TeamsChat(ChatPort):
         connector = await self.connector()
         await connector.update(channel, message_id, cards.message(reply, self.teams.glyphs))
 
+    async def post_marked(self, channel: str, reply: Reply, key: str) -> str:
+        return await self.post(channel, reply)
+
+    async def find_post(self, channel: str, key: str, since: datetime) -> str | None:
+        """The Bot Framework reads no channel history: an interrupted post is made again."""
+        return None
+
     async def set_topic(self, room: str, topic: str) -> None:
         """A Teams room is a thread: its root card, posted by create_room, carries the topic."""
 

@@ -331,7 +331,7 @@ class TeamsMount:
             swarm = opened.crew.swarm
             chat = TeamsChat(self.teams, workspace, room_channel=_team_channel(swarm.origin_channel))
             try:
-                await finish(self.app.router(chat).context, opened)
+                await finish(self.app.router(chat).context, opened, resumed=True)
                 await chat.flush()
                 finished += 1
             except Exception:

@@ -905,6 +905,20 @@ class FakeSlack:
         page, next_cursor = _page(channel.members, args)
         return {"members": page, "response_metadata": {"next_cursor": next_cursor}}
 
+    def _conversations_history(self, args: JSON) -> JSON:
+        """The channel's messages newest first (thread replies left out, as Slack does); `metadata` only with
+        include_all_metadata."""
+        channel = self._conversation(args)
+        if BOT_USER_ID not in channel.members and not channel.is_im:
+            raise SlackError("not_in_channel")
+        top = [m for m in reversed(channel.messages) if m.get("thread_ts") in (None, m["ts"])]
+        page, next_cursor = _page(top, args)
+        shown = [copy.deepcopy(m) for m in page]
+        if not _flag(args, "include_all_metadata"):
+            for message in shown:
+                message.pop("metadata", None)
+        return {"messages": shown, "has_more": bool(next_cursor), "response_metadata": {"next_cursor": next_cursor}}
+
     def _conversations_list(self, args: JSON) -> JSON:
         """Channels of the asked types (public by default); private ones only where the bot is a member."""
         types = set((_s(args, "types") or "public_channel").split(","))
@@ -953,6 +967,8 @@ class FakeSlack:
         channel = self._writable(self._target(args))
         text, blocks = _content(args)
         message = self._bot_message(text, blocks)
+        if (metadata := _metadata(args)) is not None:
+            message["metadata"] = metadata
         self._append(channel, message, _s(args, "thread_ts") or None)
         return {"channel": channel.id, "ts": message["ts"], "message": copy.deepcopy(message)}
 
@@ -1057,6 +1073,23 @@ def _page(items: list[Any], args: JSON) -> tuple[list[Any], str]:
     return items[start : start + limit], base64.b64encode(f"offset:{start + limit}".encode()).decode() if more else ""
 
 
+def _metadata(args: JSON) -> JSON | None:
+    """chat.postMessage's `metadata` ({"event_type", "event_payload"}), as a JSON object or its text."""
+    value = args.get("metadata")
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as error:
+            raise SlackError("invalid_metadata_format") from error
+    if not isinstance(value, dict) or not isinstance(value.get("event_type"), str):
+        raise SlackError("invalid_metadata_format")
+    if not isinstance(value.get("event_payload", {}), dict):
+        raise SlackError("invalid_metadata_format")
+    return {"event_type": value["event_type"], "event_payload": dict(value.get("event_payload", {}))}
+
+
 def _kind(channel: Channel) -> str:
     if channel.is_im:
         return "im"
@@ -1082,6 +1115,7 @@ METHODS: dict[str, tuple[_Handler, dict[str, str]]] = {
     "conversations.info": (FakeSlack._conversations_info, CHANNEL),
     "conversations.members": (FakeSlack._conversations_members, CHANNEL),
     "conversations.list": (FakeSlack._conversations_list, {}),
+    "conversations.history": (FakeSlack._conversations_history, CHANNEL),
     "conversations.open": (FakeSlack._conversations_open, {}),
     "chat.postMessage": (FakeSlack._chat_post_message, CHANNEL),
     "chat.postEphemeral": (FakeSlack._chat_post_ephemeral, {**CHANNEL, "user": "user_not_in_channel"}),

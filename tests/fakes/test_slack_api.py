@@ -165,6 +165,30 @@ async def test_list_pages_through_channels_and_hides_private_ones_the_bot_is_not
     assert await error_of(client.conversations_list(limit=0)) == "invalid_limit"
 
 
+async def test_history_is_newest_first_without_replies_and_shows_metadata_when_asked(
+    slack: FakeSlack, client: AsyncWebClient
+) -> None:
+    marked = {"event_type": "swarm_post", "event_payload": {"key": "card:1"}}
+    first = (await client.chat_postMessage(channel="C1", text="card", metadata=marked))["ts"]
+    await client.chat_postMessage(channel="C1", text="in the thread", thread_ts=first)
+    second = (await client.chat_postMessage(channel="C1", text="plain"))["ts"]
+
+    plain = await client.conversations_history(channel="C1")
+    assert [m["ts"] for m in plain["messages"]] == [second, first]
+    assert "metadata" not in plain["messages"][1]
+    shown = await client.conversations_history(channel="C1", include_all_metadata=True, limit=1)
+    assert [m["ts"] for m in shown["messages"]] == [second] and shown["has_more"]
+    rest = await client.conversations_history(
+        channel="C1", include_all_metadata=True, cursor=shown["response_metadata"]["next_cursor"]
+    )
+    assert rest["messages"][0]["metadata"] == marked and not rest["has_more"]
+    assert await error_of(client.chat_postMessage(channel="C1", text="x", metadata="{not json")) == (
+        "invalid_metadata_format"
+    )
+    slack.add_channel("C9", "elsewhere", members=["U1"])
+    assert await error_of(client.conversations_history(channel="C9")) == "not_in_channel"
+
+
 async def test_invite_errors(slack: FakeSlack, client: AsyncWebClient) -> None:
     assert await error_of(client.conversations_invite(channel="C1", users="U404")) == "user_not_found"
     assert await error_of(client.conversations_invite(channel="C1", users="UBOT")) == "cant_invite_self"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from handlers.router import Outcome
 from tests.harness import ScenarioBot
 
@@ -127,3 +129,28 @@ async def test_resolving_turns_the_work_in_progress_article_into_the_draft(bot: 
     assert "State: draft" in article and "Resolution: cleared the cache" in article
     await bot.command("/swarm kb 2")
     assert "There is no article 2." in bot.last_told("ana")
+
+
+async def test_a_card_posted_before_a_crash_lost_its_id_is_found_again_not_posted_twice(
+    bot: ScenarioBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from handlers.opening import resume
+
+    automation = bot.core.automation
+    save_card = automation.set_card
+
+    async def lost(swarm_id: int, message_id: str) -> None:
+        raise ConnectionError("the process died before it saved the card's id")
+
+    monkeypatch.setattr(automation, "set_card", lost)
+    assert await bot.command("/swarm SSO login loops for Globex #sso sev1", user="ana") is Outcome.FAILED
+    room = bot.room(1)
+    assert len(bot.said(room)) == 1  # the card is there; the database does not know it
+
+    monkeypatch.setattr(automation, "set_card", save_card)
+    bot.clock.advance(minutes=3)
+    assert await resume(bot.router.context, "T-test") == 1
+    assert len(bot.said(room)) == 1
+    assert [c["key"] for c in bot.chat.called("find_post")] == ["card:1", "announcement:1"]
+    assert [p["message_id"] for p in bot.chat.called("pin")] == [bot.chat.marks["card:1"]]
+    assert len(bot.said("support")) == 1

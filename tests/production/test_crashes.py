@@ -269,6 +269,52 @@ async def test_killed_after_slack_made_the_room_but_before_its_id_was_saved_the_
     assert [m["ts"] for m in api.messages(SUPPORT) if JOIN in m["text"]] == [swarm.announcement_id]
 
 
+# The posts a crash may leave made but unheard: Slack carries them out after the kill.
+LANDED: dict[str, tuple[str, Callable[[JSON], bool]]] = {
+    "card": ("chat.postMessage", _room_call),
+    "announcement": ("chat.postMessage", _support_call),
+}
+
+
+@pytest.mark.parametrize("post", list(LANDED))
+async def test_killed_after_slack_made_a_post_but_before_its_id_was_saved_it_is_not_posted_again(
+    deployment: Deployment, post: str
+) -> None:
+    """The card or the announcement lands after the server died waiting for Slack's answer: the resumed opening
+    finds it by its mark (message metadata, `conversations.history`) and does not post it a second time."""
+    api = deployment.api
+    method, when = LANDED[post]
+    api.stall(method, SETTLE, effect=True, when=when)
+    first, sender = await deployment.start()
+    status, _ = await sender.slash(CASE, PEOPLE["ana"], SUPPORT)
+    assert status == 200
+    await _until(partial(_stalled, api, method), WORK, f"the opening to reach the {post}")
+    await sender.close()
+    await deployment.crash(first)
+    channel = (lambda: _rooms(api)[0]) if post == "card" else (lambda: SUPPORT)
+    await _until(lambda: _bot_posts(api, channel()), WORK, f"Slack to make the {post} nobody heard about")
+
+    second, sender = await deployment.start()
+    try:
+        await _until(lambda: _announced(api), WORK, "the opening to be finished")
+        await deployment.settled(second)
+    except AssertionError as err:
+        raise AssertionError(f"{err}\n{deployment.logs()}") from None
+    finally:
+        await sender.close()
+    (swarm,) = await deployment.rows("SELECT room_id, card_id, announcement_id, status FROM swarm")
+    room = api.channels[_rooms(api)[0]]
+    assert [m["ts"] for m in room.messages if m.get("bot_id")] == [swarm.card_id]
+    assert room.pins == [swarm.card_id]
+    assert [m["ts"] for m in api.messages(SUPPORT) if JOIN in m["text"]] == [swarm.announcement_id]
+    assert swarm.status == "open"
+    assert api.calls_to("conversations.history")
+
+
+async def _bot_posts(api: FakeSlack, channel: str) -> bool:
+    return any(m.get("bot_id") for m in api.messages(channel))
+
+
 async def _made(api: FakeSlack) -> bool:
     return bool(_rooms(api))
 
