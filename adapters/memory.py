@@ -68,15 +68,17 @@ class MemoryChat(ChatPort):
         self._tell("post", message)
         return message.id
 
-    async def post_marked(self, channel: str, reply: Reply, key: str) -> str:
-        message_id = await self.post(channel, reply)
+    async def post_marked(self, channel: str, reply: Reply, key: str, thread: str | None = None) -> str:
+        message_id = await self.post(channel, reply, thread)
         self.marks[key] = message_id
         return message_id
 
-    async def find_post(self, channel: str, key: str, since: datetime) -> str | None:
-        self.calls.append(Call("find_post", {"channel": channel, "key": key}))
+    async def find_post(self, channel: str, key: str, since: datetime, thread: str | None = None) -> str | None:
+        self.calls.append(Call("find_post", {"channel": channel, "key": key, "thread": thread}))
         found = self.marks.get(key)
-        return found if found is not None and self.messages[found].channel == channel else None
+        if found is None or (self.messages[found].channel, self.messages[found].thread) != (channel, thread):
+            return None
+        return found
 
     async def post_private(self, channel: str, user: str, reply: Reply) -> None:
         self.calls.append(Call("post_private", {"channel": channel, "user": user, "reply": reply}))

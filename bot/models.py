@@ -157,6 +157,7 @@ class Swarm:
     # Closed (resolved, cancelled) in the database while its posts — the summary in the room and under the
     # announcement, the announcement marked, the room archived — are not all made yet; each post made is recorded.
     closing: bool = False
+    closings: int = 0  # how many times it was closed: a swarm can be resolved, reopened and resolved again
     summary_id: str | None = None  # the closing summary in the room
     thread_summary_id: str | None = None  # the closing summary under the announcement
     id: int | None = None

@@ -162,6 +162,7 @@ class Closing:
 
     outcome: Resolved | Reused | Acted
     by: Person
+    at: datetime  # when it was closed: its summaries, if posted, are no older
 
 
 @dataclass(frozen=True)
@@ -345,7 +346,7 @@ class Swarms:
                     by = (await uow.people.many({closed.person_id})).get(closed.person_id, by)
                 outcome = await self._outcome(uow, crew, timeline, by)
                 if outcome is not None:
-                    result.append(Closing(outcome, by))
+                    result.append(Closing(outcome, by, closed.at))
             await uow.commit()
             return result
 
@@ -708,7 +709,7 @@ class Swarms:
                 await uow.articles.link(_id(swarm), article.id, "created")
             await uow.versions.add(article, scope.person_id, f"drafted at the resolve of swarm {swarm.number}")
             swarm.status, swarm.resolved_at, swarm.resolution = SwarmStatus.RESOLVED, now, article.resolution
-            swarm.closing = True
+            swarm.closing, swarm.closings = True, swarm.closings + 1
             await uow.swarms.save(swarm)
             await self._log(uow, swarm, EventKind.RESOLVED, scope.person_id, article.resolution)
             crew = await self._crew(uow, swarm)
@@ -752,7 +753,7 @@ class Swarms:
                     await uow.versions.add(own, scope.person_id, f"solved by article {article.number}")
                 swarm.status, swarm.resolved_at = SwarmStatus.RESOLVED, now
                 swarm.resolution = f"Solved by article {article.number}: {article.title}"
-                swarm.closing = True
+                swarm.closing, swarm.closings = True, swarm.closings + 1
                 await uow.swarms.save(swarm)
                 await self._log(uow, swarm, EventKind.RESOLVED, scope.person_id, swarm.resolution)
             crew = await self._crew(uow, swarm)
@@ -768,7 +769,7 @@ class Swarms:
             _ensure_active(swarm)
             _ensure_may_close(await self._crew(uow, swarm), scope, "cancel")
             swarm.status, swarm.cancel_reason = SwarmStatus.CANCELLED, reason or None
-            swarm.closing = True
+            swarm.closing, swarm.closings = True, swarm.closings + 1
             await uow.swarms.save(swarm)
             await self._log(uow, swarm, EventKind.CANCELLED, scope.person_id, reason)
             crew = await self._crew(uow, swarm)

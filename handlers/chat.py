@@ -153,14 +153,14 @@ class ChatPort(Protocol):
         """Posts in a channel (or a thread of it); returns the new message's id."""
         ...
 
-    async def post_marked(self, channel: str, reply: Reply, key: str) -> str:
+    async def post_marked(self, channel: str, reply: Reply, key: str, thread: str | None = None) -> str:
         """Posts as `post` does, marked with `key` so that `find_post` finds it again: a step that must not be done
-        twice (a case card, an announcement) even when a crash lost the answer that said it was done."""
+        twice (a case card, an announcement, a summary) even when a crash lost the answer that said it was done."""
         ...
 
-    async def find_post(self, channel: str, key: str, since: datetime) -> str | None:
-        """The id of the bot's post marked `key` in the channel since then, or None (also where the platform cannot
-        tell). Costs a look at the channel's history: asked only when resuming an interrupted step."""
+    async def find_post(self, channel: str, key: str, since: datetime, thread: str | None = None) -> str | None:
+        """The id of the bot's post marked `key` in the channel (or that thread of it) since then, or None (also where
+        the platform cannot tell). Costs a look at the history: asked only when resuming an interrupted step."""
         ...
 
     async def post_private(self, channel: str, user: str, reply: Reply) -> None:

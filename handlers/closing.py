@@ -8,7 +8,7 @@ id is recorded once it is posted, so a crash or outage half way is finished by `
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.swarms import Closing, Crew, Resolved, Reused
 from handlers import analytics, replies
@@ -20,17 +20,29 @@ from handlers.opening import SETTLE
 log = logging.getLogger(__name__)
 
 
-async def announce_resolved(ctx: Context, result: Resolved, origin: Origin | None = None) -> None:
-    await close(ctx, result.crew, replies.resolved(result, ctx.platform), ask=True, origin=origin)
+async def announce_resolved(
+    ctx: Context, result: Resolved, origin: Origin | None = None, resumed_since: datetime | None = None
+) -> None:
+    summary = replies.resolved(result, ctx.platform)
+    await close(ctx, result.crew, summary, ask=True, origin=origin, resumed_since=resumed_since)
 
 
-async def close(ctx: Context, crew: Crew, summary: Reply, *, ask: bool, origin: Origin | None = None) -> None:
+async def close(
+    ctx: Context,
+    crew: Crew,
+    summary: Reply,
+    *,
+    ask: bool,
+    origin: Origin | None = None,
+    resumed_since: datetime | None = None,
+) -> None:
     """Posts what is not posted yet; `ask` asks the owner how the swarm was handled (once, whatever happens).
 
     With the `origin` of the person who closed it, a failure half way is told to them as such (the swarm is closed,
-    `resume` finishes the posts); without, it is raised."""
+    `resume` finishes the posts); without, it is raised. `resumed_since`: an interrupted closing, closed then; its
+    summaries may have landed unheard, and are looked for (they are marked) before posting."""
     try:
-        await _post(ctx, crew, summary, ask)
+        await _post(ctx, crew, summary, ask, resumed_since)
     except Exception:
         if origin is None:
             raise
@@ -38,16 +50,21 @@ async def close(ctx: Context, crew: Crew, summary: Reply, *, ask: bool, origin: 
         await ctx.tell(origin, replies.closing_interrupted(crew.swarm))
 
 
-async def _post(ctx: Context, crew: Crew, summary: Reply, ask: bool) -> None:
+async def _post(ctx: Context, crew: Crew, summary: Reply, ask: bool, resumed_since: datetime | None) -> None:
     swarm = crew.swarm
     swarm_id = swarm.id
     assert swarm_id is not None
+    closing = f"{swarm_id}:{swarm.closings}"  # this closing's summaries, not an earlier one's (before a reopen)
     if swarm.summary_id is None:
-        message_id = await ctx.chat.post(swarm.room_id or swarm.origin_channel, summary)
+        room, key = swarm.room_id or swarm.origin_channel, f"summary:{closing}"
+        message_id = await _find(ctx, room, key, resumed_since)
+        message_id = message_id or await ctx.chat.post_marked(room, summary, key)
         await ctx.core.swarms.set_summary(swarm_id, message_id)
     await refresh_summary(ctx, crew)
     if swarm.announcement_id and swarm.thread_summary_id is None:
-        message_id = await ctx.chat.post(swarm.origin_channel, summary, thread=swarm.announcement_id)
+        key, thread = f"thread-summary:{closing}", swarm.announcement_id
+        message_id = await _find(ctx, swarm.origin_channel, key, resumed_since, thread)
+        message_id = message_id or await ctx.chat.post_marked(swarm.origin_channel, summary, key, thread)
         await ctx.core.swarms.set_summary(swarm_id, message_id, in_thread=True)
     # Editing the announcement and archiving the room say the same thing when done twice.
     await update_announcement(ctx, crew)
@@ -64,14 +81,21 @@ async def update_announcement(ctx: Context, crew: Crew) -> None:
         await ctx.chat.update(crew.swarm.origin_channel, crew.swarm.announcement_id, reply)
 
 
+async def _find(ctx: Context, channel: str, key: str, since: datetime | None, thread: str | None = None) -> str | None:
+    # A swarm can be resolved, reopened and resolved again: only a summary posted since this closing is its own.
+    return await ctx.chat.find_post(channel, key, since, thread) if since is not None else None
+
+
 async def finish(ctx: Context, closing: Closing) -> None:
-    outcome = closing.outcome
+    outcome, since = closing.outcome, closing.at
     if isinstance(outcome, Resolved):
-        await announce_resolved(ctx, outcome)
+        await announce_resolved(ctx, outcome, resumed_since=since)
     elif isinstance(outcome, Reused):
-        await close(ctx, outcome.crew, replies.reused(outcome, closing.by, ctx.platform), ask=True)
+        summary = replies.reused(outcome, closing.by, ctx.platform)
+        await close(ctx, outcome.crew, summary, ask=True, resumed_since=since)
     else:
-        await close(ctx, outcome.crew, replies.cancelled(outcome.crew, outcome.by, ctx.platform), ask=False)
+        summary = replies.cancelled(outcome.crew, outcome.by, ctx.platform)
+        await close(ctx, outcome.crew, summary, ask=False, resumed_since=since)
 
 
 async def resume(ctx: Context, workspace: str, settle: timedelta = SETTLE) -> int:

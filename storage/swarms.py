@@ -317,6 +317,7 @@ def _columns(swarm: Swarm) -> dict[str, Any]:
         "card_id": swarm.card_id,
         "snoozed_until": swarm.snoozed_until,
         "closing": swarm.closing,
+        "closings": swarm.closings,
         "summary_id": swarm.summary_id,
         "thread_summary_id": swarm.thread_summary_id,
     }
@@ -351,6 +352,7 @@ def _to_swarm(row: SwarmRow) -> Swarm:
         card_id=row.card_id,
         snoozed_until=row.snoozed_until,
         closing=row.closing,
+        closings=row.closings,
         summary_id=row.summary_id,
         thread_summary_id=row.thread_summary_id,
     )

@@ -154,6 +154,7 @@ class SwarmRow(SQLModel, table=True):
     card_id: str | None = None
     snoozed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
     closing: bool = Field(default=False)
+    closings: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     summary_id: str | None = None
     thread_summary_id: str | None = None
 

@@ -60,9 +60,9 @@ class SlackChat:
     async def post(self, channel: str, reply: Reply, thread: str | None = None) -> str:
         return await self._post(channel, reply, thread)
 
-    async def post_marked(self, channel: str, reply: Reply, key: str) -> str:
+    async def post_marked(self, channel: str, reply: Reply, key: str, thread: str | None = None) -> str:
         # Slack's message metadata: kept with the message, shown by conversations.history on request.
-        return await self._post(channel, reply, metadata={"event_type": MARK, "event_payload": {"key": key}})
+        return await self._post(channel, reply, thread, {"event_type": MARK, "event_payload": {"key": key}})
 
     async def _post(
         self, channel: str, reply: Reply, thread: str | None = None, metadata: dict[str, Any] | None = None
@@ -78,16 +78,23 @@ class SlackChat:
         )
         return str(response["ts"])
 
-    async def find_post(self, channel: str, key: str, since: datetime) -> str | None:
+    async def find_post(self, channel: str, key: str, since: datetime, thread: str | None = None) -> str | None:
         cursor = None
+        oldest = str(since.timestamp() - CLOCK_SKEW_SECONDS)
         while True:
-            response = await self.client.conversations_history(
-                channel=channel,
-                oldest=str(since.timestamp() - CLOCK_SKEW_SECONDS),
-                include_all_metadata=True,
-                limit=HISTORY_PAGE,
-                cursor=cursor,
-            )
+            if thread is None:
+                response = await self.client.conversations_history(
+                    channel=channel, oldest=oldest, include_all_metadata=True, limit=HISTORY_PAGE, cursor=cursor
+                )
+            else:
+                response = await self.client.conversations_replies(
+                    channel=channel,
+                    ts=thread,
+                    oldest=oldest,
+                    include_all_metadata=True,
+                    limit=HISTORY_PAGE,
+                    cursor=cursor,
+                )
             messages: list[dict[str, Any]] = response.get("messages", [])
             for message in messages:
                 metadata = message.get("metadata") or {}

@@ -141,10 +141,10 @@ class TeamsChat(ChatPort):
         connector = await self.connector()
         await connector.update(channel, message_id, cards.message(reply, self.teams.glyphs))
 
-    async def post_marked(self, channel: str, reply: Reply, key: str) -> str:
-        return await self.post(channel, reply)
+    async def post_marked(self, channel: str, reply: Reply, key: str, thread: str | None = None) -> str:
+        return await self.post(channel, reply, thread)
 
-    async def find_post(self, channel: str, key: str, since: datetime) -> str | None:
+    async def find_post(self, channel: str, key: str, since: datetime, thread: str | None = None) -> str | None:
         """The Bot Framework reads no channel history: an interrupted post is made again."""
         return None
 

@@ -261,6 +261,7 @@ class FakeSlack:
     def __init__(
         self,
         *,
+        ts_start: float | None = None,
         tokens: Iterable[str] = (DEFAULT_TOKEN,),
         trigger_ttl: float | None = TRIGGER_TTL,
         host: str = "127.0.0.1",
@@ -282,7 +283,10 @@ class FakeSlack:
         self.home_views: dict[str, list[JSON]] = {}
         self._faults: dict[str, deque[Fault]] = {}
         self._chaos: Chaos | None = None
-        self._micros = 1_700_000_000_000_000  # the ts clock: fake, so ts values are predictable and strictly increasing
+        # The ts clock: by default fake (Nov 2023), so ts values are predictable and strictly increasing; with
+        # ts_start (the time now, say) they are epoch times as Slack's are, for what compares them with a clock
+        # (conversations.history's `oldest`, as the resumed steps use it).
+        self._micros = int((ts_start if ts_start is not None else 1_700_000_000) * 1_000_000) // 100 * 100
         self._serial = 0
         self._used_triggers: set[str] = set()
         self._hook_uses: dict[str, int] = {}
@@ -911,13 +915,23 @@ class FakeSlack:
         channel = self._conversation(args)
         if BOT_USER_ID not in channel.members and not channel.is_im:
             raise SlackError("not_in_channel")
-        top = [m for m in reversed(channel.messages) if m.get("thread_ts") in (None, m["ts"])]
-        page, next_cursor = _page(top, args)
-        shown = [copy.deepcopy(m) for m in page]
-        if not _flag(args, "include_all_metadata"):
-            for message in shown:
-                message.pop("metadata", None)
-        return {"messages": shown, "has_more": bool(next_cursor), "response_metadata": {"next_cursor": next_cursor}}
+        oldest = float(_s(args, "oldest") or 0)
+        top = [
+            m for m in reversed(channel.messages) if m.get("thread_ts") in (None, m["ts"]) and float(m["ts"]) > oldest
+        ]
+        return _history_page(top, args)
+
+    def _conversations_replies(self, args: JSON) -> JSON:
+        """A thread: its parent first, then the replies oldest first (those after `oldest`)."""
+        channel = self._conversation(args)
+        if BOT_USER_ID not in channel.members and not channel.is_im:
+            raise SlackError("not_in_channel")
+        ts, oldest = _s(args, "ts"), float(_s(args, "oldest") or 0)
+        parent = next((m for m in channel.messages if m["ts"] == ts), None)
+        if parent is None:
+            raise SlackError("thread_not_found")
+        replies = [m for m in channel.messages if m.get("thread_ts") == ts and m is not parent]
+        return _history_page([parent, *(m for m in replies if float(m["ts"]) > oldest)], args)
 
     def _conversations_list(self, args: JSON) -> JSON:
         """Channels of the asked types (public by default); private ones only where the bot is a member."""
@@ -1073,6 +1087,15 @@ def _page(items: list[Any], args: JSON) -> tuple[list[Any], str]:
     return items[start : start + limit], base64.b64encode(f"offset:{start + limit}".encode()).decode() if more else ""
 
 
+def _history_page(messages: list[JSON], args: JSON) -> JSON:
+    page, next_cursor = _page(messages, args)
+    shown = [copy.deepcopy(m) for m in page]
+    if not _flag(args, "include_all_metadata"):
+        for message in shown:
+            message.pop("metadata", None)
+    return {"messages": shown, "has_more": bool(next_cursor), "response_metadata": {"next_cursor": next_cursor}}
+
+
 def _metadata(args: JSON) -> JSON | None:
     """chat.postMessage's `metadata` ({"event_type", "event_payload"}), as a JSON object or its text."""
     value = args.get("metadata")
@@ -1116,6 +1139,7 @@ METHODS: dict[str, tuple[_Handler, dict[str, str]]] = {
     "conversations.members": (FakeSlack._conversations_members, CHANNEL),
     "conversations.list": (FakeSlack._conversations_list, {}),
     "conversations.history": (FakeSlack._conversations_history, CHANNEL),
+    "conversations.replies": (FakeSlack._conversations_replies, {**CHANNEL, "ts": "thread_not_found"}),
     "conversations.open": (FakeSlack._conversations_open, {}),
     "chat.postMessage": (FakeSlack._chat_post_message, CHANNEL),
     "chat.postEphemeral": (FakeSlack._chat_post_ephemeral, {**CHANNEL, "user": "user_not_in_channel"}),

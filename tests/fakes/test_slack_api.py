@@ -185,6 +185,12 @@ async def test_history_is_newest_first_without_replies_and_shows_metadata_when_a
     assert await error_of(client.chat_postMessage(channel="C1", text="x", metadata="{not json")) == (
         "invalid_metadata_format"
     )
+    thread = await client.conversations_replies(channel="C1", ts=first, include_all_metadata=True)
+    assert [m["text"] for m in thread["messages"]] == ["card", "in the thread"]
+    later = await client.conversations_replies(channel="C1", ts=first, oldest=second)
+    assert [m["text"] for m in later["messages"]] == ["card"]
+    assert [m["ts"] for m in (await client.conversations_history(channel="C1", oldest=first))["messages"]] == [second]
+    assert await error_of(client.conversations_replies(channel="C1", ts="1.2")) == "thread_not_found"
     slack.add_channel("C9", "elsewhere", members=["U1"])
     assert await error_of(client.conversations_history(channel="C9")) == "not_in_channel"
 

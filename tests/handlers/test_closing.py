@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from handlers import closing
 from handlers.chat import Reply
 from handlers.jobs import tick
@@ -122,3 +124,38 @@ async def test_a_close_that_went_through_leaves_nothing_to_finish(bot: ScenarioB
     bot.clock.advance(minutes=3)
     assert await closing.resume(bot.router.context, WORKSPACE) == 0
     assert len(thread_posts(bot)) == 1
+
+
+async def test_a_summary_posted_before_a_crash_lost_its_id_is_found_again(
+    bot: ScenarioBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    room = await swarm_with_a_fix(bot)
+    swarms = bot.core.swarms
+    save = swarms.set_summary
+
+    async def lost(swarm_id: int, message_id: str, *, in_thread: bool = False) -> None:
+        raise ConnectionError("the process died before it saved the summary's id")
+
+    monkeypatch.setattr(swarms, "set_summary", lost)
+    await bot.command("/swarm resolve cleared the template cache", channel=room)
+    monkeypatch.setattr(swarms, "set_summary", save)
+    assert len([m for m in bot.said(room) if "is resolved" in m]) == 1
+
+    bot.clock.advance(minutes=3)
+    assert await closing.resume(bot.router.context, WORKSPACE) == 1
+    assert len([m for m in bot.said(room) if "is resolved" in m]) == 1
+    assert len(thread_posts(bot)) == 1
+    assert [c["key"] for c in bot.chat.called("find_post")] == ["summary:1:1", "thread-summary:1:1"]
+
+
+async def test_after_a_reopen_the_new_summary_is_not_taken_for_the_old_one(bot: ScenarioBot) -> None:
+    room = await swarm_with_a_fix(bot)
+    await bot.command("/swarm resolve cleared the template cache", channel=room)
+    await bot.command("/swarm reopen", channel=room)
+    restore = fail_posts(bot, lambda channel, thread: True)
+    await bot.command("/swarm resolve it was the proxy after all", channel=room)
+    restore()
+    bot.clock.advance(minutes=3)
+    assert await closing.resume(bot.router.context, WORKSPACE) == 1
+    summaries = [m for m in bot.said(room) if "is resolved" in m]
+    assert len(summaries) == 2 and "the proxy after all" in summaries[1]

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -118,7 +119,7 @@ def _children(pid: int) -> list[int]:
 @pytest.fixture
 async def deployment(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> AsyncIterator[Deployment]:
     await _prepare(database_url)
-    async with FakeSlack() as api:
+    async with FakeSlack(ts_start=time.time()) as api:
         for handle, user in PEOPLE.items():
             row = next(r for r in ROSTER if str(r["email"]).startswith(f"{handle}@"))
             api.add_user(user, handle, str(row["email"]), real_name=str(row["name"]))
@@ -383,3 +384,40 @@ async def test_killed_at_each_step_of_resolving_the_swarm_completes_once(deploym
     assert len(summaries) == 2, summaries
     (announcement,) = [m for m in api.messages(SUPPORT) if m["ts"] == swarm.announcement_id]
     assert JOIN not in announcement["text"], announcement["text"]
+
+
+@pytest.mark.parametrize("step", ["summary-in-room", "summary-under-announcement"])
+async def test_a_summary_that_landed_after_the_kill_is_not_posted_again(deployment: Deployment, step: str) -> None:
+    """The summary reaches Slack after the server died waiting for the answer: the closing, finished at the restart,
+    finds it by its mark (`conversations.history`, or `conversations.replies` in the announcement's thread)."""
+    api = deployment.api
+    first, sender = await deployment.start()
+    room = await _open(deployment, sender, first)
+    method, when = RESOLVING[step]
+    assert when is not None
+    api.stall(method, SETTLE, effect=True, when=when)
+    status, _ = await sender.slash(f"resolve {FIX}", PEOPLE["ana"], room)
+    assert status == 200
+    await _until(partial(_stalled, api, method), WORK, f"resolving to reach {method}")
+    await sender.close()
+    await deployment.crash(first)
+    await _until(lambda: _summaries_landed(api, when), WORK, "Slack to post the summary nobody heard about")
+
+    second, sender = await deployment.start()
+    try:
+        await _until(partial(_closed, deployment), WORK, "the closing to be finished")
+        await deployment.settled(second)
+    except AssertionError as err:
+        raise AssertionError(f"{err}\n{deployment.logs()}") from None
+    finally:
+        await sender.close()
+    (swarm,) = await deployment.rows("SELECT summary_id, thread_summary_id, announcement_id FROM swarm")
+    in_room = [m["ts"] for m in api.messages(room) if SUMMARY in m["text"]]
+    in_thread = [m["ts"] for m in api.messages(SUPPORT, swarm.announcement_id) if SUMMARY in m["text"]]
+    assert (in_room, in_thread) == ([swarm.summary_id], [swarm.thread_summary_id])
+    lookups = api.calls_to("conversations.history") + api.calls_to("conversations.replies")
+    assert lookups
+
+
+async def _summaries_landed(api: FakeSlack, when: Callable[[JSON], bool]) -> bool:
+    return any(c.ok and when(c.args) and SUMMARY in str(c.args.get("text")) for c in api.calls_to("chat.postMessage"))
