@@ -142,8 +142,8 @@ class Settings(BaseSettings):
         ge=0,
         validation_alias="SWARM_RESUME_SETTLE_SECONDS",
         description=(
-            "how old an interrupted opening or closing must be before a start-up finishes it (younger ones may still be "
-            "under way in another process); tests shorten it"
+            "how old an interrupted opening or closing must be before a start-up finishes it (younger ones may "
+            "still be under way in another process); tests shorten it"
         ),
     )
     inbox_lease_seconds: float = Field(

@@ -143,8 +143,8 @@ class SwarmRepository(Protocol):
         """How many swarms the person has ever joined, in any role, whatever became of them."""
         ...
 
-    async def invitations(self, workspace_id: int, since: datetime) -> builtins.list[tuple[int, datetime]]:
-        """(person id, when) of every invitation the matcher sent since then: the load it spreads."""
+    async def invitations(self, workspace_id: int, since: datetime) -> builtins.list[tuple[int, int, datetime]]:
+        """(member id, person id, when) of every invitation the matcher sent since then: the load it spreads."""
         ...
 
     async def unanswered(self, workspace_id: int, invited_before: datetime) -> builtins.list[Member]:

@@ -859,9 +859,7 @@ class Swarms:
         now = self.clock()
         index = await self.indexes.get(uow, workspace_id, now)
         load = await uow.people.active_swarm_counts(workspace_id)
-        invitations: dict[int, list[datetime]] = {}
-        for person_id, at in await uow.swarms.invitations(workspace_id, now - self.policy.fairness_window):
-            invitations.setdefault(person_id, []).append(at)
+        invitations = await self.indexes.invitations(uow, workspace_id, now, self.policy.fairness_window)
         return index.rank(
             case,
             now,

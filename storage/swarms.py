@@ -187,9 +187,9 @@ class SqlSwarmRepository(Repository):
                     entries[row.swarm_id].append(_to_entry(row))
         return [(swarm, entries[swarm_id]) for swarm_id, swarm in swarms.items() if swarm_id is not None]
 
-    async def invitations(self, workspace_id: int, since: datetime) -> builtins.list[tuple[int, datetime]]:
+    async def invitations(self, workspace_id: int, since: datetime) -> builtins.list[tuple[int, int, datetime]]:
         statement = (
-            select(SwarmMemberRow.person_id, SwarmMemberRow.invited_at)
+            select(SwarmMemberRow.id, SwarmMemberRow.person_id, SwarmMemberRow.invited_at)
             .where(
                 SwarmMemberRow.workspace_id == workspace_id,
                 SwarmMemberRow.via == Via.MATCH.value,
@@ -197,7 +197,11 @@ class SqlSwarmRepository(Repository):
             )
             .order_by(col(SwarmMemberRow.invited_at))
         )
-        return [(person_id, at) for person_id, at in (await self._session.exec(statement)).all() if at is not None]
+        return [
+            (member_id, person_id, at)
+            for member_id, person_id, at in (await self._session.exec(statement)).all()
+            if member_id is not None and at is not None
+        ]
 
     async def unanswered(self, workspace_id: int, invited_before: datetime) -> builtins.list[Member]:
         statement = (
