@@ -2,7 +2,9 @@
 marked, the room archived, the owner asked how it went — resumable step by step, like opening.
 
 The core has already saved the swarm as resolved or cancelled (and `closing`) when this runs. Each summary's message
-id is recorded once it is posted, so a crash or outage half way is finished by `resume` and nothing is posted twice.
+id is recorded once it is posted, so a crash or outage half way is finished by `resume` and nothing is posted twice;
+the summaries are marked posts (keyed by the swarm and its count of closings), so a resumed closing also finds one
+that landed while the answer was lost.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ async def update_announcement(ctx: Context, crew: Crew) -> None:
 
 
 async def _find(ctx: Context, channel: str, key: str, since: datetime | None, thread: str | None = None) -> str | None:
-    # A swarm can be resolved, reopened and resolved again: only a summary posted since this closing is its own.
+    # Only a resumed closing looks (a fresh one would pay a history read for nothing), from the closing's time on.
     return await ctx.chat.find_post(channel, key, since, thread) if since is not None else None
 
 
