@@ -15,6 +15,7 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -39,7 +40,7 @@ from handlers import replies
 from handlers.chat import CommandEvent, Event, FormEvent, Reply
 from handlers.commands import COMMANDS
 from handlers.context import Context
-from handlers.opening import finish
+from handlers.opening import SETTLE, finish
 from handlers.router import Outcome
 
 log = logging.getLogger(__name__)
@@ -324,10 +325,11 @@ class TeamsMount:
         finally:
             await chat.flush()
 
-    async def resume(self, workspace: str) -> int:
-        """Finishes the swarm openings of a tenant that a crash or a Teams outage interrupted; returns how many."""
+    async def resume(self, workspace: str, settle: timedelta = SETTLE) -> int:
+        """Finishes the swarm openings of a tenant that a crash or a Teams outage interrupted, those saved at least
+        `settle` ago (a younger one may still be opening in another process); returns how many."""
         finished = 0
-        for opened in await self.app.core.swarms.unfinished(workspace):
+        for opened in await self.app.core.swarms.unfinished(workspace, settle):
             swarm = opened.crew.swarm
             chat = TeamsChat(self.teams, workspace, room_channel=_team_channel(swarm.origin_channel))
             try:
