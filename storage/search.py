@@ -208,7 +208,7 @@ async def search_articles(
         else:
             match = fts5_query(used, phrase_list, every)
             more = await _sqlite(session, match, scope, limit - len(found), seen, wide)
-        if not every and len(terms) > 1 and not __import__("os").environ.get("NORERANK"):
+        if not every and len(terms) > 1:
             # Candidates with more of the rarer words first (all the query's words count, those left out of the
             # match too), then the index's rank: BM25 on SQLite, cover density on PostgreSQL, which knows no rarity.
             # The rank says that order: the weights of the words it has, plus the index's rank squeezed into [0, 1).
