@@ -7,6 +7,7 @@ changes nothing. Talking to the chat platform is the handlers' job; they call ba
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -34,6 +35,8 @@ from bot.models import (
 )
 from bot.ports import Store, UnitOfWork
 from bot.semantic import SemanticSearch, hybrid_search
+
+log = logging.getLogger(__name__)
 
 SIMILAR_ARTICLES = 3
 
@@ -345,8 +348,14 @@ class Swarms:
                 if closed.person_id is not None:
                     by = (await uow.people.many({closed.person_id})).get(closed.person_id, by)
                 outcome = await self._outcome(uow, crew, timeline, by)
-                if outcome is not None:
-                    result.append(Closing(outcome, by, closed.at))
+                if outcome is None:
+                    # Its article is gone (deleted by hand, say): nothing to say in a summary, and asking every tick
+                    # would not change that.
+                    log.warning("swarm %s: closed, but nothing left to rebuild its summary from", swarm.number)
+                    swarm.closing = False
+                    await uow.swarms.save(swarm)
+                    continue
+                result.append(Closing(outcome, by, closed.at))
             await uow.commit()
             return result
 

@@ -7,11 +7,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import delete
 
 from handlers import closing
 from handlers.chat import Reply
 from handlers.jobs import tick
 from handlers.router import Outcome
+from storage.database import SqlStore
+from storage.tables import ArticleLinkRow, ArticleRow, ArticleVersionRow
 from tests.handlers.test_resolving import swarm_with_a_fix
 from tests.harness import ScenarioBot
 
@@ -159,3 +162,22 @@ async def test_after_a_reopen_the_new_summary_is_not_taken_for_the_old_one(bot: 
     assert await closing.resume(bot.router.context, WORKSPACE) == 1
     summaries = [m for m in bot.said(room) if "is resolved" in m]
     assert len(summaries) == 2 and "the proxy after all" in summaries[1]
+
+
+async def test_a_closing_with_nothing_left_to_rebuild_from_is_dropped_once(bot: ScenarioBot, store: SqlStore) -> None:
+    room = await swarm_with_a_fix(bot)
+    restore = fail_posts(bot, lambda channel, thread: True)
+    await bot.command("/swarm resolve cleared the template cache", channel=room)
+    restore()
+    async with store.unit() as uow:  # the article deleted by hand, say
+        await uow.session.execute(delete(ArticleVersionRow))
+        await uow.session.execute(delete(ArticleLinkRow))
+        await uow.session.execute(delete(ArticleRow))
+        await uow.commit()
+    bot.clock.advance(minutes=3)
+    assert await closing.resume(bot.router.context, WORKSPACE) == 0
+    async with store.unit() as uow:
+        workspace = await uow.workspaces.get(WORKSPACE)
+        assert workspace is not None
+        (swarm,) = await uow.swarms.list(workspace.id)
+    assert not swarm.closing
