@@ -79,31 +79,23 @@ class SlackChat:
         return str(response["ts"])
 
     async def find_post(self, channel: str, key: str, since: datetime, thread: str | None = None) -> str | None:
-        cursor = None
         oldest = str(since.timestamp() - CLOCK_SKEW_SECONDS)
-        while True:
-            if thread is None:
-                response = await self.client.conversations_history(
-                    channel=channel, oldest=oldest, include_all_metadata=True, limit=HISTORY_PAGE, cursor=cursor
-                )
-            else:
-                response = await self.client.conversations_replies(
-                    channel=channel,
-                    ts=thread,
-                    oldest=oldest,
-                    include_all_metadata=True,
-                    limit=HISTORY_PAGE,
-                    cursor=cursor,
-                )
+        if thread is None:
+            first = await self.client.conversations_history(
+                channel=channel, oldest=oldest, include_all_metadata=True, limit=HISTORY_PAGE
+            )
+        else:
+            first = await self.client.conversations_replies(
+                channel=channel, ts=thread, oldest=oldest, include_all_metadata=True, limit=HISTORY_PAGE
+            )
+        async for response in first:  # slack_sdk follows next_cursor
             messages: list[dict[str, Any]] = response.get("messages", [])
             for message in messages:
                 metadata = message.get("metadata") or {}
                 mine = message.get("user") == self.bot_user and metadata.get("event_type") == MARK
                 if mine and metadata.get("event_payload", {}).get("key") == key:
                     return str(message["ts"])
-            cursor = (response.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return None
+        return None
 
     async def post_private(self, channel: str, user: str, reply: Reply) -> None:
         try:
@@ -165,19 +157,16 @@ class SlackChat:
         """The open channel of that name, if the bot made it since `made_since`; Slack finds channels by id only, so
         the bot's channels are listed (this runs only when the swarm's own room name is taken)."""
         since = made_since.timestamp() - CLOCK_SKEW_SECONDS
-        cursor = None
-        while True:
-            response = await self.client.conversations_list(
-                types="public_channel,private_channel", exclude_archived=True, limit=LIST_PAGE, cursor=cursor
-            )
+        listed = await self.client.conversations_list(
+            types="public_channel,private_channel", exclude_archived=True, limit=LIST_PAGE
+        )
+        async for response in listed:  # slack_sdk follows next_cursor
             channels: list[dict[str, Any]] = response.get("channels", [])
             for channel in channels:
                 if channel.get("name") == name:
                     mine = channel.get("creator") == self.bot_user and float(channel.get("created", 0)) >= since
                     return Room(str(channel["id"]), name) if mine else None
-            cursor = (response.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return None
+        return None
 
     async def set_topic(self, room: str, topic: str) -> None:
         await self.client.conversations_setTopic(channel=room, topic=topic)
