@@ -15,7 +15,7 @@ import contextlib
 import os
 import signal
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -90,6 +90,19 @@ class Deployment:
     async def settled(self, server: Server) -> None:
         """Every delivery done (a dead worker's too, once its lease ends) and the server's queue empty."""
         await _until(lambda: _all_idle([server]), WORK, "the inbox to empty")
+
+    async def restart(self, done: Callable[[], Awaitable[bool]], what: str) -> Server:
+        """Starts a new server on the same database and waits until `done` and every delivery is worked off; a
+        failure says what the servers logged."""
+        server, sender = await self.start()
+        try:
+            await _until(done, WORK, what)
+            await self.settled(server)
+        except AssertionError as err:
+            raise AssertionError(f"{err}\n{self.logs()}") from None
+        finally:
+            await sender.close()
+        return server
 
     def logs(self) -> str:
         return "\n".join(f"--- {s.log.name}\n{s.log.read_text()}" for s in self.servers)
@@ -223,14 +236,7 @@ async def test_killed_at_each_step_of_opening_the_swarm_completes_once(deploymen
     await sender.close()
     await deployment.crash(first)
 
-    second, sender = await deployment.start()
-    try:
-        await _until(lambda: _announced(api), WORK, "the opening to be finished")
-        await deployment.settled(second)
-    except AssertionError as err:
-        raise AssertionError(f"{err}\n{deployment.logs()}") from None
-    finally:
-        await sender.close()
+    await deployment.restart(lambda: _announced(api), "the opening to be finished")
     await _opened_once(deployment)
 
 
@@ -250,14 +256,7 @@ async def test_killed_after_slack_made_the_room_but_before_its_id_was_saved_the_
     await deployment.crash(first)
     await _until(lambda: _made(api), WORK, "Slack to make the room nobody heard about")
 
-    second, sender = await deployment.start()
-    try:
-        await _until(lambda: _announced(api), WORK, "the opening to be finished")
-        await deployment.settled(second)
-    except AssertionError as err:
-        raise AssertionError(f"{err}\n{deployment.logs()}") from None
-    finally:
-        await sender.close()
+    await deployment.restart(lambda: _announced(api), "the opening to be finished")
     assert [c.args["name"] for c in api.calls_to("conversations.create")] == ["swarm-1-acme-cannot-export-invoices"] * 2
     assert api.calls_to("conversations.list")
     # _opened_once counts the successful creates, and here the only one was never heard: its own checks, but that.
@@ -295,14 +294,7 @@ async def test_killed_after_slack_made_a_post_but_before_its_id_was_saved_it_is_
     channel = (lambda: _rooms(api)[0]) if post == "card" else (lambda: SUPPORT)
     await _until(lambda: _bot_posts(api, channel()), WORK, f"Slack to make the {post} nobody heard about")
 
-    second, sender = await deployment.start()
-    try:
-        await _until(lambda: _announced(api), WORK, "the opening to be finished")
-        await deployment.settled(second)
-    except AssertionError as err:
-        raise AssertionError(f"{err}\n{deployment.logs()}") from None
-    finally:
-        await sender.close()
+    await deployment.restart(lambda: _announced(api), "the opening to be finished")
     (swarm,) = await deployment.rows("SELECT room_id, card_id, announcement_id, status FROM swarm")
     room = api.channels[_rooms(api)[0]]
     assert [m["ts"] for m in room.messages if m.get("bot_id")] == [swarm.card_id]
@@ -364,14 +356,7 @@ async def test_killed_at_each_step_of_resolving_the_swarm_completes_once(deploym
     await sender.close()
     await deployment.crash(first)
 
-    second, sender = await deployment.start()
-    try:
-        await _until(partial(_closed, deployment), WORK, "the closing to be finished")
-        await deployment.settled(second)
-    except AssertionError as err:
-        raise AssertionError(f"{err}\n{deployment.logs()}") from None
-    finally:
-        await sender.close()
+    await deployment.restart(partial(_closed, deployment), "the closing to be finished")
     articles = await deployment.rows("SELECT id FROM article")
     assert len(articles) == 1
     (swarm,) = await deployment.rows("SELECT status, announcement_id FROM swarm")
@@ -403,14 +388,7 @@ async def test_a_summary_that_landed_after_the_kill_is_not_posted_again(deployme
     await deployment.crash(first)
     await _until(lambda: _summaries_landed(api, when), WORK, "Slack to post the summary nobody heard about")
 
-    second, sender = await deployment.start()
-    try:
-        await _until(partial(_closed, deployment), WORK, "the closing to be finished")
-        await deployment.settled(second)
-    except AssertionError as err:
-        raise AssertionError(f"{err}\n{deployment.logs()}") from None
-    finally:
-        await sender.close()
+    await deployment.restart(partial(_closed, deployment), "the closing to be finished")
     (swarm,) = await deployment.rows("SELECT summary_id, thread_summary_id, announcement_id FROM swarm")
     in_room = [m["ts"] for m in api.messages(room) if SUMMARY in m["text"]]
     in_thread = [m["ts"] for m in api.messages(SUPPORT, swarm.announcement_id) if SUMMARY in m["text"]]
