@@ -7,8 +7,10 @@ never delays an acknowledgement — takes deliveries from the table, does them, 
 
 Deliveries about one conversation (a key: team and channel) are worked one after another in the order they came, so
 a message and the ✅ on it, or a join and a leave, keep their order; different conversations are worked at once, a
-bounded number at a time. A worker that dies leaves its deliveries to be taken again when their lease ends; the
-platform delivery ids that the router claims make that second attempt a no-op for work already done.
+bounded number at a time. Deliveries next to each other about one conversation whose work can be done together (a
+run of messages in a busy room) are done by one call: one transaction for the run instead of one each. A worker that
+dies leaves its deliveries to be taken again when their lease ends; the platform delivery ids that the router claims
+make that second attempt a no-op for work already done.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import logging
 import os
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -158,7 +161,38 @@ class Writer:
 
 
 Job = Callable[[], Awaitable[None]]
-Prepare = Callable[[Delivery], tuple[str, Job]]
+Work = Callable[[Sequence[Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A delivery's conversation (`key`: its work waits for earlier work there) and how to do it: `work(items)`.
+    Pieces taken one after another with the same key and the same `work` are done by one call with all their items;
+    a piece that must be done alone gets a `work` of its own (`Piece.alone`)."""
+
+    key: str
+    work: Work
+    item: Any = None
+
+    @classmethod
+    def alone(cls, key: str, job: Job) -> Piece:
+        async def work(_: Sequence[Any]) -> None:
+            await job()
+
+        return cls(key, work)
+
+
+Prepare = Callable[[Delivery], Piece]
+
+
+@dataclass
+class Run:
+    """Deliveries done by one call of their work, in the order they came."""
+
+    key: str
+    work: Work
+    deliveries: list[Delivery] = field(default_factory=list)
+    items: list[Any] = field(default_factory=list)
 
 
 class Worker:
@@ -226,48 +260,75 @@ class Worker:
         if room <= 0:
             return 0
         taken = await self.inbox.take(self.holder, room, self.clock(), self.lease)
-        for delivery in taken:
-            self._start(delivery)
+        for run in self._runs(taken):
+            self._start(run)
         return len(taken)
 
-    def _start(self, delivery: Delivery) -> None:
-        if delivery.attempts > ATTEMPTS:
-            log.error("giving up a %s delivery in %s after %d attempts", delivery.kind, delivery.team, ATTEMPTS)
-            self._finished.append(delivery.id)
-            return
-        try:
-            key, job = self.prepare(delivery)
-        except Exception:
-            log.exception("a %s delivery in %s cannot be read; dropped", delivery.kind, delivery.team)
-            self._finished.append(delivery.id)
-            return
+    def _runs(self, taken: Sequence[Delivery]) -> list[Run]:
+        """The deliveries as runs: one per delivery, except that a piece joins the run of the one before it about
+        the same conversation when their work is the same."""
+        runs: list[Run] = []
+        latest: dict[str, Run] = {}
+        for delivery in taken:
+            if delivery.attempts > ATTEMPTS:
+                log.error("giving up a %s delivery in %s after %d attempts", delivery.kind, delivery.team, ATTEMPTS)
+                self._finished.append(delivery.id)
+                continue
+            try:
+                piece = self.prepare(delivery)
+            except Exception:
+                log.exception("a %s delivery in %s cannot be read; dropped", delivery.kind, delivery.team)
+                self._finished.append(delivery.id)
+                continue
+            run = latest.get(piece.key)
+            if run is None or run.work != piece.work:
+                run = latest[piece.key] = Run(piece.key, piece.work)
+                runs.append(run)
+            run.deliveries.append(delivery)
+            run.items.append(piece.item)
+        return runs
+
+    def _start(self, run: Run) -> None:
+        key = run.key
         before = self._last.get(key)
-        task = asyncio.get_running_loop().create_task(self._do(delivery, job, before))
+        task = asyncio.get_running_loop().create_task(self._do(run, before))
         self._last[key] = task
-        self.running[delivery.id] = task
+        for delivery in run.deliveries:
+            self.running[delivery.id] = task
 
         def done(finished: asyncio.Task[None]) -> None:
-            self.running.pop(delivery.id, None)
+            for delivery in run.deliveries:
+                self.running.pop(delivery.id, None)
             if self._last.get(key) is finished:
                 del self._last[key]
             self._wake.set()
 
         task.add_done_callback(done)
 
-    async def _do(self, delivery: Delivery, job: Job, before: asyncio.Task[None] | None) -> None:
+    async def _do(self, run: Run, before: asyncio.Task[None] | None) -> None:
         if before is not None:
             await asyncio.wait([before])
+        async with self._slots:
+            if await self._attempt(run.work, run.items, run.deliveries):
+                return
+            if len(run.items) > 1:
+                # One delivery that cannot be done must not hold up the others: each is tried once more alone.
+                for delivery, item in zip(run.deliveries, run.items, strict=True):
+                    await self._attempt(run.work, [item], [delivery])
+
+    async def _attempt(self, work: Work, items: list[Any], deliveries: list[Delivery]) -> bool:
         try:
-            async with self._slots:
-                await job()
+            await work(items)
         except asyncio.CancelledError:
             raise
         except Exception:
             # Left in the inbox: taken again when its lease ends (the router's delivery claim prevents a second
             # effect of whatever part was done).
-            log.exception("a %s delivery in %s failed; it will be tried again", delivery.kind, delivery.team)
-            return
-        self._finished.append(delivery.id)
+            first, more = deliveries[0], len(deliveries) - 1
+            log.exception("a %s delivery in %s (and %d more) failed; tried again later", first.kind, first.team, more)
+            return False
+        self._finished.extend(delivery.id for delivery in deliveries)
+        return True
 
     async def idle(self, seconds: float = 10.0) -> bool:
         """Waits until the inbox had nothing left for this worker and everything it took is done; False on time out."""

@@ -125,11 +125,19 @@ class SwarmRepository(Protocol):
 
     async def add_entry(self, entry: TimelineEntry) -> TimelineEntry: ...
 
+    async def add_entries(self, entries: Iterable[TimelineEntry]) -> None:
+        """Many entries in one statement (their ids are not read back)."""
+        ...
+
     async def timeline(self, swarm_id: int) -> builtins.list[TimelineEntry]:
         """Oldest first."""
         ...
 
     async def entry_by_message(self, swarm_id: int, message_id: str) -> TimelineEntry | None: ...
+
+    async def entries_for_messages(self, swarm_id: int, message_ids: Iterable[str]) -> set[str]:
+        """Those of the message ids that some entry of the swarm's timeline has."""
+        ...
 
     async def by_external_id(self, workspace_id: int, external_id: str) -> Swarm | None: ...
 
@@ -265,6 +273,10 @@ class ArticleVersionRepository(Protocol):
 class ProcessedEventRepository(Protocol):
     async def claim(self, workspace_id: int, key: str) -> bool:
         """True the first time a delivery key is seen, False for every retry of it."""
+        ...
+
+    async def claim_many(self, workspace_id: int, keys: Iterable[str]) -> set[str]:
+        """Claims the keys in one go; returns those claimed now (the others were seen before)."""
         ...
 
     async def release(self, workspace_id: int, key: str) -> None:

@@ -87,6 +87,16 @@ class Crew:
 
 
 @dataclass(frozen=True)
+class RoomMessage:
+    """What a person said in a room; `delivery` is the platform's key for the delivery that brought it, if any."""
+
+    actor: Actor
+    message_id: str
+    text: str
+    delivery: str | None = None
+
+
+@dataclass(frozen=True)
 class Opened:
     crew: Crew
     ranking: Ranking
@@ -604,27 +614,47 @@ class Swarms:
 
     # -- the room -----------------------------------------------------------------------------------------------
 
-    async def record_message(self, actor: Actor, channel: str, message_id: str, message: str) -> bool:
-        """Keeps a room message in the swarm's timeline; False when the channel is no active swarm's room."""
+    async def record_messages(self, channel: str, messages: Sequence[RoomMessage]) -> int:
+        """Keeps room messages in the swarm's timeline, a run of them in one transaction: a delivery seen before is
+        skipped (claimed here, with the messages, so a crash keeps neither), a message kept before is not kept again,
+        and nothing is kept for a channel that is no active swarm's room. Returns how many were kept."""
+        if not messages:
+            return 0
         async with self.store.unit() as uow:
-            scope = await identify(uow, actor)
-            swarm = await uow.swarms.by_room(scope.workspace_id, channel)
+            workspace = await uow.workspaces.ensure(messages[0].actor.workspace)
+            if keys := [m.delivery for m in messages if m.delivery]:
+                fresh = await uow.processed.claim_many(workspace.id, keys)
+                messages = [m for m in messages if m.delivery is None or m.delivery in fresh]
+            said = [m for m in messages if m.text.strip()]
+            swarm = await uow.swarms.by_room(workspace.id, channel) if said else None
             if swarm is None or not swarm.status.is_active:
                 await uow.commit()
-                return False
-            if await uow.swarms.entry_by_message(_id(swarm), message_id) is not None:
-                await uow.commit()
-                return True
-            await self._log(uow, swarm, EventKind.MESSAGE, scope.person_id, message, message_id)
-            member = await self._member(uow, swarm, scope.person_id)
-            if member is not None and member.pending:
-                # Speaking up in the room is the clearest "I can help".
-                await self._answer(uow, swarm, member, scope.person, True)
-            elif member is not None and member.role is Role.EXPERT and swarm.first_expert_reply_at is None:
-                swarm.first_expert_reply_at = self.clock()
-                await uow.swarms.save(swarm)
+                return 0
+            kept = await uow.swarms.entries_for_messages(_id(swarm), [m.message_id for m in said])
+            now, entries, speakers = self.clock(), [], dict[str, Scope]()
+            for message in said:
+                if message.message_id in kept:
+                    continue
+                kept.add(message.message_id)
+                user = message.actor.user_id
+                scope = speakers[user] if user in speakers else await identify(uow, message.actor)
+                speakers[user] = scope
+                entries.append(
+                    TimelineEntry(_id(swarm), EventKind.MESSAGE, now, scope.person_id, message.text, message.message_id)
+                )
+            await uow.swarms.add_entries(entries)
+            if speakers:
+                members = {m.person_id: m for m in await uow.swarms.members(_id(swarm))}
+                for scope in speakers.values():
+                    member = members.get(scope.person_id)
+                    if member is not None and member.pending:
+                        # Speaking up in the room is the clearest "I can help".
+                        await self._answer(uow, swarm, member, scope.person, True)
+                    elif member is not None and member.role is Role.EXPERT and swarm.first_expert_reply_at is None:
+                        swarm.first_expert_reply_at = now
+                        await uow.swarms.save(swarm)
             await uow.commit()
-            return True
+            return len(entries)
 
     async def mark_solution(self, actor: Actor, channel: str, message_id: str, marked: bool) -> Marked | None:
         """✅ on a room message marks it as (part of) the fix; removing the ✅ takes the mark back."""

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from bot.swarms import RoomMessage
 from handlers.chat import MessageEvent
 from handlers.context import Context
 
 
 async def on_message(ctx: Context, event: MessageEvent) -> None:
-    if event.text.strip():
-        await ctx.core.swarms.record_message(
-            ctx.actor(event.origin), event.origin.channel, event.message_id, event.text
-        )
+    await on_messages(ctx, [event], claimed=True)
+
+
+async def on_messages(ctx: Context, events: Sequence[MessageEvent], *, claimed: bool = False) -> None:
+    """A run of messages in one room, kept in one transaction. Unless the router `claimed` their deliveries
+    already, each delivery is claimed with its message: a retried one is kept once."""
+    if not events:
+        return
+    said = [
+        RoomMessage(ctx.actor(event.origin), event.message_id, event.text, None if claimed else event.event_id)
+        for event in events
+    ]
+    await ctx.core.swarms.record_messages(events[0].origin.channel, said)

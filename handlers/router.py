@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.core import Core
 from bot.errors import UserError
@@ -40,6 +40,7 @@ class Outcome(StrEnum):
 
 
 Handler = Callable[[Context, Any], Awaitable[None]]
+AnyEvent = TypeVar("AnyEvent", bound=Event)
 
 
 class Router:
@@ -63,6 +64,11 @@ class Router:
             return Outcome.FAILED
         return Outcome.DONE
 
+    async def handle_messages(self, events: Sequence[MessageEvent]) -> None:
+        """A run of messages in one room, claimed and kept in one transaction. It raises what goes wrong: the
+        caller then handles each message alone, through `handle` and its error policy."""
+        await messages.on_messages(self.context, [_without_nul(event) for event in events])
+
     async def _answer(self, origin: Origin, reply: Reply) -> None:
         try:
             await self.context.tell(origin, reply)
@@ -84,7 +90,7 @@ def _handler_for(event: Event) -> Handler:
     return HANDLERS[type(event)]
 
 
-def _without_nul(event: Event) -> Event:
+def _without_nul(event: AnyEvent) -> AnyEvent:
     """NUL characters mean nothing in chat and PostgreSQL refuses them in text: they are dropped on the way in."""
     if event.event_id and "\x00" in event.event_id:
         event = dataclasses.replace(event, event_id=event.event_id.replace("\x00", ""))

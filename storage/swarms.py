@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, or_
+from sqlalchemy import exists, insert, or_
 from sqlmodel import col, func, select
 
 from bot.models import Case, EventKind, Member, Role, Swarm, SwarmStatus, TimelineEntry, Via
@@ -142,6 +142,22 @@ class SqlSwarmRepository(Repository):
         entry.id = require_id(row.id, "timeline entry")
         return entry
 
+    async def add_entries(self, entries: Iterable[TimelineEntry]) -> None:
+        rows = [
+            {
+                "workspace_id": await self._workspace_of(entry.swarm_id),
+                "swarm_id": entry.swarm_id,
+                "kind": EventKind(entry.kind).value,
+                "person_id": entry.person_id,
+                "text": entry.text,
+                "message_id": entry.message_id,
+                "at": entry.at,
+            }
+            for entry in entries
+        ]
+        for start in range(0, len(rows), _CHUNK):
+            await self._session.exec(insert(SwarmEventRow).values(rows[start : start + _CHUNK]))
+
     async def timeline(self, swarm_id: int) -> builtins.list[TimelineEntry]:
         statement = (
             select(SwarmEventRow)
@@ -149,6 +165,16 @@ class SqlSwarmRepository(Repository):
             .order_by(col(SwarmEventRow.at), col(SwarmEventRow.id))
         )
         return [_to_entry(row) for row in (await self._session.exec(statement)).all()]
+
+    async def entries_for_messages(self, swarm_id: int, message_ids: Iterable[str]) -> set[str]:
+        wanted = builtins.list(dict.fromkeys(message_ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), _CHUNK):
+            statement = select(SwarmEventRow.message_id).where(
+                SwarmEventRow.swarm_id == swarm_id, col(SwarmEventRow.message_id).in_(wanted[start : start + _CHUNK])
+            )
+            found.update(m for m in (await self._session.exec(statement)).all() if m is not None)
+        return found
 
     async def entry_by_message(self, swarm_id: int, message_id: str) -> TimelineEntry | None:
         statement = (

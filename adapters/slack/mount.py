@@ -13,7 +13,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -41,7 +41,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.app import App
-from adapters.inbox import Delivery, Job, Worker, Writer
+from adapters.inbox import Delivery, Piece, Worker, Writer
 from adapters.metrics import ApiCallObserver, Metrics
 from adapters.slack import events
 from adapters.slack.chat import SlackChat, UserDirectory
@@ -49,7 +49,7 @@ from adapters.slack.tokens import SealedInstallationStore
 from handlers import closing, opening
 from handlers.chat import Event
 from handlers.context import Context
-from handlers.router import Outcome
+from handlers.router import AnyEvent, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -414,28 +414,48 @@ class SlackMount:
 
     # -- the work -------------------------------------------------------------------------------------------------
 
-    def _prepare(self, delivery: Delivery) -> tuple[str, Job]:
-        """The conversation a delivery is about (its work is ordered after earlier work there) and the work."""
+    def _prepare(self, delivery: Delivery) -> Piece:
+        """The conversation a delivery is about (its work is ordered after earlier work there) and the work. Room
+        messages are kept a run at a time: a busy room costs one transaction per run, not one per message."""
         payload = json.loads(delivery.payload)
-        team = delivery.team
+        team, kind = delivery.team, delivery.kind
+        key = f"{team}:{payload.get('channel', '')}"
+        if kind == "message":
+            return Piece(key, self._messages, (team, payload))
 
         async def job() -> None:
-            event = _event(delivery.kind, team, payload["body"], payload.get("bot"))
+            event = _event(kind, team, payload["body"], payload.get("bot"))
             if event is not None:
                 await self._dispatch(await self.chat_for(team), event)
 
-        return f"{team}:{payload.get('channel', '')}", job
+        return Piece.alone(key, job)
+
+    async def _messages(self, items: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        team = items[0][0]
+        said = [events.message(team, p["body"]["event"], p["body"].get("event_id"), p.get("bot")) for _, p in items]
+        run = [event for event in said if event is not None]
+        if not run:
+            return
+        chat = await self.chat_for(team)
+        if len(run) == 1:
+            await self._dispatch(chat, run[0])
+            return
+        await self.app.router(chat).handle_messages([await self._profiled(chat, event) for event in run])
 
     async def _dispatch(self, chat: SlackChat, event: Event) -> Outcome:
+        return await self.app.router(chat).handle(await self._profiled(chat, event))
+
+    async def _profiled(self, chat: SlackChat, event: AnyEvent) -> AnyEvent:
+        """The event with its person's name and e-mail when the roster does not know them by their Slack id yet."""
         team, origin, known = chat.team, event.origin, self.directory.known
-        if (team, origin.user) not in known:
-            # Someone the roster lacks is matched by e-mail, which only users.info tells; ask once per person.
-            if await self.app.core.people.knows(team, "slack", origin.user):
-                known.add((team, origin.user))
-            else:
-                name, email = await chat.profile(origin.user)
-                event = _with_profile(event, name or origin.user_name, email)
-        return await self.app.router(chat).handle(event)
+        if (team, origin.user) in known:
+            return event
+        # Someone the roster lacks is matched by e-mail, which only users.info tells; ask once per person.
+        if await self.app.core.people.knows(team, "slack", origin.user):
+            known.add((team, origin.user))
+            return event
+        name, email = await chat.profile(origin.user)
+        return _with_profile(event, name or origin.user_name, email)
 
 
 def _event(kind: str, team: str, body: dict[str, Any], bot: str | None) -> Event | None:
@@ -483,5 +503,5 @@ def _team(context: AsyncBoltContext) -> str:
     return str(context.team_id or context.enterprise_id or "")
 
 
-def _with_profile(event: Event, name: str | None, email: str | None) -> Event:
+def _with_profile(event: AnyEvent, name: str | None, email: str | None) -> AnyEvent:
     return replace(event, origin=replace(event.origin, user_name=name, user_email=email))

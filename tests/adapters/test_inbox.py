@@ -8,32 +8,41 @@ import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from adapters.inbox import ATTEMPTS, LEASE, Delivery, Job, Worker, Writer
+from adapters.inbox import ATTEMPTS, LEASE, Delivery, Piece, Worker, Writer
 from storage.database import SqlStore
 from storage.inbox import SqlInbox
 from tests.harness import Clock
 
 
 class Work:
-    """A prepare() for the Worker: the payload names its conversation and what to do; what ran is recorded."""
+    """A prepare() for the Worker: the payload names its conversation and what to do; what ran is recorded. Names
+    starting with "m" (messages) can be done together: `calls` records the names each call of that work got."""
 
     def __init__(self) -> None:
         self.done: list[str] = []
+        self.calls: list[list[str]] = []
         self.gates: dict[str, asyncio.Event] = {}
         self.failing: set[str] = set()
 
-    def prepare(self, delivery: Delivery) -> tuple[str, Job]:
+    def prepare(self, delivery: Delivery) -> Piece:
         payload = json.loads(delivery.payload)
         name = payload["name"]
+        if name.startswith("m"):
+            return Piece(payload["key"], self.together, name)
 
         async def job() -> None:
+            await self.together([name])
+
+        return Piece.alone(payload["key"], job)
+
+    async def together(self, names: Sequence[str]) -> None:
+        self.calls.append(list(names))
+        for name in names:
             if name in self.gates:
                 await self.gates[name].wait()
-            if name in self.failing:
-                raise RuntimeError(f"{name} failed")
-            self.done.append(name)
-
-        return payload["key"], job
+        if failing := self.failing.intersection(names):
+            raise RuntimeError(f"{sorted(failing)} failed")
+        self.done.extend(names)
 
 
 async def stop(worker: Worker, running: asyncio.Task[None], seconds: float) -> None:
@@ -65,6 +74,40 @@ async def test_one_conversation_in_order_and_others_meanwhile(store: SqlStore) -
         work.gates["a1"].set()
         assert await worker.idle(5)
         assert work.done == ["b1", "a1", "a2"]
+        assert await inbox.waiting() == 0
+    finally:
+        await stop(worker, running, 1)
+
+
+async def test_a_run_of_messages_about_one_conversation_is_done_by_one_call_in_order(store: SqlStore) -> None:
+    inbox, clock, work = SqlInbox(store, "slack"), Clock(), Work()
+    await put(inbox, clock, ("A", "m1"), ("B", "m2"), ("A", "m3"), ("A", "r1"), ("A", "m4"), ("A", "m5"))
+    worker = Worker(inbox, work.prepare, clock, poll=0.05)
+    running = asyncio.create_task(worker.run())
+    try:
+        assert await worker.idle(5)
+        # A's messages before its reaction are one run, those after it another; B's is a run of its own.
+        assert sorted(work.calls) == [["m1", "m3"], ["m2"], ["m4", "m5"], ["r1"]]
+        assert [name for name in work.done if name != "m2"] == ["m1", "m3", "r1", "m4", "m5"]
+        assert await inbox.waiting() == 0
+    finally:
+        await stop(worker, running, 1)
+
+
+async def test_a_run_that_fails_is_done_again_one_by_one_and_only_the_bad_delivery_stays(store: SqlStore) -> None:
+    inbox, clock, work = SqlInbox(store, "slack"), Clock(), Work()
+    work.failing.add("m2")
+    await put(inbox, clock, ("A", "m1"), ("A", "m2"), ("A", "m3"))
+    worker = Worker(inbox, work.prepare, clock, poll=0.05)
+    running = asyncio.create_task(worker.run())
+    try:
+        assert await worker.idle(5)
+        assert work.calls == [["m1", "m2", "m3"], ["m1"], ["m2"], ["m3"]]
+        assert (work.done, await inbox.waiting()) == (["m1", "m3"], 1)
+        work.failing.clear()
+        clock.advance(seconds=LEASE.total_seconds())
+        assert await worker.idle(5)
+        assert work.done == ["m1", "m3", "m2"]
         assert await inbox.waiting() == 0
     finally:
         await stop(worker, running, 1)

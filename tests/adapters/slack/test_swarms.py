@@ -5,7 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 
+from sqlalchemy import event
+
+from bot.models import EventKind
 from tests.adapters.slack.conftest import SUPPORT, SlackScenario
+from tests.fakes.slack_api import TEAM_ID
 from tests.fakes.slack_signing import app_home_opened, message_event, reaction_event
 
 DEMO = "ACME cannot export invoices to PDF since 4.2 #billing #pdf sev2 customer:ACME"
@@ -100,6 +104,45 @@ async def test_a_retried_event_has_one_effect(slack: SlackScenario) -> None:
         await slack.event(event, event_id="Ev0RETRY", retry_num=retry)
     joined = [p for p in slack.posts(room_id) if p["text"] == "<@UFAY> joined swarm 1 as helper."]
     assert len(joined) == 1
+
+
+async def test_a_burst_of_room_messages_is_kept_once_each_in_few_statements(slack: SlackScenario) -> None:
+    room_id = await opened(slack)
+    said = [(f"1700000{i:03d}.000100", "ana" if i % 3 else "chen", f"step {i}: tried again") for i in range(30)]
+    inserts: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.startswith("INSERT INTO swarm_event"):
+            inserts.append(statement)
+
+    engine = slack.app.store.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        # Sent at once, as a busy room does: the inbox gathers them and the worker keeps them a run at a time.
+        await asyncio.gather(
+            *(
+                slack.sender.event(message_event(room_id, slack.user(who), text, ts), event_id=f"EvB{i}")
+                for i, (ts, who, text) in enumerate(said)
+            ),
+            slack.sender.event(message_event(room_id, "UANA", said[4][2], said[4][0]), event_id="EvB4", retry_num=1),
+            slack.sender.event(message_event(room_id, "UBOT", "a bot post", "1700000999.000100", bot_id="B0001")),
+        )
+        await slack.mount.idle()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+    async with slack.app.store.unit() as uow:
+        workspace = await uow.workspaces.ensure(TEAM_ID)
+        swarm = await uow.swarms.get(workspace.id, 1)
+        assert swarm is not None and swarm.id is not None
+        timeline = await uow.swarms.timeline(swarm.id)
+        chen = await uow.people.by_chat_id(workspace.id, "slack", "UCHEN")
+        members = await uow.swarms.members(swarm.id)
+    messages = [(entry.message_id, entry.text) for entry in timeline if entry.kind is EventKind.MESSAGE]
+    assert sorted(messages) == sorted((ts, text) for ts, _, text in said)  # the retry and the bot's post: no entry
+    assert chen is not None
+    assert next(m for m in members if m.person_id == chen.id).joined_at is not None  # speaking up is accepting
+    assert len(inserts) < len(said) // 2
 
 
 async def test_the_join_button_joins(slack: SlackScenario) -> None:
