@@ -26,22 +26,16 @@ class SqlProcessedEventRepository(Repository):
         return (await self._session.exec(statement)).first() is not None
 
     async def claim_many(self, workspace_id: int, keys: Iterable[str]) -> set[str]:
-        wanted = list(dict.fromkeys(keys))
-        now, fresh = utcnow(), set[str]()
-        for start in range(0, len(wanted), KEYS_PER_QUERY):
-            statement = (
-                self._insert(ProcessedEventRow)
-                .values(
-                    [
-                        {"workspace_id": workspace_id, "key": k, "created_at": now}
-                        for k in wanted[start : start + KEYS_PER_QUERY]
-                    ]
-                )
-                .on_conflict_do_nothing(index_elements=["workspace_id", "key"])
-                .returning(col(ProcessedEventRow.key))
-            )
-            fresh.update(key for (key,) in (await self._session.exec(statement)).all())
-        return fresh
+        rows = [{"workspace_id": workspace_id, "key": key, "created_at": utcnow()} for key in dict.fromkeys(keys)]
+        if not rows:
+            return set()
+        # Many parameter sets for one statement: compiled once and cached, sent as one multi-row INSERT.
+        statement = (
+            self._insert(ProcessedEventRow)
+            .on_conflict_do_nothing(index_elements=["workspace_id", "key"])
+            .returning(col(ProcessedEventRow.key))
+        )
+        return {key for (key,) in (await self._session.exec(statement, params=rows)).all()}
 
     async def claimed(self, workspace_id: int, keys: Iterable[str]) -> set[str]:
         wanted = list(keys)

@@ -155,8 +155,9 @@ class SqlSwarmRepository(Repository):
             }
             for entry in entries
         ]
-        for start in range(0, len(rows), _CHUNK):
-            await self._session.exec(insert(SwarmEventRow).values(rows[start : start + _CHUNK]))
+        if rows:
+            # Many parameter sets for one statement: compiled once and cached, sent as one multi-row INSERT.
+            await self._session.exec(insert(SwarmEventRow), params=rows)
 
     async def timeline(self, swarm_id: int) -> builtins.list[TimelineEntry]:
         statement = (

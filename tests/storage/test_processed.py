@@ -24,6 +24,19 @@ async def test_a_key_is_claimed_once_per_workspace(
         assert await uow.processed.claim(other_workspace.id, "Ev02") is True
 
 
+async def test_claim_many_claims_in_one_go_and_returns_only_the_keys_new_to_the_workspace(
+    store: SqlStore, workspace: Workspace, other_workspace: Workspace
+) -> None:
+    async with store.unit() as uow:
+        await uow.processed.claim(workspace.id, "Ev02")
+        assert await uow.processed.claim_many(workspace.id, ["Ev01", "Ev02", "Ev03", "Ev01"]) == {"Ev01", "Ev03"}
+        assert await uow.processed.claim_many(other_workspace.id, ["Ev02"]) == {"Ev02"}
+        assert await uow.processed.claim_many(workspace.id, []) == set()
+        await uow.commit()
+    async with store.unit() as uow:
+        assert await uow.processed.claim_many(workspace.id, ["Ev03", "Ev04"]) == {"Ev04"}
+
+
 async def test_claimed_tells_which_keys_are_taken_without_taking_any(
     store: SqlStore, workspace: Workspace, other_workspace: Workspace
 ) -> None:

@@ -295,6 +295,24 @@ async def test_the_timeline_is_oldest_first(store: SqlStore, workspace: Workspac
     assert all(e.at.tzinfo is not None for e in timeline)
 
 
+async def test_entries_added_many_at_once_keep_their_order_and_are_found_by_message(
+    store: SqlStore, workspace: Workspace, ana: Person
+) -> None:
+    [swarm, other] = await _add(store, _swarm(workspace, ana, 1), _swarm(workspace, ana, 2))
+    sid = swarm.id or 0
+    said = [TimelineEntry(sid, EventKind.MESSAGE, T0, ana.id, f"step {i}", f"m{i}") for i in range(5)]
+    async with store.unit() as uow:
+        await uow.swarms.add_entries(said)
+        await uow.swarms.add_entries([])
+        await uow.swarms.add_entries([TimelineEntry(other.id or 0, EventKind.MESSAGE, T0, ana.id, "elsewhere", "m9")])
+        await uow.commit()
+    async with store.unit() as uow:
+        timeline = await uow.swarms.timeline(sid)
+        found = await uow.swarms.entries_for_messages(sid, ["m1", "m3", "m9", "m404", "m1"])
+    assert [(e.text, e.message_id) for e in timeline] == [(e.text, e.message_id) for e in said]
+    assert found == {"m1", "m3"}
+
+
 async def test_add_entry_to_an_unknown_swarm(store: SqlStore) -> None:
     async with store.unit() as uow:
         with pytest.raises(LookupError):
