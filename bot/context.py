@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -59,6 +59,20 @@ async def identify(uow: UnitOfWork, actor: Actor) -> Scope:
         _remember_chat_id(person, actor)
         person = await uow.people.add(person)
     return Scope(workspace, person)
+
+
+async def identify_all(uow: UnitOfWork, actors: Sequence[Actor]) -> dict[str, Scope]:
+    """`identify` for people of one workspace and platform, by user id: those the roster knows in one query."""
+    if not actors:
+        return {}
+    workspace = await uow.workspaces.ensure(actors[0].workspace)
+    known = await uow.people.by_chat_ids(workspace.id, actors[0].platform, {a.user_id for a in actors})
+    scopes: dict[str, Scope] = {}
+    for actor in actors:
+        if actor.user_id not in scopes:
+            person = known.get(actor.user_id)
+            scopes[actor.user_id] = Scope(workspace, person) if person is not None else await identify(uow, actor)
+    return scopes
 
 
 def _remember_chat_id(person: Person, actor: Actor) -> None:

@@ -66,6 +66,10 @@ class PersonRepository(Protocol):
         """slack → slack_id, teams → teams_id, any other platform → e-mail (case-insensitive)."""
         ...
 
+    async def by_chat_ids(self, workspace_id: int, platform: str, user_ids: Iterable[str]) -> dict[str, Person]:
+        """`by_chat_id` for many at once, by the id asked for; those nobody has are left out."""
+        ...
+
     async def find(self, workspace_id: int, who: str) -> Person | None:
         """By e-mail, Slack id, Teams id or full name, case-insensitive; a leading @ is ignored."""
         ...

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bot import knowledge, text
-from bot.context import Actor, Clock, Scope, find_person, find_swarm, identify, utcnow
+from bot.context import Actor, Clock, Scope, find_person, find_swarm, identify, identify_all, utcnow
 from bot.errors import UserError
 from bot.indexes import IndexCache
 from bot.matching import Ranking
@@ -631,18 +631,15 @@ class Swarms:
                 await uow.commit()
                 return 0
             kept = await uow.swarms.entries_for_messages(_id(swarm), [m.message_id for m in said])
-            now, entries, speakers = self.clock(), [], dict[str, Scope]()
-            for message in said:
-                if message.message_id in kept:
-                    continue
-                kept.add(message.message_id)
-                user = message.actor.user_id
-                scope = speakers[user] if user in speakers else await identify(uow, message.actor)
-                speakers[user] = scope
-                entries.append(
-                    TimelineEntry(_id(swarm), EventKind.MESSAGE, now, scope.person_id, message.text, message.message_id)
+            new = list({m.message_id: m for m in reversed(said) if m.message_id not in kept}.values())[::-1]
+            speakers = await identify_all(uow, [m.actor for m in new])
+            now = self.clock()
+            await uow.swarms.add_entries(
+                TimelineEntry(
+                    _id(swarm), EventKind.MESSAGE, now, speakers[m.actor.user_id].person_id, m.text, m.message_id
                 )
-            await uow.swarms.add_entries(entries)
+                for m in new
+            )
             if speakers:
                 members = {m.person_id: m for m in await uow.swarms.members(_id(swarm))}
                 for scope in speakers.values():
@@ -654,7 +651,7 @@ class Swarms:
                         swarm.first_expert_reply_at = now
                         await uow.swarms.save(swarm)
             await uow.commit()
-            return len(entries)
+            return len(new)
 
     async def mark_solution(self, actor: Actor, channel: str, message_id: str, marked: bool) -> Marked | None:
         """✅ on a room message marks it as (part of) the fix; removing the ✅ takes the mark back."""

@@ -45,6 +45,23 @@ class SqlPersonRepository(Repository):
             )
         return await self._first(workspace_id, match)
 
+    async def by_chat_ids(self, workspace_id: int, platform: str, user_ids: Iterable[str]) -> dict[str, Person]:
+        wanted = set(user_ids)
+        if platform not in ("slack", "teams"):
+            each = {user_id: await self.by_chat_id(workspace_id, platform, user_id) for user_id in wanted}
+            return {user_id: person for user_id, person in each.items() if person is not None}
+        column = col(PersonRow.slack_id) if platform == "slack" else col(PersonRow.teams_id)
+        statement = (
+            select(PersonRow)
+            .where(PersonRow.workspace_id == workspace_id, column.in_(wanted))
+            .order_by(col(PersonRow.id))
+        )
+        people = await self._with_skills((await self._session.exec(statement)).all()) if wanted else []
+        found: dict[str, Person] = {}
+        for person in people:  # the first of any two with one id, as by_chat_id takes
+            found.setdefault((person.slack_id if platform == "slack" else person.teams_id) or "", person)
+        return found
+
     async def find(self, workspace_id: int, who: str) -> Person | None:
         wanted = who.strip().removeprefix("@").strip().lower()
         if not wanted:

@@ -143,9 +143,11 @@ class SqlSwarmRepository(Repository):
         return entry
 
     async def add_entries(self, entries: Iterable[TimelineEntry]) -> None:
+        entries = builtins.list(entries)
+        workspaces = {swarm_id: await self._workspace_of(swarm_id) for swarm_id in {e.swarm_id for e in entries}}
         rows = [
             {
-                "workspace_id": await self._workspace_of(entry.swarm_id),
+                "workspace_id": workspaces[entry.swarm_id],
                 "swarm_id": entry.swarm_id,
                 "kind": EventKind(entry.kind).value,
                 "person_id": entry.person_id,

@@ -130,6 +130,21 @@ async def test_by_chat_id_reads_the_id_of_each_platform(add_person: AddPerson, s
         assert await people.by_chat_id(ws, "console", "U01ANA") is None
 
 
+async def test_by_chat_ids_reads_many_at_once_by_the_id_asked_for(add_person: AddPerson, store: SqlStore) -> None:
+    ana = await add_person("Ana", email="ana@example.com", slack_id="U01ANA", teams_id="29:ana")
+    bo = await add_person("Bo", email="bo@example.com", slack_id="U02BO")
+    ws = ana.workspace_id
+    async with store.unit() as uow:
+        people = uow.people
+        assert await people.by_chat_ids(ws, "slack", ["U01ANA", "U02BO", "U404", "29:ana"]) == {
+            "U01ANA": ana,
+            "U02BO": bo,
+        }
+        assert await people.by_chat_ids(ws, "teams", ["29:ana", "U02BO"]) == {"29:ana": ana}
+        assert await people.by_chat_ids(ws, "console", ["bo@example.com", "nobody"]) == {"bo@example.com": bo}
+        assert await people.by_chat_ids(ws, "slack", []) == {}
+
+
 async def test_by_chat_id_finds_what_person_chat_id_hands_out(add_person: AddPerson, store: SqlStore) -> None:
     nameless = await add_person("Cy Console")
     mailed = await add_person("Di", email="di@example.com")
