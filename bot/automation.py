@@ -8,6 +8,7 @@ scheduler never sends it twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -178,28 +179,39 @@ class Automation:
 
     async def welcome(self, swarm_id: int, person_id: int) -> Welcome | None:
         """What to tell someone who just joined, once per swarm and person; None when there is nothing to say."""
+        found = await self.welcomes(swarm_id, [person_id])
+        return found[0] if found else None
+
+    async def welcomes(self, swarm_id: int, person_ids: Sequence[int]) -> list[Welcome]:
+        """`welcome` for people who joined together, in their order, with the swarm read once; those with nothing
+        to be told are left out."""
         async with self.store.unit() as uow:
             swarm = await _swarm(uow, swarm_id)
             crew = await load_crew(uow, swarm)
-            person = next((p for _, p in crew.members if p.id == person_id), None)
             ws = await uow.workspaces.by_id(swarm.workspace_id)
-            if person is None or person.nudges_off or ws is None or ws.nudges_off:
-                return None
-            first = await uow.swarms.swarms_joined(person_id) == 1 and await uow.processed.claim(
-                swarm.workspace_id, f"howto:{person_id}"
-            )
+            in_crew = {p.id: p for _, p in crew.members}
+            people = [in_crew[i] for i in dict.fromkeys(person_ids) if i in in_crew and not in_crew[i].nudges_off]
+            if ws is None or ws.nudges_off or not people:
+                return []
+            newcomers = [p for p in people if p.id is not None and await uow.swarms.swarms_joined(p.id) == 1]
+            first = await uow.processed.claim_many(ws.id, [f"howto:{p.id}" for p in newcomers])
             timeline = await uow.swarms.timeline(swarm_id)
             messages = room_messages(timeline)
-            late = 0 < self.policy.catchup_after <= len(messages) and person_id != swarm.owner_id
-            if late:
-                late = await uow.processed.claim(swarm.workspace_id, f"catchup:{swarm_id}:{person_id}")
+            late: set[str] = set()
+            if 0 < self.policy.catchup_after <= len(messages):
+                catching_up = [f"catchup:{swarm_id}:{p.id}" for p in people if p.id != swarm.owner_id]
+                late = await uow.processed.claim_many(ws.id, catching_up)
             await uow.commit()
-        if not first and not late:
-            return None
-        tried = tuple(solutions(timeline) or knowledge.summarize(messages, limit=3)) if late else ()
-        if late and not tried:
-            tried = tuple(messages[-3:])
-        return Welcome(summarize(crew, timeline), person, first, tried)
+        tried: tuple[str, ...] = ()
+        if late:
+            tried = tuple(solutions(timeline) or knowledge.summarize(messages, limit=3)) or tuple(messages[-3:])
+        summary = summarize(crew, timeline)
+        found = []
+        for person in people:
+            is_first, is_late = f"howto:{person.id}" in first, f"catchup:{swarm_id}:{person.id}" in late
+            if is_first or is_late:
+                found.append(Welcome(summary, person, is_first, tried if is_late else ()))
+        return found
 
     # -- nudges -------------------------------------------------------------------------------------------------------
 

@@ -97,6 +97,26 @@ class RoomMessage:
 
 
 @dataclass(frozen=True)
+class Joining:
+    """Someone asking to join a swarm through its announcement (a reaction or a button); `delivery` as above."""
+
+    actor: Actor
+    announcement: str
+    role: Role
+    via: Via
+    delivery: str | None = None
+
+
+@dataclass(frozen=True)
+class Joins:
+    """What a run of joins did: one change per join about an active swarm's announcement, in order (`changed` False
+    for someone in already), and each join about a swarm that is over, with the reason to tell its person."""
+
+    changes: tuple[Change, ...] = ()
+    refused: tuple[tuple[Joining, UserError], ...] = ()
+
+
+@dataclass(frozen=True)
 class Opened:
     crew: Crew
     ranking: Ranking
@@ -424,6 +444,50 @@ class Swarms:
         crew = await self._crew(uow, swarm)
         await uow.commit()
         return Change(crew, scope.person)
+
+    async def join_many(self, joins: Sequence[Joining]) -> Joins:
+        """`join_by_message` for a run of joins, in one transaction: their deliveries claimed with them (a retried one
+        is skipped), the people looked up at once, each swarm's members and crew read once."""
+        if not joins:
+            return Joins()
+        async with self.store.unit() as uow:
+            workspace = await uow.workspaces.ensure(joins[0].actor.workspace)
+            if keys := [j.delivery for j in joins if j.delivery]:
+                fresh = await uow.processed.claim_many(workspace.id, keys)
+                joins = [j for j in joins if j.delivery is None or j.delivery in fresh]
+            scopes = await identify_all(uow, [j.actor for j in joins])
+            swarms: dict[str, Swarm | None] = {}
+            members: dict[int, dict[int, Member]] = {}
+            done: list[tuple[Swarm, Person, bool]] = []
+            refused: list[tuple[Joining, UserError]] = []
+            entries: list[TimelineEntry] = []
+            now = self.clock()
+            for join in joins:
+                if join.announcement not in swarms:
+                    swarms[join.announcement] = await uow.swarms.by_announcement(workspace.id, join.announcement)
+                swarm, scope = swarms[join.announcement], scopes[join.actor.user_id]
+                if swarm is None:
+                    continue
+                if not swarm.status.is_active:
+                    refused.append((join, UserError("swarm_closed", number=swarm.number, status=swarm.status.value)))
+                    continue
+                if _id(swarm) not in members:
+                    members[_id(swarm)] = {m.person_id: m for m in await uow.swarms.members(_id(swarm))}
+                member = members[_id(swarm)].get(scope.person_id)
+                if member is not None and member.active:
+                    done.append((swarm, scope.person, False))
+                    continue
+                if member is None:
+                    member = Member(_id(swarm), scope.person_id, join.role, join.via, invited_at=now)
+                member.role = member.role if member.role in (Role.OWNER, Role.EXPERT) else join.role
+                member.via, member.joined_at, member.left_at = join.via, now, None
+                members[_id(swarm)][scope.person_id] = await uow.swarms.save_member(member)
+                entries.append(TimelineEntry(_id(swarm), EventKind.JOINED, now, scope.person_id, member.role.value))
+                done.append((swarm, scope.person, True))
+            await uow.swarms.add_entries(entries)
+            crews = {_id(swarm): await self._crew(uow, swarm) for swarm, _, _ in done}
+            await uow.commit()
+        return Joins(tuple(Change(crews[_id(s)], p, changed) for s, p, changed in done), tuple(refused))
 
     async def leave(self, actor: Actor, number: int | None, channel: str) -> Change:
         async with self.store.unit() as uow:

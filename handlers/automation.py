@@ -32,19 +32,24 @@ async def refresh_summary(ctx: Context, crew: Crew) -> None:
         log.exception("could not update the summary of swarm %s", swarm.number)
 
 
-async def welcome(ctx: Context, crew: Crew, person: Person) -> None:
+async def welcome(ctx: Context, crew: Crew, *people: Person) -> None:
     """The how-to for someone's first swarm ever, and a catch-up for whoever joins after the room got going."""
     swarm = crew.swarm
-    user = person.chat_id(ctx.platform)
-    if swarm.id is None or person.id is None or user is None:
+    ids = [p.id for p in people if p.id is not None and p.chat_id(ctx.platform)]
+    if swarm.id is None or not ids:
         return
     try:
-        found = await ctx.core.automation.welcome(swarm.id, person.id)
-        if found is not None:
-            channel = swarm.room_id or swarm.origin_channel
-            await ctx.chat.post_private(channel, user, replies.welcome(found, ctx.platform, ctx.core.clock()))
+        found = await ctx.core.automation.welcomes(swarm.id, ids)
     except Exception:
-        log.exception("could not welcome %s to swarm %s", user, swarm.number)
+        log.exception("could not welcome %d people to swarm %s", len(ids), swarm.number)
+        return
+    channel = swarm.room_id or swarm.origin_channel
+    for each in found:
+        user = each.person.chat_id(ctx.platform) or ""
+        try:
+            await ctx.chat.post_private(channel, user, replies.welcome(each, ctx.platform, ctx.core.clock()))
+        except Exception:
+            log.exception("could not welcome %s to swarm %s", user, swarm.number)
 
 
 async def nudge_quiet_rooms(ctx: Context, workspace: str) -> int:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.models import Role, Via
+from bot.swarms import Change, Joining
 from handlers import replies
-from handlers.automation import refresh_summary
+from handlers.automation import refresh_summary, welcome
 from handlers.chat import ReactionEvent
 from handlers.commands import invite_into_room, member_joined, say_in_room
-from handlers.context import Context
+from handlers.context import Context, Conventions
 
 HELPING = (Role.HELPER, Role.EXPERT, Role.LEARNER)
 
@@ -22,6 +25,34 @@ async def on_reaction(ctx: Context, event: ReactionEvent) -> None:
             await _join(ctx, event, role)
         else:
             await _leave(ctx, event, (Role.OBSERVER,) if role is Role.OBSERVER else HELPING)
+
+
+def joins(conventions: Conventions, event: ReactionEvent) -> bool:
+    """A 🙋 or 👀 put on (on an announcement, or it is nothing): joins that come together can be done together."""
+    return event.added and event.emoji in (conventions.join_emoji, conventions.observe_emoji)
+
+
+async def on_joins(ctx: Context, events: Sequence[ReactionEvent]) -> None:
+    """A run of 🙋 / 👀 in one channel, in one transaction; per swarm one invite, one "A and B joined" post, one
+    refresh of the card. Their deliveries are claimed with the joins."""
+    observe = ctx.conventions.observe_emoji
+    asked = []
+    for e in events:
+        role = Role.OBSERVER if e.emoji == observe else Role.HELPER
+        asked.append(Joining(ctx.actor(e.origin), e.message_id, role, Via.REACTION, e.event_id))
+    result = await ctx.core.swarms.join_many(asked)
+    for joining, error in result.refused:
+        origin = next(e.origin for e in events if e.origin.user == joining.actor.user_id)
+        await ctx.tell(origin, replies.error(error))
+    by_swarm: dict[int | None, list[Change]] = {}
+    for change in result.changes:
+        by_swarm.setdefault(change.crew.swarm.id, []).append(change)
+    for changes in by_swarm.values():
+        crew = changes[-1].crew
+        await invite_into_room(ctx, crew, [c.person.chat_id(ctx.platform) for c in changes])
+        if joined := [c for c in changes if c.changed]:
+            await say_in_room(ctx, crew, replies.joined_together(joined, ctx.platform))
+            await welcome(ctx, crew, *(c.person for c in joined))
 
 
 async def _join(ctx: Context, event: ReactionEvent, role: Role) -> None:

@@ -293,6 +293,26 @@ def joined(change: Change, platform: str) -> Reply:
     return Reply(f"{w.who(change.person)} joined swarm {change.crew.swarm.number} as {role}.", mentions=w.mentions)
 
 
+def joined_together(changes: Sequence[Change], platform: str) -> Reply:
+    """People who joined at once, in one line instead of one post each: "<@A> and <@B> joined swarm 1 as helpers,
+    <@C> as observer." """
+    if len(changes) == 1:
+        return joined(changes[0], platform)
+    w, crew = _Words(platform), changes[-1].crew
+    by_role: dict[str, list[str]] = {}
+    for change in changes:
+        member = crew.member(change.person.id)
+        by_role.setdefault(member.role.value if member else Role.HELPER.value, []).append(w.who(change.person))
+    [(role, names), *others] = by_role.items()
+    text = f"{_listed(names)} joined swarm {crew.swarm.number} as {role}{'s' if len(names) > 1 else ''}"
+    text += "".join(f", {_listed(more)} as {other}{'s' if len(more) > 1 else ''}" for other, more in others)
+    return Reply(f"{text}.", mentions=w.mentions)
+
+
+def _listed(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def already_member(change: Change) -> Reply:
     return Reply(f"You are already in swarm {change.crew.swarm.number}: {room_ref(change.crew.swarm)}.")
 

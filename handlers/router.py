@@ -69,6 +69,10 @@ class Router:
         caller then handles each message alone, through `handle` and its error policy."""
         await messages.on_messages(self.context, [_without_nul(event) for event in events])
 
+    async def handle_joins(self, events: Sequence[ReactionEvent]) -> None:
+        """A run of 🙋 / 👀 in one channel (`reactions.joins`), as `handle_messages` does messages."""
+        await reactions.on_joins(self.context, [_without_nul(event) for event in events])
+
     async def _answer(self, origin: Origin, reply: Reply) -> None:
         try:
             await self.context.tell(origin, reply)

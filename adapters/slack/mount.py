@@ -46,8 +46,8 @@ from adapters.metrics import ApiCallObserver, Metrics
 from adapters.slack import events
 from adapters.slack.chat import SlackChat, UserDirectory
 from adapters.slack.tokens import SealedInstallationStore
-from handlers import closing, opening
-from handlers.chat import Event
+from handlers import closing, opening, reactions
+from handlers.chat import Event, ReactionEvent
 from handlers.context import Context
 from handlers.router import AnyEvent, Outcome
 
@@ -188,6 +188,7 @@ class SlackMount:
         if not settings.slack_signing_secret:
             raise ValueError("SLACK_SIGNING_SECRET is required for Slack")
         self.app = app
+        self.conventions = settings.conventions()
         self.directory = UserDirectory()
         self.client = web_client(settings.slack_api_url, metrics=app.metrics, timeout=settings.slack_timeout_seconds)
         self.single: SingleWorkspace | None = None
@@ -422,6 +423,10 @@ class SlackMount:
         key = f"{team}:{payload.get('channel', '')}"
         if kind == "message":
             return Piece(key, self._messages, (team, payload))
+        if kind == "reaction":
+            event = _event(kind, team, payload["body"], payload.get("bot"))
+            if isinstance(event, ReactionEvent) and reactions.joins(self.conventions, event):
+                return Piece(key, self._joins, event)
 
         async def job() -> None:
             event = _event(kind, team, payload["body"], payload.get("bot"))
@@ -441,6 +446,13 @@ class SlackMount:
             await self._dispatch(chat, run[0])
             return
         await self.app.router(chat).handle_messages([await self._profiled(chat, event) for event in run])
+
+    async def _joins(self, events: Sequence[ReactionEvent]) -> None:
+        chat = await self.chat_for(events[0].origin.workspace)
+        if len(events) == 1:
+            await self._dispatch(chat, events[0])
+            return
+        await self.app.router(chat).handle_joins([await self._profiled(chat, event) for event in events])
 
     async def _dispatch(self, chat: SlackChat, event: Event) -> Outcome:
         return await self.app.router(chat).handle(await self._profiled(chat, event))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.chat import ReactionEvent
 from handlers.router import Outcome
 from tests.harness import ScenarioBot
 
@@ -112,3 +113,23 @@ async def test_invite_someone_unknown_changes_nothing(bot: ScenarioBot) -> None:
     await bot.command("/swarm status", user="ana", channel=room)
     assert bot.last_told("ana") == status
     assert "Eli" not in status
+
+
+async def test_joins_that_come_together_are_said_in_one_line_by_role(bot: ScenarioBot) -> None:
+    room = await opened(bot)
+    announcement, support = bot.announcement_id(), "support"
+    said = len(bot.said(room))
+    await bot.router.handle_joins(
+        [
+            ReactionEvent(bot.origin("fay", support), announcement, "raising_hand", event_id="Ev1"),
+            ReactionEvent(bot.origin("dana", support), announcement, "raising_hand", event_id="Ev2"),
+            ReactionEvent(bot.origin("eli", support), announcement, "eyes", event_id="Ev3"),
+        ]
+    )
+    assert bot.said(room)[said:] == ["@Fay Singh and @Dana Cohen joined swarm 1 as helpers, @Eli Brown as observer."]
+    assert {"fay@example.com", "dana@example.com", "eli@example.com"} <= set(bot.chat.channels[room].members)
+    # The same deliveries again (a platform retry): nothing more happens.
+    await bot.router.handle_joins(
+        [ReactionEvent(bot.origin("fay", support), announcement, "raising_hand", event_id="Ev1")]
+    )
+    assert len(bot.said(room)) == said + 1

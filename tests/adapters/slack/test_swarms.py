@@ -145,6 +145,54 @@ async def test_a_burst_of_room_messages_is_kept_once_each_in_few_statements(slac
     assert len(inserts) < len(said) // 2
 
 
+async def test_a_burst_of_joins_is_one_invite_one_post_and_a_welcome_each(slack: SlackScenario) -> None:
+    room_id = await opened(slack)
+    ts = slack.api.messages(SUPPORT)[-1]["ts"]
+    newcomers = [f"UNEW{i}" for i in range(6)]
+    for user in newcomers:
+        slack.api.add_user(user, user.lower(), f"{user.lower()}@example.com", real_name=f"New {user[-1]}")
+    invites, posts = len(slack.api.calls_to("conversations.invite")), len(slack.posts(room_id))
+    # Reactions put on at once, as when an announcement in a busy channel draws a crowd: one run for the worker.
+    await asyncio.gather(
+        *(slack.sender.event(reaction_event(u, "raising_hand", SUPPORT, ts), event_id=f"EvJ{u}") for u in newcomers),
+        slack.sender.event(reaction_event("UDANA", "eyes", SUPPORT, ts), event_id="EvJDANA"),
+        slack.sender.event(reaction_event("UNEW0", "raising_hand", SUPPORT, ts), event_id="EvJUNEW0", retry_num=1),
+    )
+    await slack.mount.idle()
+
+    room = slack.room()
+    assert set(newcomers) | {"UDANA"} <= set(room.members)
+    assert len(slack.api.calls_to("conversations.invite")) - invites < len(newcomers)
+    joined = [p["text"] for p in slack.posts(room_id)[posts:] if "joined swarm 1" in p["text"]]
+    assert len(joined) < len(newcomers)
+    assert all(f"<@{u}>" in " ".join(joined) for u in newcomers) and "<@UDANA>" in " ".join(joined)
+    for user in newcomers:  # each one welcomed to a first swarm, once (the retry of UNEW0's 🙋 changed nothing)
+        welcomes = [e for e in slack.ephemerals(user) if e.startswith("Welcome to your first swarm")]
+        assert len(welcomes) == 1, user
+    async with slack.app.store.unit() as uow:
+        workspace = await uow.workspaces.ensure(TEAM_ID)
+        swarm = await uow.swarms.get(workspace.id, 1)
+        assert swarm is not None and swarm.id is not None
+        timeline = await uow.swarms.timeline(swarm.id)
+    assert [e.text for e in timeline if e.kind is EventKind.JOINED].count("helper") == len(newcomers)
+
+
+async def test_joins_in_a_burst_about_a_resolved_swarm_are_told_so_privately(slack: SlackScenario) -> None:
+    room_id = await opened(slack)
+    ts = slack.api.messages(SUPPORT)[-1]["ts"]
+    await slack.command("/swarm resolve cleared the cache", channel=room_id)
+    invites = len(slack.api.calls_to("conversations.invite"))
+    await asyncio.gather(
+        slack.sender.event(reaction_event("UFAY", "raising_hand", SUPPORT, ts)),
+        slack.sender.event(reaction_event("UDANA", "raising_hand", SUPPORT, ts)),
+    )
+    await slack.mount.idle()
+    for user in ("fay", "dana"):
+        assert "resolved" in slack.ephemerals(user)[-1]
+    assert len(slack.api.calls_to("conversations.invite")) == invites
+    assert not any("joined" in p["text"] for p in slack.posts(room_id))
+
+
 async def test_the_join_button_joins(slack: SlackScenario) -> None:
     room_id = await opened(slack)
     ts = slack.api.messages(SUPPORT)[-1]["ts"]
