@@ -485,7 +485,8 @@ class Swarms:
                 entries.append(TimelineEntry(_id(swarm), EventKind.JOINED, now, scope.person_id, member.role.value))
                 done.append((swarm, scope.person, True))
             await uow.swarms.add_entries(entries)
-            crews = {_id(swarm): await self._crew(uow, swarm) for swarm, _, _ in done}
+            swarms_joined = {_id(swarm): swarm for swarm, _, _ in done}
+            crews = {swarm_id: await self._crew(uow, swarm) for swarm_id, swarm in swarms_joined.items()}
             await uow.commit()
         return Joins(tuple(Change(crews[_id(s)], p, changed) for s, p, changed in done), tuple(refused))
 
