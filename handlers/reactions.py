@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from bot.models import Role, Via
 from bot.swarms import Change, Joining
 from handlers import replies
 from handlers.automation import refresh_summary, welcome
-from handlers.chat import ReactionEvent
+from handlers.chat import Origin, ReactionEvent, Reply
 from handlers.commands import invite_into_room, member_joined, say_in_room
 from handlers.context import Context, Conventions
+
+log = logging.getLogger(__name__)
 
 HELPING = (Role.HELPER, Role.EXPERT, Role.LEARNER)
 
@@ -41,18 +44,34 @@ async def on_joins(ctx: Context, events: Sequence[ReactionEvent]) -> None:
         role = Role.OBSERVER if e.emoji == observe else Role.HELPER
         asked.append(Joining(ctx.actor(e.origin), e.message_id, role, Via.REACTION, e.event_id))
     result = await ctx.core.swarms.join_many(asked)
+    origins = {e.origin.user: e.origin for e in events}
     for joining, error in result.refused:
-        origin = next(e.origin for e in events if e.origin.user == joining.actor.user_id)
-        await ctx.tell(origin, replies.error(error))
+        await _tell(ctx, origins[joining.actor.user_id], replies.error(error))
     by_swarm: dict[int | None, list[Change]] = {}
     for change in result.changes:
         by_swarm.setdefault(change.crew.swarm.id, []).append(change)
     for changes in by_swarm.values():
         crew = changes[-1].crew
-        await invite_into_room(ctx, crew, [c.person.chat_id(ctx.platform) for c in changes])
-        if joined := [c for c in changes if c.changed]:
-            await say_in_room(ctx, crew, replies.joined_together(joined, ctx.platform))
-            await welcome(ctx, crew, *(c.person for c in joined))
+        users = [c.person.chat_id(ctx.platform) for c in changes]
+        try:
+            await invite_into_room(ctx, crew, users)
+            if joined := [c for c in changes if c.changed]:
+                await say_in_room(ctx, crew, replies.joined_together(joined, ctx.platform))
+                await welcome(ctx, crew, *(c.person for c in joined))
+        except Exception:
+            # The joins are saved and their deliveries claimed: as for one join, each person hears that it went
+            # wrong, and reacting again invites them.
+            log.exception("could not finish %d joins to swarm %s", len(changes), crew.swarm.number)
+            for user in users:
+                if user in origins:
+                    await _tell(ctx, origins[user], replies.apology(None))
+
+
+async def _tell(ctx: Context, origin: Origin, reply: Reply) -> None:
+    try:
+        await ctx.tell(origin, reply)
+    except Exception:
+        log.exception("could not answer %s in %s", origin.user, origin.channel)
 
 
 async def _join(ctx: Context, event: ReactionEvent, role: Role) -> None:

@@ -417,7 +417,8 @@ class SlackMount:
 
     def _prepare(self, delivery: Delivery) -> Piece:
         """The conversation a delivery is about (its work is ordered after earlier work there) and the work. Room
-        messages are kept a run at a time: a busy room costs one transaction per run, not one per message."""
+        messages, and 🙋 / 👀 put on, are done a run at a time: a busy room or a popular announcement costs one
+        transaction per run, not one per delivery."""
         payload = json.loads(delivery.payload)
         team, kind = delivery.team, delivery.kind
         key = f"{team}:{payload.get('channel', '')}"

@@ -420,6 +420,10 @@ class FakeSlack:
         5xx with a Slack-like error body, or 200 with `{"ok": false, "error": error}`."""
         self._queue(method, [Fault(status=status, error=error, retry_after=retry_after) for _ in range(times)])
 
+    def mend(self, method: str) -> None:
+        """Drops the faults still queued for `method`: it answers normally again."""
+        self._faults.pop(method, None)
+
     def stall(
         self,
         method: str,

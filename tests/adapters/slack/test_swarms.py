@@ -177,6 +177,30 @@ async def test_a_burst_of_joins_is_one_invite_one_post_and_a_welcome_each(slack:
     assert [e.text for e in timeline if e.kind is EventKind.JOINED].count("helper") == len(newcomers)
 
 
+async def test_joins_in_a_burst_whose_invite_fails_are_kept_and_each_person_hears_it(slack: SlackScenario) -> None:
+    await opened(slack)
+    ts = slack.api.messages(SUPPORT)[-1]["ts"]
+    slack.api.fail("conversations.invite", times=20, status=500)
+    await asyncio.gather(
+        slack.sender.event(reaction_event("UDANA", "raising_hand", SUPPORT, ts)),
+        slack.sender.event(reaction_event("UELI", "raising_hand", SUPPORT, ts)),
+    )
+    await slack.mount.idle()
+    for user in ("dana", "eli"):
+        assert slack.ephemerals(user)[-1].startswith("Sorry, something went wrong on my side")
+    assert "UDANA" not in slack.room().members
+    async with slack.app.store.unit() as uow:
+        workspace = await uow.workspaces.ensure(TEAM_ID)
+        swarm = await uow.swarms.get(workspace.id, 1)
+        assert swarm is not None and swarm.id is not None
+        members = {m.person_id for m in await uow.swarms.members(swarm.id) if m.active}
+        dana = await uow.people.by_chat_id(workspace.id, "slack", "UDANA")
+    assert dana is not None and dana.id in members  # the join itself is kept
+    slack.api.mend("conversations.invite")
+    await slack.react("raising_hand", SUPPORT, ts, user="dana")  # reacting again gets them in
+    assert "UDANA" in slack.room().members
+
+
 async def test_joins_in_a_burst_about_a_resolved_swarm_are_told_so_privately(slack: SlackScenario) -> None:
     room_id = await opened(slack)
     ts = slack.api.messages(SUPPORT)[-1]["ts"]
