@@ -180,7 +180,7 @@ async def test_a_burst_of_joins_is_one_invite_one_post_and_a_welcome_each(slack:
 async def test_joins_in_a_burst_whose_invite_fails_are_kept_and_each_person_hears_it(slack: SlackScenario) -> None:
     await opened(slack)
     ts = slack.api.messages(SUPPORT)[-1]["ts"]
-    slack.api.fail("conversations.invite", times=20, status=500)
+    slack.api.fail("conversations.invite", times=20, status=429, retry_after=0)  # more than the client's retries
     await asyncio.gather(
         slack.sender.event(reaction_event("UDANA", "raising_hand", SUPPORT, ts)),
         slack.sender.event(reaction_event("UELI", "raising_hand", SUPPORT, ts)),
