@@ -283,11 +283,13 @@ class Automation:
                 return []
             window = (now - REMINDER_HORIZON, now - self.policy.article_reminder_after)
             resolved = await uow.swarms.list(ws.id, statuses=[SwarmStatus.RESOLVED], resolved_between=window)
-            reminded = await uow.processed.claimed(ws.id, [f"article-reminder:{swarm.id}" for swarm in resolved])
+            keys = {_id(swarm): f"article-reminder:{swarm.id}" for swarm in resolved}
+            reminded = await uow.processed.claimed(ws.id, keys.values())
             for swarm in resolved:
+                key = keys[_id(swarm)]
                 if len(found) == NUDGES_PER_TICK:
                     break
-                if f"article-reminder:{swarm.id}" in reminded:
+                if key in reminded:
                     continue
                 timeline = await uow.swarms.timeline(_id(swarm))
                 article = await uow.articles.by_swarm(_id(swarm))
@@ -296,7 +298,6 @@ class Automation:
                 crew = await load_crew(uow, swarm)
                 if crew.owner.nudges_off or not is_working(crew.owner, now):
                     continue
-                key = f"article-reminder:{swarm.id}"
                 if await uow.processed.claim(ws.id, key):
                     found.append(Reminder(crew, article, key))
             await uow.commit()

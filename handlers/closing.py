@@ -58,15 +58,13 @@ async def _post(ctx: Context, crew: Crew, summary: Reply, ask: bool, resumed_sin
     assert swarm_id is not None
     closing = f"{swarm_id}:{swarm.closings}"  # this closing's summaries, not an earlier one's (before a reopen)
     if swarm.summary_id is None:
-        room, key = swarm.room_id or swarm.origin_channel, f"summary:{closing}"
-        message_id = await _find(ctx, room, key, resumed_since)
-        message_id = message_id or await ctx.chat.post_marked(room, summary, key)
+        room = swarm.room_id or swarm.origin_channel
+        message_id = await ctx.post_once(room, summary, f"summary:{closing}", resumed_since)
         await ctx.core.swarms.set_summary(swarm_id, message_id)
     await refresh_summary(ctx, crew)
     if swarm.announcement_id and swarm.thread_summary_id is None:
         key, thread = f"thread-summary:{closing}", swarm.announcement_id
-        message_id = await _find(ctx, swarm.origin_channel, key, resumed_since, thread)
-        message_id = message_id or await ctx.chat.post_marked(swarm.origin_channel, summary, key, thread)
+        message_id = await ctx.post_once(swarm.origin_channel, summary, key, resumed_since, thread)
         await ctx.core.swarms.set_summary(swarm_id, message_id, in_thread=True)
     # Editing the announcement and archiving the room say the same thing when done twice.
     await update_announcement(ctx, crew)
@@ -81,11 +79,6 @@ async def update_announcement(ctx: Context, crew: Crew) -> None:
     if crew.swarm.announcement_id:
         reply = replies.announcement_status(crew, ctx.platform)
         await ctx.chat.update(crew.swarm.origin_channel, crew.swarm.announcement_id, reply)
-
-
-async def _find(ctx: Context, channel: str, key: str, since: datetime | None, thread: str | None = None) -> str | None:
-    # Only a resumed closing looks (a fresh one would pay a history read for nothing), from the closing's time on.
-    return await ctx.chat.find_post(channel, key, since, thread) if since is not None else None
 
 
 async def finish(ctx: Context, closing: Closing) -> None:

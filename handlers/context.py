@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.context import Actor
 from bot.core import Core
@@ -40,3 +41,12 @@ class Context:
     async def tell(self, origin: Origin, reply: Reply) -> None:
         """Answers only the person who acted."""
         await self.chat.post_private(origin.channel, origin.user, reply)
+
+    async def post_once(
+        self, channel: str, reply: Reply, key: str, resumed_since: datetime | None, thread: str | None = None
+    ) -> str:
+        """Posts `reply` marked with `key` and returns its id. A resumed step (`resumed_since`: when it was first
+        tried) looks for that post first, as a process that died may have made it without hearing the answer; a
+        fresh one does not pay for that read."""
+        found = await self.chat.find_post(channel, key, resumed_since, thread) if resumed_since is not None else None
+        return found or await self.chat.post_marked(channel, reply, key, thread)

@@ -57,9 +57,8 @@ async def finish(ctx: Context, opened: Opened, *, resumed: bool = False) -> Open
     since = swarm.created_at or ctx.core.clock()
     if card_id is None:
         # The card is the room's rolling summary from now on: pinned, and edited in place as the swarm changes.
-        key = f"card:{swarm_id}"
-        card_id = await ctx.chat.find_post(room_id, key, since) if resumed else None
-        card_id = card_id or await ctx.chat.post_marked(room_id, replies.case_card(opened, ctx.platform), key)
+        card = replies.case_card(opened, ctx.platform)
+        card_id = await ctx.post_once(room_id, card, f"card:{swarm_id}", since if resumed else None)
         await ctx.core.automation.set_card(swarm_id, card_id)
         swarm = replace(swarm, card_id=card_id)
         opened = replace(opened, crew=replace(opened.crew, swarm=swarm))
@@ -67,13 +66,9 @@ async def finish(ctx: Context, opened: Opened, *, resumed: bool = False) -> Open
     # finished with its card pinned (pinning a pinned message is no error).
     await ctx.chat.pin(room_id, card_id)
     conventions = ctx.conventions
+    announcement = replies.announcement(opened, ctx.platform, conventions.join_emoji, conventions.observe_emoji)
     key = f"announcement:{swarm_id}"
-    message_id = await ctx.chat.find_post(swarm.origin_channel, key, since) if resumed else None
-    message_id = message_id or await ctx.chat.post_marked(
-        swarm.origin_channel,
-        replies.announcement(opened, ctx.platform, conventions.join_emoji, conventions.observe_emoji),
-        key,
-    )
+    message_id = await ctx.post_once(swarm.origin_channel, announcement, key, since if resumed else None)
     await ctx.core.swarms.set_announcement(swarm_id, message_id)
     return replace(opened, crew=replace(opened.crew, swarm=replace(swarm, announcement_id=message_id)))
 
