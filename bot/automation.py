@@ -193,7 +193,8 @@ class Automation:
             people = [in_crew[i] for i in dict.fromkeys(person_ids) if i in in_crew and not in_crew[i].nudges_off]
             if ws is None or ws.nudges_off or not people:
                 return []
-            newcomers = [p for p in people if p.id is not None and await uow.swarms.swarms_joined(p.id) == 1]
+            joined = await uow.swarms.swarms_joined(p.id for p in people if p.id is not None)
+            newcomers = [p for p in people if p.id is not None and joined.get(p.id) == 1]
             first = await uow.processed.claim_many(ws.id, [f"howto:{p.id}" for p in newcomers])
             timeline = await uow.swarms.timeline(swarm_id)
             messages = room_messages(timeline)

@@ -61,11 +61,10 @@ async def identify(uow: UnitOfWork, actor: Actor) -> Scope:
     return Scope(workspace, person)
 
 
-async def identify_all(uow: UnitOfWork, actors: Sequence[Actor]) -> dict[str, Scope]:
+async def identify_all(uow: UnitOfWork, workspace: Workspace, actors: Sequence[Actor]) -> dict[str, Scope]:
     """`identify` for people of one workspace and platform, by user id: those the roster knows in one query."""
     if not actors:
         return {}
-    workspace = await uow.workspaces.ensure(actors[0].workspace)
     known = await uow.people.by_chat_ids(workspace.id, actors[0].platform, {a.user_id for a in actors})
     scopes: dict[str, Scope] = {}
     for actor in actors:

@@ -151,8 +151,8 @@ class SwarmRepository(Protocol):
         """Every resolved swarm (resolved since `since`) with its timeline, oldest first: the evidence of expertise."""
         ...
 
-    async def swarms_joined(self, person_id: int) -> int:
-        """How many swarms the person has ever joined, in any role, whatever became of them."""
+    async def swarms_joined(self, person_ids: Iterable[int]) -> dict[int, int]:
+        """How many swarms each person has ever joined, in any role, whatever became of them (none: left out)."""
         ...
 
     async def invitations(self, workspace_id: int, since: datetime) -> builtins.list[tuple[int, int, datetime]]:

@@ -455,7 +455,7 @@ class Swarms:
             if keys := [j.delivery for j in joins if j.delivery]:
                 fresh = await uow.processed.claim_many(workspace.id, keys)
                 joins = [j for j in joins if j.delivery is None or j.delivery in fresh]
-            scopes = await identify_all(uow, [j.actor for j in joins])
+            scopes = await identify_all(uow, workspace, [j.actor for j in joins])
             swarms: dict[str, Swarm | None] = {}
             members: dict[int, dict[int, Member]] = {}
             done: list[tuple[Swarm, Person, bool]] = []
@@ -697,7 +697,7 @@ class Swarms:
                 return 0
             kept = await uow.swarms.entries_for_messages(_id(swarm), [m.message_id for m in said])
             new = list({m.message_id: m for m in reversed(said) if m.message_id not in kept}.values())[::-1]
-            speakers = await identify_all(uow, [m.actor for m in new])
+            speakers = await identify_all(uow, workspace, [m.actor for m in new])
             now = self.clock()
             await uow.swarms.add_entries(
                 TimelineEntry(

@@ -305,11 +305,16 @@ class SqlSwarmRepository(Repository):
                 entries[event.swarm_id].append(_to_entry(event))
         return [(swarm, members[swarm_id], entries[swarm_id]) for swarm, swarm_id in zip(swarms, ids, strict=True)]
 
-    async def swarms_joined(self, person_id: int) -> int:
-        statement = select(func.count()).where(
-            col(SwarmMemberRow.person_id) == person_id, col(SwarmMemberRow.joined_at).is_not(None)
+    async def swarms_joined(self, person_ids: Iterable[int]) -> dict[int, int]:
+        wanted = set(person_ids)
+        if not wanted:
+            return {}
+        statement = (
+            select(SwarmMemberRow.person_id, func.count())
+            .where(col(SwarmMemberRow.person_id).in_(wanted), col(SwarmMemberRow.joined_at).is_not(None))
+            .group_by(col(SwarmMemberRow.person_id))
         )
-        return int((await self._session.exec(statement)).one())
+        return {person_id: int(count) for person_id, count in (await self._session.exec(statement)).all()}
 
     async def _one(self, *conditions: Any) -> Swarm | None:
         statement = select(SwarmRow).where(*conditions).order_by(col(SwarmRow.id).desc()).limit(1)

@@ -317,3 +317,19 @@ async def test_add_entry_to_an_unknown_swarm(store: SqlStore) -> None:
     async with store.unit() as uow:
         with pytest.raises(LookupError):
             await uow.swarms.add_entry(TimelineEntry(404, EventKind.MESSAGE, T0))
+
+
+async def test_swarms_joined_counts_each_persons_joins_and_leaves_out_the_only_invited(
+    store: SqlStore, workspace: Workspace, ana: Person, add_person: AddPerson
+) -> None:
+    bo, cy = await add_person("Bo"), await add_person("Cy")
+    first, second = await _add(store, _swarm(workspace, ana, 1), _swarm(workspace, ana, 2))
+    async with store.unit() as uow:
+        for swarm in (first, second):
+            await uow.swarms.save_member(Member(swarm.id or 0, ana.id or 0, Role.HELPER, Via.REACTION, joined_at=T0))
+        await uow.swarms.save_member(Member(first.id or 0, bo.id or 0, Role.HELPER, Via.REACTION, joined_at=T0))
+        await uow.swarms.save_member(Member(second.id or 0, cy.id or 0, Role.EXPERT, Via.MATCH, invited_at=T0))
+        await uow.commit()
+    async with store.unit() as uow:
+        assert await uow.swarms.swarms_joined([ana.id or 0, bo.id or 0, cy.id or 0]) == {ana.id: 2, bo.id: 1}
+        assert await uow.swarms.swarms_joined([]) == {}
