@@ -68,6 +68,19 @@ def test_the_recall_bench_reports_keyword_and_hybrid_recall() -> None:
     assert len(targets) == 2 and all(re.search(r": (MET|NOT MET|NOT MEASURED) \(", t) for t in targets)
 
 
+def test_the_deflection_bench_simulates_a_week_and_the_report_agrees_with_it() -> None:
+    output = _run("kb_deflection.py")
+    rows = [row for row in _rows(output) if row[2] != "**month**"]
+    methods = ["keyword", "hybrid"] if REQUIRED or semantic_extra.installed() else ["keyword"]
+    assert [row[:3] for row in rows] == [["sqlite", method, "1"] for method in methods]
+    for row in rows:
+        cases, deflected = int(row[3]), int(row[4])
+        assert cases == 40 and 0 <= deflected <= cases
+        assert int(row[8]) + int(row[9]) == cases - deflected  # every swarm that ran wrote an article
+    verdicts = [line for line in output.splitlines() if "the month's report" in line]
+    assert len(verdicts) == len(methods) and all("— agrees with the simulation" in line for line in verdicts)
+
+
 def test_the_corpus_is_the_same_for_a_seed_and_questions_reword_it() -> None:
     first, asked = kb_corpus.recall_set(50, seed=3)
     again, asked_again = kb_corpus.recall_set(50, seed=3)
