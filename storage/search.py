@@ -212,15 +212,13 @@ async def search_articles(
             # Candidates with more of the rarer words first (all the query's words count, those left out of the
             # match too), then the index's rank: BM25 on SQLite, cover density on PostgreSQL, which knows no rarity.
             # The rank says that order: the weights of the words it has, plus the index's rank squeezed into [0, 1).
-            weights = _rarity(terms, stats)
-            more = [(row, snippet, _present(terms, row, weights) + _squeeze(rank)) for row, snippet, rank in more]
+            weights, patterns = _rarity(terms, stats), _finder(terms)
+            more = [(row, snippet, _present(patterns, row, weights) + _squeeze(rank)) for row, snippet, rank in more]
             more.sort(key=lambda hit: -hit[2])
         more = more[: limit - len(found)]
-        terms_shown = terms or [word for words in phrase_list for word in words]
+        shown = _finder(terms or [word for words in phrase_list for word in words])
         # Ranks of articles with every word are lifted above all others, so that ranks still say the order.
-        found += [
-            (row, _snippet(row, terms_shown), rank + (EVERY_WORD_BONUS if every else 0.0)) for row, _, rank in more
-        ]
+        found += [(row, _snippet(row, shown), rank + (EVERY_WORD_BONUS if every else 0.0)) for row, _, rank in more]
         if len(found) >= limit:
             break
     return found[:limit]
@@ -369,11 +367,11 @@ def _finder(terms: Sequence[str], last_is_prefix: bool = True) -> list[re.Patter
     return found
 
 
-def _present(terms: Sequence[str], row: ArticleRow, weights: Sequence[float]) -> float:
-    """The weights of the query's words that the article has, in any field (the last one as a prefix too)."""
+def _present(patterns: Sequence[re.Pattern[str]], row: ArticleRow, weights: Sequence[float]) -> float:
+    """The weights of the query's words (their _finder patterns) that the article has, in any field."""
     text = " ".join((row.title, row.issue, row.environment, row.resolution, row.cause, *row.tags))
     text = unicodedata.normalize("NFKC", text).lower()
-    return sum(weight for pattern, weight in zip(_finder(terms), weights, strict=True) if pattern.search(text))
+    return sum(weight for pattern, weight in zip(patterns, weights, strict=True) if pattern.search(text))
 
 
 def _count(dialect: str, term: str, prefix: bool, cap: int) -> Any:
@@ -381,7 +379,7 @@ def _count(dialect: str, term: str, prefix: bool, cap: int) -> Any:
     if dialect == "postgresql":
         operand = tsquery_terms([term])[0] if prefix else f"'{term}'"
         vector: ColumnClause[Any] = literal_column(f"article.{TSVECTOR_COLUMN}")
-        match = vector.bool_op("@@")(func.to_tsquery(literal_column("'english'::regconfig"), operand))
+        match = vector.bool_op("@@")(_once(func.to_tsquery(literal_column("'english'::regconfig"), operand)))
         found = select(literal(1).label("hit")).select_from(ArticleRow).where(match).limit(cap + 1).subquery()
     else:
         fts: ColumnClause[Any] = literal_column(FTS_TABLE)
@@ -422,10 +420,10 @@ def _opening(row: ArticleRow) -> str:
 _SNIPPET_COLUMNS = ("issue", "resolution", "environment", "cause")
 
 
-def _snippet(row: ArticleRow, terms: Sequence[str]) -> str:
+def _snippet(row: ArticleRow, patterns: Sequence[re.Pattern[str]]) -> str:
     """Plain text: SNIPPET_WORDS words of the body column with the most of the query's words (the first column of
-    equals: issue before resolution …), from just before the first of them; an ellipsis where the text was cut."""
-    patterns = _finder(terms)
+    equals: issue before resolution …), from just before the first of them; an ellipsis where the text was cut.
+    The words are given as their _finder patterns."""
     best: tuple[int, str, int] | None = None
     for name in _SNIPPET_COLUMNS:
         text = str(getattr(row, name))
@@ -507,9 +505,10 @@ async def _postgresql(
     parts = [func.to_tsquery(config, tsquery_text(terms, every))] if terms else []
     # phraseto_tsquery reads its text as plain words: nothing in it is syntax.
     parts += [func.phraseto_tsquery(config, " ".join(words)) for words in phrases]
-    query: Any = parts[0]
+    combined: Any = parts[0]
     for part in parts[1:]:
-        query = query.op("&&")(part)
+        combined = combined.op("&&")(part)
+    query = _once(combined)
     vector: ColumnClause[Any] = literal_column(f"article.{TSVECTOR_COLUMN}")
     rank: Any = func.ts_rank_cd(vector, query, _RANK_CD_SCALED)
     if len(terms) > 1 and not every:
@@ -517,18 +516,37 @@ async def _postgresql(
         # of a common word outrank one of a rare one. So, as BM25 does on SQLite, the rarity of the words it has
         # (each word's weight, _rarity) comes first, then cover density (in [0, 1)).
         found = [
-            func.cast(vector.bool_op("@@")(func.to_tsquery(config, t)), Integer) * literal(round(weight, 4))
+            func.cast(vector.bool_op("@@")(_once(func.to_tsquery(config, t))), Integer) * literal(round(weight, 4))
             for t, weight in zip(tsquery_terms(terms), weights, strict=True)
         ]
         rank = sum(found[1:], found[0]) + rank
-    where = [vector.bool_op("@@")(query), *_unseen(seen), *scope]
+    # Ranked where they are matched, and only the best `fetch` read whole: joining every match back to its row (by
+    # the primary key, a thousand times for a wide match) cost as much as the ranking itself.
+    ranked = select(ArticleRow.id, rank.label("rank")).where(vector.bool_op("@@")(query), *_unseen(seen), *scope)
+    # Materialized: a CTE is read lazily, so with a LIMIT on it the bitmap scan of the GIN index stops after that
+    # many rows; a LIMIT on the match itself makes the planner read the table from the start until it has enough
+    # (tens of thousands of rows at 100k articles) instead of the index.
+    matches = ranked.cte("matches").prefix_with("MATERIALIZED")
+    sample = select(matches.c.id, matches.c.rank)
     if wide:
         # More matches than are worth ranking (each needs its tsvector read from the table): RANK_ROWS of them, as
-        # the GIN index gives them. Materialized: with a LIMIT straight on the match, the planner reads the table
-        # from the start until it has enough (tens of thousands of rows at 100k articles) instead of the index.
-        matches = select(ArticleRow.id).where(vector.bool_op("@@")(query)).cte("matches").prefix_with("MATERIALIZED")
-        sample = select(matches.c.id).limit(RANK_ROWS)
-        where.append(col(ArticleRow.id).in_(sample.scalar_subquery()))
+        # the GIN index gives them.
+        sample = sample.limit(RANK_ROWS)
     fetch = (limit + len(seen)) * _OVERFETCH
-    statement = select(ArticleRow, rank).where(*where).order_by(rank.desc(), col(ArticleRow.id).desc()).limit(fetch)
+    pool = sample.subquery("sample")
+    order = (pool.c.rank.desc(), pool.c.id.desc())
+    best = select(pool.c.id, pool.c.rank).order_by(*order).limit(fetch).subquery("best")
+    statement = (
+        select(ArticleRow, best.c.rank)
+        .join(best, col(ArticleRow.id) == best.c.id)
+        .order_by(best.c.rank.desc(), best.c.id.desc())
+    )
     return [(row, "", float(value)) for row, value in (await session.exec(statement)).all()]
+
+
+def _once(expression: Any) -> Any:
+    """The expression as a scalar subquery, which PostgreSQL evaluates once per statement (an InitPlan).
+
+    Asyncpg prepares each statement, and after five runs PostgreSQL may keep a generic plan, where a to_tsquery of a
+    parameter is evaluated again for every row it is compared with: 2-3 times the cost of a ranked match."""
+    return select(expression).scalar_subquery()

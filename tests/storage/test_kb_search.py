@@ -320,6 +320,27 @@ async def test_a_word_with_more_articles_than_are_ranked_ranks_the_newest(
     assert (await _titles(store, workspace, "export template stale"))[:1] == ["Export 0"]
 
 
+async def test_the_articles_ranked_of_a_wide_match_are_all_in_the_workspace_and_states_asked_for(
+    store: SqlStore, workspace: Workspace, other_workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The older matches belong to another workspace or are archived: had they taken up the RANK_ROWS ranked (as
+    # they would as the GIN index gives them on PostgreSQL), nothing of this workspace would be found.
+    monkeypatch.setattr(search, "COMMON_MIN_ARTICLES", 0)
+    monkeypatch.setattr(search, "RANK_ROWS", 4)
+    async with store.unit() as uow:
+        for i in range(6):
+            await uow.articles.add(_article(other_workspace, f"Their export {i}", issue="Export comes out blank."))
+        for i in range(3):
+            await uow.articles.add(
+                _article(workspace, f"Old export {i}", issue="Export comes out blank.", state=ArticleState.ARCHIVED)
+            )
+        for i in range(3):
+            await uow.articles.add(_article(workspace, f"Export {i}", issue="Export comes out blank."))
+        await uow.commit()
+    assert sorted(await _titles(store, workspace, "export", limit=10)) == ["Export 0", "Export 1", "Export 2"]
+    assert sorted(await _titles(store, workspace, "blank export", limit=10)) == ["Export 0", "Export 1", "Export 2"]
+
+
 def test_an_any_word_match_takes_the_rarest_words_and_the_last() -> None:
     stats = search._TermStats(articles=100_000, counted_at=0.0)
     stats.articles_with.update({"why": 30, "pdf": 900, "times": 6000, "out": 9000, "invoi*": 500, "blank*": 700})
