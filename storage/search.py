@@ -212,11 +212,11 @@ async def search_articles(
             # Candidates with more of the rarer words first (all the query's words count, those left out of the
             # match too), then the index's rank: BM25 on SQLite, cover density on PostgreSQL, which knows no rarity.
             # The rank says that order: the weights of the words it has, plus the index's rank squeezed into [0, 1).
-            weights, patterns = _rarity(terms, stats), _finder(terms)
-            more = [(row, snippet, _present(patterns, row, weights) + _squeeze(rank)) for row, snippet, rank in more]
+            weights, finder = _rarity(terms, stats), _Finder(terms)
+            more = [(row, snippet, _present(finder, row, weights) + _squeeze(rank)) for row, snippet, rank in more]
             more.sort(key=lambda hit: -hit[2])
         more = more[: limit - len(found)]
-        shown = _finder(terms or [word for words in phrase_list for word in words])
+        shown = _Finder(terms or [word for words in phrase_list for word in words])
         # Ranks of articles with every word are lifted above all others, so that ranks still say the order.
         found += [(row, _snippet(row, shown), rank + (EVERY_WORD_BONUS if every else 0.0)) for row, _, rank in more]
         if len(found) >= limit:
@@ -354,24 +354,58 @@ def _stem(word: str) -> str:
     return word[:STEM_CHARS]
 
 
-def _finder(terms: Sequence[str], last_is_prefix: bool = True) -> list[re.Pattern[str]]:
-    """Per word, a pattern that finds it at the start of a word, by its stem (the last word also as typed)."""
-    found = []
-    for i, term in enumerate(terms):
-        stem = _stem(term)
-        # A stem cut to STEM_CHARS letters starts every word of that stem; a shorter one is the word, with an ending.
-        forms = {re.escape(stem) + (r"\w*" if len(stem) == STEM_CHARS else r"(?:ing|ed|es|s)?(?![^\W_])")}
-        if last_is_prefix and i == len(terms) - 1 and len(term) >= PREFIX_MIN_CHARS:
-            forms.add(re.escape(term[:STEM_CHARS]))
-        found.append(re.compile(rf"(?<![^\W_])(?:{'|'.join(sorted(forms))})"))
-    return found
+class _Finder:
+    """The query's words as _present and _snippet find them in a text: by their stem (_stem) at the start of a word.
+
+    A stem cut to STEM_CHARS letters starts every word of that stem; a shorter one is the word itself, with a plural,
+    past or -ing ending or none; the last query word also starts a word as typed (its first STEM_CHARS letters). A
+    text is read a word at a time, each looked up in two tables: one regular expression per query word read the
+    whole text once each: 3-4 ms for the 20 candidates of a case text, against under 1 ms."""
+
+    def __init__(self, terms: Sequence[str]) -> None:
+        self._whole: dict[str, set[int]] = {}
+        self._start: dict[str, set[int]] = {}
+        for i, term in enumerate(terms):
+            stem = _stem(term)
+            if len(stem) == STEM_CHARS:
+                self._start.setdefault(stem, set()).add(i)
+            else:
+                for ending in ("", "ing", "ed", "es", "s"):
+                    self._whole.setdefault(stem + ending, set()).add(i)
+            if i == len(terms) - 1 and len(term) >= PREFIX_MIN_CHARS:
+                self._start.setdefault(term[:STEM_CHARS], set()).add(i)
+
+    def _words(self, word: str) -> set[int]:
+        found = set(self._whole.get(word, ()))
+        for length in range(PREFIX_MIN_CHARS, STEM_CHARS + 1):
+            found.update(self._start.get(word[:length], ()))
+        return found
+
+    def present(self, text: str) -> set[int]:
+        """The indexes of the query words that the (lower-case) text has."""
+        words = set(_WORD.findall(text))
+        starts = {word[:length] for word in words for length in range(PREFIX_MIN_CHARS, STEM_CHARS + 1)}
+        found: set[int] = set()
+        for key in self._whole.keys() & words:
+            found |= self._whole[key]
+        for key in self._start.keys() & starts:
+            found |= self._start[key]
+        return found
+
+    def first(self, text: str) -> dict[int, int]:
+        """Where in the (lower-case) text each query word it has is first found: {index of the word: offset}."""
+        found: dict[int, int] = {}
+        for match in _WORD.finditer(text):
+            for i in self._words(match.group()):
+                found.setdefault(i, match.start())
+        return found
 
 
-def _present(patterns: Sequence[re.Pattern[str]], row: ArticleRow, weights: Sequence[float]) -> float:
-    """The weights of the query's words (their _finder patterns) that the article has, in any field."""
+def _present(finder: _Finder, row: ArticleRow, weights: Sequence[float]) -> float:
+    """The weights of the query's words that the article has, in any field."""
     text = " ".join((row.title, row.issue, row.environment, row.resolution, row.cause, *row.tags))
-    text = unicodedata.normalize("NFKC", text).lower()
-    return sum(weight for pattern, weight in zip(patterns, weights, strict=True) if pattern.search(text))
+    found = finder.present(unicodedata.normalize("NFKC", text).lower())
+    return sum(weight for i, weight in enumerate(weights) if i in found)
 
 
 def _count(dialect: str, term: str, prefix: bool, cap: int) -> Any:
@@ -420,19 +454,18 @@ def _opening(row: ArticleRow) -> str:
 _SNIPPET_COLUMNS = ("issue", "resolution", "environment", "cause")
 
 
-def _snippet(row: ArticleRow, patterns: Sequence[re.Pattern[str]]) -> str:
+def _snippet(row: ArticleRow, finder: _Finder) -> str:
     """Plain text: SNIPPET_WORDS words of the body column with the most of the query's words (the first column of
-    equals: issue before resolution …), from just before the first of them; an ellipsis where the text was cut.
-    The words are given as their _finder patterns."""
+    equals: issue before resolution …), from just before the first of them; an ellipsis where the text was cut."""
     best: tuple[int, str, int] | None = None
     for name in _SNIPPET_COLUMNS:
         text = str(getattr(row, name))
         if not text.strip():
             continue
         lower = text.lower()
-        hits = [match.start() for pattern in patterns if (match := pattern.search(lower))]
+        hits = finder.first(lower)
         if best is None or len(hits) > best[0]:
-            best = (len(hits), text, min(hits, default=0))
+            best = (len(hits), text, min(hits.values(), default=0))
     if best is None:
         return ""
     _, text, at = best

@@ -341,6 +341,16 @@ async def test_the_articles_ranked_of_a_wide_match_are_all_in_the_workspace_and_
     assert sorted(await _titles(store, workspace, "blank export", limit=10)) == ["Export 0", "Export 1", "Export 2"]
 
 
+def test_a_query_word_is_found_by_its_stem_at_the_start_of_a_word() -> None:
+    # "exporting" by its first five letters, "pdf" (a short stem) as itself with an ending, "tim" (the last word,
+    # perhaps cut short as typed) also as the start of a word.
+    finder = search._Finder(["exporting", "pdf", "tim"])
+    assert finder.present("re-exported pdfs timed out") == {0, 1, 2}
+    assert finder.present("reexport pdfa") == set()
+    assert finder.present("timezone") == {2}
+    assert finder.first("a pdf, then the export of a pdf") == {1: 2, 0: 16}
+
+
 def test_an_any_word_match_takes_the_rarest_words_and_the_last() -> None:
     stats = search._TermStats(articles=100_000, counted_at=0.0)
     stats.articles_with.update({"why": 30, "pdf": 900, "times": 6000, "out": 9000, "invoi*": 500, "blank*": 700})
