@@ -6,7 +6,8 @@ removed, and the rest are OR-ed: an article matching more and rarer words ranks 
 first), and a long case text still finds the article that shares a few of its words (its commonest words left
 out). The last word is also matched as a prefix, for people who type "expo" and mean "export". Both backends stem
 English words the same way (Porter on SQLite, `english` on PostgreSQL) and rank by weights per column (FTS5's
-`bm25()`; on PostgreSQL the number of words matched, then cover density, `ts_rank_cd`).
+`bm25()`; on PostgreSQL the rarity of the words matched, then cover density, `ts_rank_cd`, or `ts_rank` among
+articles that have only some of the words).
 
 Filters narrow the words down: each phrase must occur (its words next to each other, in order: an FTS5 phrase,
 PostgreSQL's `phraseto_tsquery`), each tag must be one of the article's JSON tags (`json_each` on SQLite,
@@ -68,6 +69,7 @@ STEM_CHARS = 5
 _OVERFETCH = 4  # candidates ranked in the index alone per article wanted, before the workspace and states filter
 EVERY_WORD_BONUS = 1000.0
 _RANK_CD_SCALED = 32  # ts_rank_cd normalization: rank / (rank + 1)
+_RANK_BY_LENGTH = 1 | 32  # ts_rank normalization: divided by 1 + log(the article's length), then rank / (rank + 1)
 _BM25_WEIGHTS = (10.0, 4.0, 2.0, 4.0, 2.0, 6.0)  # title, issue, environment, resolution, cause, tags
 
 
@@ -210,7 +212,7 @@ async def search_articles(
             more = await _sqlite(session, match, scope, limit - len(found), seen, wide)
         if not every and len(terms) > 1:
             # Candidates with more of the rarer words first (all the query's words count, those left out of the
-            # match too), then the index's rank: BM25 on SQLite, cover density on PostgreSQL, which knows no rarity.
+            # match too), then the index's rank: BM25 on SQLite, ts_rank on PostgreSQL, which knows no rarity.
             # The rank says that order: the weights of the words it has, plus the index's rank squeezed into [0, 1).
             weights, finder = _rarity(terms, stats), _Finder(terms)
             more = [(row, snippet, _present(finder, row, weights) + _squeeze(rank)) for row, snippet, rank in more]
@@ -545,14 +547,16 @@ async def _postgresql(
     vector: ColumnClause[Any] = literal_column(f"article.{TSVECTOR_COLUMN}")
     rank: Any = func.ts_rank_cd(vector, query, _RANK_CD_SCALED)
     if len(terms) > 1 and not every:
-        # ts_rank_cd has no notion of how many of the words an article has, nor of how rare they are: three mentions
-        # of a common word outrank one of a rare one. So, as BM25 does on SQLite, the rarity of the words it has
-        # (each word's weight, _rarity) comes first, then cover density (in [0, 1)).
+        # PostgreSQL's ranks have no notion of how rare the words are: three mentions of a common word outrank one of
+        # a rare one. So, as BM25 does on SQLite, the rarity of the words it has (each word's weight, _rarity) comes
+        # first, then how often it has them for its length, as BM25 weighs them too (ts_rank, in [0, 1)). Not cover
+        # density: with a case text's dozen words ts_rank_cd costs 5 µs an article, eight times ts_rank, to order
+        # articles that have the same words.
         found = [
             func.cast(vector.bool_op("@@")(_once(func.to_tsquery(config, t))), Integer) * literal(round(weight, 4))
             for t, weight in zip(tsquery_terms(terms), weights, strict=True)
         ]
-        rank = sum(found[1:], found[0]) + rank
+        rank = sum(found, func.ts_rank(vector, query, _RANK_BY_LENGTH))
     # Ranked where they are matched, and only the best `fetch` read whole: joining every match back to its row (by
     # the primary key, a thousand times for a wide match) cost as much as the ranking itself.
     ranked = select(ArticleRow.id, rank.label("rank")).where(vector.bool_op("@@")(query), *_unseen(seen), *scope)
