@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import uuid
@@ -85,14 +84,15 @@ class Writer:
         self.gather = gather
         self.clock = clock
         self.written = written
-        self.pending: list[tuple[str, str, dict[str, Any]]] = []
+        self.pending: list[tuple[str, str, str]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._writing = 0
         self._written = asyncio.Event()
         self._written.set()
 
-    def put(self, kind: str, team: str, payload: dict[str, Any]) -> None:
+    def put(self, kind: str, team: str, payload: str) -> None:
+        """Keeps a delivery (its payload as JSON text) for the next write."""
         self.pending.append((kind, team, payload))
         self._written.clear()
         if self._task is None or self._task.done():
@@ -109,8 +109,7 @@ class Writer:
                 batch, self.pending = self.pending, []
                 self._writing = len(batch)
                 try:
-                    rows = [(kind, team, json.dumps(payload)) for kind, team, payload in batch]
-                    await self._keep(rows)
+                    await self._keep(batch)
                 except Exception:
                     # The database is away: keep the deliveries (in order, before newer ones) and try again.
                     log.exception("could not keep %d deliveries in the inbox; trying again", len(batch))

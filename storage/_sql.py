@@ -20,6 +20,12 @@ class Repository:
         return sqlite.insert(table)
 
 
+def table_of(row_class: Any) -> Any:
+    """The Core table of a SQLModel row class. An INSERT of many rows into it skips the ORM's bulk-insert path, which
+    handles every row in Python again (its columns, defaults, identity) for rows it will never load."""
+    return row_class.__table__
+
+
 def require_id(value: int | None, what: str) -> int:
     if value is None:
         raise ValueError(f"{what} has no id: add it before saving it")

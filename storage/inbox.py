@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, insert, or_, update
 from sqlmodel import col, select
 
+from storage._sql import table_of
 from storage.database import SqlStore
 from storage.tables import InboxRow
 
@@ -44,7 +45,7 @@ class SqlInbox:
             for kind, team, payload in deliveries
         ]
         async with self._store.unit() as uow:
-            await uow.session.exec(insert(InboxRow).values(attempts=0), params=rows)
+            await uow.session.exec(insert(table_of(InboxRow)).values(attempts=0), params=rows)
             await uow.commit()
 
     async def take(self, holder: str, limit: int, now: datetime, lease: timedelta) -> list[Delivery]:

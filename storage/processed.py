@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete
 from sqlmodel import col, select
 
-from storage._sql import Repository
+from storage._sql import Repository, table_of
 from storage.tables import ProcessedEventRow, utcnow
 
 KEYS_PER_QUERY = 500  # well under SQLite's and asyncpg's bound-parameter limits
@@ -30,10 +30,9 @@ class SqlProcessedEventRepository(Repository):
         if not rows:
             return set()
         # Many parameter sets for one statement: compiled once and cached, sent as one multi-row INSERT.
+        table = table_of(ProcessedEventRow)
         statement = (
-            self._insert(ProcessedEventRow)
-            .on_conflict_do_nothing(index_elements=["workspace_id", "key"])
-            .returning(col(ProcessedEventRow.key))
+            self._insert(table).on_conflict_do_nothing(index_elements=["workspace_id", "key"]).returning(table.c.key)
         )
         return {key for (key,) in (await self._session.exec(statement, params=rows)).all()}
 

@@ -11,7 +11,7 @@ from sqlalchemy import exists, insert, or_
 from sqlmodel import col, func, select
 
 from bot.models import Case, EventKind, Member, Role, Swarm, SwarmStatus, TimelineEntry, Via
-from storage._sql import Repository, require_id
+from storage._sql import Repository, require_id, table_of
 from storage.tables import SwarmEventRow, SwarmMemberRow, SwarmRow, utcnow
 
 # Swarm ids per IN (…) list when loading many swarms' members and timelines at once.
@@ -159,7 +159,7 @@ class SqlSwarmRepository(Repository):
         ]
         if rows:
             # Many parameter sets for one statement: compiled once and cached, sent as one multi-row INSERT.
-            await self._session.exec(insert(SwarmEventRow), params=rows)
+            await self._session.exec(insert(table_of(SwarmEventRow)), params=rows)
 
     async def timeline(self, swarm_id: int) -> builtins.list[TimelineEntry]:
         statement = (

@@ -177,7 +177,7 @@ async def test_the_writer_drops_a_row_the_database_refuses_and_keeps_the_rest(st
     inbox, clock = Refusing(store, "slack"), Clock()
     writer = Writer(inbox, clock, gather=0)
     for name in ("one", "refused", "two"):
-        writer.put("message", "T1", {"key": "A", "name": name})
+        writer.put("message", "T1", json.dumps({"key": "A", "name": name}))
     await writer.flush(5)
     taken = await inbox.take("w", 10, clock(), timedelta(minutes=2))
     assert [json.loads(d.payload)["name"] for d in taken] == ["one", "two"]
@@ -188,8 +188,8 @@ async def test_while_the_database_is_away_the_writer_keeps_everything_and_tries_
     inbox, clock = Refusing(store, "slack"), Clock()
     inbox.away = True
     writer = Writer(inbox, clock, gather=0)
-    writer.put("message", "T1", {"key": "A", "name": "one"})
-    writer.put("message", "T1", {"key": "A", "name": "two"})
+    writer.put("message", "T1", json.dumps({"key": "A", "name": "one"}))
+    writer.put("message", "T1", json.dumps({"key": "A", "name": "two"}))
     await asyncio.sleep(0.1)
     assert writer.unwritten == 2
     inbox.away = False
