@@ -221,7 +221,14 @@ class SlackChat:
         return True
 
     async def show_home(self, user: str, reply: Reply) -> None:
-        await self.client.views_publish(user_id=user, view=blocks.home_view(reply))
+        try:
+            await self.client.views_publish(user_id=user, view=blocks.home_view(reply))
+        except SlackApiError as err:
+            # A Home tab for someone Slack does not know (a forged event, a user gone since): nobody to show it to.
+            about_user = any("user_id" in m for m in err.response.get("response_metadata", {}).get("messages", []))
+            if _error(err) not in NO_SUCH_USER and not (_error(err) == "invalid_arguments" and about_user):
+                raise
+            _nobody(user, err)
 
     async def find_user(self, email: str) -> str | None:
         key = (self.team, email.lower())

@@ -306,6 +306,14 @@ async def test_a_private_answer_to_a_user_slack_does_not_know_is_dropped_quietly
     await check(wire, status)
 
 
+async def test_a_home_tab_for_a_user_slack_does_not_know_is_dropped_quietly(wire: Wire) -> None:
+    status, _ = await wire.slack.event(app_home_opened("W0NOPE"))
+    assert [c.error for c in wire.slack.api.calls_to("views.publish")] == ["invalid_arguments"]
+    warned = [r.getMessage() for r in wire.recorder.records if r.levelno == logging.WARNING]
+    assert any("no private reply to Slack user 'W0NOPE'" in w for w in warned), warned
+    await check(wire, status)
+
+
 UNROUTABLE: list[JSON] = [
     {"type": "block_actions", "user": {"id": "UANA"}, "actions": [{"value": "1"}]},
     {"type": "block_actions", "user": {"id": "UANA"}, "actions": ["join"]},
