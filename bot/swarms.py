@@ -696,14 +696,15 @@ class Swarms:
                 await uow.commit()
                 return 0
             kept = await uow.swarms.entries_for_messages(_id(swarm), [m.message_id for m in said])
-            new = list({m.message_id: m for m in reversed(said) if m.message_id not in kept}.values())[::-1]
-            speakers = await identify_all(uow, workspace, [m.actor for m in new])
+            new: dict[str, RoomMessage] = {}  # by message id, the first delivery of each message not kept yet
+            for message in said:
+                if message.message_id not in kept:
+                    new.setdefault(message.message_id, message)
+            speakers = await identify_all(uow, workspace, [m.actor for m in new.values()])
             now = self.clock()
             await uow.swarms.add_entries(
-                TimelineEntry(
-                    _id(swarm), EventKind.MESSAGE, now, speakers[m.actor.user_id].person_id, m.text, m.message_id
-                )
-                for m in new
+                TimelineEntry(_id(swarm), EventKind.MESSAGE, now, speakers[m.actor.user_id].person_id, m.text, id_)
+                for id_, m in new.items()
             )
             if speakers:
                 members = {m.person_id: m for m in await uow.swarms.members(_id(swarm))}

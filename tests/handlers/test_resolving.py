@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.chat import MessageEvent
 from handlers.router import Outcome
 from tests.harness import ScenarioBot
 
@@ -119,6 +120,18 @@ async def test_archive_on_resolve(store) -> None:  # type: ignore[no-untyped-def
     room = await swarm_with_a_fix(bot)
     await bot.command("/swarm resolve cleared the cache", channel=room)
     assert bot.chat.channels[room].archived
+
+
+async def test_a_run_of_room_messages_keeps_each_message_once_and_skips_retried_deliveries(bot: ScenarioBot) -> None:
+    await bot.command("/swarm ACME cannot export invoices #billing sev2", user="ana")
+    room = bot.room(1)
+    said = [MessageEvent(bot.origin("ana", room), f"m{i}", f"step {i}", event_id=f"Ev{i}") for i in range(3)]
+    again = MessageEvent(bot.origin("ana", room), "m1", "step 1", event_id="Ev1-other")  # same message, other id
+    blank = MessageEvent(bot.origin("ana", room), "m9", "   ", event_id="Ev9")
+    await bot.router.handle_messages([*said, again, blank])
+    await bot.router.handle_messages([said[2]])  # a retried delivery: kept already
+    await bot.command("/swarm status", channel=room)
+    assert "3 messages" in bot.last_told("ana")
 
 
 async def test_room_messages_become_the_timeline_and_the_first_expert_reply_is_kept(bot: ScenarioBot) -> None:
