@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.context import Actor
 from bot.core import Core
 from handlers.chat import ChatPort, Origin, Reply
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,13 @@ class Context:
     async def tell(self, origin: Origin, reply: Reply) -> None:
         """Answers only the person who acted."""
         await self.chat.post_private(origin.channel, origin.user, reply)
+
+    async def tell_or_log(self, origin: Origin, reply: Reply) -> None:
+        """`tell`, for an answer that is the last word on what went wrong: if even it fails, it is logged."""
+        try:
+            await self.tell(origin, reply)
+        except Exception:
+            log.exception("could not answer %s in %s", origin.user, origin.channel)
 
     async def post_once(
         self, channel: str, reply: Reply, key: str, resumed_since: datetime | None, thread: str | None = None

@@ -9,7 +9,7 @@ from bot.models import Role, Via
 from bot.swarms import Change, Joining
 from handlers import replies
 from handlers.automation import refresh_summary, welcome
-from handlers.chat import Origin, ReactionEvent, Reply
+from handlers.chat import ReactionEvent
 from handlers.commands import invite_into_room, member_joined, say_in_room
 from handlers.context import Context, Conventions
 
@@ -46,7 +46,7 @@ async def on_joins(ctx: Context, events: Sequence[ReactionEvent]) -> None:
     result = await ctx.core.swarms.join_many(asked)
     origins = {e.origin.user: e.origin for e in events}
     for joining, error in result.refused:
-        await _tell(ctx, origins[joining.actor.user_id], replies.error(error))
+        await ctx.tell_or_log(origins[joining.actor.user_id], replies.error(error))
     by_swarm: dict[int | None, list[Change]] = {}
     for change in result.changes:
         by_swarm.setdefault(change.crew.swarm.id, []).append(change)
@@ -64,14 +64,7 @@ async def on_joins(ctx: Context, events: Sequence[ReactionEvent]) -> None:
             log.exception("could not finish %d joins to swarm %s", len(changes), crew.swarm.number)
             for user in users:
                 if user in origins:
-                    await _tell(ctx, origins[user], replies.apology(None))
-
-
-async def _tell(ctx: Context, origin: Origin, reply: Reply) -> None:
-    try:
-        await ctx.tell(origin, reply)
-    except Exception:
-        log.exception("could not answer %s in %s", origin.user, origin.channel)
+                    await ctx.tell_or_log(origins[user], replies.apology(None))
 
 
 async def _join(ctx: Context, event: ReactionEvent, role: Role) -> None:

@@ -23,9 +23,7 @@ from handlers.chat import (
     FormEvent,
     HomeEvent,
     MessageEvent,
-    Origin,
     ReactionEvent,
-    Reply,
 )
 from handlers.context import Context, Conventions
 
@@ -55,12 +53,12 @@ class Router:
         try:
             await _handler_for(event)(self.context, event)
         except UserError as err:
-            await self._answer(origin, replies.error(err))
+            await self.context.tell_or_log(origin, replies.error(err))
             return Outcome.REFUSED
         except Exception:
             log.exception("failed to handle %s", event)
             typed = event.text if isinstance(event, CommandEvent) else None
-            await self._answer(origin, replies.apology(typed))
+            await self.context.tell_or_log(origin, replies.apology(typed))
             return Outcome.FAILED
         return Outcome.DONE
 
@@ -72,12 +70,6 @@ class Router:
     async def handle_joins(self, events: Sequence[ReactionEvent]) -> None:
         """A run of 🙋 / 👀 in one channel (`reactions.joins`), as `handle_messages` does messages."""
         await reactions.on_joins(self.context, [_without_nul(event) for event in events])
-
-    async def _answer(self, origin: Origin, reply: Reply) -> None:
-        try:
-            await self.context.tell(origin, reply)
-        except Exception:
-            log.exception("could not answer %s in %s", origin.user, origin.channel)
 
 
 HANDLERS: dict[type, Handler] = {
