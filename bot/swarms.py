@@ -11,6 +11,7 @@ import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from bot import knowledge, text
 from bot.context import Actor, Clock, Scope, find_person, find_swarm, identify, identify_all, utcnow
@@ -452,9 +453,7 @@ class Swarms:
             return Joins()
         async with self.store.unit() as uow:
             workspace = await uow.workspaces.ensure(joins[0].actor.workspace)
-            if keys := [j.delivery for j in joins if j.delivery]:
-                fresh = await uow.processed.claim_many(workspace.id, keys)
-                joins = [j for j in joins if j.delivery is None or j.delivery in fresh]
+            joins = await _first_deliveries(uow, workspace.id, joins)
             scopes = await identify_all(uow, workspace, [j.actor for j in joins])
             swarms: dict[str, Swarm | None] = {}
             members: dict[int, dict[int, Member]] = {}
@@ -687,9 +686,7 @@ class Swarms:
             return 0
         async with self.store.unit() as uow:
             workspace = await uow.workspaces.ensure(messages[0].actor.workspace)
-            if keys := [m.delivery for m in messages if m.delivery]:
-                fresh = await uow.processed.claim_many(workspace.id, keys)
-                messages = [m for m in messages if m.delivery is None or m.delivery in fresh]
+            messages = await _first_deliveries(uow, workspace.id, messages)
             said = [m for m in messages if m.text.strip()]
             swarm = await uow.swarms.by_room(workspace.id, channel) if said else None
             if swarm is None or not swarm.status.is_active:
@@ -1080,6 +1077,17 @@ async def _speakers(uow: UnitOfWork, crew: Crew, timeline: list[TimelineEntry]) 
     known = {p.id for _, p in crew.members} | {crew.owner.id}
     spoke = {e.person_id for e in timeline if e.kind in (EventKind.MESSAGE, EventKind.SOLUTION) and e.person_id}
     return list((await uow.people.many(spoke - known)).values()) if spoke - known else []
+
+
+Delivered = TypeVar("Delivered", RoomMessage, Joining)
+
+
+async def _first_deliveries(uow: UnitOfWork, workspace_id: int, items: Sequence[Delivered]) -> list[Delivered]:
+    """The items whose platform delivery is claimed now, in this unit of work, or that came with none: a retried
+    delivery is left out."""
+    keys = [item.delivery for item in items if item.delivery]
+    fresh = await uow.processed.claim_many(workspace_id, keys) if keys else set()
+    return [item for item in items if item.delivery is None or item.delivery in fresh]
 
 
 def _ensure_active(swarm: Swarm) -> None:
