@@ -17,6 +17,10 @@ DECLARED = "declared"
 ACTIVE_STATUSES = tuple(status.value for status in SwarmStatus if status.is_active)
 
 
+# The column of a person's id on each chat platform that has ids of its own (others are matched by e-mail).
+CHAT_ID_FIELDS = {"slack": "slack_id", "teams": "teams_id"}
+
+
 class SqlPersonRepository(Repository):
     # The Protocol names a method `list`, which hides the builtin inside this class: hence builtins.list below.
 
@@ -32,10 +36,8 @@ class SqlPersonRepository(Repository):
         return {require_id(p.id, "person"): p for p in await self._with_skills(rows)}
 
     async def by_chat_id(self, workspace_id: int, platform: str, user_id: str) -> Person | None:
-        if platform == "slack":
-            match: ColumnElement[bool] = col(PersonRow.slack_id) == user_id
-        elif platform == "teams":
-            match = col(PersonRow.teams_id) == user_id
+        if platform in CHAT_ID_FIELDS:
+            match: ColumnElement[bool] = col(getattr(PersonRow, CHAT_ID_FIELDS[platform])) == user_id
         else:
             # Person.chat_id falls back to the name when there is no e-mail; accept what it hands out.
             wanted = user_id.lower()
@@ -47,19 +49,19 @@ class SqlPersonRepository(Repository):
 
     async def by_chat_ids(self, workspace_id: int, platform: str, user_ids: Iterable[str]) -> dict[str, Person]:
         wanted = set(user_ids)
-        if platform not in ("slack", "teams"):
+        if platform not in CHAT_ID_FIELDS:
             each = {user_id: await self.by_chat_id(workspace_id, platform, user_id) for user_id in wanted}
             return {user_id: person for user_id, person in each.items() if person is not None}
-        column = col(PersonRow.slack_id) if platform == "slack" else col(PersonRow.teams_id)
+        field = CHAT_ID_FIELDS[platform]
         statement = (
             select(PersonRow)
-            .where(PersonRow.workspace_id == workspace_id, column.in_(wanted))
+            .where(PersonRow.workspace_id == workspace_id, col(getattr(PersonRow, field)).in_(wanted))
             .order_by(col(PersonRow.id))
         )
         people = await self._with_skills((await self._session.exec(statement)).all()) if wanted else []
         found: dict[str, Person] = {}
         for person in people:  # the first of any two with one id, as by_chat_id takes
-            found.setdefault((person.slack_id if platform == "slack" else person.teams_id) or "", person)
+            found.setdefault(getattr(person, field) or "", person)
         return found
 
     async def find(self, workspace_id: int, who: str) -> Person | None:

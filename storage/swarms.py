@@ -128,15 +128,7 @@ class SqlSwarmRepository(Repository):
         return member
 
     async def add_entry(self, entry: TimelineEntry) -> TimelineEntry:
-        row = SwarmEventRow(
-            workspace_id=await self._workspace_of(entry.swarm_id),
-            swarm_id=entry.swarm_id,
-            kind=EventKind(entry.kind).value,
-            person_id=entry.person_id,
-            text=entry.text,
-            message_id=entry.message_id,
-            at=entry.at,
-        )
+        row = SwarmEventRow(**_entry_columns(entry, await self._workspace_of(entry.swarm_id)))
         self._session.add(row)
         await self._session.flush()
         entry.id = require_id(row.id, "timeline entry")
@@ -145,18 +137,7 @@ class SqlSwarmRepository(Repository):
     async def add_entries(self, entries: Iterable[TimelineEntry]) -> None:
         entries = builtins.list(entries)
         workspaces = {swarm_id: await self._workspace_of(swarm_id) for swarm_id in {e.swarm_id for e in entries}}
-        rows = [
-            {
-                "workspace_id": workspaces[entry.swarm_id],
-                "swarm_id": entry.swarm_id,
-                "kind": EventKind(entry.kind).value,
-                "person_id": entry.person_id,
-                "text": entry.text,
-                "message_id": entry.message_id,
-                "at": entry.at,
-            }
-            for entry in entries
-        ]
+        rows = [_entry_columns(entry, workspaces[entry.swarm_id]) for entry in entries]
         if rows:
             # Many parameter sets for one statement: compiled once and cached, sent as one multi-row INSERT.
             await self._session.exec(insert(table_of(SwarmEventRow)), params=rows)
@@ -327,6 +308,18 @@ class SqlSwarmRepository(Repository):
         if row is None:
             raise LookupError(f"no swarm with id {swarm_id}")
         return row.workspace_id
+
+
+def _entry_columns(entry: TimelineEntry, workspace_id: int) -> dict[str, Any]:
+    return {
+        "workspace_id": workspace_id,
+        "swarm_id": entry.swarm_id,
+        "kind": EventKind(entry.kind).value,
+        "person_id": entry.person_id,
+        "text": entry.text,
+        "message_id": entry.message_id,
+        "at": entry.at,
+    }
 
 
 def _columns(swarm: Swarm) -> dict[str, Any]:
