@@ -634,6 +634,7 @@ class Watch:
     busy: float = 0.0
     ours_cpu: float = 0.0
     server_cpu: float = 0.0
+    ack_cpu: float = 0.0  # the serving processes alone, without their worker processes
     server_share: float = 0.0  # of one core
     others: float = 0.0  # cores
     server_wait: float = 0.0  # share of the phase the server's event loop was ready to run but had no CPU
@@ -641,13 +642,16 @@ class Watch:
 
     def __enter__(self) -> Watch:
         self.started, self.busy = time.perf_counter(), machine_busy()
-        self.ours_cpu, self.server_cpu = self._ours(), self._servers()
+        self.ours_cpu, self.server_cpu, self.ack_cpu = self._ours(), self._servers(), self._serving()
         self.server_wait, self.client_wait = run_delay(self.server), run_delay(os.getpid())
         return self
 
     def _servers(self) -> float:
         """The server (and its replicas) with their worker processes."""
         return sum(family_cpu_seconds(pid) for pid in (self.server, *self.replicas))
+
+    def _serving(self) -> float:
+        return sum(cpu_seconds(pid) for pid in (self.server, *self.replicas))
 
     def _ours(self) -> float:
         """This process, the fake, and the server(s) with their worker processes."""
@@ -658,6 +662,7 @@ class Watch:
         elapsed = time.perf_counter() - self.started
         ours = self._ours() - self.ours_cpu
         self.server_cpu = self._servers() - self.server_cpu  # from here on: used during the phase
+        self.ack_cpu = self._serving() - self.ack_cpu
         self.server_share = self.server_cpu / elapsed
         self.others = max(0.0, (machine_busy() - self.busy - ours) / elapsed)
         self.server_wait = (run_delay(self.server) - self.server_wait) / elapsed
@@ -1114,8 +1119,11 @@ def cpu(row: Row) -> str:
     processes on the machine disturb far less than they disturb the rates."""
     if row.watch is None or not row.measured.requests:
         return ""
-    watch = row.watch
-    return f"{watch.server_share:.0%} · {watch.server_wait:.0%} · {watch.server_cpu * 1000 / row.measured.requests:.2f}"
+    watch, requests = row.watch, row.measured.requests
+    text = f"{watch.server_share:.0%} · {watch.server_wait:.0%} · {watch.server_cpu * 1000 / requests:.2f}"
+    if watch.server_cpu - watch.ack_cpu > 0.01:  # worker processes: split the cost into the ack side and the work
+        text += f" ({watch.ack_cpu * 1000 / requests:.2f} + {(watch.server_cpu - watch.ack_cpu) * 1000 / requests:.2f})"
+    return text
 
 
 def ms(seconds: float) -> str:
@@ -1144,7 +1152,7 @@ def rows_json(results: Results) -> list[JSON]:
 def table(results: Results) -> str:
     header = (
         "| scenario | variant | mode | requests | req/s | ack p50 ms | ack p99 ms | work/s | ratio to bare bolt"
-        " | server CPU · wait · ms/req |"
+        " | server CPU · wait · ms/req (ack + work) |"
     )
     lines = [header, "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]
     order = {REFERENCE: 0, OPENS: 1, REACTIONS: 2, MESSAGES: 3}

@@ -18,6 +18,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event
+from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -34,6 +35,7 @@ from bot.ports import (
     ThanksRepository,
     WorkspaceRepository,
 )
+from storage import sqlite_driver
 from storage.articles import SqlArticleRepository
 from storage.csat import SqlCsatRepository
 from storage.embeddings import SqlEmbeddingRepository
@@ -89,8 +91,10 @@ def create_engine(url: str) -> AsyncEngine:
     # Non-ASCII tags and names must stay readable in the JSON columns that full-text search indexes.
     serializer = partial(json.dumps, ensure_ascii=False)
     if parsed.get_backend_name() == "sqlite":
+        (database,), options = SQLiteDialect_aiosqlite().create_connect_args(parsed)
+        options["timeout"] = SQLITE_BUSY_TIMEOUT_SECONDS
         engine = create_async_engine(
-            parsed, json_serializer=serializer, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+            parsed, json_serializer=serializer, async_creator=partial(sqlite_driver.connect, database, **options)
         )
         _configure_sqlite(engine)
         return engine

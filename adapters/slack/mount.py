@@ -385,10 +385,11 @@ class SlackMount:
 
     def _listen(self) -> None:
         bolt = self.bolt
-        bolt.command(re.compile(r"^/swarm"))(self._acker("command"))
+        # bolt tries the listeners in this order, each matcher at some cost: the most frequent deliveries first.
         bolt.event("message")(self._acker("message"))
         bolt.event("reaction_added")(self._acker("reaction"))
         bolt.event("reaction_removed")(self._acker("reaction"))
+        bolt.command(re.compile(r"^/swarm"))(self._acker("command"))
         bolt.event("app_home_opened")(self._acker("home"))
         bolt.action(re.compile(".*"))(self._acker("action"))
         bolt.view(re.compile(".*"))(self._acker("form"))
