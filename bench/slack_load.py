@@ -846,7 +846,7 @@ class Bench:
             out = self.spy_dir / f"{name}.txt"
             binary = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
             # --subprocesses: the worker process, where the work is, as well as the server
-            command = [binary, "record", "--nonblocking", "--gil", "--subprocesses", "-r", "1000", "-f", "raw"]
+            command = [binary, "record", "--subprocesses", "-r", "1000", "-f", "raw"]
             command += ["-o", str(out)]
             spy = await asyncio.create_subprocess_exec(
                 *command, "-p", str(server["pid"]), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL

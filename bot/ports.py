@@ -139,8 +139,9 @@ class SwarmRepository(Protocol):
 
     async def entry_by_message(self, swarm_id: int, message_id: str) -> TimelineEntry | None: ...
 
-    async def entries_for_messages(self, swarm_id: int, message_ids: Iterable[str]) -> set[str]:
-        """Those of the message ids that some entry of the swarm's timeline has."""
+    async def add_messages(self, messages: Iterable[TimelineEntry]) -> set[str]:
+        """Adds room messages (`message` entries with their message ids) that their swarm's timeline does not have
+        yet; returns the message ids it added. A message already there, or twice in `messages`, is added once."""
         ...
 
     async def by_external_id(self, workspace_id: int, external_id: str) -> Swarm | None: ...

@@ -11,7 +11,6 @@ import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 from bot import knowledge, text
 from bot.context import Actor, Clock, Scope, find_person, find_swarm, identify, identify_all, utcnow
@@ -89,17 +88,17 @@ class Crew:
 
 @dataclass(frozen=True)
 class RoomMessage:
-    """What a person said in a room; `delivery` is the platform's key for the delivery that brought it, if any."""
+    """What a person said in a room, with the platform's id of the message."""
 
     actor: Actor
     message_id: str
     text: str
-    delivery: str | None = None
 
 
 @dataclass(frozen=True)
 class Joining:
-    """Someone asking to join a swarm through its announcement (a reaction or a button); `delivery` as above."""
+    """Someone asking to join a swarm through its announcement (a reaction or a button); `delivery` is the
+    platform's key for the delivery that brought it, if any."""
 
     actor: Actor
     announcement: str
@@ -679,34 +678,36 @@ class Swarms:
     # -- the room -----------------------------------------------------------------------------------------------
 
     async def record_messages(self, channel: str, messages: Sequence[RoomMessage]) -> int:
-        """Keeps room messages in the swarm's timeline, a run of them in one transaction: a delivery seen before is
-        skipped (claimed here, with the messages, so a crash keeps neither), a message kept before is not kept again,
-        and nothing is kept for a channel that is no active swarm's room. Returns how many were kept."""
-        if not messages:
+        """Keeps room messages in the swarm's timeline, a run of them in one transaction. A message is kept once: the
+        timeline knows each room message by its id, so a retried delivery, or a message already kept, changes
+        nothing. Nothing is kept for a channel that is no active swarm's room. Returns how many were kept."""
+        said: dict[str, RoomMessage] = {}  # by message id, the first delivery of each
+        for message in messages:
+            if message.text.strip():
+                said.setdefault(message.message_id, message)
+        if not said:
             return 0
         async with self.store.unit() as uow:
-            workspace = await uow.workspaces.ensure(messages[0].actor.workspace)
-            messages = await _first_deliveries(uow, workspace.id, messages)
-            said = [m for m in messages if m.text.strip()]
-            swarm = await uow.swarms.by_room(workspace.id, channel) if said else None
+            workspace = await uow.workspaces.ensure(next(iter(said.values())).actor.workspace)
+            swarm = await uow.swarms.by_room(workspace.id, channel)
             if swarm is None or not swarm.status.is_active:
                 await uow.commit()
                 return 0
-            kept = await uow.swarms.entries_for_messages(_id(swarm), [m.message_id for m in said])
-            new: dict[str, RoomMessage] = {}  # by message id, the first delivery of each message not kept yet
-            for message in said:
-                if message.message_id not in kept:
-                    new.setdefault(message.message_id, message)
-            speakers = await identify_all(uow, workspace, [m.actor for m in new.values()])
+            speakers = await identify_all(uow, workspace, [m.actor for m in said.values()])
             now = self.clock()
-            await uow.swarms.add_entries(
+            kept = await uow.swarms.add_messages(
                 TimelineEntry(_id(swarm), EventKind.MESSAGE, now, speakers[m.actor.user_id].person_id, m.text, id_)
-                for id_, m in new.items()
+                for id_, m in said.items()
             )
-            if speakers:
+            spoke = {
+                speakers[m.actor.user_id].person_id: speakers[m.actor.user_id]
+                for m in said.values()
+                if m.message_id in kept
+            }
+            if spoke:
                 members = {m.person_id: m for m in await uow.swarms.members(_id(swarm))}
-                for scope in speakers.values():
-                    member = members.get(scope.person_id)
+                for person_id, scope in spoke.items():
+                    member = members.get(person_id)
                     if member is not None and member.pending:
                         # Speaking up in the room is the clearest "I can help".
                         await self._answer(uow, swarm, member, scope.person, True)
@@ -714,7 +715,7 @@ class Swarms:
                         swarm.first_expert_reply_at = now
                         await uow.swarms.save(swarm)
             await uow.commit()
-            return len(new)
+            return len(kept)
 
     async def mark_solution(self, actor: Actor, channel: str, message_id: str, marked: bool) -> Marked | None:
         """✅ on a room message marks it as (part of) the fix; removing the ✅ takes the mark back."""
@@ -1079,15 +1080,12 @@ async def _speakers(uow: UnitOfWork, crew: Crew, timeline: list[TimelineEntry]) 
     return list((await uow.people.many(spoke - known)).values()) if spoke - known else []
 
 
-Delivered = TypeVar("Delivered", RoomMessage, Joining)
-
-
-async def _first_deliveries(uow: UnitOfWork, workspace_id: int, items: Sequence[Delivered]) -> list[Delivered]:
-    """The items whose platform delivery is claimed now, in this unit of work, or that came with none: a retried
+async def _first_deliveries(uow: UnitOfWork, workspace_id: int, joins: Sequence[Joining]) -> list[Joining]:
+    """The joins whose platform delivery is claimed now, in this unit of work, or that came with none: a retried
     delivery is left out."""
-    keys = [item.delivery for item in items if item.delivery]
+    keys = [join.delivery for join in joins if join.delivery]
     fresh = await uow.processed.claim_many(workspace_id, keys) if keys else set()
-    return [item for item in items if item.delivery is None or item.delivery in fresh]
+    return [join for join in joins if join.delivery is None or join.delivery in fresh]
 
 
 def _ensure_active(swarm: Swarm) -> None:

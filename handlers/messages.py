@@ -10,16 +10,12 @@ from handlers.context import Context
 
 
 async def on_message(ctx: Context, event: MessageEvent) -> None:
-    await on_messages(ctx, [event], claimed=True)
+    await on_messages(ctx, [event])
 
 
-async def on_messages(ctx: Context, events: Sequence[MessageEvent], *, claimed: bool = False) -> None:
-    """A run of messages in one room, kept in one transaction. Unless the router `claimed` their deliveries
-    already, each delivery is claimed with its message: a retried one is kept once."""
+async def on_messages(ctx: Context, events: Sequence[MessageEvent]) -> None:
+    """A run of messages in one room, kept in one transaction; a message is kept once, however often it comes."""
     if not events:
         return
-    said = [
-        RoomMessage(ctx.actor(event.origin), event.message_id, event.text, None if claimed else event.event_id)
-        for event in events
-    ]
+    said = [RoomMessage(ctx.actor(event.origin), event.message_id, event.text) for event in events]
     await ctx.core.swarms.record_messages(events[0].origin.channel, said)

@@ -12,7 +12,7 @@ from sqlmodel import col, func, select
 
 from bot.models import Case, EventKind, Member, Role, Swarm, SwarmStatus, TimelineEntry, Via
 from storage._sql import Repository, require_id, table_of
-from storage.tables import SwarmEventRow, SwarmMemberRow, SwarmRow, utcnow
+from storage.tables import ROOM_MESSAGE, SwarmEventRow, SwarmMemberRow, SwarmRow, utcnow
 
 # Swarm ids per IN (…) list when loading many swarms' members and timelines at once.
 _CHUNK = 500
@@ -150,15 +150,20 @@ class SqlSwarmRepository(Repository):
         )
         return [_to_entry(row) for row in (await self._session.exec(statement)).all()]
 
-    async def entries_for_messages(self, swarm_id: int, message_ids: Iterable[str]) -> set[str]:
-        wanted = builtins.list(dict.fromkeys(message_ids))
-        found: set[str] = set()
-        for start in range(0, len(wanted), _CHUNK):
-            statement = select(SwarmEventRow.message_id).where(
-                SwarmEventRow.swarm_id == swarm_id, col(SwarmEventRow.message_id).in_(wanted[start : start + _CHUNK])
-            )
-            found.update(m for m in (await self._session.exec(statement)).all() if m is not None)
-        return found
+    async def add_messages(self, messages: Iterable[TimelineEntry]) -> set[str]:
+        entries = builtins.list(messages)
+        if not entries:
+            return set()
+        if any(e.kind is not EventKind.MESSAGE or e.message_id is None for e in entries):
+            raise ValueError("add_messages keeps room messages, each with its message id")
+        workspaces = {swarm_id: await self._workspace_of(swarm_id) for swarm_id in {e.swarm_id for e in entries}}
+        statement = (
+            self._insert(table_of(SwarmEventRow))
+            .on_conflict_do_nothing(index_elements=["swarm_id", "message_id"], index_where=ROOM_MESSAGE)
+            .returning(table_of(SwarmEventRow).c.message_id)
+        )
+        rows = [_entry_columns(entry, workspaces[entry.swarm_id]) for entry in entries]
+        return set((await self._session.exec(statement, params=rows)).scalars())
 
     async def entry_by_message(self, swarm_id: int, message_id: str) -> TimelineEntry | None:
         statement = (

@@ -9,7 +9,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, Dialect, ForeignKey, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -178,11 +189,23 @@ class SwarmMemberRow(SQLModel, table=True):
     declined_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
+ROOM_MESSAGE = text("kind = 'message'")
+
+
 class SwarmEventRow(SQLModel, table=True):
     __tablename__ = "swarm_event"
     __table_args__ = (
         Index("ix_swarm_event_swarm_id_at", "swarm_id", "at"),
         Index("ix_swarm_event_swarm_id_message_id", "swarm_id", "message_id"),
+        # A room message once per swarm (record_messages inserts with ON CONFLICT DO NOTHING against it).
+        Index(
+            "uq_swarm_event_swarm_id_message_id",
+            "swarm_id",
+            "message_id",
+            unique=True,
+            sqlite_where=ROOM_MESSAGE,
+            postgresql_where=ROOM_MESSAGE,
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

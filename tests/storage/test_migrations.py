@@ -15,7 +15,8 @@ from sqlalchemy import Connection, inspect, text
 from sqlmodel import SQLModel
 
 import storage.tables  # noqa: F401  (fills SQLModel.metadata)
-from storage.database import ALEMBIC_INI, MIGRATIONS_DIR, create_engine, upgrade
+from bot.models import Case, Person, Swarm
+from storage.database import ALEMBIC_INI, MIGRATIONS_DIR, SqlStore, create_engine, upgrade
 from storage.search import is_search_object
 
 APP_TABLES = {
@@ -85,7 +86,7 @@ async def test_the_comparison_notices_a_missing_index(database_url: str) -> None
 
 async def test_upgrade_reaches_the_head_and_can_run_again(database_url: str) -> None:
     head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
-    assert head == "0010_closing"
+    assert head == "0011_message_once"
     await upgrade(database_url)
     await upgrade(database_url)
 
@@ -140,4 +141,55 @@ async def test_downgrade_removes_everything_and_upgrade_rebuilds_it(database_url
 
     assert await _run(database_url, downgrade_to_base) == {"alembic_version"}
     await upgrade(database_url)
+    assert await _run(database_url, _differences) == []
+
+
+async def test_keeping_each_room_message_once_removes_the_copies_an_older_version_kept(database_url: str) -> None:
+    await upgrade(database_url)
+    store = SqlStore(database_url)
+    try:
+        async with store.unit() as uow:
+            workspace = await uow.workspaces.ensure("T1", "One")
+            ana = await uow.people.add(Person(workspace_id=workspace.id, name="Ana"))
+            await uow.swarms.add(Swarm(workspace.id, 1, Case("case"), ana.id or 0, "C1"))
+            await uow.commit()
+    finally:
+        await store.close()
+
+    def with_copies(connection: Connection) -> None:
+        config = Config(str(ALEMBIC_INI))
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0010_closing")
+        rows = [
+            ("message", "m1", "first"),
+            ("message", "m1", "copy"),
+            ("message", "m2", "other"),
+            ("solution", "m1", "mark"),
+            ("message", None, "no id"),
+            ("message", None, "no id either"),
+        ]
+        for kind, message_id, said in rows:
+            connection.execute(
+                text(
+                    "INSERT INTO swarm_event (workspace_id, swarm_id, kind, text, message_id, at)"
+                    " SELECT workspace_id, id, :kind, :said, :message_id, '2026-11-24 09:00:00' FROM swarm"
+                ),
+                {"kind": kind, "said": said, "message_id": message_id},
+            )
+
+    await _run(database_url, with_copies)
+    await upgrade(database_url)
+
+    def timeline(connection: Connection) -> list[tuple[str, str | None, str]]:
+        rows = connection.execute(text("SELECT kind, message_id, text FROM swarm_event ORDER BY id"))
+        return [(kind, message_id, said) for kind, message_id, said in rows]
+
+    assert await _run(database_url, timeline) == [
+        ("message", "m1", "first"),
+        ("message", "m2", "other"),
+        ("solution", "m1", "mark"),
+        ("message", None, "no id"),
+        ("message", None, "no id either"),
+    ]
     assert await _run(database_url, _differences) == []

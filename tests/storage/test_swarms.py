@@ -295,22 +295,57 @@ async def test_the_timeline_is_oldest_first(store: SqlStore, workspace: Workspac
     assert all(e.at.tzinfo is not None for e in timeline)
 
 
-async def test_entries_added_many_at_once_keep_their_order_and_are_found_by_message(
-    store: SqlStore, workspace: Workspace, ana: Person
-) -> None:
-    [swarm, other] = await _add(store, _swarm(workspace, ana, 1), _swarm(workspace, ana, 2))
+async def test_entries_added_many_at_once_keep_their_order(store: SqlStore, workspace: Workspace, ana: Person) -> None:
+    [swarm] = await _add(store, _swarm(workspace, ana, 1))
     sid = swarm.id or 0
     said = [TimelineEntry(sid, EventKind.MESSAGE, T0, ana.id, f"step {i}", f"m{i}") for i in range(5)]
     async with store.unit() as uow:
         await uow.swarms.add_entries(said)
         await uow.swarms.add_entries([])
-        await uow.swarms.add_entries([TimelineEntry(other.id or 0, EventKind.MESSAGE, T0, ana.id, "elsewhere", "m9")])
         await uow.commit()
     async with store.unit() as uow:
         timeline = await uow.swarms.timeline(sid)
-        found = await uow.swarms.entries_for_messages(sid, ["m1", "m3", "m9", "m404", "m1"])
     assert [(e.text, e.message_id) for e in timeline] == [(e.text, e.message_id) for e in said]
-    assert found == {"m1", "m3"}
+
+
+async def test_a_room_message_is_added_once_per_swarm(store: SqlStore, workspace: Workspace, ana: Person) -> None:
+    [swarm, other] = await _add(store, _swarm(workspace, ana, 1), _swarm(workspace, ana, 2))
+    sid, oid = swarm.id or 0, other.id or 0
+
+    def said(swarm_id: int, message_id: str, text: str) -> TimelineEntry:
+        return TimelineEntry(swarm_id, EventKind.MESSAGE, T0, ana.id, text, message_id)
+
+    async with store.unit() as uow:
+        first = await uow.swarms.add_messages(
+            [said(sid, "m1", "one"), said(sid, "m2", "two"), said(sid, "m1", "again")]
+        )
+        await uow.commit()
+    async with store.unit() as uow:
+        # m2 is there already; the same message id in another swarm is another message; a ✅ mark is no message.
+        await uow.swarms.add_entry(TimelineEntry(sid, EventKind.SOLUTION, T0, ana.id, "two", "m3"))
+        second = await uow.swarms.add_messages([said(sid, "m2", "two, retried"), said(sid, "m3", "three")])
+        elsewhere = await uow.swarms.add_messages([said(oid, "m1", "one, elsewhere")])
+        nothing = await uow.swarms.add_messages([])
+        await uow.commit()
+    async with store.unit() as uow:
+        timeline = await uow.swarms.timeline(sid)
+
+    assert (first, second, elsewhere, nothing) == ({"m1", "m2"}, {"m3"}, {"m1"}, set())
+    assert [(e.kind, e.message_id, e.text) for e in timeline] == [
+        (EventKind.MESSAGE, "m1", "one"),
+        (EventKind.MESSAGE, "m2", "two"),
+        (EventKind.SOLUTION, "m3", "two"),
+        (EventKind.MESSAGE, "m3", "three"),
+    ]
+
+
+async def test_add_messages_takes_room_messages_only(store: SqlStore, workspace: Workspace, ana: Person) -> None:
+    [swarm] = await _add(store, _swarm(workspace, ana, 1))
+    async with store.unit() as uow:
+        with pytest.raises(ValueError, match="room messages"):
+            await uow.swarms.add_messages([TimelineEntry(swarm.id or 0, EventKind.JOINED, T0, ana.id)])
+        with pytest.raises(ValueError, match="message id"):
+            await uow.swarms.add_messages([TimelineEntry(swarm.id or 0, EventKind.MESSAGE, T0, ana.id, "hi")])
 
 
 async def test_add_entry_to_an_unknown_swarm(store: SqlStore) -> None:
