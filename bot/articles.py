@@ -101,6 +101,7 @@ class KnowledgeBase:
             number=item.number,
             created_at=item.created_at,
             updated_at=item.updated_at or item.created_at,
+            asked=list(item.asked or ()),
         )
         known = articles.by_number.get(item.number) if item.number else None
         taken = known is not None and not _same_title(known.title, item.title)
@@ -111,6 +112,8 @@ class KnowledgeBase:
         if known is not None:
             if swarm is None:  # a swarm this workspace does not have (or none named) leaves the link as it is
                 incoming.swarm_id = known.swarm_id
+            if item.asked is None:  # likewise a file that does not say how the article was asked
+                incoming.asked = list(known.asked)
             if _content(known) == _content(incoming):
                 report.unchanged.append(known.number)
                 return
@@ -182,6 +185,7 @@ def _content(article: Article) -> tuple[object, ...]:
         ArticleState(article.state),
         article.swarm_id,
         article.reuse_count,
+        list(article.asked),
     )
 
 

@@ -13,6 +13,7 @@ sections as `##` headings.
     reuse_count: 0
     created_at: '2026-03-02T09:14:00+00:00'
     updated_at: '2026-03-02T11:40:00+00:00'
+    asked: [PDF export of ACME invoices stuck since the update]
     ---
 
     # ACME cannot export invoices to PDF since 4.2
@@ -43,6 +44,7 @@ from typing import Any
 import yaml
 
 from bot.errors import UserError
+from bot.knowledge import ASKED_KEPT
 from bot.models import Article, ArticleState
 from bot.text import normalize_skill
 
@@ -57,6 +59,7 @@ FRONT_MATTER_KEYS = (
     "reuse_count",
     "created_at",
     "updated_at",
+    "asked",
 )
 SLUG_MAX_CHARS = 50
 MAX_FILE_CHARS = 200_000
@@ -83,6 +86,7 @@ class ArticleFile:
     reuse_count: int = 0
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    asked: tuple[str, ...] | None = None  # None: the file does not say (an export from before `asked`)
     extra_keys: tuple[str, ...] = field(default=(), compare=False)  # front matter keys this version does not know
 
 
@@ -111,6 +115,7 @@ def article_to_markdown(article: Article, swarm_number: int | None) -> str:
         "reuse_count": article.reuse_count,
         "created_at": _iso(article.created_at),
         "updated_at": _iso(article.updated_at),
+        "asked": list(article.asked),
     }
     header = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, default_flow_style=None, width=1_000_000)
     body = [f"# {_one_line(article.title)}"]
@@ -156,8 +161,15 @@ def markdown_to_article(text: str) -> ArticleFile:
         reuse_count=_whole(front, "reuse_count", default=0, least=0) or 0,
         created_at=_moment(front, "created_at"),
         updated_at=_moment(front, "updated_at"),
+        asked=_asked(front),
         extra_keys=tuple(str(k) for k in front if k not in FRONT_MATTER_KEYS),
     )
+
+
+def _asked(front: Mapping[str, Any]) -> tuple[str, ...] | None:
+    if "asked" not in front:
+        return None
+    return tuple(dict.fromkeys(_one_line(a) for a in _strings(front, "asked") if a.strip()))[:ASKED_KEPT]
 
 
 def _sections(body: str) -> dict[str, str]:

@@ -12,6 +12,10 @@ from bot.models import Article, ArticleState, Case, Swarm
 TITLE_MAX_CHARS = 100
 ELLIPSIS = "…"
 ENVIRONMENT_SEPARATOR = " · "
+# An article keeps the words of the last ASKED_KEPT cases it answered (asked_again), each cut to one line.
+ASKED_KEPT = 10
+ASKED_MAX_CHARS = 300
+_ASKED_WORD = re.compile(r"[^\W_]+")
 
 
 def draft_article(
@@ -174,6 +178,20 @@ def redact(text: str) -> tuple[str, list[str]]:
     for kind, pattern in _REDACTIONS:
         text = pattern.sub(replace_with(kind), text)
     return text, found
+
+
+def asked_again(article: Article, case_text: str) -> list[str]:
+    """The article's `asked` with the words of one more case it answered: first, redacted (what a case says is no
+    article's to publish), in one line of at most ASKED_MAX_CHARS; a wording it has already moves to the front, one
+    that says nothing its title and issue do not is left out, and only the newest ASKED_KEPT are kept."""
+    said = " ".join(redact(case_text)[0].split())
+    if len(said) > ASKED_MAX_CHARS:
+        said = said[: ASKED_MAX_CHARS - 1].rsplit(" ", 1)[0] + ELLIPSIS
+    known = {word.casefold() for word in _ASKED_WORD.findall(f"{article.title} {article.issue}")}
+    if not {word.casefold() for word in _ASKED_WORD.findall(said)} - known:
+        return list(article.asked)
+    others = [wording for wording in article.asked if wording.casefold() != said.casefold()]
+    return [said, *others][:ASKED_KEPT]
 
 
 def redact_article(article: Article) -> tuple[Article, list[str]]:

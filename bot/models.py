@@ -213,6 +213,8 @@ class Article:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     id: int | None = None
+    # The words of the cases it answered (linked to their swarms), newest first: search finds it by them too.
+    asked: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

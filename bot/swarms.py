@@ -842,6 +842,8 @@ class Swarms:
                 assert article.id is not None
                 await uow.articles.link(_id(swarm), article.id, "reused")
                 article.reuse_count += 1
+                # The case in its requester's words: the next one asked that way finds the article.
+                article.asked = knowledge.asked_again(article, swarm.case.text)
                 article.updated_at = now
                 await uow.articles.save(article)
                 await self._log(uow, swarm, EventKind.LINKED, scope.person_id, str(article.number))

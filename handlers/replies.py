@@ -535,6 +535,8 @@ def article(article: Article) -> Reply:
         fields.append(("Tags", " ".join(f"#{t}" for t in article.tags)))
     if article.contributors:
         fields.append(("Contributors", ", ".join(article.contributors)))
+    if article.asked:
+        fields.append(("Also asked as", " · ".join(f"“{wording}”" for wording in article.asked[:3])))
     title = f"Article {article.number}: {escape(article.title)}"
     return Reply(title, title=title, fields=tuple((k, escape(v)) for k, v in fields))
 

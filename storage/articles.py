@@ -174,6 +174,7 @@ def _columns(article: Article) -> dict[str, Any]:
         "reuse_count": article.reuse_count,
         "created_at": article.created_at,
         "updated_at": article.updated_at,
+        "asked": list(article.asked),
     }
 
 
@@ -194,4 +195,5 @@ def _to_article(row: ArticleRow) -> Article:
         reuse_count=row.reuse_count,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        asked=list(row.asked),
     )

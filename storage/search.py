@@ -70,7 +70,7 @@ _OVERFETCH = 4  # candidates ranked in the index alone per article wanted, befor
 EVERY_WORD_BONUS = 1000.0
 _RANK_CD_SCALED = 32  # ts_rank_cd normalization: rank / (rank + 1)
 _RANK_BY_LENGTH = 1 | 32  # ts_rank normalization: divided by 1 + log(the article's length), then rank / (rank + 1)
-_BM25_WEIGHTS = (10.0, 4.0, 2.0, 4.0, 2.0, 6.0)  # title, issue, environment, resolution, cause, tags
+_BM25_WEIGHTS = (10.0, 4.0, 2.0, 4.0, 2.0, 6.0, 4.0)  # title, issue, environment, resolution, cause, tags, asked
 
 
 def is_search_object(name: str | None) -> bool:
@@ -405,7 +405,7 @@ class _Finder:
 
 def _present(finder: _Finder, row: ArticleRow, weights: Sequence[float]) -> float:
     """The weights of the query's words that the article has, in any field."""
-    text = " ".join((row.title, row.issue, row.environment, row.resolution, row.cause, *row.tags))
+    text = " ".join((row.title, row.issue, row.environment, row.resolution, row.cause, *row.tags, *row.asked))
     found = finder.present(unicodedata.normalize("NFKC", text).lower())
     return sum(weight for i, weight in enumerate(weights) if i in found)
 
@@ -460,14 +460,13 @@ def _snippet(row: ArticleRow, finder: _Finder) -> str:
     """Plain text: SNIPPET_WORDS words of the body column with the most of the query's words (the first column of
     equals: issue before resolution …), from just before the first of them; an ellipsis where the text was cut."""
     best: tuple[int, str, int] | None = None
-    for name in _SNIPPET_COLUMNS:
-        text = str(getattr(row, name))
-        if not text.strip():
+    # Last, the ways it was asked before: shown when they hold more of the query's words than the article's text.
+    for body in (*(str(getattr(row, name)) for name in _SNIPPET_COLUMNS), " / ".join(row.asked)):
+        if not body.strip():
             continue
-        lower = text.lower()
-        hits = finder.first(lower)
+        hits = finder.first(body.lower())
         if best is None or len(hits) > best[0]:
-            best = (len(hits), text, min(hits.values(), default=0))
+            best = (len(hits), body, min(hits.values(), default=0))
     if best is None:
         return ""
     _, text, at = best

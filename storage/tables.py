@@ -242,6 +242,7 @@ class ArticleRow(SQLModel, table=True):
     reuse_count: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    asked: list[str] = Field(default_factory=list, sa_type=JSON)
 
 
 class ArticleLinkRow(SQLModel, table=True):

@@ -29,6 +29,7 @@ def _article(**fields: object) -> Article:
         "reuse_count": 3,
         "created_at": T0,
         "updated_at": T1,
+        "asked": ["PDF export of ACME invoices stuck since the update"],
     } | fields
     return Article(**values)  # type: ignore[arg-type]
 
@@ -46,6 +47,7 @@ def test_the_file_reads_as_the_readme_shows() -> None:
         "reuse_count: 3\n"
         "created_at: '2026-03-02T09:14:00+00:00'\n"
         "updated_at: '2026-03-02T11:40:00+00:00'\n"
+        "asked: [PDF export of ACME invoices stuck since the update]\n"
         "---\n\n"
         "# ACME cannot export invoices to PDF since 4.2\n\n"
         "## Issue\n\n"
@@ -62,6 +64,7 @@ def test_the_file_reads_as_the_readme_shows() -> None:
         _article(title='Quotes " and: colons, #hashes - dashes', issue="- a list\n- of things\n\n## not a section"),
         _article(title="yes", tags=["on", "null", "123"], contributors=["No", "True"]),
         _article(title="Ünïcödé façade 日本語", created_at=None, updated_at=None),
+        _article(asked=["why: no PDF?", "- a dash first", "invoices won't export"]),
     ],
 )
 def test_a_file_reads_back_as_the_article_it_was_written_from(article: Article) -> None:
@@ -80,7 +83,19 @@ def test_a_file_reads_back_as_the_article_it_was_written_from(article: Article) 
         reuse_count=article.reuse_count,
         created_at=article.created_at,
         updated_at=article.updated_at,
+        asked=tuple(article.asked),
     )
+
+
+def test_a_file_without_asked_says_nothing_about_it_and_a_list_is_cleaned() -> None:
+    text = article_to_markdown(_article(), swarm_number=None)
+    before = text.replace("asked: [PDF export of ACME invoices stuck since the update]\n", "")
+    assert markdown_to_article(before).asked is None
+    messy = text.replace(
+        "asked: [PDF export of ACME invoices stuck since the update]",
+        'asked: ["stuck\\n export", "", "stuck export", 42]',
+    )
+    assert markdown_to_article(messy).asked == ("stuck export", "42")
 
 
 def test_a_hand_written_file_is_read_forgivingly() -> None:

@@ -1,5 +1,6 @@
 import pytest
 
+from bot import knowledge
 from bot.errors import UserError
 from bot.knowledge import TITLE_MAX_CHARS, draft_article, environment_for, title_for
 from bot.models import Article, ArticleState, Case, Swarm
@@ -131,3 +132,28 @@ def test_title_drops_a_partial_word_and_trailing_punctuation() -> None:
 )
 def test_environment_lists_only_what_the_case_says(case: Case, environment: str) -> None:
     assert environment_for(case) == environment
+
+
+def _asked_of(*asked: str) -> Article:
+    return Article(1, "PDF export blank", "ACME invoices export to PDF blank", "", "", asked=list(asked))
+
+
+def test_asked_again_keeps_the_case_words_first_redacted_on_one_line() -> None:
+    article = _asked_of("statements empty")
+    asked = knowledge.asked_again(article, "Globex   statements\nprint empty, call +1 415 555 0100")
+    assert asked == ["Globex statements print empty, call [phone removed]", "statements empty"]
+
+
+def test_asked_again_moves_a_known_wording_to_the_front_and_keeps_the_newest() -> None:
+    article = _asked_of(*(f"wording {i}" for i in range(knowledge.ASKED_KEPT)))
+    assert knowledge.asked_again(article, "Wording 3")[:2] == ["Wording 3", "wording 0"]
+    assert len(knowledge.asked_again(article, "Wording 3")) == knowledge.ASKED_KEPT
+    newest = knowledge.asked_again(article, "something else")
+    assert newest[0] == "something else" and f"wording {knowledge.ASKED_KEPT - 1}" not in newest
+
+
+def test_asked_again_skips_words_the_article_has_and_cuts_long_cases() -> None:
+    article = _asked_of()
+    assert knowledge.asked_again(article, "PDF export blank!") == []
+    long = knowledge.asked_again(article, "spinner " * 100)[0]
+    assert len(long) <= knowledge.ASKED_MAX_CHARS and long.endswith("…") and "spinne…" not in long

@@ -55,3 +55,21 @@ async def test_only_members_reuse_and_bad_numbers_are_refused(bot: ScenarioBot) 
     assert "There is no article 9." in bot.last_told("fay")
     assert await bot.command("/swarm link", user="fay", channel=room) is Outcome.REFUSED
     assert "Say which article" in bot.last_told("fay")
+
+
+async def test_an_article_linked_to_a_case_is_found_by_that_case_s_words_next_time(bot: ScenarioBot) -> None:
+    await known_fix(bot)
+    await bot.command("/swarm kb statements printed empty", user="fay")
+    assert "ACME invoices export to PDF blank" not in bot.last_told("fay")
+
+    await bot.command("/swarm Globex statements come out empty when printed, ask fay@globex.example #pdf", user="fay")
+    await bot.command("/swarm link 1", user="fay", channel=bot.room(2))
+
+    await bot.command("/swarm kb statements printed empty", user="gus")
+    found = bot.last_told("gus")
+    assert "*1* ACME invoices export to PDF blank" in found
+    assert "Globex statements come out empty when printed" in found  # the snippet says how it was asked
+    await bot.command("/swarm kb 1", user="gus")
+    shown = bot.last_told("gus")
+    assert "Also asked as" in shown and "statements come out empty" in shown
+    assert "fay@globex.example" not in shown and "[email removed]" in shown

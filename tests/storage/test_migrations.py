@@ -86,7 +86,7 @@ async def test_the_comparison_notices_a_missing_index(database_url: str) -> None
 
 async def test_upgrade_reaches_the_head_and_can_run_again(database_url: str) -> None:
     head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
-    assert head == "0011_message_once"
+    assert head == "0012_asked"
     await upgrade(database_url)
     await upgrade(database_url)
 

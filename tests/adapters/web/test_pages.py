@@ -83,6 +83,8 @@ async def test_the_article_renders_markdown_safely_with_versions_swarms_and_reus
         await expect(links).to_have_count(2)
         await expect(links.nth(0)).to_contain_text("Swarm 1 wrote it")
         await expect(links.nth(1)).to_contain_text("Swarm 2 reused it")
+        # Swarm 2's case, in its own words, is how the article can be found next time.
+        await expect(page.locator("section.asked li")).to_have_text(["“Globex PDF export times out too”"])
         assert await page.locator("section.versions li").count() >= 1
         await shoot(page, "article")
         await links.nth(1).locator("a").click()
