@@ -81,21 +81,25 @@ def _with_driver(url: str, drivers: dict[str, str]) -> str:
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, *, one_trip: bool = True) -> AsyncEngine:
     """An async engine for a SQLite file or a PostgreSQL database, configured for this project's transactions.
 
     SQLite must be a file: an in-memory database lives on one shared connection, where concurrent units of work
-    would trample each other's transactions.
+    would trample each other's transactions. Its statements make one trip to aiosqlite's thread each
+    (storage/sqlite_driver.py); one_trip=False keeps aiosqlite's own cursors, the baseline of bench/sqlite_trips.py.
     """
     parsed = make_url(database_url(url))
     # Non-ASCII tags and names must stay readable in the JSON columns that full-text search indexes.
     serializer = partial(json.dumps, ensure_ascii=False)
     if parsed.get_backend_name() == "sqlite":
-        (database,), options = SQLiteDialect_aiosqlite().create_connect_args(parsed)
-        options["timeout"] = SQLITE_BUSY_TIMEOUT_SECONDS
-        engine = create_async_engine(
-            parsed, json_serializer=serializer, async_creator=partial(sqlite_driver.connect, database, **options)
-        )
+        if one_trip:
+            (database,), options = SQLiteDialect_aiosqlite().create_connect_args(parsed)
+            options["timeout"] = SQLITE_BUSY_TIMEOUT_SECONDS
+            connect = partial(sqlite_driver.connect, database, **options)
+            engine = create_async_engine(parsed, json_serializer=serializer, async_creator=connect)
+        else:
+            timeout = {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+            engine = create_async_engine(parsed, json_serializer=serializer, connect_args=timeout)
         _configure_sqlite(engine)
         return engine
     parsed, connect_args = _split_pg_options(parsed)
