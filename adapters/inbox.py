@@ -9,8 +9,9 @@ Deliveries about one conversation (a key: team and channel) are worked one after
 a message and the ✅ on it, or a join and a leave, keep their order; different conversations are worked at once, a
 bounded number at a time. Deliveries next to each other about one conversation whose work can be done together (a
 run of messages in a busy room) are done by one call: one transaction for the run instead of one each. A worker that
-dies leaves its deliveries to be taken again when their lease ends; the platform delivery ids that the router claims
-make that second attempt a no-op for work already done.
+dies leaves its deliveries to be taken again when their lease ends; the platform delivery ids that the core claims
+(and, for room messages, the timeline's one entry per message) make that second attempt a no-op for work already
+done.
 """
 
 from __future__ import annotations
@@ -322,8 +323,8 @@ class Worker:
         except asyncio.CancelledError:
             raise
         except Exception:
-            # Left in the inbox: taken again when its lease ends (the router's delivery claim prevents a second
-            # effect of whatever part was done).
+            # Left in the inbox: taken again when its lease ends (the delivery claims, and the timeline's one entry
+            # per room message, prevent a second effect of whatever part was done).
             first, more = deliveries[0], len(deliveries) - 1
             log.exception("a %s delivery in %s (and %d more) failed; tried again later", first.kind, first.team, more)
             return False

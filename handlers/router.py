@@ -63,7 +63,7 @@ class Router:
         return Outcome.DONE
 
     async def handle_messages(self, events: Sequence[MessageEvent]) -> None:
-        """A run of messages in one room, claimed and kept in one transaction. It raises what goes wrong: the
+        """A run of messages in one room, kept in one transaction, each message once. It raises what goes wrong: the
         caller then handles each message alone, through `handle` and its error policy."""
         await messages.on_messages(self.context, [_without_nul(event) for event in events])
 
