@@ -7,28 +7,11 @@ asserted is what does not depend on the machine: the tables are complete and eve
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 from adapters import semantic as semantic_extra
 from bench import kb_corpus
+from tests.bench.quick import run_bench
 from tests.semantic import REQUIRED
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _run(script: str) -> str:
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / script), "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    return run.stdout
 
 
 def _rows(output: str) -> list[list[str]]:
@@ -40,7 +23,7 @@ def _rows(output: str) -> list[list[str]]:
 
 
 def test_the_search_bench_times_every_kind_of_query() -> None:
-    output = _run("kb_search.py")
+    output = run_bench("kb_search.py", timeout=600)
     [row] = _rows(output)
     assert row[:3] == ["sqlite", "1,000", "60"]
     assert all(float(cell) >= 0 for cell in row[3:10])
@@ -50,7 +33,7 @@ def test_the_search_bench_times_every_kind_of_query() -> None:
 
 
 def test_the_recall_bench_reports_keyword_and_hybrid_recall() -> None:
-    output = _run("kb_recall.py")
+    output = run_bench("kb_recall.py", timeout=600)
     asked, lookups = output.split("| backend | method | lookups |")
     keyword, hybrid = _rows(asked)
     assert keyword[:3] == ["sqlite", "keyword", "150"]
@@ -69,7 +52,7 @@ def test_the_recall_bench_reports_keyword_and_hybrid_recall() -> None:
 
 
 def test_the_deflection_bench_simulates_a_week_and_the_report_agrees_with_it() -> None:
-    output = _run("kb_deflection.py")
+    output = run_bench("kb_deflection.py", timeout=600)
     rows = [row for row in _rows(output) if row[2] != "**month**"]
     methods = ["keyword", "hybrid"] if REQUIRED or semantic_extra.installed() else ["keyword"]
     assert [row[:3] for row in rows] == [["sqlite", method, "1"] for method in methods]

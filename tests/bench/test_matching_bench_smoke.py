@@ -10,10 +10,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
-import subprocess
-import sys
 from datetime import time, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -21,8 +18,8 @@ from bench.matching_quality import gini
 from bench.synthetic_org import generate
 from bot.matching import MatchIndex, Mode
 from bot.models import WorkingHours
+from tests.bench.quick import run_bench
 
-ROOT = Path(__file__).resolve().parents[2]
 QUALITY_ROWS = (
     "tag equality (Dispatch-style)",
     "declared skills (matching v1)",
@@ -30,19 +27,6 @@ QUALITY_ROWS = (
     "oracle: hidden expertise (ceiling)",
 )
 FAIRNESS_ROWS = ("declared", "full", "full, no recent-invitation penalty")
-
-
-def bench(script: str, *args: str) -> str:
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / script), "--quick", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    return run.stdout
 
 
 def rows(output: str, header: str) -> dict[str, list[str]]:
@@ -63,12 +47,12 @@ def rows(output: str, header: str) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def quality() -> str:
-    return bench("matching_quality.py")
+    return run_bench("matching_quality.py")
 
 
 @pytest.fixture(scope="module")
 def speed() -> str:
-    return bench("matching_speed.py")
+    return run_bench("matching_speed.py")
 
 
 def test_the_quality_table_has_every_method_and_rates_are_rates(quality: str) -> None:

@@ -7,13 +7,10 @@ the server's and the worker's RSS and peak.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.quick import run_bench
+
 HEADER = "| step | seconds | server RSS MB | server peak MB | worker RSS MB | worker peak MB |"
 STEPS = (
     "started",
@@ -29,16 +26,7 @@ STEPS = (
 
 @pytest.fixture(scope="module")
 def output() -> str:
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "memory.py"), "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    return run.stdout
+    return run_bench("memory.py")
 
 
 def test_the_database_held_the_open_swarms_and_articles(output: str) -> None:

@@ -8,29 +8,17 @@ two real `swarm serve`-like replicas on one database and does all the work, and 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from bench.production_load import table
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.quick import run_bench
 
 
 def test_two_replicas_on_one_database_do_all_the_work(tmp_path: Path) -> None:
     out = tmp_path / "rows.json"
-    bench = [sys.executable, str(ROOT / "bench" / "slack_load.py"), "--quick", "--only", "opens,messages"]
-    run = subprocess.run(
-        [*bench, "--replicas", "2", "--json", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert "2 replica(s)" in run.stdout
+    output = run_bench("slack_load.py", "--only", "opens,messages", "--replicas", "2", "--json", str(out))
+    assert "2 replica(s)" in output
     rows = json.loads(out.read_text())["rows"]
     assert {(r["scenario"], r["mode"]) for r in rows} == {
         ("/swarm opens", "fixed"),
@@ -38,7 +26,7 @@ def test_two_replicas_on_one_database_do_all_the_work(tmp_path: Path) -> None:
         ("room messages", "fixed"),
         ("room messages", "saturation"),
     }
-    assert all(r["ok"] for r in rows), run.stdout  # every open and every message done, across both replicas
+    assert all(r["ok"] for r in rows), output  # every open and every message done, across both replicas
 
 
 def row(scenario: str, variant: str, mode: str, rate: float, work: float | None = None, ok: bool = True) -> Any:

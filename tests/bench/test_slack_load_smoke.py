@@ -8,29 +8,18 @@ through the core), and a swarm opens end to end in at most six Web API calls.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.quick import run_bench
+
 SCENARIOS = ("/swarm opens", "reactions", "room messages")
 VARIANTS = ("bare bolt (default)", "bare bolt (lazy)", "Swarm")
 
 
 @pytest.fixture(scope="module")
 def output() -> str:
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "slack_load.py"), "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    return run.stdout
+    return run_bench("slack_load.py")
 
 
 def table_rows(output: str) -> set[tuple[str, str, str]]:

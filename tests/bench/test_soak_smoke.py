@@ -7,28 +7,16 @@ the table, and the work it sent was all done (every open a swarm, every 🙋 a j
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.quick import run_bench
+
 HEADER = "| sample | requests | errors | skipped | ack p50 ms | ack p99 ms |"
 
 
 @pytest.fixture(scope="module")
 def output() -> str:
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "soak.py"), "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    return run.stdout
+    return run_bench("soak.py")
 
 
 def rows(output: str) -> list[list[str]]:

@@ -3,26 +3,12 @@ the bench measures them."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.quick import run_bench
 
 
 def test_the_driver_bench_measures_both_drivers_on_every_row() -> None:
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "sqlite_trips.py"), "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    rows = [
-        line.strip("|").split("|") for line in run.stdout.splitlines() if line.startswith("| ") and "---" not in line
-    ]
+    output = run_bench("sqlite_trips.py")
+    rows = [line.strip("|").split("|") for line in output.splitlines() if line.startswith("| ") and "---" not in line]
     measures = [cells[0].strip() for cells in rows[1:]]
     assert measures == ["SELECT 1 (Core)", "workspaces.ensure (ORM)", "a room message, in runs of 128"]
     for cells in rows[1:]:
