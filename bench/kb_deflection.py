@@ -52,6 +52,7 @@ from bot.models import ArticleState  # noqa: E402
 from bot.ports import Embedder  # noqa: E402
 from bot.swarms import Policy  # noqa: E402
 from storage.database import SqlStore  # noqa: E402
+from tests.harness import Clock  # noqa: E402
 
 WEEKS, QUICK_WEEKS = 4, 1
 CASES_PER_DAY, QUICK_CASES_PER_DAY = 20, 8
@@ -73,16 +74,6 @@ EXPERTS = {
     "max": {"reports": 4, "search": 4, "performance": 4, "imports": 3},
     "ned": {"payments": 5, "billing": 3, "tax": 4},
 }
-
-
-class MonthClock:
-    """The simulation's clock: the core reads it, the month moves it."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -151,7 +142,7 @@ async def simulate(url: str, weeks: int, per_day: int, seed: int, embedder: Embe
     month = Month(backend, "keyword" if embedder is None else "hybrid")
     rng = random.Random(seed)
     pool, weights = popularity(rng)
-    clock = MonthClock(MONDAY)
+    clock = Clock(MONDAY)  # the core reads it, the month moves it
     began = time.perf_counter()
     async with database(url) as path:
         store = SqlStore(path)
