@@ -135,9 +135,7 @@ class SqlSwarmRepository(Repository):
         return entry
 
     async def add_entries(self, entries: Iterable[TimelineEntry]) -> None:
-        entries = builtins.list(entries)
-        workspaces = {swarm_id: await self._workspace_of(swarm_id) for swarm_id in {e.swarm_id for e in entries}}
-        rows = [_entry_columns(entry, workspaces[entry.swarm_id]) for entry in entries]
+        rows = await self._entry_rows(builtins.list(entries))
         if rows:
             # Many parameter sets for one statement: compiled once and cached, sent as one multi-row INSERT.
             await self._session.exec(insert(table_of(SwarmEventRow)), params=rows)
@@ -156,14 +154,12 @@ class SqlSwarmRepository(Repository):
             return set()
         if any(e.kind is not EventKind.MESSAGE or e.message_id is None for e in entries):
             raise ValueError("add_messages keeps room messages, each with its message id")
-        workspaces = {swarm_id: await self._workspace_of(swarm_id) for swarm_id in {e.swarm_id for e in entries}}
         statement = (
             self._insert(table_of(SwarmEventRow))
             .on_conflict_do_nothing(index_elements=["swarm_id", "message_id"], index_where=ROOM_MESSAGE)
             .returning(table_of(SwarmEventRow).c.message_id)
         )
-        rows = [_entry_columns(entry, workspaces[entry.swarm_id]) for entry in entries]
-        return set((await self._session.exec(statement, params=rows)).scalars())
+        return set((await self._session.exec(statement, params=await self._entry_rows(entries))).scalars())
 
     async def entry_by_message(self, swarm_id: int, message_id: str) -> TimelineEntry | None:
         statement = (
@@ -306,6 +302,11 @@ class SqlSwarmRepository(Repository):
         statement = select(SwarmRow).where(*conditions).order_by(col(SwarmRow.id).desc()).limit(1)
         row = (await self._session.exec(statement)).first()
         return None if row is None else _to_swarm(row)
+
+    async def _entry_rows(self, entries: builtins.list[TimelineEntry]) -> builtins.list[dict[str, Any]]:
+        """The entries as rows for a Core insert, each with its swarm's workspace (looked up once per swarm)."""
+        workspaces = {swarm_id: await self._workspace_of(swarm_id) for swarm_id in {e.swarm_id for e in entries}}
+        return [_entry_columns(entry, workspaces[entry.swarm_id]) for entry in entries]
 
     async def _workspace_of(self, swarm_id: int) -> int:
         # Usually answered from the session's identity map: the caller has just loaded the swarm.
