@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from bot.errors import UserError
 from bot.models import Article, ArticleState, Case, Swarm
+from bot.text import WORD
 
 TITLE_MAX_CHARS = 100
 ELLIPSIS = "…"
@@ -15,7 +16,6 @@ ENVIRONMENT_SEPARATOR = " · "
 # An article keeps the words of the last ASKED_KEPT cases it answered (asked_again), each cut to one line.
 ASKED_KEPT = 10
 ASKED_MAX_CHARS = 300
-_ASKED_WORD = re.compile(r"[^\W_]+")
 
 
 def draft_article(
@@ -187,8 +187,8 @@ def asked_again(article: Article, case_text: str) -> list[str]:
     said = " ".join(redact(case_text)[0].split())
     if len(said) > ASKED_MAX_CHARS:
         said = said[: ASKED_MAX_CHARS - 1].rsplit(" ", 1)[0] + ELLIPSIS
-    known = {word.casefold() for word in _ASKED_WORD.findall(f"{article.title} {article.issue}")}
-    if not {word.casefold() for word in _ASKED_WORD.findall(said)} - known:
+    known = {word.casefold() for word in WORD.findall(f"{article.title} {article.issue}")}
+    if not {word.casefold() for word in WORD.findall(said)} - known:
         return list(article.asked)
     others = [wording for wording in article.asked if wording.casefold() != said.casefold()]
     return [said, *others][:ASKED_KEPT]

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.models import Article, ArticleEmbedding, ArticleHit, ArticleState
 from bot.ports import Embedder, Store, UnitOfWork
+from bot.text import WORD
 
 if TYPE_CHECKING:
     import numpy
@@ -65,7 +66,6 @@ EMBED_BUDGET_SECONDS = 2.0
 RECHECK_SECONDS = 5.0
 RELOAD_SECONDS = 600.0
 
-_WORD = re.compile(r"[^\W_]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 # fmt: off
 _STOP_WORDS = frozenset({
@@ -100,7 +100,7 @@ def unpack(data: bytes) -> list[float]:
 
 def words(text: str) -> set[str]:
     """The text's words as coverage compares them: lower-case, first STEM_CHARS letters, no stop words."""
-    found = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    found = WORD.findall(unicodedata.normalize("NFKC", text).casefold())
     return {word[:STEM_CHARS] for word in found if word not in _STOP_WORDS}
 
 
@@ -201,7 +201,7 @@ class Speller:
         return min(found)[1] if found else word
 
     def correct(self, text: str) -> str:
-        return _WORD.sub(lambda match: self.word(match.group(0)), text)
+        return WORD.sub(lambda match: self.word(match.group(0)), text)
 
 
 class VectorIndex:

@@ -31,6 +31,8 @@ _TOKEN = re.compile(
     r"|(?P<word>\S+)",
     re.IGNORECASE,
 )
+# A word: a run of letters and digits (underscores and everything else separate words), in any script.
+WORD = re.compile(r"[^\W_]+")
 _FIELD = re.compile(r"(customer|product|version)[:=](.*)", re.IGNORECASE | re.DOTALL)
 _SEVERITY = re.compile(r"sev(?:erity)?[:=-]?(\d+)", re.IGNORECASE)
 # A version in free text needs a cue word or a leading "v", so "costs 4.50" or "since 2023" are not versions.
