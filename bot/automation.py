@@ -78,6 +78,14 @@ class Welcome:
 
 
 @dataclass(frozen=True)
+class Arrivals:
+    """After a run of joins, for one swarm: its card as it is now, and what to tell those who joined privately."""
+
+    summary: Summary
+    welcomes: tuple[Welcome, ...]
+
+
+@dataclass(frozen=True)
 class Quiet:
     """An open swarm whose room has been silent for too long: its owner is asked what to do."""
 
@@ -186,32 +194,50 @@ class Automation:
         """`welcome` for people who joined together, in their order, with the swarm read once; those with nothing
         to be told are left out."""
         async with self.store.unit() as uow:
-            swarm = await _swarm(uow, swarm_id)
-            crew = await load_crew(uow, swarm)
-            ws = await uow.workspaces.by_id(swarm.workspace_id)
+            crew = await load_crew(uow, await _swarm(uow, swarm_id))
+            [arrived] = await self._arrivals(uow, [(crew, person_ids)])
+            await uow.commit()
+        return list(arrived.welcomes)
+
+    async def arrivals(self, joined: Sequence[tuple[Crew, Sequence[int]]]) -> list[Arrivals]:
+        """For a run of joins (each swarm's crew as the joins left it, and who joined it): each card's summary and
+        the welcomes, in one transaction: every timeline read once, the people's swarm counts and the welcome
+        claims one query each."""
+        if not joined:
+            return []
+        async with self.store.unit() as uow:
+            found = await self._arrivals(uow, joined)
+            await uow.commit()
+        return found
+
+    async def _arrivals(self, uow: UnitOfWork, joined: Sequence[tuple[Crew, Sequence[int]]]) -> list[Arrivals]:
+        ws = await uow.workspaces.by_id(joined[0][0].swarm.workspace_id)
+        timelines = [await uow.swarms.timeline(_id(crew.swarm)) for crew, _ in joined]
+        greeted: list[list[Person]] = []
+        for crew, person_ids in joined:
             in_crew = {p.id: p for _, p in crew.members}
             people = [in_crew[i] for i in dict.fromkeys(person_ids) if i in in_crew and not in_crew[i].nudges_off]
-            if ws is None or ws.nudges_off or not people:
-                return []
-            joined = await uow.swarms.swarms_joined(p.id for p in people if p.id is not None)
-            newcomers = [p for p in people if p.id is not None and joined.get(p.id) == 1]
-            first = await uow.processed.claim_many(ws.id, [f"howto:{p.id}" for p in newcomers])
-            timeline = await uow.swarms.timeline(swarm_id)
-            messages = room_messages(timeline)
-            late: set[str] = set()
-            if 0 < self.policy.catchup_after <= len(messages):
-                catching_up = [f"catchup:{swarm_id}:{p.id}" for p in people if p.id != swarm.owner_id]
-                late = await uow.processed.claim_many(ws.id, catching_up)
-            await uow.commit()
-        tried: tuple[str, ...] = ()
-        if late:
-            tried = tuple(solutions(timeline) or knowledge.summarize(messages, limit=3)) or tuple(messages[-3:])
-        summary = summarize(crew, timeline)
+            greeted.append([] if ws is None or ws.nudges_off else people)
+        counts = await uow.swarms.swarms_joined(p.id for people in greeted for p in people if p.id is not None)
+        keys = [f"howto:{p.id}" for people in greeted for p in people if p.id is not None and counts.get(p.id) == 1]
+        for (crew, _), people, timeline in zip(joined, greeted, timelines, strict=True):
+            if 0 < self.policy.catchup_after <= len(room_messages(timeline)):
+                keys += [f"catchup:{crew.swarm.id}:{p.id}" for p in people if p.id != crew.swarm.owner_id]
+        claimed = await uow.processed.claim_many(ws.id, keys) if ws is not None and keys else set()
         found = []
-        for person in people:
-            is_first, is_late = f"howto:{person.id}" in first, f"catchup:{swarm_id}:{person.id}" in late
-            if is_first or is_late:
-                found.append(Welcome(summary, person, is_first, tried if is_late else ()))
+        for (crew, _), people, timeline in zip(joined, greeted, timelines, strict=True):
+            summary = summarize(crew, timeline)
+            late = {p.id for p in people if f"catchup:{crew.swarm.id}:{p.id}" in claimed}
+            tried: tuple[str, ...] = ()
+            if late:
+                messages = room_messages(timeline)
+                tried = tuple(solutions(timeline) or knowledge.summarize(messages, limit=3)) or tuple(messages[-3:])
+            welcomes = tuple(
+                Welcome(summary, p, f"howto:{p.id}" in claimed, tried if p.id in late else ())
+                for p in people
+                if f"howto:{p.id}" in claimed or p.id in late
+            )
+            found.append(Arrivals(summary, welcomes))
         return found
 
     # -- nudges -------------------------------------------------------------------------------------------------------

@@ -127,6 +127,10 @@ class SwarmRepository(Protocol):
         """Insert or update (one row per swarm and person); returns it with its id set."""
         ...
 
+    async def save_members(self, members: Iterable[Member]) -> None:
+        """`save_member` for many in one statement (their ids are not read back)."""
+        ...
+
     async def add_entry(self, entry: TimelineEntry) -> TimelineEntry: ...
 
     async def add_entries(self, entries: Iterable[TimelineEntry]) -> None:

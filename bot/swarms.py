@@ -459,6 +459,7 @@ class Swarms:
             done: list[tuple[Swarm, Person, bool]] = []
             refused: list[tuple[Joining, UserError]] = []
             entries: list[TimelineEntry] = []
+            saved: list[Member] = []
             now = self.clock()
             for join in joins:
                 if join.announcement not in swarms:
@@ -479,9 +480,11 @@ class Swarms:
                     member = Member(_id(swarm), scope.person_id, join.role, join.via, invited_at=now)
                 member.role = member.role if member.role in (Role.OWNER, Role.EXPERT) else join.role
                 member.via, member.joined_at, member.left_at = join.via, now, None
-                members[_id(swarm)][scope.person_id] = await uow.swarms.save_member(member)
+                members[_id(swarm)][scope.person_id] = member
+                saved.append(member)
                 entries.append(TimelineEntry(_id(swarm), EventKind.JOINED, now, scope.person_id, member.role.value))
                 done.append((swarm, scope.person, True))
+            await uow.swarms.save_members(saved)
             await uow.swarms.add_entries(entries)
             swarms_joined = {_id(swarm): swarm for swarm, _, _ in done}
             crews = {swarm_id: await self._crew(uow, swarm) for swarm_id, swarm in swarms_joined.items()}

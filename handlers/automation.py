@@ -8,7 +8,9 @@ next change.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
+from bot.automation import Summary, Welcome
 from bot.models import Person
 from bot.swarms import Crew
 from handlers import replies
@@ -25,6 +27,18 @@ async def refresh_summary(ctx: Context, crew: Crew) -> None:
         return
     try:
         summary = await ctx.core.automation.summary(swarm.id)
+    except Exception:
+        log.exception("could not update the summary of swarm %s", swarm.number)
+        return
+    await show_summary(ctx, summary)
+
+
+async def show_summary(ctx: Context, summary: Summary) -> None:
+    """Edits the room's card to show this summary."""
+    swarm = summary.crew.swarm
+    if swarm.card_id is None or swarm.room_id is None:
+        return
+    try:
         await ctx.chat.update(
             swarm.room_id, swarm.card_id, replies.summary_card(summary, ctx.platform, ctx.core.clock())
         )
@@ -32,10 +46,15 @@ async def refresh_summary(ctx: Context, crew: Crew) -> None:
         log.exception("could not update the summary of swarm %s", swarm.number)
 
 
+def greeted(ctx: Context, people: Iterable[Person]) -> list[int]:
+    """The ids of those who can be told something privately here."""
+    return [p.id for p in people if p.id is not None and p.chat_id(ctx.platform)]
+
+
 async def welcome(ctx: Context, crew: Crew, *people: Person) -> None:
     """The how-to for someone's first swarm ever, and a catch-up for whoever joins after the room got going."""
     swarm = crew.swarm
-    ids = [p.id for p in people if p.id is not None and p.chat_id(ctx.platform)]
+    ids = greeted(ctx, people)
     if swarm.id is None or not ids:
         return
     try:
@@ -43,6 +62,11 @@ async def welcome(ctx: Context, crew: Crew, *people: Person) -> None:
     except Exception:
         log.exception("could not welcome %d people to swarm %s", len(ids), swarm.number)
         return
+    await send_welcomes(ctx, crew, found)
+
+
+async def send_welcomes(ctx: Context, crew: Crew, found: Iterable[Welcome]) -> None:
+    swarm = crew.swarm
     channel = swarm.room_id or swarm.origin_channel
     for each in found:
         user = each.person.chat_id(ctx.platform) or ""

@@ -402,9 +402,12 @@ async def invite_into_room(ctx: Context, crew: Crew, users: list[str | None]) ->
 
 async def say_in_room(ctx: Context, crew: Crew, reply: Reply) -> None:
     """Tells the room what changed, and brings its rolling summary up to date."""
-    channel = crew.swarm.room_id or crew.swarm.origin_channel
-    await ctx.chat.post(channel, reply)
+    await post_in_room(ctx, crew, reply)
     await refresh_summary(ctx, crew)
+
+
+async def post_in_room(ctx: Context, crew: Crew, reply: Reply) -> None:
+    await ctx.chat.post(crew.swarm.room_id or crew.swarm.origin_channel, reply)
 
 
 async def member_joined(ctx: Context, change: Change) -> None:

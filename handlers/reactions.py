@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from bot.automation import Arrivals
 from bot.models import Role, Via
 from bot.swarms import Change, Joining
 from handlers import replies
-from handlers.automation import refresh_summary, welcome
+from handlers.automation import greeted, refresh_summary, send_welcomes, show_summary
 from handlers.chat import ReactionEvent
-from handlers.commands import invite_into_room, member_joined, say_in_room
+from handlers.commands import invite_into_room, member_joined, post_in_room, say_in_room
 from handlers.context import Context, Conventions
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def joins(conventions: Conventions, event: ReactionEvent) -> bool:
 
 async def on_joins(ctx: Context, events: Sequence[ReactionEvent]) -> None:
     """A run of 🙋 / 👀 in one channel, in one transaction; per swarm one invite, one "A and B joined" post, one
-    refresh of the card. Their deliveries are claimed with the joins."""
+    refresh of the card, the welcomes. Their deliveries are claimed with the joins."""
     observe = ctx.conventions.observe_emoji
     asked = []
     for e in events:
@@ -50,14 +51,14 @@ async def on_joins(ctx: Context, events: Sequence[ReactionEvent]) -> None:
     by_swarm: dict[int | None, list[Change]] = {}
     for change in result.changes:
         by_swarm.setdefault(change.crew.swarm.id, []).append(change)
+    arrived = await _arrivals(ctx, [changes for changes in by_swarm.values() if any(c.changed for c in changes)])
     for changes in by_swarm.values():
         crew = changes[-1].crew
         users = [c.person.chat_id(ctx.platform) for c in changes]
         try:
             await invite_into_room(ctx, crew, users)
             if joined := [c for c in changes if c.changed]:
-                await say_in_room(ctx, crew, replies.joined_together(joined, ctx.platform))
-                await welcome(ctx, crew, *(c.person for c in joined))
+                await post_in_room(ctx, crew, replies.joined_together(joined, ctx.platform))
         except Exception:
             # The joins are saved and their deliveries claimed: as for one join, each person hears that it went
             # wrong, and reacting again invites them.
@@ -65,6 +66,22 @@ async def on_joins(ctx: Context, events: Sequence[ReactionEvent]) -> None:
             for user in users:
                 if user in origins:
                     await ctx.tell_or_log(origins[user], replies.apology(None))
+            continue
+        if (found := arrived.get(crew.swarm.id)) is not None:
+            await show_summary(ctx, found.summary)
+            await send_welcomes(ctx, crew, found.welcomes)
+
+
+async def _arrivals(ctx: Context, joins: list[list[Change]]) -> dict[int | None, Arrivals]:
+    """Per swarm someone joined: its card's summary and the welcomes, read together for the whole run. A failure
+    here costs only those posts, never the joins."""
+    asked = [(changes[-1].crew, greeted(ctx, (c.person for c in changes if c.changed))) for changes in joins]
+    try:
+        found = await ctx.core.automation.arrivals(asked)
+    except Exception:
+        log.exception("could not read the summaries and welcomes of %d swarms", len(asked))
+        return {}
+    return {crew.swarm.id: arrivals for (crew, _), arrivals in zip(asked, found, strict=True)}
 
 
 async def _join(ctx: Context, event: ReactionEvent, role: Role) -> None:

@@ -100,17 +100,13 @@ class SqlSwarmRepository(Repository):
 
     async def members(self, swarm_id: int) -> builtins.list[Member]:
         statement = select(SwarmMemberRow).where(SwarmMemberRow.swarm_id == swarm_id).order_by(col(SwarmMemberRow.id))
-        return [_to_member(row) for row in (await self._session.exec(statement)).all()]
+        # populate_existing: save_members writes through Core, which leaves the session's copies of the rows as
+        # they were.
+        result = await self._session.exec(statement, execution_options={"populate_existing": True})
+        return [_to_member(row) for row in result.all()]
 
     async def save_member(self, member: Member) -> Member:
-        values: dict[str, Any] = {
-            "role": Role(member.role).value,
-            "via": Via(member.via).value,
-            "invited_at": member.invited_at,
-            "joined_at": member.joined_at,
-            "left_at": member.left_at,
-            "declined_at": member.declined_at,
-        }
+        values = _member_values(member)
         insert = self._insert(SwarmMemberRow).values(
             workspace_id=await self._workspace_of(member.swarm_id),
             swarm_id=member.swarm_id,
@@ -126,6 +122,24 @@ class SqlSwarmRepository(Repository):
         row: SwarmMemberRow = result.scalar_one()
         member.id = require_id(row.id, "member")
         return member
+
+    async def save_members(self, members: Iterable[Member]) -> None:
+        # One row per swarm and person: PostgreSQL refuses an upsert that meets the same row twice.
+        saved = builtins.list({(m.swarm_id, m.person_id): m for m in members}.values())
+        if not saved:
+            return
+        workspaces = {swarm_id: await self._workspace_of(swarm_id) for swarm_id in {m.swarm_id for m in saved}}
+        rows = [
+            {"workspace_id": workspaces[m.swarm_id], "swarm_id": m.swarm_id, "person_id": m.person_id}
+            | _member_values(m)
+            for m in saved
+        ]
+        insert = self._insert(table_of(SwarmMemberRow))
+        statement = insert.on_conflict_do_update(
+            index_elements=["swarm_id", "person_id"], set_={name: insert.excluded[name] for name in MEMBER_VALUES}
+        )
+        # Many parameter sets for one statement: compiled once, sent as one multi-row upsert.
+        await self._session.exec(statement, params=rows)
 
     async def add_entry(self, entry: TimelineEntry) -> TimelineEntry:
         row = SwarmEventRow(**_entry_columns(entry, await self._workspace_of(entry.swarm_id)))
@@ -314,6 +328,21 @@ class SqlSwarmRepository(Repository):
         if row is None:
             raise LookupError(f"no swarm with id {swarm_id}")
         return row.workspace_id
+
+
+MEMBER_VALUES = ("role", "via", "invited_at", "joined_at", "left_at", "declined_at")
+
+
+def _member_values(member: Member) -> dict[str, Any]:
+    """The columns an upsert of a member sets (not its swarm and person, which find the row)."""
+    return {
+        "role": Role(member.role).value,
+        "via": Via(member.via).value,
+        "invited_at": member.invited_at,
+        "joined_at": member.joined_at,
+        "left_at": member.left_at,
+        "declined_at": member.declined_at,
+    }
 
 
 def _entry_columns(entry: TimelineEntry, workspace_id: int) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from sqlmodel import select
 from bot import automation
 from bot.ports import Store
 from handlers import replies
-from handlers.chat import Reply
+from handlers.chat import ReactionEvent, Reply
 from handlers.jobs import tick
 from storage.tables import ThanksRow, WorkspaceRow
 from tests.harness import WORKSPACE, ScenarioBot
@@ -58,6 +58,34 @@ async def test_a_first_swarm_brings_a_how_to_once(bot: ScenarioBot) -> None:
     await bot.command("/swarm ACME tax totals round wrong #tax sev2", user="dana")
     await bot.command("/swarm join 2", user="fay")
     assert not any("first swarm" in t for t in bot.told("fay")[1:])
+
+
+async def test_a_run_of_joins_edits_each_card_once_and_welcomes_each_newcomer(bot: ScenarioBot) -> None:
+    await bot.command(CASE)
+    first = bot.announcement_id()
+    await bot.command("/swarm ACME tax totals round wrong #tax sev2", user="dana")
+    second, busy = bot.announcement_id(), bot.room(2)
+    for line in ["Totals off by a cent", "Only in EUR", "Since 4.2", "Rounding mode changed", "Tried a rerun"]:
+        await bot.say(line, user="dana", channel=busy)
+    await bot.command("/swarm nudges off", user="gus")
+    edits = len(bot.chat.called("update"))
+
+    await bot.router.handle_joins(
+        [
+            ReactionEvent(bot.origin("fay", "support"), first, "raising_hand", event_id="Ev1"),
+            ReactionEvent(bot.origin("eli", "support"), second, "raising_hand", event_id="Ev2"),
+            ReactionEvent(bot.origin("gus", "support"), first, "eyes", event_id="Ev3"),
+        ]
+    )
+
+    assert sorted(u["channel"] for u in bot.chat.called("update")[edits:]) == sorted([bot.room(1), busy])
+    assert "Helpers: @Fay Singh\nObservers: @gus@example.com" in card(bot, 1)
+    assert "Helpers: @Eli Brown" in card(bot, 2)
+    assert bot.told("fay") == [bot.last_told("fay")] and bot.last_told("fay").startswith("Welcome to your first swarm")
+    # Late to a busy room and new to swarming: one private note with both.
+    [eli] = bot.told("eli")
+    assert eli.startswith("Catching you up on swarm 2") and "So far:" in eli and "mark the message with the fix" in eli
+    assert not any("Welcome" in t or "Catching you up" in t for t in bot.told("gus"))
 
 
 async def test_no_tips_for_someone_who_turned_nudges_off(bot: ScenarioBot) -> None:

@@ -246,6 +246,36 @@ async def test_save_member_inserts_then_updates_one_row(store: SqlStore, workspa
     assert member == joined and member.active
 
 
+async def test_save_members_upserts_many_in_one_go(
+    store: SqlStore, workspace: Workspace, ana: Person, add_person: AddPerson
+) -> None:
+    bo = await add_person("Bo")
+    [swarm, other] = await _add(store, _swarm(workspace, ana, 1), _swarm(workspace, ana, 2))
+    async with store.unit() as uow:
+        await uow.swarms.save_member(Member(swarm.id or 0, ana.id or 0, Role.EXPERT, Via.MATCH, invited_at=T0))
+        [before] = await uow.swarms.members(swarm.id or 0)
+        later = T0 + timedelta(minutes=3)
+        await uow.swarms.save_members(
+            [
+                Member(swarm.id or 0, ana.id or 0, Role.EXPERT, Via.REACTION, invited_at=T0, joined_at=later),
+                Member(swarm.id or 0, bo.id or 0, Role.HELPER, Via.REACTION, joined_at=T0),
+                Member(swarm.id or 0, bo.id or 0, Role.OBSERVER, Via.REACTION, joined_at=later),  # the last one wins
+                Member(other.id or 0, bo.id or 0, Role.LEARNER, Via.BUTTON),
+            ]
+        )
+        # Read in the same unit, after members() has loaded the old row: the new values, the same row.
+        [ana_now, bo_now] = await uow.swarms.members(swarm.id or 0)
+        assert ana_now.id == before.id and ana_now.joined_at == later and ana_now.via is Via.REACTION
+        assert (bo_now.person_id, bo_now.role, bo_now.joined_at) == (bo.id, Role.OBSERVER, later)
+        await uow.commit()
+    async with store.unit() as uow:
+        assert [(m.person_id, m.role) for m in await uow.swarms.members(other.id or 0)] == [(bo.id, Role.LEARNER)]
+        assert [m.active for m in await uow.swarms.members(swarm.id or 0)] == [True, True]
+        await uow.swarms.save_members([])
+        with pytest.raises(LookupError):
+            await uow.swarms.save_members([Member(404, ana.id or 0, Role.HELPER, Via.REACTION)])
+
+
 async def test_members_are_in_the_order_they_came(
     store: SqlStore, workspace: Workspace, ana: Person, add_person: AddPerson
 ) -> None:
