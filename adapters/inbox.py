@@ -194,6 +194,9 @@ class Run:
     work: Work
     deliveries: list[Delivery] = field(default_factory=list)
     items: list[Any] = field(default_factory=list)
+    after: Run | None = None  # the run before it about the same conversation: it waits for that one
+    task: asyncio.Task[None] | None = None
+    started: bool = False  # its work was called: it takes no more deliveries
 
 
 class Worker:
@@ -219,7 +222,7 @@ class Worker:
         self.poll = poll
         self.holder = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.running: dict[int, asyncio.Task[None]] = {}
-        self._last: dict[str, asyncio.Task[None]] = {}  # per key, the latest task: the next one waits for it
+        self._last: dict[str, Run] = {}  # per key, the latest run: the next one waits for it, or joins it
         self._finished: list[int] = []
         self._slots = asyncio.Semaphore(slots)
         self._wake = asyncio.Event()
@@ -266,10 +269,11 @@ class Worker:
         return len(taken)
 
     def _runs(self, taken: Sequence[Delivery]) -> list[Run]:
-        """The deliveries as runs: one per delivery, except that a piece joins the run of the one before it about
-        the same conversation when their work is the same."""
+        """The new runs of the deliveries: one per delivery, except that a piece joins the latest run about the same
+        conversation when their work is the same and that run has not started. That run may be one taken earlier
+        and still waiting for its conversation: under a backlog, what comes in while a run is worked on gathers into
+        the next one, which costs one transaction however long it grew."""
         runs: list[Run] = []
-        latest: dict[str, Run] = {}
         for delivery in taken:
             if delivery.attempts > ATTEMPTS:
                 log.error("giving up a %s delivery in %s after %d attempts", delivery.kind, delivery.team, ATTEMPTS)
@@ -281,35 +285,37 @@ class Worker:
                 log.exception("a %s delivery in %s cannot be read; dropped", delivery.kind, delivery.team)
                 self._finished.append(delivery.id)
                 continue
-            run = latest.get(piece.key)
-            if run is None or run.work != piece.work:
-                run = latest[piece.key] = Run(piece.key, piece.work)
+            run = self._last.get(piece.key)
+            if run is None or run.started or run.work != piece.work:
+                run = self._last[piece.key] = Run(piece.key, piece.work, after=run)
                 runs.append(run)
+            elif run.task is not None:
+                self.running[delivery.id] = run.task
             run.deliveries.append(delivery)
             run.items.append(piece.item)
         return runs
 
     def _start(self, run: Run) -> None:
-        key = run.key
-        before = self._last.get(key)
-        task = asyncio.get_running_loop().create_task(self._do(run, before))
-        self._last[key] = task
+        task = run.task = asyncio.get_running_loop().create_task(self._do(run))
         for delivery in run.deliveries:
             self.running[delivery.id] = task
 
-        def done(finished: asyncio.Task[None]) -> None:
+        def done(_: asyncio.Task[None]) -> None:
             for delivery in run.deliveries:
                 self.running.pop(delivery.id, None)
-            if self._last.get(key) is finished:
-                del self._last[key]
+            if self._last.get(run.key) is run:
+                del self._last[run.key]
             self._wake.set()
 
         task.add_done_callback(done)
 
-    async def _do(self, run: Run, before: asyncio.Task[None] | None) -> None:
-        if before is not None:
-            await asyncio.wait([before])
+    async def _do(self, run: Run) -> None:
+        if run.after is not None and run.after.task is not None:
+            await asyncio.wait([run.after.task])
+        run.after = None  # no chain of finished runs kept alive
         async with self._slots:
+            # From here the run's lists are what its work gets: nothing may join it any more.
+            run.started = True
             if await self._attempt(run.work, run.items, run.deliveries):
                 return
             if len(run.items) > 1:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from adapters.inbox import ATTEMPTS, LEASE, Delivery, Piece, Worker, Writer
@@ -55,6 +55,14 @@ async def stop(worker: Worker, running: asyncio.Task[None], seconds: float) -> N
         await running
 
 
+async def until(condition: Callable[[], bool], seconds: float = 5) -> None:
+    for _ in range(int(seconds * 100)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"not within {seconds} s")
+
+
 async def put(inbox: SqlInbox, clock: Clock, *items: tuple[str, str]) -> None:
     await inbox.put([("message", "T1", json.dumps({"key": key, "name": name})) for key, name in items], clock())
 
@@ -90,6 +98,28 @@ async def test_a_run_of_messages_about_one_conversation_is_done_by_one_call_in_o
         assert sorted(work.calls) == [["m1", "m3"], ["m2"], ["m4", "m5"], ["r1"]]
         assert [name for name in work.done if name != "m2"] == ["m1", "m3", "r1", "m4", "m5"]
         assert await inbox.waiting() == 0
+    finally:
+        await stop(worker, running, 1)
+
+
+async def test_what_comes_in_while_a_run_is_worked_on_gathers_into_the_next_run(store: SqlStore) -> None:
+    inbox, clock, work = SqlInbox(store, "slack"), Clock(), Work()
+    work.gates["m1"] = asyncio.Event()  # the first run about room A is being worked on
+    await put(inbox, clock, ("A", "m1"))
+    worker = Worker(inbox, work.prepare, clock, poll=0.05)
+    running = asyncio.create_task(worker.run())
+    try:
+        await until(lambda: work.calls == [["m1"]])
+        for held, name in enumerate(["m2", "m3", "r1", "m4"], start=2):
+            await put(inbox, clock, ("A", name))
+            worker.kick()
+            await until(lambda: len(worker.running) == held)  # noqa: B023 - awaited before the next turn
+        assert len(worker.running) == 5
+        work.gates["m1"].set()
+        assert await worker.idle(5)
+        # Taken in three rounds while m1 was worked on, m2 and m3 are one run; r1 keeps its place before m4.
+        assert work.calls == [["m1"], ["m2", "m3"], ["r1"], ["m4"]]
+        assert work.done == ["m1", "m2", "m3", "r1", "m4"] and await inbox.waiting() == 0
     finally:
         await stop(worker, running, 1)
 
