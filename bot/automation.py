@@ -212,7 +212,8 @@ class Automation:
 
     async def _arrivals(self, uow: UnitOfWork, joined: Sequence[tuple[Crew, Sequence[int]]]) -> list[Arrivals]:
         ws = await uow.workspaces.by_id(joined[0][0].swarm.workspace_id)
-        timelines = [await uow.swarms.timeline(_id(crew.swarm)) for crew, _ in joined]
+        by_swarm = await uow.swarms.timelines(_id(crew.swarm) for crew, _ in joined)
+        timelines = [by_swarm[_id(crew.swarm)] for crew, _ in joined]
         greeted: list[list[Person]] = []
         for crew, person_ids in joined:
             in_crew = {p.id: p for _, p in crew.members}

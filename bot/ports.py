@@ -104,6 +104,10 @@ class SwarmRepository(Protocol):
 
     async def by_announcement(self, workspace_id: int, message_id: str) -> Swarm | None: ...
 
+    async def by_announcements(self, workspace_id: int, message_ids: Iterable[str]) -> dict[str, Swarm]:
+        """`by_announcement` for many in one query; announcements of no swarm are left out."""
+        ...
+
     async def list(
         self,
         workspace_id: int,
@@ -123,6 +127,10 @@ class SwarmRepository(Protocol):
 
     async def members(self, swarm_id: int) -> builtins.list[Member]: ...
 
+    async def members_of(self, swarm_ids: Iterable[int]) -> dict[int, builtins.list[Member]]:
+        """`members` of many swarms in one query, each swarm asked for present (an empty list if it has none)."""
+        ...
+
     async def save_member(self, member: Member) -> Member:
         """Insert or update (one row per swarm and person); returns it with its id set."""
         ...
@@ -139,6 +147,10 @@ class SwarmRepository(Protocol):
 
     async def timeline(self, swarm_id: int) -> builtins.list[TimelineEntry]:
         """Oldest first."""
+        ...
+
+    async def timelines(self, swarm_ids: Iterable[int]) -> dict[int, builtins.list[TimelineEntry]]:
+        """`timeline` of many swarms in one query, each swarm asked for present."""
         ...
 
     async def entry_by_message(self, swarm_id: int, message_id: str) -> TimelineEntry | None: ...

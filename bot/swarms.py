@@ -454,24 +454,21 @@ class Swarms:
             workspace = await uow.workspaces.ensure(joins[0].actor.workspace)
             joins = await _first_deliveries(uow, workspace.id, joins)
             scopes = await identify_all(uow, workspace, [j.actor for j in joins])
-            swarms: dict[str, Swarm | None] = {}
-            members: dict[int, dict[int, Member]] = {}
+            swarms = await uow.swarms.by_announcements(workspace.id, [j.announcement for j in joins])
+            active = [_id(swarm) for swarm in swarms.values() if swarm.status.is_active]
+            members = {i: {m.person_id: m for m in found} for i, found in (await uow.swarms.members_of(active)).items()}
             done: list[tuple[Swarm, Person, bool]] = []
             refused: list[tuple[Joining, UserError]] = []
             entries: list[TimelineEntry] = []
             saved: list[Member] = []
             now = self.clock()
             for join in joins:
-                if join.announcement not in swarms:
-                    swarms[join.announcement] = await uow.swarms.by_announcement(workspace.id, join.announcement)
-                swarm, scope = swarms[join.announcement], scopes[join.actor.user_id]
+                swarm, scope = swarms.get(join.announcement), scopes[join.actor.user_id]
                 if swarm is None:
                     continue
                 if not swarm.status.is_active:
                     refused.append((join, UserError("swarm_closed", number=swarm.number, status=swarm.status.value)))
                     continue
-                if _id(swarm) not in members:
-                    members[_id(swarm)] = {m.person_id: m for m in await uow.swarms.members(_id(swarm))}
                 member = members[_id(swarm)].get(scope.person_id)
                 if member is not None and member.active:
                     done.append((swarm, scope.person, False))
@@ -486,8 +483,8 @@ class Swarms:
                 done.append((swarm, scope.person, True))
             await uow.swarms.save_members(saved)
             await uow.swarms.add_entries(entries)
-            swarms_joined = {_id(swarm): swarm for swarm, _, _ in done}
-            crews = {swarm_id: await self._crew(uow, swarm) for swarm_id, swarm in swarms_joined.items()}
+            joined = list({_id(swarm): swarm for swarm, _, _ in done}.values())
+            crews = {_id(crew.swarm): crew for crew in await load_crews(uow, joined)}
             await uow.commit()
         return Joins(tuple(Change(crews[_id(s)], p, changed) for s, p, changed in done), tuple(refused))
 
@@ -1036,9 +1033,19 @@ async def known_issues(
 
 async def load_crew(uow: UnitOfWork, swarm: Swarm) -> Crew:
     """The swarm with its owner and members, people loaded in one query."""
-    members = await uow.swarms.members(_id(swarm))
-    people = await uow.people.many({m.person_id for m in members} | {swarm.owner_id})
-    return Crew(swarm, people[swarm.owner_id], tuple((m, people[m.person_id]) for m in members))
+    [crew] = await load_crews(uow, [swarm])
+    return crew
+
+
+async def load_crews(uow: UnitOfWork, swarms: Sequence[Swarm]) -> list[Crew]:
+    """`load_crew` for many swarms: their members in one query, their people in one."""
+    members = await uow.swarms.members_of(_id(swarm) for swarm in swarms)
+    wanted = {m.person_id for each in members.values() for m in each} | {swarm.owner_id for swarm in swarms}
+    people = await uow.people.many(wanted)
+    return [
+        Crew(swarm, people[swarm.owner_id], tuple((m, people[m.person_id]) for m in members[_id(swarm)]))
+        for swarm in swarms
+    ]
 
 
 WRITTEN = (ArticleState.DRAFT, ArticleState.VALIDATED)  # an article with a fix of its own

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import exists, insert, or_
 from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Case, EventKind, Member, Role, Swarm, SwarmStatus, TimelineEntry, Via
 from storage._sql import Repository, require_id, table_of
@@ -20,6 +21,17 @@ _CHUNK = 500
 
 class SqlSwarmRepository(Repository):
     # The Protocol names a method `list`, which hides the builtin inside this class: hence builtins.list below.
+
+    def __init__(self, session: AsyncSession, dialect: str) -> None:
+        super().__init__(session, dialect)
+        # The workspace of every swarm this unit of work has read: members and entries name only their swarm, and
+        # their rows need its workspace. A swarm never changes workspace.
+        self._workspaces: dict[int, int] = {}
+
+    def _swarm(self, row: SwarmRow) -> Swarm:
+        swarm = _to_swarm(row)
+        self._workspaces[require_id(swarm.id, "swarm")] = swarm.workspace_id
+        return swarm
 
     async def add(self, swarm: Swarm) -> Swarm:
         if swarm.created_at is None:
@@ -45,13 +57,30 @@ class SqlSwarmRepository(Repository):
 
     async def by_id(self, swarm_id: int) -> Swarm | None:
         row = await self._session.get(SwarmRow, swarm_id)
-        return None if row is None else _to_swarm(row)
+        return None if row is None else self._swarm(row)
 
     async def by_room(self, workspace_id: int, room_id: str) -> Swarm | None:
         return await self._one(SwarmRow.workspace_id == workspace_id, SwarmRow.room_id == room_id)
 
     async def by_announcement(self, workspace_id: int, message_id: str) -> Swarm | None:
         return await self._one(SwarmRow.workspace_id == workspace_id, SwarmRow.announcement_id == message_id)
+
+    async def by_announcements(self, workspace_id: int, message_ids: Iterable[str]) -> dict[str, Swarm]:
+        wanted = builtins.list(set(message_ids))
+        found: dict[str, Swarm] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            statement = (
+                select(SwarmRow)
+                .where(
+                    SwarmRow.workspace_id == workspace_id,
+                    col(SwarmRow.announcement_id).in_(wanted[start : start + _CHUNK]),
+                )
+                .order_by(col(SwarmRow.id))
+            )
+            # By id, so that the newest swarm of an announcement is the one kept, as in by_announcement.
+            for row in (await self._session.exec(statement)).all():
+                found[row.announcement_id or ""] = self._swarm(row)
+        return found
 
     async def list(
         self,
@@ -89,7 +118,7 @@ class SqlSwarmRepository(Repository):
         statement = statement.order_by(col(SwarmRow.number).desc())
         if limit is not None:
             statement = statement.limit(limit)
-        return [_to_swarm(row) for row in (await self._session.exec(statement)).all()]
+        return [self._swarm(row) for row in (await self._session.exec(statement)).all()]
 
     async def count(self, workspace_id: int, statuses: Iterable[SwarmStatus]) -> int:
         statement = select(func.count()).where(
@@ -99,11 +128,24 @@ class SqlSwarmRepository(Repository):
         return int((await self._session.exec(statement)).one())
 
     async def members(self, swarm_id: int) -> builtins.list[Member]:
-        statement = select(SwarmMemberRow).where(SwarmMemberRow.swarm_id == swarm_id).order_by(col(SwarmMemberRow.id))
-        # populate_existing: save_members writes through Core, which leaves the session's copies of the rows as
-        # they were.
-        result = await self._session.exec(statement, execution_options={"populate_existing": True})
-        return [_to_member(row) for row in result.all()]
+        return (await self.members_of([swarm_id]))[swarm_id]
+
+    async def members_of(self, swarm_ids: Iterable[int]) -> dict[int, builtins.list[Member]]:
+        members: dict[int, builtins.list[Member]] = {swarm_id: [] for swarm_id in swarm_ids}
+        ids = builtins.list(members)
+        # In chunks, so that many swarms stay under the database's limit on bound parameters.
+        for start in range(0, len(ids), _CHUNK):
+            statement = (
+                select(SwarmMemberRow)
+                .where(col(SwarmMemberRow.swarm_id).in_(ids[start : start + _CHUNK]))
+                .order_by(col(SwarmMemberRow.id))
+            )
+            # populate_existing: save_members writes through Core, which leaves the session's copies of the rows as
+            # they were.
+            result = await self._session.exec(statement, execution_options={"populate_existing": True})
+            for row in result.all():
+                members[row.swarm_id].append(_to_member(row))
+        return members
 
     async def save_member(self, member: Member) -> Member:
         values = _member_values(member)
@@ -155,12 +197,20 @@ class SqlSwarmRepository(Repository):
             await self._session.exec(insert(table_of(SwarmEventRow)), params=rows)
 
     async def timeline(self, swarm_id: int) -> builtins.list[TimelineEntry]:
-        statement = (
-            select(SwarmEventRow)
-            .where(SwarmEventRow.swarm_id == swarm_id)
-            .order_by(col(SwarmEventRow.at), col(SwarmEventRow.id))
-        )
-        return [_to_entry(row) for row in (await self._session.exec(statement)).all()]
+        return (await self.timelines([swarm_id]))[swarm_id]
+
+    async def timelines(self, swarm_ids: Iterable[int]) -> dict[int, builtins.list[TimelineEntry]]:
+        entries: dict[int, builtins.list[TimelineEntry]] = {swarm_id: [] for swarm_id in swarm_ids}
+        ids = builtins.list(entries)
+        for start in range(0, len(ids), _CHUNK):
+            statement = (
+                select(SwarmEventRow)
+                .where(col(SwarmEventRow.swarm_id).in_(ids[start : start + _CHUNK]))
+                .order_by(col(SwarmEventRow.at), col(SwarmEventRow.id))
+            )
+            for row in (await self._session.exec(statement)).all():
+                entries[row.swarm_id].append(_to_entry(row))
+        return entries
 
     async def add_messages(self, messages: Iterable[TimelineEntry]) -> set[str]:
         entries = builtins.list(messages)
@@ -197,7 +247,7 @@ class SqlSwarmRepository(Repository):
         if since is not None:
             statement = statement.where(col(SwarmRow.resolved_at) >= since)
         swarms = {
-            row.id: _to_swarm(row) for row in (await self._session.exec(statement.order_by(col(SwarmRow.id)))).all()
+            row.id: self._swarm(row) for row in (await self._session.exec(statement.order_by(col(SwarmRow.id)))).all()
         }
         entries: dict[int, builtins.list[TimelineEntry]] = {swarm_id: [] for swarm_id in swarms if swarm_id is not None}
         if entries:
@@ -280,25 +330,9 @@ class SqlSwarmRepository(Repository):
             )
             .order_by(col(SwarmRow.number))
         )
-        swarms = [_to_swarm(row) for row in (await self._session.exec(statement)).all()]
+        swarms = [self._swarm(row) for row in (await self._session.exec(statement)).all()]
         ids = [require_id(swarm.id, "swarm") for swarm in swarms]
-        members: dict[int, builtins.list[Member]] = {swarm_id: [] for swarm_id in ids}
-        entries: dict[int, builtins.list[TimelineEntry]] = {swarm_id: [] for swarm_id in ids}
-        # In chunks, so a long period stays under the database's limit on bound parameters.
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            rows = (
-                select(SwarmMemberRow).where(col(SwarmMemberRow.swarm_id).in_(chunk)).order_by(col(SwarmMemberRow.id))
-            )
-            for member in (await self._session.exec(rows)).all():
-                members[member.swarm_id].append(_to_member(member))
-            events = (
-                select(SwarmEventRow)
-                .where(col(SwarmEventRow.swarm_id).in_(chunk))
-                .order_by(col(SwarmEventRow.at), col(SwarmEventRow.id))
-            )
-            for event in (await self._session.exec(events)).all():
-                entries[event.swarm_id].append(_to_entry(event))
+        members, entries = await self.members_of(ids), await self.timelines(ids)
         return [(swarm, members[swarm_id], entries[swarm_id]) for swarm, swarm_id in zip(swarms, ids, strict=True)]
 
     async def swarms_joined(self, person_ids: Iterable[int]) -> dict[int, int]:
@@ -315,7 +349,7 @@ class SqlSwarmRepository(Repository):
     async def _one(self, *conditions: Any) -> Swarm | None:
         statement = select(SwarmRow).where(*conditions).order_by(col(SwarmRow.id).desc()).limit(1)
         row = (await self._session.exec(statement)).first()
-        return None if row is None else _to_swarm(row)
+        return None if row is None else self._swarm(row)
 
     async def _entry_rows(self, entries: builtins.list[TimelineEntry]) -> builtins.list[dict[str, Any]]:
         """The entries as rows for a Core insert, each with its swarm's workspace (looked up once per swarm)."""
@@ -323,11 +357,12 @@ class SqlSwarmRepository(Repository):
         return [_entry_columns(entry, workspaces[entry.swarm_id]) for entry in entries]
 
     async def _workspace_of(self, swarm_id: int) -> int:
-        # Usually answered from the session's identity map: the caller has just loaded the swarm.
+        if (known := self._workspaces.get(swarm_id)) is not None:
+            return known
         row = await self._session.get(SwarmRow, swarm_id)
         if row is None:
             raise LookupError(f"no swarm with id {swarm_id}")
-        return row.workspace_id
+        return self._swarm(row).workspace_id
 
 
 MEMBER_VALUES = ("role", "via", "invited_at", "joined_at", "left_at", "declined_at")

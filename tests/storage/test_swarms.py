@@ -124,6 +124,50 @@ async def test_lookups_stay_in_their_workspace(
         assert await uow.swarms.list(other_workspace.id) == []
 
 
+async def test_many_swarms_by_their_announcements_in_one_go(
+    store: SqlStore, workspace: Workspace, other_workspace: Workspace, ana: Person
+) -> None:
+    await _add(
+        store,
+        _swarm(workspace, ana, 1, announcement_id="1.1"),
+        _swarm(workspace, ana, 2, announcement_id="1.1"),
+        _swarm(workspace, ana, 3, announcement_id="3.3"),
+    )
+    async with store.unit() as uow:
+        found = await uow.swarms.by_announcements(workspace.id, ["1.1", "3.3", "9.9", "1.1"])
+        assert {key: swarm.number for key, swarm in found.items()} == {"1.1": 2, "3.3": 3}
+        assert found["1.1"] == await uow.swarms.by_announcement(workspace.id, "1.1")
+        assert await uow.swarms.by_announcements(other_workspace.id, ["1.1"]) == {}
+        assert await uow.swarms.by_announcements(workspace.id, []) == {}
+
+
+async def test_members_and_timelines_of_many_swarms_in_one_go(
+    store: SqlStore, workspace: Workspace, ana: Person, add_person: AddPerson
+) -> None:
+    bo = await add_person("Bo")
+    first, second, empty = await _add(store, *(_swarm(workspace, ana, n) for n in (1, 2, 3)))
+    ids = [s.id or 0 for s in (first, second, empty)]
+    async with store.unit() as uow:
+        for swarm_id, person in [(ids[1], bo), (ids[0], ana), (ids[1], ana)]:
+            await uow.swarms.save_member(Member(swarm_id, person.id or 0, Role.HELPER, Via.REACTION, joined_at=T0))
+        await uow.swarms.add_entries(
+            [
+                TimelineEntry(ids[1], EventKind.JOINED, T0 + timedelta(minutes=1), bo.id),
+                TimelineEntry(ids[0], EventKind.OPENED, T0, ana.id),
+                TimelineEntry(ids[1], EventKind.OPENED, T0, ana.id),
+            ]
+        )
+        await uow.commit()
+    async with store.unit() as uow:
+        members = await uow.swarms.members_of(ids)
+        timelines = await uow.swarms.timelines(ids)
+        for swarm_id in ids:
+            assert members[swarm_id] == await uow.swarms.members(swarm_id)
+            assert timelines[swarm_id] == await uow.swarms.timeline(swarm_id)
+    assert [m.person_id for m in members[ids[1]]] == [bo.id, ana.id] and members[ids[2]] == []
+    assert [e.kind for e in timelines[ids[1]]] == [EventKind.OPENED, EventKind.JOINED] and timelines[ids[2]] == []
+
+
 async def test_list_is_newest_first_and_filters(
     store: SqlStore, workspace: Workspace, ana: Person, add_person: AddPerson
 ) -> None:
