@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import Executable
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
@@ -12,6 +15,12 @@ class Repository:
     def __init__(self, session: AsyncSession, dialect: str) -> None:
         self._session = session
         self._dialect = dialect
+
+    async def _rows(self, statement: Executable) -> Sequence[Row[Any]]:
+        """The rows of a Core query, in this unit's transaction, as plain rows: no ORM object is built for them (on
+        hot reads that is most of the cost) and none is left in the session to go stale."""
+        connection = await self._session.connection()
+        return (await connection.execute(statement)).all()
 
     def _insert(self, table: Any) -> postgresql.Insert | sqlite.Insert:
         """INSERT with ON CONFLICT support; both dialects spell it the same way, in different classes."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable
 from datetime import time
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_
+from sqlalchemy import ColumnElement, Row, and_, case, func, or_
 from sqlmodel import col, select
 
 from bot.models import Person, SwarmStatus, WorkingHours
-from storage._sql import Repository, require_id
+from storage._sql import Repository, require_id, table_of
 from storage.tables import PersonRow, PersonSkillRow, SwarmMemberRow, SwarmRow
 
 DECLARED = "declared"
@@ -32,7 +33,8 @@ class SqlPersonRepository(Repository):
         wanted = set(person_ids)
         if not wanted:
             return {}
-        rows = (await self._session.exec(select(PersonRow).where(col(PersonRow.id).in_(wanted)))).all()
+        table = table_of(PersonRow)
+        rows = await self._rows(select(table).where(table.c.id.in_(wanted)))
         return {require_id(p.id, "person"): p for p in await self._with_skills(rows)}
 
     async def by_chat_id(self, workspace_id: int, platform: str, user_id: str) -> Person | None:
@@ -153,15 +155,18 @@ class SqlPersonRepository(Repository):
         row = (await self._session.exec(statement)).first()
         return None if row is None else (await self._with_skills([row]))[0]
 
-    async def _with_skills(self, rows: Iterable[PersonRow]) -> builtins.list[Person]:
+    async def _with_skills(self, rows: Iterable[PersonRow | Row[Any]]) -> builtins.list[Person]:
         rows = builtins.list(rows)
         skills: dict[int, dict[str, int]] = {require_id(row.id, "person"): {} for row in rows}
         if skills:
+            table = table_of(PersonSkillRow)
             statement = (
-                select(PersonSkillRow).where(col(PersonSkillRow.person_id).in_(skills)).order_by(col(PersonSkillRow.id))
+                select(table.c.person_id, table.c.skill, table.c.level)
+                .where(table.c.person_id.in_(skills))
+                .order_by(table.c.id)
             )
-            for skill in (await self._session.exec(statement)).all():
-                skills[skill.person_id][skill.skill] = skill.level
+            for row in await self._rows(statement):
+                skills[row.person_id][row.skill] = row.level
         return [_to_person(row, skills[require_id(row.id, "person")]) for row in rows]
 
 
@@ -188,7 +193,7 @@ def _fill(row: PersonRow, person: Person) -> None:
     row.nudges_off = person.nudges_off
 
 
-def _to_person(row: PersonRow, skills: dict[str, int]) -> Person:
+def _to_person(row: PersonRow | Row[Any], skills: dict[str, int]) -> Person:
     return Person(
         id=row.id,
         workspace_id=row.workspace_id,

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, insert, or_
+from sqlalchemy import Row, exists, insert, or_
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -134,16 +134,10 @@ class SqlSwarmRepository(Repository):
         members: dict[int, builtins.list[Member]] = {swarm_id: [] for swarm_id in swarm_ids}
         ids = builtins.list(members)
         # In chunks, so that many swarms stay under the database's limit on bound parameters.
+        table = table_of(SwarmMemberRow)
         for start in range(0, len(ids), _CHUNK):
-            statement = (
-                select(SwarmMemberRow)
-                .where(col(SwarmMemberRow.swarm_id).in_(ids[start : start + _CHUNK]))
-                .order_by(col(SwarmMemberRow.id))
-            )
-            # populate_existing: save_members writes through Core, which leaves the session's copies of the rows as
-            # they were.
-            result = await self._session.exec(statement, execution_options={"populate_existing": True})
-            for row in result.all():
+            statement = select(table).where(table.c.swarm_id.in_(ids[start : start + _CHUNK])).order_by(table.c.id)
+            for row in await self._rows(statement):
                 members[row.swarm_id].append(_to_member(row))
         return members
 
@@ -202,13 +196,12 @@ class SqlSwarmRepository(Repository):
     async def timelines(self, swarm_ids: Iterable[int]) -> dict[int, builtins.list[TimelineEntry]]:
         entries: dict[int, builtins.list[TimelineEntry]] = {swarm_id: [] for swarm_id in swarm_ids}
         ids = builtins.list(entries)
+        table = table_of(SwarmEventRow)
         for start in range(0, len(ids), _CHUNK):
             statement = (
-                select(SwarmEventRow)
-                .where(col(SwarmEventRow.swarm_id).in_(ids[start : start + _CHUNK]))
-                .order_by(col(SwarmEventRow.at), col(SwarmEventRow.id))
+                select(table).where(table.c.swarm_id.in_(ids[start : start + _CHUNK])).order_by(table.c.at, table.c.id)
             )
-            for row in (await self._session.exec(statement)).all():
+            for row in await self._rows(statement):
                 entries[row.swarm_id].append(_to_entry(row))
         return entries
 
@@ -459,7 +452,7 @@ def _to_swarm(row: SwarmRow) -> Swarm:
     )
 
 
-def _to_member(row: SwarmMemberRow) -> Member:
+def _to_member(row: SwarmMemberRow | Row[Any]) -> Member:
     return Member(
         id=row.id,
         swarm_id=row.swarm_id,
@@ -473,7 +466,7 @@ def _to_member(row: SwarmMemberRow) -> Member:
     )
 
 
-def _to_entry(row: SwarmEventRow) -> TimelineEntry:
+def _to_entry(row: SwarmEventRow | Row[Any]) -> TimelineEntry:
     return TimelineEntry(
         id=row.id,
         swarm_id=row.swarm_id,
