@@ -119,6 +119,7 @@ async def test_under_faults_every_action_is_done_or_reported_once_and_retries_ar
     # Faults off, a restart: whatever was interrupted is finished (start-up resume), once.
     api.clear_faults()
     await _stop(server)
+    restart = len(api.calls)
     server, sender = await deployment.start()
     try:
         await _until(lambda: _announced(api), WORK, "the opening to be finished")
@@ -150,8 +151,9 @@ async def test_under_faults_every_action_is_done_or_reported_once_and_retries_ar
     if joined_sent:
         joined = [p for p in posts if p[2].startswith(f"<@{PEOPLE['fay']}> joined")]
         assert len(joined) == 1 or fay, "fay's 🙋 was neither done nor answered"
-    # The retry budget held after the restart too.
-    runs = _attempt_runs([c for c in api.calls if c.method != "response_url"])
+    # The retry budget held after the restart too. The restart's resume is an attempt of its own: a call that failed
+    # 1 + RETRIES times before it and is sent again by the resume is not one run.
+    runs = _attempt_runs([c for c in api.calls[restart:] if c.method != "response_url"])
     assert max(runs) <= 1 + RETRIES, Counter(runs)
 
 
