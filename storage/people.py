@@ -55,12 +55,11 @@ class SqlPersonRepository(Repository):
             each = {user_id: await self.by_chat_id(workspace_id, platform, user_id) for user_id in wanted}
             return {user_id: person for user_id, person in each.items() if person is not None}
         field = CHAT_ID_FIELDS[platform]
+        table = table_of(PersonRow)
         statement = (
-            select(PersonRow)
-            .where(PersonRow.workspace_id == workspace_id, col(getattr(PersonRow, field)).in_(wanted))
-            .order_by(col(PersonRow.id))
+            select(table).where(table.c.workspace_id == workspace_id, table.c[field].in_(wanted)).order_by(table.c.id)
         )
-        people = await self._with_skills((await self._session.exec(statement)).all()) if wanted else []
+        people = await self._with_skills(await self._rows(statement)) if wanted else []
         found: dict[str, Person] = {}
         for person in people:  # the first of any two with one id, as by_chat_id takes
             found.setdefault(getattr(person, field) or "", person)
