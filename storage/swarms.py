@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Row, exists, insert, or_
 from sqlmodel import col, func, select
@@ -17,6 +17,7 @@ from storage.tables import ROOM_MESSAGE, SwarmEventRow, SwarmMemberRow, SwarmRow
 
 # Swarm ids per IN (…) list when loading many swarms' members and timelines at once.
 _CHUNK = 500
+T = TypeVar("T")
 
 
 class SqlSwarmRepository(Repository):
@@ -131,15 +132,8 @@ class SqlSwarmRepository(Repository):
         return (await self.members_of([swarm_id]))[swarm_id]
 
     async def members_of(self, swarm_ids: Iterable[int]) -> dict[int, builtins.list[Member]]:
-        members: dict[int, builtins.list[Member]] = {swarm_id: [] for swarm_id in swarm_ids}
-        ids = builtins.list(members)
-        # In chunks, so that many swarms stay under the database's limit on bound parameters.
         table = table_of(SwarmMemberRow)
-        for start in range(0, len(ids), _CHUNK):
-            statement = select(table).where(table.c.swarm_id.in_(ids[start : start + _CHUNK])).order_by(table.c.id)
-            for row in await self._rows(statement):
-                members[row.swarm_id].append(_to_member(row))
-        return members
+        return await self._per_swarm(table, swarm_ids, _to_member, table.c.id)
 
     async def save_member(self, member: Member) -> Member:
         values = _member_values(member)
@@ -194,16 +188,8 @@ class SqlSwarmRepository(Repository):
         return (await self.timelines([swarm_id]))[swarm_id]
 
     async def timelines(self, swarm_ids: Iterable[int]) -> dict[int, builtins.list[TimelineEntry]]:
-        entries: dict[int, builtins.list[TimelineEntry]] = {swarm_id: [] for swarm_id in swarm_ids}
-        ids = builtins.list(entries)
         table = table_of(SwarmEventRow)
-        for start in range(0, len(ids), _CHUNK):
-            statement = (
-                select(table).where(table.c.swarm_id.in_(ids[start : start + _CHUNK])).order_by(table.c.at, table.c.id)
-            )
-            for row in await self._rows(statement):
-                entries[row.swarm_id].append(_to_entry(row))
-        return entries
+        return await self._per_swarm(table, swarm_ids, _to_entry, table.c.at, table.c.id)
 
     async def add_messages(self, messages: Iterable[TimelineEntry]) -> set[str]:
         entries = builtins.list(messages)
@@ -338,6 +324,19 @@ class SqlSwarmRepository(Repository):
             .group_by(col(SwarmMemberRow.person_id))
         )
         return {person_id: int(count) for person_id, count in (await self._session.exec(statement)).all()}
+
+    async def _per_swarm(
+        self, table: Any, swarm_ids: Iterable[int], convert: Callable[[Row[Any]], T], *order: Any
+    ) -> dict[int, builtins.list[T]]:
+        """The rows of a per-swarm table for each of the swarms, in `order`; a swarm without rows gets an empty list."""
+        found: dict[int, builtins.list[T]] = {swarm_id: [] for swarm_id in swarm_ids}
+        ids = builtins.list(found)
+        # In chunks, so that many swarms stay under the database's limit on bound parameters.
+        for start in range(0, len(ids), _CHUNK):
+            statement = select(table).where(table.c.swarm_id.in_(ids[start : start + _CHUNK])).order_by(*order)
+            for row in await self._rows(statement):
+                found[row.swarm_id].append(convert(row))
+        return found
 
     async def _one(self, *conditions: Any) -> Swarm | None:
         statement = select(SwarmRow).where(*conditions).order_by(col(SwarmRow.id).desc()).limit(1)
