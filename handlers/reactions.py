@@ -9,7 +9,7 @@ from bot.automation import Arrivals
 from bot.models import Role, Via
 from bot.swarms import Change, Joining
 from handlers import replies
-from handlers.automation import greeted, refresh_summary, send_welcomes, show_summary
+from handlers.automation import greeted, refresh_summary, send_welcomes, show_summary, welcome
 from handlers.chat import ReactionEvent
 from handlers.commands import invite_into_room, member_joined, post_in_room, say_in_room
 from handlers.context import Context, Conventions
@@ -51,7 +51,7 @@ async def on_joins(ctx: Context, events: Sequence[ReactionEvent]) -> None:
     by_swarm: dict[int | None, list[Change]] = {}
     for change in result.changes:
         by_swarm.setdefault(change.crew.swarm.id, []).append(change)
-    arrived = await _arrivals(ctx, [changes for changes in by_swarm.values() if any(c.changed for c in changes)])
+    said: list[list[Change]] = []
     for changes in by_swarm.values():
         crew = changes[-1].crew
         users = [c.person.chat_id(ctx.platform) for c in changes]
@@ -59,6 +59,7 @@ async def on_joins(ctx: Context, events: Sequence[ReactionEvent]) -> None:
             await invite_into_room(ctx, crew, users)
             if joined := [c for c in changes if c.changed]:
                 await post_in_room(ctx, crew, replies.joined_together(joined, ctx.platform))
+                said.append(changes)
         except Exception:
             # The joins are saved and their deliveries claimed: as for one join, each person hears that it went
             # wrong, and reacting again invites them.
@@ -66,7 +67,10 @@ async def on_joins(ctx: Context, events: Sequence[ReactionEvent]) -> None:
             for user in users:
                 if user in origins:
                     await ctx.tell_or_log(origins[user], replies.apology(None))
-            continue
+    # Only for those in their room now: a welcome is claimed when it is read, so it must not be read for nothing.
+    arrived = await _arrivals(ctx, said)
+    for changes in said:
+        crew = changes[-1].crew
         if (found := arrived.get(crew.swarm.id)) is not None:
             await show_summary(ctx, found.summary)
             await send_welcomes(ctx, crew, found.welcomes)
@@ -89,9 +93,11 @@ async def _join(ctx: Context, event: ReactionEvent, role: Role) -> None:
     if change is None:
         return
     if not change.changed:
-        # Already a member: if the invite failed last time (Slack down), reacting again is how they get in. Inviting
-        # someone who is in the room already is no error.
+        # Already a member: if the invite failed last time (Slack down), reacting again is how they get in, with the
+        # welcome they missed then. Inviting someone who is in the room already is no error, and a welcome is
+        # claimed once: nobody gets it twice.
         await invite_into_room(ctx, change.crew, [change.person.chat_id(ctx.platform)])
+        await welcome(ctx, change.crew, change.person)
         return
     await member_joined(ctx, change)
 

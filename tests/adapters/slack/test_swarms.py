@@ -196,9 +196,13 @@ async def test_joins_in_a_burst_whose_invite_fails_are_kept_and_each_person_hear
         members = {m.person_id for m in await uow.swarms.members(swarm.id) if m.active}
         dana = await uow.people.by_chat_id(workspace.id, "slack", "UDANA")
     assert dana is not None and dana.id in members  # the join itself is kept
+    assert not any(e.startswith("Welcome to your first swarm") for e in slack.ephemerals("dana"))
     slack.api.mend("conversations.invite")
-    await slack.react("raising_hand", SUPPORT, ts, user="dana")  # reacting again gets them in
+    await slack.react("raising_hand", SUPPORT, ts, user="dana")  # reacting again gets them in, and the welcome
     assert "UDANA" in slack.room().members
+    assert len([e for e in slack.ephemerals("dana") if e.startswith("Welcome to your first swarm")]) == 1
+    await slack.react("raising_hand", SUPPORT, ts, user="dana")  # once more: in already, welcomed already
+    assert len([e for e in slack.ephemerals("dana") if e.startswith("Welcome to your first swarm")]) == 1
 
 
 async def test_joins_in_a_burst_about_a_resolved_swarm_are_told_so_privately(slack: SlackScenario) -> None:
