@@ -147,7 +147,8 @@ class SqlSwarmRepository(Repository):
         statement = insert.on_conflict_do_update(index_elements=["swarm_id", "person_id"], set_=values).returning(
             SwarmMemberRow
         )
-        # populate_existing refreshes a copy of the row this session may already hold from members().
+        # populate_existing refreshes a copy of the row this session may already hold (unanswered() loads member
+        # rows as ORM objects; members() reads plain rows and holds none).
         result = await self._session.exec(statement, execution_options={"populate_existing": True})
         row: SwarmMemberRow = result.scalar_one()
         member.id = require_id(row.id, "member")
