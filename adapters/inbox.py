@@ -339,6 +339,14 @@ class Worker:
         self._finished.extend(delivery.id for delivery in deliveries)
         return True
 
+    def waiting(self, key: str, work: Work) -> Sequence[Any]:
+        """The items taken already and waiting to be done by `work` in the next run about that conversation: a run
+        can leave to that one what it would do again anyway (edit a card that changes once more, say)."""
+        run = self._last.get(key)
+        if run is None or run.started or run.work != work:
+            return ()
+        return run.items
+
     async def idle(self, seconds: float = 10.0) -> bool:
         """Waits until the inbox had nothing left for this worker and everything it took is done; False on time out."""
         self.kick()

@@ -42,6 +42,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -681,6 +682,7 @@ class Row:
     watch: Watch | None = None
     statements: int | None = None  # Swarm: SQL statements the phase ran (load and drain)
     calls: int | None = None  # Swarm: Web API calls it made
+    methods: Counter[str] = field(default_factory=Counter)  # Swarm: those calls by method
 
     @property
     def work_rate(self) -> float | None:
@@ -997,7 +999,8 @@ class Bench:
                 drain = await self.idle(server)
         row = Row(scenario, SWARM, mode, measured, drain=drain, watch=watch)
         row.statements = await self.statements(server) - statements
-        row.calls = (await self.control("GET", f"{fake['control']}/calls"))["total"] - calls
+        made = await self.control("GET", f"{fake['control']}/calls", since=str(calls))
+        row.calls, row.methods = len(made["methods"]), Counter(made["methods"])
         return row
 
     async def swarm_opens(self, results: Results, fake: JSON, server: JSON) -> None:
@@ -1245,7 +1248,8 @@ def report(results: Results) -> str:
             lines.append(
                 f"check: {row.scenario}, {row.mode}: {row.verified}; backlog drained in {row.drain or 0:.2f} s;"
                 f" per request {(row.statements or 0) / n:.1f} SQL statements, {(row.calls or 0) / n:.1f} Web API"
-                f" calls — {'OK' if row.ok else 'WRONG'}"
+                f" calls ({', '.join(f'{m} {c}' for m, c in row.methods.most_common())})"
+                f" — {'OK' if row.ok else 'WRONG'}"
             )
         if row.mode.startswith("fixed") and row.measured.lag_p99 > 0.001:
             lines.append(

@@ -8,7 +8,7 @@ changes nothing. Talking to the chat platform is the handlers' job; they call ba
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -484,7 +484,9 @@ class Swarms:
             await uow.swarms.save_members(saved)
             await uow.swarms.add_entries(entries)
             joined = list({_id(swarm): swarm for swarm, _, _ in done}.values())
-            crews = {_id(crew.swarm): crew for crew in await load_crews(uow, joined)}
+            # The members read above, as this run left them: a new one was added last, as the table orders them.
+            crew_members = {_id(swarm): list(members[_id(swarm)].values()) for swarm in joined}
+            crews = {_id(crew.swarm): crew for crew in await crews_of(uow, joined, crew_members)}
             await uow.commit()
         return Joins(tuple(Change(crews[_id(s)], p, changed) for s, p, changed in done), tuple(refused))
 
@@ -1039,7 +1041,11 @@ async def load_crew(uow: UnitOfWork, swarm: Swarm) -> Crew:
 
 async def load_crews(uow: UnitOfWork, swarms: Sequence[Swarm]) -> list[Crew]:
     """`load_crew` for many swarms: their members in one query, their people in one."""
-    members = await uow.swarms.members_of(_id(swarm) for swarm in swarms)
+    return await crews_of(uow, swarms, await uow.swarms.members_of(_id(swarm) for swarm in swarms))
+
+
+async def crews_of(uow: UnitOfWork, swarms: Sequence[Swarm], members: Mapping[int, Sequence[Member]]) -> list[Crew]:
+    """The swarms' crews from their members (each swarm's in the order they were added), their people in one query."""
     wanted = {m.person_id for each in members.values() for m in each} | {swarm.owner_id for swarm in swarms}
     people = await uow.people.many(wanted)
     return [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from bot.automation import Arrivals
 from bot.models import Role, Via
@@ -36,9 +36,14 @@ def joins(conventions: Conventions, event: ReactionEvent) -> bool:
     return event.added and event.emoji in (conventions.join_emoji, conventions.observe_emoji)
 
 
-async def on_joins(ctx: Context, events: Sequence[ReactionEvent]) -> None:
+async def on_joins(
+    ctx: Context, events: Sequence[ReactionEvent], coming: Callable[[], Collection[str]] = frozenset
+) -> None:
     """A run of 🙋 / 👀 in one channel, in one transaction; per swarm one invite, one "A and B joined" post, one
-    refresh of the card, the welcomes. Their deliveries are claimed with the joins."""
+    refresh of the card, the welcomes. Their deliveries are claimed with the joins.
+
+    `coming()` names the announcements that joins received already, and done next, are about: those swarms' cards
+    are left to that run, so that a burst of joins edits each card once per run rather than once for every run."""
     observe = ctx.conventions.observe_emoji
     asked = []
     for e in events:
@@ -59,7 +64,9 @@ async def on_joins(ctx: Context, events: Sequence[ReactionEvent]) -> None:
             await invite_into_room(ctx, crew, users)
             if joined := [c for c in changes if c.changed]:
                 await post_in_room(ctx, crew, replies.joined_together(joined, ctx.platform))
-                said.append(changes)
+            # Those who were members already are in the room now too: if an invite failed last time, this is their
+            # welcome (claimed once, never twice), and the card edit a run before may have left to this one.
+            said.append(changes)
         except Exception:
             # The joins are saved and their deliveries claimed: as for one join, each person hears that it went
             # wrong, and reacting again invites them.
@@ -69,17 +76,19 @@ async def on_joins(ctx: Context, events: Sequence[ReactionEvent]) -> None:
                     await ctx.tell_or_log(origins[user], replies.apology(None))
     # Only for those in their room now: a welcome is claimed when it is read, so it must not be read for nothing.
     arrived = await _arrivals(ctx, said)
+    later = coming() if arrived else frozenset()
     for changes in said:
         crew = changes[-1].crew
         if (found := arrived.get(crew.swarm.id)) is not None:
-            await show_summary(ctx, found.summary)
+            if crew.swarm.announcement_id not in later:
+                await show_summary(ctx, found.summary)
             await send_welcomes(ctx, crew, found.welcomes)
 
 
 async def _arrivals(ctx: Context, joins: list[list[Change]]) -> dict[int | None, Arrivals]:
     """Per swarm someone joined: its card's summary and the welcomes, read together for the whole run. A failure
     here costs only those posts, never the joins."""
-    asked = [(changes[-1].crew, greeted(ctx, (c.person for c in changes if c.changed))) for changes in joins]
+    asked = [(changes[-1].crew, greeted(ctx, (c.person for c in changes))) for changes in joins]
     try:
         found = await ctx.core.automation.arrivals(asked)
     except Exception:

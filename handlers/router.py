@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -67,9 +67,12 @@ class Router:
         caller then handles each message alone, through `handle` and its error policy."""
         await messages.on_messages(self.context, [_without_nul(event) for event in events])
 
-    async def handle_joins(self, events: Sequence[ReactionEvent]) -> None:
-        """A run of 🙋 / 👀 in one channel (`reactions.joins`), as `handle_messages` does messages."""
-        await reactions.on_joins(self.context, [_without_nul(event) for event in events])
+    async def handle_joins(
+        self, events: Sequence[ReactionEvent], coming: Callable[[], Collection[str]] = frozenset
+    ) -> None:
+        """A run of 🙋 / 👀 in one channel (`reactions.joins`), as `handle_messages` does messages. `coming` tells
+        the announcements that more joins, already received, are about (`reactions.on_joins`)."""
+        await reactions.on_joins(self.context, [_without_nul(event) for event in events], coming)
 
 
 HANDLERS: dict[type, Handler] = {

@@ -429,7 +429,7 @@ class SlackMount:
         transaction per run, not one per delivery."""
         payload = json.loads(delivery.payload)
         team, kind = delivery.team, delivery.kind
-        key = f"{team}:{payload.get('channel', '')}"
+        key = _conversation(team, payload.get("channel", ""))
         if kind == "message":
             return Piece(key, self._messages, (team, payload))
         if kind == "reaction":
@@ -457,11 +457,19 @@ class SlackMount:
         await self.app.router(chat).handle_messages([await self._profiled(chat, event) for event in run])
 
     async def _joins(self, events: Sequence[ReactionEvent]) -> None:
-        chat = await self.chat_for(events[0].origin.workspace)
+        origin = events[0].origin
+        chat = await self.chat_for(origin.workspace)
         if len(events) == 1:
             await self._dispatch(chat, events[0])
             return
-        await self.app.router(chat).handle_joins([await self._profiled(chat, event) for event in events])
+
+        def coming() -> set[str]:
+            """The announcements that joins already taken from the inbox, and done next, are about."""
+            key = _conversation(origin.workspace, origin.channel)
+            waiting = self.worker.waiting(key, self._joins) if self.worker else ()
+            return {event.message_id for event in waiting}
+
+        await self.app.router(chat).handle_joins([await self._profiled(chat, event) for event in events], coming)
 
     async def _dispatch(self, chat: SlackChat, event: Event) -> Outcome:
         return await self.app.router(chat).handle(await self._profiled(chat, event))
@@ -477,6 +485,11 @@ class SlackMount:
             return event
         name, email = await chat.profile(origin.user)
         return _with_profile(event, name or origin.user_name, email)
+
+
+def _conversation(team: str, channel: str) -> str:
+    """The inbox key of a delivery: work about one channel is done in the order it came."""
+    return f"{team}:{channel}"
 
 
 def _event(kind: str, team: str, body: dict[str, Any], bot: str | None) -> Event | None:

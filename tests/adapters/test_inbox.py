@@ -124,6 +124,28 @@ async def test_what_comes_in_while_a_run_is_worked_on_gathers_into_the_next_run(
         await stop(worker, running, 1)
 
 
+async def test_a_run_can_see_what_waits_to_be_done_next_about_its_conversation(store: SqlStore) -> None:
+    inbox, clock, work = SqlInbox(store, "slack"), Clock(), Work()
+    work.gates["m1"] = asyncio.Event()
+    await put(inbox, clock, ("A", "m1"))
+    worker = Worker(inbox, work.prepare, clock, poll=0.05)
+    running = asyncio.create_task(worker.run())
+    try:
+        await until(lambda: work.calls == [["m1"]])
+        assert worker.waiting("A", work.together) == ()  # m1 is being worked on, nothing after it yet
+        await put(inbox, clock, ("A", "m2"), ("A", "m3"), ("B", "m4"))
+        worker.kick()
+        await until(lambda: work.done == ["m4"] and len(worker.running) == 3)
+        assert list(worker.waiting("A", work.together)) == ["m2", "m3"]
+        assert worker.waiting("B", work.together) == ()  # B's run is done
+        assert worker.waiting("A", Work().together) == ()  # other work does not gather with these
+        work.gates["m1"].set()
+        assert await worker.idle(5)
+        assert worker.waiting("A", work.together) == ()
+    finally:
+        await stop(worker, running, 1)
+
+
 async def test_a_run_that_fails_is_done_again_one_by_one_and_only_the_bad_delivery_stays(store: SqlStore) -> None:
     inbox, clock, work = SqlInbox(store, "slack"), Clock(), Work()
     work.failing.add("m2")

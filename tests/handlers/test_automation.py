@@ -88,6 +88,60 @@ async def test_a_run_of_joins_edits_each_card_once_and_welcomes_each_newcomer(bo
     assert not any("Welcome" in t or "Catching you up" in t for t in bot.told("gus"))
 
 
+async def test_a_card_that_more_joins_will_change_is_left_to_their_run(bot: ScenarioBot) -> None:
+    await bot.command(CASE)
+    first = bot.announcement_id()
+    await bot.command("/swarm ACME tax totals round wrong #tax sev2", user="dana")
+    second = bot.announcement_id()
+    edits = len(bot.chat.called("update"))
+
+    # More joins to the first swarm are in hand already: its card is edited once, by their run.
+    await bot.router.handle_joins(
+        [
+            ReactionEvent(bot.origin("fay", "support"), first, "raising_hand", event_id="Ev1"),
+            ReactionEvent(bot.origin("eli", "support"), second, "raising_hand", event_id="Ev2"),
+        ],
+        coming=lambda: {first},
+    )
+    assert [u["channel"] for u in bot.chat.called("update")[edits:]] == [bot.room(2)]
+    assert "@Fay Singh joined swarm 1" in bot.said(bot.room(1))[-1]
+    assert bot.last_told("fay").startswith("Welcome to your first swarm")
+
+    await bot.router.handle_joins(
+        [
+            ReactionEvent(bot.origin("gus", "support"), first, "raising_hand", event_id="Ev3"),
+            ReactionEvent(bot.origin("fay", "support"), first, "raising_hand", event_id="Ev4"),
+        ]
+    )
+    assert [u["channel"] for u in bot.chat.called("update")[edits:]] == [bot.room(2), bot.room(1)]
+    assert "Helpers: @Fay Singh, @gus@example.com" in card(bot, 1)
+    assert "@gus@example.com joined swarm 1" in bot.said(bot.room(1))[-1]
+    assert len([t for t in bot.told("fay") if t.startswith("Welcome")]) == 1  # welcomed once, not again
+
+
+async def test_a_run_of_joins_by_members_only_still_shows_the_card_left_to_it(bot: ScenarioBot) -> None:
+    await bot.command(CASE)
+    first = bot.announcement_id()
+    await bot.router.handle_joins(
+        [
+            ReactionEvent(bot.origin("fay", "support"), first, "raising_hand", event_id="Ev1"),
+            ReactionEvent(bot.origin("eli", "support"), first, "raising_hand", event_id="Ev2"),
+        ],
+        coming=lambda: {first},
+    )
+    edits, said = len(bot.chat.called("update")), len(bot.said(bot.room(1)))
+    # The run the card was left to holds only people who are members already (a second 🙋): the card is edited.
+    await bot.router.handle_joins(
+        [
+            ReactionEvent(bot.origin("fay", "support"), first, "raising_hand", event_id="Ev3"),
+            ReactionEvent(bot.origin("eli", "support"), first, "raising_hand", event_id="Ev4"),
+        ]
+    )
+    assert [u["channel"] for u in bot.chat.called("update")[edits:]] == [bot.room(1)]
+    assert "Helpers: @Fay Singh, @Eli Brown" in card(bot, 1)
+    assert len(bot.said(bot.room(1))) == said  # nobody new: no "joined" line
+
+
 async def test_no_tips_for_someone_who_turned_nudges_off(bot: ScenarioBot) -> None:
     await bot.command(CASE)
     await bot.command("/swarm nudges off", user="fay")
