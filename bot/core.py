@@ -43,7 +43,9 @@ class Core:
         """embedder: hybrid knowledge-base search with this model (the semantic extra); None: keyword search."""
         # One index cache for both: people's changes must reach the matcher that swarms use.
         indexes = IndexCache(half_life_days) if half_life_days else IndexCache()
-        semantic = SemanticSearch(store, embedder) if embedder is not None else None
+        # The core's clock times the vectors' rechecks too, so that a simulated month (bench/kb_deflection.py) or a
+        # test sees articles embedded as the time it moves says, not as fast as the machine happens to run.
+        semantic = None if embedder is None else SemanticSearch(store, embedder, clock=lambda: clock().timestamp())
         swarms = Swarms(store, policy, clock, indexes, semantic)
         people = People(store, clock, indexes)
         history = History(store, clock, indexes)

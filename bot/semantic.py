@@ -6,8 +6,11 @@ and nothing here runs. The core knows no model: it hands texts to `Embedder.embe
 - **What an article's vector says** (`embedding_text`): its problem, as the title and the first sentence of the issue
   state it, and its tags. Details (error codes, versions, the environment) and the fix are left to keyword search,
   which matches them exactly; in a small model they would drown the problem (README, "Knowledge base search").
-- **Kept in the database** (`uow.embeddings`), with the hash of that text and the article's last change, so that a
-  restart embeds nothing again and a change that leaves the text alone (a reuse counted) embeds nothing either.
+  Then one more vector for each way a case it solved was asked (`Article.asked`, `embedding_texts`): reuse teaches
+  the meaning search as it teaches the keyword search, and an article is as near a query as its nearest vector.
+- **Kept in the database** (`uow.embeddings`, an article's vectors packed one after another in its row), with the
+  hash of those texts and the article's last change, so that a restart embeds nothing again and a change that leaves
+  the texts alone (a reuse counted) embeds nothing either.
 - **Brought up to date lazily**: a search first embeds the workspace's articles that are new or changed since it last
   looked (every `RECHECK_SECONDS` at most), in batches, for at most `EMBED_BUDGET_SECONDS`; the rest at the next
   searches. Never inside a unit of work (SQLite holds its write lock for a unit's whole length), never on a chat
@@ -43,6 +46,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from bot.knowledge import ASKED_KEPT
 from bot.models import Article, ArticleEmbedding, ArticleHit, ArticleState
 from bot.ports import Embedder, Store, UnitOfWork
 from bot.text import WORD
@@ -65,6 +69,8 @@ EMBED_BATCH = 32
 EMBED_BUDGET_SECONDS = 2.0
 RECHECK_SECONDS = 5.0
 RELOAD_SECONDS = 600.0
+VECTORS_PER_ARTICLE = 1 + ASKED_KEPT  # its problem, and each way it was asked that it keeps
+GONE = -1  # a VectorIndex row whose article has other vectors now
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 # fmt: off
@@ -85,13 +91,28 @@ def embedding_text(article: Article) -> str:
     return " ".join(part for part in (*parts, tags) if part)
 
 
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
+def embedding_texts(article: Article) -> list[str]:
+    """What an article's vectors are made from: `embedding_text`, then each way a case it answered was asked
+    (`Article.asked`, newest first), so that a question worded like an earlier one finds the article by meaning too."""
+    main = embedding_text(article)
+    seen = {main.casefold()}
+    texts = [main]
+    for wording in article.asked[:ASKED_KEPT]:
+        if wording.strip() and wording.casefold() not in seen:
+            seen.add(wording.casefold())
+            texts.append(wording)
+    return texts
 
 
-def pack(vector: Sequence[float]) -> bytes:
-    """float32, little-endian: 4 bytes a dimension (1.5 KB for all-MiniLM-L6-v2's 384)."""
-    return struct.pack(f"<{len(vector)}f", *vector)
+def content_hash(text: str | Sequence[str]) -> str:
+    """The hash of what a vector is made from; of one text the same as before articles kept their askings."""
+    joined = text if isinstance(text, str) else "\n".join(text)
+    return hashlib.sha256(joined.encode("utf-8", "replace")).hexdigest()
+
+
+def pack(*vectors: Sequence[float]) -> bytes:
+    """float32, little-endian, one vector after another: 4 bytes a dimension (1.5 KB for all-MiniLM-L6-v2's 384)."""
+    return b"".join(struct.pack(f"<{len(vector)}f", *vector) for vector in vectors)
 
 
 def unpack(data: bytes) -> list[float]:
@@ -205,57 +226,73 @@ class Speller:
 
 
 class VectorIndex:
-    """A workspace's vectors as one float32 matrix, a row an article: the nearest neighbours of a query are one matrix
-    product away (vectors are unit length, so the products are cosines)."""
+    """A workspace's vectors as one float32 matrix, a row a vector (an article has one, plus one per way it was asked):
+    the nearest neighbours of a query are one matrix product away (vectors are unit length, so the products are
+    cosines), an article as near as its nearest vector."""
 
     def __init__(self, dimensions: int) -> None:
         import numpy as np
 
         self.dimensions = dimensions
-        self._ids: list[int] = []
-        self._rows: dict[int, int] = {}
+        self._ids: list[int] = []  # the article of each row; GONE for a row replaced since
+        self._rows: dict[int, list[int]] = {}
         self._matrix: numpy.ndarray[Any, Any] = np.zeros((0, dimensions), dtype=np.float32)
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._rows)
 
     def update(self, vectors: Sequence[tuple[int, bytes]]) -> None:
-        """Adds or replaces the vectors of these articles; a vector of another length is ignored."""
+        """Adds or replaces the vectors of these articles (each article's packed one after another); data that is no
+        whole number of vectors is ignored."""
         import numpy as np
 
+        width = 4 * self.dimensions
+        latest = {article_id: data for article_id, data in vectors if data and len(data) % width == 0}
         new: list[numpy.ndarray[Any, Any]] = []
-        for article_id, data in vectors:
-            if len(data) != 4 * self.dimensions:
+        for article_id, data in latest.items():
+            block = np.frombuffer(data, dtype="<f4").reshape(-1, self.dimensions)
+            rows = self._rows.get(article_id)
+            if rows is not None and len(rows) == len(block):
+                self._matrix[rows] = block
                 continue
-            vector = np.frombuffer(data, dtype="<f4")
-            row = self._rows.get(article_id)
-            if row is None:
-                self._rows[article_id] = len(self._ids)
-                self._ids.append(article_id)
-                new.append(vector)
-            elif row < len(self._matrix):
-                self._matrix[row] = vector
-            else:
-                new[row - len(self._matrix)] = vector
+            if rows is not None:
+                # Another number of vectors: the old rows stay, empty and nobody's, until the next reload.
+                self._matrix[rows] = 0.0
+                for row in rows:
+                    self._ids[row] = GONE
+            first = len(self._ids)
+            self._rows[article_id] = list(range(first, first + len(block)))
+            self._ids += [article_id] * len(block)
+            new.append(block)
         if new:
-            self._matrix = np.vstack([self._matrix, np.stack(new)]).astype(np.float32, copy=False)
+            self._matrix = np.vstack([self._matrix, *new]).astype(np.float32, copy=False)
 
     def nearest(self, query: Sequence[float], n: int, *more: Sequence[float]) -> list[tuple[int, float]]:
         """The n articles nearest the query, (article id, cosine) best first; with more vectors of the query (as typed
         and with its typos corrected), an article's cosine is its best with any of them."""
         import numpy as np
 
-        if not self._ids or n <= 0:
+        if not self._rows or n <= 0:
             return []
         scores = self._matrix @ np.asarray(query, dtype=np.float32)
         for other in more:
             scores = np.maximum(scores, self._matrix @ np.asarray(other, dtype=np.float32))
-        if n < len(scores):
-            top = np.argpartition(-scores, n)[:n]
+        # An article has at most VECTORS_PER_ARTICLE rows, so the best rows of the n best articles are among the
+        # n × VECTORS_PER_ARTICLE best rows.
+        wanted = n * VECTORS_PER_ARTICLE
+        if wanted < len(scores):
+            top = np.argpartition(-scores, wanted)[:wanted]
             top = top[np.argsort(-scores[top], kind="stable")]
         else:
             top = np.argsort(-scores, kind="stable")
-        return [(self._ids[int(i)], float(scores[i])) for i in top]
+        found: dict[int, float] = {}
+        for i in top:
+            article_id = self._ids[int(i)]
+            if article_id != GONE and article_id not in found:
+                found[article_id] = float(scores[i])
+                if len(found) == n:
+                    break
+        return list(found.items())
 
 
 @dataclass
@@ -383,29 +420,31 @@ class SemanticSearch:
             if not pending:
                 return made, True
             kept: list[ArticleEmbedding] = []
-            todo: list[tuple[Article, str, str]] = []
+            todo: list[tuple[Article, list[str], str]] = []
             for article, known in pending:
                 assert article.id is not None
                 seen.add(article.id)
-                text = embedding_text(article)
-                digest = content_hash(text)
+                texts = embedding_texts(article)
+                digest = content_hash(texts)
                 if known is not None and known.model == self.model and known.content_hash == digest:
                     kept.append(replace(known, article_updated_at=article.updated_at))  # only the article's stamp
                 else:
-                    todo.append((article, text, digest))
-            vectors = await self._embed([text for _, text, _ in todo]) if todo else []
-            fresh = [
-                ArticleEmbedding(
-                    article_id=article.id,
-                    workspace_id=article.workspace_id,
-                    model=self.model,
-                    content_hash=digest,
-                    vector=pack(vector),
-                    article_updated_at=article.updated_at,
-                )
-                for (article, _, digest), vector in zip(todo, vectors, strict=True)
-                if article.id is not None
-            ]
+                    todo.append((article, texts, digest))
+            vectors = await self._embed([text for _, texts, _ in todo for text in texts]) if todo else []
+            fresh: list[ArticleEmbedding] = []
+            for article, texts, digest in todo:
+                own, vectors = vectors[: len(texts)], vectors[len(texts) :]
+                if article.id is not None:
+                    fresh.append(
+                        ArticleEmbedding(
+                            article_id=article.id,
+                            workspace_id=article.workspace_id,
+                            model=self.model,
+                            content_hash=digest,
+                            vector=pack(*own),
+                            article_updated_at=article.updated_at,
+                        )
+                    )
             async with self.store.unit() as uow:
                 await uow.embeddings.save([*kept, *fresh])
                 await uow.commit()

@@ -16,6 +16,7 @@ from bot.semantic import (
     content_hash,
     coverage,
     embedding_text,
+    embedding_texts,
     fuse,
     pack,
     unpack,
@@ -134,6 +135,44 @@ def test_a_new_article_twice_in_one_update_is_one_row() -> None:
     assert len(index) == 1
     assert index.nearest(embed("okta"), 1)[0][0] == 1
     assert index.nearest(embed("okta"), 1)[0][1] == pytest.approx(1.0, abs=1e-6)
+
+
+@requires_numpy
+def test_an_article_with_more_vectors_is_as_near_as_its_nearest_and_listed_once() -> None:
+    embed = ConceptEmbedder.vector
+    index = VectorIndex(ConceptEmbedder.dimensions)
+    index.update([(1, pack(embed("invoice"), embed("login"), embed("login signin"))), (2, pack(embed("login pdf")))])
+    assert len(index) == 2
+    found = index.nearest(embed("okta"), 5)
+    assert [article_id for article_id, _ in found] == [1, 2]
+    assert found[0][1] == pytest.approx(1.0, abs=1e-6)
+    assert index.nearest(embed("okta"), 1) == found[:1]
+
+
+@requires_numpy
+def test_an_article_whose_vectors_change_in_number_keeps_only_the_new_ones() -> None:
+    embed = ConceptEmbedder.vector
+    index = VectorIndex(ConceptEmbedder.dimensions)
+    index.update([(1, pack(embed("invoice"))), (2, pack(embed("refund")))])
+    index.update([(1, pack(embed("invoice"), embed("login")))])  # asked once more
+    index.update([(2, pack(embed("csv")))])  # the same number: replaced in place
+    assert dict(index.nearest(embed("okta"), 5))[1] == pytest.approx(1.0, abs=1e-6)
+    index.update([(1, pack(embed("pdf")))])  # fewer again: the old rows find nothing any more
+    assert len(index) == 2
+    assert dict(index.nearest(embed("okta"), 5))[1] == pytest.approx(0.0, abs=1e-6)
+    assert [article_id for article_id, _ in index.nearest(embed("export"), 5)] == [2, 1]
+
+
+def test_an_articles_vectors_are_its_problem_then_each_way_it_was_asked() -> None:
+    article = _article(
+        "Invoice PDF is blank",
+        "Invoice PDF is blank after the upgrade.",
+        asked=["bill comes out empty", "BILL comes out empty", ""],
+    )
+    assert embedding_texts(article) == ["Invoice PDF is blank after the upgrade.", "bill comes out empty"]
+    assert embedding_texts(_article("Invoice PDF is blank")) == ["Invoice PDF is blank"]
+    # An article nobody asked for again keeps the hash it had when vectors were made from one text.
+    assert content_hash(["Invoice PDF is blank"]) == content_hash("Invoice PDF is blank")
 
 
 @requires_numpy

@@ -271,6 +271,34 @@ async def test_a_changed_article_is_embedded_again_and_a_reuse_is_not(store: Sql
 
 
 @requires_numpy
+async def test_an_article_is_found_by_the_way_a_case_it_solved_was_asked(store: SqlStore, workspace: Workspace) -> None:
+    [blank, *_] = await _fill(store, workspace)
+    model = ConceptEmbedder()
+    now = [0.0]
+    hybrid = KnowledgeBase(store, semantic=SemanticSearch(store, model, clock=lambda: now[0]))
+    assert await hybrid.search(WS_KEY, "newsletter spins") == []
+
+    # It solved a case asked in words of its own (reuse keeps them in `asked`): a vector for that wording too.
+    async with store.unit() as uow:
+        await uow.articles.save(replace(blank, asked=["the newsletter spins forever"]))
+        await uow.commit()
+    model.embedded.clear()
+    now[0] += 60
+    [hit] = (await hybrid.search(WS_KEY, "newsletter spins"))[:1]
+    assert hit.article.title == "Invoice PDF comes out blank"
+    assert model.embedded == [
+        "Invoice PDF comes out blank Customers get an empty invoice PDF. #pdf",
+        "the newsletter spins forever",
+        "newsletter spins",
+    ]
+    async with store.unit() as uow:
+        [(_, stored)] = [
+            v for v in await uow.embeddings.vectors(workspace.id, ConceptEmbedder.name) if v[0] == blank.id
+        ]
+    assert len(stored) == 2 * 4 * ConceptEmbedder.dimensions
+
+
+@requires_numpy
 async def test_a_search_embeds_a_batch_at_a_time_within_its_budget(store: SqlStore, workspace: Workspace) -> None:
     await _fill(store, workspace)
     model = ConceptEmbedder()
