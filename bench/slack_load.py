@@ -375,6 +375,20 @@ class SwarmState:
         self.workers = workers
         self.statements = 0
         event.listen(app.store.engine.sync_engine, "before_cursor_execute", self.count)
+        import gc
+
+        self.gc_seconds = [0.0, 0.0, 0.0]
+        self.gc_counts = [0, 0, 0]
+        self._gc_started = 0.0
+
+        def timed(phase: str, info: dict[str, Any]) -> None:
+            if phase == "start":
+                self._gc_started = time.perf_counter()
+            else:
+                self.gc_seconds[info["generation"]] += time.perf_counter() - self._gc_started
+                self.gc_counts[info["generation"]] += 1
+
+        gc.callbacks.append(timed)
 
     def count(self, *args: Any, **kwargs: Any) -> None:
         self.statements += 1
@@ -385,7 +399,9 @@ class SwarmState:
         await self.app.close()
 
     async def counters(self, request: web.Request) -> web.Response:
-        return web.json_response({"statements": self.statements})
+        return web.json_response(
+            {"statements": self.statements, "gc_seconds": self.gc_seconds, "gc_counts": self.gc_counts}
+        )
 
     async def idle(self, request: web.Request) -> web.Response:
         started = time.perf_counter()
@@ -683,6 +699,8 @@ class Row:
     statements: int | None = None  # Swarm: SQL statements the phase ran (load and drain)
     calls: int | None = None  # Swarm: Web API calls it made
     methods: Counter[str] = field(default_factory=Counter)  # Swarm: those calls by method
+    collections: list[int] = field(default_factory=list)  # Swarm: the serving process's GC runs, by generation
+    collecting: float = 0.0  # Swarm: the seconds they took
 
     @property
     def work_rate(self) -> float | None:
@@ -943,6 +961,15 @@ class Bench:
     async def statements(self, server: JSON) -> int:
         return sum([(await self.control("GET", f"{c}/counters"))["statements"] for c in server["controls"]])
 
+    async def collections(self, server: JSON) -> tuple[list[int], float]:
+        """The serving processes' garbage collections so far, by generation, and the seconds they took."""
+        counts, seconds = [0, 0, 0], 0.0
+        for c in server["controls"]:
+            found = await self.control("GET", f"{c}/counters")
+            counts = [a + b for a, b in zip(counts, found["gc_counts"], strict=True)]
+            seconds += sum(found["gc_seconds"])
+        return counts, seconds
+
     async def bare(self, results: Results, server: JSON) -> None:
         """One server for every scenario: it only acks, so nothing it did before changes what it does next."""
         plan = self.plan
@@ -989,6 +1016,7 @@ class Bench:
         progress(f"Swarm: {scenario}, {mode}")
         url = server["urls"]
         statements = await self.statements(server)
+        collected, collecting = await self.collections(server)
         calls = (await self.control("GET", f"{fake['control']}/calls"))["total"]
         async with self.profiled(server, f"swarm-{slug(scenario)}-{'fixed' if fixed else 'saturation'}"):
             with self.watch(server) as watch:
@@ -999,6 +1027,9 @@ class Bench:
                 drain = await self.idle(server)
         row = Row(scenario, SWARM, mode, measured, drain=drain, watch=watch)
         row.statements = await self.statements(server) - statements
+        counts, seconds = await self.collections(server)
+        row.collections = [a - b for a, b in zip(counts, collected, strict=True)]
+        row.collecting = seconds - collecting
         made = await self.control("GET", f"{fake['control']}/calls", since=str(calls))
         row.calls, row.methods = len(made["methods"]), Counter(made["methods"])
         return row
@@ -1248,7 +1279,8 @@ def report(results: Results) -> str:
             lines.append(
                 f"check: {row.scenario}, {row.mode}: {row.verified}; backlog drained in {row.drain or 0:.2f} s;"
                 f" per request {(row.statements or 0) / n:.1f} SQL statements, {(row.calls or 0) / n:.1f} Web API"
-                f" calls ({', '.join(f'{m} {c}' for m, c in row.methods.most_common())})"
+                f" calls ({', '.join(f'{m} {c}' for m, c in row.methods.most_common())}); serving process's garbage"
+                f" collections {'/'.join(map(str, row.collections))} (generation 0/1/2), {row.collecting * 1000:.1f} ms"
                 f" — {'OK' if row.ok else 'WRONG'}"
             )
         if row.mode.startswith("fixed") and row.measured.lag_p99 > 0.001:
