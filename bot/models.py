@@ -249,6 +249,8 @@ class ArticleHit:
     snippet: str
     rank: float
     swarm_number: int | None = None  # for a wip article: the open swarm working on it, to join instead of duplicating
+    # A keyword hit: the share of the query's words it has, each weighing its rarity (1.0: all of them).
+    matched: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,12 @@ and nothing here runs. The core knows no model: it hands texts to `Embedder.embe
   away. Reloaded from the database every `RELOAD_SECONDS`, which picks up what other replicas embedded.
 - **Fused** (`fuse`) by weighted Reciprocal Rank Fusion, k = 60: an article scores weight / (60 + rank) in each list.
   A neighbour weighs by its cosine (`closeness`): nothing under `MIN_SIMILARITY` (not about the same thing), then
-  rising evenly to 1. A keyword hit weighs the share of the query's words it has, squared (`coverage`, times
-  KEYWORD_WEIGHT; 0.5 gains paraphrases, recall@5 +0.01, and loses lookups by error code): a hit with
-  every word (an error code, a customer's name) counts fully, one that shares one common word of a long question next
-  to nothing. So a paraphrase is found by meaning, an identifier by its words, and neither list's noise (the many
-  articles that share one word, the nearest of unrelated articles) outranks the other's finds. Filters (#tags,
-  "phrases", state:) apply to both lists.
+  rising evenly to 1. A keyword hit weighs the share of the query's words it has, each word weighing its rarity as
+  BM25 weighs it (`ArticleHit.matched`, from storage's word counts), squared, times KEYWORD_WEIGHT: a hit with
+  every word (an error code, a customer's name) counts fully, one that shares only common words ("is missing",
+  "slow") of a question next to nothing, however many of them. So a paraphrase is found by meaning, an identifier
+  by its words, and neither list's noise (the many articles that share common words, the nearest of unrelated
+  articles) outranks the other's finds. Filters (#tags, "phrases", state:) apply to both lists.
 
 numpy does the arithmetic: it comes with the extra, and is imported only when vectors are.
 """
@@ -41,7 +41,6 @@ import math
 import re
 import struct
 import time
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -61,10 +60,9 @@ NEIGHBOURS = 30  # nearest articles taken from the vector index per query
 KEYWORD_CANDIDATES = 20  # keyword hits fused with them (more if more results are asked for)
 MIN_SIMILARITY = 0.3  # cosine under which all-MiniLM-L6-v2's neighbours are seldom about the same thing
 COVERAGE_POWER = 2
-KEYWORD_WEIGHT = 1.0  # a keyword hit's weight in the fusion: its coverage squared, times this
+KEYWORD_WEIGHT = 1.0  # a keyword hit's weight in the fusion: its share of the query (matched) squared, times this
 MIN_SPELL_CHARS = 4  # shorter words are left as typed by the spelling correction
 _SUFFIXES = ("s", "es", "ed", "ing", "ly")
-STEM_CHARS = 5  # words compare on their first letters: invoice/invoices, export/exported
 EMBED_BATCH = 32
 EMBED_BUDGET_SECONDS = 2.0
 RECHECK_SECONDS = 5.0
@@ -73,13 +71,6 @@ VECTORS_PER_ARTICLE = 1 + ASKED_KEPT  # its problem, and each way it was asked t
 GONE = -1  # a VectorIndex row whose article has other vectors now
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-# fmt: off
-_STOP_WORDS = frozenset({
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not",
-    "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "will",
-    "with",
-})
-# fmt: on
 
 
 def embedding_text(article: Article) -> str:
@@ -117,22 +108,6 @@ def pack(*vectors: Sequence[float]) -> bytes:
 
 def unpack(data: bytes) -> list[float]:
     return list(struct.unpack(f"<{len(data) // 4}f", data))
-
-
-def words(text: str) -> set[str]:
-    """The text's words as coverage compares them: lower-case, first STEM_CHARS letters, no stop words."""
-    found = WORD.findall(unicodedata.normalize("NFKC", text).casefold())
-    return {word[:STEM_CHARS] for word in found if word not in _STOP_WORDS}
-
-
-def coverage(query: str, article: Article) -> float:
-    """The share of the query's words that the article has, in any field."""
-    wanted = words(query)
-    if not wanted:
-        return 0.0
-    text = " ".join((article.title, article.issue, article.environment, article.resolution, article.cause))
-    have = words(f"{text} {' '.join(article.tags)}")
-    return len(wanted & have) / len(wanted)
 
 
 def fuse(*rankings: Sequence[tuple[int, float]], k: int = RRF_K) -> list[tuple[int, float]]:
@@ -174,11 +149,7 @@ async def hybrid_search(
     if others:
         picked = await uow.articles.pick(workspace_id, others, states, tags=tags, phrases=phrases)
         hits.update((hit.article.id, hit) for hit in picked if hit.article.id is not None)
-    meaning = " ".join([query, *phrases])
-    keyword = [
-        (article_id, KEYWORD_WEIGHT * coverage(meaning, hits[article_id].article) ** COVERAGE_POWER)
-        for article_id in ranked
-    ]
+    keyword = [(article_id, KEYWORD_WEIGHT * hits[article_id].matched ** COVERAGE_POWER) for article_id in ranked]
     fused = fuse(
         keyword, [(article_id, closeness(similarity)) for article_id, similarity in close if article_id in hits]
     )

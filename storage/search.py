@@ -226,6 +226,19 @@ async def search_articles(
     return found[:limit]
 
 
+async def shares(session: AsyncSession, dialect: str, query: str, rows: Sequence[ArticleRow]) -> list[float]:
+    """For each article, the share of the query's words it has, each word weighing its rarity (_rarity, from the counts
+    the search just made): an error code or a product's name weighs more than "missing" or "slow", which many
+    articles have. 1.0 for all of them (and for a query of no words: a phrase or tags only), 0.0 for none."""
+    terms = search_terms(query)
+    if not terms:
+        return [1.0] * len(rows)
+    stats = await _term_stats(session, dialect, terms)
+    weights, finder = _rarity(terms, stats), _Finder(terms)
+    total = sum(weights)
+    return [min(1.0, _present(finder, row, weights) / total) if total > 0 else 0.0 for row in rows]
+
+
 async def pick_articles(
     session: AsyncSession,
     dialect: str,

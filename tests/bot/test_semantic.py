@@ -14,7 +14,6 @@ from bot.semantic import (
     VectorIndex,
     closeness,
     content_hash,
-    coverage,
     embedding_text,
     embedding_texts,
     fuse,
@@ -63,15 +62,6 @@ def test_a_neighbour_weighs_nothing_at_the_floor_and_one_for_the_same_meaning() 
     assert closeness(MIN_SIMILARITY - 0.2) == 0.0
     assert closeness(1.0) == pytest.approx(1.0)
     assert 0 < closeness(0.5) < closeness(0.6) < 1
-
-
-def test_coverage_is_the_share_of_the_query_words_the_article_has() -> None:
-    article = _article("Invoices export times out", "The CSV export of invoices fails.", tags=["billing"])
-    assert coverage("invoice export", article) == 1.0  # invoice/invoices: the same first letters
-    assert coverage("the invoice refund", article) == 0.5  # "the" is no word to look for
-    assert coverage("billing", article) == 1.0  # tags count
-    assert coverage("", article) == 0.0
-    assert coverage("!!!", article) == 0.0
 
 
 def test_an_articles_vector_says_its_problem_not_its_details() -> None:

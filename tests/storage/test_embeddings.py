@@ -12,6 +12,7 @@ from bot.articles import KnowledgeBase
 from bot.models import Article, ArticleEmbedding, ArticleState, Workspace
 from bot.semantic import SemanticSearch, pack, unpack
 from storage.database import SqlStore
+from storage.search import COMMON_MIN_ARTICLES
 from tests.semantic import ConceptEmbedder, requires_numpy
 
 MODEL = "model-a"
@@ -197,6 +198,24 @@ class SpellingConceptEmbedder(ConceptEmbedder):
 
     def vocabulary(self) -> list[str]:
         return ["invoice", "document", "blank", "export", "spreadsheet"]
+
+
+@requires_numpy
+async def test_keyword_hits_on_common_words_alone_do_not_outrank_the_meaning(
+    store: SqlStore, workspace: Workspace
+) -> None:
+    # Over a hundred articles say "missing records"; the one about blank invoices shares no word with the question.
+    await _fill(store, workspace)
+    async with store.unit() as uow:
+        for i in range(COMMON_MIN_ARTICLES + 10):
+            await uow.articles.add(_article(workspace, f"Job {i} is missing records", state=ArticleState.VALIDATED))
+        await uow.commit()
+    hybrid = KnowledgeBase(store, semantic=SemanticSearch(store, ConceptEmbedder()))
+    found = await hybrid.search(WS_KEY, "bill printout missing records")
+    # Each "Job" hit has half the question's words, but the common half: it weighs next to nothing beside the article
+    # nearest in meaning (with every word weighing the same, each weighed about a third of it).
+    assert found[0].article.title == "Invoice PDF comes out blank"
+    assert all(hit.article.title.startswith("Job") and hit.rank < found[0].rank / 10 for hit in found[1:])
 
 
 @requires_numpy

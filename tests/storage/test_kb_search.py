@@ -300,6 +300,36 @@ async def test_a_rare_word_outranks_a_common_one_on_both_backends(store: SqlStor
     assert (await _parsed(store, workspace, "job error 4821 log"))[:1] == ["Export fails"]
 
 
+async def test_each_hit_says_how_much_of_the_query_it_has_rare_words_weighing_more(
+    store: SqlStore, workspace: Workspace
+) -> None:
+    async with store.unit() as uow:
+        for i in range(COMMON_MIN_ARTICLES + 10):
+            await uow.articles.add(_article(workspace, f"Job {i} is missing records", state=ArticleState.VALIDATED))
+        await uow.articles.add(_article(workspace, "Export fails with ERR-4821", state=ArticleState.VALIDATED))
+        await uow.commit()
+    async with store.unit() as uow:
+        hits = await uow.articles.search(workspace.id, "export missing records", limit=3)
+    shares = {hit.article.title: hit.matched for hit in hits}
+    # One word of three, but the rarest: more than the two common words "missing records" give the others.
+    assert shares["Export fails with ERR-4821"] > 0.5
+    assert all(share < 0.5 for title, share in shares.items() if title.startswith("Job"))
+    async with store.unit() as uow:
+        [whole] = await uow.articles.search(workspace.id, "export 4821", limit=1)
+        phrase_only = await uow.articles.search(workspace.id, "", limit=1, phrases=["missing records"])
+    assert whole.matched == pytest.approx(1.0)
+    assert [hit.matched for hit in phrase_only] == [1.0]
+
+
+async def test_in_a_small_knowledge_base_every_word_weighs_the_same(store: SqlStore, workspace: Workspace) -> None:
+    async with store.unit() as uow:
+        await uow.articles.add(_article(workspace, "Export is missing records", state=ArticleState.VALIDATED))
+        await uow.commit()
+    async with store.unit() as uow:
+        [hit] = await uow.articles.search(workspace.id, "export refund records slow", limit=1)
+    assert hit.matched == pytest.approx(0.5)
+
+
 async def test_a_word_with_more_articles_than_are_ranked_ranks_the_newest(
     store: SqlStore, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
