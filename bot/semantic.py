@@ -67,7 +67,6 @@ EMBED_BATCH = 32
 EMBED_BUDGET_SECONDS = 2.0
 RECHECK_SECONDS = 5.0
 RELOAD_SECONDS = 600.0
-VECTORS_PER_ARTICLE = 1 + ASKED_KEPT  # its problem, and each way it was asked that it keeps
 GONE = -1  # a VectorIndex row whose article has other vectors now
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -207,6 +206,8 @@ class VectorIndex:
         self.dimensions = dimensions
         self._ids: list[int] = []  # the article of each row; GONE for a row replaced since
         self._rows: dict[int, list[int]] = {}
+        self._widest = 1  # the most rows an article has
+        self._gone = 0
         self._matrix: numpy.ndarray[Any, Any] = np.zeros((0, dimensions), dtype=np.float32)
 
     def __len__(self) -> int:
@@ -231,6 +232,8 @@ class VectorIndex:
                 self._matrix[rows] = 0.0
                 for row in rows:
                     self._ids[row] = GONE
+                self._gone += len(rows)
+            self._widest = max(self._widest, len(block))
             first = len(self._ids)
             self._rows[article_id] = list(range(first, first + len(block)))
             self._ids += [article_id] * len(block)
@@ -248,9 +251,9 @@ class VectorIndex:
         scores = self._matrix @ np.asarray(query, dtype=np.float32)
         for other in more:
             scores = np.maximum(scores, self._matrix @ np.asarray(other, dtype=np.float32))
-        # An article has at most VECTORS_PER_ARTICLE rows, so the best rows of the n best articles are among the
-        # n × VECTORS_PER_ARTICLE best rows.
-        wanted = n * VECTORS_PER_ARTICLE
+        # No article has more than `_widest` rows, so the best rows of the n best articles are among the n × _widest
+        # best rows, and the rows gone besides.
+        wanted = n * self._widest + self._gone
         if wanted < len(scores):
             top = np.argpartition(-scores, wanted)[:wanted]
             top = top[np.argsort(-scores[top], kind="stable")]

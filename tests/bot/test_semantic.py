@@ -153,6 +153,16 @@ def test_an_article_whose_vectors_change_in_number_keeps_only_the_new_ones() -> 
     assert [article_id for article_id, _ in index.nearest(embed("export"), 5)] == [2, 1]
 
 
+@requires_numpy
+def test_rows_left_empty_by_replaced_vectors_never_hide_an_article() -> None:
+    index = VectorIndex(2)
+    for _ in range(5):  # asked in new words, then fewer kept: each change leaves the old rows empty
+        index.update([(1, pack([0.0, 1.0], [0.0, 1.0]))])
+        index.update([(1, pack([0.0, 1.0]))])
+    index.update([(2, pack([-1.0, 0.0]))])  # as far from the query as can be, below every empty row
+    assert [article_id for article_id, _ in index.nearest([1.0, 0.0], 2)] == [1, 2]
+
+
 def test_an_articles_vectors_are_its_problem_then_each_way_it_was_asked() -> None:
     article = _article(
         "Invoice PDF is blank",
