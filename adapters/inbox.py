@@ -287,9 +287,9 @@ class Worker:
                 log.exception("a %s delivery in %s cannot be read; dropped", delivery.kind, delivery.team)
                 self._finished.append(delivery.id)
                 continue
-            run = self._last.get(piece.key)
-            if run is None or run.started or run.work != piece.work:
-                run = self._last[piece.key] = Run(piece.key, piece.work, after=run)
+            run = self._open(piece.key, piece.work)
+            if run is None:
+                run = self._last[piece.key] = Run(piece.key, piece.work, after=self._last.get(piece.key))
                 runs.append(run)
             elif run.task is not None:
                 self.running[delivery.id] = run.task
@@ -342,10 +342,13 @@ class Worker:
     def waiting(self, key: str, work: Work) -> Sequence[Any]:
         """The items taken already and waiting to be done by `work` in the next run about that conversation: a run
         can leave to that one what it would do again anyway (edit a card that changes once more, say)."""
+        run = self._open(key, work)
+        return () if run is None else run.items
+
+    def _open(self, key: str, work: Work) -> Run | None:
+        """The latest run about the conversation if it has not started and does `work`: more of it may join it."""
         run = self._last.get(key)
-        if run is None or run.started or run.work != work:
-            return ()
-        return run.items
+        return None if run is None or run.started or run.work != work else run
 
     async def idle(self, seconds: float = 10.0) -> bool:
         """Waits until the inbox had nothing left for this worker and everything it took is done; False on time out."""
