@@ -406,8 +406,9 @@ class SemanticSearch:
                     todo.append((article, texts, digest))
             vectors = await self._embed([text for _, texts, _ in todo for text in texts]) if todo else []
             fresh: list[ArticleEmbedding] = []
+            start = 0
             for article, texts, digest in todo:
-                own, vectors = vectors[: len(texts)], vectors[len(texts) :]
+                own, start = vectors[start : start + len(texts)], start + len(texts)
                 if article.id is not None:
                     fresh.append(
                         ArticleEmbedding(
