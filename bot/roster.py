@@ -143,7 +143,9 @@ def _unstorable(value: object) -> str | None:
 
 
 def _printable(text: str) -> str:
-    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")[:80]
+    """The value as one printable line: what cannot be shown (a lone surrogate, NUL, a carriage return or line break,
+    any control character) as its escape, so that a report keeps one line per row."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)[:80]
 
 
 def _flag(value: object, field: str, name: str) -> bool:

@@ -122,6 +122,15 @@ async def test_a_lone_surrogate_in_yaml_is_a_rejected_row(
     assert [p["name"] for p in await roster_now(swarm)] == ["Ben"]
 
 
+async def test_a_value_with_a_line_break_and_nul_is_named_on_one_line(swarm: Swarm, tmp_path: Path) -> None:
+    # Found by the fuzz test above: the carriage return of a refused value split its line of the report in two.
+    path = tmp_path / "roster.csv"
+    path.write_bytes(b'name\n"0\r\x00"\n')
+    code, out = await swarm("roster", "import", str(path))
+    assert code != 0
+    assert out.splitlines() == ["0 added, 0 updated, 1 rejected", "line 3: name cannot be 0\\n\\x00"]
+
+
 async def test_a_file_that_is_not_utf8_says_so(
     swarm: Swarm, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
