@@ -13,6 +13,7 @@ from handlers.automation import greeted, refresh_summary, send_welcomes, show_su
 from handlers.chat import ReactionEvent
 from handlers.commands import invite_into_room, member_joined, post_in_room, say_in_room
 from handlers.context import Context, Conventions
+from handlers.together import side_by_side
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,8 @@ async def on_joins(
     for change in result.changes:
         by_swarm.setdefault(change.crew.swarm.id, []).append(change)
     said: list[list[Change]] = []
-    for changes in by_swarm.values():
+
+    async def into_room(changes: list[Change]) -> None:
         crew = changes[-1].crew
         users = [c.person.chat_id(ctx.platform) for c in changes]
         try:
@@ -74,15 +76,20 @@ async def on_joins(
             for user in users:
                 if user in origins:
                     await ctx.tell_or_log(origins[user], replies.apology(None))
+
+    await side_by_side(by_swarm.values(), into_room)
     # Only for those in their room now: a welcome is claimed when it is read, so it must not be read for nothing.
     arrived = await _arrivals(ctx, said)
     later = coming() if arrived else frozenset()
-    for changes in said:
+
+    async def greet(changes: list[Change]) -> None:
         crew = changes[-1].crew
         if (found := arrived.get(crew.swarm.id)) is not None:
             if crew.swarm.announcement_id not in later:
                 await show_summary(ctx, found.summary)
             await send_welcomes(ctx, crew, found.welcomes)
+
+    await side_by_side(said, greet)
 
 
 async def _arrivals(ctx: Context, joins: list[list[Change]]) -> dict[int | None, Arrivals]:
