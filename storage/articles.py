@@ -12,7 +12,7 @@ from sqlmodel import col, func, select
 
 from bot.models import Article, ArticleHit, ArticleLink, ArticleState
 from storage._sql import Repository, require_id
-from storage.search import pick_articles, search_articles, shares
+from storage.search import pick_articles, search_articles
 from storage.tables import ArticleLinkRow, ArticleRow, WorkspaceRow, utcnow
 from storage.workspaces import SqlWorkspaceRepository
 
@@ -115,10 +115,9 @@ class SqlArticleRepository(Repository):
         found = await search_articles(
             self._session, self._dialect, workspace_id, query, limit, states, tags=tags, phrases=phrases
         )
-        matched = await shares(self._session, self._dialect, query, [row for row, _, _ in found])
         return [
             ArticleHit(article=_to_article(row), snippet=snippet, rank=rank, matched=share)
-            for (row, snippet, rank), share in zip(found, matched, strict=True)
+            for row, snippet, rank, share in found
         ]
 
     async def pick(

@@ -141,7 +141,10 @@ def tsquery_terms(terms: Sequence[str]) -> list[str]:
     return parts
 
 
-Found = list[tuple[ArticleRow, str, float]]
+Ranked = list[tuple[ArticleRow, str, float]]  # (row, snippet, rank), best first
+# (row, snippet, rank, share): the share of the query's words the article has, each weighing its rarity (_rarity); 1.0
+# for a query of no words (a phrase or tags only), 0.0 for none.
+Found = list[tuple[ArticleRow, str, float, float]]
 
 
 async def rebuild_index(engine: AsyncEngine) -> int:
@@ -172,12 +175,15 @@ async def search_articles(
     tags: Sequence[str] = (),
     phrases: Sequence[str] = (),
 ) -> Found:
-    """(row, snippet, rank) best first; a higher rank is a better match, comparable within one result only.
+    """(row, snippet, rank, share) best first; a higher rank is a better match, comparable within one result only.
 
     Articles with every word come first, then those with some of them: the order BM25 nearly always gives anyway, and
     it is cheap, since the articles with every word are few and often enough to fill the result. Neither group ranks
     every article that has a common word (see _ranked_terms and RANK_ROWS), and the second orders its candidates by
     how rare the words they have are (_rarity), then by the index's rank.
+
+    Each hit's share of the query's words weighs each word by its rarity: an error code or a product's name weighs
+    more than "missing" or "slow", which many articles have. Hybrid search weighs keyword hits by it.
     """
     terms = search_terms(query)
     wanted = [ArticleState(state).value for state in states]
@@ -187,9 +193,8 @@ async def search_articles(
         return []
     tagged = tuple(_has_tag(dialect, tag) for tag in tag_list)
     if not terms and not phrase_list:
-        return await _tagged(
-            session, (ArticleRow.workspace_id == workspace_id, col(ArticleRow.state).in_(wanted), *tagged), limit
-        )
+        scope = (ArticleRow.workspace_id == workspace_id, col(ArticleRow.state).in_(wanted), *tagged)
+        return [(row, snippet, rank, 1.0) for row, snippet, rank in await _tagged(session, scope, limit)]
     # Matches are looked up by id: the workspace's index must not be used (SQLite would scan the workspace with
     # it, article by article, rather than fetch a few ids); `+column` is SQLite's way to say so.
     owner = (
@@ -199,14 +204,25 @@ async def search_articles(
     )
     scope = (owner == workspace_id, col(ArticleRow.state).in_(wanted), *tagged)
     stats = await _term_stats(session, dialect, terms)
+    weights, finder = _rarity(terms, stats), _Finder(terms)
+    have: dict[int | None, float] = {}  # per article, the weights of the query's words it has
+
+    def has(row: ArticleRow) -> float:
+        if row.id not in have:
+            have[row.id] = _present(finder, row, weights)
+        return have[row.id]
+
+    def share(row: ArticleRow) -> float:
+        return min(1.0, has(row) / sum(weights)) if terms else 1.0
+
     found: Found = []
     for every in (True, False) if 1 < len(terms) <= EVERY_WORD_MAX_TERMS else (False,):
-        seen = [row.id for row, _, _ in found]
+        seen = [row.id for row, *_ in found]
         used = list(terms) if every or len(terms) < 2 else _ranked_terms(terms, stats)
         wide = stats.wide(used, every) or (not terms and bool(phrase_list))
         if dialect == "postgresql":
-            weights = _rarity(used, stats)
-            more = await _postgresql(session, used, phrase_list, every, scope, limit - len(found), seen, wide, weights)
+            rarity = _rarity(used, stats)
+            more = await _postgresql(session, used, phrase_list, every, scope, limit - len(found), seen, wide, rarity)
         else:
             match = fts5_query(used, phrase_list, every)
             more = await _sqlite(session, match, scope, limit - len(found), seen, wide)
@@ -214,29 +230,16 @@ async def search_articles(
             # Candidates with more of the rarer words first (all the query's words count, those left out of the
             # match too), then the index's rank: BM25 on SQLite, ts_rank on PostgreSQL, which knows no rarity.
             # The rank says that order: the weights of the words it has, plus the index's rank squeezed into [0, 1).
-            weights, finder = _rarity(terms, stats), _Finder(terms)
-            more = [(row, snippet, _present(finder, row, weights) + _squeeze(rank)) for row, snippet, rank in more]
+            more = [(row, snippet, has(row) + _squeeze(rank)) for row, snippet, rank in more]
             more.sort(key=lambda hit: -hit[2])
         more = more[: limit - len(found)]
-        shown = _Finder(terms or [word for words in phrase_list for word in words])
+        shown = finder if terms else _Finder([word for words in phrase_list for word in words])
         # Ranks of articles with every word are lifted above all others, so that ranks still say the order.
-        found += [(row, _snippet(row, shown), rank + (EVERY_WORD_BONUS if every else 0.0)) for row, _, rank in more]
+        bonus = EVERY_WORD_BONUS if every else 0.0
+        found += [(row, _snippet(row, shown), rank + bonus, share(row)) for row, _, rank in more]
         if len(found) >= limit:
             break
     return found[:limit]
-
-
-async def shares(session: AsyncSession, dialect: str, query: str, rows: Sequence[ArticleRow]) -> list[float]:
-    """For each article, the share of the query's words it has, each word weighing its rarity (_rarity, from the counts
-    the search just made): an error code or a product's name weighs more than "missing" or "slow", which many
-    articles have. 1.0 for all of them (and for a query of no words: a phrase or tags only), 0.0 for none."""
-    terms = search_terms(query)
-    if not terms:
-        return [1.0] * len(rows)
-    stats = await _term_stats(session, dialect, terms)
-    weights, finder = _rarity(terms, stats), _Finder(terms)
-    total = sum(weights)
-    return [min(1.0, _present(finder, row, weights) / total) if total > 0 else 0.0 for row in rows]
 
 
 async def pick_articles(
@@ -247,7 +250,7 @@ async def pick_articles(
     states: Sequence[ArticleState],
     tags: Sequence[str] = (),
     phrases: Sequence[str] = (),
-) -> Found:
+) -> Ranked:
     """(row, opening, 0.0) for the articles with these ids that pass search_articles' filters, in the order of ids."""
     wanted = [ArticleState(state).value for state in states]
     if not ids or not wanted:
@@ -445,7 +448,7 @@ def _has_tag(dialect: str, tag: str) -> Any:
     return exists(select(literal(1)).select_from(each).where(func.lower(each.c.value) == tag))
 
 
-async def _tagged(session: AsyncSession, scope: tuple[Any, ...], limit: int) -> list[tuple[ArticleRow, str, float]]:
+async def _tagged(session: AsyncSession, scope: tuple[Any, ...], limit: int) -> Ranked:
     """Tags alone, no words: the tagged articles, the most reused and then the newest first."""
     statement = (
         select(ArticleRow)
@@ -492,7 +495,7 @@ def _snippet(row: ArticleRow, finder: _Finder) -> str:
 
 async def _sqlite(
     session: AsyncSession, match: str, scope: tuple[Any, ...], limit: int, seen: Sequence[Any], wide: bool
-) -> Found:
+) -> Ranked:
     fts: ColumnClause[Any] = literal_column(FTS_TABLE)
     index = table(FTS_TABLE, column("rowid"))
     bm25 = func.bm25(fts, *_BM25_WEIGHTS)  # lower is better
@@ -547,7 +550,7 @@ async def _postgresql(
     seen: Sequence[Any],
     wide: bool,
     weights: Sequence[float],
-) -> Found:
+) -> Ranked:
     config: ColumnClause[Any] = literal_column("'english'::regconfig")
     parts = [func.to_tsquery(config, tsquery_text(terms, every))] if terms else []
     # phraseto_tsquery reads its text as plain words: nothing in it is syntax.
