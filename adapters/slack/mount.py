@@ -71,6 +71,7 @@ SCOPES = [
     "users:read.email",
 ]
 RETRIES = 3
+CALLS_LOGGER = "slack_sdk.web.async_client"  # the one slack_sdk's clients log to unless given another
 DRAIN_SECONDS = 10.0
 CHAT_SECONDS = 60.0  # how long a workspace's bot token and user id are reused before the installation is read again
 
@@ -116,6 +117,15 @@ class RepeatableTimeoutRetryHandler(AsyncConnectionErrorRetryHandler):
         )
 
 
+def calls_logger() -> logging.Logger:
+    """The Web API clients' logger, its level set to the one in effect now. slack_sdk writes out a call's whole request
+    and answer for a debug line whenever `logger.level <= DEBUG`, which a logger left at NOTSET (0) always is, DEBUG
+    on or not: about a tenth of a `chat.postMessage`'s CPU. Set, those lines are built only when DEBUG is on."""
+    logger = logging.getLogger(CALLS_LOGGER)
+    logger.setLevel(logging.getLogger(CALLS_LOGGER.rsplit(".", 1)[0]).getEffectiveLevel())
+    return logger
+
+
 def web_client(
     base_url: str,
     token: str | None = None,
@@ -131,6 +141,7 @@ def web_client(
     return AsyncWebClient(
         token=token,
         base_url=base_url,
+        logger=calls_logger(),
         timeout=timeout,  # type: ignore[arg-type]  # slack_sdk hands it to aiohttp.ClientTimeout, which takes floats
         session=session,
         retry_handlers=[
