@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 from aiohttp import web
@@ -117,13 +117,18 @@ class RepeatableTimeoutRetryHandler(AsyncConnectionErrorRetryHandler):
         )
 
 
-def calls_logger() -> logging.Logger:
-    """The Web API clients' logger, its level set to the one in effect now. slack_sdk writes out a call's whole request
-    and answer for a debug line whenever `logger.level <= DEBUG`, which a logger left at NOTSET (0) always is, DEBUG
-    on or not: about a tenth of a `chat.postMessage`'s CPU. Set, those lines are built only when DEBUG is on."""
-    logger = logging.getLogger(CALLS_LOGGER)
-    logger.setLevel(logging.getLogger(CALLS_LOGGER.rsplit(".", 1)[0]).getEffectiveLevel())
-    return logger
+class CallsLog(logging.LoggerAdapter[logging.Logger]):
+    """slack_sdk's logger as the Web API clients use it. slack_sdk writes out a call's whole request and answer for a
+    debug line whenever `logger.level <= DEBUG`, and a logger's own level is NOTSET (0) unless someone set it, DEBUG on
+    or not: about a tenth of a `chat.postMessage`'s CPU. Here `level` is the level in effect, read at each call, so
+    those lines are built only while DEBUG is on (turned on later, it still works)."""
+
+    @property
+    def level(self) -> int:
+        return self.logger.getEffectiveLevel()
+
+
+CALLS_LOG = CallsLog(logging.getLogger(CALLS_LOGGER))
 
 
 def web_client(
@@ -141,7 +146,7 @@ def web_client(
     return AsyncWebClient(
         token=token,
         base_url=base_url,
-        logger=calls_logger(),
+        logger=cast(logging.Logger, CALLS_LOG),  # slack_sdk reads `level` and calls debug … error: an adapter does
         timeout=timeout,  # type: ignore[arg-type]  # slack_sdk hands it to aiohttp.ClientTimeout, which takes floats
         session=session,
         retry_handlers=[
