@@ -205,6 +205,7 @@ async def search_articles(
     scope = (owner == workspace_id, col(ArticleRow.state).in_(wanted), *tagged)
     stats = await _term_stats(session, dialect, terms)
     weights, finder = _rarity(terms, stats), _Finder(terms)
+    total = sum(weights)
     have: dict[int | None, float] = {}  # per article, the weights of the query's words it has
 
     def has(row: ArticleRow) -> float:
@@ -213,7 +214,7 @@ async def search_articles(
         return have[row.id]
 
     def share(row: ArticleRow) -> float:
-        return min(1.0, has(row) / sum(weights)) if terms else 1.0
+        return min(1.0, has(row) / total) if terms else 1.0
 
     found: Found = []
     for every in (True, False) if 1 < len(terms) <= EVERY_WORD_MAX_TERMS else (False,):
