@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import gc
 import importlib.metadata
 import json
 import math
@@ -375,8 +376,6 @@ class SwarmState:
         self.workers = workers
         self.statements = 0
         event.listen(app.store.engine.sync_engine, "before_cursor_execute", self.count)
-        import gc
-
         self.gc_seconds = [0.0, 0.0, 0.0]
         self.gc_counts = [0, 0, 0]
         self._gc_started = 0.0
