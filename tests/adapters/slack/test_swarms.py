@@ -74,9 +74,10 @@ async def test_a_taken_channel_name_gets_a_suffix(slack: SlackScenario) -> None:
 
 
 async def test_a_room_the_bot_made_for_an_older_swarm_of_that_number_is_not_taken(slack: SlackScenario) -> None:
-    # A channel the bot made a day ago (an earlier database, say): not this swarm's, whatever its name.
+    # A channel the bot made a day before this swarm (an earlier database, say): not this swarm's, whatever its name.
+    # A day before the swarm's clock, not the machine's: the scenario's clock is a fixed Tuesday.
     older = slack.api.add_channel("COLD", "swarm-1-acme-cannot-export-invoices", members=["UBOT"])
-    older.created -= 24 * 3600
+    older.created = int(slack.app.core.clock().timestamp()) - 24 * 3600
     await opened(slack)
     assert slack.room().name == "swarm-1-acme-cannot-export-invoices-2"
     assert len(slack.api.calls_to("conversations.list")) == 1
