@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any, cast
+from urllib.parse import parse_qsl
 
 import aiohttp
 from aiohttp import web
@@ -25,6 +26,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.request.internals import extract_enterprise_id, extract_team_id
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
@@ -78,8 +80,10 @@ CHAT_SECONDS = 60.0  # how long a workspace's bot token and user id are reused b
 # How long a workspace that bolt authorized has its messages and reactions kept without bolt (SlackMount.handle);
 # after that one delivery goes through bolt again, which authorizes it anew.
 AUTHORIZED_SECONDS = 60.0
-# Events API deliveries kept without bolt's dispatch once their workspace is authorized: the frequent ones.
+# Events API deliveries kept without bolt's dispatch once their workspace is authorized (the frequent ones), by
+# listener kind; /swarm commands are too.
 KEPT_DIRECTLY = {"message": "message", "reaction_added": "reaction", "reaction_removed": "reaction"}
+SWARM_COMMAND = re.compile(r"^/swarm")
 
 
 # Methods whose second call does nothing the first did not (invite, topic, pin, edit, archive, reads): a call of one
@@ -263,44 +267,44 @@ class SlackMount:
     async def handle(self, request: web.Request) -> web.Response:
         started = time.perf_counter()
         try:
-            body = (await request.read()).decode("utf-8")  # Slack sends UTF-8; anything else is malformed
+            raw = (await request.read()).decode("utf-8")  # Slack sends UTF-8; anything else is malformed
         except UnicodeDecodeError:
             return web.Response(status=400, text="malformed body")
-        if not self.verifier.is_valid_request(body, dict(request.headers)):
+        if not self.verifier.is_valid_request(raw, dict(request.headers)):
             return web.Response(status=401, text="invalid signature or stale timestamp")
-        kind = self._kept_directly(body) if body.startswith("{") else None
-        if kind is not None:
+        try:
+            body = _parsed(raw, request.content_type)
+        except ValueError:  # neither JSON nor a form, or a payload field that is not JSON
+            return web.Response(status=400, text="malformed body")
+        if not isinstance(body, dict) or not _well_formed(body):
+            return web.Response(status=400, text="malformed payload")
+        kind = _kind(body)
+        if self._kept_directly(raw, body):
             self.app.metrics.slack_request(kind, 200, time.perf_counter() - started)
             return web.Response(status=200)
         try:
-            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
-        except (ValueError, AttributeError, TypeError):
-            # Not JSON or a form, or JSON that is not an object (`0`, `[]`): bolt cannot read it.
+            bolt_request = _bolt_request(raw, body, request.query_string, dict(request.headers))
+        except (ValueError, AttributeError, TypeError):  # ids of types bolt cannot read
             return web.Response(status=400, text="malformed body")
-        if not isinstance(bolt_request.body, dict) or not _well_formed(bolt_request.body):
-            return web.Response(status=400, text="malformed payload")
         response = await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
-        self.app.metrics.slack_request(_kind(bolt_request.body), response.status, time.perf_counter() - started)
+        self.app.metrics.slack_request(kind, response.status, time.perf_counter() - started)
         return response
 
-    def _kept_directly(self, raw: str) -> str | None:
-        """A message or reaction event from a workspace that bolt authorized in the last minute, acked and kept the
-        way its listener would, without bolt's dispatch: that dispatch (middleware, matchers, keyword arguments) was
-        about half of what acking such an event cost, and these are most of what Slack sends. Returns the delivery's
-        kind for the metrics, or None for anything else, which goes through bolt."""
+    def _kept_directly(self, raw: str, body: dict[str, Any]) -> bool:
+        """Acks and keeps a message or reaction event, or a /swarm command, from a workspace that bolt authorized in
+        the last minute, the way its listener would but without bolt's dispatch: that dispatch (middleware, matchers,
+        keyword arguments) was about half of what acking such a delivery cost, and these are most of what Slack
+        sends. False for anything else, which goes through bolt."""
         try:
-            body = json.loads(raw)
-            if not isinstance(body, dict) or body.get("type") != "event_callback":
-                return None
-            kind = KEPT_DIRECTLY.get(body["event"]["type"])
+            kind = _direct_kind(body)
             enterprise, team = extract_enterprise_id(body), extract_team_id(body)
             authorized = self.authorized.get((enterprise, team))
-        except (ValueError, KeyError, TypeError, AttributeError, IndexError):
-            return None  # bolt's way answers it (400 for a malformed body)
+        except (KeyError, TypeError, AttributeError, IndexError):
+            return False  # bolt's way answers it
         if kind is None or authorized is None or authorized[1] <= time.monotonic():
-            return None
+            return False
         self._keep(kind, str(team or enterprise or ""), body, raw, authorized[0])
-        return f"event:{body['event']['type']}"
+        return True
 
     async def install(self, request: web.Request) -> web.Response:
         """The "Add to Slack" page and the OAuth redirect back from Slack (multi-workspace installs)."""
@@ -438,7 +442,7 @@ class SlackMount:
         bolt.event("message")(self._acker("message"))
         bolt.event("reaction_added")(self._acker("reaction"))
         bolt.event("reaction_removed")(self._acker("reaction"))
-        bolt.command(re.compile(r"^/swarm"))(self._acker("command"))
+        bolt.command(SWARM_COMMAND)(self._acker("command"))
         bolt.event("app_home_opened")(self._acker("home"))
         bolt.action(re.compile(".*"))(self._acker("action"))
         bolt.view(re.compile(".*"))(self._acker("form"))
@@ -575,6 +579,33 @@ def _well_formed(body: dict[str, Any]) -> bool:
     if "command" in body:
         return all(isinstance(body.get(k), str) for k in ("user_id", "channel_id", "team_id"))
     return kind == "app_rate_limited"
+
+
+def _parsed(raw: str, content_type: str | None) -> Any:
+    """The body as bolt reads it, but a form is an interactivity payload only when it has a `payload` field: bolt
+    takes any form that holds the word for one, so `/swarm webhook payload is empty` reached it as {} (a 400)."""
+    if content_type == "application/json" or raw.startswith("{"):
+        return json.loads(raw)
+    fields = dict(parse_qsl(raw, keep_blank_values=True))
+    return json.loads(fields["payload"]) if "payload" in fields else fields
+
+
+def _bolt_request(
+    raw: str, body: dict[str, Any], query: str, headers: dict[str, str | Sequence[str]]
+) -> AsyncBoltRequest:
+    """Bolt's request for a body read by `_parsed`, not parsed by bolt again."""
+    request = AsyncBoltRequest(body="", query=query, headers=headers)
+    request.raw_body, request.body = raw, body
+    request.context = build_async_context(request.context, body)
+    return request
+
+
+def _direct_kind(body: dict[str, Any]) -> str | None:
+    """The listener kind of a delivery that may skip bolt's dispatch (SlackMount._kept_directly), else None."""
+    if body.get("type") == "event_callback":
+        return KEPT_DIRECTLY.get(body["event"]["type"])
+    command = body.get("command")
+    return "command" if isinstance(command, str) and SWARM_COMMAND.search(command) else None
 
 
 def _kind(body: dict[str, Any]) -> str:

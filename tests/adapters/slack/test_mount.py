@@ -63,6 +63,36 @@ async def test_once_bolt_authorized_the_workspace_joins_and_room_messages_skip_i
     assert await timeline_texts(slack) == ["first words in the room", "tried the 4.1 exporter: same error"]
 
 
+async def test_a_second_swarm_command_skips_bolts_dispatch_and_opens_its_swarm_all_the_same(
+    slack: SlackScenario, dispatches: Dispatches
+) -> None:
+    await slack.command(DEMO)
+    status, body = await slack.command("/swarm Globex SSO login loops back to the start #auth", user="fay")
+    assert (status, body) == (200, "")
+    assert dispatches.count == 1
+    assert slack.room().name.startswith("swarm-2-globex-sso-login")
+    await slack.command("/swarm list", user="fay")
+    assert dispatches.count == 1
+    assert "Globex SSO login" in slack.ephemerals("fay")[-1]
+
+
+async def test_a_command_that_is_not_swarm_goes_through_bolt(slack: SlackScenario, dispatches: Dispatches) -> None:
+    await slack.command(DEMO)
+    status, _ = await slack.sender.slash("hello", "UFAY", SUPPORT, command="/other")
+    assert status == 404  # bolt: no listener for it
+    assert dispatches.count == 2
+
+
+async def test_the_word_payload_in_a_swarm_command_is_case_text_like_any_other(slack: SlackScenario) -> None:
+    # Bolt takes a form that holds the word "payload" anywhere for an interactivity payload: it read this as {}.
+    status, body = await slack.command("/swarm ACME webhook payload arrives empty #billing")
+    assert (status, body) == (200, "")
+    assert slack.room().name.startswith("swarm-1-acme-webhook-payload")
+    status, body = await slack.command("/swarm ACME the payload= field is cut #billing")
+    assert (status, body) == (200, "")
+    assert slack.room().name.startswith("swarm-2-acme-the-payload-field")
+
+
 async def test_the_bots_own_posts_and_reactions_taken_that_way_are_still_nobodys_doing(
     slack: SlackScenario, dispatches: Dispatches
 ) -> None:
