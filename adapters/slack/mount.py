@@ -2,7 +2,8 @@
 
 Every listener acks at once (process_before_response: no Web API call and no database work before the ack) and puts
 the delivery in the inbox (adapters/inbox.py); a worker — here, or in worker processes of its own — takes it from
-there: payload → neutral event → Router.
+there: payload → neutral event → Router. Messages, reactions and /swarm commands from a workspace bolt authorized in
+the last minute are acked and kept the same way without bolt's dispatch (SlackMount._kept_directly).
 """
 
 from __future__ import annotations
