@@ -78,8 +78,8 @@ RETRIES = 3
 CALLS_LOGGER = "slack_sdk.web.async_client"  # the one slack_sdk's clients log to unless given another
 DRAIN_SECONDS = 10.0
 CHAT_SECONDS = 60.0  # how long a workspace's bot token and user id are reused before the installation is read again
-# How long a workspace that bolt authorized has its messages and reactions kept without bolt (SlackMount.handle);
-# after that one delivery goes through bolt again, which authorizes it anew.
+# How long a workspace that bolt authorized has its messages, reactions and /swarm commands kept without bolt
+# (SlackMount._kept_directly); after that one delivery goes through bolt again, which authorizes it anew.
 AUTHORIZED_SECONDS = 60.0
 # Events API deliveries kept without bolt's dispatch once their workspace is authorized (the frequent ones), by
 # listener kind; /swarm commands are too.
