@@ -1,5 +1,6 @@
-"""The mount's own way in for messages and reactions: once bolt has authorized a workspace, its frequent events are
-acked and kept without bolt's dispatch, and they have exactly the effects they have through bolt."""
+"""The mount's own way in: once bolt has authorized a workspace, its messages, reactions and /swarm commands are
+acked and kept without bolt's dispatch, with exactly the effects they have through bolt; and the body is parsed once,
+by us (the word "payload" in a command is case text)."""
 
 from __future__ import annotations
 
