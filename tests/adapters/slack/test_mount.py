@@ -46,15 +46,22 @@ async def timeline_texts(slack: SlackScenario) -> list[str]:
     return [entry.text for entry in timeline if entry.kind is EventKind.MESSAGE]
 
 
-async def test_once_bolt_authorized_the_workspace_joins_and_room_messages_skip_its_dispatch(
-    slack: SlackScenario, dispatches: Dispatches
-) -> None:
+async def opened_and_spoken_in(slack: SlackScenario) -> tuple[str, str]:
+    """Opens swarm 1 (a command through bolt, which authorizes the workspace) and says the first words in its room;
+    returns the room and the announcement's ts."""
     await slack.command(DEMO)
     room = slack.room().id
     announcement = slack.api.messages(SUPPORT)[-1]["ts"]
-    assert dispatches.count == 1  # the command: bolt's, which authorized the workspace
-
     await slack.say("first words in the room", user="chen", channel=room)
+    return room, announcement
+
+
+async def test_once_bolt_authorized_the_workspace_joins_and_room_messages_skip_its_dispatch(
+    slack: SlackScenario, dispatches: Dispatches
+) -> None:
+    room, announcement = await opened_and_spoken_in(slack)
+    assert dispatches.count == 1  # the command: bolt's, which authorized the workspace; the first words were not
+
     await slack.react("raising_hand", SUPPORT, announcement, user="fay")
     await slack.say("tried the 4.1 exporter: same error", user="fay", channel=room)
     await slack.react("raising_hand", SUPPORT, announcement, user="fay", added=False)
@@ -97,10 +104,7 @@ async def test_the_word_payload_in_a_swarm_command_is_case_text_like_any_other(s
 async def test_the_bots_own_posts_and_reactions_taken_that_way_are_still_nobodys_doing(
     slack: SlackScenario, dispatches: Dispatches
 ) -> None:
-    await slack.command(DEMO)
-    room = slack.room().id
-    announcement = slack.api.messages(SUPPORT)[-1]["ts"]
-    await slack.say("first words in the room", user="chen", channel=room)
+    room, announcement = await opened_and_spoken_in(slack)
     calls = len(slack.api.calls)
 
     await slack.event(message_event(room, "UBOT", "a post of the bot's", "1700000990.000100", bot_id="B0001"))
@@ -112,9 +116,7 @@ async def test_the_bots_own_posts_and_reactions_taken_that_way_are_still_nobodys
 
 
 async def test_a_retry_taken_that_way_has_no_second_effect(slack: SlackScenario, dispatches: Dispatches) -> None:
-    await slack.command(DEMO)
-    room = slack.room().id
-    await slack.say("first words in the room", user="chen", channel=room)
+    room, _ = await opened_and_spoken_in(slack)
     said = message_event(room, "UFAY", "the PDF is empty", "1700000992.000100")
     await slack.event(said, event_id="Ev0SAID")
     await slack.event(said, event_id="Ev0SAID", retry_num=1, retry_reason="http_timeout")
@@ -125,9 +127,7 @@ async def test_a_retry_taken_that_way_has_no_second_effect(slack: SlackScenario,
 async def test_after_a_minute_a_delivery_goes_through_bolt_again_and_is_authorized_anew(
     slack: SlackScenario, dispatches: Dispatches
 ) -> None:
-    await slack.command(DEMO)
-    room = slack.room().id
-    await slack.say("first words in the room", user="chen", channel=room)
+    room, _ = await opened_and_spoken_in(slack)
     key, (bot, _) = next(iter(slack.mount.authorized.items()))
     slack.mount.authorized[key] = (bot, 0.0)  # what a minute without a delivery through bolt leaves
 
@@ -141,8 +141,7 @@ async def test_after_a_minute_a_delivery_goes_through_bolt_again_and_is_authoriz
 async def test_another_workspace_goes_through_bolt_until_bolt_has_authorized_it(
     slack: SlackScenario, dispatches: Dispatches
 ) -> None:
-    await slack.command(DEMO)
-    await slack.say("first words in the room", user="chen", channel=slack.room().id)
+    await opened_and_spoken_in(slack)
     elsewhere = message_event("C0ELSE", "UZED", "hello", "1700000993.000100", team="T0ELSE")
     envelope = {"type": "event_callback", "team_id": "T0ELSE", "event": elsewhere, "event_id": "Ev0ELSE"}
     status, _ = await slack.sender.raw(json.dumps(envelope).encode(), {"Content-Type": "application/json"})
@@ -166,8 +165,7 @@ async def test_another_workspace_goes_through_bolt_until_bolt_has_authorized_it(
 async def test_a_malformed_event_from_an_authorized_workspace_is_answered_as_bolt_would_and_kept_nowhere(
     slack: SlackScenario, envelope: dict[str, Any], answer: int
 ) -> None:
-    await slack.command(DEMO)
-    await slack.say("first words in the room", user="chen", channel=slack.room().id)
+    await opened_and_spoken_in(slack)
     status, _ = await slack.sender.raw(json.dumps(envelope).encode(), {"Content-Type": "application/json"})
     assert status == answer
     await slack.mount.idle()
