@@ -81,8 +81,8 @@ CHAT_SECONDS = 60.0  # how long a workspace's bot token and user id are reused b
 # How long a workspace that bolt authorized has its messages, reactions and /swarm commands kept without bolt
 # (SlackMount._kept_directly); after that one delivery goes through bolt again, which authorizes it anew.
 AUTHORIZED_SECONDS = 60.0
-# Events API deliveries kept without bolt's dispatch once their workspace is authorized (the frequent ones), by
-# listener kind; /swarm commands are too.
+# The Events API deliveries that are most of what Slack sends, by listener kind: their listeners, and what is kept
+# without bolt's dispatch once the workspace is authorized (/swarm commands are too).
 KEPT_DIRECTLY = {"message": "message", "reaction_added": "reaction", "reaction_removed": "reaction"}
 SWARM_COMMAND = re.compile(r"^/swarm")
 
@@ -440,9 +440,8 @@ class SlackMount:
     def _listen(self) -> None:
         bolt = self.bolt
         # bolt tries the listeners in this order, each matcher at some cost: the most frequent deliveries first.
-        bolt.event("message")(self._acker("message"))
-        bolt.event("reaction_added")(self._acker("reaction"))
-        bolt.event("reaction_removed")(self._acker("reaction"))
+        for event_type, kind in KEPT_DIRECTLY.items():  # message, reaction_added, reaction_removed
+            bolt.event(event_type)(self._acker(kind))
         bolt.command(SWARM_COMMAND)(self._acker("command"))
         bolt.event("app_home_opened")(self._acker("home"))
         bolt.action(re.compile(".*"))(self._acker("action"))
