@@ -296,13 +296,15 @@ class SlackMount:
         the last minute, the way its listener would but without bolt's dispatch: that dispatch (middleware, matchers,
         keyword arguments) was about half of what acking such a delivery cost, and these are most of what Slack
         sends. False for anything else, which goes through bolt."""
+        kind = _direct_kind(body)
+        if kind is None:
+            return False
         try:
-            kind = _direct_kind(body)
             enterprise, team = extract_enterprise_id(body), extract_team_id(body)
             authorized = self.authorized.get((enterprise, team))
-        except (KeyError, TypeError, AttributeError, IndexError):
+        except (TypeError, AttributeError, IndexError, KeyError):
             return False  # bolt's way answers it
-        if kind is None or authorized is None or authorized[1] <= time.monotonic():
+        if authorized is None or authorized[1] <= time.monotonic():
             return False
         self._keep(kind, str(team or enterprise or ""), body, raw, authorized[0])
         return True
