@@ -86,7 +86,7 @@ async def test_the_comparison_notices_a_missing_index(database_url: str) -> None
 
 async def test_upgrade_reaches_the_head_and_can_run_again(database_url: str) -> None:
     head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
-    assert head == "0012_asked"
+    assert head == "0013_search_index_direct"
     await upgrade(database_url)
     await upgrade(database_url)
 
@@ -127,6 +127,34 @@ async def test_the_search_objects_exist(database_url: str) -> None:
         assert found == {"search_vector", "ix_article_search_vector"}
     else:
         assert {"article_fts", "article_fts_insert", "article_fts_delete", "article_fts_update"} <= found
+
+
+def _search_index_options(connection: Connection) -> list[str] | None:
+    found = connection.execute(
+        text(
+            "SELECT c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relname = 'ix_article_search_vector' AND n.nspname = current_schema()"
+        )
+    )
+    return found.scalar_one()
+
+
+async def test_the_postgresql_search_index_has_no_pending_list(database_url: str) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("GIN pending lists are a PostgreSQL matter")
+    await upgrade(database_url)
+    assert await _run(database_url, _search_index_options) == ["fastupdate=off"]
+
+    def back_to_0012(connection: Connection) -> list[str] | None:
+        config = Config(str(ALEMBIC_INI))
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0012_asked")
+        return _search_index_options(connection)
+
+    assert await _run(database_url, back_to_0012) is None  # PostgreSQL's default: fastupdate on
+    await upgrade(database_url)
+    assert await _run(database_url, _search_index_options) == ["fastupdate=off"]
 
 
 async def test_downgrade_removes_everything_and_upgrade_rebuilds_it(database_url: str) -> None:
