@@ -20,6 +20,7 @@ is_search_object() picks them out so that schema comparisons leave them alone.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import time
@@ -29,7 +30,21 @@ from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnClause, Integer, column, exists, func, literal, literal_column, table, text
+from sqlalchemy import (
+    BindParameter,
+    ColumnClause,
+    Float,
+    Integer,
+    String,
+    bindparam,
+    column,
+    exists,
+    func,
+    literal,
+    literal_column,
+    table,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -69,7 +84,7 @@ TERM_STATS_SECONDS = 600.0
 RANK_ROWS = 1000  # articles ranked at most per match; more are cut to the most recent (SQLite) or a sample (PostgreSQL)
 MATCH_ROWS = 6 * RANK_ROWS  # an any-word match takes its rarest words while they have no more articles than this
 STEM_CHARS = 5
-_OVERFETCH = 4  # candidates ranked in the index alone per article wanted, before the workspace and states filter
+_OVERFETCH = 4  # candidates per article wanted: before the workspace and states filter (SQLite), to be ordered again
 EVERY_WORD_BONUS = 1000.0
 _RANK_CD_SCALED = 32  # ts_rank_cd normalization: rank / (rank + 1)
 _RANK_BY_LENGTH = 1 | 32  # ts_rank normalization: divided by 1 + log(the article's length), then rank / (rank + 1)
@@ -200,12 +215,9 @@ async def search_articles(
         scope = (ArticleRow.workspace_id == workspace_id, col(ArticleRow.state).in_(wanted), *tagged)
         return [(row, snippet, rank, 1.0) for row, snippet, rank in await _tagged(session, scope, limit)]
     # Matches are looked up by id: the workspace's index must not be used (SQLite would scan the workspace with
-    # it, article by article, rather than fetch a few ids); `+column` is SQLite's way to say so.
-    owner = (
-        literal_column(f"+{ArticleRow.__tablename__}.workspace_id", Integer)
-        if dialect == "sqlite"
-        else ArticleRow.workspace_id
-    )
+    # it, article by article, rather than fetch a few ids); `+column` is SQLite's way to say so. (PostgreSQL's
+    # statement binds its own scope: _postgresql_statement.)
+    owner = literal_column(f"+{ArticleRow.__tablename__}.workspace_id", Integer)
     scope = (owner == workspace_id, col(ArticleRow.state).in_(wanted), *tagged)
     stats = await _term_stats(session, dialect, terms)
     weights, finder = _rarity(terms, stats), _Finder(terms)
@@ -227,7 +239,8 @@ async def search_articles(
         wide = stats.wide(used, every) or (not terms and bool(phrase_list))
         if dialect == "postgresql":
             rarity = _rarity(used, stats)
-            more = await _postgresql(session, used, phrase_list, every, scope, limit - len(found), seen, wide, rarity)
+            sought = _Match(workspace_id, wanted, tag_list, used, phrase_list, every, rarity)
+            more = await _postgresql(session, sought, limit - len(found), seen, wide)
         else:
             match = fts5_query(used, phrase_list, every)
             more = await _sqlite(session, match, scope, limit - len(found), seen, wide)
@@ -397,6 +410,9 @@ class _Finder:
                     self._whole.setdefault(stem + ending, set()).add(i)
             if i == len(terms) - 1 and len(term) >= PREFIX_MIN_CHARS:
                 self._start.setdefault(term[:STEM_CHARS], set()).add(i)
+        # A word can be one of the query's only if it starts as one of them: most words of a text are passed over by
+        # this one look-up.
+        self._heads = {key[:PREFIX_MIN_CHARS] for key in (*self._whole, *self._start)}
 
     def _words(self, word: str) -> set[int]:
         found = set(self._whole.get(word, ()))
@@ -406,7 +422,8 @@ class _Finder:
 
     def present(self, text: str) -> set[int]:
         """The indexes of the query words that the (lower-case) text has."""
-        words = set(_WORD.findall(text))
+        heads = self._heads
+        words = {word for word in _WORD.findall(text) if word[:PREFIX_MIN_CHARS] in heads}
         starts = {word[:length] for word in words for length in range(PREFIX_MIN_CHARS, STEM_CHARS + 1)}
         found: set[int] = set()
         for key in self._whole.keys() & words:
@@ -418,9 +435,12 @@ class _Finder:
     def first(self, text: str) -> dict[int, int]:
         """Where in the (lower-case) text each query word it has is first found: {index of the word: offset}."""
         found: dict[int, int] = {}
+        heads = self._heads
         for match in _WORD.finditer(text):
-            for i in self._words(match.group()):
-                found.setdefault(i, match.start())
+            word = match.group()
+            if word[:PREFIX_MIN_CHARS] in heads:
+                for i in self._words(word):
+                    found.setdefault(i, match.start())
         return found
 
 
@@ -446,7 +466,7 @@ def _count(dialect: str, term: str, prefix: bool, cap: int) -> Any:
     return select(func.count()).select_from(found).scalar_subquery()
 
 
-def _has_tag(dialect: str, tag: str) -> Any:
+def _has_tag(dialect: str, tag: str | BindParameter[str]) -> Any:
     """EXISTS (one of the article's JSON tags is `tag`), the same test on both backends."""
     elements = "json_array_elements_text" if dialect == "postgresql" else "json_each"
     each = getattr(func, elements)(ArticleRow.tags).table_valued("value").alias("article_tag")
@@ -545,41 +565,90 @@ async def _rows(session: AsyncSession, ids: Sequence[int], scope: tuple[Any, ...
     return {row.id: row for row in (await session.exec(statement)).all() if row.id is not None}
 
 
-async def _postgresql(
-    session: AsyncSession,
-    terms: Sequence[str],
-    phrases: Sequence[Sequence[str]],
-    every: bool,
-    scope: tuple[Any, ...],
-    limit: int,
-    seen: Sequence[Any],
-    wide: bool,
-    weights: Sequence[float],
-) -> Ranked:
+@dataclass(frozen=True)
+class _Match:
+    """What a PostgreSQL match looks for: the statement's shape and, apart, the values it binds."""
+
+    workspace_id: int
+    states: Sequence[str]
+    tags: Sequence[str]
+    terms: Sequence[str]
+    phrases: Sequence[Sequence[str]]
+    every: bool
+    weights: Sequence[float]
+
+    @property
+    def by_rarity(self) -> bool:
+        return len(self.terms) > 1 and not self.every
+
+    def values(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"workspace_id": self.workspace_id, "states": list(self.states)}
+        found.update((f"tag_{i}", tag) for i, tag in enumerate(self.tags))
+        found.update((f"phrase_{i}", " ".join(words)) for i, words in enumerate(self.phrases))
+        if self.terms:
+            found["terms"] = tsquery_text(self.terms, self.every)
+        if self.by_rarity:
+            found.update((f"term_{i}", term) for i, term in enumerate(tsquery_terms(self.terms)))
+            found.update((f"weight_{i}", round(weight, 4)) for i, weight in enumerate(self.weights))
+        return found
+
+
+async def _postgresql(session: AsyncSession, match: _Match, limit: int, seen: Sequence[Any], wide: bool) -> Ranked:
+    statement = _postgresql_statement(
+        len(match.terms) if match.by_rarity else int(bool(match.terms)),
+        match.by_rarity,
+        len(match.phrases),
+        len(match.tags),
+        wide,
+        bool(seen),
+    )
+    # Candidates that search_articles orders again, by all the query's words (the commonest left out of the match
+    # too), come a few per article wanted; the others are in their final order already.
+    fetch = limit * _OVERFETCH if match.by_rarity else limit
+    values = match.values() | {"rank_rows": RANK_ROWS, "fetch": fetch}
+    if seen:
+        values["seen"] = list(seen)
+    return [(row, "", float(rank)) for row, rank in (await session.exec(statement, params=values)).all()]
+
+
+@functools.lru_cache(maxsize=512)
+def _postgresql_statement(terms: int, by_rarity: bool, phrases: int, tags: int, wide: bool, seen: bool) -> Any:
+    """The ranked match of that shape, every value a bound parameter (_Match.values): built once per shape, since
+    building a statement of a case text's dozen words took more than a millisecond, a tenth of the search."""
     config: ColumnClause[Any] = literal_column("'english'::regconfig")
-    parts = [func.to_tsquery(config, tsquery_text(terms, every))] if terms else []
+    parts = [func.to_tsquery(config, bindparam("terms", type_=String))] if terms else []
     # phraseto_tsquery reads its text as plain words: nothing in it is syntax.
-    parts += [func.phraseto_tsquery(config, " ".join(words)) for words in phrases]
+    parts += [func.phraseto_tsquery(config, bindparam(f"phrase_{i}", type_=String)) for i in range(phrases)]
     combined: Any = parts[0]
     for part in parts[1:]:
         combined = combined.op("&&")(part)
     query = _once(combined)
     vector: ColumnClause[Any] = literal_column(f"article.{TSVECTOR_COLUMN}")
     rank: Any = func.ts_rank_cd(vector, query, _RANK_CD_SCALED)
-    if len(terms) > 1 and not every:
+    if by_rarity:
         # PostgreSQL's ranks have no notion of how rare the words are: three mentions of a common word outrank one of
         # a rare one. So, as BM25 does on SQLite, the rarity of the words it has (each word's weight, _rarity) comes
         # first, then how often it has them for its length, as BM25 weighs them too (ts_rank, in [0, 1)). Not cover
         # density: with a case text's dozen words ts_rank_cd costs 5 µs an article, eight times ts_rank, to order
         # articles that have the same words.
         found = [
-            func.cast(vector.bool_op("@@")(_once(func.to_tsquery(config, t))), Integer) * literal(round(weight, 4))
-            for t, weight in zip(tsquery_terms(terms), weights, strict=True)
+            func.cast(
+                vector.bool_op("@@")(_once(func.to_tsquery(config, bindparam(f"term_{i}", type_=String)))), Integer
+            )
+            * bindparam(f"weight_{i}", type_=Float)
+            for i in range(terms)
         ]
         rank = sum(found, func.ts_rank(vector, query, _RANK_BY_LENGTH))
+    scope = [
+        ArticleRow.workspace_id == bindparam("workspace_id", type_=Integer),
+        col(ArticleRow.state).in_(bindparam("states", expanding=True)),
+        *(_has_tag("postgresql", bindparam(f"tag_{i}", type_=String)) for i in range(tags)),
+    ]
+    if seen:
+        scope.append(col(ArticleRow.id).not_in(bindparam("seen", expanding=True)))
     # Ranked where they are matched, and only the best `fetch` read whole: joining every match back to its row (by
     # the primary key, a thousand times for a wide match) cost as much as the ranking itself.
-    ranked = select(ArticleRow.id, rank.label("rank")).where(vector.bool_op("@@")(query), *_unseen(seen), *scope)
+    ranked = select(ArticleRow.id, rank.label("rank")).where(vector.bool_op("@@")(query), *scope)
     # Materialized: a CTE is read lazily, so with a LIMIT on it the bitmap scan of the GIN index stops after that
     # many rows; a LIMIT on the match itself makes the planner read the table from the start until it has enough
     # (tens of thousands of rows at 100k articles) instead of the index.
@@ -588,17 +657,15 @@ async def _postgresql(
     if wide:
         # More matches than are worth ranking (each needs its tsvector read from the table): RANK_ROWS of them, as
         # the GIN index gives them.
-        sample = sample.limit(RANK_ROWS)
-    fetch = (limit + len(seen)) * _OVERFETCH
+        sample = sample.limit(bindparam("rank_rows", type_=Integer))
     pool = sample.subquery("sample")
     order = (pool.c.rank.desc(), pool.c.id.desc())
-    best = select(pool.c.id, pool.c.rank).order_by(*order).limit(fetch).subquery("best")
-    statement = (
+    best = select(pool.c.id, pool.c.rank).order_by(*order).limit(bindparam("fetch", type_=Integer)).subquery("best")
+    return (
         select(ArticleRow, best.c.rank)
         .join(best, col(ArticleRow.id) == best.c.id)
         .order_by(best.c.rank.desc(), best.c.id.desc())
     )
-    return [(row, "", float(value)) for row, value in (await session.exec(statement)).all()]
 
 
 def _once(expression: Any) -> Any:
