@@ -46,6 +46,7 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,7 @@ TARGET_CALLS_PER_OPEN = 6
 
 OPENS, REACTIONS, MESSAGES, REFERENCE = "/swarm opens", "reactions", "room messages", "reference"
 SWARM, BOLT, BOLT_LAZY, AIOHTTP = "swarm", "bolt", "bolt-lazy", "aiohttp"
+TRACE_HEADER = "X-Bench-Request"  # fixed rate: the request's number, for the server's side of its time
 GROUPS = (AIOHTTP, BOLT, BOLT_LAZY, "opens", "reactions", "messages")  # what --only may choose
 VARIANT_LABEL = {
     SWARM: "Swarm",
@@ -179,8 +181,17 @@ async def _fake(conn: Connection, users: int) -> None:
                 }
             )
 
+        async def yields(request: web.Request) -> web.Response:
+            """On: this process runs only when its core has nothing else to run (SCHED_IDLE), so that answering
+            Swarm's work never delays the load generator beside it, which times the acks; off: as any process."""
+            policy = os.SCHED_IDLE if request.query.get("on") == "1" else os.SCHED_OTHER
+            with contextlib.suppress(OSError, AttributeError):
+                os.sched_setscheduler(0, policy, os.sched_param(0))
+            return web.json_response({"policy": policy})
+
         control = web.Application()
         control.router.add_get("/calls", calls)
+        control.router.add_post("/yields", yields)
         runner = web.AppRunner(control, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", 0).start()
@@ -238,6 +249,9 @@ async def _server(
             served = bare_bolt(lazy=variant == BOLT_LAZY).web_app()
         else:
             served = bare_aiohttp()
+        handled: dict[int, tuple[float, float]] = {}
+        served.middlewares.insert(0, traced(handled))
+        control.router.add_post("/trace", partial(take_trace, handled))
         answer: JSON = {"variant": variant}
         for name, application in (("url", served), ("control", control)):
             runner = web.AppRunner(application, access_log=None)
@@ -256,6 +270,27 @@ async def _server(
             await runner.cleanup()
         for close in closers:
             await close()
+
+
+def traced(handled: dict[int, tuple[float, float]]) -> Any:
+    """Middleware, outermost: when a request numbered by the client (TRACE_HEADER) began and ended in the server."""
+
+    @web.middleware
+    async def trace(request: web.Request, handler: Any) -> web.StreamResponse:
+        began = time.perf_counter()
+        response: web.StreamResponse = await handler(request)
+        if (number := request.headers.get(TRACE_HEADER)) is not None:
+            handled[int(number)] = (began, time.perf_counter())
+        return response
+
+    return trace
+
+
+async def take_trace(handled: dict[int, tuple[float, float]], request: web.Request) -> web.Response:
+    """The server's side of the requests traced since the last call: {number: [began, ended]}."""
+    found = {str(number): list(times) for number, times in handled.items()}
+    handled.clear()
+    return web.json_response(found)
 
 
 async def swarm_server(
@@ -502,6 +537,21 @@ class Measured:
     latencies: list[float]  # seconds
     errors: int
     lag_p99: float = 0.0  # fixed rate: how late the client sent, its 99th percentile (seconds)
+    # Fixed rate: per request, (due, sent, answered) on the client and (began, ended) in the server's handler, all
+    # perf_counter() seconds: CLOCK_MONOTONIC, one clock for every process of the machine.
+    sent: list[tuple[float, float, float]] = field(default_factory=list)
+    handled: dict[int, tuple[float, float]] = field(default_factory=dict)
+
+    def split(self) -> list[tuple[float, float, float, float]] | None:
+        """Per traced request: (late, to server, in server, back), seconds: the client sent it after its time; its
+        request went from the client's send to the server's handler (client, kernel, server waking and parsing);
+        the handler ran; the answer went back until the client had read it."""
+        found = []
+        for i, (due, sent, answered) in enumerate(self.sent):
+            if i in self.handled and answered:
+                began, ended = self.handled[i]
+                found.append((sent - due, began - sent, ended - began, answered - ended))
+        return found or None
 
     @property
     def rate(self) -> float:
@@ -534,15 +584,21 @@ async def fixed_rate(url: str | Sequence[str], signed: Sequence[Signed], rate: f
     errors = 0
     clock = time.perf_counter  # not loop.time(): uvloop's clock counts whole milliseconds
 
+    sent: list[tuple[float, float, float]] = []
+
     async def one(http: aiohttp.ClientSession, target: str, body: bytes, headers: dict[str, str], due: float) -> None:
         nonlocal errors
+        i, began, answered = len(sent), clock(), 0.0
+        sent.append((due, began, answered))
         try:
-            async with http.post(target, data=body, headers=headers) as response:
+            async with http.post(target, data=body, headers={**headers, TRACE_HEADER: str(i)}) as response:
                 await response.read()
+                answered = clock()
                 if response.status != 200:
                     errors += 1
         except aiohttp.ClientError:
             errors += 1
+        sent[i] = (due, began, answered)
         latencies.append(clock() - due)
 
     async with session() as http:
@@ -557,7 +613,7 @@ async def fixed_rate(url: str | Sequence[str], signed: Sequence[Signed], rate: f
             tasks.append(asyncio.ensure_future(one(http, urls[i % len(urls)], body, headers, due)))
         await asyncio.gather(*tasks)
         seconds = clock() - start
-    return Measured(len(signed), seconds, latencies, errors, percentile(lags, 0.99))
+    return Measured(len(signed), seconds, latencies, errors, percentile(lags, 0.99), sent)
 
 
 async def until(due: float, clock: Callable[[], float]) -> None:
@@ -982,12 +1038,18 @@ class Bench:
                 bodies = await self.bodies(scenario, count)
                 with self.watch(server) as watch:
                     measured = await fixed_rate(url, bodies, plan.rate)
+                await self.handled(server, measured)
                 results.rows.append(Row(scenario, variant, self.fixed_mode, measured, watch=watch))
             bodies = await self.saturating_bodies(MESSAGES if scenario == REFERENCE else scenario)
             async with self.profiled(server, f"{variant}-{slug(scenario)}"):
                 with self.watch(server) as watch:
                     measured = await saturate(url, bodies, plan.workers, plan.seconds)
             results.rows.append(Row(scenario, variant, self.saturation_mode, measured, watch=watch))
+
+    async def handled(self, server: JSON, measured: Measured) -> None:
+        """The server's side of a fixed-rate phase's requests, into `measured`."""
+        found = await self.control("POST", f"{server['control']}/trace")
+        measured.handled = {int(number): (began, ended) for number, (began, ended) in found.items()}
 
     # -- Swarm ------------------------------------------------------------------------------------------------
 
@@ -1020,7 +1082,12 @@ class Bench:
         async with self.profiled(server, f"swarm-{slug(scenario)}-{'fixed' if fixed else 'saturation'}"):
             with self.watch(server) as watch:
                 if fixed:
-                    measured = await fixed_rate(url, bodies, self.plan.rate)
+                    await self.control("POST", f"{fake['control']}/yields", on="1")
+                    try:
+                        measured = await fixed_rate(url, bodies, self.plan.rate)
+                    finally:
+                        await self.control("POST", f"{fake['control']}/yields", on="0")
+                    await self.handled(server, measured)
                 else:
                     measured = await saturate(url, bodies[:cap], self.plan.workers, self.plan.seconds)
                 drain = await self.idle(server)
@@ -1257,6 +1324,27 @@ def targets(results: Results) -> list[Target]:
     return found
 
 
+def split_table(results: Results) -> str:
+    """Where a fixed-rate request's time went, p50 / p99 of each part (Measured.split)."""
+    lines = [
+        "Where the time of a fixed-rate ack goes, ms, p50 / p99 (late: the client sent after its time; to server:"
+        " client send to the server's handler; in server: the handler; back: handler done to the client's read)",
+        "",
+        "| scenario | variant | ack | late | to server | in server | back |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in results.rows:
+        parts = row.measured.split()
+        if parts is None:
+            continue
+        cells = [
+            f"{percentile(values, 0.5) * 1000:.2f} / {percentile(values, 0.99) * 1000:.2f}"
+            for values in ([sum(p) for p in parts], *([p[i] for p in parts] for i in range(4)))
+        ]
+        lines.append(f"| {row.scenario} | {VARIANT_LABEL[row.variant]} | {' | '.join(cells)} |")
+    return "\n".join(lines)
+
+
 def report(results: Results) -> str:
     plan = results.plan
     lines = [
@@ -1270,6 +1358,8 @@ def report(results: Results) -> str:
         " then its backlog drains)",
         "",
         table(results),
+        "",
+        split_table(results),
         "",
     ]
     for row in results.rows:

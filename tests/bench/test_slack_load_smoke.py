@@ -22,19 +22,39 @@ def output() -> str:
     return run_bench("slack_load.py")
 
 
-def table_rows(output: str) -> set[tuple[str, str, str]]:
-    rows = set()
-    for line in output.splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if line.startswith("|") and len(cells) >= 3 and cells[0] not in ("scenario", "---"):
-            rows.add((cells[0], cells[1], cells[2].split()[0]))
+def table(output: str, header: str) -> list[list[str]]:
+    """The cells of each row of the Markdown table whose header row starts with `header`."""
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
     return rows
+
+
+def table_rows(output: str) -> set[tuple[str, str, str]]:
+    return {(cells[0], cells[1], cells[2].split()[0]) for cells in table(output, "| scenario | variant | mode |")}
 
 
 def test_the_table_has_every_scenario_for_every_server_at_a_fixed_rate_and_at_saturation(output: str) -> None:
     expected = {(s, v, mode) for s in SCENARIOS for v in VARIANTS for mode in ("fixed", "saturation")}
     expected.add(("reference", "bare aiohttp", "saturation"))
     assert table_rows(output) == expected, output
+
+
+def test_each_fixed_rate_ack_is_split_into_where_its_time_went(output: str) -> None:
+    main = table(output, "| scenario | variant | mode |")
+    acks = {(cells[0], cells[1]): float(cells[5]) for cells in main if cells[2].startswith("fixed")}
+    split = table(output, "| scenario | variant | ack | late |")
+
+    assert {(cells[0], cells[1]) for cells in split} == {(s, v) for s in SCENARIOS for v in VARIANTS}, output
+    for scenario, variant, *parts in split:
+        p50s = [float(part.split(" / ")[0]) for part in parts]
+        assert len(p50s) == 5 and min(p50s) >= 0, (scenario, variant, parts)
+        # The split ends when the client has read the answer, a moment before the ack's own clock stops.
+        assert p50s[0] <= acks[(scenario, variant)], (scenario, variant, parts)
 
 
 def test_swarm_did_all_its_work_and_the_bench_checked_it(output: str) -> None:
