@@ -22,3 +22,15 @@ def run_bench(script: str, *args: str, timeout: float = 300) -> str:
     )
     assert run.returncode == 0, run.stdout + run.stderr
     return run.stdout
+
+
+def markdown_table(output: str, header: str) -> list[list[str]]:
+    """The cells of each row of the first Markdown table in `output` whose header row starts with `header`."""
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return rows

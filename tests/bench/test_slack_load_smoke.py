@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.bench.quick import run_bench
+from tests.bench.quick import markdown_table, run_bench
 
 SCENARIOS = ("/swarm opens", "reactions", "room messages")
 VARIANTS = ("bare bolt (default)", "bare bolt (lazy)", "Swarm")
@@ -22,20 +22,11 @@ def output() -> str:
     return run_bench("slack_load.py")
 
 
-def table(output: str, header: str) -> list[list[str]]:
-    """The cells of each row of the Markdown table whose header row starts with `header`."""
-    lines = output.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(header))
-    rows = []
-    for line in lines[start + 2 :]:
-        if not line.startswith("|"):
-            break
-        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
-    return rows
+MAIN_TABLE = "| scenario | variant | mode |"
 
 
 def table_rows(output: str) -> set[tuple[str, str, str]]:
-    return {(cells[0], cells[1], cells[2].split()[0]) for cells in table(output, "| scenario | variant | mode |")}
+    return {(cells[0], cells[1], cells[2].split()[0]) for cells in markdown_table(output, MAIN_TABLE)}
 
 
 def test_the_table_has_every_scenario_for_every_server_at_a_fixed_rate_and_at_saturation(output: str) -> None:
@@ -45,9 +36,9 @@ def test_the_table_has_every_scenario_for_every_server_at_a_fixed_rate_and_at_sa
 
 
 def test_each_fixed_rate_ack_is_split_into_where_its_time_went(output: str) -> None:
-    main = table(output, "| scenario | variant | mode |")
+    main = markdown_table(output, MAIN_TABLE)
     acks = {(cells[0], cells[1]): float(cells[5]) for cells in main if cells[2].startswith("fixed")}
-    split = table(output, "| scenario | variant | ack | late |")
+    split = markdown_table(output, "| scenario | variant | ack | late |")
 
     assert {(cells[0], cells[1]) for cells in split} == {(s, v) for s in SCENARIOS for v in VARIANTS}, output
     for scenario, variant, *parts in split:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bench.quick import run_bench
+from tests.bench.quick import markdown_table, run_bench
 
 HEADER = "| sample | requests | errors | skipped | ack p50 ms | ack p99 ms |"
 
@@ -20,14 +20,7 @@ def output() -> str:
 
 
 def rows(output: str) -> list[list[str]]:
-    lines = output.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(HEADER))
-    table = []
-    for line in lines[start + 2 :]:
-        if not line.startswith("|"):
-            break
-        table.append([cell.strip() for cell in line.strip().strip("|").split("|")])
-    return table
+    return markdown_table(output, HEADER)
 
 
 def test_the_table_has_a_row_per_sample_from_start_to_drained(output: str) -> None:
