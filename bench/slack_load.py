@@ -1087,10 +1087,11 @@ class Bench:
                         measured = await fixed_rate(url, bodies, self.plan.rate)
                     finally:
                         await self.control("POST", f"{fake['control']}/yields", on="0")
-                    await self.handled(server, measured)
                 else:
                     measured = await saturate(url, bodies[:cap], self.plan.workers, self.plan.seconds)
                 drain = await self.idle(server)
+        if fixed:  # outside the watch, as for the bare servers: the control request is no part of the phase
+            await self.handled(server, measured)
         row = Row(scenario, SWARM, mode, measured, drain=drain, watch=watch)
         row.statements = await self.statements(server) - statements
         counts, seconds = await self.collections(server)
