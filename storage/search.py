@@ -210,15 +210,17 @@ async def search_articles(
     tag_list = search_tags(tags)
     if not wanted or limit <= 0 or not (terms or phrase_list or tag_list):
         return []
-    tagged = tuple(_has_tag(dialect, tag) for tag in tag_list)
+    # PostgreSQL's match binds its tags itself (_postgresql_statement): these are for tags alone and for SQLite.
+    tagged = [_has_tag(dialect, tag) for tag in tag_list] if dialect == "sqlite" or not (terms or phrase_list) else []
     if not terms and not phrase_list:
-        scope = (ArticleRow.workspace_id == workspace_id, col(ArticleRow.state).in_(wanted), *tagged)
-        return [(row, snippet, rank, 1.0) for row, snippet, rank in await _tagged(session, scope, limit)]
-    # Matches are looked up by id: the workspace's index must not be used (SQLite would scan the workspace with
-    # it, article by article, rather than fetch a few ids); `+column` is SQLite's way to say so. (PostgreSQL's
-    # statement binds its own scope: _postgresql_statement.)
-    owner = literal_column(f"+{ArticleRow.__tablename__}.workspace_id", Integer)
-    scope = (owner == workspace_id, col(ArticleRow.state).in_(wanted), *tagged)
+        listed = (ArticleRow.workspace_id == workspace_id, col(ArticleRow.state).in_(wanted), *tagged)
+        return [(row, snippet, rank, 1.0) for row, snippet, rank in await _tagged(session, listed, limit)]
+    scope: tuple[Any, ...] = ()
+    if dialect == "sqlite":
+        # Matches are looked up by id: the workspace's index must not be used (SQLite would scan the workspace with
+        # it, article by article, rather than fetch a few ids); `+column` is SQLite's way to say so.
+        owner = literal_column(f"+{ArticleRow.__tablename__}.workspace_id", Integer)
+        scope = (owner == workspace_id, col(ArticleRow.state).in_(wanted), *tagged)
     stats = await _term_stats(session, dialect, terms)
     weights, finder = _rarity(terms, stats), _Finder(terms)
     total = sum(weights)
