@@ -21,7 +21,7 @@ from sqlalchemy import Connection, event
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.ports import (
@@ -230,6 +230,7 @@ class SqlStore:
         self._dialect = self._engine.dialect.name
         # Rows are mapped to dataclasses before a commit, so nothing needs reloading afterwards.
         self._sessions = async_sessionmaker(self._engine, class_=AsyncSession, expire_on_commit=False)
+        self._held: set[AsyncConnection] = set()
 
     @property
     def engine(self) -> AsyncEngine:
@@ -242,7 +243,25 @@ class SqlStore:
         async with self._sessions() as session:
             yield SqlUnitOfWork(session, self._dialect)
 
+    async def hold(self) -> AsyncConnection:
+        """A connection out of the pool, with the engine's settings, kept until `let_go` or `close()`: for a writer
+        that writes so often that a checkout each time would cost more than its write (storage.inbox)."""
+        connection = await self._engine.connect()
+        self._held.add(connection)
+        return connection
+
+    async def let_go(self, connection: AsyncConnection, broken: bool = False) -> None:
+        """Gives a held connection back to the pool, or, when it is `broken` (a statement on it failed midway, or
+        the server went away), closes it for good."""
+        self._held.discard(connection)
+        if broken:
+            await connection.invalidate()
+        await connection.close()
+
     async def close(self) -> None:
-        """Closes the connections of an engine this store created; an engine passed in stays open."""
+        """Closes the connections of an engine this store created; an engine passed in stays open. Held
+        connections go back to the pool either way."""
+        for connection in list(self._held):
+            await self.let_go(connection)
         if self._owns_engine:
             await self._engine.dispose()

@@ -36,6 +36,23 @@ def _run(connection: sqlite3.Connection, sql: str, parameters: Any, many: bool) 
         cursor.close()
 
 
+def _write(connection: sqlite3.Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """On the connection's thread: `sql` for every row, in one transaction of its own, or nothing of it."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        connection.executemany(sql, rows)
+        connection.execute("COMMIT")
+    finally:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+
+
+async def write_many(connection: aiosqlite.Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Runs `sql` for every row in one transaction (IMMEDIATE: it waits its turn, as the engine's units do), all in
+    one trip. The connection must leave transactions to its caller (isolation_level None, as the engine sets it)."""
+    await _trip(connection, _write, connection._conn, sql, rows)
+
+
 async def _trip(connection: aiosqlite.Connection, function: Any, *args: Any) -> Any:
     """Runs `function(*args)` on the connection's thread (aiosqlite's own queue) and waits for it."""
     return await connection._execute(function, *args)  # type: ignore[no-untyped-call]

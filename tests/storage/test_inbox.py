@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
 
 from storage.database import SqlStore
 from storage.inbox import SqlInbox
+from storage.tables import InboxRow
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=2)
@@ -62,3 +67,47 @@ async def test_workers_taking_at_once_never_share_a_delivery(store: SqlStore) ->
     batches = await asyncio.gather(*(inbox.take(f"w{i}", 7, NOW, LEASE) for i in range(8)))
     ids = [d.id for batch in batches for d in batch]
     assert len(ids) == len(set(ids)) == 40
+
+
+async def test_a_delivery_keeps_when_it_came_in_utc_as_every_other_time(store: SqlStore) -> None:
+    inbox = SqlInbox(store, "slack")
+    await inbox.put(deliveries(1), datetime(2026, 11, 24, 10, 30, tzinfo=timezone(timedelta(hours=1))))
+    async with store.unit() as uow:
+        (row,) = (await uow.session.exec(select(InboxRow))).all()
+    assert (row.platform, row.kind, row.team, row.attempts, row.holder) == ("slack", "message", "T1", 0, None)
+    assert row.received_at == datetime(2026, 11, 24, 9, 30, tzinfo=UTC) and row.received_at.tzinfo == UTC
+
+
+async def test_a_refused_write_keeps_none_of_its_rows_and_the_next_write_goes_on(store: SqlStore) -> None:
+    inbox = SqlInbox(store, "slack")
+    await inbox.put(deliveries(1), NOW)
+    with pytest.raises(Exception, match=r"(?i)null"):
+        await inbox.put([("message", "T1", "kept?"), ("message", None, "no team")], NOW)  # type: ignore[list-item]
+    await inbox.put(deliveries(1), NOW)
+    assert [d.payload for d in await inbox.take("a", 10, NOW, LEASE)] == ['{"n": 0}', '{"n": 0}']
+
+
+async def test_writes_share_one_held_connection_that_goes_back_when_the_store_closes(store: SqlStore) -> None:
+    inbox = SqlInbox(store, "slack")
+    await asyncio.gather(*(inbox.put(deliveries(2), NOW) for _ in range(5)))
+    assert store.engine.pool.checkedout() == 1  # type: ignore[attr-defined]
+    assert await inbox.waiting() == 10
+    await store.close()
+    assert store.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+async def test_a_write_after_the_server_dropped_the_held_connection_goes_on_a_new_one(store: SqlStore) -> None:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("only a database server drops a connection")
+    inbox = SqlInbox(store, "slack")
+    await inbox.put(deliveries(1), NOW)
+    async with store.unit() as uow:
+        dropped = await uow.session.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE pid <> pg_backend_pid() AND query LIKE 'INSERT INTO inbox%'"
+            )
+        )
+        assert dropped.scalars().all() == [True]
+    await inbox.put(deliveries(1), NOW)
+    assert await inbox.waiting() == 2

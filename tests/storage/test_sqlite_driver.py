@@ -74,6 +74,28 @@ async def test_an_error_reaches_the_caller_and_the_connection_goes_on(connection
     assert await cursor.fetchall() == [(1,)]
 
 
+async def test_a_write_of_many_rows_is_one_trip_and_one_transaction(tmp_path: Path) -> None:
+    counted = CountedConnection(
+        partial(sqlite3.connect, str(tmp_path / "w.db"), isolation_level=None), iter_chunk_size=64
+    )
+    await counted
+    try:
+        cursor = await counted.cursor()
+        await cursor.execute("CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT UNIQUE)")
+        before = counted.trips
+        await sqlite_driver.write_many(counted, "INSERT INTO note (body) VALUES (?)", [("a",), ("b",)])
+        assert counted.trips == before + 1
+
+        with pytest.raises(sqlite3.IntegrityError):  # "c" would fit, "a" is there already: neither is kept
+            await sqlite_driver.write_many(counted, "INSERT INTO note (body) VALUES (?)", [("c",), ("a",)])
+        await sqlite_driver.write_many(counted, "INSERT INTO note (body) VALUES (?)", [("d",)])
+        await cursor.execute("SELECT body FROM note ORDER BY id")
+        assert await cursor.fetchall() == [("a",), ("b",), ("d",)]
+        assert not counted._conn.in_transaction
+    finally:
+        await counted.close()
+
+
 async def test_the_engine_runs_on_it_with_the_project_settings(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite:///{tmp_path / 'swarm.db'}")
     try:
