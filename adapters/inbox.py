@@ -31,10 +31,11 @@ from bot.context import Clock, utcnow
 log = logging.getLogger(__name__)
 
 # Deliveries a worker holds at once (taken, waiting for their conversation, or running), and how many of them run
-# at once: below the database pool's 15 connections, so no piece of work ever waits for a connection. HOLD also
-# bounds a run about one conversation. Under a backlog longer runs cost less a delivery: 🙋 on 24 announcements in
-# turn measured 0.63 ms of work a join with 128, 0.35-0.47 ms with 512 (bench/slack_load.py), as each swarm's invite,
-# post and card edit serve more joins; room messages did not change. A run of 512 joins is about 0.2 s of work.
+# at once: below the database pool's 15 connections, less the one the inbox holds for writing, so no piece of work
+# ever waits for a connection. HOLD also bounds a run about one conversation. Under a backlog longer runs cost less a
+# delivery: 🙋 on 24 announcements in turn measured 0.63 ms of work a join with 128, 0.35-0.47 ms with 512
+# (bench/slack_load.py), as each swarm's invite, post and card edit serve more joins; room messages did not change.
+# A run of 512 joins is about 0.2 s of work.
 HOLD = 512
 SLOTS = 12
 LEASE = timedelta(minutes=2)
