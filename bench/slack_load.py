@@ -4,9 +4,11 @@
     .venv/bin/python bench/slack_load.py --quick         # smoke run (under 20 s)
     .venv/bin/python bench/slack_load.py --database postgresql://postgres@127.0.0.1:5432/test --check
 
-Processes: the servers under test pinned to one core; the load generator (this process: an aiohttp client with a
-keep-alive connector, request bodies signed before the clock starts) and the loopback FakeSlack Web API pinned to the
-other core, so the client does not steal the servers' CPU and Swarm's real work really calls a Web API over HTTP.
+Processes: the servers under test pinned to one core; the load generator (this process: request bodies signed before
+the clock starts; at a fixed rate a raw HTTP/1.1 client over keep-alive connections opened beforehand, each request
+bytes ready to write, so that the client's own time barely counts in a latency; at saturation an aiohttp client
+with a keep-alive connector) and the loopback FakeSlack Web API pinned to the other core, so the client does not
+steal the servers' CPU and Swarm's real work really calls a Web API over HTTP.
 
 Servers, same harness, each on its own port: `swarm` (App.start + roster import + SlackMount + web.build, served by
 aiohttp.web; a fresh database for each scenario), `bolt` (a bare AsyncApp whose listeners only ack(), default mode: the
@@ -84,6 +86,7 @@ TARGET_CALLS_PER_OPEN = 6
 
 OPENS, REACTIONS, MESSAGES, REFERENCE = "/swarm opens", "reactions", "room messages", "reference"
 SWARM, BOLT, BOLT_LAZY, AIOHTTP = "swarm", "bolt", "bolt-lazy", "aiohttp"
+CLIENTS = {"raw": "raw HTTP/1.1 client", "aiohttp": "aiohttp client"}  # --client
 TRACE_HEADER = "X-Bench-Request"  # fixed rate: the request's number, for the server's side of its time
 GROUPS = (AIOHTTP, BOLT, BOLT_LAZY, "opens", "reactions", "messages")  # what --only may choose
 VARIANT_LABEL = {
@@ -119,6 +122,7 @@ class Plan:
     swarm_workers: int = 1
     # Swarm as this many `swarm serve` replicas on one database (all on the server core), the load spread over them.
     swarm_replicas: int = 1  # reactions per announcement, so crews stay the size of real ones
+    client: str = "raw"  # the fixed-rate phases' client: "raw" (RawClient) or "aiohttp"
 
     @classmethod
     def quick(cls) -> Plan:
@@ -575,9 +579,101 @@ def spread(url: str | Sequence[str]) -> list[str]:
     return [url] if isinstance(url, str) else list(url)
 
 
-async def fixed_rate(url: str | Sequence[str], signed: Sequence[Signed], rate: float) -> Measured:
+def _answer(buffer: bytearray) -> tuple[int, int] | None:
+    """(status, length) of the first whole HTTP/1.1 response in `buffer`, or None while it is still arriving."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    head = bytes(buffer[:end]).decode("latin-1").split("\r\n")
+    status = int(head[0].split(" ", 2)[1])
+    fields = {name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in head[1:])}
+    if fields.get("transfer-encoding", "").lower() == "chunked":  # the last chunk: "0" on a line of its own
+        last = buffer.find(b"\r\n0\r\n\r\n", end + 2)
+        return None if last < 0 else (status, last + 7)
+    length = end + 4 + int(fields.get("content-length", "0"))
+    return (status, length) if len(buffer) >= length else None
+
+
+class Exchange(asyncio.Protocol):
+    """One keep-alive HTTP/1.1 connection of the raw client: a request is one `write` of bytes built before the
+    clock started, its answer is read as it arrives (status and length only)."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.waiter: asyncio.Future[int] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # uvloop's transports are not asyncio's classes
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if self.waiter is not None and not self.waiter.done() and (answer := _answer(self.buffer)) is not None:
+            status, length = answer
+            del self.buffer[:length]
+            self.waiter.set_result(status)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(ConnectionError(f"the server closed the connection: {error}"))
+
+    async def send(self, request: bytes) -> int:
+        assert self.transport is not None
+        self.waiter = asyncio.get_running_loop().create_future()
+        self.transport.write(request)
+        return await self.waiter
+
+
+class RawClient:
+    """The fixed-rate phases' client: keep-alive connections opened before the clock starts, and requests that are
+    bytes ready to write. aiohttp's client spends about a quarter of a millisecond of its own on each side of a
+    request (headers, its connector, its response object), which a latency measured by the client counts as the
+    server's; the servers are the same whichever client measures them (`--client aiohttp` for aiohttp's)."""
+
+    def __init__(self) -> None:
+        self.idle: dict[tuple[str, int], list[Exchange]] = {}
+
+    async def open(self, url: str, count: int) -> None:
+        for _ in range(count):
+            self.idle.setdefault(_address(url), []).append(await self._connect(url))
+
+    async def _connect(self, url: str) -> Exchange:
+        host, port = _address(url)
+        _, exchange = await asyncio.get_running_loop().create_connection(Exchange, host, port)
+        return exchange
+
+    @staticmethod
+    def request(url: str, body: bytes, headers: Mapping[str, str]) -> bytes:
+        target = URL(url)
+        lines = [f"POST {target.raw_path_qs} HTTP/1.1", f"Host: {target.raw_host}:{target.port}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        lines.append(f"Content-Length: {len(body)}")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+    async def send(self, url: str, request: bytes) -> int:
+        idle = self.idle.setdefault(_address(url), [])
+        exchange = idle.pop() if idle else await self._connect(url)
+        status = await exchange.send(request)
+        idle.append(exchange)
+        return status
+
+    def close(self) -> None:
+        for exchanges in self.idle.values():
+            for exchange in exchanges:
+                if exchange.transport is not None:
+                    exchange.transport.close()
+
+
+def _address(url: str) -> tuple[str, int]:
+    target = URL(url)
+    return target.raw_host or "127.0.0.1", target.port or 80
+
+
+async def fixed_rate(url: str | Sequence[str], signed: Sequence[Signed], rate: float, client: str = "raw") -> Measured:
     """Open loop: request i leaves at t0 + i/rate whatever the answers; latency runs from that scheduled time.
-    With several URLs, request i goes to URL i mod n."""
+    With several URLs, request i goes to URL i mod n. `client`: "raw" (RawClient) or "aiohttp"."""
+    if client == "raw":
+        return await _fixed_rate_raw(spread(url), signed, rate)
     urls = spread(url)
     latencies: list[float] = []
     lags: list[float] = []
@@ -613,6 +709,52 @@ async def fixed_rate(url: str | Sequence[str], signed: Sequence[Signed], rate: f
             tasks.append(asyncio.ensure_future(one(http, urls[i % len(urls)], body, headers, due)))
         await asyncio.gather(*tasks)
         seconds = clock() - start
+    return Measured(len(signed), seconds, latencies, errors, percentile(lags, 0.99), sent)
+
+
+async def _fixed_rate_raw(urls: Sequence[str], signed: Sequence[Signed], rate: float) -> Measured:
+    """fixed_rate with the RawClient: the same schedule and the same record of each request."""
+    latencies: list[float] = []
+    lags: list[float] = []
+    errors = 0
+    clock = time.perf_counter
+    sent: list[tuple[float, float, float]] = []
+    requests = [
+        RawClient.request(urls[i % len(urls)], body, {**headers, TRACE_HEADER: str(i)})
+        for i, (body, headers) in enumerate(signed)
+    ]
+
+    async def one(http: RawClient, target: str, request: bytes, due: float) -> None:
+        nonlocal errors
+        i, began, answered = len(sent), clock(), 0.0
+        sent.append((due, began, answered))
+        try:
+            status = await http.send(target, request)
+            answered = clock()
+            if status != 200:
+                errors += 1
+        except OSError:
+            errors += 1
+        sent[i] = (due, began, answered)
+        latencies.append(clock() - due)
+
+    http = RawClient()
+    try:
+        for target in urls:  # a request takes about a millisecond: a few connections are never all in use
+            await http.open(target, 4)
+        tasks = []
+        start = clock() + 0.05
+        for i, request in enumerate(requests):
+            due = start + i / rate
+            if (delay := due - clock()) > 0.002:
+                await asyncio.sleep(delay - 0.0015)  # timers wake up to a millisecond late: sleep short, then
+            await until(due, clock)
+            lags.append(clock() - due)
+            tasks.append(asyncio.ensure_future(one(http, urls[i % len(urls)], request, due)))
+        await asyncio.gather(*tasks)
+        seconds = clock() - start
+    finally:
+        http.close()
     return Measured(len(signed), seconds, latencies, errors, percentile(lags, 0.99), sent)
 
 
@@ -1037,7 +1179,7 @@ class Bench:
                 count = plan.commands if scenario == OPENS else plan.events
                 bodies = await self.bodies(scenario, count)
                 with self.watch(server) as watch:
-                    measured = await fixed_rate(url, bodies, plan.rate)
+                    measured = await fixed_rate(url, bodies, plan.rate, plan.client)
                 await self.handled(server, measured)
                 results.rows.append(Row(scenario, variant, self.fixed_mode, measured, watch=watch))
             bodies = await self.saturating_bodies(MESSAGES if scenario == REFERENCE else scenario)
@@ -1084,7 +1226,7 @@ class Bench:
                 if fixed:
                     await self.control("POST", f"{fake['control']}/yields", on="1")
                     try:
-                        measured = await fixed_rate(url, bodies, self.plan.rate)
+                        measured = await fixed_rate(url, bodies, self.plan.rate, self.plan.client)
                     finally:
                         await self.control("POST", f"{fake['control']}/yields", on="0")
                 else:
@@ -1354,9 +1496,9 @@ def report(results: Results) -> str:
         f" {CLIENT_CORE}; Swarm: {plan.swarm_replicas} replica(s), each with its work in"
         f" {plan.swarm_workers} worker process(es) (`swarm serve --workers {plan.swarm_workers}`)",
         f"fixed rate: {plan.commands} commands / {plan.events} events at {plan.rate:g}/s (latency from the scheduled"
-        f" send time); saturation: {plan.workers} workers for {plan.seconds:g} s (Swarm: at most"
-        f" {plan.swarm_cap_opens} opens / {plan.swarm_cap_reactions} reactions / {plan.swarm_cap_messages} messages,"
-        " then its backlog drains)",
+        f" send time; {CLIENTS[plan.client]}); saturation: {plan.workers} workers for {plan.seconds:g} s (Swarm: at"
+        f" most {plan.swarm_cap_opens} opens / {plan.swarm_cap_reactions} reactions / {plan.swarm_cap_messages}"
+        " messages, then its backlog drains)",
         "",
         table(results),
         "",
@@ -1416,6 +1558,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--swarm-workers", type=int, help="Swarm's worker processes (`swarm serve --workers N`; default 1, 0: none)"
     )
+    parser.add_argument("--client", choices=sorted(CLIENTS), help="the fixed-rate phases' client (default raw)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the rows as JSON to FILE")
     parser.add_argument(
         "--replicas", type=int, help="Swarm as N `swarm serve` processes on one database, the load spread over them"
@@ -1430,6 +1573,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "events": args.events,
         "swarm_workers": args.swarm_workers,
         "swarm_replicas": args.replicas,
+        "client": args.client,
     }
     plan = Plan(**{**plan.__dict__, **{k: v for k, v in overrides.items() if v is not None}})
     for folder in (args.profile, args.py_spy):
