@@ -6,8 +6,8 @@ time. A taken delivery that is not finished by `claimed_until` (its worker died)
 
 Keeping deliveries (`put`) is what the process that answers the platform does all day, on the event loop that
 answers it, so it skips SQLAlchemy: one statement on a connection the inbox holds, straight to the driver. Through a
-session, a write cost 0.75-0.95 ms of the loop's CPU whatever its rows (checkout, transaction, statement building,
-commit, return); this way 0.1-0.2 ms (bench/inbox_write.py).
+session, a write cost 0.7-1.0 ms of the loop's CPU whatever its rows (checkout, transaction, statement building,
+commit, return); this way 0.05-0.1 ms (bench/inbox_write.py).
 """
 
 from __future__ import annotations
