@@ -46,7 +46,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing.connection import Connection
@@ -669,92 +669,73 @@ def _address(url: str) -> tuple[str, int]:
     return target.raw_host or "127.0.0.1", target.port or 80
 
 
+Send = Callable[[int, str], Awaitable[int]]  # request i to a URL → the answer's status
+
+
+@contextlib.asynccontextmanager
+async def sender(client: str, urls: Sequence[str], signed: Sequence[Signed]) -> AsyncIterator[Send]:
+    """How a fixed-rate phase sends request i (numbered in TRACE_HEADER): with the RawClient, its bytes built and
+    its connections opened here, before the clock starts; or with aiohttp's client."""
+    if client == "raw":
+        requests = [
+            RawClient.request(urls[i % len(urls)], body, {**headers, TRACE_HEADER: str(i)})
+            for i, (body, headers) in enumerate(signed)
+        ]
+        raw = RawClient()
+        try:
+            for target in urls:  # a request takes about a millisecond: a few connections are never all in use
+                await raw.open(target, 4)
+            yield lambda i, target: raw.send(target, requests[i])
+        finally:
+            raw.close()
+        return
+
+    async with session() as http:
+
+        async def send(i: int, target: str) -> int:
+            body, headers = signed[i]
+            async with http.post(target, data=body, headers={**headers, TRACE_HEADER: str(i)}) as response:
+                await response.read()
+                return response.status
+
+        yield send
+
+
 async def fixed_rate(url: str | Sequence[str], signed: Sequence[Signed], rate: float, client: str = "raw") -> Measured:
     """Open loop: request i leaves at t0 + i/rate whatever the answers; latency runs from that scheduled time.
     With several URLs, request i goes to URL i mod n. `client`: "raw" (RawClient) or "aiohttp"."""
-    if client == "raw":
-        return await _fixed_rate_raw(spread(url), signed, rate)
     urls = spread(url)
     latencies: list[float] = []
     lags: list[float] = []
     errors = 0
     clock = time.perf_counter  # not loop.time(): uvloop's clock counts whole milliseconds
+    sent: list[tuple[float, float, float]] = [(0.0, 0.0, 0.0)] * len(signed)
 
-    sent: list[tuple[float, float, float]] = []
-
-    async def one(http: aiohttp.ClientSession, target: str, body: bytes, headers: dict[str, str], due: float) -> None:
+    async def one(send: Send, i: int, due: float) -> None:
         nonlocal errors
-        i, began, answered = len(sent), clock(), 0.0
-        sent.append((due, began, answered))
+        began, answered = clock(), 0.0
         try:
-            async with http.post(target, data=body, headers={**headers, TRACE_HEADER: str(i)}) as response:
-                await response.read()
-                answered = clock()
-                if response.status != 200:
-                    errors += 1
-        except aiohttp.ClientError:
-            errors += 1
-        sent[i] = (due, began, answered)
-        latencies.append(clock() - due)
-
-    async with session() as http:
-        tasks = []
-        start = clock() + 0.05
-        for i, (body, headers) in enumerate(signed):
-            due = start + i / rate
-            if (delay := due - clock()) > 0.002:
-                await asyncio.sleep(delay - 0.0015)  # timers wake up to a millisecond late: sleep short, then
-            await until(due, clock)
-            lags.append(clock() - due)
-            tasks.append(asyncio.ensure_future(one(http, urls[i % len(urls)], body, headers, due)))
-        await asyncio.gather(*tasks)
-        seconds = clock() - start
-    return Measured(len(signed), seconds, latencies, errors, percentile(lags, 0.99), sent)
-
-
-async def _fixed_rate_raw(urls: Sequence[str], signed: Sequence[Signed], rate: float) -> Measured:
-    """fixed_rate with the RawClient: the same schedule and the same record of each request."""
-    latencies: list[float] = []
-    lags: list[float] = []
-    errors = 0
-    clock = time.perf_counter
-    sent: list[tuple[float, float, float]] = []
-    requests = [
-        RawClient.request(urls[i % len(urls)], body, {**headers, TRACE_HEADER: str(i)})
-        for i, (body, headers) in enumerate(signed)
-    ]
-
-    async def one(http: RawClient, target: str, request: bytes, due: float) -> None:
-        nonlocal errors
-        i, began, answered = len(sent), clock(), 0.0
-        sent.append((due, began, answered))
-        try:
-            status = await http.send(target, request)
+            status = await send(i, urls[i % len(urls)])
             answered = clock()
             if status != 200:
                 errors += 1
-        except OSError:
+        except (OSError, aiohttp.ClientError):
             errors += 1
         sent[i] = (due, began, answered)
         latencies.append(clock() - due)
 
-    http = RawClient()
-    try:
-        for target in urls:  # a request takes about a millisecond: a few connections are never all in use
-            await http.open(target, 4)
+    async with sender(client, urls, signed) as send:
         tasks = []
         start = clock() + 0.05
-        for i, request in enumerate(requests):
+        for i in range(len(signed)):
             due = start + i / rate
             if (delay := due - clock()) > 0.002:
                 await asyncio.sleep(delay - 0.0015)  # timers wake up to a millisecond late: sleep short, then
             await until(due, clock)
             lags.append(clock() - due)
-            tasks.append(asyncio.ensure_future(one(http, urls[i % len(urls)], request, due)))
+            tasks.append(asyncio.ensure_future(one(send, i, due)))
         await asyncio.gather(*tasks)
         seconds = clock() - start
-    finally:
-        http.close()
     return Measured(len(signed), seconds, latencies, errors, percentile(lags, 0.99), sent)
 
 

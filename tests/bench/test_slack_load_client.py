@@ -67,12 +67,13 @@ async def test_requests_on_one_connection_get_their_own_answers(
     assert seen[3][2] == b"two" * 1000
 
 
+@pytest.mark.parametrize("client", ["raw", "aiohttp"])
 async def test_a_fixed_rate_run_numbers_every_request_and_counts_the_refused(
-    server: tuple[str, list[tuple[str, str, bytes]]],
+    server: tuple[str, list[tuple[str, str, bytes]]], client: str
 ) -> None:
     url, seen = server
     signed = [(b"missing" if i == 3 else b"x", {"Content-Type": "application/json"}) for i in range(10)]
-    measured = await fixed_rate(url, signed, rate=500)
+    measured = await fixed_rate(url, signed, rate=500, client=client)
     assert (measured.requests, measured.errors, len(measured.latencies)) == (10, 1, 10)
     assert sorted(int(number) for _, number, _ in seen) == list(range(10))
     assert all(answered > sent >= due - 0.001 for due, sent, answered in measured.sent)
