@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -124,6 +125,30 @@ async def test_a_store_leaves_an_engine_it_was_given_open(store: SqlStore) -> No
     await borrowed.close()
     async with store.unit() as uow:
         await uow.workspaces.ensure("T-STILL-OPEN")
+
+
+async def test_a_held_connection_stays_out_of_the_pool_until_let_go_and_a_broken_one_is_closed(
+    store: SqlStore,
+) -> None:
+    pool: Any = store.engine.pool
+    held = await store.hold()
+    async with store.unit() as uow:  # units take other connections meanwhile
+        await uow.workspaces.ensure("T-BESIDE")
+        assert pool.checkedout() == 2
+    assert (pool.checkedout(), pool.checkedin()) == (1, 1)
+    await store.let_go(held)
+    assert (pool.checkedout(), pool.checkedin()) == (0, 2)  # back in the pool, for anyone
+
+    broken = await store.hold()
+    driver = (await broken.get_raw_connection()).driver_connection  # aiosqlite's or asyncpg's connection
+    await driver.execute("SELECT 1")
+    await store.let_go(broken, broken=True)
+    with pytest.raises(Exception, match=r"(?i)closed|no active connection"):  # closed for good, not reused
+        await driver.execute("SELECT 1")
+
+    await store.hold()
+    await store.close()  # gives back what is still held
+    assert pool.checkedout() == 0
 
 
 async def _workspace_keys(store: SqlStore) -> list[str]:
