@@ -48,6 +48,7 @@ class SqlInbox:
         self._platform = platform
         dialect = store.engine.dialect
         self._postgres = dialect.name == "postgresql"
+        self._put = _PUT["postgresql" if self._postgres else "sqlite"]
         # The column type's own conversion (UTC, and SQLite's text form), as SQLAlchemy would apply it.
         convert = table_of(InboxRow).c.received_at.type.bind_processor(dialect)
         self._received_at: Callable[[datetime], Any] = convert or (lambda value: value)
@@ -83,9 +84,9 @@ class SqlInbox:
             self._connection = await self._store.hold()
             self._driver = (await self._connection.get_raw_connection()).driver_connection
         if self._postgres:
-            await self._driver.executemany(_PUT["postgresql"], rows)  # in a transaction of its own
+            await self._driver.executemany(self._put, rows)  # in a transaction of its own
         else:
-            await sqlite_driver.write_many(self._driver, _PUT["sqlite"], rows)
+            await sqlite_driver.write_many(self._driver, self._put, rows)
 
     async def _let_go(self) -> None:
         """After a failed write: refused rows leave the connection as it was, but a lost server or a cancelled
