@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from bot.context import Clock, utcnow
 from bot.errors import UserError
+from bot.knowledge import repeats_title
 from bot.models import (
     Article,
     ArticleHit,
@@ -189,5 +190,6 @@ async def _recent(uow: UnitOfWork, workspace_id: int, states: Sequence[ArticleSt
 
 
 def _snippet(article: Article) -> str:
-    text = " ".join((article.issue or article.resolution).split())
+    bodies = (t for t in (article.issue, article.resolution) if t.strip() and not repeats_title(article.title, t))
+    text = " ".join(next(bodies, "").split())
     return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1].rstrip() + "…"

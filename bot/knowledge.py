@@ -88,6 +88,16 @@ def title_for(text: str, limit: int = TITLE_MAX_CHARS) -> str:
     return cut[:room].rstrip(" ,;:.-–—") + ELLIPSIS
 
 
+def repeats_title(title: str, text: str) -> bool:
+    """Whether `text` says nothing but the title, as the issue of a swarm resolved at once does (its case text is
+    both): a snippet made from it would show the title twice."""
+    return _plain(text) == _plain(title)
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.split()).casefold().rstrip(".")
+
+
 def environment_for(case: Case) -> str:
     """`Product: X · Version: 4.2 · Customer: ACME · Severity: sev2`, leaving out what the case does not say."""
     parts = [

@@ -523,7 +523,9 @@ def _hit_line(hit: ArticleHit) -> str:
             f"*{article.number}* {escape(article.title)} — being worked on in swarm {hit.swarm_number}: "
             f"`/swarm join {hit.swarm_number}`"
         )
-    return f"*{article.number}* {escape(article.title)} ({article.state.value}) — {' '.join(hit.snippet.split())}"
+    line = f"*{article.number}* {escape(article.title)} ({article.state.value})"
+    snippet = escape(" ".join(hit.snippet.split()))
+    return f"{line} — {snippet}" if snippet else line
 
 
 def article(article: Article) -> Reply:

@@ -49,6 +49,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.knowledge import repeats_title
 from bot.models import ArticleState
 from storage.tables import ArticleRow
 
@@ -488,15 +489,18 @@ async def _tagged(session: AsyncSession, scope: tuple[Any, ...], limit: int) -> 
 
 
 def _opening(row: ArticleRow) -> str:
-    for name in _SNIPPET_COLUMNS:
-        words = str(getattr(row, name)).split()
-        if words:
-            return " ".join(words[:SNIPPET_WORDS]) + (" …" if len(words) > SNIPPET_WORDS else "")
-    return ""
+    words = next(iter(_bodies(row)), "").split()
+    return " ".join(words[:SNIPPET_WORDS]) + (" …" if len(words) > SNIPPET_WORDS else "")
 
 
 # The body columns, in the order a snippet is preferred from; title and tags are shown on their own anyway.
 _SNIPPET_COLUMNS = ("issue", "resolution", "environment", "cause")
+
+
+def _bodies(row: ArticleRow) -> list[str]:
+    """The texts a snippet may come from, in that order: none that is empty or only says the title again."""
+    texts = (str(getattr(row, name)) for name in _SNIPPET_COLUMNS)
+    return [text for text in texts if text.strip() and not repeats_title(row.title, text)]
 
 
 def _snippet(row: ArticleRow, finder: _Finder) -> str:
@@ -504,7 +508,7 @@ def _snippet(row: ArticleRow, finder: _Finder) -> str:
     equals: issue before resolution …), from just before the first of them; an ellipsis where the text was cut."""
     best: tuple[int, str, int] | None = None
     # Last, the ways it was asked before: shown when they hold more of the query's words than the article's text.
-    for body in (*(str(getattr(row, name)) for name in _SNIPPET_COLUMNS), " / ".join(row.asked)):
+    for body in (*_bodies(row), " / ".join(row.asked)):
         if not body.strip():
             continue
         hits = finder.first(body.lower())

@@ -157,3 +157,17 @@ def test_asked_again_skips_words_the_article_has_and_cuts_long_cases() -> None:
     assert knowledge.asked_again(article, "PDF export blank!") == []
     long = knowledge.asked_again(article, "spinner " * 100)[0]
     assert len(long) <= knowledge.ASKED_MAX_CHARS and long.endswith("…") and "spinne…" not in long
+
+
+@pytest.mark.parametrize(
+    ("text", "repeats"),
+    [
+        ("ACME export fails", True),
+        ("acme  export\nfails.", True),
+        ("ACME export fails since 4.2", False),
+        ("Cleared the cache.", False),
+        ("", False),
+    ],
+)
+def test_a_text_repeats_the_title_when_it_says_nothing_else(text: str, repeats: bool) -> None:
+    assert knowledge.repeats_title("ACME export fails", text) is repeats

@@ -27,7 +27,23 @@ async def test_this_solved_it_resolves_the_new_swarm_by_reuse(bot: ScenarioBot) 
     await bot.command("/swarm kb pdf blank", user="fay")
     found = bot.last_told("fay")
     assert "*1* ACME invoices export to PDF blank (draft)" in found
-    assert "Globex" not in found  # the new swarm's own draft was not needed: archived, out of search
+    assert found.startswith("1 article for")  # the new swarm's own draft was not needed: archived, out of search
+
+
+async def test_a_found_article_says_its_fix_instead_of_its_title_again(bot: ScenarioBot) -> None:
+    await known_fix(bot)  # resolved at once: the article's issue is the case text, its title too
+    await bot.command("/swarm kb pdf blank", user="fay")
+    [line] = [line for line in bot.last_told("fay").splitlines() if line.startswith("*1*")]
+    assert line == "*1* ACME invoices export to PDF blank (draft) — cleared the PDF template cache"
+
+
+async def test_a_found_article_s_text_cannot_mention_or_link_in_the_results(bot: ScenarioBot) -> None:
+    await bot.command("/swarm ACME invoices export to PDF blank #pdf")
+    await bot.command("/swarm resolve <!channel> see <https://evil.example|the fix> for the PDF", channel=bot.room(1))
+    await bot.command("/swarm kb pdf fix", user="fay")
+    sent = bot.chat.private(bot.user("fay"))[-1].plain()  # as the platform gets it, before a console unescapes it
+    [line] = [line for line in sent.splitlines() if line.startswith("*1*")]
+    assert "&lt;!channel&gt; see &lt;https://evil.example|the fix&gt;" in line
 
 
 async def test_link_counts_reuse_once(bot: ScenarioBot) -> None:

@@ -326,6 +326,24 @@ async def test_operators_are_read_as_plain_words(store: SqlStore, workspace: Wor
     assert await _search(store, workspace, query) == ["CSV export times out"]
 
 
+async def test_a_snippet_never_repeats_the_title(store: SqlStore, workspace: Workspace) -> None:
+    # A swarm resolved at once keeps its case text as title and issue both.
+    [added] = await _add(
+        store,
+        _article(
+            workspace,
+            "Globex invoices print blank",
+            issue="Globex invoices print  blank.",
+            resolution="Cleared the template cache.",
+            state=ArticleState.DRAFT,
+        ),
+    )
+    async with store.unit() as uow:
+        [searched] = await uow.articles.search(workspace.id, "globex blank")
+        [picked] = await uow.articles.pick(workspace.id, [added.id or 0], [ArticleState.DRAFT])
+    assert searched.snippet == picked.snippet == "Cleared the template cache."
+
+
 @pytest.mark.usefixtures("knowledge")
 async def test_a_snippet_is_plain_text_from_the_body(store: SqlStore, workspace: Workspace) -> None:
     async with store.unit() as uow:
