@@ -936,8 +936,8 @@ class Swarms:
             return await self._crew(uow, await self._by_id(uow, swarm_id))
 
     async def experts(self, workspace: str, case_text: str, requester: Actor | None = None) -> Ranking:
-        """Who would be asked for this case, and why. Opens nothing."""
-        case = text.parse_case(case_text)
+        """Who would be asked for this case, or for these #skills alone, and why. Opens nothing."""
+        case = text.parse_case(case_text, tags_alone=True)
         async with self.store.unit() as uow:
             if requester is not None:
                 scope = await identify(uow, requester)

@@ -77,8 +77,9 @@ def normalize_skill(name: str) -> str:
     return _DASHES.sub("-", folded).strip("-").rstrip(".")
 
 
-def parse_case(text: str) -> Case:
-    """A case from what the requester typed after /swarm: #tags, sevN, customer:, product:, version: and the rest."""
+def parse_case(text: str, *, tags_alone: bool = False) -> Case:
+    """A case from what the requester typed after /swarm: #tags, sevN, customer:, product:, version: and the rest.
+    With `tags_alone`, tags without other words are a case too, about those skills (`/swarm experts #billing`)."""
     if len(text) > MAX_CASE_CHARS:
         raise UserError("case_too_long", limit=MAX_CASE_CHARS, length=len(text))
 
@@ -117,9 +118,9 @@ def parse_case(text: str) -> Case:
         else:
             words.append(word)
 
-    case_text = " ".join(words)
+    case_text = " ".join(words) or (" ".join(tags) if tags_alone else "")
     if not case_text:
-        raise UserError("empty_case")
+        raise UserError("experts_for_what" if tags_alone else "empty_case")
     version = fields.get("version")
     if version is None and (found := _FREE_VERSION.search(case_text)):
         version = next(group for group in found.groups() if group is not None)

@@ -53,7 +53,7 @@ HELP = """*Swarm* pulls the right people into a room for a case no script answer
 `/swarm accept [n]` / `/swarm decline [n]` when you were asked: "I can help" / "Can't now"
 `/swarm resolve [what fixed it] [cause: why]` in the room: close it and save the article
 `/swarm cancel [reason]` · `/swarm reopen [n]` · `/swarm snooze [n]` still working: no "quiet room" nudge for a day
-`/swarm experts <case>` who would be asked, and why; opens nothing
+`/swarm experts <case or #skills>` who would be asked, and why; opens nothing
 `/swarm kb <words>` search the knowledge base · `/swarm kb <n>` read article n · `/swarm link <n>` in a room
 `/swarm kb validate|archive|restore|history <n>` look after an article (publishers, or once it is reused)
 `/swarm kb edit <n> [field: text]` fix it · `/swarm kb flag <n> <what is wrong>` flag it

@@ -37,6 +37,16 @@ async def test_experts_explains_and_opens_nothing(bot: ScenarioBot) -> None:
     assert "Opened: 0 (same)" in bot.last_told("ana")
 
 
+async def test_experts_for_skills_alone_answers_who_knows_them(bot: ScenarioBot) -> None:
+    await bot.command("/swarm experts #billing", user="fay")
+    answer = bot.last_told("fay")
+    assert answer.startswith("For this case (skills: #billing) I would ask:")
+    assert "1. @Ben Okafor (R&D · billing 5/5" in answer
+    assert await bot.command("/swarm experts sev2", user="fay") is Outcome.REFUSED
+    assert "Describe the case" in bot.last_told("fay")
+    assert bot.chat.called("create_room") == []
+
+
 async def test_skills_add_remove_and_someone_elses(bot: ScenarioBot) -> None:
     await bot.command("/swarm skills add kubernetes:4 sso", user="fay")
     assert bot.last_told("fay") == "Saved. Your skills: kubernetes 4/5, sso 3/5, support 3/5."
@@ -106,6 +116,7 @@ async def test_stats_counts_and_median_time_to_resolve(bot: ScenarioBot) -> None
         ("/swarm resolve it works", "Run this in a swarm's room"),
         ("/swarm cancel", "Run this in a swarm's room"),
         ("/swarm experts", "Describe the case"),
+        ("/swarm experts sev1", "Describe the case"),
         ("/swarm kb", "Say what to look for"),
         ("/swarm kb 7", "There is no article 7"),
         ("/swarm skills add", "Name the skills"),
