@@ -888,6 +888,7 @@ class Swarms:
                 raise UserError("already_open", number=swarm.number)
             _ensure_may_close(await self._crew(uow, swarm), scope, "reopen")
             swarm.status, swarm.resolved_at, swarm.cancel_reason = SwarmStatus.OPEN, None, None
+            swarm.resolution = None  # a fix that did not hold; the timeline keeps it
             # Closing again posts a new summary; one interrupted before the reopen is not finished any more.
             swarm.closing, swarm.summary_id, swarm.thread_summary_id = False, None, None
             await uow.swarms.save(swarm)

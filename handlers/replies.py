@@ -466,14 +466,15 @@ def status(crew: Crew, timeline: Sequence[TimelineEntry], platform: str, now: da
     for member, person in crew.members:
         if member.active:
             by_role.setdefault(member.role, []).append(person)
-    fields = [("Status", swarm.status.value), ("Owner", w.who(crew.owner)), ("Open for", age)]
+    fields = [("Status", swarm.status.value), ("Owner", w.who(crew.owner))]
+    fields.append(("Open for" if swarm.status.is_active else "Took", age))
     fields += [(role.value.title() + "s", w.people(people)) for role, people in by_role.items() if role != Role.OWNER]
     if crew.asked():
         fields.append(("Asked, no answer yet", w.people(crew.asked())))
     messages = sum(1 for e in timeline if e.kind is EventKind.MESSAGE)
-    lines = [f"{case_line(swarm)} · room {room_ref(swarm)} · {messages} messages"]
+    lines = [f"{case_line(swarm)} · room {room_ref(swarm)} · {messages} message{'s' if messages != 1 else ''}"]
     if swarm.resolution:
-        lines.append(f"Fix: {escape(_first_line(swarm.resolution))}")
+        lines.append(f"Fix: {_first_line(swarm.resolution)}")
     return Reply(
         f"Swarm {swarm.number}: {escape(swarm.case.text)}",
         title=f"Swarm {swarm.number}: {escape(swarm.case.text)}",

@@ -140,3 +140,35 @@ async def test_room_messages_become_the_timeline_and_the_first_expert_reply_is_k
     assert "2 messages" in bot.last_told("ana")
     swarm = (await bot.core.swarms.list_open(bot.router.context.actor(bot.origin("ana", room))))[0].swarm
     assert swarm.first_expert_reply_at is not None
+
+
+async def test_status_of_a_resolved_swarm_says_how_long_it_took_and_counts_its_one_message(bot: ScenarioBot) -> None:
+    await bot.command("/swarm ACME cannot export invoices #billing sev2")
+    room = bot.room(1)
+    await bot.say("Cleared the template cache", user="ben", channel=room)
+    bot.clock.advance(hours=2, minutes=10)
+    await bot.command("/swarm resolve cleared the template cache", channel=room)
+    await bot.command("/swarm status 1")
+    status = bot.last_told("ana")
+    assert "Took: 2h 10m" in status and "Open for" not in status
+    assert "· 1 message" in status and "1 messages" not in status
+
+
+async def test_a_fix_that_did_not_hold_is_not_shown_once_the_swarm_is_reopened_and_cancelled(bot: ScenarioBot) -> None:
+    await bot.command("/swarm ACME cannot export invoices #billing sev2")
+    room = bot.room(1)
+    await bot.command("/swarm resolve cleared the template cache", channel=room)
+    await bot.command("/swarm reopen", channel=room)
+    await bot.command("/swarm cancel a duplicate of swarm 7", channel=room)
+    card = bot.text(bot.chat.called("update")[-1]["reply"])
+    await bot.command("/swarm status 1")
+    for shown in (card, bot.last_told("ana")):
+        assert "cancelled" in shown and "cleared the template cache" not in shown
+
+
+async def test_status_shows_the_fix_escaped_once(bot: ScenarioBot) -> None:
+    await bot.command("/swarm ACME cannot export invoices #billing sev2")
+    await bot.command("/swarm resolve set the <b> tag & reload", channel=bot.room(1))
+    await bot.command("/swarm status 1")
+    sent = bot.chat.private(bot.user("ana"))[-1].plain()  # as the platform gets it
+    assert "Fix: set the &lt;b&gt; tag &amp; reload" in sent
