@@ -821,7 +821,7 @@ def csat_question(crew: Crew) -> Reply:
     number = crew.swarm.number
     return Reply(
         f"How well was swarm {number} handled? Pick 1 (badly) to 5 (very well); one answer per swarm.",
-        lines=(f"Swarm {number}: {escape(_first_line(crew.swarm.case.text))}",),
+        lines=(f"Swarm {number}: {_first_line(crew.swarm.case.text)}",),
         buttons=tuple(Button(str(score), CSAT, f"{number}:{score}") for score in range(1, 6)),
     )
 

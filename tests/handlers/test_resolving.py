@@ -172,3 +172,10 @@ async def test_status_shows_the_fix_escaped_once(bot: ScenarioBot) -> None:
     await bot.command("/swarm status 1")
     sent = bot.chat.private(bot.user("ana"))[-1].plain()  # as the platform gets it
     assert "Fix: set the &lt;b&gt; tag &amp; reload" in sent
+
+
+async def test_the_rating_question_names_the_case_escaped_once(bot: ScenarioBot) -> None:
+    await bot.command("/swarm R&D <build> fails #billing sev2")
+    await bot.command("/swarm resolve rebuilt it", channel=bot.room(1))
+    sent = bot.chat.private(bot.user("ana"))[-1].plain()  # as the platform gets it
+    assert "How well was swarm 1 handled?" in sent and "Swarm 1: R&amp;D &lt;build&gt; fails" in sent
