@@ -217,7 +217,7 @@ def room_ref(swarm: Swarm) -> str:
 def announcement(opened: Opened, platform: str, join: str, observe: str) -> Reply:
     w = _Words(platform)
     swarm = opened.crew.swarm
-    asked = w.people([m.person for m in opened.ranking.matches]) if opened.ranking.matches else "nobody matched yet"
+    asked = w.people([m.person for m in opened.ranking.matches]) if opened.ranking.matches else _nobody(opened.ranking)
     text = (
         f"*Swarm {swarm.number}* is open for {w.who(opened.crew.owner)}: {escape(swarm.case.text)}\n"
         f"{case_line(swarm)} · room {room_ref(swarm)}\n"
@@ -225,6 +225,14 @@ def announcement(opened: Opened, platform: str, join: str, observe: str) -> Repl
         f"Anyone can help: react :{join}: to join, :{observe}: to follow."
     )
     return Reply(text, buttons=(Button("Join", JOIN, str(swarm.number), "primary"),), mentions=w.mentions)
+
+
+def _nobody(ranking: Ranking) -> str:
+    sleeping = len(ranking.off_hours)
+    if not sleeping:
+        return "nobody matched yet"
+    who = "1 who matches is" if sleeping == 1 else f"{sleeping} who match are"
+    return f"nobody yet: {who} off hours (sev1 would page them)"
 
 
 def case_card(opened: Opened, platform: str) -> Reply:

@@ -66,6 +66,15 @@ async def test_a_case_nobody_covers_still_opens_and_says_so(bot: ScenarioBot) ->
     assert "nobody matched yet" in bot.said("support")[0]
 
 
+async def test_a_case_whose_experts_are_all_off_hours_says_so_in_the_announcement(bot: ScenarioBot) -> None:
+    bot.clock.advance(days=6, hours=4)  # Sunday 13:00 UTC: nobody who knows SSO is at work
+    await bot.command("/swarm SSO login loops for Globex #sso sev2", user="ana")
+    assert "Off hours now, not paged below sev1: @Eli Brown" in bot.said(bot.room(1))[0]
+    announcement = bot.said("support")[0]
+    assert "Asked: nobody yet: 1 who matches is off hours (sev1 would page them)" in announcement
+    assert "nobody matched" not in announcement
+
+
 async def test_experts_at_their_load_cap_are_not_asked_again(bot: ScenarioBot) -> None:
     # Ben takes at most 2 swarms at once.
     for case in ("Billing export broken #billing", "Billing totals off #billing", "Billing emails late #billing"):
