@@ -503,9 +503,11 @@ def experts(ranking: Ranking, platform: str) -> Reply:
     if ranking.alternates:
         lines.append("Next best: " + ", ".join(w.match(m) for m in ranking.alternates))
     lines += _uncovered(ranking, w)
-    return Reply(
-        f"For this case (skills: {skills}) I would ask:", lines=(*lines, "Nothing was opened."), mentions=w.mentions
-    )
+    if ranking.matches:
+        heading = f"For this case (skills: {skills}) I would ask:"
+    else:
+        heading = f"For this case (skills: {skills}) I would ask nobody now: everyone who matches is off hours."
+    return Reply(heading, lines=(*lines, "Nothing was opened."), mentions=w.mentions)
 
 
 def article_line(article: Article, swarm_number: int | None = None) -> str:

@@ -27,6 +27,14 @@ async def test_sev2_never_pages_people_out_of_hours_but_sev1_does(bot: ScenarioB
     assert "1. @Eli Brown (Product · sso 5/5 · off hours, 01:00 in America/Los_Angeles" in bot.last_told("fay")
 
 
+async def test_experts_when_everyone_who_matches_is_off_hours_says_nobody_would_be_paged(bot: ScenarioBot) -> None:
+    bot.clock.advance(days=6, hours=4)  # Sunday 13:00 UTC: nobody who knows SSO is at work
+    await bot.command("/swarm experts SSO login loops #sso sev2", user="fay")
+    answer = bot.last_told("fay")
+    assert answer.startswith("For this case (skills: #sso) I would ask nobody now: everyone who matches is off hours")
+    assert "Off hours now, not paged below sev1: @Eli Brown" in answer and "I would ask:" not in answer
+
+
 async def test_a_department_answers_the_topics_it_owns(bot: ScenarioBot) -> None:
     await bot.command("/swarm experts Customer wants their money back #refund", user="fay")
     assert "1. @Dana Cohen (Finance · refunds 2/5 (Finance)" in bot.last_told("fay")
