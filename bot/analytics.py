@@ -890,7 +890,7 @@ class Analytics:
             swarm = await find_swarm(uow, scope.workspace_id, number, "")
             assert swarm.id is not None
             if swarm.owner_id != scope.person_id:
-                raise UserError("owner_only", number=swarm.number, action="rate")
+                raise UserError("owner_only", number=swarm.number, action="rate it")
             existing = await uow.csat.get(swarm.id)
             if existing is not None:
                 await uow.commit()

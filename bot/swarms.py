@@ -554,7 +554,7 @@ class Swarms:
             _ensure_active(swarm)
             assert swarm.id is not None
             if swarm.owner_id != scope.person_id:
-                raise UserError("owner_only", number=swarm.number, action="hand over")
+                raise UserError("owner_only", number=swarm.number, action="hand it over")
             new_owner = await find_person(uow, scope.workspace_id, who)
             assert new_owner.id is not None
             if new_owner.id == swarm.owner_id:
@@ -587,7 +587,8 @@ class Swarms:
             _ensure_active(swarm)
             member = await self._member(uow, swarm, scope.person_id)
             if member is None or member.via is not Via.MATCH or member.invited_at is None:
-                raise UserError("not_asked", number=swarm.number)
+                joined = member is not None and member.active
+                raise UserError("not_asked_member" if joined else "not_asked", number=swarm.number)
             if not member.pending:
                 crew = await self._crew(uow, swarm)
                 await uow.commit()
@@ -667,7 +668,7 @@ class Swarms:
             scope = await identify(uow, actor)
             swarm = await find_swarm(uow, scope.workspace_id, number, "")
             if swarm.owner_id != scope.person_id:
-                raise UserError("owner_only", number=swarm.number, action="rate the matches of")
+                raise UserError("owner_only", number=swarm.number, action="rate its matches")
             member = await self._member(uow, swarm, person_id)
             if member is None or member.via is not Via.MATCH:
                 raise UserError("not_a_match", number=swarm.number)

@@ -56,6 +56,10 @@ async def test_accepting_and_speaking_up_join_the_swarm(bot: ScenarioBot) -> Non
     assert "You already said you can help with swarm 1." in bot.last_told("ben")
     await bot.command("/swarm accept 1", user="eli")
     assert "You were not asked to swarm 1" in bot.last_told("eli")
+    await bot.command("/swarm join 1", user="eli")
+    assert await bot.command("/swarm decline 1", user="eli") is Outcome.REFUSED
+    told = bot.last_told("eli")
+    assert told == "You are in swarm 1 already; only the experts it asked answer with accept or decline."
 
 
 async def test_a_decline_asks_the_next_best_person(bot: ScenarioBot) -> None:

@@ -91,7 +91,7 @@ async def test_the_owner_cannot_leave_without_handing_over(bot: ScenarioBot) -> 
 async def test_only_the_owner_hands_over(bot: ScenarioBot) -> None:
     room = await opened(bot)
     assert await bot.command("/swarm owner fay@example.com", user="ben", channel=room) is Outcome.REFUSED
-    assert "Only the owner of swarm 1" in bot.last_told("ben")
+    assert bot.last_told("ben") == "Only the owner of swarm 1 can hand it over."
 
 
 async def test_invite_adds_people_to_the_room(bot: ScenarioBot) -> None:
