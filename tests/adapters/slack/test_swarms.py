@@ -278,7 +278,7 @@ async def test_errors_and_help_are_ephemeral(slack: SlackScenario) -> None:
     await slack.command("/swarm help", user="fay")
     said = slack.ephemerals("fay")
     assert "I don't know `/swarm frobnicate`" in said[0]
-    assert "/swarm experts <case>" in said[1]
+    assert "/swarm experts <case or #skills>" in said[1]
     assert slack.api.calls_to("chat.postMessage") == []
 
 
