@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from bot.context import Clock, utcnow
 from bot.errors import UserError
-from bot.knowledge import repeats_title
+from bot.knowledge import beyond_title
 from bot.models import (
     Article,
     ArticleHit,
@@ -190,6 +190,5 @@ async def _recent(uow: UnitOfWork, workspace_id: int, states: Sequence[ArticleSt
 
 
 def _snippet(article: Article) -> str:
-    bodies = (t for t in (article.issue, article.resolution) if t.strip() and not repeats_title(article.title, t))
-    text = " ".join(next(bodies, "").split())
+    text = " ".join(next(iter(beyond_title(article.title, (article.issue, article.resolution))), "").split())
     return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1].rstrip() + "…"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.errors import UserError
@@ -92,6 +92,12 @@ def repeats_title(title: str, text: str) -> bool:
     """Whether `text` says nothing but the title, as the issue of a swarm resolved at once does (its case text is
     both): a snippet made from it would show the title twice."""
     return _plain(text) == _plain(title)
+
+
+def beyond_title(title: str, texts: Iterable[str]) -> list[str]:
+    """The texts, in order, that say something: none empty, none that only repeats the title (what a snippet may
+    be made from)."""
+    return [text for text in texts if text.strip() and not repeats_title(title, text)]
 
 
 def _plain(text: str) -> str:

@@ -470,13 +470,11 @@ def swarm_list(crews: Sequence[Crew], platform: str, now: datetime) -> Reply:
 def status(crew: Crew, timeline: Sequence[TimelineEntry], platform: str, now: datetime) -> Reply:
     w = _Words(platform)
     swarm = crew.swarm
-    age = duration((swarm.resolved_at or now) - (swarm.created_at or now))
     by_role: dict[Role, list[Person]] = {}
     for member, person in crew.members:
         if member.active:
             by_role.setdefault(member.role, []).append(person)
-    fields = [("Status", swarm.status.value), ("Owner", w.who(crew.owner))]
-    fields.append(("Open for" if swarm.status.is_active else "Took", age))
+    fields = [("Status", swarm.status.value), ("Owner", w.who(crew.owner)), _age(swarm, now)]
     fields += [(role.value.title() + "s", w.people(people)) for role, people in by_role.items() if role != Role.OWNER]
     if crew.asked():
         fields.append(("Asked, no answer yet", w.people(crew.asked())))
@@ -659,6 +657,12 @@ def duration(delta: timedelta) -> str:
     return f"{mins}m"
 
 
+def _age(swarm: Swarm, now: datetime) -> tuple[str, str]:
+    """How long an open swarm has been open, or how long a closed one took, as a card or status field."""
+    took = duration((swarm.resolved_at or now) - (swarm.created_at or now))
+    return ("Open for" if swarm.status.is_active else "Took", took)
+
+
 def _first_line(text: str) -> str:
     line = text.strip().splitlines()[0] if text.strip() else ""
     return escape(line[:300])
@@ -674,10 +678,9 @@ def summary_card(summary: Summary, platform: str, now: datetime) -> Reply:
     w = _Words(platform)
     crew = summary.crew
     swarm, case = crew.swarm, crew.swarm.case
-    age = duration((swarm.resolved_at or now) - (swarm.created_at or now))
     fields = [("Owner", w.who(crew.owner)), ("Severity", f"sev{case.severity}"), ("Status", swarm.status.value)]
     fields += [(label, escape(value)) for label, value in _case_fields(swarm) if value]
-    fields.append(("Open for" if swarm.status.is_active else "Took", age))
+    fields.append(_age(swarm, now))
     lines: list[str] = []
     for role in (Role.EXPERT, Role.HELPER, Role.LEARNER, Role.OBSERVER):
         people = crew.active(role)

@@ -49,7 +49,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.knowledge import repeats_title
+from bot.knowledge import beyond_title
 from bot.models import ArticleState
 from storage.tables import ArticleRow
 
@@ -499,8 +499,7 @@ _SNIPPET_COLUMNS = ("issue", "resolution", "environment", "cause")
 
 def _bodies(row: ArticleRow) -> list[str]:
     """The texts a snippet may come from, in that order: none that is empty or only says the title again."""
-    texts = (str(getattr(row, name)) for name in _SNIPPET_COLUMNS)
-    return [text for text in texts if text.strip() and not repeats_title(row.title, text)]
+    return beyond_title(row.title, (str(getattr(row, name)) for name in _SNIPPET_COLUMNS))
 
 
 def _snippet(row: ArticleRow, finder: _Finder) -> str:
