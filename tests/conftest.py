@@ -7,7 +7,11 @@ The database backend comes from SWARM_TEST_DATABASE_URL:
 
 `database_url`: the URL of the test's empty (unmigrated) database, in the form a user would configure it
 (`sqlite:///…` or `postgresql://…?options=-csearch_path%3D<schema>`); pass it to the CLI or to storage.database.
-`store`: a migrated storage.database.SqlStore on that same database, closed after the test.
+`store`: a migrated storage.database.SqlStore on that same database, closed after the test. It is filled from a
+template migrated once per test process, not migrated anew (tests/databases.py).
+
+Every test that uses a database (it asks for `database_url`, or `store`, which builds on it) is marked `database`;
+`pytest -m database` runs just those, which is all the PostgreSQL pass needs to run (docs/testing.md).
 """
 
 from __future__ import annotations
@@ -16,17 +20,15 @@ import asyncio
 import os
 import signal
 import traceback
-import uuid
 from collections.abc import AsyncIterator, Generator
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
-from storage.database import SqlStore, create_engine, upgrade
+from storage.database import SqlStore
+from tests.databases import PostgresTemplate, SqliteTemplate, Template, fresh_schema, sqlite_url
 
 DATABASE_URL_ENV = "SWARM_TEST_DATABASE_URL"
 
@@ -75,33 +77,43 @@ def _keyword_search_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SWARM_SEMANTIC", "off")
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    """Made once per test process: what a migrated database holds, for `store` to copy (tests/databases.py)."""
+    server = os.environ.get(DATABASE_URL_ENV)
+    if server:
+        return PostgresTemplate(server)
+    return SqliteTemplate(tmp_path_factory.mktemp("template"))
+
+
 @pytest.fixture
 async def database_url(tmp_path: Path) -> AsyncIterator[str]:
     server = os.environ.get(DATABASE_URL_ENV)
     if not server:
-        yield f"sqlite:///{tmp_path / 'swarm.db'}"
+        yield sqlite_url(tmp_path / "swarm.db")
         return
-    schema = f"t_{uuid.uuid4().hex}"
-    admin = create_engine(server)
-    try:
-        async with admin.begin() as connection:
-            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        yield (
-            make_url(server)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        async with admin.begin() as connection:
-            await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        await admin.dispose()
+    async with fresh_schema(server) as url:
+        yield url
 
 
 @pytest.fixture
-async def store(database_url: str) -> AsyncIterator[SqlStore]:
-    await upgrade(database_url)
+async def store(database_url: str, migrated_template: Template) -> AsyncIterator[SqlStore]:
+    await migrated_template.fill(database_url)
     sql_store = SqlStore(database_url)
     try:
         yield sql_store
     finally:
         await sql_store.close()
+
+
+SLOW_FOLDERS = ("bench", "production")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Marks `database` the tests that use one, and `slow` the benchmarks' smoke tests and the production tests."""
+    tests = Path(__file__).parent
+    for item in items:
+        if "database_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.database)
+        if item.path.is_relative_to(tests) and item.path.relative_to(tests).parts[0] in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)
