@@ -40,5 +40,12 @@ test-postgres: setup
 
 test: lint test-sqlite test-postgres
 
+# `make docs` builds the docs site (mkdocs.yml, docs/) into site/, strictly: a broken link or anchor, or a page left
+# out of the nav, fails it (CI runs it too). The `docs` extra is installed on its own stamp, beside the others.
+.PHONY: docs
+docs:
+	$(MAKE) --no-print-directory setup EXTRAS=docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 clean:
 	rm -rf $(VENV) swarm.db .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""Reads a roster file (YAML or CSV, DESIGN.md §4) into rows with the line each came from."""
+"""Reads a roster file (YAML or CSV) into rows with the line each came from."""
 
 from __future__ import annotations
 

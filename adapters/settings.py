@@ -30,7 +30,10 @@ class Settings(BaseSettings):
         ge=1,
         le=10,
         validation_alias="SWARM_EXPERTS_PER_SWARM",
-        description="caps the team of experts asked when a swarm opens (unset: by severity, 5, 3, 2, 2)",
+        description=(
+            "caps the team of experts asked when a swarm opens, 1 to 10 (unset: by severity, 5 for sev1, 3 for sev2, "
+            "2 for sev3 and sev4)"
+        ),
     )
     expert_timeout_minutes: float = Field(
         15,
@@ -42,7 +45,7 @@ class Settings(BaseSettings):
         180,
         gt=0,
         validation_alias="SWARM_EXPERTISE_HALF_LIFE_DAYS",
-        description="how fast the evidence of resolved swarms fades",
+        description="days after which a resolved swarm counts half as much as evidence of its helpers' expertise",
     )
     join_emoji: str = Field(
         "raising_hand",
@@ -65,14 +68,16 @@ class Settings(BaseSettings):
     archive_on_resolve: bool = Field(
         False, validation_alias="SWARM_ARCHIVE_ON_RESOLVE", description="archive the room when the swarm is resolved"
     )
-    log_level: str = Field("WARNING", validation_alias="SWARM_LOG_LEVEL", description="Python log level")
+    log_level: str = Field(
+        "WARNING", validation_alias="SWARM_LOG_LEVEL", description="`DEBUG`, `INFO`, `WARNING` or `ERROR`"
+    )
     # `text` (LEVEL logger: message) or `json` (one object a line: ts, level, logger, message, exc_info).
     log_format: Literal["text", "json"] = Field(
         "text",
         validation_alias="SWARM_LOG_FORMAT",
         description=(
             "`text` (`LEVEL logger: message`) or `json` (one object a line: `ts`, `level`, `logger`, `message`, "
-            '`exc_info`); secrets are redacted in both (docs/operating.md, "Logs")'
+            "`exc_info`); secrets are redacted in both ([Logs](operating.md#logs))"
         ),
     )
     # Knowledge-base search: auto (hybrid when the semantic extra is installed), on (required), off (keyword only).
@@ -124,7 +129,12 @@ class Settings(BaseSettings):
         description="when the daily (and Monday's weekly) digest is posted",
     )
     digest_timezone: str = Field(
-        "UTC", validation_alias="SWARM_DIGEST_TZ", description="when the daily (and Monday's weekly) digest is posted"
+        "UTC",
+        validation_alias="SWARM_DIGEST_TZ",
+        description=(
+            "the time zone (an IANA name such as `Europe/Madrid`) of `SWARM_DIGEST_TIME` and of the days that digests "
+            "and `/swarm stats` count"
+        ),
     )
     # A job that could not run on time (the server was down) still runs if it is at most this late; later, once.
     job_grace_minutes: float = Field(
@@ -155,19 +165,29 @@ class Settings(BaseSettings):
 
     # Slack (issue 3) and Teams (issue 4) read these; the console needs none of them.
     slack_bot_token: str | None = Field(
-        None, validation_alias="SLACK_BOT_TOKEN", description="a single-workspace Slack app"
+        None,
+        validation_alias="SLACK_BOT_TOKEN",
+        description="the bot token (`xoxb-…`) of a Slack app installed in one workspace",
     )
     slack_signing_secret: str | None = Field(
-        None, validation_alias="SLACK_SIGNING_SECRET", description="a single-workspace Slack app"
+        None,
+        validation_alias="SLACK_SIGNING_SECRET",
+        description="proves that a request comes from Slack; with it set, `swarm serve` serves Slack's requests",
     )
     slack_app_token: str | None = Field(
-        None, validation_alias="SLACK_APP_TOKEN", description="Socket Mode (`swarm serve --socket-mode`)"
+        None,
+        validation_alias="SLACK_APP_TOKEN",
+        description="the app-level token (`xapp-…`) for Socket Mode (`swarm serve --socket-mode`)",
     )
     slack_client_id: str | None = Field(
-        None, validation_alias="SLACK_CLIENT_ID", description="multi-workspace Slack installs through OAuth"
+        None,
+        validation_alias="SLACK_CLIENT_ID",
+        description="with `SLACK_CLIENT_SECRET`: installs in many workspaces through OAuth (`/slack/install`)",
     )
     slack_client_secret: str | None = Field(
-        None, validation_alias="SLACK_CLIENT_SECRET", description="multi-workspace Slack installs through OAuth"
+        None,
+        validation_alias="SLACK_CLIENT_SECRET",
+        description="the Slack app's client secret, for OAuth installs (with `SLACK_CLIENT_ID`)",
     )
     slack_api_url: str = Field(
         "https://slack.com/api/",
@@ -185,33 +205,33 @@ class Settings(BaseSettings):
         "",
         validation_alias="MICROSOFT_APP_ID",
         description=(
-            "the Teams bot's Azure registration; with an id set, `swarm serve` serves `POST /api/messages` with Bot "
-            "Framework authentication on"
+            "the Teams bot's app id (its Azure registration); with it set, `swarm serve` serves `POST /api/messages` "
+            "with Bot Framework authentication on"
         ),
     )
     microsoft_app_password: str = Field(
         "",
         validation_alias="MICROSOFT_APP_PASSWORD",
-        description=(
-            "the Teams bot's Azure registration; with an id set, `swarm serve` serves `POST /api/messages` with Bot "
-            "Framework authentication on"
-        ),
+        description="the client secret of the Teams bot's Azure registration",
     )
     microsoft_app_type: str = Field(
         "MultiTenant",
         validation_alias="MICROSOFT_APP_TYPE",
-        description="single-tenant bots set `SingleTenant` and the tenant id",
+        description="`MultiTenant`, or `SingleTenant` with `MICROSOFT_APP_TENANT_ID`",
     )
     microsoft_app_tenant_id: str = Field(
         "",
         validation_alias="MICROSOFT_APP_TENANT_ID",
-        description="single-tenant bots set `SingleTenant` and the tenant id",
+        description="the Azure tenant id of a `SingleTenant` bot",
     )
     # The Teams channel (19:…@thread.tacv2) where swarm rooms start as threads; empty: where the swarm was asked.
     teams_channel: str = Field(
         "",
         validation_alias="SWARM_TEAMS_CHANNEL",
-        description="the Teams channel where swarm threads (rooms) are started",
+        description=(
+            "the Teams channel (`19:…@thread.tacv2`) where swarm threads (rooms) are started (unset: the channel "
+            "the swarm was asked in)"
+        ),
     )
 
     # The web pages and /metrics (issue 8). No page is public: sign in with Slack, or with this token.
@@ -223,14 +243,22 @@ class Settings(BaseSettings):
     # Whose data a token session sees; empty: the single Slack workspace, else the one workspace with data, else
     # the console.
     web_workspace: str = Field(
-        "", validation_alias="SWARM_WEB_WORKSPACE", description="whose data a token session sees"
+        "",
+        validation_alias="SWARM_WEB_WORKSPACE",
+        description=(
+            "whose data a token session sees (unset: the single Slack workspace, else the one workspace with data, "
+            "else the console's)"
+        ),
     )
     # The address people open the pages at (https://swarm.example.com), for Sign in with Slack's redirect URL;
     # empty: the address of each request.
     web_url: str = Field(
         "",
         validation_alias="SWARM_WEB_URL",
-        description="the public address of the pages, for Sign in with Slack's redirect URL",
+        description=(
+            "the public address of the pages, for Sign in with Slack's redirect URL (unset: the address of each "
+            "request)"
+        ),
     )
     # Signs the session cookies; empty: derived from SWARM_WEB_TOKEN and the Slack secrets.
     # Also encrypts the Slack OAuth tokens stored in the database (adapters/slack/tokens.py).
@@ -239,7 +267,7 @@ class Settings(BaseSettings):
         validation_alias="SWARM_SECRET_KEY",
         description=(
             "signs the session cookies; set it to keep sessions across a token change. Also encrypts the stored Slack "
-            'OAuth tokens: required by `swarm serve` with `SLACK_CLIENT_ID` (docs/operating.md, "Secrets")'
+            "OAuth tokens: required by `swarm serve` with `SLACK_CLIENT_ID` ([Secrets](operating.md#secrets))"
         ),
     )
     # Multi-workspace `swarm serve` refuses to store OAuth tokens unencrypted (no SWARM_SECRET_KEY) unless this is set.
@@ -301,7 +329,7 @@ class Settings(BaseSettings):
 
 def reference() -> str:
     """The configuration reference, generated from Settings: every variable, its default and what it does, as a
-    Markdown table (`swarm config`; docs/operating.md holds a copy that a test keeps in step)."""
+    Markdown table (`swarm config`; docs/configuration.md holds a copy that a test keeps in step)."""
     lines = ["| variable | default | meaning |", "| --- | --- | --- |"]
     for name, field in Settings.model_fields.items():
         alias = field.validation_alias if isinstance(field.validation_alias, str) else name.upper()

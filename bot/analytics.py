@@ -2,7 +2,7 @@
 
 Pure functions over plain data (`Data`: the swarms with their members, timelines and articles, the roster, every
 article, thank-yous and CSAT answers) build a frozen `Report`; the use case `Analytics` loads that data for one
-workspace, and records the requesters' CSAT answers. README.md ("Analytics: definitions") says the same in words.
+workspace, and records the requesters' CSAT answers. docs/analytics.md says the same in words.
 
 Rules that hold for every figure:
 - A period is [since, until): `since` included, `until` excluded, both UTC instants. The previous period is the one

@@ -5,7 +5,7 @@ and nothing here runs. The core knows no model: it hands texts to `Embedder.embe
 
 - **What an article's vector says** (`embedding_text`): its problem, as the title and the first sentence of the issue
   state it, and its tags. Details (error codes, versions, the environment) and the fix are left to keyword search,
-  which matches them exactly; in a small model they would drown the problem (README, "Knowledge base search").
+  which matches them exactly; in a small model they would drown the problem (docs/knowledge.md).
   Then one more vector for each way a case it solved was asked (`Article.asked`, `embedding_texts`): reuse teaches
   the meaning search as it teaches the keyword search, and an article is as near a query as its nearest vector.
 - **Kept in the database** (`uow.embeddings`, an article's vectors packed one after another in its row), with the

@@ -1,4 +1,4 @@
-"""The database schema as SQLModel tables (DESIGN §5). Rows never leave storage/: repositories map them to bot.models.
+"""The database schema as SQLModel tables. Rows never leave storage/: repositories map them to bot.models.
 
 Constraint and index names are spelled out so that the hand-written migration creates exactly these names on both
 SQLite and PostgreSQL; foreign keys use PostgreSQL's own naming (`<table>_<column>_fkey`) for the same reason.

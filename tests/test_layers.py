@@ -1,4 +1,4 @@
-"""The dependency rule of DESIGN.md §2, read from the imports: adapters → handlers → bot ← storage."""
+"""The dependency rule, read from the imports: adapters → handlers → bot ← storage (docs/architecture.md#the-layers)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ DATABASE = {"sqlmodel", "sqlalchemy", "alembic", "asyncpg", "aiosqlite"}
 FORBIDDEN: dict[str, set[str]] = {
     "bot": {"handlers", "adapters", "storage", "apscheduler"} | PLATFORM | DATABASE,
     "handlers": {"adapters", "storage"} | PLATFORM | DATABASE,
-    # slack_sdk's OAuth stores live in our database (DESIGN.md §5), so storage's migrations may build their tables.
+    # slack_sdk's OAuth stores live in our database, so storage's migrations may build their tables.
     "storage": {"handlers", "adapters", "slack_bolt", "botbuilder", "aiohttp"},
 }
 # Only the composition root may build storage.

@@ -1,4 +1,4 @@
-"""ChatPort on Slack's Web API for one workspace. Slack's quirks are answered here (DESIGN.md §6): a taken channel
+"""ChatPort on Slack's Web API for one workspace. Slack's quirks are answered here: a taken channel
 name gets a suffix; `already_in_channel`, `already_reacted` and `already_archived` are success; an ephemeral reply
 that cannot be shown where it was asked goes to the person's DM instead; one to a user Slack does not know is dropped
 with a warning."""

@@ -171,7 +171,7 @@ def web_client(
 
 
 class SingleWorkspace:
-    """Bolt's single-token authorize calls auth.test on the first requests without a lock (DESIGN.md §6): ask once,
+    """Bolt's single-token authorize calls auth.test on the first requests without a lock: ask once,
     at start-up, and answer every request from that."""
 
     def __init__(self, client: AsyncWebClient, token: str) -> None:

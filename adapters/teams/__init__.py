@@ -1,5 +1,5 @@
 """Microsoft Teams: the Bot Framework endpoint (`TeamsMount`), the ChatPort (`TeamsChat`), Adaptive Cards and the
-app package. See README, "Microsoft Teams"."""
+app package. Setting it up: docs/teams.md."""
 
 from adapters.teams.chat import TeamsChat
 from adapters.teams.mount import TeamsMount

@@ -1,7 +1,7 @@
 """`/dashboard`: the headline figures of a period against the period before, and the charts, for one workspace.
 
-Every figure comes from the core's analytics report (bot/analytics.py, whose module docstring and the README's
-"Analytics: definitions" define them); this module only turns a Report into what the template draws (`Board`), as
+Every figure comes from the core's analytics report (bot/analytics.py, whose module docstring and
+docs/analytics.md define them); this module only turns a Report into what the template draws (`Board`), as
 a pure function, so it is tested without a server.
 """
 

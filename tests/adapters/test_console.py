@@ -84,7 +84,7 @@ async def test_console_commands_that_cannot_be_done(swarm: Swarm, tmp_path: Path
 
 
 def test_the_installed_command_runs_the_demo(database_url: str, tmp_path: Path) -> None:
-    """What a newcomer runs: the `swarm` entry point, as a process, on the README's demo script."""
+    """What a newcomer runs: the `swarm` entry point, as a process, on the demo script (examples/demo.swarm)."""
     swarm_command = Path(sys.executable).parent / "swarm"
     env = {**os.environ, "SWARM_DATABASE_URL": database_url}
     result = subprocess.run(

@@ -50,7 +50,7 @@ BOT_ID = "B0001"
 APP_ID = "A0001"
 DEFAULT_TOKEN = "xoxb-test"
 
-# Slack's limits (docs and DESIGN.md §6); the fake enforces them so the product hits them in tests, not in production.
+# Slack's limits (its API documentation); the fake enforces them so the product hits them in tests, not in production.
 MAX_NAME = 80
 MAX_TOPIC = 250
 MAX_TEXT = 40_000

@@ -1,4 +1,4 @@
-"""The initial schema: every table of DESIGN §5 and full-text search over articles.
+"""The initial schema: every table of the first version and full-text search over articles.
 
 Written by hand and frozen: it spells out types and names instead of importing storage.tables, so that later
 changes to the tables cannot change what this revision does.
