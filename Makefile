@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 # `make demo` runs examples/demo.swarm on a fresh demo.db, unattended.
-.PHONY: console demo test test-sqlite test-postgres lint setup clean
+.PHONY: console demo test test-sqlite test-postgres test-slow lint setup clean
 
 # The extras installed: `make test EXTRAS=dev,semantic` adds hybrid search and its tests (CI does, .ci/run).
 EXTRAS ?= dev
@@ -32,20 +32,30 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The suite in three steps (docs/testing.md), each on every core (pytest-xdist): everything but the slow tests on
+# SQLite; again on PostgreSQL the tests that use a database (the others do not touch one); then the benchmarks' smoke
+# tests and the production tests (servers in processes, crashes, replicas), which run whole servers of their own and
+# so take two workers at most, on SQLite and then those of them that use a database on PostgreSQL.
+PYTEST := $(BIN)/pytest -n auto
+
 test-sqlite: setup
-	$(BIN)/pytest
+	$(PYTEST) -m "not slow"
 
 test-postgres: setup
-	SWARM_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest
+	SWARM_TEST_DATABASE_URL=$(PG_URL) $(PYTEST) -m "database and not slow"
 
-test: lint test-sqlite test-postgres
+test-slow: setup
+	$(BIN)/pytest -n 2 -m slow
+	SWARM_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 -m "slow and database"
+
+test: lint docs test-sqlite test-postgres test-slow
 
 # `make docs` builds the docs site (mkdocs.yml, docs/) into site/, strictly: a broken link or anchor, or a page left
-# out of the nav, fails it (CI runs it too). The `docs` extra is installed on its own stamp, beside the others.
+# out of the nav, fails it. It adds the `docs` extra to the venv when it is not there yet.
 .PHONY: docs
-docs:
-	$(MAKE) --no-print-directory setup EXTRAS=docs
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+docs: setup
+	$(BIN)/python -c "import material" 2>/dev/null || $(MAKE) --no-print-directory setup EXTRAS=$(EXTRAS),docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 clean:
-	rm -rf $(VENV) swarm.db .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) swarm.db site .pytest_cache .mypy_cache .ruff_cache
