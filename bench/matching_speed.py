@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/matching_speed.py` as well as `python -m bench.matching_speed`
     sys.path.insert(0, str(ROOT))
 
+from bench.common import percentile  # noqa: E402
 from bench.matching_baselines import Matchers, Method  # noqa: E402
 from bench.synthetic_org import HistoricCase, generate  # noqa: E402
 from bot.matching import MatchIndex  # noqa: E402
@@ -108,10 +109,10 @@ def measure(people: int, swarms: int, rankings: int, exhaustive: int, seed: int 
         generate_s=generated,
         build_s=built,
         prepare_s=prepared,
-        full_p50=_percentile(full, 50),
-        full_p99=_percentile(full, 99),
-        declared_p50=_percentile(declared, 50),
-        declared_p99=_percentile(declared, 99),
+        full_p50=percentile(full, 0.5),
+        full_p99=percentile(full, 0.99),
+        declared_p50=percentile(declared, 0.5),
+        declared_p99=percentile(declared, 0.99),
         exhaustive_p50=statistics.median(slow) if slow else float("nan"),
         identical=identical,
     )
@@ -147,13 +148,6 @@ def _timed(
     started = time.perf_counter()
     _rank(matchers, item, method, load, invitations)
     return (time.perf_counter() - started) * 1000
-
-
-def _percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def table(rows: Sequence[SpeedRow]) -> list[str]:

@@ -61,7 +61,16 @@ import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 from yarl import URL  # noqa: E402
 
-from bench.soak import children  # noqa: E402
+from bench.common import (  # noqa: E402
+    cpu_seconds,
+    create_schema,
+    drop_schemas,
+    family_cpu_seconds,
+    machine_busy,
+    percentile,
+    progress,
+    run_delay,
+)
 from tests.fakes.slack_api import BOT_ID, BOT_USER_ID, TEAM_ID, FakeSlack  # noqa: E402
 from tests.fakes.slack_signing import SlackSender, message_event, reaction_event  # noqa: E402
 from tests.harness import ROSTER  # noqa: E402
@@ -562,13 +571,6 @@ class Measured:
         return self.requests / self.seconds if self.seconds > 0 else 0.0
 
 
-def percentile(values: Sequence[float], share: float) -> float:
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
-
-
 def session() -> aiohttp.ClientSession:
     connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=120.0, force_close=False)
     return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60.0))
@@ -783,41 +785,6 @@ async def saturate(url: str | Sequence[str], signed: Sequence[Signed], workers: 
 # ------------------------------------------------------------------------------------------- the orchestrator
 
 
-TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system, all threads) of a live process, from /proc; 0 where there is no /proc."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def family_cpu_seconds(pid: int) -> float:
-    """CPU time of a process and of its descendants (Swarm's worker processes), from /proc."""
-    return cpu_seconds(pid) + sum(cpu_seconds(child) for child in children(pid))
-
-
-def machine_busy() -> float:
-    """CPU seconds every process on the machine has used since boot (all cores)."""
-    try:
-        first = Path("/proc/stat").read_text().split("\n", 1)[0].split()
-    except OSError:
-        return 0.0
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in first[1:9])
-    return (user + nice + system + irq + softirq + steal) / TICKS
-
-
-def run_delay(pid: int) -> float:
-    """Seconds the process's main thread has spent runnable but waiting for a CPU (schedstat); 0 without /proc."""
-    try:
-        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
-    except (OSError, IndexError, ValueError):
-        return 0.0
-
-
 @dataclass
 class Watch:
     """Where the CPU went during one phase: the server's core, and other people's processes on this machine."""
@@ -907,14 +874,6 @@ class Results:
         )
 
 
-STARTED = time.perf_counter()
-
-
-def progress(what: str) -> None:
-    """A line on stderr (the table goes to stdout), so a long run shows where it is."""
-    print(f"[{time.perf_counter() - STARTED:6.1f} s] {what}", file=sys.stderr, flush=True)
-
-
 class Processes:
     """Starts the fake and the servers (spawned, so no event loop is forked) and stops them by their own pipes."""
 
@@ -999,36 +958,13 @@ class Bench:
         """A fresh, empty database for one Swarm server: a SQLite file, or a new schema on the given PostgreSQL."""
         if self.database is None:
             return f"sqlite:///{Path(self.tmp.name) / name}.db"
-        from sqlalchemy import text
-        from sqlalchemy.engine import make_url
-
-        from storage.database import create_engine
-
-        schema = f"bench_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(self.database)
-        try:
-            async with admin.begin() as connection:
-                await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        finally:
-            await admin.dispose()
+        schema, url = await create_schema(self.database, "bench")
         self.schemas.append(schema)
-        options = {"options": f"-csearch_path={schema}"}
-        return make_url(self.database).update_query_dict(options).render_as_string(hide_password=False)
+        return url
 
     async def drop_schemas(self) -> None:
-        if self.database is None or not self.schemas:
-            return
-        from sqlalchemy import text
-
-        from storage.database import create_engine
-
-        admin = create_engine(self.database)
-        try:
-            async with admin.begin() as connection:
-                for schema in self.schemas:
-                    await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        finally:
-            await admin.dispose()
+        if self.database is not None:
+            await drop_schemas(self.database, self.schemas)
 
     def watch(self, server: JSON) -> Watch:
         ours = [os.getpid(), *(process.pid for process, _ in self.processes.running if process.pid is not None)]
