@@ -47,7 +47,8 @@ from sqlalchemy import insert  # noqa: E402
 
 from adapters import semantic as semantic_extra  # noqa: E402
 from bench import kb_corpus  # noqa: E402
-from bench.kb_search import database, percentile  # noqa: E402
+from bench.common import percentile  # noqa: E402
+from bench.kb_search import database  # noqa: E402
 from bot.articles import KnowledgeBase  # noqa: E402
 from bot.models import Article  # noqa: E402
 from bot.ports import Embedder  # noqa: E402

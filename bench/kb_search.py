@@ -28,10 +28,8 @@ import asyncio
 import dataclasses
 import random
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,12 +40,12 @@ if str(ROOT) not in sys.path:  # `python bench/kb_search.py` as well as `python 
     sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench import kb_corpus  # noqa: E402
+from bench.common import percentile, progress, scratch_database  # noqa: E402
 from bot.models import Article, ArticleState  # noqa: E402
 from bot.search_query import SearchQuery, parse_query  # noqa: E402
-from storage.database import SqlStore, create_engine, upgrade  # noqa: E402
+from storage.database import SqlStore, upgrade  # noqa: E402
 from storage.search import forget_term_counts  # noqa: E402
 from storage.tables import ArticleRow  # noqa: E402
 
@@ -80,13 +78,6 @@ class Row:
     by_kind: dict[str, float]  # p50 per kind
     hit_share: float  # queries that found at least one article
     load_seconds: float
-
-
-def percentile(values: Sequence[float], share: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 def make_queries(count: int, seed: int = 5) -> list[Query]:
@@ -142,27 +133,11 @@ def _row(made: Article) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def database(url: str) -> Any:
+async def database(url: str) -> AsyncIterator[str]:
     """A fresh, migrated database: a temporary SQLite file for "sqlite", else a new schema on that PostgreSQL."""
-    if url == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="kb-bench-") as folder:
-            path = f"sqlite:///{Path(folder) / 'kb.db'}"
-            await upgrade(path)
-            yield path
-        return
-    schema = f"kb_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url)
-    try:
-        async with admin.begin() as connection:
-            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-        path = scoped.render_as_string(hide_password=False)
+    async with scratch_database(None if url == "sqlite" else url, "kb_bench") as path:
         await upgrade(path)
         yield path
-    finally:
-        async with admin.begin() as connection:
-            await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        await admin.dispose()
 
 
 async def load(store: SqlStore, workspace_id: int, start: int, count: int, seed: int) -> float:
@@ -233,11 +208,6 @@ async def measure(url: str, sizes: Sequence[int], queries: Sequence[Query], seed
         finally:
             await store.close()
     return rows
-
-
-def progress(what: str) -> None:
-    sys.stderr.write(f"… {what}\n")
-    sys.stderr.flush()
 
 
 def table(rows: Sequence[Row]) -> str:

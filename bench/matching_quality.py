@@ -10,6 +10,7 @@ requester excluded, nobody away and nobody loaded, by each method:
 
 - `tags`: Dispatch-style rules: a person matches when one of their declared skills equals one of the case's tags.
 - `declared`: matching v1: declared levels of the tags and of the skills the text names, availability and load.
+  (These two baselines are in `bench/matching_baselines.py`.)
 - `full`: the full matcher: learned expertise, BM25 of the case text, synonyms, departments, severity teams, nobody
   paged out of hours below sev1.
 - `oracle`: not a method: the hidden strength² × availability the resolvers were drawn with, i.e. the best hit@k
@@ -52,6 +53,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/matching_quality.py` as well as `python -m bench.matching_quality`
     sys.path.insert(0, str(ROOT))
 
+from bench.matching_baselines import METHODS, Matchers, Method  # noqa: E402
 from bench.synthetic_org import (  # noqa: E402
     OFF_HOURS_AVAILABILITY,
     RESOLVER_EXPONENT,
@@ -61,10 +63,9 @@ from bench.synthetic_org import (  # noqa: E402
     generate,
     summary,
 )
-from bot.matching import MatchIndex, Mode  # noqa: E402
+from bot.matching import MatchIndex  # noqa: E402
 from bot.roster import is_working  # noqa: E402
 
-METHODS: tuple[Mode, ...] = ("tags", "declared", "full")
 NAMES = {
     "tags": "tag equality (Dispatch-style)",
     "declared": "declared skills (matching v1)",
@@ -142,9 +143,9 @@ class Report:
 
 
 def picks(
-    index: MatchIndex,
+    matchers: Matchers,
     item: HistoricCase,
-    mode: Mode,
+    method: Method,
     *,
     load: Mapping[int, int] | None = None,
     invitations: Mapping[int, Sequence[datetime]] | None = None,
@@ -157,15 +158,15 @@ def picks(
     case = item.case if severity is None else dataclasses.replace(item.case, severity=severity)
     chosen: list[int] = []
     while len(chosen) < k:
-        ranking = index.rank(
+        ranking = matchers.rank(
             case,
             item.at,
+            method=method,
             requester_id=item.requester_id,
             load=load or {},
             limit=k - len(chosen),
             exclude=chosen,
             invitations=invitations,
-            mode=mode,
         )
         found = [m.person.id for m in ranking.matches if m.person.id is not None]
         if not found:
@@ -191,26 +192,29 @@ def oracle_picks(org: Org, item: HistoricCase, *, as_opened: bool = False, k: in
     return [person_id for _, person_id in sorted(scored)[:k]]
 
 
-def outcomes(org: Org, index: MatchIndex) -> dict[str, list[Outcome]]:
+def outcomes(org: Org, matchers: Matchers) -> dict[str, list[Outcome]]:
     """method → one outcome per held-out case."""
-    found: dict[str, list[Outcome]] = {}
-    for method in (*METHODS, "oracle"):
-        rows = []
-        for item in org.held_out:
-            if method == "oracle":
-                top, opened = oracle_picks(org, item), oracle_picks(org, item, as_opened=True)
-            else:
-                mode: Mode = method  # type: ignore[assignment]
-                top, opened = picks(index, item, mode), picks(index, item, mode, severity=None)
-            truth = item.resolver_id
-            rows.append(Outcome(truth in top[:1], truth in top, truth in opened, len(top)))
-        found[method] = rows
+    found: dict[str, list[Outcome]] = {
+        method: [
+            _outcome(item, picks(matchers, item, method), picks(matchers, item, method, severity=None))
+            for item in org.held_out
+        ]
+        for method in METHODS
+    }
+    found["oracle"] = [
+        _outcome(item, oracle_picks(org, item), oracle_picks(org, item, as_opened=True)) for item in org.held_out
+    ]
     return found
 
 
-def month(org: Org, index: MatchIndex, method: str) -> Month:
+def _outcome(item: HistoricCase, top: Sequence[int], opened: Sequence[int]) -> Outcome:
+    truth = item.resolver_id
+    return Outcome(truth in top[:1], truth in top, truth in opened, len(top))
+
+
+def month(org: Org, matchers: Matchers, method: str) -> Month:
     """Replay the held-out month as swarms, one after another; see the module's docstring."""
-    mode: Mode = "declared" if method == "declared" else "full"
+    ranks: Method = "declared" if method == "declared" else "full"
     penalty = method == "full"
     invited: dict[int, list[datetime]] = {}
     hits = team_hits = total = 0
@@ -218,8 +222,10 @@ def month(org: Org, index: MatchIndex, method: str) -> Month:
         since = item.at - timedelta(hours=LOAD_HOURS)
         load = {pid: n for pid, times in invited.items() if (n := sum(1 for t in times if since < t <= item.at))}
         recent = invited if penalty else None
-        hits += item.resolver_id in picks(index, item, mode, load=load, invitations=recent)
-        team = index.rank(item.case, item.at, requester_id=item.requester_id, load=load, invitations=recent, mode=mode)
+        hits += item.resolver_id in picks(matchers, item, ranks, load=load, invitations=recent)
+        team = matchers.rank(
+            item.case, item.at, method=ranks, requester_id=item.requester_id, load=load, invitations=recent
+        )
         for match in team.matches:
             if match.person.id is not None:
                 invited.setdefault(match.person.id, []).append(item.at)
@@ -263,10 +269,11 @@ def run(seeds: Iterable[int] = SEEDS, people: int = 300, cases_per_year: int = 5
         index = MatchIndex.build(org.people, now=org.split, evidence=org.evidence)
         build_seconds += time.perf_counter() - started
         orgs.append(org)
-        for method, rows in outcomes(org, index).items():
+        matchers = Matchers(index)
+        for method, rows in outcomes(org, matchers).items():
             by_method.setdefault(method, []).append(rows)
         for method in FAIRNESS_METHODS:
-            months.setdefault(method, []).append(month(org, index, method))
+            months.setdefault(method, []).append(month(org, matchers, method))
     quality = []
     for method, per_org in by_method.items():
         pooled = [o for rows in per_org for o in rows]

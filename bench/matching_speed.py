@@ -7,11 +7,11 @@
 For each roster size, `bench/synthetic_org.py` draws an organisation and 100k resolved swarms (about 350k Evidence
 records: resolver, requester and 0-3 speakers each); `MatchIndex.build` turns them into an index (the better of two
 builds is reported), and the first ranking prepares the index's lookups (timed separately: Swarm pays it once per
-index, as it pays the build). After a warm-up, `rank` is timed on random held-out cases in the full mode (what
-Swarm asks, with a load map and recent invitations for a few percent of the people, as in production) and in the
-declared mode (matching v1), one call at a time with `time.perf_counter`; p50 and p99 are reported. A few cases are
-also ranked by `rank_exhaustive` (every candidate scored: the reference the fast search must agree with), timed and
-compared.
+index, as it pays the build). After a warm-up, `rank` is timed on random held-out cases in the full mode (what Swarm
+asks, with a load map and recent invitations for a few percent of the people, as in production) and by the declared
+baseline (matching v1, `bench/matching_baselines.py`), one call at a time with `time.perf_counter`; p50 and p99 are
+reported. A few cases are also ranked by `rank_exhaustive` (every candidate scored: the reference the fast search
+must agree with), timed and compared.
 
 The plot (`--plot`, default bench/matching_speed.png in the full run) shows ranking time against roster size, log
 x. Timings depend on the machine and on what else runs on it: the load average is printed with the results.
@@ -39,8 +39,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/matching_speed.py` as well as `python -m bench.matching_speed`
     sys.path.insert(0, str(ROOT))
 
+from bench.common import percentile  # noqa: E402
+from bench.matching_baselines import Matchers, Method  # noqa: E402
 from bench.synthetic_org import HistoricCase, generate  # noqa: E402
-from bot.matching import MatchIndex, Mode  # noqa: E402
+from bot.matching import MatchIndex  # noqa: E402
 
 SIZES = (1_000, 10_000, 50_000)
 SWARMS = 100_000
@@ -80,18 +82,19 @@ def measure(people: int, swarms: int, rankings: int, exhaustive: int, seed: int 
         started = time.perf_counter()
         index = MatchIndex.build(org.people, now=org.split, evidence=history)
         built = min(built, time.perf_counter() - started)
+    matchers = Matchers(index)
     rng = random.Random(seed)
     cases = [rng.choice(org.held_out) for _ in range(rankings + WARM_UP)]
     load, invitations = _traffic(rng, [p.id for p in org.people if p.id is not None], org.split)
     started = time.perf_counter()
-    _rank(index, cases[0], "full", load, invitations)
+    _rank(matchers, cases[0], "full", load, invitations)
     prepared = time.perf_counter() - started
     for item in cases[:WARM_UP]:
-        _rank(index, item, "full", load, invitations)
-        _rank(index, item, "declared", load, invitations)
+        _rank(matchers, item, "full", load, invitations)
+        _rank(matchers, item, "declared", load, invitations)
     gc.collect()
-    full = [_timed(index, item, "full", load, invitations) for item in cases[WARM_UP:]]
-    declared = [_timed(index, item, "declared", load, invitations) for item in cases[WARM_UP:]]
+    full = [_timed(matchers, item, "full", load, invitations) for item in cases[WARM_UP:]]
+    declared = [_timed(matchers, item, "declared", load, invitations) for item in cases[WARM_UP:]]
     slow, identical = [], True
     for item in cases[WARM_UP : WARM_UP + exhaustive]:
         kwargs = {"requester_id": item.requester_id, "load": load, "invitations": invitations}
@@ -106,10 +109,10 @@ def measure(people: int, swarms: int, rankings: int, exhaustive: int, seed: int 
         generate_s=generated,
         build_s=built,
         prepare_s=prepared,
-        full_p50=_percentile(full, 50),
-        full_p99=_percentile(full, 99),
-        declared_p50=_percentile(declared, 50),
-        declared_p99=_percentile(declared, 99),
+        full_p50=percentile(full, 0.5),
+        full_p99=percentile(full, 0.99),
+        declared_p50=percentile(declared, 0.5),
+        declared_p99=percentile(declared, 0.99),
         exhaustive_p50=statistics.median(slow) if slow else float("nan"),
         identical=identical,
     )
@@ -126,24 +129,25 @@ def _traffic(rng: random.Random, ids: Sequence[int], now: datetime) -> tuple[dic
 
 
 def _rank(
-    index: MatchIndex, item: HistoricCase, mode: Mode, load: dict[int, int], invitations: dict[int, list[datetime]]
+    matchers: Matchers,
+    item: HistoricCase,
+    method: Method,
+    load: dict[int, int],
+    invitations: dict[int, list[datetime]],
 ) -> None:
-    index.rank(item.case, item.at, requester_id=item.requester_id, load=load, invitations=invitations, mode=mode)
+    matchers.rank(item.case, item.at, method=method, requester_id=item.requester_id, load=load, invitations=invitations)
 
 
 def _timed(
-    index: MatchIndex, item: HistoricCase, mode: Mode, load: dict[int, int], invitations: dict[int, list[datetime]]
+    matchers: Matchers,
+    item: HistoricCase,
+    method: Method,
+    load: dict[int, int],
+    invitations: dict[int, list[datetime]],
 ) -> float:
     started = time.perf_counter()
-    _rank(index, item, mode, load, invitations)
+    _rank(matchers, item, method, load, invitations)
     return (time.perf_counter() - started) * 1000
-
-
-def _percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def table(rows: Sequence[SpeedRow]) -> list[str]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import dataclasses
 import os
 import platform
@@ -30,7 +29,6 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -43,24 +41,10 @@ if str(ROOT) not in sys.path:  # `python bench/memory.py` as well as `python -m 
 
 import aiohttp  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench import kb_corpus  # noqa: E402
-from bench.soak import (  # noqa: E402
-    MB,
-    PEOPLE,
-    SECRET,
-    SPEAKERS,
-    SUPPORT,
-    ProcStat,
-    backlog,
-    children,
-    established_inodes,
-    is_worker,
-    launch,
-    proc_stat,
-    stop,
-)
+from bench.common import ProcStat, family, progress, scratch_database, wait_healthy  # noqa: E402
+from bench.soak import MB, PEOPLE, SECRET, SPEAKERS, SUPPORT, backlog, launch, stop  # noqa: E402
 from tests.fakes.slack_api import BOT_USER_ID, TEAM_ID, FakeSlack  # noqa: E402
 from tests.fakes.slack_signing import SlackSender  # noqa: E402
 from tests.harness import ROSTER  # noqa: E402
@@ -99,32 +83,7 @@ class Step:
     note: str = ""
 
 
-def progress(what: str) -> None:
-    print(f"… {what}", file=sys.stderr, flush=True)
-
-
 # ---------------------------------------------------------------------------------------------------- filling
-
-
-@contextlib.asynccontextmanager
-async def database(url: str | None) -> Any:
-    """A fresh database: a temporary SQLite file, or a new schema on the given PostgreSQL (dropped at the end)."""
-    from storage.database import create_engine
-
-    if url is None:
-        with tempfile.TemporaryDirectory(prefix="swarm-memory-") as folder:
-            yield f"sqlite:///{Path(folder) / 'memory.db'}"
-        return
-    schema = f"memory_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url)
-    try:
-        async with admin.begin() as connection:
-            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        yield make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
-    finally:
-        async with admin.begin() as connection:
-            await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        await admin.dispose()
 
 
 def batched(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
@@ -272,18 +231,6 @@ async def insert_swarms(
 # ---------------------------------------------------------------------------------------------------- the server
 
 
-def measure(pid: int) -> tuple[ProcStat, ProcStat]:
-    established = established_inodes()
-    workers = [p for p in children(pid) if is_worker(p)]
-    summed = ProcStat()
-    for worker in workers:
-        one = proc_stat(worker, established)
-        summed.rss_kb += one.rss_kb
-        summed.hwm_kb += one.hwm_kb
-        summed.fds += one.fds
-    return proc_stat(pid, established), summed
-
-
 class Bench:
     def __init__(self, plan: Plan, log: Path) -> None:
         self.plan = plan
@@ -294,7 +241,7 @@ class Bench:
         self.fill_seconds = 0.0
 
     async def run(self, database_url: str | None) -> None:
-        async with database(database_url) as url:
+        async with scratch_database(database_url, "memory") as url:
             began = time.perf_counter()
             self.counted = await fill(url, self.plan)
             self.fill_seconds = time.perf_counter() - began
@@ -313,7 +260,7 @@ class Bench:
         http = aiohttp.ClientSession(headers={"Authorization": f"Bearer {WEB_TOKEN}"})
         sender = SlackSender(server_url, SECRET, hooks_url=api.hooks_url, timeout=120)
         try:
-            await self.healthy(process, http, server_url)
+            await wait_healthy(process, http, server_url, self.log, START)
             await self.settled(process.pid)
             self.record("started (idle, /healthz answered)", time.perf_counter() - began, process.pid)
             await self.step(
@@ -366,7 +313,7 @@ class Bench:
         deadline, steady, last = time.monotonic() + seconds, 0, -1
         while steady < 3 and time.monotonic() < deadline:
             await asyncio.sleep(1.0)
-            rss = measure(pid)[1].rss_kb
+            rss = family(pid)[1].rss_kb
             steady = steady + 1 if abs(rss - last) <= 1024 else 0
             last = rss
 
@@ -376,19 +323,6 @@ class Bench:
     async def again(self, http: aiohttp.ClientSession, server_url: str) -> None:
         await self.get(http, server_url, "/metrics")
         await self.get(http, server_url, "/dashboard")
-
-    async def healthy(self, process: asyncio.subprocess.Process, http: aiohttp.ClientSession, url: str) -> None:
-        deadline = time.monotonic() + START
-        while True:
-            if process.returncode is not None:
-                raise RuntimeError(f"swarm serve exited with {process.returncode}:\n{self.log.read_text()}")
-            with contextlib.suppress(aiohttp.ClientError):
-                async with http.get(f"{url}/healthz") as response:
-                    if response.status == 200:
-                        return
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"swarm serve not healthy after {START} s:\n{self.log.read_text()}")
-            await asyncio.sleep(0.2)
 
     @staticmethod
     async def times(count: int, call: Callable[[], Awaitable[None]]) -> None:
@@ -429,7 +363,7 @@ class Bench:
         self.failures += bool(failed)
 
     def record(self, name: str, seconds: float, pid: int) -> None:
-        server, worker = measure(pid)
+        server, worker, _ = family(pid)
         self.steps.append(Step(name, seconds, server, worker))
         progress(f"{name}: server {server.rss_kb / MB:.1f} MB, worker {worker.rss_kb / MB:.1f} MB")
 

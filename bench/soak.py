@@ -40,7 +40,6 @@ import socket
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +51,7 @@ if str(ROOT) not in sys.path:  # `python bench/soak.py` as well as `python -m be
 
 import aiohttp  # noqa: E402
 
+from bench.common import ProcStat, create_schema, drop_schemas, family, loadavg, percentile, progress, wait_healthy  # noqa: E402
 from tests.fakes.slack_api import BOT_USER_ID, TEAM_ID, FakeSlack  # noqa: E402
 from tests.fakes.slack_signing import SlackSender, message_event, reaction_event  # noqa: E402
 from tests.harness import ROSTER  # noqa: E402
@@ -85,95 +85,6 @@ class Plan:
     fd_tolerance: int = 4
 
 
-# ---------------------------------------------------------------------------------------------------- /proc
-
-
-@dataclass
-class ProcStat:
-    rss_kb: int = 0
-    hwm_kb: int = 0
-    threads: int = 0
-    fds: int = 0
-    tcp: int = 0
-    cpu: float = 0.0  # seconds of CPU (user + system) since the process started
-
-
-def children(pid: int) -> list[int]:
-    """Every descendant of `pid` (from /proc/<pid>/task/*/children)."""
-    found: list[int] = []
-    with contextlib.suppress(OSError):
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with contextlib.suppress(OSError):
-                for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split():
-                    found.append(int(child))
-                    found.extend(children(int(child)))
-    return found
-
-
-def is_worker(pid: int) -> bool:
-    """A worker process (multiprocessing spawn), not the resource tracker."""
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return False
-    return "resource_tracker" not in command
-
-
-def established_inodes() -> set[str]:
-    inodes: set[str] = set()
-    for name in ("tcp", "tcp6"):
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/net/{name}").read_text().splitlines()[1:]:
-                cells = line.split()
-                if len(cells) > 9 and cells[3] == "01":  # ESTABLISHED
-                    inodes.add(cells[9])
-    return inodes
-
-
-def proc_stat(pid: int, established: set[str]) -> ProcStat:
-    stat = ProcStat()
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key == "VmRSS":
-                stat.rss_kb = int(value.split()[0])
-            elif key == "VmHWM":
-                stat.hwm_kb = int(value.split()[0])
-            elif key == "Threads":
-                stat.threads = int(value.split()[0])
-        ticks = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        stat.cpu = (int(ticks[11]) + int(ticks[12])) / os.sysconf("SC_CLK_TCK")
-        for fd in os.listdir(f"/proc/{pid}/fd"):
-            stat.fds += 1
-            with contextlib.suppress(OSError):
-                target = os.readlink(f"/proc/{pid}/fd/{fd}")
-                if target.startswith("socket:[") and target[8:-1] in established:
-                    stat.tcp += 1
-    except OSError:
-        pass
-    return stat
-
-
-def loadavg() -> float:
-    return float(Path("/proc/loadavg").read_text().split()[0])
-
-
-def family(pid: int) -> tuple[ProcStat, ProcStat, int]:
-    """The server's figures, its workers' summed, and how many workers."""
-    established = established_inodes()
-    workers = [p for p in children(pid) if is_worker(p)]
-    summed = ProcStat()
-    for worker in workers:
-        one = proc_stat(worker, established)
-        summed.rss_kb += one.rss_kb
-        summed.hwm_kb += one.hwm_kb
-        summed.threads += one.threads
-        summed.fds += one.fds
-        summed.tcp += one.tcp
-        summed.cpu += one.cpu
-    return proc_stat(pid, established), summed, len(workers)
-
-
 # ---------------------------------------------------------------------------------------------------- samples
 
 
@@ -194,13 +105,6 @@ class Sample:
     load: float = float("nan")  # the machine's 1-minute load average
     server_cpu: float = float("nan")  # share of a core over the interval
     worker_cpu: float = float("nan")
-
-
-def percentile(values: Sequence[float], share: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
 
 
 @dataclass
@@ -268,34 +172,12 @@ class Soak:
     async def database_url(self) -> str:
         if self.database is None:
             return f"sqlite:///{Path(self.tmp.name) / 'soak.db'}"
-        from sqlalchemy import text
-        from sqlalchemy.engine import make_url
-
-        from storage.database import create_engine
-
-        self.schema = f"soak_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(self.database)
-        try:
-            async with admin.begin() as connection:
-                await connection.execute(text(f'CREATE SCHEMA "{self.schema}"'))
-        finally:
-            await admin.dispose()
-        options = {"options": f"-csearch_path={self.schema}"}
-        return make_url(self.database).update_query_dict(options).render_as_string(hide_password=False)
+        self.schema, url = await create_schema(self.database, "soak")
+        return url
 
     async def drop_schema(self) -> None:
-        if self.database is None or self.schema is None:
-            return
-        from sqlalchemy import text
-
-        from storage.database import create_engine
-
-        admin = create_engine(self.database)
-        try:
-            async with admin.begin() as connection:
-                await connection.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
-        finally:
-            await admin.dispose()
+        if self.database is not None and self.schema is not None:
+            await drop_schemas(self.database, [self.schema])
 
     async def prepare(self, url: str) -> None:
         """Migrates the database and imports the roster (the test roster and half the extra users)."""
@@ -342,18 +224,8 @@ class Soak:
 
     async def start_server(self, url: str, api: FakeSlack) -> tuple[asyncio.subprocess.Process, str]:
         process, server_url = await launch(url, api.url, self.log)
-        deadline = time.monotonic() + START
         async with aiohttp.ClientSession() as http:
-            while True:
-                if process.returncode is not None:
-                    raise RuntimeError(f"swarm serve exited with {process.returncode}:\n{self.log.read_text()}")
-                with contextlib.suppress(aiohttp.ClientError):
-                    async with http.get(f"{server_url}/healthz") as response:
-                        if response.status == 200:
-                            break
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"swarm serve not healthy after {START} s:\n{self.log.read_text()}")
-                await asyncio.sleep(0.1)
+            await wait_healthy(process, http, server_url, self.log, START)
         return process, server_url
 
     async def soak(self, pid: int, server_url: str, database_url: str, hooks_url: str) -> None:
@@ -381,7 +253,7 @@ class Soak:
                 await asyncio.sleep(max(0.0, due - time.monotonic()))
                 label = f"{index * self.plan.interval / 60:.4g} min"
                 self.samples.append(await self.sample(label, pid, http, server_url))
-                progress(self.samples[-1])
+                report_sample(self.samples[-1])
             await load
             if self.inflight:
                 await asyncio.gather(*self.inflight, return_exceptions=True)
@@ -633,13 +505,11 @@ async def stop(process: asyncio.subprocess.Process) -> None:
 # ---------------------------------------------------------------------------------------------------- report
 
 
-def progress(sample: Sample) -> None:
-    print(
-        f"… {sample.label}: {sample.requests} requests, p99 {sample.p99:.2f} ms,"
+def report_sample(sample: Sample) -> None:
+    progress(
+        f"{sample.label}: {sample.requests} requests, p99 {sample.p99:.2f} ms,"
         f" backlog {sample.queue + sample.inbox:g},"
-        f" server {sample.server.rss_kb / MB:.1f} MB, worker {sample.worker.rss_kb / MB:.1f} MB",
-        file=sys.stderr,
-        flush=True,
+        f" server {sample.server.rss_kb / MB:.1f} MB, worker {sample.worker.rss_kb / MB:.1f} MB"
     )
 
 

@@ -38,7 +38,8 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import event, insert, text  # noqa: E402
 
-from bench.memory import Plan, database, fill  # noqa: E402
+from bench.common import scratch_database  # noqa: E402
+from bench.memory import Plan, fill  # noqa: E402
 from tests.fakes.slack_api import TEAM_ID  # noqa: E402
 
 ROUNDS = 3
@@ -165,7 +166,7 @@ async def run(urls: Sequence[str | None], counts: Sequence[int]) -> list[str]:
     ]
     for url in urls:
         for count in counts:
-            async with database(url) as temporary:
+            async with scratch_database(url, "tick") as temporary:
                 rounds, floor = await measure(temporary, count)
             name = "PostgreSQL" if url else "SQLite"
             for k, measured in enumerate(rounds, start=1):

@@ -1,11 +1,10 @@
 """Who should be asked about a case, best first, and why. Pure functions of their inputs.
 
-`rank()` is matching v1 (declared skills, availability, load): a list of the best `limit` people. `MatchIndex` is the
-full matcher: declared and learned skills, the case text against each person's history of resolved cases (BM25),
-a vote of the most similar past cases for whoever fixed them, synonyms and departments, a team led by the best
-person and completed to cover the case's skills with as few people as the severity allows, nobody
-paged out of hours below sev1, and a penalty for having been asked recently so the same go-to expert is not always
-the one interrupted. `mode="tags"` and `mode="declared"` are the baselines the benchmark compares it with.
+`MatchIndex` is the matcher: declared and learned skills, the case text against each person's history of resolved
+cases (BM25), a vote of the most similar past cases for whoever fixed them, synonyms and departments, a team led by
+the best person and completed to cover the case's skills with as few people as the severity allows, nobody paged out
+of hours below sev1, and a penalty for having been asked recently so the same go-to expert is not always the one
+interrupted. The baselines the benchmarks compare it with live in bench/matching_baselines.py.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property, lru_cache
-from typing import Literal
 
 from bot.expertise import (
     DEFAULT_HALF_LIFE_DAYS,
@@ -72,7 +70,6 @@ CASE_K1 = 1.2
 CASE_B = 0.75
 # Team size by severity: sev1 may gather five people, sev3 and sev4 two.
 TEAM_CAPS: Mapping[int, int] = {1: 5, 2: 3, 3: 2, 4: 2}
-Mode = Literal["full", "declared", "tags"]
 # The search for the best people (MatchIndex.rank) reads every entry of a word's BM25 posting only when the word is in
 # at most this share of the people's histories; a commoner word ("acme", "error") adds at most a small, known amount
 # to anyone's score, which is enough to rule most people out without looking at them.
@@ -118,26 +115,6 @@ def _mention(skill: str) -> re.Pattern[str]:
     # does not match inside "node.js".
     body = r"[-\s_]+".join(re.escape(part) for part in skill.split("-"))
     return re.compile(rf"(?<![{_WORD_CHARS}.]){body}(?:e?s)?(?!\.?[{_WORD_CHARS}])")
-
-
-def rank(
-    case: Case,
-    people: Sequence[Person],
-    now: datetime,
-    *,
-    requester_id: int | None,
-    load: Mapping[int, int],
-    limit: int = 3,
-    exclude: Collection[int] = (),
-) -> Ranking:
-    """Matching v1: the best `limit` people by declared skills.
-
-    Never the requester, anyone excluded, anyone away or at their max_active_swarms; only people with at least
-    one of the case's skills. Score: the sum of level² over the skills they cover, so one 5/5 outweighs several
-    1/5s; off hours multiplies it by OFF_HOURS_FACTOR. Ties: fewer active swarms, then name, then id.
-    """
-    index = MatchIndex.build(people, now=now)
-    return index.rank(case, now, requester_id=requester_id, load=load, limit=limit, exclude=exclude, mode="declared")
 
 
 @dataclass
@@ -196,20 +173,18 @@ class MatchIndex:
     def known_skills(self) -> set[str]:
         return set(self.by_skill)
 
-    def level(self, person: Person, skill: str, mode: Mode = "full") -> tuple[int, str]:
+    def level(self, person: Person, skill: str) -> tuple[int, str]:
         """(level, where it comes from) of a person in a skill: declared, learned, or their department."""
-        level, _, source = self.weigh(person, skill, mode)
+        level, _, source = self.weigh(person, skill)
         return level, source
 
-    def weigh(self, person: Person, skill: str, mode: Mode = "full") -> tuple[int, float, str]:
+    def weigh(self, person: Person, skill: str) -> tuple[int, float, str]:
         """(level, what it adds to a score, where it comes from) of a person in a skill.
 
         A skill adds its level², except past 5/5: a learned skill whose experience (`Inferred.experience`, the level's
         curve over the fixes alone) is beyond the scale adds experience², so the go-to expert with thirty fixes
         outranks someone with one, where both are 5/5."""
         declared = max((lvl for s, lvl in person.skills.items() if canonical(s) == skill), default=0)
-        if mode != "full":
-            return declared, float(declared * declared), "declared"
         learned = self.inferred.get(person.id or 0, {}).get(skill)
         if learned is not None and skill in person.hidden_skills:
             learned = None
@@ -236,15 +211,15 @@ class MatchIndex:
         limit: int | None = None,
         exclude: Collection[int] = (),
         invitations: Mapping[int, Sequence[datetime]] | None = None,
-        mode: Mode = "full",
     ) -> Ranking:
-        """The team (full) or the best `limit` people (declared, tags) for a case, the next best, and who is off hours.
+        """The team for a case (at most `limit`, else as many as its severity allows), the next best, and who is off
+        hours.
 
         The same answer as `rank_exhaustive`, which scores every candidate, found by looking at as few people as it
         can: people are taken best bound first, and the search stops as soon as nobody left could change the answer.
         """
-        skills = self._skills(case, mode)
-        cap = limit if limit is not None else (TEAM_CAPS.get(case.severity, 2) if mode == "full" else 3)
+        skills = self._skills(case)
+        cap = limit if limit is not None else TEAM_CAPS.get(case.severity, 2)
         if cap < 0:  # a negative limit slices the ranking from its end: only the exhaustive ranking knows it
             return self.rank_exhaustive(
                 case,
@@ -254,11 +229,10 @@ class MatchIndex:
                 limit=limit,
                 exclude=exclude,
                 invitations=invitations,
-                mode=mode,
             )
-        search = _Search(self, case, skills, now, requester_id, load, exclude, invitations, mode)
+        search = _Search(self, case, skills, now, requester_id, load, exclude, invitations)
         chosen, alternates, off_hours = search.run(cap)
-        return self._ranking(skills, chosen, alternates, off_hours, now, requester_id, load, exclude, mode)
+        return self._ranking(skills, chosen, alternates, off_hours, now, requester_id, load, exclude)
 
     def rank_exhaustive(
         self,
@@ -270,14 +244,13 @@ class MatchIndex:
         limit: int | None = None,
         exclude: Collection[int] = (),
         invitations: Mapping[int, Sequence[datetime]] | None = None,
-        mode: Mode = "full",
     ) -> Ranking:
         """`rank` by scoring every candidate: the reference the fast search is checked against, and its fallback."""
-        skills = self._skills(case, mode)
-        words = terms(case.text) if mode == "full" else []
+        skills = self._skills(case)
+        words = terms(case.text)
         relevance = self._bm25(words) if words else {}
         votes = self.similar(words) if words else {}
-        candidates = self._candidates(skills, relevance, mode) | set(votes)
+        candidates = self._candidates(skills, relevance) | set(votes)
         scored, off_hours = [], []
         for person_id in candidates:
             person = self.people[person_id]
@@ -288,22 +261,18 @@ class MatchIndex:
                 continue
             text = relevance.get(person_id, 0.0)
             vote = votes.get(person_id, _NO_VOTE)
-            candidate = self._score(person, skills, text, now, active, invitations, mode, vote)
+            candidate = self._score(person, skills, text, now, active, invitations, vote)
             if candidate is None:
                 continue
-            if mode == "full" and not candidate.online and case.severity > 1:
+            if not candidate.online and case.severity > 1:
                 off_hours.append(candidate)
             else:
                 scored.append(candidate)
         scored.sort(key=lambda c: c.key)
         off_hours.sort(key=lambda c: c.key)
-        if mode == "full":
-            cap = limit if limit is not None else TEAM_CAPS.get(case.severity, 2)
-            chosen = _team(scored, skills, cap)
-        else:
-            chosen = scored[: max(limit if limit is not None else 3, 0)]
+        chosen = _team(scored, skills, limit if limit is not None else TEAM_CAPS.get(case.severity, 2))
         alternates = [c for c in scored if c not in chosen][:3]
-        return self._ranking(skills, chosen, alternates, off_hours[:3], now, requester_id, load, exclude, mode)
+        return self._ranking(skills, chosen, alternates, off_hours[:3], now, requester_id, load, exclude)
 
     def _ranking(
         self,
@@ -315,10 +284,9 @@ class MatchIndex:
         requester_id: int | None,
         load: Mapping[int, int],
         exclude: Collection[int],
-        mode: Mode,
     ) -> Ranking:
         covered = {s for c in chosen for s in c.covered}
-        learner = self._learner(skills, now, requester_id, load, exclude, chosen) if mode == "full" else None
+        learner = self._learner(skills, now, requester_id, load, exclude, chosen)
         return Ranking(
             matches=tuple(_match(c) for c in chosen),
             skills=skills,
@@ -332,15 +300,8 @@ class MatchIndex:
     def _prepared(self) -> _Prepared:
         """What every ranking reads, worked out once per index: who declared, knows or is learning what, and each
         word's BM25 weight for each person. The index is rebuilt when the roster or the history changes."""
-        declared: dict[str, set[int]] = {}
-        declared_levels: dict[str, dict[int, int]] = {}
         learners: dict[str, set[int]] = {}
         for person_id, person in self.people.items():
-            for name, level in person.skills.items():
-                declared.setdefault(name, set()).add(person_id)
-                if level > 0:
-                    best = declared_levels.setdefault(canonical(name), {})
-                    best[person_id] = max(best.get(person_id, 0), level)
             for skill in {canonical(_normalized(s)) for s in person.learning}:
                 learners.setdefault(skill, set()).add(person_id)
         levels: dict[str, dict[int, int]] = {}
@@ -388,8 +349,6 @@ class MatchIndex:
                 ]
         return _Prepared(
             names=names,
-            declared=declared,
-            declared_levels=declared_levels,
             levels=levels,
             idf=idf,
             norms=norms,
@@ -404,18 +363,10 @@ class MatchIndex:
 
     # -- parts ------------------------------------------------------------------------------------------------------
 
-    def _skills(self, case: Case, mode: Mode) -> tuple[str, ...]:
-        if mode == "tags":
-            return tuple(dict.fromkeys(case.tags))
-        found = case_skills(case, self._prepared.names)
-        if mode == "declared":
-            return found
-        return tuple(dict.fromkeys(canonical(s) for s in found))
+    def _skills(self, case: Case) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(canonical(s) for s in case_skills(case, self._prepared.names)))
 
-    def _candidates(self, skills: Sequence[str], relevance: Mapping[int, float], mode: Mode) -> set[int]:
-        if mode != "full":
-            wanted = set(skills)
-            return {pid for pid, p in self.people.items() if wanted & set(p.skills)}
+    def _candidates(self, skills: Sequence[str], relevance: Mapping[int, float]) -> set[int]:
         found: set[int] = set(relevance)
         for skill in skills:
             found |= self.by_skill.get(skill, set())
@@ -429,24 +380,18 @@ class MatchIndex:
         now: datetime,
         active: int,
         invitations: Mapping[int, Sequence[datetime]] | None,
-        mode: Mode,
         vote: tuple[float, int] = (0.0, 0),
     ) -> _Candidate | None:
         reasons: list[str] = []
         covered: list[str] = []
         score = 0.0
         for skill in skills:
-            if mode == "tags":
-                level, value, source = (1, 1.0, "declared") if skill in person.skills else (0, 0.0, "")
-            else:
-                level, value, source = self.weigh(person, skill, mode)
+            level, value, source = self.weigh(person, skill)
             if level <= 0:
                 continue
             covered.append(skill)
             score += value
-            if mode == "tags":
-                reasons.append(skill)
-            elif source == "declared":
+            if source == "declared":
                 reasons.append(f"{skill} {level}/5")
             else:
                 reasons.append(f"{skill} {level}/5 ({source})")
@@ -459,17 +404,16 @@ class MatchIndex:
         if score <= 0:
             return None
         online = is_working(person, now)
-        if mode != "tags":
-            if not online:
-                score *= OFF_HOURS_FACTOR
-            reasons.append(_availability(person, now, online))
-            reasons.append(_load(active))
-        if mode == "full" and invitations:
+        if not online:
+            score *= OFF_HOURS_FACTOR
+        reasons.append(availability_reason(person, now, online))
+        reasons.append(load_reason(active))
+        if invitations:
             recent, interrupted = _recent(person, invitations.get(person.id or 0, ()), now)
             if recent or interrupted:
                 score /= (1 + RECENT_PENALTY * recent) * (1 + INTERRUPTION_PENALTY * interrupted)
                 reasons.append(f"asked {recent}× this week" if recent else f"paged off hours {interrupted}× this month")
-        if mode == "full" and person.department:
+        if person.department:
             reasons.insert(0, person.department)
         key = (-score, active, person.name.casefold(), person.id if person.id is not None else -1)
         return _Candidate(person, score, tuple(covered), reasons, online, active, key)
@@ -532,14 +476,12 @@ class MatchIndex:
         if not options:
             return None
         active, _, _, person, interests = min(options)
-        return Match(person, 0.0, (f"learning {', '.join(interests)}", _load(active)), tuple(interests))
+        return Match(person, 0.0, (f"learning {', '.join(interests)}", load_reason(active)), tuple(interests))
 
 
 @dataclass(frozen=True)
 class _Prepared:
     names: frozenset[str]  # every skill name a case's text can mention: declared, learned, departments'
-    declared: dict[str, set[int]]  # a declared skill name, as written → who declared it
-    declared_levels: dict[str, dict[int, int]]  # canonical name → person → best declared level
     levels: dict[str, dict[int, int]]  # a skill → person → level (declared, learned or department), when > 0
     idf: dict[str, float]
     norms: dict[str, dict[int, float]]  # a word → person → its BM25 weight in their history, before idf
@@ -583,11 +525,10 @@ class _Search:
         load: Mapping[int, int],
         exclude: Collection[int],
         invitations: Mapping[int, Sequence[datetime]] | None,
-        mode: Mode,
     ) -> None:
-        self.index, self.skills, self.now, self.mode = index, skills, now, mode
+        self.index, self.skills, self.now = index, skills, now
         self.requester_id, self.load, self.exclude, self.invitations = requester_id, load, exclude, invitations
-        self.split_off_hours = mode == "full" and case.severity > 1
+        self.split_off_hours = case.severity > 1
         self.prepared = index._prepared
         self.heaps: dict[tuple[str, ...], list[_Entry]] = {}
         self.off_heap: list[_Entry] = []  # off hours, exact bound × OFF_HOURS_FACTOR
@@ -601,14 +542,11 @@ class _Search:
         self.pooled: set[int] = set()  # people with an entry of their own, not to be opened again from a bucket
         self.skill_part: Mapping[int, float] = {}
         self.votes: dict[int, tuple[float, int]] = {}
-        if mode == "full":
-            self._pool_full(case)
-        else:
-            self._pool_declared()
+        self._pool(case)
 
     # -- the pool ---------------------------------------------------------------------------------------------------
 
-    def _pool_full(self, case: Case) -> None:
+    def _pool(self, case: Case) -> None:
         prepared = self.prepared
         words = terms(case.text)
         self.query = [(t, n) for t, n in Counter(words).items() if t in prepared.norms]
@@ -661,20 +599,6 @@ class _Search:
         if rest > 0:
             self._push((), _REST, None, TEXT_WEIGHT * rest)
 
-    def _pool_declared(self) -> None:
-        prepared = self.prepared
-        candidates: set[int] = set()
-        for skill in self.skills:
-            candidates |= prepared.declared.get(skill, set())
-        for person_id in candidates:
-            person = self.index.people[person_id]
-            if self.mode == "tags":
-                bound = float(sum(1 for skill in self.skills if skill in person.skills))
-            else:
-                bound = float(sum(prepared.declared_levels.get(s, {}).get(person_id, 0) ** 2 for s in self.skills))
-            if bound > 0:
-                self._push((), _LOOSE, person_id, bound)
-
     def _push(
         self, signature: tuple[str, ...] | None, kind: int, payload: int | list[int] | None, bound: float
     ) -> None:
@@ -706,9 +630,6 @@ class _Search:
             return
         if self.load.get(person_id, 0) >= person.max_active_swarms:
             return
-        if self.mode != "full":
-            self._tight(person_id, signature)  # a declared bound is exact before off hours: score now
-            return
         base = self.skill_part.get(person_id, 0.0)
         text = self._text(person_id)
         if text > 0:
@@ -728,7 +649,7 @@ class _Search:
         text = self._text(person_id)
         active = self.load.get(person_id, 0)
         vote = self.votes.get(person_id, _NO_VOTE)
-        candidate = self.index._score(person, self.skills, text, self.now, active, self.invitations, self.mode, vote)
+        candidate = self.index._score(person, self.skills, text, self.now, active, self.invitations, vote)
         if candidate is None:
             return
         if signature is None:
@@ -777,11 +698,8 @@ class _Search:
     # -- the answer -------------------------------------------------------------------------------------------------
 
     def run(self, cap: int) -> tuple[list[_Candidate], list[_Candidate], list[_Candidate]]:
-        """(the team, or the best `cap`; the next 3 best; the 3 best off hours)."""
-        if self.mode == "full" and self.skills:
-            chosen = self._team(cap)
-        else:
-            chosen = self._best(min(cap, 2) if self.mode == "full" else cap)
+        """(the team of at most `cap`; the next 3 best; the 3 best off hours)."""
+        chosen = self._team(cap) if self.skills else self._best(min(cap, 2))
         taken = {id(c) for c in chosen}
         alternates = [c for c in self._best(len(chosen) + 3) if id(c) not in taken][:3]
         return chosen, alternates, self._off_hours() if self.split_off_hours else []
@@ -909,7 +827,8 @@ def _recent(person: Person, times: Sequence[datetime], now: datetime) -> tuple[i
     return recent, interrupted
 
 
-def _availability(person: Person, now: datetime, online: bool) -> str:
+def availability_reason(person: Person, now: datetime, online: bool) -> str:
+    """What a match says of their hours: "online, 10:14 in Europe/Madrid", "off hours, Sat 12:00 in …"."""
     local = local_now(person, now)
     if online:
         return f"online, {local:%H:%M} in {person.timezone}"
@@ -918,7 +837,8 @@ def _availability(person: Person, now: datetime, online: bool) -> str:
     return f"off hours, {day}{local:%H:%M} in {person.timezone}"
 
 
-def _load(active: int) -> str:
+def load_reason(active: int) -> str:
+    """What a match says of their load: "no active swarms", "1 active swarm", "2 active swarms"."""
     if active == 0:
         return "no active swarms"
     return f"{active} active swarm" if active == 1 else f"{active} active swarms"

@@ -16,7 +16,7 @@ import pytest
 
 from bench.matching_quality import gini
 from bench.synthetic_org import generate
-from bot.matching import MatchIndex, Mode
+from bot.matching import MatchIndex
 from bot.models import WorkingHours
 from tests.bench.quick import run_bench
 
@@ -128,7 +128,6 @@ def test_the_fast_search_gives_exactly_what_scoring_everyone_gives() -> None:
             person.learning = rng.sample(["billing", "SSO", "k8s", "pdf", "saml"], 2)
     index = MatchIndex.build(org.people, now=org.split, evidence=org.evidence)
     ids = [p.id for p in org.people if p.id is not None]
-    modes: tuple[Mode, ...] = ("full", "full", "declared", "tags")
     for _ in range(250):
         item = rng.choice(org.held_out)
         case = dataclasses.replace(item.case, severity=rng.randint(1, 4))
@@ -142,6 +141,5 @@ def test_the_fast_search_gives_exactly_what_scoring_everyone_gives() -> None:
             "limit": rng.choice([None, 0, 1, 3, 5]),
             "exclude": rng.sample(ids, rng.randint(0, 3)),
             "invitations": invited if rng.random() < 0.7 else None,
-            "mode": rng.choice(modes),
         }
         assert index.rank(case, at, **kwargs) == index.rank_exhaustive(case, at, **kwargs)  # type: ignore[arg-type]

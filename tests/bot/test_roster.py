@@ -7,7 +7,6 @@ import pytest
 import yaml
 
 from bot.errors import UserError
-from bot.matching import rank
 from bot.models import Person, WorkingHours
 from bot.roster import (
     ROSTER_COLUMNS,
@@ -17,7 +16,6 @@ from bot.roster import (
     parse_working_hours,
     person_from_row,
 )
-from bot.text import parse_case
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 NINE_TO_FIVE = WorkingHours(time(9), time(17))
@@ -364,17 +362,6 @@ def test_every_row_of_the_example_yaml_roster_is_valid() -> None:
         "Support",
         "Europe/Madrid",
     )
-
-
-@pytest.mark.parametrize("hour", [0, 3, 6, 9, 12, 15, 18, 21])
-def test_the_demo_case_finds_at_least_three_experts_at_any_hour(hour: int) -> None:
-    people = example_people()
-    ana = next(p for p in people if p.name == "Ana Ruiz")
-    case = parse_case("ACME cannot export invoices to PDF since 4.2 #billing #pdf sev2 customer:ACME")
-    now = datetime(2026, 3, 4, hour, 0, tzinfo=UTC)
-    ranking = rank(case, people, now, requester_id=ana.id, load={}, limit=3)
-    assert len(ranking.matches) == 3
-    assert ranking.uncovered == ()
 
 
 def test_the_example_csv_rows_match_the_same_people_in_the_yaml() -> None:
