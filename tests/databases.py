@@ -61,10 +61,12 @@ class SqliteTemplate:
         assert not Path(f"{self.path}-wal").exists() or Path(f"{self.path}-wal").stat().st_size == 0
 
     async def fill(self, url: str) -> None:
-        target = Path(make_url(url).database or "")
+        await asyncio.to_thread(self._copy_to, Path(make_url(url).database or ""))
+
+    def _copy_to(self, target: Path) -> None:
         if target.exists():
             raise AssertionError(f"{target} exists already: the template fills only an empty database")
-        await asyncio.to_thread(shutil.copyfile, self.path, target)
+        shutil.copyfile(self.path, target)
 
 
 class PostgresTemplate:

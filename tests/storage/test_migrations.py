@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ import storage.tables  # noqa: F401  (fills SQLModel.metadata)
 from bot.models import Case, Person, Swarm
 from storage.database import ALEMBIC_INI, MIGRATIONS_DIR, SqlStore, create_engine, upgrade
 from storage.search import is_search_object
+from tests.conftest import DATABASE_URL_ENV
+from tests.databases import fresh_schema, sqlite_url
 
 APP_TABLES = {
     "workspace",
@@ -221,3 +224,68 @@ async def test_keeping_each_room_message_once_removes_the_copies_an_older_versio
         ("message", None, "no id either"),
     ]
     assert await _run(database_url, _differences) == []
+
+
+def _schema(connection: Connection) -> dict[str, Any]:
+    """Everything a database's schema holds that tests could notice: tables, columns, keys, indexes, and on
+    PostgreSQL the triggers and functions full-text search adds; names only, never which schema they are in."""
+    seen = inspect(connection)
+    found: dict[str, Any] = {}
+    for table in sorted(seen.get_table_names()):
+        found[table] = {
+            "columns": [
+                (c["name"], str(c["type"]), c["nullable"], str(c.get("default"))) for c in seen.get_columns(table)
+            ],
+            "primary key": seen.get_pk_constraint(table)["constrained_columns"],
+            "foreign keys": sorted(
+                (f["constrained_columns"], f["referred_table"]) for f in seen.get_foreign_keys(table)
+            ),
+            "indexes": sorted((i["name"] or "", i["column_names"], bool(i["unique"])) for i in seen.get_indexes(table)),
+            "unique": sorted((u["name"] or "", u["column_names"]) for u in seen.get_unique_constraints(table)),
+        }
+    if connection.dialect.name == "postgresql":
+        found["triggers"] = sorted(
+            connection.execute(
+                text(
+                    "SELECT tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                    "WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal"
+                )
+            ).scalars()
+        )
+        found["index options"] = sorted(
+            connection.execute(
+                text(
+                    "SELECT relname, array_to_string(reloptions, ',') FROM pg_class "
+                    "WHERE relnamespace = current_schema()::regnamespace AND relkind = 'i' AND reloptions IS NOT NULL"
+                )
+            ).all()
+        )
+    else:
+        # A table's CREATE statement is left out: SQLite's batch migrations copy tables and write their constraints
+        # in no fixed order, so two migrations of the same schema differ there; the inspector compared them above.
+        found["sqlite_master"] = sorted(
+            connection.execute(
+                text(
+                    "SELECT type, name, CASE WHEN type = 'table' THEN '' ELSE sql END FROM sqlite_master "
+                    "WHERE name NOT LIKE 'sqlite_%'"
+                )
+            ).all()
+        )
+    found["alembic_version"] = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return found
+
+
+async def test_the_suites_template_builds_the_schema_that_migrating_builds(
+    store: SqlStore, database_url: str, tmp_path: Path
+) -> None:
+    """`store` is filled from a template, not migrated (tests/databases.py); it must be what `upgrade` makes."""
+    templated = await _run(database_url, _schema)
+    server = os.environ.get(DATABASE_URL_ENV)
+    if not server:
+        migrated_url = sqlite_url(tmp_path / "migrated.db")
+        await upgrade(migrated_url)
+        assert await _run(migrated_url, _schema) == templated
+        return
+    async with fresh_schema(server) as migrated_url:
+        await upgrade(migrated_url)
+        assert await _run(migrated_url, _schema) == templated
