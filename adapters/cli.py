@@ -123,6 +123,7 @@ def parser() -> argparse.ArgumentParser:
     restore.add_argument("--force", action="store_true", help="overwrite a database that already holds data")
 
     commands.add_parser("config", help="the configuration reference: every variable, its default, what it does")
+    commands.add_parser("commands", help="the /swarm subcommands: what to type, what it does, who may run it")
 
     teams = commands.add_parser("teams", help="Microsoft Teams").add_subparsers(dest="action", required=True)
     teams_package = teams.add_parser("package", help="build the Teams app package to upload (a zip)")
@@ -137,6 +138,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 async def run(args: argparse.Namespace, out: TextIO) -> int:
     if args.command == "config":
         out.write(reference())
+        return 0
+    if args.command == "commands":
+        out.write(replies.subcommand_table())
         return 0
     settings = Settings()
     if args.command == "db":

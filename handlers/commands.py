@@ -1,4 +1,4 @@
-"""`/swarm …`: one function per subcommand; anything that is not a subcommand is a case to open."""
+"""`/swarm …`: one function per subcommand (declared in handlers/subcommands.py); anything else opens a case."""
 
 from __future__ import annotations
 
@@ -16,46 +16,71 @@ from handlers.chat import CommandEvent, Origin, Reply
 from handlers.closing import announce_resolved, close, update_announcement
 from handlers.context import Context
 from handlers.opening import open_swarm
+from handlers.subcommands import BY_NAME, SUBCOMMANDS, declared, opens_swarm, split
 
 Command = Callable[[Context, CommandEvent, str], Awaitable[None]]
 
 MENTION = re.compile(r"<@([^>|]+)(?:\|[^>]*)?>")
+
+_HANDLERS: dict[str, Command] = {}
+
+
+def handles(name: str) -> Callable[[Command], Command]:
+    """Marks the function that runs the declared subcommand `name`."""
+    if name not in BY_NAME:
+        raise KeyError(f"/swarm {name} is not declared in handlers/subcommands.py")
+
+    def register(handler: Command) -> Command:
+        _HANDLERS[name] = handler
+        return handler
+
+    return register
 
 
 async def on_command(ctx: Context, event: CommandEvent) -> None:
     text = event.text.strip()
     if len(text) > MAX_CASE_CHARS:
         raise UserError("case_too_long", limit=MAX_CASE_CHARS, length=len(text))
-    word, _, rest = text.partition(" ")
+    word, rest = split(text)
     command = COMMANDS.get(word.lower())
     if command is not None:
-        await command(ctx, event, rest.strip())
+        try:
+            await command(ctx, event, rest)
+        except UserError as err:
+            if err.reason != "not_in_room" or err.details:
+                raise
+            # Say where this subcommand works, in its own words.
+            usage = BY_NAME[word.lower()]
+            raise UserError("room_or_number" if usage.names_swarm else "room_only", usage=usage.usage) from err
         return
-    if not text and await ctx.chat.open_form(event.origin, event.trigger, replies.open_form(event.origin.channel)):
-        return
-    if text and " " not in text and not text.startswith("#"):
-        # One bare word is far more often a mistyped subcommand than a case anyone could help with.
+    if not opens_swarm(text):
         close = difflib.get_close_matches(word.lower(), COMMANDS, n=1)
         hint = f" Did you mean `/swarm {close[0]}`?" if close else ""
         raise UserError("unknown_subcommand", word=word, hint=hint)
+    if not text and await ctx.chat.open_form(event.origin, event.trigger, replies.open_form(event.origin.channel)):
+        return
     await open_swarm(ctx, event.origin, text)
 
 
+@handles("help")
 async def help_(ctx: Context, event: CommandEvent, args: str) -> None:
     c = ctx.conventions
     await ctx.tell(event.origin, replies.help_text(c.join_emoji, c.observe_emoji, c.solution_emoji))
 
 
+@handles("list")
 async def list_(ctx: Context, event: CommandEvent, args: str) -> None:
     crews = await ctx.core.swarms.list_open(ctx.actor(event.origin))
     await ctx.tell(event.origin, replies.swarm_list(crews, ctx.platform, ctx.core.clock()))
 
 
+@handles("status")
 async def status(ctx: Context, event: CommandEvent, args: str) -> None:
     crew, timeline = await ctx.core.swarms.status(ctx.actor(event.origin), number(args, "status"), event.origin.channel)
     await ctx.tell(event.origin, replies.status(crew, timeline, ctx.platform, ctx.core.clock()))
 
 
+@handles("join")
 async def join(ctx: Context, event: CommandEvent, args: str) -> None:
     change = await ctx.core.swarms.join(ctx.actor(event.origin), number(args, "join"), event.origin.channel)
     if not change.changed:
@@ -64,10 +89,12 @@ async def join(ctx: Context, event: CommandEvent, args: str) -> None:
     await member_joined(ctx, change)
 
 
+@handles("accept")
 async def accept(ctx: Context, event: CommandEvent, args: str) -> None:
     await answer_invitation(ctx, event.origin, number(args, "accept"), True)
 
 
+@handles("decline")
 async def decline(ctx: Context, event: CommandEvent, args: str) -> None:
     await answer_invitation(ctx, event.origin, number(args, "decline"), False)
 
@@ -85,11 +112,13 @@ async def answer_invitation(ctx: Context, origin: Origin, swarm_number: int | No
         await welcome(ctx, answer.crew, answer.person)
 
 
+@handles("leave")
 async def leave(ctx: Context, event: CommandEvent, args: str) -> None:
     change = await ctx.core.swarms.leave(ctx.actor(event.origin), number(args, "leave"), event.origin.channel)
     await say_in_room(ctx, change.crew, replies.left(change, ctx.platform))
 
 
+@handles("invite")
 async def invite(ctx: Context, event: CommandEvent, args: str) -> None:
     swarm_number, people = _number_and_people(args, "invite")
     invited = await ctx.core.swarms.invite(ctx.actor(event.origin), swarm_number, event.origin.channel, people)
@@ -97,6 +126,7 @@ async def invite(ctx: Context, event: CommandEvent, args: str) -> None:
     await say_in_room(ctx, invited.crew, replies.invited(invited.changes, invited.by, ctx.platform))
 
 
+@handles("owner")
 async def owner(ctx: Context, event: CommandEvent, args: str) -> None:
     swarm_number, people = _number_and_people(args, "owner")
     if len(people) != 1:
@@ -110,6 +140,7 @@ async def hand_over(ctx: Context, origin: Origin, swarm_number: int | None, who:
     await say_in_room(ctx, handover.crew, replies.owner_changed(handover, ctx.platform))
 
 
+@handles("resolve")
 async def resolve(ctx: Context, event: CommandEvent, args: str) -> None:
     if not args and await offer_resolve_form(ctx, event.origin, event.trigger, None):
         return
@@ -128,6 +159,7 @@ async def offer_resolve_form(ctx: Context, origin: Origin, trigger: str | None, 
     return False
 
 
+@handles("link")
 async def link(ctx: Context, event: CommandEvent, args: str) -> None:
     word = args.split()[0].lstrip("#") if args.split() else ""
     article_number = whole(word)
@@ -151,17 +183,20 @@ async def reuse_article(
         await say_in_room(ctx, result.crew, reply)
 
 
+@handles("cancel")
 async def cancel(ctx: Context, event: CommandEvent, args: str) -> None:
     done = await ctx.core.swarms.cancel(ctx.actor(event.origin), event.origin.channel, args)
     await close(ctx, done.crew, replies.cancelled(done.crew, done.by, ctx.platform), ask=False, origin=event.origin)
 
 
+@handles("reopen")
 async def reopen(ctx: Context, event: CommandEvent, args: str) -> None:
     done = await ctx.core.swarms.reopen(ctx.actor(event.origin), number(args, "reopen"), event.origin.channel)
     await say_in_room(ctx, done.crew, replies.reopened(done.crew, done.by, ctx.platform))
     await update_announcement(ctx, done.crew)
 
 
+@handles("experts")
 async def experts(ctx: Context, event: CommandEvent, args: str) -> None:
     if not args:
         raise UserError("experts_for_what")
@@ -173,6 +208,7 @@ CURATION = ("validate", "archive", "restore", "history", "edit", "flag")
 FIELD = re.compile(r"\b(title|issue|environment|resolution|cause):\s*", re.IGNORECASE)
 
 
+@handles("kb")
 async def kb(ctx: Context, event: CommandEvent, args: str) -> None:
     workspace = event.origin.workspace
     word, _, rest = args.partition(" ")
@@ -239,6 +275,7 @@ async def curate(ctx: Context, origin: Origin, action: str, article_number: int 
         await ctx.tell(origin, replies.curated(done, "archived" if action == "archive" else "restored"))
 
 
+@handles("skills")
 async def skills(ctx: Context, event: CommandEvent, args: str) -> None:
     actor = ctx.actor(event.origin)
     word, _, rest = args.partition(" ")
@@ -264,21 +301,25 @@ async def skills(ctx: Context, event: CommandEvent, args: str) -> None:
         await ctx.tell(event.origin, replies.profile(person, ctx.core.clock(), own, learned))
 
 
+@handles("learn")
 async def learn(ctx: Context, event: CommandEvent, args: str) -> None:
     person = await ctx.core.people.learn(ctx.actor(event.origin), args)
     await ctx.tell(event.origin, replies.learning(person, args.strip().lstrip("#").lower()))
 
 
+@handles("away")
 async def away(ctx: Context, event: CommandEvent, args: str) -> None:
     person = await ctx.core.people.away(ctx.actor(event.origin), args)
     await ctx.tell(event.origin, replies.away(person, ctx.core.clock()))
 
 
+@handles("back")
 async def back(ctx: Context, event: CommandEvent, args: str) -> None:
     person = await ctx.core.people.back(ctx.actor(event.origin))
     await ctx.tell(event.origin, replies.back(person))
 
 
+@handles("thanks")
 async def thanks(ctx: Context, event: CommandEvent, args: str) -> None:
     """`/swarm thanks @person [for what]`: said where it was typed, so the thanks is seen, and counted."""
     who, _, reason = args.partition(" ")
@@ -288,6 +329,7 @@ async def thanks(ctx: Context, event: CommandEvent, args: str) -> None:
     await ctx.chat.post(event.origin.channel, replies.thanked(found, ctx.platform), thread=event.thread)
 
 
+@handles("digest")
 async def digest(ctx: Context, event: CommandEvent, args: str) -> None:
     words = args.lower().split()
     if words == ["here"]:
@@ -297,6 +339,7 @@ async def digest(ctx: Context, event: CommandEvent, args: str) -> None:
     await _switch(ctx, event, "digest", words)
 
 
+@handles("nudges")
 async def nudges(ctx: Context, event: CommandEvent, args: str) -> None:
     await _switch(ctx, event, "nudges", args.lower().split())
 
@@ -305,46 +348,24 @@ async def _switch(ctx: Context, event: CommandEvent, what: str, words: list[str]
     everyone = "everyone" in words or "all" in words
     state = [w for w in words if w in ("on", "off")]
     if len(state) != 1 or len(words) != 1 + everyone:
-        raise UserError("switch_how", what=what)
+        raise UserError("switch_how", what=what, usage=declared(what).usage)
     found = await ctx.core.automation.switch(ctx.actor(event.origin), what, state[0] == "on", everyone)
     await ctx.tell(event.origin, replies.switched(found))
 
 
+@handles("snooze")
 async def snooze(ctx: Context, event: CommandEvent, args: str) -> None:
     crew = await ctx.core.automation.snooze(ctx.actor(event.origin), number(args, "snooze"), event.origin.channel)
     await ctx.tell(event.origin, replies.snoozed(crew))
 
 
+@handles("stats")
 async def stats(ctx: Context, event: CommandEvent, args: str) -> None:
     await analytics.stats(ctx, event, args)
 
 
-COMMANDS: dict[str, Command] = {
-    "help": help_,
-    "list": list_,
-    "status": status,
-    "join": join,
-    "accept": accept,
-    "decline": decline,
-    "leave": leave,
-    "invite": invite,
-    "owner": owner,
-    "resolve": resolve,
-    "link": link,
-    "cancel": cancel,
-    "reopen": reopen,
-    "experts": experts,
-    "kb": kb,
-    "skills": skills,
-    "learn": learn,
-    "away": away,
-    "back": back,
-    "stats": stats,
-    "thanks": thanks,
-    "digest": digest,
-    "nudges": nudges,
-    "snooze": snooze,
-}
+# In the declared order; a declared subcommand without a handler fails here, at import.
+COMMANDS: dict[str, Command] = {s.name: _HANDLERS[s.name] for s in SUBCOMMANDS}
 
 
 # -- shared steps ---------------------------------------------------------------------------------------------------

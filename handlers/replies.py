@@ -23,6 +23,7 @@ from bot.models import Article, ArticleHit, ArticleState, EventKind, Match, Pers
 from bot.people import UNTIL_BACK, ImportReport
 from bot.swarms import Answered, Change, Crew, Draft, HandOver, Marked, Opened, Resolved, Reused
 from handlers.chat import Button, Field, Form, Reply
+from handlers.subcommands import SUBCOMMANDS, declared, without_options
 
 # Button actions and form actions: the words that travel through the platforms and come back in events.
 JOIN = "join"
@@ -46,77 +47,77 @@ OPEN_FORM = "open"
 RESOLVE_FORM = "resolve"
 SKILLS_FORM = "skills"
 
-HELP = """*Swarm* pulls the right people into a room for a case no script answers.
-`/swarm <case> [#skill …] [sev1-4] [customer:NAME]` open a swarm, e.g. `/swarm ACME export fails #billing sev2`
-`/swarm help` this list · `/swarm list` open swarms · `/swarm status [n]` one swarm
-`/swarm join <n>` · `/swarm leave` · `/swarm invite @person` · `/swarm owner @person`
-`/swarm accept [n]` / `/swarm decline [n]` when you were asked: "I can help" / "Can't now"
-`/swarm resolve [what fixed it] [cause: why]` in the room: close it and save the article
-`/swarm cancel [reason]` · `/swarm reopen [n]` · `/swarm snooze [n]` still working: no "quiet room" nudge for a day
-`/swarm experts <case or #skills>` who would be asked, and why; opens nothing
-`/swarm kb <words>` search the knowledge base · `/swarm kb <n>` read article n · `/swarm link <n>` in a room
-`/swarm kb validate|archive|restore|history <n>` look after an article (publishers, or once it is reused)
-`/swarm kb edit <n> [field: text]` fix it · `/swarm kb flag <n> <what is wrong>` flag it
-`/swarm skills` yours · `/swarm skills add billing:4 sso` · `/swarm skills remove sso` · `/swarm skills @person`
-`/swarm skills confirm pdf` / `/swarm skills hide pdf` / `/swarm skills unhide pdf` for skills learned from your swarms
-`/swarm learn <skill>` be asked along as a learner · `/swarm away [2h|tomorrow|friday|17:00]` · `/swarm back`
-`/swarm stats [7d|30d|90d]` how swarming is going · `/swarm thanks @person [for what]` say thank you
-`/swarm nudges off|on` reminders to you · `/swarm digest off|on` your mentions in digests · add `everyone` for the \
-whole workspace · `/swarm digest here` posts the daily digest in this channel
-React :{join}: on an announcement to join, :{observe}: to follow; :{solution}: on a room message marks the fix."""
+
+def _typed(words: str) -> str:
+    """`/swarm …` as declared: the usage of the subcommand, or of its form, that begins with `words`."""
+    return f"`/swarm {declared(words).usage}`"
+
+
+def _short(words: str) -> str:
+    """As `_typed`, without the parts that may be left out: `/swarm skills`."""
+    return f"`/swarm {without_options(declared(words).usage)}`"
+
+
+def _numbered(words: str) -> str:
+    """As `_short`, with the swarm's or article's number of the error in it: `/swarm reopen {number}`."""
+    usage = declared(words).usage.replace("[n]", "{number}").replace("<article>", "{number}")
+    return f"`/swarm {without_options(usage)}`"
+
 
 ERRORS: dict[str, str] = {
     "empty_case": "Tell me what the case is, e.g. `/swarm ACME cannot export invoices #billing sev2`.",
     "case_too_long": "That case is {length} characters; keep it under {limit} and put details in the room.",
     "bad_severity": "Severity `{value}` does not exist: use sev1 (most urgent) to sev4.",
     "unknown_subcommand": "I don't know `/swarm {word}`.{hint} Try `/swarm help`, or describe the case in a few words.",
-    "unknown_swarm": "There is no swarm {number} here. `/swarm list` shows the open ones.",
+    "unknown_swarm": f"There is no swarm {{number}} here. {_typed('list')} shows the open ones.",
     "bad_number": "`{value}` is not a swarm number; use the number, e.g. `/swarm {command} 42`.",
-    "not_in_room": "Run this in a swarm's room, or name the swarm: `/swarm status 42`.",
-    "swarm_closed": "Swarm {number} is already {status}. `/swarm reopen {number}` brings it back.",
+    "not_in_room": f"Run this in a swarm's room, or name the swarm by its number ({_typed('list')} shows them).",
+    "room_or_number": "Run this in a swarm's room, or name the swarm: `/swarm {usage}`.",
+    "room_only": "Run this in a swarm's room; `/swarm {usage}` works only there.",
+    "swarm_closed": f"Swarm {{number}} is already {{status}}. {_numbered('reopen')} brings it back.",
     "already_open": "Swarm {number} is still open.",
     "open_rate_limited": "You have opened {limit} swarms in the last {window}, the most one person can; nothing was "
-    "opened. You can open the next one in {wait}, or add to one of yours with `/swarm list`.",
+    f"opened. You can open the next one in {{wait}}, or add to one of yours with {_typed('list')}.",
     "not_a_member": "You are not in swarm {number}.",
-    "owner_cannot_leave": "You own swarm {number}: hand it over first with `/swarm owner @person`.",
+    "owner_cannot_leave": f"You own swarm {{number}}: hand it over first with {_numbered('owner')}.",
     "owner_only": "Only the owner of swarm {number} can {action}.",
-    "members_only": "Only the owner or a member of swarm {number} can {action} it. `/swarm join {number}` first.",
+    "members_only": f"Only the owner or a member of swarm {{number}} can {{action}} it. {_numbered('join')} first.",
     "already_owner": "They already own swarm {number}.",
-    "invite_whom": "Say whom to invite: `/swarm invite @person`.",
-    "owner_whom": "Say who takes over: `/swarm owner @person`.",
+    "invite_whom": f"Say whom to invite: {_typed('invite')}.",
+    "owner_whom": f"Say who takes over: {_typed('owner')}.",
     "unknown_person": "I can't find {who} in the roster. Use their @mention, e-mail or full name.",
     "ambiguous_person": "{who} could be {names}; use their e-mail or full name.",
-    "empty_resolution": "Say what fixed it: `/swarm resolve restarted the export worker cause: stale cache`, "
+    "empty_resolution": "Say what fixed it, e.g. `restarted the export worker cause: stale cache`, "
     "or mark the fix with :white_check_mark: first.",
-    "kb_what": "Say what to look for: `/swarm kb pdf export`.",
+    "kb_what": f"Say what to look for: {_typed('kb')}.",
     "unknown_article": "There is no article {number}.",
-    "experts_for_what": "Describe the case: `/swarm experts ACME cannot export invoices #billing`.",
-    "no_skills": "Name the skills, e.g. `/swarm skills add billing:4 sso` (levels 1–5, 3 if left out).",
+    "experts_for_what": f"Describe the case: {_typed('experts')}.",
+    "no_skills": f"Name the skills: {_typed('skills add')}, e.g. `billing:4 sso` (levels 1–5, 3 if left out).",
     "bad_skill_level": "The level of {skill} must be a whole number from 1 to 5, not `{level}`.",
     "bad_skill_name": "`{skill}` needs a skill name before the level, e.g. `billing:4`.",
-    "unknown_skill": "{skill} is not one of your skills; `/swarm skills` lists them.",
-    "learn_what": "Say which skill you want to learn: `/swarm learn kubernetes`.",
+    "unknown_skill": f"{{skill}} is not one of your skills; {_short('skills')} lists them.",
+    "learn_what": f"Say which skill you want to learn: {_typed('learn')}.",
     "bad_until": "I can't read `{value}` as a time: try `2h`, `tomorrow`, `friday`, `17:00` or `2026-12-01`.",
     "text_too_long": "That is {length} characters; keep it under {limit}.",
     "not_a_draft": "Article {number} is {state}; only a draft can be validated, and only drafts or validated ones "
     "archived.",
     "publishers_only": "Only publishers can validate article {number} until it has been reused {reuses} times.",
     "curators_only": "Only a publisher or the owner of the article's swarm can {action} article {number}.",
-    "edit_what": "Say what to change: `/swarm kb edit 12 cause: stale cache` (fields: {fields}).",
-    "flag_why": "Say what is wrong: `/swarm kb flag {number} the fix no longer works since 4.3`.",
+    "edit_what": f"Say what to change: {_typed('kb edit')}, e.g. `cause: stale cache` (fields: {{fields}}).",
+    "flag_why": f"Say what is wrong: {_numbered('kb flag')}, e.g. `the fix no longer works since 4.3`.",
     "nothing_redacted": "Nothing was redacted from article {number}.",
     "own_article": "Article {number} is this swarm's own article; link one from an earlier swarm.",
-    "link_what": "Say which article: `/swarm link 12` (`/swarm kb <words>` finds its number).",
-    "not_asked": "You were not asked to swarm {number}; `/swarm join {number}` joins it.",
+    "link_what": f"Say which article: {_typed('link')} ({_typed('kb')} finds its number).",
+    "not_asked": f"You were not asked to swarm {{number}}; {_numbered('join')} joins it.",
     "not_asked_member": "You are in swarm {number} already; only the experts it asked answer with accept or decline.",
     "not_a_match": "That person was not matched for swarm {number}.",
-    "unknown_learned_skill": "{skill} is not a skill learned from your swarms; `/swarm skills` lists them.",
-    "skills_what": "Say which learned skill: `/swarm skills confirm pdf`.",
+    "unknown_learned_skill": f"{{skill}} is not a skill learned from your swarms; {_short('skills')} lists them.",
+    "skills_what": f"Say which learned skill: {_typed('skills confirm')}.",
     "unknown_action": "That button ({action}) is not one I know; it may be from an older version of me.",
-    "thanks_whom": "Say whom to thank: `/swarm thanks @person for the export fix`.",
+    "thanks_whom": f"Say whom to thank: {_typed('thanks')}.",
     "thanks_yourself": "Thanking yourself is fine, but I only count thanks to others.",
     "unknown_switch": "I can turn `digest` or `nudges` on or off, not `{what}`.",
-    "switch_how": "Say on or off: `/swarm {what} off`, `/swarm {what} on`, or add `everyone` for the whole workspace.",
+    "switch_how": "Say on or off: `/swarm {usage}`; with `everyone`, for the whole workspace.",
 }
 
 
@@ -169,8 +170,28 @@ def closing_interrupted(swarm: Swarm) -> Reply:
     )
 
 
+HELP_FIRST = "*Swarm* pulls the right people into a room for a case no script answers."
+HELP_OPEN = (
+    "`/swarm <case> [#skill …] [sev1-4] [customer:NAME] [product:NAME] [version:X]` open a swarm, "
+    "e.g. `/swarm ACME export fails #billing sev2`"
+)
+HELP_LAST = (
+    "React :{join}: on an announcement to join, :{observe}: to follow; :{solution}: on a room message marks the fix."
+)
+
+
 def help_text(join: str = "raising_hand", observe: str = "eyes", solution: str = "white_check_mark") -> Reply:
-    return Reply(HELP.format(join=join, observe=observe, solution=solution))
+    """`/swarm help`: how to open a swarm, then every declared subcommand, one usage a line, then the reactions."""
+    lines = [f"`/swarm {u.usage}` {u.summary}" for s in SUBCOMMANDS for u in s.usages]
+    last = HELP_LAST.format(join=join, observe=observe, solution=solution)
+    return Reply("\n".join([HELP_FIRST, HELP_OPEN, *lines, last]))
+
+
+def subcommand_table() -> str:
+    """`swarm commands`: every declared usage as a Markdown table (docs/commands.md holds a copy a test keeps)."""
+    rows = ["| you type | what it does | who may run it |", "| --- | --- | --- |"]
+    rows += [f"| `/swarm {u.usage}` | {u.summary} | {u.who.value} |" for s in SUBCOMMANDS for u in s.usages]
+    return "\n".join(rows) + "\n"
 
 
 class _Words:

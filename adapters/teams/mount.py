@@ -38,10 +38,10 @@ from adapters.teams.connector import Backoff, Connector, ConnectorError, TokenCa
 from adapters.teams.state import Refs, TeamsState
 from handlers import replies
 from handlers.chat import CommandEvent, Event, FormEvent, Reply
-from handlers.commands import COMMANDS
 from handlers.context import Context
 from handlers.opening import SETTLE, finish
 from handlers.router import Outcome
+from handlers.subcommands import opens_swarm
 
 log = logging.getLogger(__name__)
 
@@ -371,5 +371,4 @@ def _opens_swarm(event: Event) -> bool:
         return event.action == replies.OPEN_FORM
     if not isinstance(event, CommandEvent):
         return False
-    word = event.text.split()[0].lower() if event.text.split() else ""
-    return not event.text or (word not in COMMANDS and (" " in event.text.strip() or event.text.startswith("#")))
+    return opens_swarm(event.text)

@@ -18,26 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from adapters.settings import Settings
-from handlers.commands import COMMANDS
+from handlers.subcommands import SUBCOMMANDS
 
 MANIFEST_VERSION = "1.16"
 SCHEMA = f"https://developer.microsoft.com/en-us/json-schemas/teams/v{MANIFEST_VERSION}/MicrosoftTeams.schema.json"
 PACKAGE_NAME = "swarm-teams.zip"
 ACCENT = (0x4F, 0x6B, 0xED)
 SCOPES = ["team", "groupChat", "personal"]
-# Teams lists at most 10 commands; every other subcommand still works when typed.
-COMMAND_HINTS = {
-    "help": "What Swarm can do",
-    "list": "The open swarms",
-    "status": "One swarm: who is in it, how long it has been open",
-    "join": "Join a swarm: join 42",
-    "resolve": "In a room: close the swarm and save what fixed it",
-    "experts": "Who would be asked for a case, and why",
-    "kb": "Search the knowledge base: kb pdf export",
-    "skills": "Your skills, or add some: skills add billing:4",
-    "away": "Not available for a while: away 2h",
-    "stats": "How swarming is going",
-}
 # Uploading the package needs only valid https addresses; publishing to an organisation's catalog wants real pages.
 WEBSITE = "https://example.com/swarm"
 
@@ -65,7 +52,8 @@ def build_package(settings: Settings, out_dir: Path) -> Path:
 
 
 def manifest(app_id: str) -> dict[str, Any]:
-    commands = [{"title": word, "description": hint} for word, hint in COMMAND_HINTS.items() if word in COMMANDS]
+    # Teams lists at most 10 commands (those declared `teams=True`); every other subcommand still works when typed.
+    commands = [{"title": s.name, "description": s.summary[:1].upper() + s.summary[1:]} for s in SUBCOMMANDS if s.teams]
     return {
         "$schema": SCHEMA,
         "manifestVersion": MANIFEST_VERSION,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from adapters.cli import parser, run
+from handlers.subcommands import SUBCOMMANDS, Who
 from tests.adapters.conftest import Swarm
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -128,3 +132,17 @@ async def test_the_workspace_may_follow_the_subcommand(swarm: Swarm) -> None:
     assert code == 0 and len(json.loads(out)) == 26
     code, out = await swarm("roster", "list", "--json")
     assert json.loads(out) == []
+
+
+async def test_swarm_commands_prints_the_subcommand_table_docs_commands_holds() -> None:
+    out = io.StringIO()
+    assert await run(parser().parse_args(["commands"]), out) == 0
+    rows = [line for line in out.getvalue().splitlines() if line.startswith("| `/swarm ")]
+    assert len(rows) == sum(len(s.usages) for s in SUBCOMMANDS)
+    assert "| `/swarm owner [n] @person` | hand the swarm over to someone else | the swarm's owner |" in rows
+    page = (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- subcommands: start -->\n(.*?)<!-- subcommands: end -->", page, re.S)
+    assert found is not None
+    assert found.group(1) == out.getvalue(), "docs/commands.md is out of date: paste the output of `swarm commands`"
+    explained = page.partition("## Who may run it")[2]
+    assert all(f"- **{who.value}**:" in explained for who in Who), "docs/commands.md explains every 'who may run it'"

@@ -317,7 +317,7 @@ async def test_the_digest_channel_and_switches(bot: ScenarioBot, store: Store) -
     await bot.command("/swarm digest off", user="ben")
     assert bot.last_told("ben").startswith("Digests will name you without a mention")
     await bot.command("/swarm digest sometimes", user="ben")
-    assert bot.last_told("ben").startswith("Say on or off: `/swarm digest off`")
+    assert bot.last_told("ben").startswith("Say on or off: `/swarm digest on/off [everyone]`")
 
     async with store.unit() as uow:
         workspace = (await uow.session.exec(select(WorkspaceRow).where(WorkspaceRow.key == WORKSPACE))).one()  # type: ignore[attr-defined]

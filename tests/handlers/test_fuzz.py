@@ -10,15 +10,24 @@ from bot.errors import UserError
 from bot.models import Role
 from bot.ports import Store
 from handlers.router import Outcome
+from handlers.subcommands import SUBCOMMANDS
 from tests.harness import WORKSPACE, ScenarioBot
 
 # One workspace per test, shared by its examples: state piles up, which is what a hostile user does too.
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
+# Every declared subcommand and the words that follow it (`kb archive`, `nudges on`), then hostile ones.
+DECLARED = {subcommand.name for subcommand in SUBCOMMANDS} | {
+    word
+    for subcommand in SUBCOMMANDS
+    for usage in subcommand.usages
+    for second in usage.usage.split()[1:2]
+    for word in second.split("/")
+    if word.isalpha()
+}
 WORDS = [
-    "help", "list", "status", "join", "leave", "invite", "owner", "resolve", "cancel", "reopen", "snooze", "experts",
-    "kb", "link", "skills", "learn", "away", "back", "stats", "thanks", "nudges", "digest", "add", "remove", "edit",
-    "flag", "1", "2", "0", "-1", "99999999999999999999", "@ana", "@nobody", "#billing", "sev0", "sev2", "sev9",
+    *sorted(DECLARED),
+    "everyone", "1", "2", "0", "-1", "99999999999999999999", "@ana", "@nobody", "#billing", "sev0", "sev2", "sev9",
     "customer:", "cause:", "state:all", '"', "*", "%", "'", ";", "--", "\\", "\x00", "💥", "NEAR(", ")",
 ]  # fmt: skip
 COMMANDS = st.one_of(

@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 
 from adapters.teams.mount import NO_CHANNEL
+from handlers.subcommands import opens_swarm
 from storage.database import SqlStore
 from tests.adapters.teams.conftest import CHANNELS, TENANT, TeamsScenario, aad, start_teams, teams_id
 from tests.fakes.teams_connector import FakeConnector, mention_entities
+from tests.handlers.test_subcommands import OPENS
 
 
 @pytest.mark.parametrize(
@@ -73,6 +75,14 @@ async def test_opening_from_the_personal_chat_needs_a_team_channel(teams: TeamsS
     assert teams.fake.calls_to("create_conversation") == []
     await teams.message("list", user="ana", channel="personal")
     assert "No swarms are open" in teams.last_told("ana")
+
+
+@pytest.mark.parametrize(("text", "opens"), OPENS)
+async def test_teams_and_slash_swarm_agree_on_what_opens_a_swarm(teams: TeamsScenario, text: str, opens: bool) -> None:
+    """The personal chat has no channel for a room: what opens a swarm there is told so, whatever else is run."""
+    assert opens_swarm(text) is opens
+    await teams.message(text, user="ana", channel="personal")
+    assert (teams.last_told("ana") == NO_CHANNEL) is opens
 
 
 async def test_opening_from_the_personal_chat_with_a_swarm_channel(store: SqlStore) -> None:

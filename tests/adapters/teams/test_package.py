@@ -12,7 +12,7 @@ import pytest
 
 from adapters.settings import Settings
 from adapters.teams.package import PackageError, build_package
-from handlers.commands import COMMANDS
+from handlers.subcommands import SUBCOMMANDS
 from tests.adapters.conftest import Swarm
 
 APP_ID = "3f1c2a7e-0d3b-4c8e-9a41-1e6b2f0c9d01"
@@ -58,8 +58,11 @@ def test_the_package_holds_the_manifest_and_both_icons(tmp_path: Path) -> None:
     assert bot["scopes"] == ["team", "groupChat", "personal"]
     (commands,) = bot["commandLists"]
     titles = [c["title"] for c in commands["commands"]]
-    assert 0 < len(titles) <= 10 and set(titles) <= set(COMMANDS)
-    assert {"help", "list", "status", "join", "resolve", "kb", "stats"} <= set(titles)
+    # The menu is the subcommands declared for it, each with its declared summary.
+    menu = [s for s in SUBCOMMANDS if s.teams]
+    assert titles == [s.name for s in menu]
+    assert [c["description"].lower() for c in commands["commands"]] == [s.summary.lower() for s in menu]
+    assert 0 < len(titles) <= 10 and {"help", "list", "status", "join", "resolve", "kb", "stats"} <= set(titles)
     assert all(len(c["title"]) <= 32 and 0 < len(c["description"]) <= 128 for c in commands["commands"])
     assert manifest["authorization"]["permissions"]["resourceSpecific"] == [
         {"name": "ChannelMessage.Read.Group", "type": "Application"}

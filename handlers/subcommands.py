@@ -1,0 +1,177 @@
+"""Every `/swarm` subcommand, declared once: its name, what to type, what it does, and who may run it.
+
+Everything else is derived from `SUBCOMMANDS`: the dispatch table (`handlers.commands.COMMANDS`), the help text and
+the hints in errors (`handlers.replies`), the unknown-subcommand "did you mean", the Teams app's command menu
+(`adapters/teams/package.py`), the table `swarm commands` prints (and docs/commands.md holds), and `opens_swarm`, the
+one rule for whether a text opens a swarm.
+
+The handler of each subcommand is a function in handlers/commands.py marked `@handles("name")`: replies reads this
+module to say what can be typed, and the handlers use replies, so this module imports no handler.
+
+In a usage, `[x]` may be left out and `<x>` may not; `[n]` is a swarm's number, which can be left out in the swarm's
+room; `<article>` is an article's number; `a/b` is one of those words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from bot.curation import DEFAULT_VALIDATE_AFTER_REUSES
+
+
+class Who(Enum):
+    """Who may run a subcommand: what bot/ enforces today, told as it is (nothing here checks it)."""
+
+    ANYONE = "anyone"  # anyone Swarm knows: in the roster, or met on the platform
+    MEMBER = "someone in the swarm"  # its owner, or anyone in it now (invited, joined, asked and accepted)
+    OWNER = "the swarm's owner"  # only its owner
+    ASKED = "an expert it asked"  # only the experts the matcher asked to swarm on it
+    # A publisher in the roster; before that many reuses of the article nobody else, after them anyone.
+    PUBLISHER = f"a publisher, or anyone once it was reused {DEFAULT_VALIDATE_AFTER_REUSES} times"
+    CURATOR = "a publisher or the owner of its swarm"  # a publisher, or the owner of the swarm the article came from
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One way to type a subcommand (after `/swarm `), what it does, and who may do it."""
+
+    usage: str
+    summary: str
+    who: Who = Who.ANYONE
+
+    @property
+    def names_swarm(self) -> bool:
+        """True if the swarm may be named by its number (`[n]`); else it is the room's swarm, or none."""
+        return "[n]" in self.usage.split()
+
+
+@dataclass(frozen=True)
+class Subcommand(Usage):
+    """A subcommand: its first word (`name`), its main usage, and the other forms of it (`more`, e.g. `kb edit`)."""
+
+    name: str = ""
+    teams: bool = False  # one of the commands the Teams app lists in its menu (at most 10; every one works typed)
+    more: tuple[Usage, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.usage.split()[0] != self.name or any(u.usage.split()[0] != self.name for u in self.more):
+            raise ValueError(f"every usage of {self.name!r} starts with its name")
+
+    @property
+    def usages(self) -> tuple[Usage, ...]:
+        return (self, *self.more)
+
+
+def _sub(
+    usage: str, summary: str, who: Who = Who.ANYONE, *, teams: bool = False, more: tuple[Usage, ...] = ()
+) -> Subcommand:
+    return Subcommand(usage, summary, who, name=usage.split()[0], teams=teams, more=more)
+
+
+SUBCOMMANDS: tuple[Subcommand, ...] = (
+    _sub("help", "what Swarm can do: this list", teams=True),
+    _sub("list", "the open swarms", teams=True),
+    _sub("status [n]", "one swarm: who is in it, how long it has been open", teams=True),
+    _sub("join [n]", "join a swarm as a helper", teams=True),
+    _sub("accept [n]", '"I can help": say yes when a swarm asked you', Who.ASKED),
+    _sub("decline [n]", '"Can\'t now": the next-best expert is asked instead', Who.ASKED),
+    _sub("leave [n]", "leave a swarm; its owner hands it over first", Who.MEMBER),
+    _sub("invite [n] @person …", "bring people into a swarm"),
+    _sub("owner [n] @person", "hand the swarm over to someone else", Who.OWNER),
+    _sub(
+        "resolve [what fixed it] [cause: why]",
+        "in the room: close the swarm and save its article",
+        Who.MEMBER,
+        teams=True,
+    ),
+    _sub("link <article>", "in the room: link a known article to the swarm", Who.MEMBER),
+    _sub("cancel [reason]", "in the room: close the swarm without an article", Who.MEMBER),
+    _sub("reopen [n]", "open a resolved or cancelled swarm again", Who.MEMBER),
+    _sub("snooze [n]", 'still working: no "quiet room" nudge for a day', Who.MEMBER),
+    _sub("experts <case or #skills>", "who would be asked, and why; opens nothing", teams=True),
+    _sub(
+        "kb <words>",
+        "search the knowledge base",
+        teams=True,
+        more=(
+            Usage("kb <article>", "read an article"),
+            Usage("kb history <article>", "its versions: who changed what, and when"),
+            Usage("kb edit <article> [field: text …]", "fix it: title, issue, environment, resolution, cause"),
+            Usage("kb flag <article> <what is wrong>", "say it is wrong or stale; its swarm's owner is told"),
+            Usage("kb validate <article>", "check a draft and publish it as validated", Who.PUBLISHER),
+            Usage("kb archive/restore <article>", "take it out of search, or put it back", Who.CURATOR),
+        ),
+    ),
+    _sub(
+        "skills [@person]",
+        "your skills and what your swarms taught Swarm, or someone else's",
+        teams=True,
+        more=(
+            Usage("skills add <skill>[:level] …", "add skills, e.g. `billing:4 sso` (levels 1–5, 3 if left out)"),
+            Usage("skills remove <skill> …", "remove skills"),
+            Usage("skills confirm/hide/unhide <skill>", "keep, hide or show again a skill learned from your swarms"),
+        ),
+    ),
+    _sub("learn <skill>", "be asked along as a learner on swarms that need it"),
+    _sub(
+        "away [until]",
+        "stop being asked to swarm until `2h`, `tomorrow`, `friday`, `17:00` or `2026-12-01`; without a time, until "
+        "you are back",
+        teams=True,
+    ),
+    _sub("back", "be asked to swarm again"),
+    _sub(
+        "stats [period]",
+        "how swarming is going, against the period before: `7d`, `30d` (the default) or `90d`",
+        teams=True,
+    ),
+    _sub("thanks @person [for what]", "say thank you; the weekly digest and the analytics count it"),
+    _sub(
+        "nudges on/off [everyone]",
+        "reminders to you about quiet rooms and unwritten fixes; with `everyone`, to the whole workspace",
+    ),
+    _sub(
+        "digest on/off [everyone]",
+        "your mentions in the digests; with `everyone`, the workspace's digests",
+        more=(Usage("digest here", "post the daily digest in this channel"),),
+    ),
+)
+
+BY_NAME: dict[str, Subcommand] = {s.name: s for s in SUBCOMMANDS}
+
+
+def declared(words: str) -> Usage:
+    """The declared usage that begins with `words`: `declared("kb edit")` is `kb edit <article> [field: text …]`.
+    An alternative (`kb archive/restore`) matches each of its words (`declared("kb restore")`)."""
+    wanted = words.split()
+    for subcommand in SUBCOMMANDS:
+        for usage in subcommand.usages:
+            said = usage.usage.split()
+            if len(said) >= len(wanted) and all(w in s.split("/") for w, s in zip(wanted, said, strict=False)):
+                return usage
+    raise KeyError(f"no subcommand is declared as {words!r}")
+
+
+def without_options(usage: str) -> str:
+    """The usage with its optional parts left out: `skills [@person]` is `skills`."""
+    return " ".join(re.sub(r"\[[^\]]*\]", " ", usage).split())
+
+
+def split(text: str) -> tuple[str, str]:
+    """The first word of what was typed after `/swarm`, and the rest."""
+    words = text.strip().split(maxsplit=1)
+    return (words[0], words[1]) if len(words) == 2 else (words[0] if words else "", "")
+
+
+def opens_swarm(text: str) -> bool:
+    """Whether what was typed after `/swarm` opens a swarm, rather than running a subcommand or being refused.
+
+    A subcommand's name first runs it. Nothing at all opens a swarm (the form, where the platform has one). One word
+    alone, unless it is a #skill, is a mistyped subcommand, far more often than a case anyone could help with; two
+    words or more are a case, even when the first looks like a mistyped subcommand (`stauts 1`)."""
+    word, rest = split(text)
+    if word.lower() in BY_NAME:
+        return False
+    return not word or bool(rest) or word.startswith("#")
