@@ -1,4 +1,4 @@
-"""`swarm`: the one command-line entry point (DESIGN.md §4)."""
+"""`swarm`: the one command-line entry point (docs/cli.md)."""
 
 from __future__ import annotations
 
@@ -257,7 +257,7 @@ def _moment(text: str) -> datetime:
 
 
 async def _stats(app: App, args: argparse.Namespace, out: TextIO) -> int:
-    """The report for [--since, --until): a card, JSON (the Report, with `trends`), or CSV (see README)."""
+    """The report for [--since, --until): a card, JSON (the Report, with `trends`), or CSV (docs/analytics.md)."""
     # Up to now, what happened this very instant included (the period's end is excluded).
     until = args.until or app.core.clock() + timedelta(microseconds=1)
     since = args.since or until - STATS_PERIOD
@@ -337,7 +337,7 @@ async def _serve(app: App, args: argparse.Namespace) -> int:
     if not mounts and not settings.web_token:
         sys.stderr.write(
             "Nothing to serve: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN, or MICROSOFT_APP_ID, "
-            "or SWARM_WEB_TOKEN for the web pages alone (see README).\n"
+            "or SWARM_WEB_TOKEN for the web pages alone (docs/configuration.md).\n"
         )
         return 2
     socket_mode = None

@@ -1,6 +1,6 @@
 """Matching quality and fairness (issue 5), on synthetic organisations whose true expertise is known.
 
-    .venv/bin/python bench/matching_quality.py            # the README's run: 10 organisations of 300 people
+    .venv/bin/python bench/matching_quality.py            # docs/measurements/matching.md's run: 10 orgs of 300
     .venv/bin/python bench/matching_quality.py --quick    # smoke run: one small organisation, about a second
     .venv/bin/python bench/matching_quality.py --seeds 11 12 13 --check
 

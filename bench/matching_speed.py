@@ -1,6 +1,6 @@
 """Matching speed (issue 5): top-k over 1k, 10k and 50k people with 100k historical swarms.
 
-    .venv/bin/python bench/matching_speed.py             # the README's run, writes bench/matching_speed.png
+    .venv/bin/python bench/matching_speed.py             # docs/measurements/matching.md's run; writes the .png
     .venv/bin/python bench/matching_speed.py --quick     # smoke run: small rosters, a few seconds, no plot
     .venv/bin/python bench/matching_speed.py --sizes 1000 10000 --rankings 500 --check
 

@@ -15,7 +15,7 @@ and reminds; the later ones are the steady state, minute after minute. Beside th
 
 Until the fix beside this bench, a round walked every open swarm (its members, its crew, its timeline) in one unit of
 work: 6 statements per open swarm, and on SQLite the write lock held past the 30 s busy timeout at 10k open swarms
-(README "Soak and memory"). It is a measurement: it exits 0 whatever the figures.
+(docs/measurements/production.md). It is a measurement: it exits 0 whatever the figures.
 """
 
 from __future__ import annotations

@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from tests.bench.quick import markdown_table, run_bench
 from tests.conftest import DATABASE_URL_ENV
+
+# It reads SWARM_TEST_DATABASE_URL itself rather than asking for a database fixture, so it is marked by hand: the
+# PostgreSQL pass of the slow step runs it there too.
+pytestmark = pytest.mark.database
 
 
 def test_the_inbox_bench_measures_both_ways_of_writing() -> None:

@@ -1,6 +1,6 @@
 """The Slack benchmark runs end to end (quick mode, in its own processes) and its table is complete.
 
-No timing is asserted here: speed is measured by `bench/slack_load.py`, never by a timed test (DESIGN.md §7). What is
+No timing is asserted here: speed is measured by `bench/slack_load.py`, never by a timed test (docs/testing.md). What is
 asserted is what does not depend on the machine: every row is there, Swarm's work was all done (the bench checks it
 through the core), and a swarm opens end to end in at most six Web API calls.
 """

@@ -1,7 +1,7 @@
 """The soak bench runs end to end (quick mode, a real `swarm serve` subprocess) and prints its table and verdicts.
 
 No timing or memory figure is asserted here: the soak is measured by `bench/soak.py` (20 minutes), never by a timed
-test (DESIGN.md §7). What is asserted is what does not depend on the machine: it exits 0, every sample is a row of
+test (docs/testing.md). What is asserted is what does not depend on the machine: it exits 0, every sample is a row of
 the table, and the work it sent was all done (every open a swarm, every 🙋 a join, every message in the timeline).
 """
 
