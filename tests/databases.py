@@ -74,6 +74,9 @@ class PostgresTemplate:
 
     def __init__(self, server: str) -> None:
         config = _alembic_config()
+        # Without an ini file name, env.py leaves logging alone: alembic.ini's would print every migration's INFO
+        # line on stderr for the rest of the process, into what other tests read from it.
+        config.config_file_name = None
         config.output_buffer = io.StringIO()
         config.cmd_opts = argparse.Namespace(x=[f"url={server}"])  # env.py reads the offline URL from `-x url=`
         command.upgrade(config, "head", sql=True)
