@@ -7,8 +7,9 @@ The database backend comes from SWARM_TEST_DATABASE_URL:
 
 `database_url`: the URL of the test's empty (unmigrated) database, in the form a user would configure it
 (`sqlite:///…` or `postgresql://…?options=-csearch_path%3D<schema>`); pass it to the CLI or to storage.database.
-`store`: a migrated storage.database.SqlStore on that same database, closed after the test. It is filled from a
-template migrated once per test process, not migrated anew (tests/databases.py).
+`store`: a migrated storage.database.SqlStore on that same database, closed after the test. The database is then made
+from a template migrated once per test process, not migrated anew: a copy of the migrated file on SQLite, a schema
+kept from an earlier test and emptied (or one the migration script fills) on PostgreSQL (tests/databases.py).
 
 Every test that uses a database (it asks for `database_url`, or `store`, which builds on it) is marked `database`;
 `pytest -m database` runs just those, which is all the PostgreSQL pass needs to run (docs/testing.md).
@@ -20,7 +21,7 @@ import asyncio
 import os
 import signal
 import traceback
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -78,27 +79,36 @@ def _keyword_search_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
     """Made once per test process: what a migrated database holds, for `store` to copy (tests/databases.py)."""
     server = os.environ.get(DATABASE_URL_ENV)
-    if server:
-        return PostgresTemplate(server)
-    return SqliteTemplate(tmp_path_factory.mktemp("template"))
+    if not server:
+        yield SqliteTemplate(tmp_path_factory.mktemp("template"))
+        return
+    template = PostgresTemplate(server)
+    yield template
+    asyncio.run(template.close())
 
 
 @pytest.fixture
-async def database_url(tmp_path: Path) -> AsyncIterator[str]:
-    server = os.environ.get(DATABASE_URL_ENV)
-    if not server:
-        yield sqlite_url(tmp_path / "swarm.db")
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, migrated_template: Template
+) -> AsyncIterator[str]:
+    """The test's own database: empty, or migrated when the test asks for `store` too (from the template)."""
+    migrated = "store" in request.fixturenames
+    if isinstance(migrated_template, SqliteTemplate):
+        url = sqlite_url(tmp_path / "swarm.db")
+        if migrated:
+            await migrated_template.fill(url)
+        yield url
         return
-    async with fresh_schema(server) as url:
+    borrowed = migrated_template.lend() if migrated else fresh_schema(migrated_template.server)
+    async with borrowed as url:
         yield url
 
 
 @pytest.fixture
-async def store(database_url: str, migrated_template: Template) -> AsyncIterator[SqlStore]:
-    await migrated_template.fill(database_url)
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
     sql_store = SqlStore(database_url)
     try:
         yield sql_store

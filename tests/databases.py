@@ -70,7 +70,12 @@ class SqliteTemplate:
 
 
 class PostgresTemplate:
-    """The migration script for PostgreSQL, made once; `fill` runs it in a test's empty schema."""
+    """The migration script for PostgreSQL, made once, and the schemas it built, kept for the next tests.
+
+    `lend` gives a test a migrated schema with no rows: one a test before it gave back, emptied, or else a new one
+    the script fills. A schema comes back only when its shape is still the template's (a test may drop an index or
+    migrate down); otherwise it is dropped. Emptying takes a few milliseconds where building takes about 150.
+    """
 
     def __init__(self, server: str) -> None:
         config = _alembic_config()
@@ -82,23 +87,122 @@ class PostgresTemplate:
         command.upgrade(config, "head", sql=True)
         self.script = config.output_buffer.getvalue()
         self.server = server
+        self._free: list[str] = []  # schemas lent and given back, empty, as the script made them
+        self._shape: str | None = None  # the fingerprint of a schema the script made
+        self._empty: str | None = None  # what empties one: a DELETE for every table, a restart for every sequence
 
     async def fill(self, url: str) -> None:
-        parsed = make_url(url)
-        options = str(parsed.query.get("options", ""))
-        schema = options.removeprefix("-csearch_path=")
-        connection = await asyncpg.connect(
-            host=parsed.host,
-            port=parsed.port,
-            user=parsed.username,
-            password=parsed.password,
-            database=parsed.database,
-            server_settings={"search_path": schema},
-        )
+        """Runs the migration script in the empty schema of `url`."""
+        connection = await _connect(url)
         try:
             await connection.execute(self.script)  # no arguments: the simple protocol runs the whole script at once
+            if self._shape is None:
+                self._shape = await _shape(connection)
+                self._empty = await _emptying(connection)
         finally:
             await connection.close()
+
+    @asynccontextmanager
+    async def lend(self) -> AsyncIterator[str]:
+        """A migrated schema with no rows, for as long as the context lasts; yields its URL."""
+        if self._free:
+            url = self._free.pop()
+        else:
+            url = schema_url(self.server, f"t_{uuid.uuid4().hex}")
+            await _execute(self.server, f'CREATE SCHEMA "{_schema_of(url)}"')
+            await self.fill(url)
+        try:
+            yield url
+        finally:
+            if await self._emptied(url):
+                self._free.append(url)
+            else:
+                await _execute(self.server, f'DROP SCHEMA IF EXISTS "{_schema_of(url)}" CASCADE')
+
+    async def _emptied(self, url: str) -> bool:
+        """Empties the schema if it still has the template's shape; False if it has another (or could not be)."""
+        assert self._empty is not None
+        connection = await _connect(url)
+        try:
+            if await _shape(connection) != self._shape:
+                return False
+            # A lock a test left behind must not hang the suite: such a schema is dropped instead of kept.
+            await connection.execute("SET lock_timeout = '5s'; SET session_replication_role = replica; " + self._empty)
+            return True
+        except asyncpg.PostgresError:
+            return False
+        finally:
+            await connection.close()
+
+    async def close(self) -> None:
+        """Drops the schemas kept for later tests: the session is over."""
+        for url in self._free:
+            await _execute(self.server, f'DROP SCHEMA IF EXISTS "{_schema_of(url)}" CASCADE')
+        self._free.clear()
+
+
+def _schema_of(url: str) -> str:
+    return str(make_url(url).query.get("options", "")).removeprefix("-csearch_path=")
+
+
+async def _connect(url: str) -> asyncpg.Connection:
+    parsed = make_url(url)
+    settings = {"search_path": schema} if (schema := _schema_of(url)) else {}
+    return await asyncpg.connect(
+        host=parsed.host,
+        port=parsed.port,
+        user=parsed.username,
+        password=parsed.password,
+        database=parsed.database,
+        server_settings=settings,
+    )
+
+
+async def _execute(url: str, statement: str) -> None:
+    connection = await _connect(url)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+# Everything about a schema's shape that a test could change: its relations (tables, indexes, sequences, with their
+# options), columns, constraints, triggers, functions, and the migration it is at.
+SHAPE = """
+SELECT md5(string_agg(part, ',' ORDER BY part)) FROM (
+    SELECT relname || ':' || relkind::text || ':' || coalesce(array_to_string(reloptions, ';'), '') AS part
+      FROM pg_class WHERE relnamespace = current_schema()::regnamespace
+    UNION ALL
+    SELECT c.relname || '.' || a.attname || ':' || format_type(a.atttypid, a.atttypmod) || ':' || a.attnotnull::text
+      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+     WHERE c.relnamespace = current_schema()::regnamespace AND a.attnum > 0 AND NOT a.attisdropped
+    UNION ALL
+    SELECT conname || ':' || pg_get_constraintdef(oid)
+      FROM pg_constraint WHERE connamespace = current_schema()::regnamespace
+    UNION ALL
+    SELECT tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+     WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal
+    UNION ALL
+    SELECT proname || ':' || md5(prosrc) FROM pg_proc WHERE pronamespace = current_schema()::regnamespace
+    UNION ALL
+    SELECT 'at:' || version_num FROM alembic_version
+) parts
+"""
+
+
+async def _shape(connection: asyncpg.Connection) -> str:
+    return str(await connection.fetchval(SHAPE))
+
+
+async def _emptying(connection: asyncpg.Connection) -> str:
+    """The statements that take every row out of a schema the script made, but the migration it is at."""
+    tables = await connection.fetch(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'alembic_version'"
+    )
+    sequences = await connection.fetch("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")
+    return "; ".join(
+        [f'DELETE FROM "{row[0]}"' for row in tables] + [f'ALTER SEQUENCE "{row[0]}" RESTART' for row in sequences]
+    )
 
 
 Template = SqliteTemplate | PostgresTemplate
