@@ -35,8 +35,9 @@ lint: setup
 # The suite in three steps (docs/testing.md), each on every core (pytest-xdist): everything but the slow tests on
 # SQLite; again on PostgreSQL the tests that use a database (the others do not touch one); then the benchmarks' smoke
 # tests and the production tests (servers in processes, crashes, replicas), which run whole servers of their own and
-# so take two workers at most, on SQLite and then those of them that use a database on PostgreSQL.
-PYTEST := $(BIN)/pytest -n auto
+# so take two workers at most, on SQLite and then those of them that use a database on PostgreSQL. Workers steal
+# tests from each other, so one long test does not leave a core idle at the end; the slowest ten are named.
+PYTEST := $(BIN)/pytest --dist worksteal --durations=10 -n auto
 
 test-sqlite: setup
 	$(PYTEST) -m "not slow"
@@ -45,8 +46,8 @@ test-postgres: setup
 	SWARM_TEST_DATABASE_URL=$(PG_URL) $(PYTEST) -m "database and not slow"
 
 test-slow: setup
-	$(BIN)/pytest -n 2 -m slow
-	SWARM_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 -m "slow and database"
+	$(PYTEST) --maxprocesses 2 -m slow
+	SWARM_TEST_DATABASE_URL=$(PG_URL) $(PYTEST) --maxprocesses 2 -m "slow and database"
 
 test: lint docs test-sqlite test-postgres test-slow
 
@@ -54,7 +55,7 @@ test: lint docs test-sqlite test-postgres test-slow
 # out of the nav, fails it. It adds the `docs` extra to the venv when it is not there yet.
 .PHONY: docs
 docs: setup
-	$(BIN)/python -c "import material" 2>/dev/null || $(MAKE) --no-print-directory setup EXTRAS=$(EXTRAS),docs
+	@$(BIN)/python -c "import material" 2>/dev/null || $(MAKE) --no-print-directory setup EXTRAS=$(EXTRAS),docs
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 clean:

@@ -218,10 +218,9 @@ async def test_reindex_rebuilds_a_search_index_that_lost_its_articles(swarm: Swa
         if engine.dialect.name == "postgresql":
             async with engine.connect() as connection:
                 found = await connection.execute(
-                    text(
-                        "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_article_search_vector'"
-                        " AND schemaname = current_schema()"
-                    )
+                    # Named through the search path, so that only this schema's index is read: pg_indexes would
+                    # work out the definition of every schema's index of that name, some of them being dropped.
+                    text("SELECT pg_get_indexdef('ix_article_search_vector'::regclass)")
                 )
                 assert "WITH (fastupdate=off)" in found.scalar_one()  # made again as the migrations make it
     finally:

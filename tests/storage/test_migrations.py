@@ -119,8 +119,10 @@ async def test_the_search_objects_exist(database_url: str) -> None:
                 text(
                     "SELECT column_name FROM information_schema.columns "
                     "WHERE table_schema = current_schema() AND table_name = 'article' AND is_generated = 'ALWAYS' "
-                    "UNION SELECT indexname FROM pg_indexes "
-                    "WHERE schemaname = current_schema() AND indexdef LIKE '%USING gin%'"
+                    # pg_class and pg_am, not pg_indexes: its indexdef would be worked out for every schema's
+                    # indexes, and another test process may be dropping its schema at that moment.
+                    "UNION SELECT c.relname FROM pg_class c JOIN pg_am a ON a.oid = c.relam "
+                    "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'i' AND a.amname = 'gin'"
                 )
             )
         return {name for (name,) in rows}
