@@ -18,13 +18,13 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from alembic import command
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from storage.database import _alembic_config, create_engine, upgrade
+from storage.database import _alembic_config, _split_pg_options, upgrade
 
 
 def sqlite_url(path: Path) -> str:
@@ -39,16 +39,11 @@ def schema_url(server: str, schema: str) -> str:
 @asynccontextmanager
 async def fresh_schema(server: str) -> AsyncIterator[str]:
     """An empty schema of its own on the server for as long as the context lasts; yields its URL."""
-    schema = f"t_{uuid.uuid4().hex}"
-    admin = create_engine(server)
+    url = await _new_schema(server)
     try:
-        async with admin.begin() as connection:
-            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        yield schema_url(server, schema)
+        yield url
     finally:
-        async with admin.begin() as connection:
-            await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        await admin.dispose()
+        await _drop_schema(url)
 
 
 class SqliteTemplate:
@@ -108,8 +103,7 @@ class PostgresTemplate:
         if self._free:
             url = self._free.pop()
         else:
-            url = schema_url(self.server, f"t_{uuid.uuid4().hex}")
-            await _execute(self.server, f'CREATE SCHEMA "{_schema_of(url)}"')
+            url = await _new_schema(self.server)
             await self.fill(url)
         try:
             yield url
@@ -117,7 +111,7 @@ class PostgresTemplate:
             if await self._emptied(url):
                 self._free.append(url)
             else:
-                await _execute(self.server, f'DROP SCHEMA IF EXISTS "{_schema_of(url)}" CASCADE')
+                await _drop_schema(url)
 
     async def _emptied(self, url: str) -> bool:
         """Empties the schema if it still has the template's shape; False if it has another (or could not be)."""
@@ -137,24 +131,39 @@ class PostgresTemplate:
     async def close(self) -> None:
         """Drops the schemas kept for later tests: the session is over."""
         for url in self._free:
-            await _execute(self.server, f'DROP SCHEMA IF EXISTS "{_schema_of(url)}" CASCADE')
+            await _drop_schema(url)
         self._free.clear()
 
 
 def _schema_of(url: str) -> str:
-    return str(make_url(url).query.get("options", "")).removeprefix("-csearch_path=")
+    """The schema a URL's connections use: its `options`, read as storage reads them for asyncpg."""
+    return str(_connect_args(url).get("server_settings", {}).get("search_path", ""))
+
+
+def _connect_args(url: str) -> dict[str, Any]:
+    return _split_pg_options(make_url(url))[1]
+
+
+async def _new_schema(server: str) -> str:
+    """Creates an empty schema of a name of its own on the server; returns the URL whose connections use it."""
+    url = schema_url(server, f"t_{uuid.uuid4().hex}")
+    await _execute(server, f'CREATE SCHEMA "{_schema_of(url)}"')
+    return url
+
+
+async def _drop_schema(url: str) -> None:
+    await _execute(url, f'DROP SCHEMA IF EXISTS "{_schema_of(url)}" CASCADE')
 
 
 async def _connect(url: str) -> asyncpg.Connection:
     parsed = make_url(url)
-    settings = {"search_path": schema} if (schema := _schema_of(url)) else {}
     return await asyncpg.connect(
         host=parsed.host,
         port=parsed.port,
         user=parsed.username,
         password=parsed.password,
         database=parsed.database,
-        server_settings=settings,
+        **_connect_args(url),
     )
 
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 import io
 import json
 import os
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from adapters.cli import parser, run
 from storage.database import create_engine
 from tests.adapters.conftest import Swarm
 from tests.conftest import DATABASE_URL_ENV
+from tests.databases import fresh_schema, sqlite_url
 from tests.semantic import requires_semantic
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,19 +28,10 @@ async def fresh_url(tmp_path: Path) -> AsyncIterator[str]:
     """A second empty database beside the test's: another SQLite file, or another schema on PostgreSQL."""
     server = os.environ.get(DATABASE_URL_ENV)
     if not server:
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        yield sqlite_url(tmp_path / "fresh.db")
         return
-    schema = f"t_{uuid.uuid4().hex}"
-    admin = create_engine(server)
-    try:
-        async with admin.begin() as connection:
-            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(server).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        async with admin.begin() as connection:
-            await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        await admin.dispose()
+    async with fresh_schema(server) as url:
+        yield url
 
 
 async def _in(url: str, monkeypatch: pytest.MonkeyPatch, *argv: str) -> tuple[int, str]:
