@@ -6,9 +6,6 @@ article or swarm number of another workspace is simply not found there (404).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
@@ -16,51 +13,18 @@ from aiohttp import web
 from adapters.app import App
 from adapters.metrics import CONTENT_TYPE
 from adapters.slack import SlackMount
-from adapters.webui import dashboard
+from adapters.webui import dashboard, timeline
 from adapters.webui.auth import Auth
 from adapters.webui.render import page
 from adapters.webui.session import TOKEN, Session
 from adapters.webui.text import query_words
 from bot.browse import Browse
 from bot.errors import UserError
-from bot.models import ArticleState, EventKind, Person, TimelineEntry
+from bot.models import ArticleState
 from bot.text import normalize_skill
 
 STATIC = Path(__file__).parent / "static"
 MAX_QUERY = 500
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-
-# What each timeline entry says, after the name of who did it.
-KIND_WORDS: dict[EventKind, str] = {
-    EventKind.OPENED: "opened the swarm",
-    EventKind.INVITED: "was asked to help",
-    EventKind.JOINED: "joined",
-    EventKind.LEFT: "left",
-    EventKind.MESSAGE: "said",
-    EventKind.SOLUTION: "marked the fix",
-    EventKind.SOLUTION_REMOVED: "took back the fix mark",
-    EventKind.OWNER_CHANGED: "took over as owner",
-    EventKind.RESOLVED: "resolved the swarm",
-    EventKind.CANCELLED: "cancelled the swarm",
-    EventKind.REOPENED: "reopened the swarm",
-    EventKind.ACCEPTED: "said “I can help”",
-    EventKind.DECLINED: "said “Can't now”",
-    EventKind.FEEDBACK: "rated a match",
-    EventKind.LINKED: "linked article",
-    EventKind.THANKED: "said thanks",
-    EventKind.SNOOZED: "snoozed the quiet-room nudge",
-}
-
-
-@dataclass(frozen=True)
-class Line:
-    """One timeline entry as the page shows it."""
-
-    entry: TimelineEntry
-    who: str
-    says: str
-    text: str
-    article: int | None = None  # a linked article's number
 
 
 class WebPages:
@@ -116,19 +80,16 @@ class WebPages:
         except UserError:
             return page(request, "missing.html", status=404, session=session, what="swarm", number=number)
         crew = found.crew
-        lines = [_line(entry, found.people) for entry in found.timeline]
         members = [(member, person) for member, person in crew.members if member.joined_at is not None]
-        now = self.app.core.clock()
-        age = (crew.swarm.resolved_at or now) - (crew.swarm.created_at or now)
         return page(
             request,
             "swarm.html",
             session=session,
             crew=crew,
             swarm=crew.swarm,
-            lines=lines,
+            lines=timeline.lines(found.timeline, found.people),
             members=members,
-            age=age,
+            span=timeline.span(crew.swarm, found.timeline, self.app.core.clock()),
             found=found,
         )
 
@@ -148,17 +109,3 @@ class WebPages:
                 )
         await self.app.metrics.refresh(self.browse)
         return web.Response(body=self.app.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
-
-
-def _line(entry: TimelineEntry, people: Mapping[int, Person]) -> Line:
-    person = people.get(entry.person_id) if entry.person_id is not None else None
-    who = person.name if person is not None else "Swarm"
-    article = int(entry.text) if entry.kind is EventKind.LINKED and entry.text.strip().isdigit() else None
-    text = "" if article is not None else _mentions(entry.text, people)
-    return Line(entry, who, KIND_WORDS.get(entry.kind, entry.kind.value), text, article)
-
-
-def _mentions(text: str, people: Mapping[int, Person]) -> str:
-    """Slack's <@U123> mentions as @names (of the people the page knows)."""
-    names = {p.slack_id: p.name for p in people.values() if p.slack_id}
-    return _MENTION.sub(lambda m: "@" + names.get(m.group(1), m.group(1)), text)
