@@ -15,14 +15,14 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from adapters.webui import charts
-from bot.analytics import Report, Trend
+from bot.analytics import DEFAULT_PERIOD, Report, Trend, parse_period
 from bot.browse import Browse
 from bot.core import Core
+from bot.errors import UserError
 from bot.models import SEVERITIES, Swarm
 from handlers.replies import duration
 
-PERIODS = ("30d", "90d", "180d")
-DEFAULT_PERIOD = "90d"
+PERIODS = ("7d", "30d", "90d", "180d")  # the periods the page links to; any other that `/swarm stats` takes works
 TOP = 8  # bars in the topic and skill-gap charts
 OPEN_LISTED = 50  # open swarms listed by name, newest first; the headline counts them all
 
@@ -67,8 +67,17 @@ class Board:
     periods: tuple[str, ...] = PERIODS
 
 
+def period_of(given: str) -> str | None:
+    """The period a page address asks for, as `30d`: what `/swarm stats` takes (`7d`, `45 days`), its default
+    (bot.analytics.DEFAULT_PERIOD, one default everywhere) when nothing is given; None for anything else."""
+    try:
+        days = parse_period(given).days
+    except UserError:
+        return None
+    return f"{days}d"
+
+
 async def build(core: Core, browse: Browse, workspace: str, period: str = DEFAULT_PERIOD) -> Board:
-    period = period if period in PERIODS else DEFAULT_PERIOD
     report = await core.analytics.last(workspace, period)
     open_swarms, open_count = await browse.open_swarms(workspace, OPEN_LISTED)
     return board(report, open_swarms, period, open_count)
