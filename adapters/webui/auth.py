@@ -28,6 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.app import App
 from adapters.metrics import ApiCallObserver
 from adapters.slack import SlackMount
+from adapters.webui.problems import Problem, problem_page
 from adapters.webui.render import page
 from adapters.webui.session import COOKIE, LIFETIME, SLACK, TOKEN, Session, Signer
 from bot.browse import Browse
@@ -42,6 +43,12 @@ OIDC_SCOPES = ("openid", "email", "profile")
 SIGNIN = "/signin"
 CALLBACK = "/auth/slack/callback"
 CONSOLE = "console"
+NO_SLACK_SIGNIN = Problem(
+    404,
+    "Sign in with Slack is not set up",
+    "Whoever runs Swarm has not set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, so Slack cannot sign you in here.",
+    ((SIGNIN, "Sign in with the access token"),),
+)
 
 
 class NoWorkspace(Exception):
@@ -170,7 +177,7 @@ class Auth:
 
     async def slack_start(self, request: web.Request) -> web.StreamResponse:
         if not self.with_slack:
-            raise web.HTTPNotFound(text="Sign in with Slack is not set up here.")
+            return problem_page(request, NO_SLACK_SIGNIN)
         state = await self.states.async_issue()
         nonce = secrets.token_urlsafe(16)
         target = _local(request.query.get("next"))
@@ -194,7 +201,7 @@ class Auth:
 
     async def slack_callback(self, request: web.Request) -> web.StreamResponse:
         if not self.with_slack:
-            raise web.HTTPNotFound(text="Sign in with Slack is not set up here.")
+            return problem_page(request, NO_SLACK_SIGNIN)
         kept = self.signer.unsign(request.cookies.get(STATE_COOKIE, "")) or {}
         state, code = request.query.get("state", ""), request.query.get("code", "")
         target = _local(str(kept.get("next", "")))
