@@ -8,6 +8,7 @@ import contextlib
 import csv
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -132,7 +133,15 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    sys.exit(asyncio.run(run(parser().parse_args(argv), sys.stdout)))
+    try:
+        code = asyncio.run(run(parser().parse_args(argv), sys.stdout))
+        sys.stdout.flush()  # here, where a closed pipe can still be caught, not at exit
+    except BrokenPipeError:
+        # `swarm … | head`: the reader has what it wanted and left. Stop quietly; the rest of the output goes nowhere,
+        # so the flush at exit does not fail again (the Python docs' recipe for SIGPIPE).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
+    sys.exit(code)
 
 
 async def run(args: argparse.Namespace, out: TextIO) -> int:
@@ -547,3 +556,7 @@ def _default(value: Any) -> Any:
     if isinstance(value, timedelta):
         return value.total_seconds()
     return str(value)
+
+
+if __name__ == "__main__":
+    main()

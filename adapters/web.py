@@ -85,7 +85,7 @@ async def serve(web_app: web.Application, host: str, port: int) -> None:
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
-    log.warning("Swarm is listening on http://%s:%s", host, port)
+    log.info("Swarm is listening on http://%s:%s", host, port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -146,3 +149,30 @@ async def test_swarm_commands_prints_the_subcommand_table_docs_commands_holds() 
     assert found.group(1) == out.getvalue(), "docs/commands.md is out of date: paste the output of `swarm commands`"
     explained = page.partition("## Who may run it")[2]
     assert all(f"- **{who.value}**:" in explained for who in Who), "docs/commands.md explains every 'who may run it'"
+
+
+def _swarm_process(*argv: str, stdout: int) -> subprocess.Popen[bytes]:
+    """`swarm ARGV` in a process of its own (this checkout's code), its output to `stdout`."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    code = "from adapters.cli import main; main()"
+    return subprocess.Popen([sys.executable, "-c", code, *argv], stdout=stdout, stderr=subprocess.PIPE, env=env)
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly() -> None:
+    # `swarm config | head -1`, with the reader gone before the first line: each write meets a closed pipe.
+    read, write = os.pipe()
+    os.close(read)
+    process = _swarm_process("config", stdout=write)
+    os.close(write)
+    _, err = process.communicate(timeout=60)
+    assert err.decode() == ""
+    assert process.returncode == 1
+
+
+def test_python_dash_m_runs_the_command_line() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "commands"], capture_output=True, env=env, timeout=60, check=False
+    )
+    assert done.returncode == 0
+    assert b"| `/swarm " in done.stdout
