@@ -17,17 +17,19 @@ from typing import Any, TextIO
 
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
-from adapters import scheduler, web
+from adapters import scheduler, web, workspaces
 from adapters.app import App
 from adapters.console import WORKSPACE, Console
 from adapters.history_file import HistoryFileError, read_history
 from adapters.memory import MemoryChat, Message, render
 from adapters.roster_file import RosterFileError, read_rows
 from adapters.settings import Settings, reference
-from adapters.slack import SlackMount
+from adapters.slack import SlackMount, probe
+from adapters.slack.probe import SlackProblem
 from adapters.slack.worker import Workers
 from adapters.teams import TeamsMount
 from adapters.teams.package import PackageError, build_package
+from adapters.workspaces import NoWorkspace, UnknownWorkspace
 from bot import analytics
 from bot.errors import UserError
 from bot.history import HistoryInterrupted
@@ -39,13 +41,25 @@ from storage.embeddings import forget_vectors
 from storage.refs import SqlPlatformRefs
 from storage.search import rebuild_index
 
+WORKSPACE_HELP = (
+    "workspace key (default: SWARM_WEB_WORKSPACE, else the Slack workspace of SLACK_BOT_TOKEN, else the one "
+    "workspace with data, else the console's)"
+)
+# The commands that read or write one workspace's data: they take --workspace, or the default workspace.
+IN_A_WORKSPACE = {"roster", "history", "kb", "stats", "experts"}
+
 
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="swarm", description="Case swarming for customer support.")
-    main.add_argument("--workspace", default=WORKSPACE, help="workspace key (default: the console workspace)")
+    main.add_argument("--workspace", help=WORKSPACE_HELP)
     # Also after the subcommand (`swarm roster import FILE --workspace T0123`); SUPPRESS keeps the global one otherwise.
     scoped = argparse.ArgumentParser(add_help=False)
-    scoped.add_argument("--workspace", default=argparse.SUPPRESS, help="workspace key (default: the console workspace)")
+    scoped.add_argument("--workspace", default=argparse.SUPPRESS, help=WORKSPACE_HELP)
+    # An import may make the workspace it names; nothing else does, so a typo in --workspace is refused.
+    creating = argparse.ArgumentParser(add_help=False, parents=[scoped])
+    creating.add_argument(
+        "--create", action="store_true", help="make the --workspace named if it does not exist yet (a first import)"
+    )
     commands = main.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="Slack + Teams + web on one aiohttp server")
@@ -68,7 +82,7 @@ def parser() -> argparse.ArgumentParser:
     console.add_argument("--roster", type=Path, help="import this roster file first")
 
     roster = commands.add_parser("roster", help="the expertise roster").add_subparsers(dest="action", required=True)
-    roster_import = roster.add_parser("import", help="add or update people from a YAML or CSV file", parents=[scoped])
+    roster_import = roster.add_parser("import", help="add or update people from a YAML or CSV file", parents=[creating])
     roster_import.add_argument("file", type=Path)
     roster.add_parser("list", help="everyone in the roster", parents=[scoped]).add_argument(
         "--json", action="store_true"
@@ -76,7 +90,7 @@ def parser() -> argparse.ArgumentParser:
 
     history = commands.add_parser("history", help="past resolved cases").add_subparsers(dest="action", required=True)
     history_import = history.add_parser(
-        "import", help="load resolved cases exported from a help desk (CSV)", parents=[scoped]
+        "import", help="load resolved cases exported from a help desk (CSV)", parents=[creating]
     )
     history_import.add_argument("file", type=Path)
 
@@ -87,7 +101,9 @@ def parser() -> argparse.ArgumentParser:
     kb.add_parser("show", help="one article", parents=[scoped]).add_argument("number", type=int)
     kb_export = kb.add_parser("export", help="write every article to DIR, one Markdown file each", parents=[scoped])
     kb_export.add_argument("folder", type=Path, metavar="DIR")
-    kb_import = kb.add_parser("import", help="add or update articles from the Markdown files in DIR", parents=[scoped])
+    kb_import = kb.add_parser(
+        "import", help="add or update articles from the Markdown files in DIR", parents=[creating]
+    )
     kb_import.add_argument("folder", type=Path, metavar="DIR")
     kb_reindex = kb.add_parser(
         "reindex", help="rebuild the search index, and with the semantic extra embed the articles without a vector"
@@ -167,7 +183,12 @@ async def run(args: argparse.Namespace, out: TextIO) -> int:
         return 0
     app = await App.start(settings)
     try:
+        if args.command in IN_A_WORKSPACE and not (args.command == "kb" and args.action == "reindex"):
+            args.workspace = await _workspace(app, args.workspace, getattr(args, "create", False))
         return await _run(app, args, out)
+    except (SlackProblem, NoWorkspace, UnknownWorkspace) as err:
+        sys.stderr.write(f"{err}\n")
+        return 2
     except UserError as err:
         sys.stderr.write(replies.error(err).text + "\n")
         return 1
@@ -176,6 +197,24 @@ async def run(args: argparse.Namespace, out: TextIO) -> int:
         return 1
     finally:
         await app.close()
+
+
+async def _workspace(app: App, named: str | None, create: bool) -> str:
+    """The workspace a command works in: the one named, if it exists (or `create`), else the default one."""
+    settings = app.settings
+
+    async def single_team() -> str | None:
+        return await probe.team_of(settings) if probe.single_token(settings) else None
+
+    if named is None:
+        return await workspaces.default_workspace(app, single_team)
+    known = await workspaces.keys(app)
+    if named in known or create:
+        return named
+    # A platform's workspace Swarm has not heard from yet is one all the same: the Slack team of SLACK_BOT_TOKEN.
+    if probe.single_token(settings) and named.startswith("T") and named == await single_team():
+        return named
+    raise workspaces.unknown(named, known)
 
 
 async def _backup_or_restore(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
@@ -389,6 +428,7 @@ async def _jobs(app: App, args: argparse.Namespace, out: TextIO) -> int:
     chat = None
     if not platforms:
         # Neither Slack nor Teams: run it in the console workspace and show what Swarm said.
+        args.workspace = await _workspace(app, args.workspace, create=False)
         chat = MemoryChat()
         chat.listeners.append(lambda event, message: _show_post(out, event, message))
         platforms = [scheduler.OneChat(app, chat, args.workspace)]

@@ -30,6 +30,7 @@ from adapters.metrics import ApiCallObserver
 from adapters.slack import SlackMount
 from adapters.webui.render import page
 from adapters.webui.session import COOKIE, LIFETIME, SLACK, TOKEN, Session, Signer
+from adapters.workspaces import NoWorkspace, default_workspace
 from bot.browse import Browse
 
 log = logging.getLogger(__name__)
@@ -41,11 +42,6 @@ STATE_SECONDS = 600
 OIDC_SCOPES = ("openid", "email", "profile")
 SIGNIN = "/signin"
 CALLBACK = "/auth/slack/callback"
-CONSOLE = "console"
-
-
-class NoWorkspace(Exception):
-    """The token cannot tell whose data to show: several workspaces and no SWARM_WEB_WORKSPACE."""
 
 
 class Auth:
@@ -114,15 +110,7 @@ class Auth:
 
     async def token_workspace(self) -> str:
         """Whose data a token session shows (see the module's docstring)."""
-        if self.settings.web_workspace:
-            return self.settings.web_workspace
-        team = await self._single_team()
-        if team:
-            return team
-        keys = [key for key in await self.browse.workspaces() if key != CONSOLE]
-        if len(keys) > 1:
-            raise NoWorkspace(", ".join(sorted(keys)))
-        return keys[0] if keys else CONSOLE
+        return await default_workspace(self.app, self._single_team)
 
     # -- the token ------------------------------------------------------------------------------------------------
 

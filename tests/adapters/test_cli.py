@@ -15,6 +15,7 @@ import pytest
 from adapters.cli import parser, run
 from handlers.subcommands import SUBCOMMANDS, Who
 from tests.adapters.conftest import Swarm
+from tests.fakes.slack_api import DEFAULT_TOKEN, TEAM_ID, FakeSlack
 
 ROOT = Path(__file__).resolve().parents[2]
 ROSTER = str(ROOT / "examples" / "roster.yaml")
@@ -130,11 +131,62 @@ async def test_db_upgrade_is_idempotent(swarm: Swarm) -> None:
 
 
 async def test_the_workspace_may_follow_the_subcommand(swarm: Swarm) -> None:
-    await swarm("roster", "import", ROSTER, "--workspace", "T0123ABCD")
+    await swarm("roster", "import", ROSTER, "--workspace", "T0123ABCD", "--create")
     code, out = await swarm("roster", "list", "--json", "--workspace", "T0123ABCD")
     assert code == 0 and len(json.loads(out)) == 26
-    code, out = await swarm("roster", "list", "--json")
+    code, out = await swarm("--workspace", "console", "roster", "list", "--json")
     assert json.loads(out) == []
+
+
+async def test_a_typo_in_the_workspace_is_refused_and_makes_no_workspace(
+    swarm: Swarm, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await swarm("roster", "import", ROSTER, "--workspace", "T0123ABCD", "--create")
+    capsys.readouterr()
+    for argv in (("roster", "import", ROSTER), ("roster", "list"), ("kb", "search", "VAT"), ("stats",)):
+        assert await swarm(*argv, "--workspace", "T0123ABDC") == (2, "")
+        assert capsys.readouterr().err == (
+            "There is no workspace 'T0123ABDC'. Did you mean T0123ABCD? The workspaces are: T0123ABCD, console.\n"
+        )
+    # Only the workspace that holds the roster, so the commands go on finding it without --workspace.
+    code, out = await swarm("roster", "list", "--json")
+    assert code == 0 and len(json.loads(out)) == 26
+
+
+async def test_an_import_whose_every_row_is_refused_makes_no_workspace(
+    swarm: Swarm, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    roster = tmp_path / "roster.yaml"
+    roster.write_text("people:\n  - name: Bad Zone\n    timezone: Mars/Olympus\n", encoding="utf-8")
+    code, out = await swarm("roster", "import", str(roster), "--workspace", "T0NEW", "--create")
+    assert code == 1 and out.startswith("0 added, 0 updated, 1 rejected")
+    assert await swarm("roster", "list", "--workspace", "T0NEW") == (2, "")
+    assert "There is no workspace 'T0NEW'." in capsys.readouterr().err
+
+
+async def test_with_one_slack_workspace_every_command_uses_it(swarm: Swarm, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A newcomer following the Slack set-up: SLACK_BOT_TOKEN, then `swarm roster import`, no --workspace.
+    async with FakeSlack() as slack:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", DEFAULT_TOKEN)
+        monkeypatch.setenv("SLACK_API_URL", slack.url)
+        code, out = await swarm("roster", "import", ROSTER)
+        assert code == 0 and out.startswith("26 added")
+        code, out = await swarm("roster", "list", "--json", "--workspace", TEAM_ID)
+        assert len(json.loads(out)) == 26
+        code, out = await swarm("experts", "ACME invoices #billing sev1")
+        assert code == 0 and "Nobody in the roster" not in out
+    assert await swarm("--workspace", "console", "roster", "list") == (0, "")
+
+
+async def test_a_rejected_slack_token_is_one_line_not_the_console_workspace(
+    swarm: Swarm, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with FakeSlack() as slack:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-revoked")
+        monkeypatch.setenv("SLACK_API_URL", slack.url)
+        assert await swarm("roster", "import", ROSTER) == (2, "")
+    assert capsys.readouterr().err.startswith("Slack rejected SLACK_BOT_TOKEN (invalid_auth): check")
+    assert await swarm("--workspace", "console", "roster", "list") == (0, "")
 
 
 async def test_swarm_commands_prints_the_subcommand_table_docs_commands_holds() -> None:
