@@ -22,7 +22,7 @@ from adapters.app import App
 from adapters.console import WORKSPACE, Console
 from adapters.history_file import HistoryFileError, read_history
 from adapters.memory import MemoryChat, Message, render
-from adapters.roster_file import RosterFileError, read_rows
+from adapters.roster_file import RosterFileError, csv_text, read_rows, yaml_text
 from adapters.settings import Settings, reference
 from adapters.slack import SlackMount, probe
 from adapters.slack.probe import SlackProblem
@@ -34,6 +34,7 @@ from bot import analytics
 from bot.errors import UserError
 from bot.history import HistoryInterrupted
 from bot.models import Person
+from bot.roster import person_to_row
 from handlers import jobs, replies
 from storage.backup import BackupError, backup, restore
 from storage.database import upgrade
@@ -87,6 +88,11 @@ def parser() -> argparse.ArgumentParser:
     roster.add_parser("list", help="everyone in the roster", parents=[scoped]).add_argument(
         "--json", action="store_true"
     )
+    roster_export = roster.add_parser(
+        "export", help="the roster as a file `roster import` reads back (YAML, or CSV)", parents=[scoped]
+    )
+    roster_export.add_argument("file", type=Path, nargs="?", help="write it here (default: standard output)")
+    roster_export.add_argument("--csv", action="store_true", help="CSV (the default is YAML; a FILE.csv is CSV too)")
 
     history = commands.add_parser("history", help="past resolved cases").add_subparsers(dest="action", required=True)
     history_import = history.add_parser(
@@ -244,6 +250,8 @@ async def _run(app: App, args: argparse.Namespace, out: TextIO) -> int:
         return await _import_history(app, workspace, args.file, out)
     if args.command == "roster" and args.action == "import":
         return await _import(app, workspace, args.file, out)
+    if args.command == "roster" and args.action == "export":
+        return await _export_roster(app, workspace, args.file, args.csv, out)
     if args.command == "roster":
         people = await core.people.roster(workspace)
         _print(out, [_person(p) for p in people], args.json, lambda p: _person_line(p))
@@ -489,6 +497,18 @@ async def _import(app: App, workspace: str, file: Path, out: TextIO) -> int:
     report = await app.core.people.import_roster(workspace, read_rows(file))
     out.write("\n".join(replies.roster_report(report)) + "\n")
     return 1 if report.rejected else 0
+
+
+async def _export_roster(app: App, workspace: str, file: Path | None, as_csv: bool, out: TextIO) -> int:
+    rows = [person_to_row(person) for person in await app.core.people.roster(workspace)]
+    as_csv = as_csv or (file is not None and file.suffix.lower() == ".csv")
+    text = csv_text(rows) if as_csv else yaml_text(rows)
+    if file is None:
+        out.write(text)
+        return 0
+    await asyncio.to_thread(file.write_text, text, encoding="utf-8")
+    out.write(f"Exported {len(rows)} people to {file}.\n")
+    return 0
 
 
 async def _import_history(app: App, workspace: str, file: Path, out: TextIO) -> int:

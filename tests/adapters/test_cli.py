@@ -228,3 +228,35 @@ def test_python_dash_m_runs_the_command_line() -> None:
     )
     assert done.returncode == 0
     assert b"| `/swarm " in done.stdout
+
+
+@pytest.mark.parametrize("name", ["roster.yaml", "roster.csv"])
+async def test_an_exported_roster_imports_back_as_the_same_people(swarm: Swarm, tmp_path: Path, name: str) -> None:
+    await swarm("roster", "import", ROSTER)
+    exported = tmp_path / name
+    code, out = await swarm("roster", "export", str(exported))
+    assert (code, out) == (0, f"Exported 26 people to {exported}.\n")
+    # Into the same workspace: everyone is known already. Into a new one: the same people, field by field.
+    assert (await swarm("roster", "import", str(exported)))[1].startswith("0 added, 26 updated, 0 rejected")
+    code, out = await swarm("roster", "import", str(exported), "--workspace", "T0COPY", "--create")
+    assert out.startswith("26 added, 0 updated, 0 rejected")
+
+    def people(listed: str) -> list[dict[str, object]]:
+        return [{k: v for k, v in p.items() if k != "id"} for p in json.loads(listed)]
+
+    original = people((await swarm("roster", "list", "--json", "--workspace", "console"))[1])
+    copy = people((await swarm("roster", "list", "--json", "--workspace", "T0COPY"))[1])
+    assert copy == original
+
+
+async def test_the_export_goes_to_standard_output_as_yaml_or_csv(swarm: Swarm) -> None:
+    await swarm("roster", "import", ROSTER)
+    code, out = await swarm("roster", "export")
+    assert code == 0 and out.startswith("people:\n- name: Ana Ruiz\n  email: ana@example.com\n")
+    assert "  skills: {billing: 2, export: 1, invoicing: 2}\n" in out
+    code, out = await swarm("roster", "export", "--csv")
+    assert (
+        out.splitlines()[0] == "name,email,slack_id,teams_id,department,timezone,working_hours,skills,learning,"
+        "max_active_swarms,publisher"
+    )
+    assert out.splitlines()[1].startswith("Ana Ruiz,ana@example.com,U01ANA,")
