@@ -8,6 +8,7 @@ import contextlib
 import csv
 import dataclasses
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -42,6 +43,7 @@ from storage.embeddings import forget_vectors
 from storage.refs import SqlPlatformRefs
 from storage.search import rebuild_index
 
+log = logging.getLogger(__name__)
 WORKSPACE_HELP = (
     "workspace key (default: SWARM_WEB_WORKSPACE, else the Slack workspace of SLACK_BOT_TOKEN, else the one "
     "workspace with data, else the console's)"
@@ -386,6 +388,10 @@ async def _serve(app: App, args: argparse.Namespace) -> int:
     if args.workers < 0:
         sys.stderr.write("--workers: a number of processes, 0 or more.\n")
         return 2
+    problem = await _slack_start_up(settings, args.socket_mode)
+    if problem is not None:
+        sys.stderr.write(problem + "\n")
+        return 2
     workers = Workers(settings, args.workers) if args.workers and settings.slack_signing_secret else None
     slack, teams = _chats(app, workers)
     mounts: list[web.Mount] = [m for m in (slack, teams) if m is not None]
@@ -420,6 +426,34 @@ async def _serve(app: App, args: argparse.Namespace) -> int:
         if socket_mode is not None:
             await socket_mode.close_async()  # type: ignore[no-untyped-call]
     return 0
+
+
+async def _slack_start_up(settings: Settings, socket_mode: bool) -> str | None:
+    """The one line that says why Slack, as set up, cannot be served, or None. Slack not answering is such a reason
+    only in Socket Mode (nothing else comes in then); over HTTP, Swarm serves and /readyz says it is not ready."""
+    if not settings.slack_signing_secret:
+        return "--socket-mode needs SLACK_APP_TOKEN and SLACK_SIGNING_SECRET." if socket_mode else None
+    if not settings.slack_bot_token and not (settings.slack_client_id and settings.slack_client_secret):
+        return (
+            "SLACK_SIGNING_SECRET is set, but no way to act in Slack: set SLACK_BOT_TOKEN (one workspace), or "
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (installs through OAuth) (docs/slack.md)."
+        )
+    if socket_mode and not settings.slack_app_token:
+        return (
+            "--socket-mode needs SLACK_APP_TOKEN, the app-level token (xapp-…) with connections:write (docs/slack.md)."
+        )
+    try:
+        if probe.single_token(settings):
+            await probe.team_of(settings)
+        if socket_mode:
+            await probe.check_app_token(settings)
+    except probe.SlackUnreachable as err:
+        if socket_mode:
+            return str(err)
+        log.warning("%s Serving anyway; /readyz says not ready until Slack answers.", err)
+    except SlackProblem as err:
+        return str(err)
+    return None
 
 
 async def _jobs(app: App, args: argparse.Namespace, out: TextIO) -> int:
