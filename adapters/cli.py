@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 
 from adapters import scheduler, web, workspaces
 from adapters.app import App
@@ -219,9 +220,14 @@ async def _workspace(app: App, named: str | None, create: bool) -> str:
     known = await workspaces.keys(app)
     if named in known or create:
         return named
-    # A platform's workspace Swarm has not heard from yet is one all the same: the Slack team of SLACK_BOT_TOKEN.
-    if probe.single_token(settings) and named.startswith("T") and named == await single_team():
+    # A platform's workspace Swarm has not heard from yet is one all the same: the Slack team of SLACK_BOT_TOKEN, or
+    # a team that installed the app through OAuth.
+    if probe.single_token(settings) and named == await single_team():
         return named
+    if settings.slack_client_id:
+        installs = AsyncSQLAlchemyInstallationStore(settings.slack_client_id, app.store.engine)
+        if await installs.async_find_bot(enterprise_id=None, team_id=named) is not None:
+            return named
     raise workspaces.unknown(named, known)
 
 

@@ -11,8 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from slack_sdk.oauth.installation_store import Installation
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 
+from adapters.app import App
 from adapters.cli import parser, run
+from adapters.settings import Settings
 from handlers.subcommands import SUBCOMMANDS, Who
 from tests.adapters.conftest import Swarm
 from tests.fakes.slack_api import DEFAULT_TOKEN, TEAM_ID, FakeSlack
@@ -260,3 +264,20 @@ async def test_the_export_goes_to_standard_output_as_yaml_or_csv(swarm: Swarm) -
         "max_active_swarms,publisher"
     )
     assert out.splitlines()[1].startswith("Ana Ruiz,ana@example.com,U01ANA,")
+
+
+async def test_a_team_that_installed_the_app_is_a_workspace_before_its_first_event(
+    swarm: Swarm, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLACK_CLIENT_ID", "111.222")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "client-secret")
+    app = await App.start(Settings(SWARM_DATABASE_URL=database_url))
+    try:
+        await AsyncSQLAlchemyInstallationStore("111.222", app.store.engine).async_save(
+            Installation(app_id="A0001", team_id="T0INSTALLED", bot_token="xoxb-installed", user_id="UINSTALLER")
+        )
+    finally:
+        await app.close()
+    code, out = await swarm("roster", "import", ROSTER, "--workspace", "T0INSTALLED")
+    assert code == 0 and out.startswith("26 added")
+    assert (await swarm("roster", "list", "--workspace", "T0INSTALLEE"))[0] == 2
