@@ -137,7 +137,7 @@ def parser() -> argparse.ArgumentParser:
     jobs = commands.add_parser("jobs", help="the scheduled jobs").add_subparsers(dest="action", required=True)
     jobs.add_parser("list", help="each job with its schedule and next run time")
     jobs.add_parser(
-        "run", help="run one job now, here, in every workspace (the console's if no chat is set up)", parents=[scoped]
+        "run", help="run one job now, here, in every workspace (the default one if no chat is set up)", parents=[scoped]
     ).add_argument("name", metavar="NAME")
 
     db = commands.add_parser("db", help="the database").add_subparsers(dest="action", required=True)
@@ -195,7 +195,13 @@ async def run(args: argparse.Namespace, out: TextIO) -> int:
         if args.command in IN_A_WORKSPACE and not (args.command == "kb" and args.action == "reindex"):
             args.workspace = await _workspace(app, args.workspace, getattr(args, "create", False))
         return await _run(app, args, out)
-    except (SlackProblem, NoWorkspace, UnknownWorkspace) as err:
+    except NoWorkspace as several:
+        sys.stderr.write(
+            f"Swarm has several workspaces ({several}) and nothing says which one you mean: name it with "
+            "--workspace KEY, or set SWARM_WEB_WORKSPACE.\n"
+        )
+        return 2
+    except (SlackProblem, UnknownWorkspace) as err:
         sys.stderr.write(f"{err}\n")
         return 2
     except UserError as err:

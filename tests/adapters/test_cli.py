@@ -281,3 +281,16 @@ async def test_a_team_that_installed_the_app_is_a_workspace_before_its_first_eve
     code, out = await swarm("roster", "import", ROSTER, "--workspace", "T0INSTALLED")
     assert code == 0 and out.startswith("26 added")
     assert (await swarm("roster", "list", "--workspace", "T0INSTALLEE"))[0] == 2
+
+
+async def test_several_workspaces_and_nothing_to_choose_asks_for_one(
+    swarm: Swarm, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await swarm("roster", "import", ROSTER, "--workspace", "T0AAA", "--create")
+    await swarm("roster", "import", ROSTER, "--workspace", "T0BBB", "--create")
+    capsys.readouterr()
+    assert await swarm("roster", "list") == (2, "")
+    assert capsys.readouterr().err == (
+        "Swarm has several workspaces (T0AAA, T0BBB, console) and nothing says which one you mean: name it with "
+        "--workspace KEY, or set SWARM_WEB_WORKSPACE.\n"
+    )
