@@ -2,7 +2,8 @@
 
 Two ways in, both ending in a signed session cookie bound to one workspace (adapters/webui/session.py):
 - SWARM_WEB_TOKEN, pasted on the sign-in page (or given once as `?token=` on any page, or as
-  `Authorization: Bearer …` on every request, as Prometheus and scripts do). Its workspace is SWARM_WEB_WORKSPACE,
+  `Authorization: Bearer …` on every request, as Prometheus and scripts do). Its workspace is the default one, by the
+  rule the CLI follows too (adapters/workspaces.py): SWARM_WEB_WORKSPACE,
   or the single Slack workspace, or the one workspace Swarm has data for, or the console.
 - Sign in with Slack (OpenID Connect, with slack_sdk): the person's Slack team is their workspace, and only a team
   that installed Swarm (or the single workspace of SLACK_BOT_TOKEN) gets in. The state travels like OAuth's: kept
@@ -31,7 +32,6 @@ from adapters.slack import SlackMount
 from adapters.webui.render import page
 from adapters.webui.session import COOKIE, LIFETIME, SLACK, TOKEN, Session, Signer
 from adapters.workspaces import NoWorkspace, default_workspace
-from bot.browse import Browse
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,6 @@ class Auth:
         self.app = app
         self.settings = settings
         self.slack = slack
-        self.browse = Browse(app.store, app.core.clock)
         if settings.secret_key:
             self.signer = Signer.from_secrets(settings.secret_key)
         else:
