@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import re
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -118,6 +119,7 @@ async def test_socket_mode_with_no_way_to_slack_stops(
 async def test_over_http_slack_out_of_reach_is_not_ready_until_it_answers(
     slack_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    slack_env.setenv("SWARM_LOG_LEVEL", "INFO")
     async with FakeSlack() as slack, aiohttp.ClientSession() as http:
         slack_env.setenv("SLACK_API_URL", slack.url)
         slack.drop("auth.test", times=1000)
@@ -146,3 +148,5 @@ async def test_over_http_slack_out_of_reach_is_not_ready_until_it_answers(
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert "Cannot reach Slack" in err and "Serving anyway; /readyz says not ready until Slack answers." in err
+    # A good start is news, not a warning: INFO, shown when asked for.
+    assert re.search(rf"INFO +adapters\.web: Swarm is listening on http://127\.0\.0\.1:{port}\n", err), err
