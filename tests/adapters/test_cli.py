@@ -294,3 +294,17 @@ async def test_several_workspaces_and_nothing_to_choose_asks_for_one(
         "Swarm has several workspaces (T0AAA, T0BBB, console) and nothing says which one you mean: name it with "
         "--workspace KEY, or set SWARM_WEB_WORKSPACE.\n"
     )
+
+
+async def test_slack_out_of_reach_is_one_line_not_the_console_workspace(
+    swarm: Swarm, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with FakeSlack() as slack:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", DEFAULT_TOKEN)
+        monkeypatch.setenv("SLACK_API_URL", slack.url)
+        slack.drop("auth.test", times=10)  # every connection closed unanswered, as with no network
+        assert await swarm("roster", "import", ROSTER) == (2, "")
+        # Named, the workspace needs no Slack: the console's is there without asking.
+        assert (await swarm("roster", "list", "--workspace", "console"))[0] == 0
+    err = capsys.readouterr().err
+    assert err.startswith(f"Cannot reach Slack at {slack.url} (") and err.count("\n") == 1
