@@ -2,7 +2,8 @@
 
 Two ways in, both ending in a signed session cookie bound to one workspace (adapters/webui/session.py):
 - SWARM_WEB_TOKEN, pasted on the sign-in page (or given once as `?token=` on any page, or as
-  `Authorization: Bearer …` on every request, as Prometheus and scripts do). Its workspace is SWARM_WEB_WORKSPACE,
+  `Authorization: Bearer …` on every request, as Prometheus and scripts do). Its workspace is the default one, by the
+  rule the CLI follows too (adapters/workspaces.py): SWARM_WEB_WORKSPACE,
   or the single Slack workspace, or the one workspace Swarm has data for, or the console.
 - Sign in with Slack (OpenID Connect, with slack_sdk): the person's Slack team is their workspace, and only a team
   that installed Swarm (or the single workspace of SLACK_BOT_TOKEN) gets in. The state travels like OAuth's: kept
@@ -31,7 +32,7 @@ from adapters.slack import SlackMount
 from adapters.webui.problems import Problem, problem_page
 from adapters.webui.render import page
 from adapters.webui.session import COOKIE, LIFETIME, SLACK, TOKEN, Session, Signer
-from bot.browse import Browse
+from adapters.workspaces import NoWorkspace, default_workspace
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,6 @@ STATE_SECONDS = 600
 OIDC_SCOPES = ("openid", "email", "profile")
 SIGNIN = "/signin"
 CALLBACK = "/auth/slack/callback"
-CONSOLE = "console"
 NO_SLACK_SIGNIN = Problem(
     404,
     "Sign in with Slack is not set up",
@@ -51,17 +51,12 @@ NO_SLACK_SIGNIN = Problem(
 )
 
 
-class NoWorkspace(Exception):
-    """The token cannot tell whose data to show: several workspaces and no SWARM_WEB_WORKSPACE."""
-
-
 class Auth:
     def __init__(self, app: App, slack: SlackMount | None = None) -> None:
         settings = app.settings
         self.app = app
         self.settings = settings
         self.slack = slack
-        self.browse = Browse(app.store, app.core.clock)
         if settings.secret_key:
             self.signer = Signer.from_secrets(settings.secret_key)
         else:
@@ -121,15 +116,7 @@ class Auth:
 
     async def token_workspace(self) -> str:
         """Whose data a token session shows (see the module's docstring)."""
-        if self.settings.web_workspace:
-            return self.settings.web_workspace
-        team = await self._single_team()
-        if team:
-            return team
-        keys = [key for key in await self.browse.workspaces() if key != CONSOLE]
-        if len(keys) > 1:
-            raise NoWorkspace(", ".join(sorted(keys)))
-        return keys[0] if keys else CONSOLE
+        return await default_workspace(self.app, self._single_team)
 
     # -- the token ------------------------------------------------------------------------------------------------
 
