@@ -1,4 +1,4 @@
-""""Maybe known" on a new case's card: an article is offered only when it is likely the answer (issue 23)."""
+""" "Maybe known" on a new case's card: an article is offered only when it is likely the answer (issue 23)."""
 
 from __future__ import annotations
 
