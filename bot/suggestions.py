@@ -35,9 +35,11 @@ from bot.models import Article, ArticleHit
 
 SHOWN = 3  # suggestions on a case's card at most
 CANDIDATES = 10  # search hits judged
-MIN_SHARED = 2
-MIN_COVERAGE = 0.5
-MIN_MEANING = 0.6
+# Chosen on bench/kb_suggest.py for few unrelated suggestions first (a wrong one offers a one-click "solved it"), then
+# as many right ones as that leaves (docs/measurements/suggestions.md has the other settings tried).
+MIN_SHARED = 3
+MIN_COVERAGE = 0.8
+MIN_MEANING = 0.75
 RELATIVE = 0.6
 STEM_CHARS = 5
 MIN_NUMBER_DIGITS = 4
