@@ -18,8 +18,7 @@ shown only with evidence that it is about the case's problem:
 - **By its meaning** (with the semantic extra): the article's vector is at least `MIN_MEANING` close to the case's
   (cosine, all-MiniLM-L6-v2); the evidence is the cosine. A neighbour under it is not shown on its words alone
   unless they pass as above.
-- **Relative to the best**: a hit whose evidence is under `RELATIVE` of the best hit's is left out (the best one is
-  likely the answer, a much weaker one is noise beside it); at most `SHOWN` are shown, best evidence first.
+- At most `SHOWN` are shown, best evidence first.
 
 The figures are measured by bench/kb_suggest.py (docs/measurements/suggestions.md).
 """
@@ -40,7 +39,6 @@ CANDIDATES = 10  # search hits judged
 MIN_SHARED = 3
 MIN_COVERAGE = 0.8
 MIN_MEANING = 0.75
-RELATIVE = 0.6
 STEM_CHARS = 5
 MIN_NUMBER_DIGITS = 4
 
@@ -162,9 +160,5 @@ def likely_answers(
             evidence = max(evidence, cosine)
         if evidence > 0:
             judged.append(Suggestion(hit, evidence))
-    if not judged:
-        return []
-    best = max(s.evidence for s in judged)
-    kept = [s for s in judged if s.evidence >= RELATIVE * best]
-    kept.sort(key=lambda s: -s.evidence)  # stable: equal evidence keeps search's order
-    return kept[:shown]
+    judged.sort(key=lambda s: -s.evidence)  # stable: equal evidence keeps search's order
+    return judged[:shown]
