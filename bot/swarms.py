@@ -711,14 +711,30 @@ class Swarms:
                 members = {m.person_id: m for m in await uow.swarms.members(_id(swarm))}
                 for person_id, scope in spoke.items():
                     member = members.get(person_id)
-                    if member is not None and member.pending:
+                    if member is None or not (member.active or member.pending) or member.role is Role.OBSERVER:
+                        # Talking in the room is taking part: the speaker is a member, shown and counted as one.
+                        await self._speaker_joins(uow, swarm, member, person_id, now)
+                    elif member.pending:
                         # Speaking up in the room is the clearest "I can help".
                         await self._answer(uow, swarm, member, scope.person, True)
-                    elif member is not None and member.role is Role.EXPERT and swarm.first_expert_reply_at is None:
+                    elif member.role is Role.EXPERT and swarm.first_expert_reply_at is None:
                         swarm.first_expert_reply_at = now
                         await uow.swarms.save(swarm)
             await uow.commit()
             return len(kept)
+
+    async def _speaker_joins(
+        self, uow: UnitOfWork, swarm: Swarm, member: Member | None, person_id: int, now: datetime
+    ) -> None:
+        """Someone who spoke in the room and was not taking part (never a member, gone, declined or only following)
+        joins as a helper, through their message; an expert or learner keeps their seat."""
+        if member is None:
+            member = Member(_id(swarm), person_id, Role.HELPER, Via.MESSAGE, invited_at=now)
+        if member.role is Role.OBSERVER:
+            member.role = Role.HELPER
+        member.via, member.joined_at, member.left_at = Via.MESSAGE, now, None
+        await uow.swarms.save_member(member)
+        await self._log(uow, swarm, EventKind.JOINED, person_id, member.role.value)
 
     async def mark_solution(self, actor: Actor, channel: str, message_id: str, marked: bool) -> Marked | None:
         """✅ on a room message marks it as (part of) the fix; removing the ✅ takes the mark back."""

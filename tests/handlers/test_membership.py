@@ -133,3 +133,23 @@ async def test_joins_that_come_together_are_said_in_one_line_by_role(bot: Scenar
         [ReactionEvent(bot.origin("fay", support), announcement, "raising_hand", event_id="Ev1")]
     )
     assert len(bot.said(room)) == said + 1
+
+
+async def test_talking_in_the_room_makes_the_speaker_a_helper(bot: ScenarioBot) -> None:
+    # In Slack anyone in the channel can talk in the room (in Teams, anyone in the thread): Dana was not asked and never joined.
+    room = await opened(bot)
+    await bot.say("The PDF template cache is stale; clearing it fixes the export", user="dana", channel=room)
+    await bot.command("/swarm status", user="ana", channel=room)
+    assert "Helpers: @Dana Cohen" in bot.last_told("ana")
+
+
+async def test_talking_after_leaving_or_following_brings_you_back_as_a_helper(bot: ScenarioBot) -> None:
+    room = await opened(bot)
+    await bot.command("/swarm join 1", user="eli")
+    await bot.command("/swarm leave", user="eli", channel=room)
+    await bot.react("eyes", bot.announcement_id(), user="dana")
+    await bot.say("Back with a log", user="eli", channel=room)
+    await bot.say("Seen this in 4.1 too", user="dana", channel=room)
+    await bot.command("/swarm status", user="ana", channel=room)
+    assert "Helpers: @Eli Brown, @Dana Cohen" in bot.last_told("ana")
+    assert "Observers" not in bot.last_told("ana")
