@@ -16,7 +16,7 @@ from bot.automation import Quiet, Reminder, Summary, Switched, Thanked, Welcome
 from bot.curation import ArticleHistory, Curated
 from bot.digests import Alert, Daily, SwarmFile, Weekly
 from bot.errors import UserError
-from bot.expertise import Inferred
+from bot.expertise import Inferred, learned_from
 from bot.history import HistoryInterrupted, HistoryReport
 from bot.matching import Ranking
 from bot.models import Article, ArticleHit, ArticleState, EventKind, Match, Person, Role, Swarm, TimelineEntry, Via
@@ -601,8 +601,7 @@ def profile(person: Person, now: datetime, own: bool, learned: Mapping[str, Infe
 
 
 def _learned(inferred: Inferred, now: datetime, hidden: bool) -> str:
-    swarms = f"{inferred.swarms} swarm{'s' if inferred.swarms != 1 else ''}"
-    text = f"{inferred.skill} {inferred.level}/5 from {swarms}, last {ago(now - inferred.last)}"
+    text = f"{inferred.skill} {inferred.level}/5 from {learned_from(inferred)}, last {ago(now - inferred.last)}"
     return text + " (hidden)" if hidden else text
 
 

@@ -136,7 +136,8 @@ async def test_joins_that_come_together_are_said_in_one_line_by_role(bot: Scenar
 
 
 async def test_talking_in_the_room_makes_the_speaker_a_helper(bot: ScenarioBot) -> None:
-    # In Slack anyone in the channel can talk in the room (in Teams, anyone in the thread): Dana was not asked and never joined.
+    # In Slack anyone in the channel can talk in the room (in Teams, anyone in the thread).
+    # Dana was not asked and never joined.
     room = await opened(bot)
     await bot.say("The PDF template cache is stale; clearing it fixes the export", user="dana", channel=room)
     await bot.command("/swarm status", user="ana", channel=room)
