@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from bot import knowledge, text
 from bot.context import Actor, Clock, Scope, find_person, find_swarm, identify, identify_all, utcnow
 from bot.errors import UserError
+from bot.expertise import canonical
 from bot.indexes import IndexCache
 from bot.matching import Ranking
 from bot.metrics import SwarmStats, swarm_stats
@@ -627,7 +628,7 @@ class Swarms:
             member.joined_at = now
             await uow.swarms.save_member(member)
             await self._log(uow, swarm, EventKind.ACCEPTED, member.person_id)
-            if member.role is Role.EXPERT and swarm.first_expert_reply_at is None:
+            if swarm.first_expert_reply_at is None and is_expert_for(swarm, member, person):
                 swarm.first_expert_reply_at = now
                 await uow.swarms.save(swarm)
             return Answered(await self._crew(uow, swarm), person, True)
@@ -713,11 +714,11 @@ class Swarms:
                     member = members.get(person_id)
                     if member is None or not (member.active or member.pending) or member.role is Role.OBSERVER:
                         # Talking in the room is taking part: the speaker is a member, shown and counted as one.
-                        await self._speaker_joins(uow, swarm, member, person_id, now)
+                        member = await self._speaker_joins(uow, swarm, member, person_id, now)
                     elif member.pending:
                         # Speaking up in the room is the clearest "I can help".
                         await self._answer(uow, swarm, member, scope.person, True)
-                    elif member.role is Role.EXPERT and swarm.first_expert_reply_at is None:
+                    if swarm.first_expert_reply_at is None and is_expert_for(swarm, member, scope.person):
                         swarm.first_expert_reply_at = now
                         await uow.swarms.save(swarm)
             await uow.commit()
@@ -725,7 +726,7 @@ class Swarms:
 
     async def _speaker_joins(
         self, uow: UnitOfWork, swarm: Swarm, member: Member | None, person_id: int, now: datetime
-    ) -> None:
+    ) -> Member:
         """Someone who spoke in the room and was not taking part (never a member, gone, declined or only following)
         joins as a helper, through their message; an expert or learner keeps their seat."""
         if member is None:
@@ -735,6 +736,7 @@ class Swarms:
         member.via, member.joined_at, member.left_at = Via.MESSAGE, now, None
         await uow.swarms.save_member(member)
         await self._log(uow, swarm, EventKind.JOINED, person_id, member.role.value)
+        return member
 
     async def mark_solution(self, actor: Actor, channel: str, message_id: str, marked: bool) -> Marked | None:
         """✅ on a room message marks it as (part of) the fix; removing the ✅ takes the mark back."""
@@ -1079,6 +1081,17 @@ def resolved_by_reuse(swarm: Swarm, timeline: Sequence[TimelineEntry], own: Arti
     """Resolved by a known article (a deflection): an article was linked and the swarm wrote no fix of its own."""
     linked = any(e.kind is EventKind.LINKED for e in timeline)
     return swarm.status is SwarmStatus.RESOLVED and linked and (own is None or own.state not in WRITTEN)
+
+
+def is_expert_for(swarm: Swarm, member: Member, person: Person) -> bool:
+    """Whether this member's reply ("I can help", or a message in the room) is an expert's, for the first expert
+    reply: someone asked as an expert, or anyone whose roster skills include one the case needs. Never the owner
+    (the requester answers nobody) nor a learner (they came to learn)."""
+    if member.role in (Role.OWNER, Role.LEARNER) or person.id == swarm.owner_id:
+        return False
+    if member.role is Role.EXPERT:
+        return True
+    return bool({canonical(s) for s in person.skills} & {canonical(s) for s in swarm.skills})
 
 
 def solutions(timeline: list[TimelineEntry]) -> list[str]:
