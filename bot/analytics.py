@@ -216,7 +216,8 @@ class Report:
     # the swarms opened in the period that an expert answered. The core stamps it (`Swarm.first_expert_reply_at`,
     # bot.swarms.is_expert_for) as it happens.
     first_expert_reply: Durations = field(default_factory=Durations)
-    no_expert_reply: int = 0  # swarms opened in the period with experts asked and no expert reply
+    # Swarms opened in the period with experts asked and no expert reply (deflections aside: they needed nobody).
+    no_expert_reply: int = 0
     # Time to assemble: creation to the first moment the people taking part had declared, between them, every skill
     # the case needed, over the swarms opened in the period that needed skills and got them all (deflections aside:
     # they needed nobody). Taking part: members who joined (owner included; observers only follow) and anyone who
@@ -558,7 +559,7 @@ def _report(data: Data, swarms: Sequence[_Swarm], since: datetime, until: dateti
         first_expert_reply=_durations(
             [as_utc(s.swarm.first_expert_reply_at) - s.created for s in opened if s.swarm.first_expert_reply_at]
         ),
-        no_expert_reply=sum(1 for s in opened if s.swarm.first_expert_reply_at is None and s.experts_asked()),
+        no_expert_reply=sum(1 for s in worked if s.swarm.first_expert_reply_at is None and s.experts_asked()),
         time_to_assemble=_durations([s.assembled - s.created for s in needing if s.assembled is not None]),
         not_assembled=sum(1 for s in needing if s.assembled is None),
         size_median=float(statistics.median(sizes)) if sizes else None,
