@@ -86,6 +86,34 @@ class Crew:
         """Everyone who belongs in the room: members and those asked to join."""
         return [p for m, p in self.members if (m.active or m.pending)]
 
+    def people(self) -> People:
+        """The one view of who is where that the card, the announcement and status all show."""
+        active = self.swarm.status.is_active
+        return People(
+            owner=self.owner,
+            members=tuple(
+                (role, tuple(self.active(role)))
+                for role in (Role.EXPERT, Role.HELPER, Role.LEARNER, Role.OBSERVER)
+                if self.active(role)
+            ),
+            asked=tuple(p for m, p in self.members if m.pending and m.role is not Role.LEARNER) if active else (),
+            learner_seat=tuple(p for m, p in self.members if m.pending and m.role is Role.LEARNER) if active else (),
+            declined=tuple(p for m, p in self.members if m.declined_at is not None and not m.active) if active else (),
+        )
+
+
+@dataclass(frozen=True)
+class People:
+    """A swarm's people as every surface shows them. Once it is over nobody is waited for any more, so `asked`,
+    `learner_seat` and `declined` are empty."""
+
+    owner: Person
+    members: tuple[tuple[Role, tuple[Person, ...]], ...]  # in the swarm now, by role (experts, helpers, learners,
+    # observers), the owner aside
+    asked: tuple[Person, ...]  # asked to help, no answer yet
+    learner_seat: tuple[Person, ...]  # asked along to learn, no answer yet
+    declined: tuple[Person, ...]  # said "Can't now" (or did not answer in time), and not in it since
+
 
 @dataclass(frozen=True)
 class RoomMessage:
@@ -94,6 +122,14 @@ class RoomMessage:
     actor: Actor
     message_id: str
     text: str
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """Room messages kept: how many, and the crew as it is now when someone came into the swarm by speaking."""
+
+    kept: int
+    crew: Crew | None = None
 
 
 @dataclass(frozen=True)
@@ -681,22 +717,23 @@ class Swarms:
 
     # -- the room -----------------------------------------------------------------------------------------------
 
-    async def record_messages(self, channel: str, messages: Sequence[RoomMessage]) -> int:
+    async def record_messages(self, channel: str, messages: Sequence[RoomMessage]) -> Recorded:
         """Keeps room messages in the swarm's timeline, a run of them in one transaction. A message is kept once: the
         timeline knows each room message by its id, so a retried delivery, or a message already kept, changes
-        nothing. Nothing is kept for a channel that is no active swarm's room. Returns how many were kept."""
+        nothing. Nothing is kept for a channel that is no active swarm's room. Says how many were kept, and the
+        crew when a speaker came into the swarm by speaking (or answered an invitation so)."""
         said: dict[str, RoomMessage] = {}  # by message id, the first delivery of each
         for message in messages:
             if message.text.strip():
                 said.setdefault(message.message_id, message)
         if not said:
-            return 0
+            return Recorded(0)
         async with self.store.unit() as uow:
             workspace = await uow.workspaces.ensure(next(iter(said.values())).actor.workspace)
             swarm = await uow.swarms.by_room(workspace.id, channel)
             if swarm is None or not swarm.status.is_active:
                 await uow.commit()
-                return 0
+                return Recorded(0)
             speakers = await identify_all(uow, workspace, [m.actor for m in said.values()])
             now = self.clock()
             kept = await uow.swarms.add_messages(
@@ -708,6 +745,7 @@ class Swarms:
                 for m in said.values()
                 if m.message_id in kept
             }
+            changed = False
             if spoke:
                 members = {m.person_id: m for m in await uow.swarms.members(_id(swarm))}
                 for person_id, scope in spoke.items():
@@ -715,14 +753,17 @@ class Swarms:
                     if member is None or not (member.active or member.pending) or member.role is Role.OBSERVER:
                         # Talking in the room is taking part: the speaker is a member, shown and counted as one.
                         member = await self._speaker_joins(uow, swarm, member, person_id, now)
+                        changed = True
                     elif member.pending:
                         # Speaking up in the room is the clearest "I can help".
                         await self._answer(uow, swarm, member, scope.person, True)
+                        changed = True
                     if swarm.first_expert_reply_at is None and is_expert_for(swarm, member, scope.person):
                         swarm.first_expert_reply_at = now
                         await uow.swarms.save(swarm)
+            crew = await self._crew(uow, swarm) if changed else None
             await uow.commit()
-            return len(kept)
+            return Recorded(len(kept), crew)
 
     async def _speaker_joins(
         self, uow: UnitOfWork, swarm: Swarm, member: Member | None, person_id: int, now: datetime
