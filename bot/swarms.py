@@ -1124,6 +1124,16 @@ def resolved_by_reuse(swarm: Swarm, timeline: Sequence[TimelineEntry], own: Arti
     return swarm.status is SwarmStatus.RESOLVED and linked and (own is None or own.state not in WRITTEN)
 
 
+def ended_at(swarm: Swarm, timeline: Sequence[TimelineEntry]) -> datetime | None:
+    """When a closed swarm was (last) resolved or cancelled; None while it is active. What "Took" and "Cancelled
+    after" run to, so that the card and status of a closed swarm stop counting."""
+    if swarm.status.is_active:
+        return None
+    kind = EventKind.RESOLVED if swarm.status is SwarmStatus.RESOLVED else EventKind.CANCELLED
+    last = next((e.at for e in reversed(timeline) if e.kind is kind), None)
+    return swarm.resolved_at or last if swarm.status is SwarmStatus.RESOLVED else last
+
+
 def is_expert_for(swarm: Swarm, member: Member, person: Person) -> bool:
     """Whether this member's reply ("I can help", or a message in the room) is an expert's, for the first expert
     reply: someone asked as an expert, or anyone whose roster skills include one the case needs. Never the owner

@@ -19,9 +19,33 @@ from bot.errors import UserError
 from bot.expertise import Inferred, learned_from
 from bot.history import HistoryInterrupted, HistoryReport
 from bot.matching import Ranking
-from bot.models import Article, ArticleHit, ArticleState, EventKind, Match, Person, Role, Swarm, TimelineEntry, Via
+from bot.models import (
+    Article,
+    ArticleHit,
+    ArticleState,
+    EventKind,
+    Match,
+    Person,
+    Role,
+    Swarm,
+    SwarmStatus,
+    TimelineEntry,
+    Via,
+)
 from bot.people import UNTIL_BACK, ImportReport
-from bot.swarms import Answered, Change, Crew, Draft, HandOver, Marked, Opened, People, Resolved, Reused
+from bot.swarms import (
+    Answered,
+    Change,
+    Crew,
+    Draft,
+    HandOver,
+    Marked,
+    Opened,
+    People,
+    Resolved,
+    Reused,
+    ended_at,
+)
 from handlers.chat import Button, Field, Form, Reply
 from handlers.subcommands import SUBCOMMANDS, declared, without_options
 
@@ -518,7 +542,7 @@ def swarm_list(crews: Sequence[Crew], platform: str, now: datetime) -> Reply:
 def status(crew: Crew, timeline: Sequence[TimelineEntry], platform: str, now: datetime) -> Reply:
     w = _Words(platform)
     swarm = crew.swarm
-    fields = [("Status", swarm.status.value), ("Owner", w.who(crew.owner)), _age(swarm, now)]
+    fields = [("Status", swarm.status.value), ("Owner", w.who(crew.owner)), _age(swarm, now, ended_at(swarm, timeline))]
     fields += people_fields(crew.people(), w)
     messages = sum(1 for e in timeline if e.kind is EventKind.MESSAGE)
     lines = [f"{case_line(swarm)} · room {room_ref(swarm)} · {messages} message{'s' if messages != 1 else ''}"]
@@ -698,10 +722,13 @@ def duration(delta: timedelta) -> str:
     return f"{mins}m"
 
 
-def _age(swarm: Swarm, now: datetime) -> tuple[str, str]:
-    """How long an open swarm has been open, or how long a closed one took, as a card or status field."""
-    took = duration((swarm.resolved_at or now) - (swarm.created_at or now))
-    return ("Open for" if swarm.status.is_active else "Took", took)
+def _age(swarm: Swarm, now: datetime, ended: datetime | None = None) -> tuple[str, str]:
+    """How long an open swarm has been open, or how long a closed one took until it was resolved or cancelled
+    (`ended`, bot.swarms.ended_at), as a card or status field."""
+    took = duration((ended or swarm.resolved_at or now) - (swarm.created_at or now))
+    if swarm.status.is_active:
+        return ("Open for", took)
+    return ("Cancelled after" if swarm.status is SwarmStatus.CANCELLED else "Took", took)
 
 
 def _first_line(text: str) -> str:
@@ -721,7 +748,7 @@ def summary_card(summary: Summary, platform: str, now: datetime) -> Reply:
     swarm, case = crew.swarm, crew.swarm.case
     fields = [("Owner", w.who(crew.owner)), ("Severity", f"sev{case.severity}"), ("Status", swarm.status.value)]
     fields += [(label, escape(value)) for label, value in _case_fields(swarm) if value]
-    fields.append(_age(swarm, now))
+    fields.append(_age(swarm, now, summary.ended))
     lines = [f"{label}: {value}" for label, value in people_fields(crew.people(), w)]
     if summary.uncovered and swarm.status.is_active:
         lines.append("Still missing: " + ", ".join(f"#{s}" for s in summary.uncovered))

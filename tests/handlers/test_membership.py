@@ -208,3 +208,14 @@ async def test_the_card_the_announcement_and_status_agree_at_every_step(bot: Sce
     card, announcement_now, status = await three_views(bot, room)
     assert card == status
     assert not any(line.startswith(("Asked", "Learner seat", "Can't now")) for line in card + announcement_now)
+
+
+async def test_a_closed_swarm_stops_counting_on_its_card_and_status(bot: ScenarioBot) -> None:
+    room = await opened(bot)
+    bot.clock.advance(minutes=14)
+    await bot.command("/swarm cancel not a real issue", channel=room)
+    bot.clock.advance(hours=3)
+    await bot.command("/swarm status 1", user="ana", channel=room)
+    assert "Cancelled after: 14m" in bot.last_told("ana")
+    [card_id] = [p["message_id"] for p in bot.chat.called("pin") if p["channel"] == room]
+    assert "Cancelled after: 14m" in bot.chat.messages[card_id].text
