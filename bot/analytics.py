@@ -31,7 +31,6 @@ from datetime import date, datetime, timedelta
 
 from bot import recurring
 from bot.context import Actor, Clock, find_swarm, identify, utcnow
-from bot.digests import SwarmFile
 from bot.errors import UserError
 from bot.expertise import canonical
 from bot.metrics import gini, median, percentile
@@ -50,6 +49,7 @@ from bot.models import (
 )
 from bot.ports import Store
 from bot.roster import is_working
+from bot.swarm_file import SwarmFile
 from bot.swarms import WRITTEN, Crew
 from bot.timezones import as_utc, zone
 
