@@ -19,7 +19,8 @@ Everything is drawn from one `random.Random(seed)`, so a seed gives the same org
   strength² × availability (1 inside working hours; 0.1 outside, 0.5 for sev1 when people get paged); 0-3 other
   people speak in the room (mostly people who know the topic, in proportion to strength, sometimes anyone), and so
   does the requester. Each swarm becomes `Evidence` as `bot.expertise.evidence_from` would write it: the resolver
-  wrote the fix and resolved it (solution + resolver), everyone else who spoke is a speaker.
+  wrote the fix and resolved it (solution + resolver), every other participant who spoke is a speaker, and the
+  requester, who only asked, is credited nothing.
 - **Held out**: the cases of the `held_out_days` after the year, with their true resolver, never in the evidence.
 
     .venv/bin/python bench/synthetic_org.py [--seed 7] [--people 300]   # prints a summary of one organisation
@@ -351,13 +352,13 @@ def generate(
 
 def evidence_of(item: HistoricCase, known: Iterable[str]) -> list[Evidence]:
     """What a resolved swarm says, as `evidence_from` writes it: the resolver wrote the fix and resolved the swarm;
-    the requester and the other participants spoke in the room. The skills are those the swarm recorded when it
-    opened: its tags and the known skills its text names, canonical."""
+    the other participants spoke in the room; the requester only asked (nothing). The skills are those the swarm
+    recorded when it opened: its tags and the known skills its text names, canonical."""
     skills = tuple(dict.fromkeys(canonical(s) for s in case_skills(item.case, known)))
     resolved_at = item.at + timedelta(hours=2)
     speaker = WEIGHTS["speaker"]
     found = [Evidence(item.resolver_id, skills, WEIGHTS["solution"] + WEIGHTS["resolver"], resolved_at, item.case.text)]
-    for person_id in (item.requester_id, *item.participants):
+    for person_id in item.participants:
         found.append(Evidence(person_id, skills, speaker, resolved_at, item.case.text))
     return found
 

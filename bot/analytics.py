@@ -31,7 +31,6 @@ from datetime import date, datetime, timedelta
 
 from bot import recurring
 from bot.context import Actor, Clock, find_swarm, identify, utcnow
-from bot.digests import SwarmFile
 from bot.errors import UserError
 from bot.expertise import canonical
 from bot.metrics import gini, median, percentile
@@ -50,6 +49,7 @@ from bot.models import (
 )
 from bot.ports import Store
 from bot.roster import is_working
+from bot.swarm_file import SwarmFile
 from bot.swarms import WRITTEN, Crew
 from bot.timezones import as_utc, zone
 
@@ -211,10 +211,13 @@ class Report:
     by_severity: tuple[Group, ...] = ()  # sev1 to sev4, always all four
     by_tag: tuple[Group, ...] = ()  # each tag of the case (canonical, the skills its text names too); most first
     by_department: tuple[Group, ...] = ()  # the requester's department (who opened it); most first
-    # Time to first expert reply: creation to the first "I can help" or room message of an expert asked by the
-    # matcher, over the swarms opened in the period that an expert answered.
+    # Time to first expert reply: creation to the first "I can help" or room message of an expert (someone asked as
+    # an expert, or anyone whose roster skills include one the case needs; never the requester nor a learner), over
+    # the swarms opened in the period that an expert answered. The core stamps it (`Swarm.first_expert_reply_at`,
+    # bot.swarms.is_expert_for) as it happens.
     first_expert_reply: Durations = field(default_factory=Durations)
-    no_expert_reply: int = 0  # swarms opened in the period with experts asked, none of whom has answered
+    # Swarms opened in the period with experts asked and no expert reply (deflections aside: they needed nobody).
+    no_expert_reply: int = 0
     # Time to assemble: creation to the first moment the people taking part had declared, between them, every skill
     # the case needed, over the swarms opened in the period that needed skills and got them all (deflections aside:
     # they needed nobody). Taking part: members who joined (owner included; observers only follow) and anyone who
@@ -240,9 +243,10 @@ class Report:
     known: int = 0
     new_share: float | None = None
     csat: Csat = field(default_factory=Csat)
-    # Right person first time: of the swarms resolved in the period (deflections aside, nobody was needed), those
-    # resolved with nobody invited after the team asked at opening (no replacement for a decline or a timeout, no
-    # `/swarm invite`) and no ownership handover.
+    # Right people first time: of the swarms resolved in the period (deflections aside, nobody was needed), those
+    # where someone the matcher asked at opening (learners aside) answered ("I can help" or a message in the room),
+    # the marked fix, if any, was written by one of them or the requester, nobody was invited after them (no
+    # replacement for a decline or a timeout, no `/swarm invite`) and ownership was not handed over.
     right_first_time: int = 0
     right_first_time_rate: float | None = None
     # Helper load: a help is a person coming into (joining, "I can help", taking over, added by `/swarm invite`) or
@@ -355,6 +359,8 @@ class _Swarm:
     uncovered: tuple[str, ...]  # the skills it needed that nobody in the room ever had
     reinvites: int
     handovers: int
+    first_team_answered: bool  # someone the matcher asked at opening (learners aside) said "I can help" or spoke
+    fix_from_outside: bool  # the marked fix was written by someone neither asked at opening nor the requester
     size: int
     tags: frozenset[str]
     linked: bool  # a known article was linked to it
@@ -364,11 +370,30 @@ class _Swarm:
         return self.file.swarm
 
     @property
+    def right_first_time(self) -> bool:
+        """The people asked at opening were the right ones: one of them answered, the fix (if one was marked) is
+        theirs or the requester's, nobody had to be asked after them and the swarm kept its owner."""
+        return self.first_team_answered and not self.fix_from_outside and self.reinvites == 0 and self.handovers == 0
+
+    @property
     def timeline(self) -> tuple[TimelineEntry, ...]:
         return self.file.timeline
 
     def experts_asked(self) -> bool:
         return any(m.role is Role.EXPERT for m, _ in self.file.crew.members)
+
+
+def _fix_authors(timeline: Sequence[TimelineEntry]) -> set[int]:
+    """Who wrote the room messages whose latest ✅ mark still stands."""
+    marks: dict[str, bool] = {}
+    for entry in timeline:
+        if entry.kind in (EventKind.SOLUTION, EventKind.SOLUTION_REMOVED) and entry.message_id:
+            marks[entry.message_id.removesuffix(":mark")] = entry.kind is EventKind.SOLUTION
+    return {
+        e.person_id
+        for e in timeline
+        if e.kind is EventKind.MESSAGE and e.message_id and marks.get(e.message_id) and e.person_id is not None
+    }
 
 
 def _skills(person: Person) -> set[str]:
@@ -436,15 +461,22 @@ def _read(file: SwarmFile, roster: Mapping[int, Person]) -> _Swarm:
     # The team the matcher asked at opening is invited with the opening itself: the invitations right after the
     # opening entry, within OPENING_GRACE of it. Any later invitation means the first people asked were not enough.
     reinvites, opened_at, opening = 0, None, True
+    first_asked: set[int] = set()
     for entry in timeline:
         if entry.kind is EventKind.OPENED and opened_at is None:
             opened_at = as_utc(entry.at)
             continue
         with_opening = opened_at is not None and as_utc(entry.at) - opened_at <= OPENING_GRACE
         if opening and with_opening and entry.kind is EventKind.INVITED:
+            if entry.person_id is not None:
+                first_asked.add(entry.person_id)
             continue
         opening = opened_at is None
         reinvites += entry.kind is EventKind.INVITED
+    # A learner's seat is no one asked to solve it.
+    first_asked -= {m.person_id for m, _ in file.crew.members if m.role is Role.LEARNER}
+    answered = {e.person_id for e in timeline if e.kind in (EventKind.ACCEPTED, EventKind.MESSAGE)}
+    authors = _fix_authors(timeline)
 
     return _Swarm(
         file=file,
@@ -458,6 +490,8 @@ def _read(file: SwarmFile, roster: Mapping[int, Person]) -> _Swarm:
         uncovered=tuple(sorted(needed - ever)),
         reinvites=reinvites,
         handovers=sum(1 for e in timeline if e.kind is EventKind.OWNER_CHANGED),
+        first_team_answered=bool(first_asked & answered),
+        fix_from_outside=bool(authors - first_asked - {opened_by}),
         size=len(took_part),
         tags=recurring.of_swarm(swarm).tags,
         linked=any(e.kind is EventKind.LINKED for e in timeline),
@@ -491,7 +525,7 @@ def _report(data: Data, swarms: Sequence[_Swarm], since: datetime, until: dateti
     deflected = [s for s in resolved if s.file.by_reuse]
     known = [s for s in resolved if s.linked]
     fixed = [s for s in resolved if not s.file.by_reuse]
-    first_time = [s for s in fixed if s.reinvites == 0 and s.handovers == 0]
+    first_time = [s for s in fixed if s.right_first_time]
     # A swarm solved by a known article needed nobody: it is no team that failed to assemble, and shows no gap.
     worked = [s for s in opened if not s.file.by_reuse]
     needing = [s for s in worked if s.needs_skills]
@@ -525,7 +559,7 @@ def _report(data: Data, swarms: Sequence[_Swarm], since: datetime, until: dateti
         first_expert_reply=_durations(
             [as_utc(s.swarm.first_expert_reply_at) - s.created for s in opened if s.swarm.first_expert_reply_at]
         ),
-        no_expert_reply=sum(1 for s in opened if s.swarm.first_expert_reply_at is None and s.experts_asked()),
+        no_expert_reply=sum(1 for s in worked if s.swarm.first_expert_reply_at is None and s.experts_asked()),
         time_to_assemble=_durations([s.assembled - s.created for s in needing if s.assembled is not None]),
         not_assembled=sum(1 for s in needing if s.assembled is None),
         size_median=float(statistics.median(sizes)) if sizes else None,

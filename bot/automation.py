@@ -19,7 +19,7 @@ from bot.expertise import canonical
 from bot.models import Article, ArticleState, EventKind, Person, Role, Swarm, SwarmStatus, Thanks, TimelineEntry
 from bot.ports import Store, UnitOfWork
 from bot.roster import is_working
-from bot.swarms import Crew, Policy, load_crew, resolved_by_reuse, room_messages, solutions
+from bot.swarms import Crew, Policy, ended_at, load_crew, resolved_by_reuse, room_messages, solutions
 
 # What counts as the room being alive. Invitations and lapses are the bot's doing, not the swarm's.
 ACTIVITY = frozenset(
@@ -61,6 +61,7 @@ class Summary:
     uncovered: tuple[str, ...]
     linked: tuple[str, ...]  # numbers of the articles linked to the swarm
     last_activity: datetime | None
+    ended: datetime | None = None  # when it was resolved or cancelled (swarms.ended_at); None while active
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ def summarize(crew: Crew, timeline: list[TimelineEntry]) -> Summary:
         uncovered=uncovered_skills(crew),
         linked=linked,
         last_activity=last.at if last else None,
+        ended=ended_at(crew.swarm, timeline),
     )
 
 

@@ -11,19 +11,16 @@ with `/swarm thanks`, in the order it happened; it never ranks anyone by how muc
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot import recurring
+from bot import analytics, recurring
 from bot.context import Clock, utcnow
-from bot.metrics import swarm_stats
 from bot.models import (
     Article,
     EventKind,
     Person,
-    Role,
     Swarm,
     SwarmStatus,
     Thanks,
@@ -32,49 +29,15 @@ from bot.models import (
 )
 from bot.ports import Store, UnitOfWork
 from bot.recurring import Occurrence
-from bot.swarms import WRITTEN, Crew, load_crew, resolved_by_reuse
+from bot.swarm_file import SwarmFile as SwarmFile  # where it lived first: `from bot.digests import SwarmFile` works
+from bot.swarms import WRITTEN, Crew, load_crew
 from bot.timezones import as_utc, zone
 
 ACTIVE = (SwarmStatus.OPENING, SwarmStatus.OPEN)
 # Articles that say how a case was fixed: what a digest or an alert points people to.
-_MICROSECOND = timedelta(microseconds=1)
 
 
 # -- what the digests are made of ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SwarmFile:
-    """A swarm with what the digests read of it."""
-
-    crew: Crew
-    timeline: tuple[TimelineEntry, ...] = ()
-    article: Article | None = None  # the swarm's own article
-    linked: tuple[Article, ...] = ()  # known articles linked to it (reuse)
-
-    @property
-    def swarm(self) -> Swarm:
-        return self.crew.swarm
-
-    def helpers(self) -> list[Person]:
-        """Who helped: active members other than the owner; observers only followed, so they are left out."""
-        return [
-            p
-            for m, p in self.crew.members
-            if m.active and m.role not in (Role.OWNER, Role.OBSERVER) and p.id != self.swarm.owner_id
-        ]
-
-    def links(self, start: datetime, end: datetime) -> list[TimelineEntry]:
-        """The known articles linked to the swarm between start and end."""
-        return [e for e in self.timeline if e.kind is EventKind.LINKED and start <= as_utc(e.at) < end]
-
-    @property
-    def by_reuse(self) -> bool:
-        """Resolved by a known article (a deflection): an article was linked and the swarm wrote no fix of its own."""
-        return resolved_by_reuse(self.swarm, self.timeline, self.article)
-
-    def linked_article(self, number: str) -> Article | None:
-        return next((a for a in self.linked if str(a.number) == number), None)
 
 
 @dataclass(frozen=True)
@@ -210,27 +173,22 @@ def weekly(
     files = list(files)
     monday = last_week(now, tz)
     start, end = day_span(monday, tz, days=7)
-    opened = [f.swarm for f in files if _within(f.swarm.created_at, start, end)]
-    resolved = [f for f in files if f.swarm.status is SwarmStatus.RESOLVED and _within(f.swarm.resolved_at, start, end)]
-    first_replies = [
-        as_utc(s.first_expert_reply_at) - as_utc(s.created_at)
-        for s in opened
-        if s.first_expert_reply_at is not None and s.created_at is not None
-    ]
+    # The week's figures are the analytics report's for that week: the same functions as `/swarm stats`.
+    figures = analytics.report(analytics.Data(tuple(files)), start, end, tz, compare=False)
     links = [(f, entry) for f in files for entry in f.links(start, end)]
     said = tuple(sorted((t for t in thanks if start <= as_utc(t.at) < end), key=lambda t: as_utc(t.at)))
-    if not opened and not resolved and not links and not said:
+    if not figures.opened and not figures.resolved and not links and not said:
         return None
     return Weekly(
         workspace,
         monday,
         monday + timedelta(days=6),
-        opened=len(opened),
-        resolved=len(resolved),
-        median_time_to_resolve=swarm_stats([f.swarm for f in resolved]).median_time_to_resolve,
-        median_first_reply=_median([d for d in first_replies if d >= timedelta(0)]),
-        reuses=len(links),
-        deflections=sum(1 for f in resolved if f.by_reuse),
+        opened=figures.opened,
+        resolved=figures.resolved,
+        median_time_to_resolve=figures.time_to_resolve.median,
+        median_first_reply=figures.first_expert_reply.median,
+        reuses=figures.reuses,
+        deflections=figures.deflected,
         credits=tuple(_credits(links, files)),
         thanks=said,
     )
@@ -290,12 +248,6 @@ def alert(
         tuple(sorted(teams, key=str.casefold)),
         window.days,
     )
-
-
-def _median(durations: Sequence[timedelta]) -> timedelta | None:
-    if not durations:
-        return None
-    return timedelta(microseconds=statistics.median(d // _MICROSECOND for d in durations))
 
 
 def _at(moment: datetime | None) -> datetime:

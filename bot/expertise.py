@@ -1,8 +1,11 @@
 """Expertise learned from work: what each resolved swarm says about who knows what. Pure functions.
 
-Every resolved swarm is evidence. Whoever wrote the message marked as the fix counts most, then whoever resolved it
-(and so authored the article), then whoever spoke in the room or marked the fix; an expert's "I can help" counts a
-little, a "Can't now" a little against, and the owner's 👍 / 👎 on a match at resolve counts a lot either way.
+Every resolved swarm is evidence, and credit follows contribution. Whoever wrote the message marked as the fix counts
+most, then whoever resolved it (and so authored the article), then whoever helped in the room (spoke, or marked the
+fix); an expert's "I can help" counts a little, a "Can't now" a little against, and the owner's 👍 / 👎 on a match at
+resolve counts a lot either way. The requester (who opened the case) and the learners (who came to learn) are credited
+only for a fix they wrote: asking about a case, resolving your own case with someone else's fix, or asking a question
+in the room says what they wanted to know, not what they know. Observers only follow: nothing.
 Evidence fades with a half-life, so last month's fixes weigh more than those of two years ago.
 """
 
@@ -11,11 +14,11 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.models import EventKind, Swarm, TimelineEntry
+from bot.models import EventKind, Role, Swarm, TimelineEntry
 
 DEFAULT_HALF_LIFE_DAYS = 180.0
 WEIGHTS = {
@@ -28,6 +31,8 @@ WEIGHTS = {
     "good": 2.0,
     "bad": -2.0,
 }
+# What the requester and learners are credited for: only a fix they wrote themselves.
+ASKERS_CREDIT = frozenset({"solution"})
 # Below this, what is left of the evidence is noise, not a skill.
 MIN_STRENGTH = 0.25
 # What BM25 reads of a person: the cases they resolved, wrote the fix for or were thanked for (👍). Having only spoken
@@ -124,14 +129,30 @@ class Inferred:
         return _curve(self.fixes) if self.fixes > 0 else 0.0
 
 
+def learned_from(inferred: Inferred) -> str:
+    """What a learned skill was learned from, in words: the fixes and the other swarms they helped in."""
+    helped = inferred.swarms - inferred.fixed
+    fixes = f"{inferred.fixed} fix{'es' if inferred.fixed != 1 else ''}" if inferred.fixed else ""
+    swarms = f"{helped} swarm{'s' if helped != 1 else ''}"
+    if fixes and helped:
+        return f"{fixes} and helping in {swarms}"
+    return fixes or f"helping in {swarms}"
+
+
 def _curve(strength: float) -> float:
     return 1 + 1.5 * math.log2(1 + strength)
 
 
-def evidence_from(swarm: Swarm, timeline: Sequence[TimelineEntry]) -> list[Evidence]:
-    """What a resolved swarm says about the people in it. Each part counts once per person per swarm."""
+def evidence_from(
+    swarm: Swarm, timeline: Sequence[TimelineEntry], roles: Mapping[int, Role] | None = None
+) -> list[Evidence]:
+    """What a resolved swarm says about the people in it. Each part counts once per person per swarm.
+
+    `roles` (person id → their role in the swarm) tells the learners; the requester is whoever opened it."""
     if swarm.resolved_at is None:
         return []
+    requester = next((e.person_id for e in timeline if e.kind is EventKind.OPENED and e.person_id), swarm.owner_id)
+    askers = {requester} | {person for person, role in (roles or {}).items() if role is Role.LEARNER}
     skills = tuple(dict.fromkeys(canonical(s) for s in (swarm.skills or swarm.case.tags)))
     authors = {e.message_id: e.person_id for e in timeline if e.kind is EventKind.MESSAGE and e.message_id}
     marks: dict[str, tuple[bool, int | None]] = {}
@@ -156,9 +177,12 @@ def evidence_from(swarm: Swarm, timeline: Sequence[TimelineEntry]) -> list[Evide
             parts.setdefault(author, set()).add("solution")
         if marked and marker is not None and marker != author:
             parts.setdefault(marker, set()).add("marker")
+    for person in askers & set(parts):
+        parts[person] &= ASKERS_CREDIT
     return [
-        Evidence(person, skills, sum(WEIGHTS[p] for p in roles), swarm.resolved_at, swarm.case.text)
-        for person, roles in parts.items()
+        Evidence(person, skills, sum(WEIGHTS[p] for p in done), swarm.resolved_at, swarm.case.text)
+        for person, done in parts.items()
+        if done
     ]
 
 

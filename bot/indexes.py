@@ -40,7 +40,9 @@ class IndexCache:
             return cached[1]
         people = await uow.people.list(workspace_id)
         history = await uow.swarms.resolved_history(workspace_id)
-        index = MatchIndex.build(people, history, now=now, half_life_days=self.half_life_days)
+        members = await uow.swarms.members_of(s.id for s, _ in history if s.id is not None)
+        roles = {swarm_id: {m.person_id: m.role for m in found} for swarm_id, found in members.items()}
+        index = MatchIndex.build(people, history, now=now, half_life_days=self.half_life_days, roles=roles)
         self._indexes[workspace_id] = (now, index)
         return index
 

@@ -30,9 +30,10 @@ from bot.expertise import (
     department_topics,
     evidence_from,
     infer,
+    learned_from,
     terms,
 )
-from bot.models import Case, Match, Person, Swarm, TimelineEntry, WorkingHours
+from bot.models import Case, Match, Person, Role, Swarm, TimelineEntry, WorkingHours
 from bot.roster import is_away, is_working, local_now
 from bot.text import normalize_skill
 
@@ -149,9 +150,16 @@ class MatchIndex:
         now: datetime,
         half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
         evidence: Iterable[Evidence] | None = None,
+        roles: Mapping[int, Mapping[int, Role]] | None = None,
     ) -> MatchIndex:
+        """`roles`: swarm id → person id → their role in it (who the learners were)."""
         roster = {p.id: p for p in people if p.id is not None}
-        found = list(evidence) if evidence is not None else [e for s, t in history for e in evidence_from(s, t)]
+        roles = roles or {}
+        found = (
+            list(evidence)
+            if evidence is not None
+            else [e for s, t in history for e in evidence_from(s, t, roles.get(s.id or 0))]
+        )
         inferred = infer(found, now, half_life_days)
         words = corpus(found)
         postings: dict[str, dict[int, int]] = {}
@@ -194,7 +202,7 @@ class MatchIndex:
         if best == 0:
             return 0, 0.0, ""
         if learned is not None and learned.experience > MAX_LEVEL:
-            return MAX_LEVEL, learned.experience**2, f"{_learned(learned)}, fixed {learned.fixed}"
+            return MAX_LEVEL, learned.experience**2, _learned(learned)
         if best == declared:
             return declared, float(declared * declared), "declared"
         if best == learned_level and learned is not None:
@@ -775,7 +783,7 @@ def _by_level(levels: Mapping[int, int], values: Mapping[int, float]) -> list[tu
 
 
 def _learned(learned: Inferred) -> str:
-    return f"learned from {learned.swarms} swarm{'s' if learned.swarms != 1 else ''}"
+    return f"learned from {learned_from(learned)}"
 
 
 _NO_VOTE = (0.0, 0)

@@ -39,6 +39,7 @@ class Via(StrEnum):
     MENTION = "mention"
     MATCH = "match"
     INVITE = "invite"
+    MESSAGE = "message"  # spoke in the room: in Slack anyone in the channel can, in Teams anyone in the thread
 
 
 class ArticleState(StrEnum):

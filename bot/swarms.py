@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from bot import knowledge, text
 from bot.context import Actor, Clock, Scope, find_person, find_swarm, identify, identify_all, utcnow
 from bot.errors import UserError
+from bot.expertise import canonical
 from bot.indexes import IndexCache
 from bot.matching import Ranking
 from bot.metrics import SwarmStats, swarm_stats
@@ -86,6 +87,34 @@ class Crew:
         """Everyone who belongs in the room: members and those asked to join."""
         return [p for m, p in self.members if (m.active or m.pending)]
 
+    def people(self) -> People:
+        """The one view of who is where that the card, the announcement and status all show."""
+        active = self.swarm.status.is_active
+        return People(
+            owner=self.owner,
+            members=tuple(
+                (role, tuple(self.active(role)))
+                for role in (Role.EXPERT, Role.HELPER, Role.LEARNER, Role.OBSERVER)
+                if self.active(role)
+            ),
+            asked=tuple(p for m, p in self.members if m.pending and m.role is not Role.LEARNER) if active else (),
+            learner_seat=tuple(p for m, p in self.members if m.pending and m.role is Role.LEARNER) if active else (),
+            declined=tuple(p for m, p in self.members if m.declined_at is not None and not m.active) if active else (),
+        )
+
+
+@dataclass(frozen=True)
+class People:
+    """A swarm's people as every surface shows them. Once it is over nobody is waited for any more, so `asked`,
+    `learner_seat` and `declined` are empty."""
+
+    owner: Person
+    members: tuple[tuple[Role, tuple[Person, ...]], ...]  # in the swarm now, by role (experts, helpers, learners,
+    # observers), the owner aside
+    asked: tuple[Person, ...]  # asked to help, no answer yet
+    learner_seat: tuple[Person, ...]  # asked along to learn, no answer yet
+    declined: tuple[Person, ...]  # said "Can't now" (or did not answer in time), and not in it since
+
 
 @dataclass(frozen=True)
 class RoomMessage:
@@ -94,6 +123,14 @@ class RoomMessage:
     actor: Actor
     message_id: str
     text: str
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """Room messages kept: how many, and the crew as it is now when someone came into the swarm by speaking."""
+
+    kept: int
+    crew: Crew | None = None
 
 
 @dataclass(frozen=True)
@@ -628,7 +665,7 @@ class Swarms:
             member.joined_at = now
             await uow.swarms.save_member(member)
             await self._log(uow, swarm, EventKind.ACCEPTED, member.person_id)
-            if member.role is Role.EXPERT and swarm.first_expert_reply_at is None:
+            if swarm.first_expert_reply_at is None and is_expert_for(swarm, member, person):
                 swarm.first_expert_reply_at = now
                 await uow.swarms.save(swarm)
             return Answered(await self._crew(uow, swarm), person, True)
@@ -681,22 +718,23 @@ class Swarms:
 
     # -- the room -----------------------------------------------------------------------------------------------
 
-    async def record_messages(self, channel: str, messages: Sequence[RoomMessage]) -> int:
+    async def record_messages(self, channel: str, messages: Sequence[RoomMessage]) -> Recorded:
         """Keeps room messages in the swarm's timeline, a run of them in one transaction. A message is kept once: the
         timeline knows each room message by its id, so a retried delivery, or a message already kept, changes
-        nothing. Nothing is kept for a channel that is no active swarm's room. Returns how many were kept."""
+        nothing. Nothing is kept for a channel that is no active swarm's room. Says how many were kept, and the
+        crew when a speaker came into the swarm by speaking (or answered an invitation so)."""
         said: dict[str, RoomMessage] = {}  # by message id, the first delivery of each
         for message in messages:
             if message.text.strip():
                 said.setdefault(message.message_id, message)
         if not said:
-            return 0
+            return Recorded(0)
         async with self.store.unit() as uow:
             workspace = await uow.workspaces.ensure(next(iter(said.values())).actor.workspace)
             swarm = await uow.swarms.by_room(workspace.id, channel)
             if swarm is None or not swarm.status.is_active:
                 await uow.commit()
-                return 0
+                return Recorded(0)
             speakers = await identify_all(uow, workspace, [m.actor for m in said.values()])
             now = self.clock()
             kept = await uow.swarms.add_messages(
@@ -708,18 +746,39 @@ class Swarms:
                 for m in said.values()
                 if m.message_id in kept
             }
+            changed = False
             if spoke:
                 members = {m.person_id: m for m in await uow.swarms.members(_id(swarm))}
                 for person_id, scope in spoke.items():
                     member = members.get(person_id)
-                    if member is not None and member.pending:
+                    if member is None or not (member.active or member.pending) or member.role is Role.OBSERVER:
+                        # Talking in the room is taking part: the speaker is a member, shown and counted as one.
+                        member = await self._speaker_joins(uow, swarm, member, person_id, now)
+                        changed = True
+                    elif member.pending:
                         # Speaking up in the room is the clearest "I can help".
                         await self._answer(uow, swarm, member, scope.person, True)
-                    elif member is not None and member.role is Role.EXPERT and swarm.first_expert_reply_at is None:
+                        changed = True
+                    if swarm.first_expert_reply_at is None and is_expert_for(swarm, member, scope.person):
                         swarm.first_expert_reply_at = now
                         await uow.swarms.save(swarm)
+            crew = await self._crew(uow, swarm) if changed else None
             await uow.commit()
-            return len(kept)
+            return Recorded(len(kept), crew)
+
+    async def _speaker_joins(
+        self, uow: UnitOfWork, swarm: Swarm, member: Member | None, person_id: int, now: datetime
+    ) -> Member:
+        """Someone who spoke in the room and was not taking part (never a member, gone, declined or only following)
+        joins as a helper, through their message; an expert or learner keeps their seat."""
+        if member is None:
+            member = Member(_id(swarm), person_id, Role.HELPER, Via.MESSAGE, invited_at=now)
+        if member.role is Role.OBSERVER:
+            member.role = Role.HELPER
+        member.via, member.joined_at, member.left_at = Via.MESSAGE, now, None
+        await uow.swarms.save_member(member)
+        await self._log(uow, swarm, EventKind.JOINED, person_id, member.role.value)
+        return member
 
     async def mark_solution(self, actor: Actor, channel: str, message_id: str, marked: bool) -> Marked | None:
         """✅ on a room message marks it as (part of) the fix; removing the ✅ takes the mark back."""
@@ -1072,6 +1131,27 @@ def resolved_by_reuse(swarm: Swarm, timeline: Sequence[TimelineEntry], own: Arti
     """Resolved by a known article (a deflection): an article was linked and the swarm wrote no fix of its own."""
     linked = any(e.kind is EventKind.LINKED for e in timeline)
     return swarm.status is SwarmStatus.RESOLVED and linked and (own is None or own.state not in WRITTEN)
+
+
+def ended_at(swarm: Swarm, timeline: Sequence[TimelineEntry]) -> datetime | None:
+    """When a closed swarm was (last) resolved or cancelled; None while it is active. What "Took" and "Cancelled
+    after" run to, so that the card and status of a closed swarm stop counting."""
+    if swarm.status.is_active:
+        return None
+    kind = EventKind.RESOLVED if swarm.status is SwarmStatus.RESOLVED else EventKind.CANCELLED
+    last = next((e.at for e in reversed(timeline) if e.kind is kind), None)
+    return swarm.resolved_at or last if swarm.status is SwarmStatus.RESOLVED else last
+
+
+def is_expert_for(swarm: Swarm, member: Member, person: Person) -> bool:
+    """Whether this member's reply ("I can help", or a message in the room) is an expert's, for the first expert
+    reply: someone asked as an expert, or anyone whose roster skills include one the case needs. Never the owner
+    (the requester answers nobody) nor a learner (they came to learn)."""
+    if member.role in (Role.OWNER, Role.LEARNER) or person.id == swarm.owner_id:
+        return False
+    if member.role is Role.EXPERT:
+        return True
+    return bool({canonical(s) for s in person.skills} & {canonical(s) for s in swarm.skills})
 
 
 def solutions(timeline: list[TimelineEntry]) -> list[str]:

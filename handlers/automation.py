@@ -44,6 +44,22 @@ async def show_summary(ctx: Context, summary: Summary) -> None:
         )
     except Exception:
         log.exception("could not update the summary of swarm %s", swarm.number)
+    await show_announcement(ctx, summary.crew)
+
+
+async def show_announcement(ctx: Context, crew: Crew) -> None:
+    """Edits an active swarm's announcement to show the same people as its card (a closed one says how it ended:
+    closing.update_announcement)."""
+    swarm = crew.swarm
+    if swarm.announcement_id is None or not swarm.status.is_active:
+        return
+    join, observe = ctx.conventions.join_emoji, ctx.conventions.observe_emoji
+    try:
+        await ctx.chat.update(
+            swarm.origin_channel, swarm.announcement_id, replies.announcement_now(crew, ctx.platform, join, observe)
+        )
+    except Exception:
+        log.exception("could not update the announcement of swarm %s", swarm.number)
 
 
 def greeted(ctx: Context, people: Iterable[Person]) -> list[int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.swarms import RoomMessage
+from handlers.automation import refresh_summary
 from handlers.chat import MessageEvent
 from handlers.context import Context
 
@@ -18,4 +19,7 @@ async def on_messages(ctx: Context, events: Sequence[MessageEvent]) -> None:
     if not events:
         return
     said = [RoomMessage(ctx.actor(event.origin), event.message_id, event.text) for event in events]
-    await ctx.core.swarms.record_messages(events[0].origin.channel, said)
+    recorded = await ctx.core.swarms.record_messages(events[0].origin.channel, said)
+    if recorded.crew is not None:
+        # Someone came into the swarm by speaking: the card and the announcement list them at once.
+        await refresh_summary(ctx, recorded.crew)

@@ -16,12 +16,36 @@ from bot.automation import Quiet, Reminder, Summary, Switched, Thanked, Welcome
 from bot.curation import ArticleHistory, Curated
 from bot.digests import Alert, Daily, SwarmFile, Weekly
 from bot.errors import UserError
-from bot.expertise import Inferred
+from bot.expertise import Inferred, learned_from
 from bot.history import HistoryInterrupted, HistoryReport
 from bot.matching import Ranking
-from bot.models import Article, ArticleHit, ArticleState, EventKind, Match, Person, Role, Swarm, TimelineEntry, Via
+from bot.models import (
+    Article,
+    ArticleHit,
+    ArticleState,
+    EventKind,
+    Match,
+    Person,
+    Role,
+    Swarm,
+    SwarmStatus,
+    TimelineEntry,
+    Via,
+)
 from bot.people import UNTIL_BACK, ImportReport
-from bot.swarms import Answered, Change, Crew, Draft, HandOver, Marked, Opened, Resolved, Reused
+from bot.swarms import (
+    Answered,
+    Change,
+    Crew,
+    Draft,
+    HandOver,
+    Marked,
+    Opened,
+    People,
+    Resolved,
+    Reused,
+    ended_at,
+)
 from handlers.chat import Button, Field, Form, Reply
 from handlers.subcommands import SUBCOMMANDS, declared, without_options
 
@@ -240,13 +264,40 @@ def announcement(opened: Opened, platform: str, join: str, observe: str) -> Repl
     w = _Words(platform)
     swarm = opened.crew.swarm
     asked = w.people([m.person for m in opened.ranking.matches]) if opened.ranking.matches else _nobody(opened.ranking)
+    # The same people as the card: the experts asked, and the learner asked along.
+    seat = f"\nLearner seat: {w.who(opened.ranking.learner.person)}" if opened.ranking.learner is not None else ""
     text = (
         f"*Swarm {swarm.number}* is open for {w.who(opened.crew.owner)}: {escape(swarm.case.text)}\n"
         f"{case_line(swarm)} · room {room_ref(swarm)}\n"
-        f"Asked: {asked}\n"
+        f"Asked: {asked}{seat}\n"
         f"Anyone can help: react :{join}: to join, :{observe}: to follow."
     )
     return Reply(text, buttons=(Button("Join", JOIN, str(swarm.number), "primary"),), mentions=w.mentions)
+
+
+def announcement_now(crew: Crew, platform: str, join: str, observe: str) -> Reply:
+    """The announcement of an active swarm once people have come and answered: the same people as its card and
+    status (`people_fields`)."""
+    w = _Words(platform)
+    swarm = crew.swarm
+    lines = [f"*Swarm {swarm.number}* is open for {w.who(crew.owner)}: {escape(swarm.case.text)}"]
+    lines.append(f"{case_line(swarm)} · room {room_ref(swarm)}")
+    lines += [f"{label}: {value}" for label, value in people_fields(crew.people(), w)]
+    lines.append(f"Anyone can help: react :{join}: to join, :{observe}: to follow.")
+    return Reply("\n".join(lines), buttons=(Button("Join", JOIN, str(swarm.number), "primary"),), mentions=w.mentions)
+
+
+def people_fields(people: People, w: _Words) -> list[tuple[str, str]]:
+    """Who is in a swarm, who was asked and has not answered, who can't: one rendering for the card, the
+    announcement and status, so that they never disagree."""
+    fields = [(f"{role.value.title()}s", w.people(list(persons))) for role, persons in people.members]
+    if people.asked:
+        fields.append(("Asked, no answer yet", w.people(list(people.asked))))
+    if people.learner_seat:
+        fields.append(("Learner seat, no answer yet", w.people(list(people.learner_seat))))
+    if people.declined:
+        fields.append(("Can't now", w.people(list(people.declined))))
+    return fields
 
 
 def _nobody(ranking: Ranking) -> str:
@@ -491,14 +542,8 @@ def swarm_list(crews: Sequence[Crew], platform: str, now: datetime) -> Reply:
 def status(crew: Crew, timeline: Sequence[TimelineEntry], platform: str, now: datetime) -> Reply:
     w = _Words(platform)
     swarm = crew.swarm
-    by_role: dict[Role, list[Person]] = {}
-    for member, person in crew.members:
-        if member.active:
-            by_role.setdefault(member.role, []).append(person)
-    fields = [("Status", swarm.status.value), ("Owner", w.who(crew.owner)), _age(swarm, now)]
-    fields += [(role.value.title() + "s", w.people(people)) for role, people in by_role.items() if role != Role.OWNER]
-    if crew.asked():
-        fields.append(("Asked, no answer yet", w.people(crew.asked())))
+    fields = [("Status", swarm.status.value), ("Owner", w.who(crew.owner)), _age(swarm, now, ended_at(swarm, timeline))]
+    fields += people_fields(crew.people(), w)
     messages = sum(1 for e in timeline if e.kind is EventKind.MESSAGE)
     lines = [f"{case_line(swarm)} · room {room_ref(swarm)} · {messages} message{'s' if messages != 1 else ''}"]
     if swarm.resolution:
@@ -601,8 +646,7 @@ def profile(person: Person, now: datetime, own: bool, learned: Mapping[str, Infe
 
 
 def _learned(inferred: Inferred, now: datetime, hidden: bool) -> str:
-    swarms = f"{inferred.swarms} swarm{'s' if inferred.swarms != 1 else ''}"
-    text = f"{inferred.skill} {inferred.level}/5 from {swarms}, last {ago(now - inferred.last)}"
+    text = f"{inferred.skill} {inferred.level}/5 from {learned_from(inferred)}, last {ago(now - inferred.last)}"
     return text + " (hidden)" if hidden else text
 
 
@@ -678,10 +722,13 @@ def duration(delta: timedelta) -> str:
     return f"{mins}m"
 
 
-def _age(swarm: Swarm, now: datetime) -> tuple[str, str]:
-    """How long an open swarm has been open, or how long a closed one took, as a card or status field."""
-    took = duration((swarm.resolved_at or now) - (swarm.created_at or now))
-    return ("Open for" if swarm.status.is_active else "Took", took)
+def _age(swarm: Swarm, now: datetime, ended: datetime | None = None) -> tuple[str, str]:
+    """How long an open swarm has been open, or how long a closed one took until it was resolved or cancelled
+    (`ended`, bot.swarms.ended_at), as a card or status field."""
+    took = duration((ended or swarm.resolved_at or now) - (swarm.created_at or now))
+    if swarm.status.is_active:
+        return ("Open for", took)
+    return ("Cancelled after" if swarm.status is SwarmStatus.CANCELLED else "Took", took)
 
 
 def _first_line(text: str) -> str:
@@ -701,14 +748,8 @@ def summary_card(summary: Summary, platform: str, now: datetime) -> Reply:
     swarm, case = crew.swarm, crew.swarm.case
     fields = [("Owner", w.who(crew.owner)), ("Severity", f"sev{case.severity}"), ("Status", swarm.status.value)]
     fields += [(label, escape(value)) for label, value in _case_fields(swarm) if value]
-    fields.append(_age(swarm, now))
-    lines: list[str] = []
-    for role in (Role.EXPERT, Role.HELPER, Role.LEARNER, Role.OBSERVER):
-        people = crew.active(role)
-        if people:
-            lines.append(f"{role.value.title()}s: {w.people(people)}")
-    if crew.asked() and swarm.status.is_active:
-        lines.append(f"Asked, no answer yet: {w.people(crew.asked())}")
+    fields.append(_age(swarm, now, summary.ended))
+    lines = [f"{label}: {value}" for label, value in people_fields(crew.people(), w)]
     if summary.uncovered and swarm.status.is_active:
         lines.append("Still missing: " + ", ".join(f"#{s}" for s in summary.uncovered))
     lines += [f"Marked fix: {_first_line(text)}" for text in summary.solutions[:3]]

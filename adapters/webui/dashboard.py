@@ -105,9 +105,8 @@ def board(
     figures = []
     for name, label in HEADLINES:
         trend = report.trend(name)
+        # Every headline is the report's figure, "Open now" too: the same function as `/swarm stats` "Still open".
         value = _value(name, trend.current)
-        if name == "open_at_end":
-            value = str(open_count)
         change, tone = _change(name, trend, period)
         figures.append(Figure(label, value, change, tone, sparks.get(name, Markup()), EXPLAINED.get(name, "")))
 

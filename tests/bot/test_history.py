@@ -234,7 +234,8 @@ async def test_imported_history_is_evidence_of_expertise(core: Core, store: SqlS
 
     resolver = evidence[chloe.id]
     assert resolver.skills == ("billing", "pdf")
-    assert resolver.weight == WEIGHTS["solution"] + WEIGHTS["resolver"] + WEIGHTS["speaker"]
+    # The resolver also opened it (the requester): credited for the fix they wrote, not for asking or resolving.
+    assert resolver.weight == WEIGHTS["solution"]
     assert resolver.at == swarm.resolved_at
     assert evidence[isabel.id].weight == WEIGHTS["speaker"]
 

@@ -227,9 +227,9 @@ def test_the_go_to_expert_outranks_someone_with_one_fix_though_both_are_5_of_5()
     assert names(ranking) == ["Bruno"]
     assert [m.person.name for m in ranking.alternates] == ["Ana", "Chloe"]
     (bruno,) = ranking.matches
-    assert bruno.reasons[0] == "billing 5/5 (learned from 30 swarms, fixed 30)"
+    assert bruno.reasons[0] == "billing 5/5 (learned from 30 fixes)"
     assert bruno.score == pytest.approx(index.inferred[2]["billing"].experience ** 2)
-    assert ranking.alternates[0].reasons[0] == "billing 5/5 (learned from 1 swarm)"  # one fix: 5/5, not past it
+    assert ranking.alternates[0].reasons[0] == "billing 5/5 (learned from 1 fix)"  # one fix: 5/5, not past it
     assert [m.score for m in ranking.alternates] == [25, 25]  # Chloe: declared 5/5, and 40 swarms only spoken in
     assert index.rank(case, NOW, requester_id=None, load={}, limit=3) == index.rank_exhaustive(
         case, NOW, requester_id=None, load={}, limit=3

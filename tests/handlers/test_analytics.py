@@ -131,7 +131,8 @@ async def test_stats_card_shows_the_period_with_trends(bot: ScenarioBot) -> None
     assert "Still open: 1 ↑ from 0" in card
     assert "Time to resolve: median 30m ↓ from 2h 0m · p90 30m" in card
     assert "CSAT: 5.0/5 ↑ from 2.0/5 (1 answer)" in card
-    assert "Right people first time: 100% (same)" in card
+    # Ben, asked for both, never answered: Dana came on her own. Not the right people first time, either week.
+    assert "Right people first time: 0% (same)" in card
     assert "Helps: 1 ↑ from 0, by 1 of 6 people" in card
     assert any(line.startswith("Skill gaps: #kubernetes (1, nobody has it)") for line in card)
     assert "Top topics: #kubernetes (1) · #tax (1)" in card

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.router import Outcome
-from tests.harness import WORKSPACE, ScenarioBot
+from tests.harness import ROSTER, WORKSPACE, ScenarioBot
 
 
 def asked(bot: ScenarioBot, room: str) -> str:
@@ -102,16 +102,38 @@ async def test_the_fix_teaches_the_matcher_and_people_see_what_it_learned(bot: S
     await bot.command("/swarm resolve rounded after tax", channel=room)
 
     await bot.command("/swarm skills @chen", user="fay")
-    assert "Learned from swarms: billing 4/5 from 1 swarm, last today" in bot.last_told("fay")
+    assert "Learned from swarms: billing 4/5 from 1 fix, last today" in bot.last_told("fay")
     await bot.command("/swarm experts Invoice rounding again #billing sev1", user="fay")
-    assert "@Chen Wei (R&D · billing 4/5 (learned from 1 swarm)" in bot.last_told("fay").split("Next best: ")[1]
+    assert "@Chen Wei (R&D · billing 4/5 (learned from 1 fix)" in bot.last_told("fay").split("Next best: ")[1]
 
     await bot.command("/swarm skills hide billing", user="chen")
-    assert "billing 4/5 from 1 swarm, last today (hidden)" in bot.last_told("chen")
+    assert "billing 4/5 from 1 fix, last today (hidden)" in bot.last_told("chen")
     await bot.command("/swarm experts Invoice rounding again #billing sev1", user="fay")
-    assert "Chen Wei" not in bot.last_told("fay")
+    # The hidden skill is no reason any more (her fix of a case with these words still is).
+    assert "billing 4/5 (learned" not in bot.last_told("fay")
     await bot.command("/swarm skills confirm billing", user="chen")
     assert "Skills: pdf 5/5, billing 4/5, export 4/5" in bot.last_told("chen")
+
+
+async def test_credit_follows_contribution_not_asking(bot: ScenarioBot) -> None:
+    # Ana opens an SSO case and resolves it; Fay (learning sso) asks one question; Dana helps; Chen writes the fix.
+    await bot.load_roster([*ROSTER[:5], {**ROSTER[5], "learning": ["sso"]}])
+    await bot.command("/swarm SAML login loops back to the sign-in page #sso sev3")
+    room = bot.room(1)
+    await bot.say("Which IdP is it?", user="fay", channel=room)
+    await bot.say("The IdP clock is 5 minutes off, I checked the logs", user="dana", channel=room)
+    fix = await bot.say("Set the SAML clock skew to 5 minutes", user="chen", channel=room)
+    await bot.react("white_check_mark", fix, user="ana")
+    await bot.command("/swarm resolve set the clock skew", channel=room)
+
+    await bot.command("/swarm skills @chen", user="ben")
+    assert "Learned from swarms: sso 4/5 from 1 fix, last today" in bot.last_told("ben")
+    await bot.command("/swarm skills @dana", user="ben")
+    assert "Learned from swarms: sso 2/5 from helping in 1 swarm, last today" in bot.last_told("ben")
+    # The requester only asked (and resolved with someone else's fix); the learner only asked a question.
+    for asker in ("ana", "fay"):
+        await bot.command(f"/swarm skills @{asker}", user="ben")
+        assert "Learned from swarms" not in bot.last_told("ben")
 
 
 async def test_the_owner_rates_the_matches_at_resolve(bot: ScenarioBot) -> None:
@@ -153,9 +175,10 @@ async def test_whoever_fixed_the_most_similar_past_case_is_asked_and_told_why(bo
     await bot.react("white_check_mark", fix, user="ana")
     await bot.command("/swarm resolve rounded after tax", channel=room)
 
-    # No hashtag, no skill named: the words alone find who wrote the fix (Chen) and who resolved it (Ana).
+    # No hashtag, no skill named: the words alone find who wrote the fix (Chen). Ana only asked and resolved her own
+    # case with Chen's fix: that says nothing about what she knows.
     await bot.command("/swarm experts invoice rounding is wrong again sev1", user="fay")
     lines = bot.last_told("fay").splitlines()
     assert lines[0] == "For this case (skills: none I know) I would ask:"
-    assert lines[1].startswith("1. @Ana Ruiz (Support · has resolved similar cases · fixed 1 of the most similar past")
-    assert lines[2].startswith("2. @Chen Wei (R&D · has resolved similar cases · fixed 1 of the most similar past")
+    assert lines[1].startswith("1. @Chen Wei (R&D · has resolved similar cases · fixed 1 of the most similar past")
+    assert "Ana Ruiz" not in bot.last_told("fay")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers import replies
 from handlers.chat import ReactionEvent
 from handlers.router import Outcome
 from tests.harness import ScenarioBot
@@ -133,3 +134,88 @@ async def test_joins_that_come_together_are_said_in_one_line_by_role(bot: Scenar
         [ReactionEvent(bot.origin("fay", support), announcement, "raising_hand", event_id="Ev1")]
     )
     assert len(bot.said(room)) == said + 1
+
+
+async def test_talking_in_the_room_makes_the_speaker_a_helper(bot: ScenarioBot) -> None:
+    # In Slack anyone in the channel can talk in the room (in Teams, anyone in the thread).
+    # Dana was not asked and never joined.
+    room = await opened(bot)
+    await bot.say("The PDF template cache is stale; clearing it fixes the export", user="dana", channel=room)
+    await bot.command("/swarm status", user="ana", channel=room)
+    assert "Helpers: @Dana Cohen" in bot.last_told("ana")
+
+
+async def test_talking_after_leaving_or_following_brings_you_back_as_a_helper(bot: ScenarioBot) -> None:
+    room = await opened(bot)
+    await bot.command("/swarm join 1", user="eli")
+    await bot.command("/swarm leave", user="eli", channel=room)
+    await bot.react("eyes", bot.announcement_id(), user="dana")
+    await bot.say("Back with a log", user="eli", channel=room)
+    await bot.say("Seen this in 4.1 too", user="dana", channel=room)
+    await bot.command("/swarm status", user="ana", channel=room)
+    assert "Helpers: @Eli Brown, @Dana Cohen" in bot.last_told("ana")
+    assert "Observers" not in bot.last_told("ana")
+
+
+PEOPLE_LABELS = (
+    "Experts:",
+    "Helpers:",
+    "Learners:",
+    "Observers:",
+    "Asked, no answer yet:",
+    "Learner seat, no answer yet:",
+    "Can't now:",
+)
+
+
+def people_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith(PEOPLE_LABELS)]
+
+
+async def three_views(bot: ScenarioBot, room: str) -> tuple[list[str], list[str], list[str]]:
+    """Who is in swarm 1, as its room card, its announcement and `/swarm status` say it now."""
+    [card_id] = [p["message_id"] for p in bot.chat.called("pin") if p["channel"] == room]
+    card = bot.chat.messages[card_id].text
+    announcement = bot.chat.messages[bot.announcement_id()].text
+    await bot.command("/swarm status 1", user="ana", channel=room)
+    return people_lines(card), people_lines(announcement), people_lines(bot.last_told("ana"))
+
+
+async def test_the_card_the_announcement_and_status_agree_at_every_step(bot: ScenarioBot) -> None:
+    room = await opened(bot)
+    # At opening the card gives the reasons and the announcement only the names: the same people.
+    announcement = bot.chat.messages[bot.announcement_id()].text
+    assert "Asked: @Ben Okafor, @Chen Wei\nLearner seat: @Fay Singh" in announcement
+    card, _, status = await three_views(bot, room)
+    assert status == ["Asked, no answer yet: @Ben Okafor, @Chen Wei", "Learner seat, no answer yet: @Fay Singh"]
+
+    # Dana, asked by nobody, speaks in the room.
+    await bot.say("Seen this before: the rounding mode changed", user="dana", channel=room)
+    card, announcement_now, status = await three_views(bot, room)
+    assert card == announcement_now == status
+    assert status[0] == "Helpers: @Dana Cohen"
+
+    # Ben can't; Fay takes her learner seat; Gus follows.
+    await bot.click(replies.DECLINE, "1", user="ben", channel=room)
+    await bot.click(replies.ACCEPT, "1", user="fay", channel=room)
+    await bot.react("eyes", bot.announcement_id(), user="gus")
+    card, announcement_now, status = await three_views(bot, room)
+    assert card == announcement_now == status
+    assert "Can't now: @Ben Okafor" in status and "Learners: @Fay Singh" in status
+
+    # Once resolved, nobody is waited for: none of them says "Asked, no answer yet" any more.
+    await bot.command("/swarm resolve rounded after tax", channel=room)
+    card, announcement_now, status = await three_views(bot, room)
+    assert card == status
+    assert not any(line.startswith(("Asked", "Learner seat", "Can't now")) for line in card + announcement_now)
+
+
+async def test_a_closed_swarm_stops_counting_on_its_card_and_status(bot: ScenarioBot) -> None:
+    room = await opened(bot)
+    bot.clock.advance(minutes=14)
+    await bot.command("/swarm cancel not a real issue", channel=room)
+    bot.clock.advance(hours=3)
+    await bot.command("/swarm status 1", user="ana", channel=room)
+    assert "Cancelled after: 14m" in bot.last_told("ana")
+    [card_id] = [p["message_id"] for p in bot.chat.called("pin") if p["channel"] == room]
+    assert "Cancelled after: 14m" in bot.chat.messages[card_id].text

@@ -222,3 +222,12 @@ async def test_someone_the_roster_knows_only_by_email_is_found_in_teams_when_ask
     card = teams.fake.messages[teams.root(1)]
     assert mentioned(card)[aad("fay")] == "Fay Singh"
     assert (await teams.app.core.people.find(TENANT, "fay@example.com")).teams_id == aad("fay")
+
+
+async def test_replying_in_the_swarms_thread_is_taking_part(teams: TeamsScenario) -> None:
+    # In Teams the room is the swarm's thread: whoever replies there is in the swarm, as a helper.
+    await opened(teams)
+    room = teams.room(1)
+    await teams.message("Which template do they use?", user="chen", thread=room, mention=False)
+    await teams.message("status", user="ana", thread=room)
+    assert "**Helpers:** <at>Chen Wei</at>" in teams.last_told("ana")

@@ -27,6 +27,7 @@ REPORT = Report(
     until=UNTIL,
     opened=6,
     resolved=4,
+    open_at_end=2,
     time_to_resolve=Durations(4, timedelta(hours=3), timedelta(hours=9)),
     deflection_rate=0.25,
     helps=5,
