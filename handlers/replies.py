@@ -1013,7 +1013,7 @@ def _helps(report: Report) -> str:
         return "nobody has helped on someone else's swarm"
     text = f"{_moved(report.trend('helps'), str)}, by {report.helpers} of {report.roster} people"
     if report.gini is not None:
-        text += f" · spread (Gini, 0 = even) {_moved(report.trend('gini'), _decimal)}"
+        text += f" · how unevenly shared (0 = evenly) {_moved(report.trend('gini'), _decimal)}"
     return text
 
 

@@ -110,7 +110,7 @@ async def test_every_figure_of_a_month_is_what_the_story_says(bot: ScenarioBot) 
         # Of 1, 3 and 6 (5 needed nobody): only in 1 did the person asked at opening answer and write the fix.
         "Right people first time: 33%",
         # Ben in 1 and 3, Dana in 2 (spoke), Chen in 6 (followed, then spoke): helps [2, 1, 1], Gini 1/6.
-        "Helps: 4 ↑ from 0, by 3 of 6 people · spread (Gini, 0 = even) 0.17",
+        "Helps: 4 ↑ from 0, by 3 of 6 people · how unevenly shared (0 = evenly) 0.17",
         "Out of hours: 0% of joins and messages",
         # Nobody in the room ever had them; Eli has sso, Dana tax and Chen export, nobody kubernetes.
         "Skill gaps: #export (1) · #kubernetes (1, nobody has it) · #sso (1) · #tax (1)",
