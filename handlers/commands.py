@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Awaitable, Callable
 
@@ -16,7 +15,7 @@ from handlers.chat import CommandEvent, Origin, Reply
 from handlers.closing import announce_resolved, close, update_announcement
 from handlers.context import Context
 from handlers.opening import open_swarm
-from handlers.subcommands import BY_NAME, SUBCOMMANDS, declared, opens_swarm, split
+from handlers.subcommands import BY_NAME, SUBCOMMANDS, declared, meant, opens_swarm, split
 
 Command = Callable[[Context, CommandEvent, str], Awaitable[None]]
 
@@ -54,9 +53,8 @@ async def on_command(ctx: Context, event: CommandEvent) -> None:
             raise UserError("room_or_number" if usage.names_swarm else "room_only", usage=usage.usage) from err
         return
     if not opens_swarm(text):
-        close = difflib.get_close_matches(word.lower(), COMMANDS, n=1)
-        hint = f" Did you mean `/swarm {close[0]}`?" if close else ""
-        raise UserError("unknown_subcommand", word=word, hint=hint)
+        await ctx.tell(event.origin, replies.did_you_mean(text, meant(text), event.origin.channel))
+        return
     if not text and await ctx.chat.open_form(event.origin, event.trigger, replies.open_form(event.origin.channel)):
         return
     await open_swarm(ctx, event.origin, text)

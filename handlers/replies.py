@@ -41,6 +41,8 @@ EDIT_ARTICLE = "edit_article"
 SNOOZE = "snooze"
 CSAT = "csat"
 HAND_OVER = "hand_over"
+RUN = "run"  # a "did you mean" answer's button: runs the subcommand it carries, as if it had been typed
+OPEN_CASE = "open"  # the other one: opens a swarm with the text it carries, in the channel it was typed in
 HAND_OVER_FORM = "hand_over"
 EDIT_ARTICLE_FORM = "edit_article"
 OPEN_FORM = "open"
@@ -68,7 +70,6 @@ ERRORS: dict[str, str] = {
     "empty_case": "Tell me what the case is, e.g. `/swarm ACME cannot export invoices #billing sev2`.",
     "case_too_long": "That case is {length} characters; keep it under {limit} and put details in the room.",
     "bad_severity": "Severity `{value}` does not exist: use sev1 (most urgent) to sev4.",
-    "unknown_subcommand": "I don't know `/swarm {word}`.{hint} Try `/swarm help`, or describe the case in a few words.",
     "unknown_swarm": f"There is no swarm {{number}} here. {_typed('list')} shows the open ones.",
     "bad_number": "`{value}` is not a swarm number; use the number, e.g. `/swarm {command} 42`.",
     "not_in_room": f"Run this in a swarm's room, or name the swarm by its number ({_typed('list')} shows them).",
@@ -168,6 +169,31 @@ def closing_interrupted(swarm: Swarm) -> Reply:
         f"Swarm {swarm.number} is {swarm.status.value} and saved, but I couldn't finish posting its summary. "
         "I'll retry in a few minutes; nothing is lost."
     )
+
+
+# The most a button can carry on every platform: Slack's limit for a button's value.
+BUTTON_VALUE_CHARS = 2000
+
+
+def did_you_mean(typed: str, meant: str | None, channel: str) -> Reply:
+    """Asked before a swarm opens on what may be a mistyped subcommand (`stauts 1`) or is too short to be a case
+    (`frobnicate`, `42`): run what was meant, or open a swarm with the text anyway. Nothing happens until a click.
+    The open button carries the channel it was typed in (as the open form does): on Teams the question is asked in
+    the personal chat, where no swarm opens."""
+    buttons: list[Button] = []
+    if meant:
+        text = f"Did you mean `/swarm {escape(meant)}`? Nothing was opened."
+        buttons.append(Button("Run it", RUN, meant, "primary"))
+    else:
+        text = f"Open a swarm for the case “{_first_line(typed)}”? Nothing was opened yet: one word or a number "
+        text += "is rarely a case (`/swarm help` lists what else I do)."
+    carried = f"{channel}\n{typed}"
+    if len(carried) <= BUTTON_VALUE_CHARS:
+        buttons.append(Button("Open a swarm", OPEN_CASE, carried))
+    else:
+        # Too long to travel in a button: typing it again with another first word opens it.
+        text += " To open a swarm with it, send it again starting with another word."
+    return Reply(text, buttons=tuple(buttons))
 
 
 HELP_FIRST = "*Swarm* pulls the right people into a room for a case no script answers."

@@ -107,8 +107,6 @@ async def test_stats_counts_and_median_time_to_resolve(bot: ScenarioBot) -> None
     [
         ("/swarm", "Tell me what the case is"),
         ("/swarm #billing sev2", "Tell me what the case is"),
-        ("/swarm resolv", "Did you mean `/swarm resolve`?"),
-        ("/swarm frobnicate", "I don't know `/swarm frobnicate`"),
         ("/swarm status 99", "There is no swarm 99 here"),
         ("/swarm join 99", "There is no swarm 99 here"),
         ("/swarm join abc", "`abc` is not a swarm number"),
