@@ -867,10 +867,10 @@ class Swarms:
             self.indexes.invalidate(swarm.workspace_id)
         return Reused(crew, article, solved, changed=solved or not linked)
 
-    async def cancel(self, actor: Actor, channel: str, reason: str) -> Acted:
+    async def cancel(self, actor: Actor, channel: str, reason: str, number: int | None = None) -> Acted:
         async with self.store.unit() as uow:
             scope = await identify(uow, actor)
-            swarm = await find_swarm(uow, scope.workspace_id, None, channel)
+            swarm = await find_swarm(uow, scope.workspace_id, number, channel)
             _ensure_active(swarm)
             _ensure_may_close(await self._crew(uow, swarm), scope, "cancel")
             swarm.status, swarm.cancel_reason = SwarmStatus.CANCELLED, reason or None

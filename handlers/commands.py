@@ -15,7 +15,7 @@ from handlers.chat import CommandEvent, Origin, Reply
 from handlers.closing import announce_resolved, close, update_announcement
 from handlers.context import Context
 from handlers.opening import open_swarm
-from handlers.subcommands import BY_NAME, SUBCOMMANDS, declared, meant, opens_swarm, split
+from handlers.subcommands import BY_NAME, SUBCOMMANDS, declared, example, meant, opens_swarm, split
 
 Command = Callable[[Context, CommandEvent, str], Awaitable[None]]
 
@@ -50,7 +50,9 @@ async def on_command(ctx: Context, event: CommandEvent) -> None:
                 raise
             # Say where this subcommand works, in its own words.
             usage = BY_NAME[word.lower()]
-            raise UserError("room_or_number" if usage.names_swarm else "room_only", usage=usage.usage) from err
+            if usage.names_swarm:
+                raise UserError("room_or_number", usage=example(usage.usage)) from err
+            raise UserError("room_only", usage=usage.usage) from err
         return
     if not opens_swarm(text):
         await ctx.tell(event.origin, replies.did_you_mean(text, meant(text), event.origin.channel))
@@ -140,30 +142,36 @@ async def hand_over(ctx: Context, origin: Origin, swarm_number: int | None, who:
 
 @handles("resolve")
 async def resolve(ctx: Context, event: CommandEvent, args: str) -> None:
-    if not args and await offer_resolve_form(ctx, event.origin, event.trigger, None):
+    swarm_number, args = leading_number(args, "resolve")
+    if not args and await offer_resolve_form(ctx, event.origin, event.trigger, swarm_number, explain=False):
         return
-    result = await ctx.core.swarms.resolve(ctx.actor(event.origin), event.origin.channel, args)
+    result = await ctx.core.swarms.resolve(ctx.actor(event.origin), event.origin.channel, args, number=swarm_number)
     await announce_resolved(ctx, result, event.origin)
 
 
-async def offer_resolve_form(ctx: Context, origin: Origin, trigger: str | None, swarm_number: int | None) -> bool:
-    """Opens the draft article for editing; False where the platform has no forms (the caller falls back)."""
+async def offer_resolve_form(
+    ctx: Context, origin: Origin, trigger: str | None, swarm_number: int | None, *, explain: bool = True
+) -> bool:
+    """Opens the draft article for editing; False where the platform has no forms (the caller falls back). A button
+    (`explain`) falls back to saying how to resolve, as nothing was typed that could resolve it."""
     draft = await ctx.core.swarms.draft(ctx.actor(origin), swarm_number, origin.channel)
     if await ctx.chat.open_form(origin, trigger, replies.resolve_form(draft)):
         return True
-    if swarm_number is not None:
-        await ctx.tell(origin, replies.how_to_resolve())
+    if swarm_number is not None and explain:
+        await ctx.tell(origin, replies.how_to_resolve(swarm_number))
         return True
     return False
 
 
 @handles("link")
 async def link(ctx: Context, event: CommandEvent, args: str) -> None:
-    word = args.split()[0].lstrip("#") if args.split() else ""
-    article_number = whole(word)
+    """`link 7` links article 7 to the room's swarm; `link 3 7`, to swarm 3."""
+    words = args.split()
+    swarm_number, article_word = (number(words[0], "link"), words[1]) if len(words) >= 2 else (None, args.strip())
+    article_number = whole(article_word.lstrip("#"))
     if article_number is None:
         raise UserError("link_what")
-    await reuse_article(ctx, event.origin, None, article_number, solved=False)
+    await reuse_article(ctx, event.origin, swarm_number, article_number, solved=False)
 
 
 async def reuse_article(
@@ -183,7 +191,8 @@ async def reuse_article(
 
 @handles("cancel")
 async def cancel(ctx: Context, event: CommandEvent, args: str) -> None:
-    done = await ctx.core.swarms.cancel(ctx.actor(event.origin), event.origin.channel, args)
+    swarm_number, reason = leading_number(args, "cancel")
+    done = await ctx.core.swarms.cancel(ctx.actor(event.origin), event.origin.channel, reason, number=swarm_number)
     await close(ctx, done.crew, replies.cancelled(done.crew, done.by, ctx.platform), ask=False, origin=event.origin)
 
 
@@ -387,8 +396,29 @@ def number(args: str, command: str) -> int | None:
         return None
     found = whole(word.lower().removeprefix("swarm-").removeprefix("#"))
     if found is None:
-        raise UserError("bad_number", value=word, command=command)
+        raise UserError("bad_number", value=word, usage=_with_number(command))
     return found
+
+
+def _with_number(command: str) -> str:
+    """What to type instead, with a number in it: `invite 42 @person …`; a button's action is not declared."""
+    try:
+        usage = declared(command).usage
+    except KeyError:
+        return f"{command} 42"
+    return example(usage.replace("<article>", "42")) if "[n]" in usage or "<article>" in usage else f"{command} 42"
+
+
+SWARM_NUMBER = re.compile(r"(?:#|swarm-)?\d+", re.IGNORECASE)
+
+
+def leading_number(args: str, command: str) -> tuple[int | None, str]:
+    """A swarm's number typed before free text (`resolve 42 restarted the worker`), and the text; a first word that
+    is a number is the swarm's, so `resolve 2 workers restarted` in a room means swarm 2."""
+    words = args.split(maxsplit=1)
+    if words and SWARM_NUMBER.fullmatch(words[0]):
+        return number(words[0], command), words[1].strip() if len(words) == 2 else ""
+    return None, args.strip()
 
 
 def _person(word: str) -> str:

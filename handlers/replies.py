@@ -71,9 +71,10 @@ ERRORS: dict[str, str] = {
     "case_too_long": "That case is {length} characters; keep it under {limit} and put details in the room.",
     "bad_severity": "Severity `{value}` does not exist: use sev1 (most urgent) to sev4.",
     "unknown_swarm": f"There is no swarm {{number}} here. {_typed('list')} shows the open ones.",
-    "bad_number": "`{value}` is not a swarm number; use the number, e.g. `/swarm {command} 42`.",
+    "bad_number": "`{value}` is not a swarm number; use the number, e.g. `/swarm {usage}`.",
     "not_in_room": f"Run this in a swarm's room, or name the swarm by its number ({_typed('list')} shows them).",
-    "room_or_number": "Run this in a swarm's room, or name the swarm: `/swarm {usage}`.",
+    "room_or_number": f"Run this in a swarm's room, or name the swarm by its number: `/swarm {{usage}}` "
+    f"({_typed('list')} shows them).",
     "room_only": "Run this in a swarm's room; `/swarm {usage}` works only there.",
     "swarm_closed": f"Swarm {{number}} is already {{status}}. {_numbered('reopen')} brings it back.",
     "already_open": "Swarm {number} is still open.",
@@ -298,7 +299,9 @@ def case_card(opened: Opened, platform: str) -> Reply:
         for h in opened.similar
         if h.article.state is not ArticleState.WIP
     ]
-    lines.append("Say what you tried; mark the fix with :white_check_mark:; `/swarm resolve` when it's solved.")
+    lines.append(
+        f"Say what you tried; mark the fix with :white_check_mark:; `/swarm resolve {swarm.number}` when it's solved."
+    )
     return Reply(
         f"Swarm {swarm.number}: {escape(case.text)}",
         title=f"Swarm {swarm.number}: {escape(case.text)}",
@@ -398,8 +401,8 @@ def owner_changed(handover: HandOver, platform: str) -> Reply:
     )
 
 
-def how_to_resolve() -> Reply:
-    return Reply("In the room, type `/swarm resolve <what fixed it> cause: <why>`; the fix you marked is added.")
+def how_to_resolve(number: int) -> Reply:
+    return Reply(f"Type `/swarm resolve {number} <what fixed it> cause: <why>`; the fix you marked is added.")
 
 
 def solution_marked(marked: Marked) -> Reply:
@@ -463,7 +466,7 @@ def answered(answer: Answered, platform: str) -> Reply:
     if answer.replacement is not None:
         text += f" Asked {w.match(answer.replacement)} instead."
     elif answer.crew.swarm.skills:
-        text += " Nobody else available covers it; `/swarm invite @person` brings in someone you know."
+        text += f" Nobody else available covers it; `/swarm invite {number} @person` brings in someone you know."
     return Reply(text, mentions=w.mentions)
 
 
@@ -745,7 +748,10 @@ def summary_card(summary: Summary, platform: str, now: datetime) -> Reply:
     )
     buttons: tuple[Button, ...] = ()
     if swarm.status.is_active:
-        lines.append("Say what you tried; mark the fix with :white_check_mark:; `/swarm resolve` when it's solved.")
+        lines.append(
+            f"Say what you tried; mark the fix with :white_check_mark:; `/swarm resolve {swarm.number}` when it's "
+            "solved."
+        )
         buttons = (
             Button("I can help", ACCEPT, str(swarm.number), "primary"),
             Button("Can't now", DECLINE, str(swarm.number)),
@@ -760,7 +766,8 @@ def summary_card(summary: Summary, platform: str, now: datetime) -> Reply:
 
 HOW_TO_SWARM = (
     "How swarming works: the owner stays accountable for the case; say what you tried, even if it failed; "
-    "mark the message with the fix with :white_check_mark:; leave (`/swarm leave`) when you are no longer needed."
+    "mark the message with the fix with :white_check_mark:; leave (`/swarm leave {number}`) when you are no longer "
+    "needed."
 )
 
 
@@ -780,7 +787,7 @@ def welcome(found: Welcome, platform: str, now: datetime) -> Reply:
         if found.summary.uncovered:
             lines.append("Still missing: " + ", ".join(f"#{s}" for s in found.summary.uncovered))
     if found.first_swarm:
-        lines.append(HOW_TO_SWARM)
+        lines.append(HOW_TO_SWARM.format(number=swarm.number))
     lines.append("Don't want tips like this? `/swarm nudges off`.")
     intro = (
         f"Catching you up on swarm {swarm.number}: {escape(swarm.case.text[:200])}"
@@ -827,7 +834,8 @@ def article_reminder(reminder: Reminder) -> Reply:
     swarm, article = reminder.crew.swarm, reminder.article
     if article is None:
         text = f"Swarm {swarm.number} is resolved, but its fix is not written down anywhere yet."
-        return Reply(text, lines=("`/swarm reopen` and resolve it with what fixed it.", NUDGES_OFF))
+        how = f"`/swarm reopen {swarm.number}`, then `/swarm resolve {swarm.number} <what fixed it>`."
+        return Reply(text, lines=(how, NUDGES_OFF))
     missing = [name for name, value in (("fix", article.resolution), ("cause", article.cause)) if not value.strip()]
     text = (
         f"Swarm {swarm.number} is resolved; its {article_line(article)} has no {' or '.join(missing)} yet. "
@@ -1139,7 +1147,7 @@ def flagged(result: Curated, platform: str) -> Reply:
     w = _Words(platform)
     return Reply(
         f"{w.who(result.by)} flagged {article_line(result.article)}: “{escape(result.comment)}”. "
-        f"Fix it with `/swarm kb edit {result.article.number}`, or archive it if it is wrong.",
+        f"Fix it with `/swarm kb edit {result.article.number} resolution: …`, or archive it if it is wrong.",
         mentions=w.mentions,
     )
 

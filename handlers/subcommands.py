@@ -9,7 +9,8 @@ The handler of each subcommand is a function in handlers/commands.py marked `@ha
 module to say what can be typed, and the handlers use replies, so this module imports no handler.
 
 In a usage, `[x]` may be left out and `<x>` may not; `[n]` is a swarm's number, which can be left out in the swarm's
-room; `<article>` is an article's number; `a/b` is one of those words.
+room (every subcommand that acts on one swarm takes it, first: a leading number is the swarm's); `<article>` is an
+article's number; `a/b` is one of those words.
 """
 
 from __future__ import annotations
@@ -82,13 +83,13 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     _sub("invite [n] @person …", "bring people into a swarm"),
     _sub("owner [n] @person", "hand the swarm over to someone else", Who.OWNER),
     _sub(
-        "resolve [what fixed it] [cause: why]",
-        "in the room: close the swarm and save its article",
+        "resolve [n] [what fixed it] [cause: why]",
+        "close the swarm and save its article",
         Who.MEMBER,
         teams=True,
     ),
-    _sub("link <article>", "in the room: link a known article to the swarm", Who.MEMBER),
-    _sub("cancel [reason]", "in the room: close the swarm without an article", Who.MEMBER),
+    _sub("link [n] <article>", "link a known article to the swarm", Who.MEMBER),
+    _sub("cancel [n] [reason]", "close the swarm without an article", Who.MEMBER),
     _sub("reopen [n]", "open a resolved or cancelled swarm again", Who.MEMBER),
     _sub("snooze [n]", 'still working: no "quiet room" nudge for a day', Who.MEMBER),
     _sub("experts <case or #skills>", "who would be asked, and why; opens nothing", teams=True),
@@ -153,6 +154,11 @@ def declared(words: str) -> Usage:
             if len(said) >= len(wanted) and all(w in s.split("/") for w, s in zip(wanted, said, strict=False)):
                 return usage
     raise KeyError(f"no subcommand is declared as {words!r}")
+
+
+def example(usage: str, number: int = 42) -> str:
+    """The usage as a hint to type: the swarm's number in, the other optional parts out (`cancel 42`)."""
+    return without_options(usage.replace("[n]", str(number)))
 
 
 def without_options(usage: str) -> str:
