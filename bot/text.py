@@ -239,7 +239,8 @@ def parse_duration_or_time(text: str, now: datetime, tz: str) -> datetime:
                 result = at_local(local_now.date() + timedelta(days=1), moment)
 
     if result is None or result <= now:
-        raise UserError("bad_until", value=value)
+        # The example is a date to come, in their calendar: the one they typed may be one that has passed.
+        raise UserError("bad_until", value=value, example=(local_now.date() + timedelta(days=14)).isoformat())
     return result
 
 

@@ -65,7 +65,8 @@ async def on_command(ctx: Context, event: CommandEvent) -> None:
 @handles("help")
 async def help_(ctx: Context, event: CommandEvent, args: str) -> None:
     c = ctx.conventions
-    await ctx.tell(event.origin, replies.help_text(c.join_emoji, c.observe_emoji, c.solution_emoji))
+    today = ctx.core.clock().date()
+    await ctx.tell(event.origin, replies.help_text(c.join_emoji, c.observe_emoji, c.solution_emoji, today))
 
 
 @handles("list")

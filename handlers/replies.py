@@ -7,7 +7,7 @@ in text people typed. Adapters render it their way.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot import roster
 from bot.analytics import Figure, Rated, Report, Trend
@@ -99,7 +99,7 @@ ERRORS: dict[str, str] = {
     "bad_skill_name": "`{skill}` needs a skill name before the level, e.g. `billing:4`.",
     "unknown_skill": f"{{skill}} is not one of your skills; {_short('skills')} lists them.",
     "learn_what": f"Say which skill you want to learn: {_typed('learn')}.",
-    "bad_until": "I can't read `{value}` as a time: try `2h`, `tomorrow`, `friday`, `17:00` or `2026-12-01`.",
+    "bad_until": "I can't read `{value}` as a time to come: try `2h`, `tomorrow`, `friday`, `17:00` or `{example}`.",
     "text_too_long": "That is {length} characters; keep it under {limit}.",
     "not_a_draft": "Article {number} is {state}; only a draft can be validated, and only drafts or validated ones "
     "archived.",
@@ -207,9 +207,11 @@ HELP_LAST = (
 )
 
 
-def help_text(join: str = "raising_hand", observe: str = "eyes", solution: str = "white_check_mark") -> Reply:
+def help_text(
+    join: str = "raising_hand", observe: str = "eyes", solution: str = "white_check_mark", today: date | None = None
+) -> Reply:
     """`/swarm help`: how to open a swarm, then every declared subcommand, one usage a line, then the reactions."""
-    lines = [f"`/swarm {u.usage}` {u.summary}" for s in SUBCOMMANDS for u in s.usages]
+    lines = [f"`/swarm {u.usage}` {u.described(today)}" for s in SUBCOMMANDS for u in s.usages]
     last = HELP_LAST.format(join=join, observe=observe, solution=solution)
     return Reply("\n".join([HELP_FIRST, HELP_OPEN, *lines, last]))
 
@@ -217,7 +219,7 @@ def help_text(join: str = "raising_hand", observe: str = "eyes", solution: str =
 def subcommand_table() -> str:
     """`swarm commands`: every declared usage as a Markdown table (docs/commands.md holds a copy a test keeps)."""
     rows = ["| you type | what it does | who may run it |", "| --- | --- | --- |"]
-    rows += [f"| `/swarm {u.usage}` | {u.summary} | {u.who.value} |" for s in SUBCOMMANDS for u in s.usages]
+    rows += [f"| `/swarm {u.usage}` | {u.described()} | {u.who.value} |" for s in SUBCOMMANDS for u in s.usages]
     return "\n".join(rows) + "\n"
 
 
@@ -619,7 +621,7 @@ def profile(person: Person, now: datetime, own: bool, learned: Mapping[str, Infe
     lines += [
         f"Learning: {learning}",
         f"Works {hours} {person.timezone} (now {local:%H:%M}) · up to {person.max_active_swarms} swarms at once",
-        f"Availability: {availability(person, now)}",
+        f"Availability: {availability(person, now, own)}",
     ]
     if own and shown:
         lines.append("`/swarm skills confirm <skill>` keeps a learned skill; `/swarm skills hide <skill>` stops it.")
@@ -646,11 +648,12 @@ def ago(delta: timedelta) -> str:
     return f"{days // 30} months ago"
 
 
-def availability(person: Person, now: datetime) -> str:
+def availability(person: Person, now: datetime, own: bool = True) -> str:
+    """Whether `person` can be asked now; `own`: said to them, as "you"."""
     if roster.is_away(person, now):
         assert person.away_until is not None
         if person.away_until >= UNTIL_BACK:
-            return "away until they say they are back"
+            return "away until you say `/swarm back`" if own else "away until they say they are back"
         local = person.away_until.astimezone(roster.local_now(person, now).tzinfo)
         return f"away until {local:%a %d %b %H:%M}"
     return "working now" if roster.is_working(person, now) else "off hours now"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import Enum
 
 from bot.curation import DEFAULT_VALIDATE_AFTER_REUSES
@@ -42,6 +43,12 @@ class Usage:
     usage: str
     summary: str
     who: Who = Who.ANYONE
+
+    def described(self, today: date | None = None) -> str:
+        """The summary as said on `today`: a date in it (`{date}`) is one to come, two weeks on, as an example of
+        what to type; with no day (the docs, the Teams menu), it says its form."""
+        example = (today + timedelta(days=14)).isoformat() if today else "YYYY-MM-DD"
+        return self.summary.replace("{date}", example)
 
     @property
     def names_swarm(self) -> bool:
@@ -119,8 +126,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     _sub("learn <skill>", "be asked along as a learner on swarms that need it"),
     _sub(
         "away [until]",
-        "stop being asked to swarm until `2h`, `tomorrow`, `friday`, `17:00` or `2026-12-01`; without a time, until "
-        "you are back",
+        "stop being asked until `2h`, `tomorrow`, `friday`, `17:00` or `{date}`; without a time, until you say "
+        "`/swarm back`",
         teams=True,
     ),
     _sub("back", "be asked to swarm again"),

@@ -409,4 +409,5 @@ def test_bad_until(text: str) -> None:
     with pytest.raises(UserError) as caught:
         parse_duration_or_time(text, WEDNESDAY_3PM, "Europe/Madrid")
     assert caught.value.reason == "bad_until"
-    assert caught.value.details == {"value": text}
+    # The example to try instead is a date to come: two weeks from the day it is in Madrid.
+    assert caught.value.details == {"value": text, "example": "2026-03-18"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from handlers.commands import COMMANDS
@@ -87,6 +89,25 @@ async def test_away_people_are_not_asked_until_back(bot: ScenarioBot) -> None:
 async def test_away_with_a_bad_time_is_refused(bot: ScenarioBot) -> None:
     assert await bot.command("/swarm away someday", user="ben") is Outcome.REFUSED
     assert "I can't read `someday` as a time" in bot.last_told("ben")
+
+
+async def test_a_past_date_is_refused_with_a_date_to_come_as_the_example(bot: ScenarioBot) -> None:
+    bot.clock.now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    assert await bot.command("/swarm away 2026-12-01", user="ben") is Outcome.REFUSED
+    assert bot.last_told("ben") == (
+        "I can't read `2026-12-01` as a time to come: try `2h`, `tomorrow`, `friday`, `17:00` or `2026-12-21`."
+    )
+    await bot.command("/swarm help", user="ben")
+    assert "`17:00` or `2026-12-21`; without a time, until you say `/swarm back`" in bot.last_told("ben")
+    await bot.command("/swarm away 2026-12-21", user="ben")
+    assert bot.last_told("ben").startswith("You are away until Mon 21 Dec 09:00")
+
+
+async def test_away_without_a_time_says_how_to_come_back(bot: ScenarioBot) -> None:
+    await bot.command("/swarm away", user="ben")
+    assert bot.last_told("ben").startswith("You are away until you say `/swarm back`")
+    await bot.command("/swarm skills @ben", user="ana")
+    assert "Availability: away until they say they are back" in bot.last_told("ana")
 
 
 async def test_stats_counts_and_median_time_to_resolve(bot: ScenarioBot) -> None:

@@ -51,8 +51,8 @@ async def test_help_lists_every_declared_usage_with_its_summary(bot: ScenarioBot
     await bot.command("/swarm help", user="fay")
     help_text = bot.last_told("fay")
     for usage in USAGES:
-        assert f"`/swarm {usage.usage}` {usage.summary}" in help_text, usage.usage
-    assert help_text == replies.help_text().text
+        assert f"`/swarm {usage.usage}` {usage.described(bot.clock().date())}" in help_text, usage.usage
+    assert help_text == replies.help_text(today=bot.clock().date()).text
 
 
 def test_every_usage_an_error_shows_is_a_declared_one() -> None:
@@ -120,7 +120,7 @@ def test_whitespace_other_than_a_space_separates_words_too() -> None:
 def test_the_teams_menu_is_at_most_ten_short_declared_subcommands() -> None:
     menu = [s for s in SUBCOMMANDS if s.teams]
     assert 0 < len(menu) <= 10
-    assert all(len(s.name) <= 32 and 0 < len(s.summary) <= 128 for s in menu)
+    assert all(len(s.name) <= 32 and 0 < len(s.described()) <= 128 for s in menu)
 
 
 # What a hint's placeholders are filled with before it is run, as a person would fill them in.
