@@ -194,3 +194,19 @@ async def test_resolve_cancel_and_link_name_the_swarm_by_its_number_anywhere(bot
     assert "cancelled" in bot.said(bot.room(2))[-1]
     await bot.command("/swarm status 2", user="ana", channel="support")
     assert "Status: cancelled" in bot.last_told("ana")
+
+
+async def test_a_cancelled_swarms_work_in_progress_is_archived_with_it_and_back_on_reopen(bot: ScenarioBot) -> None:
+    await bot.command("/swarm ACME export fails #billing", user="ana")
+    await bot.command("/swarm kb 1", user="ana")
+    assert "State: wip" in bot.last_told("ana")
+
+    await bot.command("/swarm cancel 1 not a real issue", user="ana")
+    await bot.command("/swarm kb 1", user="ana")
+    assert "State: archived" in bot.last_told("ana")
+    await bot.command("/swarm kb history 1", user="ana")
+    assert "swarm 1 cancelled" in bot.last_told("ana")
+
+    await bot.command("/swarm reopen 1", user="ana")
+    await bot.command("/swarm kb 1", user="ana")
+    assert "State: wip" in bot.last_told("ana")
