@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bot import knowledge, text
-from bot.context import Actor, Clock, Scope, find_person, find_swarm, identify, identify_all, utcnow
+from bot.context import Actor, Clock, Scope, find_people, find_person, find_swarm, identify, identify_all, utcnow
 from bot.errors import UserError
 from bot.indexes import IndexCache
 from bot.matching import Ranking
@@ -529,7 +529,7 @@ class Swarms:
             swarm = await find_swarm(uow, scope.workspace_id, number, channel)
             _ensure_active(swarm)
             assert swarm.id is not None
-            people = [await find_person(uow, scope.workspace_id, name) for name in who]
+            people = [p for text in who for p in await find_people(uow, scope.workspace_id, text)]
             now = self.clock()
             changes = []
             for person in people:

@@ -122,17 +122,18 @@ async def leave(ctx: Context, event: CommandEvent, args: str) -> None:
 @handles("invite")
 async def invite(ctx: Context, event: CommandEvent, args: str) -> None:
     swarm_number, people = _number_and_people(args, "invite")
-    invited = await ctx.core.swarms.invite(ctx.actor(event.origin), swarm_number, event.origin.channel, people)
+    named = [people] if people else []
+    invited = await ctx.core.swarms.invite(ctx.actor(event.origin), swarm_number, event.origin.channel, named)
     await invite_into_room(ctx, invited.crew, [c.person.chat_id(ctx.platform) for c in invited.changes if c.changed])
     await say_in_room(ctx, invited.crew, replies.invited(invited.changes, invited.by, ctx.platform))
 
 
 @handles("owner")
 async def owner(ctx: Context, event: CommandEvent, args: str) -> None:
-    swarm_number, people = _number_and_people(args, "owner")
-    if len(people) != 1:
+    swarm_number, person = _number_and_people(args, "owner")
+    if not person:
         raise UserError("owner_whom")
-    await hand_over(ctx, event.origin, swarm_number, people[0])
+    await hand_over(ctx, event.origin, swarm_number, person)
 
 
 async def hand_over(ctx: Context, origin: Origin, swarm_number: int | None, who: str) -> None:
@@ -303,8 +304,8 @@ async def skills(ctx: Context, event: CommandEvent, args: str) -> None:
         _, learned = await people.expertise(actor)
         await ctx.tell(event.origin, replies.profile(person, ctx.core.clock(), True, learned))
     else:
-        who = _people(args)
-        person, learned = await ctx.core.people.expertise(actor, who[0] if who else None)
+        who = _named(args)
+        person, learned = await ctx.core.people.expertise(actor, who or None)
         own = not who or person.chat_id(ctx.platform) == event.origin.user
         await ctx.tell(event.origin, replies.profile(person, ctx.core.clock(), own, learned))
 
@@ -329,11 +330,9 @@ async def back(ctx: Context, event: CommandEvent, args: str) -> None:
 
 @handles("thanks")
 async def thanks(ctx: Context, event: CommandEvent, args: str) -> None:
-    """`/swarm thanks @person [for what]`: said where it was typed, so the thanks is seen, and counted."""
-    who, _, reason = args.partition(" ")
-    reason = reason.strip()
-    reason = reason[4:].strip() if reason.lower().startswith("for ") else reason
-    found = await ctx.core.automation.thank(ctx.actor(event.origin), event.origin.channel, _person(who), reason)
+    """`/swarm thanks @person [for what]`: said where it was typed, so the thanks is seen, and counted. Who is thanked
+    and what for are told apart with the roster (`thanks @Ana Ruiz for the fix`)."""
+    found = await ctx.core.automation.thank(ctx.actor(event.origin), event.origin.channel, _named(args), "")
     await ctx.chat.post(event.origin.channel, replies.thanked(found, ctx.platform), thread=event.thread)
 
 
@@ -422,26 +421,17 @@ def leading_number(args: str, command: str) -> tuple[int | None, str]:
     return None, args.strip()
 
 
-def _person(word: str) -> str:
-    """One person named in a command: a platform mention (<@U123>) or an @name, e-mail or name."""
-    found = MENTION.fullmatch(word)
-    return found.group(1) if found else word
+def _named(args: str) -> str:
+    """The people named in the arguments, for the roster to tell apart (`bot.context.find_people`): platform mentions
+    (<@U123>) become @ids; @names, full names of several words, e-mails and first names stay as typed."""
+    return " ".join(MENTION.sub(lambda found: f" @{found.group(1)} ", args).split())
 
 
-def _people(args: str) -> list[str]:
-    """The people named in the arguments: platform mentions (<@U123>) or @names, e-mails and plain names."""
-    found = MENTION.findall(args)
-    rest = MENTION.sub(" ", args).strip()
-    if rest:
-        found += [w for w in re.split(r"[\s,]+", rest) if w and w.lower() != "and"]
-    return found
-
-
-def _number_and_people(args: str, command: str) -> tuple[int | None, list[str]]:
+def _number_and_people(args: str, command: str) -> tuple[int | None, str]:
     first = args.split()[0] if args.split() else ""
     if first.lstrip("#").isdigit():
-        return number(first, command), _people(args[len(first) :])
-    return None, _people(args)
+        return number(first, command), _named(args[len(first) :])
+    return None, _named(args)
 
 
 async def invite_into_room(ctx: Context, crew: Crew, users: list[str | None]) -> None:
