@@ -290,7 +290,10 @@ async def skills(ctx: Context, event: CommandEvent, args: str) -> None:
     word, _, rest = args.partition(" ")
     words = rest.split()
     if word.lower() == "add":
-        await ctx.tell(event.origin, replies.skills_saved(await ctx.core.people.add_skills(actor, words)))
+        # Saved as typed (they may be new to the workspace), with a "did you mean" for a slip from a known one.
+        misspelt = await ctx.core.people.misspelt(actor, words)
+        person = await ctx.core.people.add_skills(actor, words)
+        await ctx.tell(event.origin, replies.skills_saved(person, misspelt))
     elif word.lower() == "remove":
         await ctx.tell(event.origin, replies.skills_saved(await ctx.core.people.remove_skills(actor, words)))
     elif word.lower() in ("confirm", "hide", "unhide"):
@@ -312,8 +315,9 @@ async def skills(ctx: Context, event: CommandEvent, args: str) -> None:
 
 @handles("learn")
 async def learn(ctx: Context, event: CommandEvent, args: str) -> None:
+    misspelt = await ctx.core.people.misspelt(ctx.actor(event.origin), args.split()[:1])
     person = await ctx.core.people.learn(ctx.actor(event.origin), args)
-    await ctx.tell(event.origin, replies.learning(person, args.strip().lstrip("#").lower()))
+    await ctx.tell(event.origin, replies.learning(person, args.strip().lstrip("#").lower(), misspelt))
 
 
 @handles("away")

@@ -329,9 +329,17 @@ def _uncovered(ranking: Ranking, w: _Words) -> list[str]:
     lines = []
     if nobody:
         lines.append("Nobody in the roster covers: " + ", ".join(f"#{s}" for s in nobody))
+    if ranking.misspelt:
+        lines.append(did_you_mean_skills(dict(ranking.misspelt)))
     if sleeping:
         lines.append("Off hours now, not paged below sev1: " + ", ".join(w.match(m) for m in sleeping))
     return lines
+
+
+def did_you_mean_skills(misspelt: Mapping[str, str]) -> str:
+    """`#biling #paymnets` → "Did you mean #billing #payments?": the workspace's skills those tags are a slip from."""
+    typed = " ".join(f"#{s}" for s in misspelt)
+    return f"Did you mean {' '.join(f'#{s}' for s in misspelt.values())} (not {typed})?"
 
 
 def room_topic(swarm: Swarm) -> str:
@@ -547,7 +555,10 @@ def experts(ranking: Ranking, platform: str) -> Reply:
     w = _Words(platform)
     skills = " ".join(f"#{s}" for s in ranking.skills) or "none I know"
     if not ranking.matches and not ranking.off_hours:
-        return Reply(f"Nobody in the roster matches this case (skills: {skills}). Add #skills to the case.")
+        text = f"Nobody in the roster matches this case (skills: {skills})."
+        if ranking.misspelt:
+            return Reply(f"{text} {did_you_mean_skills(dict(ranking.misspelt))}")
+        return Reply(f"{text} Add #skills to the case.")
     lines = [f"{i}. {w.match(m)}" for i, m in enumerate(ranking.matches, 1)]
     if ranking.learner is not None:
         lines.append(f"Learner seat: {w.match(ranking.learner)}")
@@ -659,13 +670,26 @@ def availability(person: Person, now: datetime, own: bool = True) -> str:
     return "working now" if roster.is_working(person, now) else "off hours now"
 
 
-def skills_saved(person: Person) -> Reply:
+def skills_saved(person: Person, misspelt: Mapping[str, str] | None = None) -> Reply:
     skills = ", ".join(f"{s} {level}/5" for s, level in sorted(person.skills.items())) or "none"
-    return Reply(f"Saved. Your skills: {skills}.")
+    return Reply(f"Saved. Your skills: {skills}.", lines=_misspelt_skills(misspelt, "skills remove"))
 
 
-def learning(person: Person, skill: str) -> Reply:
-    return Reply(f"Noted: you want to learn {skill}. I'll ask you along as a learner on swarms that need it.")
+def learning(person: Person, skill: str, misspelt: Mapping[str, str] | None = None) -> Reply:
+    return Reply(
+        f"Noted: you want to learn {skill}. I'll ask you along as a learner on swarms that need it.",
+        lines=_misspelt_skills(misspelt, "learn"),
+    )
+
+
+def _misspelt_skills(misspelt: Mapping[str, str] | None, how: str) -> tuple[str, ...]:
+    """Skills saved as typed although nobody has them, when they are a slip from one the workspace knows."""
+    if not misspelt:
+        return ()
+    if how == "learn":
+        return (f"{did_you_mean_skills(misspelt)} `/swarm learn {' '.join(misspelt.values())}` learns that instead.",)
+    typed = " ".join(misspelt)
+    return (f"{did_you_mean_skills(misspelt)} `/swarm skills remove {typed}` takes yours back.",)
 
 
 def away(person: Person, now: datetime) -> Reply:

@@ -167,3 +167,15 @@ async def test_someone_not_in_the_roster_can_open_a_swarm(bot: ScenarioBot) -> N
     assert await bot.command("/swarm Export to PDF fails #pdf", user="newbie@example.com") is Outcome.DONE
     await bot.command("/swarm status 1", user="newbie@example.com")
     assert "Owner: @newbie@example.com" in bot.last_told("newbie@example.com")
+
+
+async def test_skills_and_learning_that_are_a_slip_from_a_known_skill_get_a_did_you_mean(bot: ScenarioBot) -> None:
+    await bot.command("/swarm skills add biling:4 sso", user="fay")
+    told = bot.last_told("fay")
+    assert told.startswith("Saved. Your skills: biling 4/5, sso 3/5, support 3/5.")
+    assert "Did you mean #billing (not #biling)? `/swarm skills remove biling` takes yours back." in told
+
+    await bot.command("/swarm learn expotr", user="fay")
+    assert "Did you mean #export (not #expotr)? `/swarm learn export` learns that instead." in bot.last_told("fay")
+    await bot.command("/swarm learn kubernetes", user="fay")
+    assert "Did you mean" not in bot.last_told("fay")
