@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot import knowledge
-from bot.context import Actor, Clock, find_person, find_swarm, identify, utcnow
+from bot.context import Actor, Clock, find_swarm, identify, leading_person, utcnow
 from bot.errors import UserError
 from bot.expertise import canonical
 from bot.models import Article, ArticleState, EventKind, Person, Role, Swarm, SwarmStatus, Thanks, TimelineEntry
@@ -337,13 +337,16 @@ class Automation:
 
     async def thank(self, actor: Actor, channel: str, who: str, reason: str) -> Thanked:
         """`/swarm thanks @person [for what]`; in a room the thank-you also belongs to that swarm."""
-        if not who:
+        if not who.strip():
             raise UserError("thanks_whom")
-        if len(reason) > MAX_THANKS_CHARS:
-            raise UserError("text_too_long", limit=MAX_THANKS_CHARS, length=len(reason))
         async with self.store.unit() as uow:
             scope = await identify(uow, actor)
-            receiver = await find_person(uow, scope.workspace_id, who)
+            # `who` may go on with what for (`@Ana Ruiz for the fix`): the person is the longest name it starts with.
+            receiver, rest = await leading_person(uow, scope.workspace_id, who)
+            said = rest.strip()
+            reason = reason or (said[4:].strip() if said.lower().startswith("for ") else said)
+            if len(reason) > MAX_THANKS_CHARS:
+                raise UserError("text_too_long", limit=MAX_THANKS_CHARS, length=len(reason))
             if receiver.id == scope.person_id:
                 raise UserError("thanks_yourself")
             assert receiver.id is not None

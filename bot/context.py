@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -83,8 +84,54 @@ def _remember_chat_id(person: Person, actor: Actor) -> None:
         person.email = actor.user_id
 
 
+# The most words a name is tried with: "María José García López".
+NAME_WORDS = 4
+_WORD = re.compile(r"[^\s,;]+")
+_JOINED = re.compile(r"^(?:[\s,;]|\band\b|&)*", re.IGNORECASE)  # what goes between names: `, `, ` and `
+
+
 async def find_person(uow: UnitOfWork, workspace_id: int, who: str) -> Person:
-    """By e-mail, chat id or full name; failing that, by a first name or e-mail name that only one person has."""
+    """The one person `who` names: an e-mail, a chat id or a full name (any case, with or without @), or a first name
+    or e-mail name that only one person has."""
+    person, rest = await leading_person(uow, workspace_id, who)
+    if rest.strip():
+        raise UserError("unknown_person", who=who.strip())
+    return person
+
+
+async def find_people(uow: UnitOfWork, workspace_id: int, text: str) -> list[Person]:
+    """Everyone `text` names, in order and once each: `@Ana Ruiz @ben`, `Ana Ruiz, Ben Okafor and chen@example.com`."""
+    people: list[Person] = []
+    rest = _JOINED.sub("", text, count=1)
+    while rest:
+        person, rest = await leading_person(uow, workspace_id, rest)
+        rest = _JOINED.sub("", rest, count=1)
+        if all(p.id != person.id for p in people):
+            people.append(person)
+    return people
+
+
+async def leading_person(uow: UnitOfWork, workspace_id: int, text: str) -> tuple[Person, str]:
+    """The person named first in `text`, and what follows it (`@Ana Ruiz for the fix`: Ana, ` for the fix`).
+
+    This is the one way a person is named in a command. The longest run of words that is someone's full name, e-mail
+    or chat id wins, so `@Ana Ruiz` is Ana Ruiz and not Ana; failing that, the first word, which may be a first name
+    or e-mail name that only one person has."""
+    words = list(_WORD.finditer(text))
+    if not words:
+        raise UserError("unknown_person", who=text.strip())
+    for count in range(min(len(words), NAME_WORDS), 1, -1):
+        named = text[words[0].start() : words[count - 1].end()]
+        if named.lower().split()[-1] in ("and", "for"):
+            continue
+        person = await uow.people.find(workspace_id, named)
+        if person is not None:
+            return person, text[words[count - 1].end() :]
+    return await _one_word_person(uow, workspace_id, words[0].group()), text[words[0].end() :]
+
+
+async def _one_word_person(uow: UnitOfWork, workspace_id: int, who: str) -> Person:
+    """By e-mail, chat id or name; failing that, by a first name or e-mail name that only one person has."""
     who = who.strip().removeprefix("@")
     person = await uow.people.find(workspace_id, who)
     if person is not None:

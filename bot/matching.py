@@ -35,7 +35,7 @@ from bot.expertise import (
 )
 from bot.models import Case, Match, Person, Role, Swarm, TimelineEntry, WorkingHours
 from bot.roster import is_away, is_working, local_now
-from bot.text import normalize_skill
+from bot.text import close_skill, normalize_skill
 
 # The roster's scale: levels run 1-5.
 MAX_LEVEL = 5
@@ -89,6 +89,8 @@ class Ranking:
     learner: Match | None = None
     off_hours: tuple[Match, ...] = ()  # would match, but it is outside their hours and the case is not sev1
     alternates: tuple[Match, ...] = ()  # the next best, not needed for the team: who a decline would bring in
+    # Uncovered skills nobody knows, each with the known skill it is probably a typo of: (`biling`, `billing`).
+    misspelt: tuple[tuple[str, str], ...] = ()
 
 
 def case_skills(case: Case, known_skills: Iterable[str]) -> tuple[str, ...]:
@@ -295,7 +297,13 @@ class MatchIndex:
     ) -> Ranking:
         covered = {s for c in chosen for s in c.covered}
         learner = self._learner(skills, now, requester_id, load, exclude, chosen)
+        # Said, not asked: the swarm still opens. Someone opening a case wants the room and the experts now, and a
+        # misspelt tag only narrows who is asked (the case's words still match); the card's "did you mean" shows the
+        # right tag, and whom it would bring in is one `/swarm experts` or `/swarm invite` away.
+        known = self.known_skills()
+        close = {s: close_skill(s, known) for s in skills if s not in covered}
         return Ranking(
+            misspelt=tuple((s, near) for s, near in close.items() if near),
             matches=tuple(_match(c) for c in chosen),
             skills=skills,
             uncovered=tuple(s for s in skills if s not in covered),

@@ -107,6 +107,17 @@ class People:
                 del person.skills[name]
             return await _saved(uow, person, self.indexes)
 
+    async def misspelt(self, actor: Actor, words: Sequence[str]) -> dict[str, str]:
+        """Each skill in `words` (`biling:4`, `#paymnets`) that nobody in the workspace has, with the known skill it is
+        probably a typo of. Asked before the skills are saved: once saved, they are known."""
+        skills = [text.normalize_skill(word.partition(":")[0]) for word in words]
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            index = await self.indexes.get(uow, scope.workspace_id, self.clock())
+            await uow.commit()
+        known = index.known_skills()
+        return {skill: near for skill in skills if (near := text.close_skill(skill, known))}
+
     async def learn(self, actor: Actor, skill: str) -> Person:
         name = text.normalize_skill(skill)
         if not name:

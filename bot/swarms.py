@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bot import knowledge, text
-from bot.context import Actor, Clock, Scope, find_person, find_swarm, identify, identify_all, utcnow
+from bot.context import Actor, Clock, Scope, find_people, find_person, find_swarm, identify, identify_all, utcnow
 from bot.errors import UserError
 from bot.expertise import canonical
 from bot.indexes import IndexCache
@@ -567,7 +567,7 @@ class Swarms:
             swarm = await find_swarm(uow, scope.workspace_id, number, channel)
             _ensure_active(swarm)
             assert swarm.id is not None
-            people = [await find_person(uow, scope.workspace_id, name) for name in who]
+            people = [p for text in who for p in await find_people(uow, scope.workspace_id, text)]
             now = self.clock()
             changes = []
             for person in people:
@@ -927,15 +927,21 @@ class Swarms:
             self.indexes.invalidate(swarm.workspace_id)
         return Reused(crew, article, solved, changed=solved or not linked)
 
-    async def cancel(self, actor: Actor, channel: str, reason: str) -> Acted:
+    async def cancel(self, actor: Actor, channel: str, reason: str, number: int | None = None) -> Acted:
         async with self.store.unit() as uow:
             scope = await identify(uow, actor)
-            swarm = await find_swarm(uow, scope.workspace_id, None, channel)
+            swarm = await find_swarm(uow, scope.workspace_id, number, channel)
             _ensure_active(swarm)
             _ensure_may_close(await self._crew(uow, swarm), scope, "cancel")
             swarm.status, swarm.cancel_reason = SwarmStatus.CANCELLED, reason or None
             swarm.closing, swarm.closings = True, swarm.closings + 1
             await uow.swarms.save(swarm)
+            started = await uow.articles.by_swarm(_id(swarm))
+            if started is not None and started.state is ArticleState.WIP:
+                # Nothing was learned that should wait for a fix: its work in progress goes with it, until a reopen.
+                started.state, started.updated_at = ArticleState.ARCHIVED, self.clock()
+                await uow.articles.save(started)
+                await uow.versions.add(started, scope.person_id, f"swarm {swarm.number} cancelled")
             await self._log(uow, swarm, EventKind.CANCELLED, scope.person_id, reason)
             crew = await self._crew(uow, swarm)
             await uow.commit()
@@ -948,14 +954,17 @@ class Swarms:
             if swarm.status.is_active:
                 raise UserError("already_open", number=swarm.number)
             _ensure_may_close(await self._crew(uow, swarm), scope, "reopen")
+            was_cancelled = swarm.status is SwarmStatus.CANCELLED
             swarm.status, swarm.resolved_at, swarm.cancel_reason = SwarmStatus.OPEN, None, None
             swarm.resolution = None  # a fix that did not hold; the timeline keeps it
             # Closing again posts a new summary; one interrupted before the reopen is not finished any more.
             swarm.closing, swarm.summary_id, swarm.thread_summary_id = False, None, None
             await uow.swarms.save(swarm)
             article = await uow.articles.by_swarm(_id(swarm))
-            if article is not None and article.state is ArticleState.DRAFT:
-                # A fix that did not hold should not be served to the next agent.
+            # A fix that did not hold should not be served to the next agent; work in progress archived with a cancel
+            # is the swarm's work in progress again.
+            archived_with_it = was_cancelled and article is not None and article.state is ArticleState.ARCHIVED
+            if article is not None and (article.state is ArticleState.DRAFT or archived_with_it):
                 article.state, article.updated_at = ArticleState.WIP, self.clock()
                 await uow.articles.save(article)
                 await uow.versions.add(article, scope.person_id, f"swarm {swarm.number} reopened")

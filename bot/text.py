@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.errors import UserError
@@ -75,6 +75,33 @@ def normalize_skill(name: str) -> str:
     folded = _SKILL_DROP.sub("", _SKILL_SEPARATORS.sub("-", folded))
     # A trailing dot is the end of a sentence ("… about #pdf."); a leading one is part of the name (".net").
     return _DASHES.sub("-", folded).strip("-").rstrip(".")
+
+
+def close_skill(skill: str, known: Collection[str]) -> str | None:
+    """The known skill that `skill`, unknown, is probably a typo of (`biling` is `billing`, `paymnets` is `payments`):
+    one slip (a letter missing, added, changed, or two neighbours swapped) from five letters, two from eight; None for
+    a known skill, a short one, or one nothing is that close to (the nearest, then the first in order, wins)."""
+    if skill in known or len(skill) < 5:
+        return None
+    most = 2 if len(skill) >= 8 else 1
+    near = sorted((distance, name) for name in known if (distance := _slips(skill, name, most)) <= most)
+    return near[0][1] if near else None
+
+
+def _slips(a: str, b: str, most: int) -> int:
+    """Letters missing, added or changed, or neighbours swapped, from `a` to `b` (optimal string alignment), or
+    `most + 1` once it is sure to be more."""
+    if abs(len(a) - len(b)) > most:
+        return most + 1
+    rows = [list(range(len(b) + 1))]
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return min(rows[-1][-1], most + 1)
 
 
 def parse_case(text: str, *, tags_alone: bool = False) -> Case:
@@ -239,7 +266,8 @@ def parse_duration_or_time(text: str, now: datetime, tz: str) -> datetime:
                 result = at_local(local_now.date() + timedelta(days=1), moment)
 
     if result is None or result <= now:
-        raise UserError("bad_until", value=value)
+        # The example is a date to come, in their calendar: the one they typed may be one that has passed.
+        raise UserError("bad_until", value=value, example=(local_now.date() + timedelta(days=14)).isoformat())
     return result
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.errors import UserError
-from bot.models import Role, Via
+from bot.models import MAX_CASE_CHARS, Role, Via
 from handlers import analytics, replies
-from handlers.chat import ActionEvent, CommandEvent
+from handlers.chat import ActionEvent, CommandEvent, Origin
 from handlers.commands import (
     answer_invitation,
     curate,
@@ -13,11 +13,14 @@ from handlers.commands import (
     member_joined,
     number,
     offer_resolve_form,
+    on_command,
     reuse_article,
     whole,
 )
 from handlers.context import Context
 from handlers.home import refresh_home
+from handlers.opening import open_swarm
+from handlers.subcommands import BY_NAME, split
 
 
 async def on_action(ctx: Context, event: ActionEvent) -> None:
@@ -82,5 +85,16 @@ async def on_action(ctx: Context, event: ActionEvent) -> None:
             raise UserError("unknown_action", action=event.action)
         command = CommandEvent(event.origin, f"kb edit {article_number}", trigger=event.trigger)
         await edit_article(ctx, command, article_number, "")
+    elif event.action == replies.RUN:
+        # What a "did you mean" offered: a subcommand, run as if typed (a button never opens a swarm this way).
+        if split(event.value)[0].lower() not in BY_NAME:
+            raise UserError("unknown_action", action=event.action)
+        await on_command(ctx, CommandEvent(event.origin, event.value, trigger=event.trigger))
+    elif event.action == replies.OPEN_CASE:
+        channel, _, typed = event.value.partition("\n")
+        if len(typed) > MAX_CASE_CHARS:
+            raise UserError("case_too_long", limit=MAX_CASE_CHARS, length=len(typed))
+        origin = event.origin
+        await open_swarm(ctx, Origin(origin.workspace, origin.platform, origin.user, channel or origin.channel), typed)
     else:
         raise UserError("unknown_action", action=event.action)

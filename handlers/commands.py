@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Awaitable, Callable
 
@@ -16,7 +15,7 @@ from handlers.chat import CommandEvent, Origin, Reply
 from handlers.closing import announce_resolved, close, update_announcement
 from handlers.context import Context
 from handlers.opening import open_swarm
-from handlers.subcommands import BY_NAME, SUBCOMMANDS, declared, opens_swarm, split
+from handlers.subcommands import BY_NAME, SUBCOMMANDS, declared, example, meant, opens_swarm, split
 
 Command = Callable[[Context, CommandEvent, str], Awaitable[None]]
 
@@ -51,12 +50,13 @@ async def on_command(ctx: Context, event: CommandEvent) -> None:
                 raise
             # Say where this subcommand works, in its own words.
             usage = BY_NAME[word.lower()]
-            raise UserError("room_or_number" if usage.names_swarm else "room_only", usage=usage.usage) from err
+            if usage.names_swarm:
+                raise UserError("room_or_number", usage=example(usage.usage)) from err
+            raise UserError("room_only", usage=usage.usage) from err
         return
     if not opens_swarm(text):
-        close = difflib.get_close_matches(word.lower(), COMMANDS, n=1)
-        hint = f" Did you mean `/swarm {close[0]}`?" if close else ""
-        raise UserError("unknown_subcommand", word=word, hint=hint)
+        await ctx.tell(event.origin, replies.did_you_mean(text, meant(text), event.origin.channel))
+        return
     if not text and await ctx.chat.open_form(event.origin, event.trigger, replies.open_form(event.origin.channel)):
         return
     await open_swarm(ctx, event.origin, text)
@@ -65,7 +65,8 @@ async def on_command(ctx: Context, event: CommandEvent) -> None:
 @handles("help")
 async def help_(ctx: Context, event: CommandEvent, args: str) -> None:
     c = ctx.conventions
-    await ctx.tell(event.origin, replies.help_text(c.join_emoji, c.observe_emoji, c.solution_emoji))
+    today = ctx.core.clock().date()
+    await ctx.tell(event.origin, replies.help_text(c.join_emoji, c.observe_emoji, c.solution_emoji, today))
 
 
 @handles("list")
@@ -121,17 +122,18 @@ async def leave(ctx: Context, event: CommandEvent, args: str) -> None:
 @handles("invite")
 async def invite(ctx: Context, event: CommandEvent, args: str) -> None:
     swarm_number, people = _number_and_people(args, "invite")
-    invited = await ctx.core.swarms.invite(ctx.actor(event.origin), swarm_number, event.origin.channel, people)
+    named = [people] if people else []
+    invited = await ctx.core.swarms.invite(ctx.actor(event.origin), swarm_number, event.origin.channel, named)
     await invite_into_room(ctx, invited.crew, [c.person.chat_id(ctx.platform) for c in invited.changes if c.changed])
     await say_in_room(ctx, invited.crew, replies.invited(invited.changes, invited.by, ctx.platform))
 
 
 @handles("owner")
 async def owner(ctx: Context, event: CommandEvent, args: str) -> None:
-    swarm_number, people = _number_and_people(args, "owner")
-    if len(people) != 1:
+    swarm_number, person = _number_and_people(args, "owner")
+    if not person:
         raise UserError("owner_whom")
-    await hand_over(ctx, event.origin, swarm_number, people[0])
+    await hand_over(ctx, event.origin, swarm_number, person)
 
 
 async def hand_over(ctx: Context, origin: Origin, swarm_number: int | None, who: str) -> None:
@@ -142,30 +144,36 @@ async def hand_over(ctx: Context, origin: Origin, swarm_number: int | None, who:
 
 @handles("resolve")
 async def resolve(ctx: Context, event: CommandEvent, args: str) -> None:
-    if not args and await offer_resolve_form(ctx, event.origin, event.trigger, None):
+    swarm_number, args = leading_number(args, "resolve")
+    if not args and await offer_resolve_form(ctx, event.origin, event.trigger, swarm_number, explain=False):
         return
-    result = await ctx.core.swarms.resolve(ctx.actor(event.origin), event.origin.channel, args)
+    result = await ctx.core.swarms.resolve(ctx.actor(event.origin), event.origin.channel, args, number=swarm_number)
     await announce_resolved(ctx, result, event.origin)
 
 
-async def offer_resolve_form(ctx: Context, origin: Origin, trigger: str | None, swarm_number: int | None) -> bool:
-    """Opens the draft article for editing; False where the platform has no forms (the caller falls back)."""
+async def offer_resolve_form(
+    ctx: Context, origin: Origin, trigger: str | None, swarm_number: int | None, *, explain: bool = True
+) -> bool:
+    """Opens the draft article for editing; False where the platform has no forms (the caller falls back). A button
+    (`explain`) falls back to saying how to resolve, as nothing was typed that could resolve it."""
     draft = await ctx.core.swarms.draft(ctx.actor(origin), swarm_number, origin.channel)
     if await ctx.chat.open_form(origin, trigger, replies.resolve_form(draft)):
         return True
-    if swarm_number is not None:
-        await ctx.tell(origin, replies.how_to_resolve())
+    if swarm_number is not None and explain:
+        await ctx.tell(origin, replies.how_to_resolve(swarm_number))
         return True
     return False
 
 
 @handles("link")
 async def link(ctx: Context, event: CommandEvent, args: str) -> None:
-    word = args.split()[0].lstrip("#") if args.split() else ""
-    article_number = whole(word)
+    """`link 7` links article 7 to the room's swarm; `link 3 7`, to swarm 3."""
+    words = args.split()
+    swarm_number, article_word = (number(words[0], "link"), words[1]) if len(words) >= 2 else (None, args.strip())
+    article_number = whole(article_word.lstrip("#"))
     if article_number is None:
         raise UserError("link_what")
-    await reuse_article(ctx, event.origin, None, article_number, solved=False)
+    await reuse_article(ctx, event.origin, swarm_number, article_number, solved=False)
 
 
 async def reuse_article(
@@ -185,7 +193,8 @@ async def reuse_article(
 
 @handles("cancel")
 async def cancel(ctx: Context, event: CommandEvent, args: str) -> None:
-    done = await ctx.core.swarms.cancel(ctx.actor(event.origin), event.origin.channel, args)
+    swarm_number, reason = leading_number(args, "cancel")
+    done = await ctx.core.swarms.cancel(ctx.actor(event.origin), event.origin.channel, reason, number=swarm_number)
     await close(ctx, done.crew, replies.cancelled(done.crew, done.by, ctx.platform), ask=False, origin=event.origin)
 
 
@@ -281,7 +290,10 @@ async def skills(ctx: Context, event: CommandEvent, args: str) -> None:
     word, _, rest = args.partition(" ")
     words = rest.split()
     if word.lower() == "add":
-        await ctx.tell(event.origin, replies.skills_saved(await ctx.core.people.add_skills(actor, words)))
+        # Saved as typed (they may be new to the workspace), with a "did you mean" for a slip from a known one.
+        misspelt = await ctx.core.people.misspelt(actor, words)
+        person = await ctx.core.people.add_skills(actor, words)
+        await ctx.tell(event.origin, replies.skills_saved(person, misspelt))
     elif word.lower() == "remove":
         await ctx.tell(event.origin, replies.skills_saved(await ctx.core.people.remove_skills(actor, words)))
     elif word.lower() in ("confirm", "hide", "unhide"):
@@ -295,16 +307,17 @@ async def skills(ctx: Context, event: CommandEvent, args: str) -> None:
         _, learned = await people.expertise(actor)
         await ctx.tell(event.origin, replies.profile(person, ctx.core.clock(), True, learned))
     else:
-        who = _people(args)
-        person, learned = await ctx.core.people.expertise(actor, who[0] if who else None)
+        who = _named(args)
+        person, learned = await ctx.core.people.expertise(actor, who or None)
         own = not who or person.chat_id(ctx.platform) == event.origin.user
         await ctx.tell(event.origin, replies.profile(person, ctx.core.clock(), own, learned))
 
 
 @handles("learn")
 async def learn(ctx: Context, event: CommandEvent, args: str) -> None:
+    misspelt = await ctx.core.people.misspelt(ctx.actor(event.origin), args.split()[:1])
     person = await ctx.core.people.learn(ctx.actor(event.origin), args)
-    await ctx.tell(event.origin, replies.learning(person, args.strip().lstrip("#").lower()))
+    await ctx.tell(event.origin, replies.learning(person, args.strip().lstrip("#").lower(), misspelt))
 
 
 @handles("away")
@@ -321,11 +334,9 @@ async def back(ctx: Context, event: CommandEvent, args: str) -> None:
 
 @handles("thanks")
 async def thanks(ctx: Context, event: CommandEvent, args: str) -> None:
-    """`/swarm thanks @person [for what]`: said where it was typed, so the thanks is seen, and counted."""
-    who, _, reason = args.partition(" ")
-    reason = reason.strip()
-    reason = reason[4:].strip() if reason.lower().startswith("for ") else reason
-    found = await ctx.core.automation.thank(ctx.actor(event.origin), event.origin.channel, _person(who), reason)
+    """`/swarm thanks @person [for what]`: said where it was typed, so the thanks is seen, and counted. Who is thanked
+    and what for are told apart with the roster (`thanks @Ana Ruiz for the fix`)."""
+    found = await ctx.core.automation.thank(ctx.actor(event.origin), event.origin.channel, _named(args), "")
     await ctx.chat.post(event.origin.channel, replies.thanked(found, ctx.platform), thread=event.thread)
 
 
@@ -389,30 +400,42 @@ def number(args: str, command: str) -> int | None:
         return None
     found = whole(word.lower().removeprefix("swarm-").removeprefix("#"))
     if found is None:
-        raise UserError("bad_number", value=word, command=command)
+        raise UserError("bad_number", value=word, usage=_with_number(command))
     return found
 
 
-def _person(word: str) -> str:
-    """One person named in a command: a platform mention (<@U123>) or an @name, e-mail or name."""
-    found = MENTION.fullmatch(word)
-    return found.group(1) if found else word
+def _with_number(command: str) -> str:
+    """What to type instead, with a number in it: `invite 42 @person …`; a button's action is not declared."""
+    try:
+        usage = declared(command).usage
+    except KeyError:
+        return f"{command} 42"
+    return example(usage.replace("<article>", "42")) if "[n]" in usage or "<article>" in usage else f"{command} 42"
 
 
-def _people(args: str) -> list[str]:
-    """The people named in the arguments: platform mentions (<@U123>) or @names, e-mails and plain names."""
-    found = MENTION.findall(args)
-    rest = MENTION.sub(" ", args).strip()
-    if rest:
-        found += [w for w in re.split(r"[\s,]+", rest) if w and w.lower() != "and"]
-    return found
+SWARM_NUMBER = re.compile(r"(?:#|swarm-)?\d+", re.IGNORECASE)
 
 
-def _number_and_people(args: str, command: str) -> tuple[int | None, list[str]]:
+def leading_number(args: str, command: str) -> tuple[int | None, str]:
+    """A swarm's number typed before free text (`resolve 42 restarted the worker`), and the text; a first word that
+    is a number is the swarm's, so `resolve 2 workers restarted` in a room means swarm 2."""
+    words = args.split(maxsplit=1)
+    if words and SWARM_NUMBER.fullmatch(words[0]):
+        return number(words[0], command), words[1].strip() if len(words) == 2 else ""
+    return None, args.strip()
+
+
+def _named(args: str) -> str:
+    """The people named in the arguments, for the roster to tell apart (`bot.context.find_people`): platform mentions
+    (<@U123>) become @ids; @names, full names of several words, e-mails and first names stay as typed."""
+    return " ".join(MENTION.sub(lambda found: f" @{found.group(1)} ", args).split())
+
+
+def _number_and_people(args: str, command: str) -> tuple[int | None, str]:
     first = args.split()[0] if args.split() else ""
     if first.lstrip("#").isdigit():
-        return number(first, command), _people(args[len(first) :])
-    return None, _people(args)
+        return number(first, command), _named(args[len(first) :])
+    return None, _named(args)
 
 
 async def invite_into_room(ctx: Context, crew: Crew, users: list[str | None]) -> None:

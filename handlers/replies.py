@@ -7,7 +7,7 @@ in text people typed. Adapters render it their way.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot import roster
 from bot.analytics import Figure, Rated, Report, Trend
@@ -65,6 +65,8 @@ EDIT_ARTICLE = "edit_article"
 SNOOZE = "snooze"
 CSAT = "csat"
 HAND_OVER = "hand_over"
+RUN = "run"  # a "did you mean" answer's button: runs the subcommand it carries, as if it had been typed
+OPEN_CASE = "open"  # the other one: opens a swarm with the text it carries, in the channel it was typed in
 HAND_OVER_FORM = "hand_over"
 EDIT_ARTICLE_FORM = "edit_article"
 OPEN_FORM = "open"
@@ -92,11 +94,11 @@ ERRORS: dict[str, str] = {
     "empty_case": "Tell me what the case is, e.g. `/swarm ACME cannot export invoices #billing sev2`.",
     "case_too_long": "That case is {length} characters; keep it under {limit} and put details in the room.",
     "bad_severity": "Severity `{value}` does not exist: use sev1 (most urgent) to sev4.",
-    "unknown_subcommand": "I don't know `/swarm {word}`.{hint} Try `/swarm help`, or describe the case in a few words.",
     "unknown_swarm": f"There is no swarm {{number}} here. {_typed('list')} shows the open ones.",
-    "bad_number": "`{value}` is not a swarm number; use the number, e.g. `/swarm {command} 42`.",
+    "bad_number": "`{value}` is not a swarm number; use the number, e.g. `/swarm {usage}`.",
     "not_in_room": f"Run this in a swarm's room, or name the swarm by its number ({_typed('list')} shows them).",
-    "room_or_number": "Run this in a swarm's room, or name the swarm: `/swarm {usage}`.",
+    "room_or_number": f"Run this in a swarm's room, or name the swarm by its number: `/swarm {{usage}}` "
+    f"({_typed('list')} shows them).",
     "room_only": "Run this in a swarm's room; `/swarm {usage}` works only there.",
     "swarm_closed": f"Swarm {{number}} is already {{status}}. {_numbered('reopen')} brings it back.",
     "already_open": "Swarm {number} is still open.",
@@ -121,7 +123,7 @@ ERRORS: dict[str, str] = {
     "bad_skill_name": "`{skill}` needs a skill name before the level, e.g. `billing:4`.",
     "unknown_skill": f"{{skill}} is not one of your skills; {_short('skills')} lists them.",
     "learn_what": f"Say which skill you want to learn: {_typed('learn')}.",
-    "bad_until": "I can't read `{value}` as a time: try `2h`, `tomorrow`, `friday`, `17:00` or `2026-12-01`.",
+    "bad_until": "I can't read `{value}` as a time to come: try `2h`, `tomorrow`, `friday`, `17:00` or `{example}`.",
     "text_too_long": "That is {length} characters; keep it under {limit}.",
     "not_a_draft": "Article {number} is {state}; only a draft can be validated, and only drafts or validated ones "
     "archived.",
@@ -194,6 +196,31 @@ def closing_interrupted(swarm: Swarm) -> Reply:
     )
 
 
+# The most a button can carry on every platform: Slack's limit for a button's value.
+BUTTON_VALUE_CHARS = 2000
+
+
+def did_you_mean(typed: str, meant: str | None, channel: str) -> Reply:
+    """Asked before a swarm opens on what may be a mistyped subcommand (`stauts 1`) or is too short to be a case
+    (`frobnicate`, `42`): run what was meant, or open a swarm with the text anyway. Nothing happens until a click.
+    The open button carries the channel it was typed in (as the open form does): on Teams the question is asked in
+    the personal chat, where no swarm opens."""
+    buttons: list[Button] = []
+    if meant:
+        text = f"Did you mean `/swarm {escape(meant)}`? Nothing was opened."
+        buttons.append(Button("Run it", RUN, meant, "primary"))
+    else:
+        text = f"Open a swarm for the case “{_first_line(typed)}”? Nothing was opened yet: one word or a number "
+        text += "is rarely a case (`/swarm help` lists what else I do)."
+    carried = f"{channel}\n{typed}"
+    if len(carried) <= BUTTON_VALUE_CHARS:
+        buttons.append(Button("Open a swarm", OPEN_CASE, carried))
+    else:
+        # Too long to travel in a button: typing it again with another first word opens it.
+        text += " To open a swarm with it, send it again starting with another word."
+    return Reply(text, buttons=tuple(buttons))
+
+
 HELP_FIRST = "*Swarm* pulls the right people into a room for a case no script answers."
 HELP_OPEN = (
     "`/swarm <case> [#skill …] [sev1-4] [customer:NAME] [product:NAME] [version:X]` open a swarm, "
@@ -204,9 +231,11 @@ HELP_LAST = (
 )
 
 
-def help_text(join: str = "raising_hand", observe: str = "eyes", solution: str = "white_check_mark") -> Reply:
+def help_text(
+    join: str = "raising_hand", observe: str = "eyes", solution: str = "white_check_mark", today: date | None = None
+) -> Reply:
     """`/swarm help`: how to open a swarm, then every declared subcommand, one usage a line, then the reactions."""
-    lines = [f"`/swarm {u.usage}` {u.summary}" for s in SUBCOMMANDS for u in s.usages]
+    lines = [f"`/swarm {u.usage}` {u.described(today)}" for s in SUBCOMMANDS for u in s.usages]
     last = HELP_LAST.format(join=join, observe=observe, solution=solution)
     return Reply("\n".join([HELP_FIRST, HELP_OPEN, *lines, last]))
 
@@ -214,7 +243,7 @@ def help_text(join: str = "raising_hand", observe: str = "eyes", solution: str =
 def subcommand_table() -> str:
     """`swarm commands`: every declared usage as a Markdown table (docs/commands.md holds a copy a test keeps)."""
     rows = ["| you type | what it does | who may run it |", "| --- | --- | --- |"]
-    rows += [f"| `/swarm {u.usage}` | {u.summary} | {u.who.value} |" for s in SUBCOMMANDS for u in s.usages]
+    rows += [f"| `/swarm {u.usage}` | {u.described()} | {u.who.value} |" for s in SUBCOMMANDS for u in s.usages]
     return "\n".join(rows) + "\n"
 
 
@@ -323,7 +352,9 @@ def case_card(opened: Opened, platform: str) -> Reply:
         for h in opened.similar
         if h.article.state is not ArticleState.WIP
     ]
-    lines.append("Say what you tried; mark the fix with :white_check_mark:; `/swarm resolve` when it's solved.")
+    lines.append(
+        f"Say what you tried; mark the fix with :white_check_mark:; `/swarm resolve {swarm.number}` when it's solved."
+    )
     return Reply(
         f"Swarm {swarm.number}: {escape(case.text)}",
         title=f"Swarm {swarm.number}: {escape(case.text)}",
@@ -349,9 +380,17 @@ def _uncovered(ranking: Ranking, w: _Words) -> list[str]:
     lines = []
     if nobody:
         lines.append("Nobody in the roster covers: " + ", ".join(f"#{s}" for s in nobody))
+    if ranking.misspelt:
+        lines.append(did_you_mean_skills(dict(ranking.misspelt)))
     if sleeping:
         lines.append("Off hours now, not paged below sev1: " + ", ".join(w.match(m) for m in sleeping))
     return lines
+
+
+def did_you_mean_skills(misspelt: Mapping[str, str]) -> str:
+    """`#biling #paymnets` → "Did you mean #billing #payments?": the workspace's skills those tags are a slip from."""
+    typed = " ".join(f"#{s}" for s in misspelt)
+    return f"Did you mean {' '.join(f'#{s}' for s in misspelt.values())} (not {typed})?"
 
 
 def room_topic(swarm: Swarm) -> str:
@@ -423,8 +462,8 @@ def owner_changed(handover: HandOver, platform: str) -> Reply:
     )
 
 
-def how_to_resolve() -> Reply:
-    return Reply("In the room, type `/swarm resolve <what fixed it> cause: <why>`; the fix you marked is added.")
+def how_to_resolve(number: int) -> Reply:
+    return Reply(f"Type `/swarm resolve {number} <what fixed it> cause: <why>`; the fix you marked is added.")
 
 
 def solution_marked(marked: Marked) -> Reply:
@@ -488,7 +527,7 @@ def answered(answer: Answered, platform: str) -> Reply:
     if answer.replacement is not None:
         text += f" Asked {w.match(answer.replacement)} instead."
     elif answer.crew.swarm.skills:
-        text += " Nobody else available covers it; `/swarm invite @person` brings in someone you know."
+        text += f" Nobody else available covers it; `/swarm invite {number} @person` brings in someone you know."
     return Reply(text, mentions=w.mentions)
 
 
@@ -561,7 +600,10 @@ def experts(ranking: Ranking, platform: str) -> Reply:
     w = _Words(platform)
     skills = " ".join(f"#{s}" for s in ranking.skills) or "none I know"
     if not ranking.matches and not ranking.off_hours:
-        return Reply(f"Nobody in the roster matches this case (skills: {skills}). Add #skills to the case.")
+        text = f"Nobody in the roster matches this case (skills: {skills})."
+        if ranking.misspelt:
+            return Reply(f"{text} {did_you_mean_skills(dict(ranking.misspelt))}")
+        return Reply(f"{text} Add #skills to the case.")
     lines = [f"{i}. {w.match(m)}" for i, m in enumerate(ranking.matches, 1)]
     if ranking.learner is not None:
         lines.append(f"Learner seat: {w.match(ranking.learner)}")
@@ -635,7 +677,7 @@ def profile(person: Person, now: datetime, own: bool, learned: Mapping[str, Infe
     lines += [
         f"Learning: {learning}",
         f"Works {hours} {person.timezone} (now {local:%H:%M}) · up to {person.max_active_swarms} swarms at once",
-        f"Availability: {availability(person, now)}",
+        f"Availability: {availability(person, now, own)}",
     ]
     if own and shown:
         lines.append("`/swarm skills confirm <skill>` keeps a learned skill; `/swarm skills hide <skill>` stops it.")
@@ -661,23 +703,37 @@ def ago(delta: timedelta) -> str:
     return f"{days // 30} months ago"
 
 
-def availability(person: Person, now: datetime) -> str:
+def availability(person: Person, now: datetime, own: bool = True) -> str:
+    """Whether `person` can be asked now; `own`: said to them, as "you"."""
     if roster.is_away(person, now):
         assert person.away_until is not None
         if person.away_until >= UNTIL_BACK:
-            return "away until they say they are back"
+            return "away until you say `/swarm back`" if own else "away until they say they are back"
         local = person.away_until.astimezone(roster.local_now(person, now).tzinfo)
         return f"away until {local:%a %d %b %H:%M}"
     return "working now" if roster.is_working(person, now) else "off hours now"
 
 
-def skills_saved(person: Person) -> Reply:
+def skills_saved(person: Person, misspelt: Mapping[str, str] | None = None) -> Reply:
     skills = ", ".join(f"{s} {level}/5" for s, level in sorted(person.skills.items())) or "none"
-    return Reply(f"Saved. Your skills: {skills}.")
+    return Reply(f"Saved. Your skills: {skills}.", lines=_misspelt_skills(misspelt, "skills remove"))
 
 
-def learning(person: Person, skill: str) -> Reply:
-    return Reply(f"Noted: you want to learn {skill}. I'll ask you along as a learner on swarms that need it.")
+def learning(person: Person, skill: str, misspelt: Mapping[str, str] | None = None) -> Reply:
+    return Reply(
+        f"Noted: you want to learn {skill}. I'll ask you along as a learner on swarms that need it.",
+        lines=_misspelt_skills(misspelt, "learn"),
+    )
+
+
+def _misspelt_skills(misspelt: Mapping[str, str] | None, how: str) -> tuple[str, ...]:
+    """Skills saved as typed although nobody has them, when they are a slip from one the workspace knows."""
+    if not misspelt:
+        return ()
+    if how == "learn":
+        return (f"{did_you_mean_skills(misspelt)} `/swarm learn {' '.join(misspelt.values())}` learns that instead.",)
+    typed = " ".join(misspelt)
+    return (f"{did_you_mean_skills(misspelt)} `/swarm skills remove {typed}` takes yours back.",)
 
 
 def away(person: Person, now: datetime) -> Reply:
@@ -760,7 +816,10 @@ def summary_card(summary: Summary, platform: str, now: datetime) -> Reply:
     )
     buttons: tuple[Button, ...] = ()
     if swarm.status.is_active:
-        lines.append("Say what you tried; mark the fix with :white_check_mark:; `/swarm resolve` when it's solved.")
+        lines.append(
+            f"Say what you tried; mark the fix with :white_check_mark:; `/swarm resolve {swarm.number}` when it's "
+            "solved."
+        )
         buttons = (
             Button("I can help", ACCEPT, str(swarm.number), "primary"),
             Button("Can't now", DECLINE, str(swarm.number)),
@@ -775,7 +834,8 @@ def summary_card(summary: Summary, platform: str, now: datetime) -> Reply:
 
 HOW_TO_SWARM = (
     "How swarming works: the owner stays accountable for the case; say what you tried, even if it failed; "
-    "mark the message with the fix with :white_check_mark:; leave (`/swarm leave`) when you are no longer needed."
+    "mark the message with the fix with :white_check_mark:; leave (`/swarm leave {number}`) when you are no longer "
+    "needed."
 )
 
 
@@ -795,7 +855,7 @@ def welcome(found: Welcome, platform: str, now: datetime) -> Reply:
         if found.summary.uncovered:
             lines.append("Still missing: " + ", ".join(f"#{s}" for s in found.summary.uncovered))
     if found.first_swarm:
-        lines.append(HOW_TO_SWARM)
+        lines.append(HOW_TO_SWARM.format(number=swarm.number))
     lines.append("Don't want tips like this? `/swarm nudges off`.")
     intro = (
         f"Catching you up on swarm {swarm.number}: {escape(swarm.case.text[:200])}"
@@ -842,7 +902,8 @@ def article_reminder(reminder: Reminder) -> Reply:
     swarm, article = reminder.crew.swarm, reminder.article
     if article is None:
         text = f"Swarm {swarm.number} is resolved, but its fix is not written down anywhere yet."
-        return Reply(text, lines=("`/swarm reopen` and resolve it with what fixed it.", NUDGES_OFF))
+        how = f"`/swarm reopen {swarm.number}`, then `/swarm resolve {swarm.number} <what fixed it>`."
+        return Reply(text, lines=(how, NUDGES_OFF))
     missing = [name for name, value in (("fix", article.resolution), ("cause", article.cause)) if not value.strip()]
     text = (
         f"Swarm {swarm.number} is resolved; its {article_line(article)} has no {' or '.join(missing)} yet. "
@@ -1154,7 +1215,7 @@ def flagged(result: Curated, platform: str) -> Reply:
     w = _Words(platform)
     return Reply(
         f"{w.who(result.by)} flagged {article_line(result.article)}: “{escape(result.comment)}”. "
-        f"Fix it with `/swarm kb edit {result.article.number}`, or archive it if it is wrong.",
+        f"Fix it with `/swarm kb edit {result.article.number} resolution: …`, or archive it if it is wrong.",
         mentions=w.mentions,
     )
 

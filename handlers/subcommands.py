@@ -3,19 +3,22 @@
 Everything else is derived from `SUBCOMMANDS`: the dispatch table (`handlers.commands.COMMANDS`), the help text and
 the hints in errors (`handlers.replies`), the unknown-subcommand "did you mean", the Teams app's command menu
 (`adapters/teams/package.py`), the table `swarm commands` prints (and docs/commands.md holds), and `opens_swarm`, the
-one rule for whether a text opens a swarm.
+one rule for whether a text opens a swarm (and `meant`, what a text that is asked about probably meant).
 
 The handler of each subcommand is a function in handlers/commands.py marked `@handles("name")`: replies reads this
 module to say what can be typed, and the handlers use replies, so this module imports no handler.
 
 In a usage, `[x]` may be left out and `<x>` may not; `[n]` is a swarm's number, which can be left out in the swarm's
-room; `<article>` is an article's number; `a/b` is one of those words.
+room (every subcommand that acts on one swarm takes it, first: a leading number is the swarm's); `<article>` is an
+article's number; `a/b` is one of those words.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import Enum
 
 from bot.curation import DEFAULT_VALIDATE_AFTER_REUSES
@@ -40,6 +43,12 @@ class Usage:
     usage: str
     summary: str
     who: Who = Who.ANYONE
+
+    def described(self, today: date | None = None) -> str:
+        """The summary as said on `today`: a date in it (`{date}`) is one to come, two weeks on, as an example of
+        what to type; with no day (the docs, the Teams menu), it says its form."""
+        example = (today + timedelta(days=14)).isoformat() if today else "YYYY-MM-DD"
+        return self.summary.replace("{date}", example)
 
     @property
     def names_swarm(self) -> bool:
@@ -81,13 +90,13 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     _sub("invite [n] @person …", "bring people into a swarm"),
     _sub("owner [n] @person", "hand the swarm over to someone else", Who.OWNER),
     _sub(
-        "resolve [what fixed it] [cause: why]",
-        "in the room: close the swarm and save its article",
+        "resolve [n] [what fixed it] [cause: why]",
+        "close the swarm and save its article",
         Who.MEMBER,
         teams=True,
     ),
-    _sub("link <article>", "in the room: link a known article to the swarm", Who.MEMBER),
-    _sub("cancel [reason]", "in the room: close the swarm without an article", Who.MEMBER),
+    _sub("link [n] <article>", "link a known article to the swarm", Who.MEMBER),
+    _sub("cancel [n] [reason]", "close the swarm without an article", Who.MEMBER),
     _sub("reopen [n]", "open a resolved or cancelled swarm again", Who.MEMBER),
     _sub("snooze [n]", 'still working: no "quiet room" nudge for a day', Who.MEMBER),
     _sub("experts <case or #skills>", "who would be asked, and why; opens nothing", teams=True),
@@ -117,8 +126,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     _sub("learn <skill>", "be asked along as a learner on swarms that need it"),
     _sub(
         "away [until]",
-        "stop being asked to swarm until `2h`, `tomorrow`, `friday`, `17:00` or `2026-12-01`; without a time, until "
-        "you are back",
+        "stop being asked until `2h`, `tomorrow`, `friday`, `17:00` or `{date}`; without a time, until you say "
+        "`/swarm back`",
         teams=True,
     ),
     _sub("back", "be asked to swarm again"),
@@ -154,6 +163,11 @@ def declared(words: str) -> Usage:
     raise KeyError(f"no subcommand is declared as {words!r}")
 
 
+def example(usage: str, number: int = 42) -> str:
+    """The usage as a hint to type: the swarm's number in, the other optional parts out (`cancel 42`)."""
+    return without_options(usage.replace("[n]", str(number)))
+
+
 def without_options(usage: str) -> str:
     """The usage with its optional parts left out: `skills [@person]` is `skills`."""
     return " ".join(re.sub(r"\[[^\]]*\]", " ", usage).split())
@@ -166,12 +180,84 @@ def split(text: str) -> tuple[str, str]:
 
 
 def opens_swarm(text: str) -> bool:
-    """Whether what was typed after `/swarm` opens a swarm, rather than running a subcommand or being refused.
+    """Whether what was typed after `/swarm` opens a swarm at once, rather than running a subcommand, being refused
+    or being asked about first (`meant`).
 
-    A subcommand's name first runs it. Nothing at all opens a swarm (the form, where the platform has one). One word
-    alone, unless it is a #skill, is a mistyped subcommand, far more often than a case anyone could help with; two
-    words or more are a case, even when the first looks like a mistyped subcommand (`stauts 1`)."""
+    A subcommand's name first runs it. Nothing at all opens a swarm (the form, where the platform has one), and so do
+    two words or more that read as a case. Anything else is asked about before a swarm opens: a first word that is a
+    subcommand's name mistyped (`stauts 1`), one word alone unless it is a #skill, or only numbers. A mistyped command
+    that opened a swarm would ask experts for nothing and use up a place of the person's open limit; asking costs one
+    click."""
     word, rest = split(text)
     if word.lower() in BY_NAME:
         return False
-    return not word or bool(rest) or word.startswith("#")
+    if not word or word.startswith("#"):
+        return True
+    return bool(rest) and close_subcommand(word) is None and not only_numbers(text)
+
+
+def only_numbers(text: str) -> bool:
+    """`42`, `#42 7`: nothing a case is written with."""
+    return all(w.lstrip("#").isdigit() for w in text.split())
+
+
+def close_subcommand(word: str) -> str | None:
+    """The subcommand whose name `word` is a slip of the keyboard away from (`stauts` is `status`), or None.
+
+    A slip is two neighbouring letters swapped, or, in words of five letters or more, one letter missing, added or
+    changed (two from eight letters). Shorter words need the swap: `list` and `last`, `join` and `coin`, `help` and
+    `held` are one letter apart, and a case that starts "Last invoice missing" is a case."""
+    typed = word.lower()
+    for name in BY_NAME:
+        if typed == name:
+            return name
+    for name in BY_NAME:
+        if _swapped(typed, name):
+            return name
+    if len(typed) >= 5:
+        most = 2 if len(typed) >= 8 else 1
+        near = [(distance, name) for name in BY_NAME if (distance := _edits(typed, name, most)) <= most]
+        if near:
+            # Of two as near (`statu`: `stats`, `status`), the one more alike.
+            return min(near, key=lambda n: (n[0], -difflib.SequenceMatcher(None, typed, n[1]).ratio()))[1]
+    return None
+
+
+def meant(text: str) -> str | None:
+    """What someone who typed `text` probably meant to run: `stauts 1` is `status 1`, `42` is `status 42`."""
+    word, rest = split(text)
+    if only_numbers(text) and len(text.split()) == 1:
+        return f"status {word.lstrip('#')}"
+    name = close_subcommand(word) if word else None
+    if name is None and word and not rest:
+        # One word alone is asked about anyway: a looser likeness costs nothing (`leav` is `leave`).
+        name = next(iter(difflib.get_close_matches(word.lower(), BY_NAME, n=1)), None)
+    if name is None:
+        return None
+    return f"{name} {rest}".strip()
+
+
+def _swapped(typed: str, name: str) -> bool:
+    """Two neighbouring letters swapped: `jion` is `join`."""
+    if len(typed) != len(name) or typed == name:
+        return False
+    differ = [i for i, (a, b) in enumerate(zip(typed, name, strict=True)) if a != b]
+    return (
+        len(differ) == 2
+        and differ[1] == differ[0] + 1
+        and typed[differ[0]] == name[differ[1]]
+        and (typed[differ[1]] == name[differ[0]])
+    )
+
+
+def _edits(a: str, b: str, most: int) -> int:
+    """Letters missing, added or changed to turn `a` into `b` (Levenshtein), or `most + 1` once past `most`."""
+    if abs(len(a) - len(b)) > most:
+        return most + 1
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return min(previous[-1], most + 1)

@@ -37,7 +37,7 @@ from adapters.teams.chat import Teams, TeamsChat, Turn
 from adapters.teams.connector import Backoff, Connector, ConnectorError, TokenCache
 from adapters.teams.state import Refs, TeamsState
 from handlers import replies
-from handlers.chat import CommandEvent, Event, FormEvent, Reply
+from handlers.chat import ActionEvent, CommandEvent, Event, FormEvent, Reply
 from handlers.context import Context
 from handlers.opening import SETTLE, finish
 from handlers.router import Outcome
@@ -220,6 +220,9 @@ class TeamsMount:
             # The open form carries the conversation it was asked in, wherever it is submitted.
             if isinstance(event, FormEvent) and event.action == replies.OPEN_FORM:
                 return _team_channel(event.value)
+            # So does the "did you mean" question's open button.
+            if isinstance(event, ActionEvent) and event.action == replies.OPEN_CASE:
+                return _team_channel(event.value.partition("\n")[0])
         return None
 
     # -- what the turn needs to know ------------------------------------------------------------------------------
@@ -369,6 +372,8 @@ def _team_channel(conversation: str) -> str | None:
 def _opens_swarm(event: Event) -> bool:
     if isinstance(event, FormEvent):
         return event.action == replies.OPEN_FORM
+    if isinstance(event, ActionEvent):
+        return event.action == replies.OPEN_CASE
     if not isinstance(event, CommandEvent):
         return False
     return opens_swarm(event.text)

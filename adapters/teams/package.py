@@ -53,7 +53,9 @@ def build_package(settings: Settings, out_dir: Path) -> Path:
 
 def manifest(app_id: str) -> dict[str, Any]:
     # Teams lists at most 10 commands (those declared `teams=True`); every other subcommand still works when typed.
-    commands = [{"title": s.name, "description": s.summary[:1].upper() + s.summary[1:]} for s in SUBCOMMANDS if s.teams]
+    commands = [
+        {"title": s.name, "description": s.described()[:1].upper() + s.described()[1:]} for s in SUBCOMMANDS if s.teams
+    ]
     return {
         "$schema": SCHEMA,
         "manifestVersion": MANIFEST_VERSION,

@@ -103,6 +103,16 @@ def test_the_installed_command_runs_the_demo(database_url: str, tmp_path: Path) 
     assert "Article 1: ACME cannot export invoices to PDF since 4.2" in result.stdout
 
 
+async def test_a_mistyped_subcommand_asks_and_its_buttons_are_pressed_by_name(swarm: Swarm, tmp_path: Path) -> None:
+    code, out = await console(
+        swarm, tmp_path, "/swarm ACME export fails #billing", "/swarm stauts 1", "/click run", "/click open"
+    )
+    assert code == 0, out
+    assert "(only you) Swarm: Did you mean `/swarm status 1`? Nothing was opened.\n    [Run it]  [Open a swarm]" in out
+    assert "(only you) Swarm: Swarm 1: ACME export fails" in out
+    assert "#swarm-2-stauts-1" in out
+
+
 TEAM = """people:
   - {name: Ana Ruiz, email: ana@example.com, skills: {support: 3}}
   - {name: Wendy Zhang, email: wendy@example.com, skills: {billing: 5}}

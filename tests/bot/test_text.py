@@ -6,6 +6,7 @@ import pytest
 from bot.errors import UserError
 from bot.models import MAX_CASE_CHARS, Case
 from bot.text import (
+    close_skill,
     normalize_skill,
     parse_case,
     parse_duration_or_time,
@@ -409,4 +410,19 @@ def test_bad_until(text: str) -> None:
     with pytest.raises(UserError) as caught:
         parse_duration_or_time(text, WEDNESDAY_3PM, "Europe/Madrid")
     assert caught.value.reason == "bad_until"
-    assert caught.value.details == {"value": text}
+    # The example to try instead is a date to come: two weeks from the day it is in Madrid.
+    assert caught.value.details == {"value": text, "example": "2026-03-18"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("biling", "billing"),  # a letter missing
+        ("paymnets", "payments"),  # two neighbours swapped
+        ("billing", None),  # known
+        ("kubernetes", None),  # nothing close
+        ("pdff", None),  # under five letters: too many short words are a letter apart
+    ],
+)
+def test_close_skill_is_a_slip_from_a_known_one(typed: str, meant: str | None) -> None:
+    assert close_skill(typed, ["billing", "payments", "pdf", "sso"]) == meant

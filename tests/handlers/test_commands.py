@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from handlers.commands import COMMANDS
@@ -89,6 +91,25 @@ async def test_away_with_a_bad_time_is_refused(bot: ScenarioBot) -> None:
     assert "I can't read `someday` as a time" in bot.last_told("ben")
 
 
+async def test_a_past_date_is_refused_with_a_date_to_come_as_the_example(bot: ScenarioBot) -> None:
+    bot.clock.now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    assert await bot.command("/swarm away 2026-12-01", user="ben") is Outcome.REFUSED
+    assert bot.last_told("ben") == (
+        "I can't read `2026-12-01` as a time to come: try `2h`, `tomorrow`, `friday`, `17:00` or `2026-12-21`."
+    )
+    await bot.command("/swarm help", user="ben")
+    assert "`17:00` or `2026-12-21`; without a time, until you say `/swarm back`" in bot.last_told("ben")
+    await bot.command("/swarm away 2026-12-21", user="ben")
+    assert bot.last_told("ben").startswith("You are away until Mon 21 Dec 09:00")
+
+
+async def test_away_without_a_time_says_how_to_come_back(bot: ScenarioBot) -> None:
+    await bot.command("/swarm away", user="ben")
+    assert bot.last_told("ben").startswith("You are away until you say `/swarm back`")
+    await bot.command("/swarm skills @ben", user="ana")
+    assert "Availability: away until they say they are back" in bot.last_told("ana")
+
+
 async def test_stats_counts_and_median_time_to_resolve(bot: ScenarioBot) -> None:
     for minutes, case in ((30, "Billing totals off #billing"), (90, "Tax rounding wrong #tax")):
         await bot.command(f"/swarm {case}")
@@ -107,8 +128,6 @@ async def test_stats_counts_and_median_time_to_resolve(bot: ScenarioBot) -> None
     [
         ("/swarm", "Tell me what the case is"),
         ("/swarm #billing sev2", "Tell me what the case is"),
-        ("/swarm resolv", "Did you mean `/swarm resolve`?"),
-        ("/swarm frobnicate", "I don't know `/swarm frobnicate`"),
         ("/swarm status 99", "There is no swarm 99 here"),
         ("/swarm join 99", "There is no swarm 99 here"),
         ("/swarm join abc", "`abc` is not a swarm number"),
@@ -148,3 +167,15 @@ async def test_someone_not_in_the_roster_can_open_a_swarm(bot: ScenarioBot) -> N
     assert await bot.command("/swarm Export to PDF fails #pdf", user="newbie@example.com") is Outcome.DONE
     await bot.command("/swarm status 1", user="newbie@example.com")
     assert "Owner: @newbie@example.com" in bot.last_told("newbie@example.com")
+
+
+async def test_skills_and_learning_that_are_a_slip_from_a_known_skill_get_a_did_you_mean(bot: ScenarioBot) -> None:
+    await bot.command("/swarm skills add biling:4 sso", user="fay")
+    told = bot.last_told("fay")
+    assert told.startswith("Saved. Your skills: biling 4/5, sso 3/5, support 3/5.")
+    assert "Did you mean #billing (not #biling)? `/swarm skills remove biling` takes yours back." in told
+
+    await bot.command("/swarm learn expotr", user="fay")
+    assert "Did you mean #export (not #expotr)? `/swarm learn export` learns that instead." in bot.last_told("fay")
+    await bot.command("/swarm learn kubernetes", user="fay")
+    assert "Did you mean" not in bot.last_told("fay")

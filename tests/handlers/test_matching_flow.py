@@ -182,3 +182,18 @@ async def test_whoever_fixed_the_most_similar_past_case_is_asked_and_told_why(bo
     assert lines[0] == "For this case (skills: none I know) I would ask:"
     assert lines[1].startswith("1. @Chen Wei (R&D · has resolved similar cases · fixed 1 of the most similar past")
     assert "Ana Ruiz" not in bot.last_told("fay")
+
+
+async def test_misspelt_skill_tags_get_a_did_you_mean_and_the_swarm_still_opens(bot: ScenarioBot) -> None:
+    await bot.command("/swarm experts ACME totals wrong #biling #expotr", user="ana")
+    assert "Did you mean #billing #export (not #biling #expotr)?" in bot.last_told("ana")
+
+    await bot.command("/swarm ACME totals wrong #biling #paymnets", user="ana")
+    card = bot.said(bot.room(1))[0]
+    assert "Nobody in the roster covers: #biling, #paymnets" in card
+    assert "Did you mean #billing #payments (not #biling #paymnets)?" in card
+
+
+async def test_a_tag_nobody_is_close_to_gets_no_did_you_mean(bot: ScenarioBot) -> None:
+    await bot.command("/swarm ACME cluster down #kubernetes", user="ana")
+    assert "Did you mean" not in bot.said(bot.room(1))[0]

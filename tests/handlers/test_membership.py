@@ -219,3 +219,34 @@ async def test_a_closed_swarm_stops_counting_on_its_card_and_status(bot: Scenari
     assert "Cancelled after: 14m" in bot.last_told("ana")
     [card_id] = [p["message_id"] for p in bot.chat.called("pin") if p["channel"] == room]
     assert "Cancelled after: 14m" in bot.chat.messages[card_id].text
+
+
+async def test_people_are_named_by_their_full_names_wherever_a_person_is_named(bot: ScenarioBot) -> None:
+    await bot.command("/swarm ACME export fails #tax", user="ana")
+    room = bot.room(1)
+
+    await bot.command("/swarm invite @Ben Okafor @chen wei", user="ana", channel=room)
+    said = bot.said(room)[-1]
+    assert "@Ben Okafor" in said and "@Chen Wei" in said
+    await bot.command("/swarm invite 1 Eli Brown, fay@example.com and Dana Cohen", user="ana", channel="support")
+    said = bot.said(room)[-1]
+    assert "@Eli Brown" in said and "@Fay Singh" in said and "@Dana Cohen" in said
+
+    await bot.command("/swarm thanks @Ben Okafor for the quick fix", user="ana", channel=room)
+    assert bot.said(room)[-1] == ":tada: @Ana Ruiz thanked @Ben Okafor for the quick fix."
+    await bot.command("/swarm skills @dana COHEN", user="ana")
+    assert bot.last_told("ana").startswith("Dana Cohen")
+
+    await bot.command("/swarm owner @Chen Wei", user="ana", channel=room)
+    assert bot.said(room)[-1] == "@Chen Wei now owns swarm 1, taking over from @Ana Ruiz."
+    await bot.command("/swarm status 1", user="ana")
+    assert "Owner: @Chen Wei" in bot.last_told("ana")
+
+
+async def test_a_name_nobody_has_is_refused_and_nobody_is_invited(bot: ScenarioBot) -> None:
+    await bot.command("/swarm ACME export fails #tax", user="ana")
+    room = bot.room(1)
+    posts = len(bot.said(room))
+    assert await bot.command("/swarm invite @Ben Okafor @Zoe Nobody", user="ana", channel=room) is Outcome.REFUSED
+    assert bot.last_told("ana").startswith("I can't find Zoe in the roster")
+    assert len(bot.said(room)) == posts

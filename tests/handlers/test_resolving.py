@@ -179,3 +179,34 @@ async def test_the_rating_question_names_the_case_escaped_once(bot: ScenarioBot)
     await bot.command("/swarm resolve rebuilt it", channel=bot.room(1))
     sent = bot.chat.private(bot.user("ana"))[-1].plain()  # as the platform gets it
     assert "How well was swarm 1 handled?" in sent and "Swarm 1: R&amp;D &lt;build&gt; fails" in sent
+
+
+async def test_resolve_cancel_and_link_name_the_swarm_by_its_number_anywhere(bot: ScenarioBot) -> None:
+    room = await swarm_with_a_fix(bot)
+    await bot.command("/swarm resolve 1 cleared the template cache cause: stale cache", channel="support")
+    assert bot.said(room)[-1].startswith(":white_check_mark: Swarm 1 is resolved")
+    assert "Fix: cleared the template cache" in bot.said(room)[-1]
+
+    await bot.command("/swarm Invoices export blank #pdf", user="ana", channel="support")
+    await bot.command("/swarm link 2 1", user="ana", channel="support")
+    assert "linked article 1" in bot.said(bot.room(2))[-1]
+    await bot.command("/swarm cancel 2 the customer found it", user="ana", channel="support")
+    assert "cancelled" in bot.said(bot.room(2))[-1]
+    await bot.command("/swarm status 2", user="ana", channel="support")
+    assert "Status: cancelled" in bot.last_told("ana")
+
+
+async def test_a_cancelled_swarms_work_in_progress_is_archived_with_it_and_back_on_reopen(bot: ScenarioBot) -> None:
+    await bot.command("/swarm ACME export fails #billing", user="ana")
+    await bot.command("/swarm kb 1", user="ana")
+    assert "State: wip" in bot.last_told("ana")
+
+    await bot.command("/swarm cancel 1 not a real issue", user="ana")
+    await bot.command("/swarm kb 1", user="ana")
+    assert "State: archived" in bot.last_told("ana")
+    await bot.command("/swarm kb history 1", user="ana")
+    assert "swarm 1 cancelled" in bot.last_told("ana")
+
+    await bot.command("/swarm reopen 1", user="ana")
+    await bot.command("/swarm kb 1", user="ana")
+    assert "State: wip" in bot.last_told("ana")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 
 import pytest
 
 from handlers import replies
 from handlers.commands import COMMANDS, CURATION
-from handlers.subcommands import BY_NAME, SUBCOMMANDS, Usage, declared, opens_swarm, without_options
+from handlers.subcommands import BY_NAME, SUBCOMMANDS, Usage, declared, example, opens_swarm, without_options
 from tests.harness import ScenarioBot
 
 USAGES = [usage for subcommand in SUBCOMMANDS for usage in subcommand.usages]
@@ -18,8 +19,13 @@ OPENS = [
     ("status 1", False),  # a subcommand
     ("Status 1", False),
     ("help", False),
-    ("stauts", False),  # one word alone: a mistyped subcommand, refused with a "did you mean"
-    ("stauts 1", True),  # a typo'd word and a number: two words are a case
+    ("stauts", False),  # one word alone: asked first, "did you mean"
+    ("stauts 1", False),  # a first word a slip away from a subcommand: asked first, however many words follow
+    ("reoopen 3 please", False),
+    ("42", False),  # only a number: asked first
+    ("frobnicate", False),  # one word: asked first
+    ("Login fails for ACME", True),  # `login` is two letters from `join`: a case
+    ("Last invoice missing", True),  # `last` is one letter from `list`, but short words need a swap
     ("#billing", True),  # a case with a skill and no words (refused as empty, as a case is)
     ("ACME export fails", True),
     ("", True),  # the form, where the platform has one
@@ -45,8 +51,8 @@ async def test_help_lists_every_declared_usage_with_its_summary(bot: ScenarioBot
     await bot.command("/swarm help", user="fay")
     help_text = bot.last_told("fay")
     for usage in USAGES:
-        assert f"`/swarm {usage.usage}` {usage.summary}" in help_text, usage.usage
-    assert help_text == replies.help_text().text
+        assert f"`/swarm {usage.usage}` {usage.described(bot.clock().date())}" in help_text, usage.usage
+    assert help_text == replies.help_text(today=bot.clock().date()).text
 
 
 def test_every_usage_an_error_shows_is_a_declared_one() -> None:
@@ -72,10 +78,11 @@ def test_every_usage_an_error_shows_is_a_declared_one() -> None:
 @pytest.mark.parametrize(
     ("text", "usage"),
     [
-        ("/swarm leave", "`/swarm leave [n]`"),
-        ("/swarm status", "`/swarm status [n]`"),
-        ("/swarm resolve it works", "`/swarm resolve [what fixed it] [cause: why]` works only there"),
-        ("/swarm cancel", "`/swarm cancel [reason]` works only there"),
+        ("/swarm leave", "`/swarm leave 42`"),
+        ("/swarm status", "`/swarm status 42`"),
+        ("/swarm resolve it works", "name the swarm by its number: `/swarm resolve 42`"),
+        ("/swarm cancel", "name the swarm by its number: `/swarm cancel 42`"),
+        ("/swarm invite @ben", "name the swarm by its number: `/swarm invite 42 @person …`"),
         ("/swarm nudges sometimes", "`/swarm nudges on/off [everyone]`"),
         ("/swarm kb flag 3", "`/swarm kb flag 3 <what is wrong>`"),
     ],
@@ -102,7 +109,7 @@ async def test_what_opens_a_swarm_is_one_rule(bot: ScenarioBot, text: str, opens
     opened = bool(bot.chat.called("create_room")) or bot.last_told("ana").startswith("Tell me what the case is")
     assert opened is opens
     if not opens and text and text.split()[0].lower() not in COMMANDS:
-        assert bot.last_told("ana").startswith(f"I don't know `/swarm {text}`")
+        assert "Nothing was opened" in bot.last_told("ana")
 
 
 def test_whitespace_other_than_a_space_separates_words_too() -> None:
@@ -113,4 +120,99 @@ def test_whitespace_other_than_a_space_separates_words_too() -> None:
 def test_the_teams_menu_is_at_most_ten_short_declared_subcommands() -> None:
     menu = [s for s in SUBCOMMANDS if s.teams]
     assert 0 < len(menu) <= 10
-    assert all(len(s.name) <= 32 and 0 < len(s.summary) <= 128 for s in menu)
+    assert all(len(s.name) <= 32 and 0 < len(s.described()) <= 128 for s in menu)
+
+
+# What a hint's placeholders are filled with before it is run, as a person would fill them in.
+FILLED = {
+    ": …": ": stale cache",
+    "<case>": "ACME export fails",
+    "<article>": "1",
+    "<n>": "1",
+    "<skill>": "billing",
+    "<words>": "export",
+    "<case or #skills>": "export fails #billing",
+    "<what is wrong>": "the fix no longer works",
+    "<what fixed it>": "restarted the worker",
+    "<why>": "stale cache",
+    "@person": "@ben",
+    "…": "",
+}
+# The answers that say a command was typed wrongly, rather than refused for what it asked (no such swarm, not yours).
+MALFORMED = (
+    "bad_number",
+    "room_or_number",
+    "room_only",
+    "not_in_room",
+    "invite_whom",
+    "owner_whom",
+    "kb_what",
+    "experts_for_what",
+    "no_skills",
+    "bad_skill_level",
+    "bad_skill_name",
+    "learn_what",
+    "bad_until",
+    "edit_what",
+    "flag_why",
+    "link_what",
+    "skills_what",
+    "thanks_whom",
+    "unknown_switch",
+    "switch_how",
+)
+
+
+def _hints() -> set[str]:
+    """Every `/swarm …` a reply can show as something to type, its numbers filled in as when it is shown."""
+    shown: list[str] = []
+    source = inspect.getsource(replies)
+    for typed in re.findall(r"`/swarm ([^`]*)`", source):
+        if "usage" in typed or "escape(" in typed or typed.startswith(("<case>", "{")):
+            continue  # the help's usages, what was typed given back, how to open a swarm, the errors' (below)
+        shown.append(re.sub(r"\{[^}]*\}", "1", typed))
+    for template in replies.ERRORS.values():
+        for typed in re.findall(r"`/swarm ([^`]*)`", template):
+            if typed.startswith("{usage}"):
+                shown += [example(u.usage.replace("<article>", "42")) for u in USAGES if "[n]" in u.usage]
+                shown += ["nudges on", "digest off"]
+            else:
+                shown.append(typed.replace("{number}", "1"))
+    hints = set()
+    for typed in shown:
+        # The swarm's number, and the fields to change where there is no form to change them in, are filled in.
+        typed = without_options(typed.replace("[n]", "1").replace("[field: text …]", "cause: stale cache"))
+        for placeholder, value in FILLED.items():
+            typed = typed.replace(placeholder, value)
+        typed = re.sub(r"(\w+)/\w+(?:/\w+)*", r"\1", typed)  # `on/off` is one of them
+        hints.add(" ".join(typed.split()))
+    return hints - {""}  # `/swarm …` itself, in a docstring
+
+
+def _malformed(told: str) -> str | None:
+    for reason in MALFORMED:
+        pattern = ".*?".join(re.escape(part) for part in re.split(r"\{[^}]*\}", replies.ERRORS[reason]))
+        if re.fullmatch(pattern, told, re.DOTALL):
+            return reason
+    if told.startswith(("Did you mean", "Open a swarm for the case")):
+        return "did you mean"
+    return None
+
+
+async def test_every_hint_a_reply_shows_is_a_command_that_works(bot: ScenarioBot) -> None:
+    await bot.command("/swarm ACME export fails #billing", user="ana")
+    await bot.command("/swarm resolve restarted the worker", user="ana", channel=bot.room(1))
+    await bot.command("/swarm Tax totals wrong #tax", user="ana")
+    hints = _hints()
+    assert {"cancel 42", "resolve 42", "invite 42 @ben", "reopen 1", "resolve 1 restarted the worker"} <= hints
+    failed = []
+    for hint in sorted(hints):
+        if opens_swarm(hint):
+            assert hint.split()[0].lower() not in BY_NAME, hint
+            continue
+        rooms, before = len(bot.chat.called("create_room")), len(bot.told("ana"))
+        await bot.command(f"/swarm {hint}", user="ana")
+        told = "\n".join(bot.told("ana")[before:])
+        if _malformed(told) is not None or len(bot.chat.called("create_room")) != rooms:
+            failed.append(f"`/swarm {hint}` is shown as a hint but answers: {told}")
+    assert not failed, "\n".join(failed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 from sqlalchemy import event
@@ -277,7 +278,7 @@ async def test_errors_and_help_are_ephemeral(slack: SlackScenario) -> None:
     await slack.command("/swarm frobnicate", user="fay")
     await slack.command("/swarm help", user="fay")
     said = slack.ephemerals("fay")
-    assert "I don't know `/swarm frobnicate`" in said[0]
+    assert "Open a swarm for the case “frobnicate”?" in said[0]
     assert "/swarm experts <case or #skills>" in said[1]
     assert slack.api.calls_to("chat.postMessage") == []
 
@@ -349,3 +350,25 @@ async def test_experts_known_only_by_email_are_found_invited_and_remembered(slac
     assert "UCHEN" in slack.api.calls_to("conversations.invite")[0].args["users"]
     assert "<@UCHEN>" in slack.posts(SUPPORT)[0]["text"]
     assert (await slack.app.core.people.find("T0001", "chen@example.com")).slack_id == "UCHEN"
+
+
+def _ephemeral_buttons(slack: SlackScenario, user: str) -> dict[str, tuple[str, str]]:
+    """The buttons of the last private answer to `user`, as Block Kit carried them: label → (action_id, value)."""
+    blocks = slack.api.calls_to("chat.postEphemeral")[-1].args["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    elements = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    return {e["text"]["text"]: (e["action_id"], e["value"]) for e in elements}
+
+
+async def test_a_mistyped_subcommand_asks_with_buttons_that_work(slack: SlackScenario) -> None:
+    await slack.command("/swarm ACME export fails #billing", user="ana")
+    await slack.command("/swarm stauts 1", user="ana")
+    assert slack.ephemerals("ana")[-1].startswith("Did you mean `/swarm status 1`?")
+    assert len(slack.api.calls_to("conversations.create")) == 1
+    buttons = _ephemeral_buttons(slack, "ana")
+    assert buttons == {"Run it": ("run", "status 1"), "Open a swarm": ("open", f"{SUPPORT}\nstauts 1")}
+
+    await slack.click(*buttons["Run it"], user="ana", channel=SUPPORT, ts="1")
+    assert slack.ephemerals("ana")[-1].startswith("Swarm 1: ACME export fails")
+    await slack.click(*buttons["Open a swarm"], user="ana", channel=SUPPORT, ts="1")
+    assert slack.room().name == "swarm-2-stauts-1"

@@ -28,7 +28,7 @@ from tests.handlers.test_subcommands import OPENS
         ("back", "Welcome back"),
         ("stats", "Swarming in the last 30 days"),
         ("status 7", "There is no swarm 7 here."),
-        ("frobnicate", "I don't know `/swarm frobnicate`."),
+        ("frobnicate", "Open a swarm for the case “frobnicate”?"),
     ],
 )
 async def test_subcommands_in_the_personal_chat(teams: TeamsScenario, said: str, answer: str) -> None:
@@ -177,3 +177,24 @@ async def test_the_connector_in_use_is_the_one_of_the_activity(store: SqlStore) 
         await teams.send(activity)
         assert teams.fake.calls == []
         assert [c.route for c in other.calls] == ["send"]
+
+
+async def test_a_mistyped_subcommand_asks_on_a_card_whose_buttons_work(teams: TeamsScenario) -> None:
+    await teams.message("ACME tax totals round wrong #tax", user="ana")
+    await teams.message("stauts 1", user="ana")
+    assert teams.last_told("ana").startswith("Did you mean `/swarm status 1`?")
+    chat = teams.fake.personal_chat(teams_id("ana"))
+    question = teams.fake.posts(chat)[-1]
+    assert [b["title"] for b in question.buttons()] == ["Run it", "Open a swarm"]
+
+    await teams.click(question.id, "Run it", user="ana")
+    assert teams.last_told("ana").startswith("Swarm 1: ACME tax totals round wrong\n**Status:** open")
+    await teams.click(question.id, "Open a swarm", user="ana")
+    assert teams.room(2)
+
+
+async def test_open_anyway_in_the_personal_chat_needs_a_team_channel(teams: TeamsScenario) -> None:
+    await teams.message("stauts 1", user="ana", channel="personal")
+    question = teams.fake.posts(teams.fake.personal_chat(teams_id("ana")))[-1]
+    await teams.click(question.id, "Open a swarm", user="ana")
+    assert teams.last_told("ana") == NO_CHANNEL

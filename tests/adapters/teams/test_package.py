@@ -61,7 +61,7 @@ def test_the_package_holds_the_manifest_and_both_icons(tmp_path: Path) -> None:
     # The menu is the subcommands declared for it, each with its declared summary.
     menu = [s for s in SUBCOMMANDS if s.teams]
     assert titles == [s.name for s in menu]
-    assert [c["description"].lower() for c in commands["commands"]] == [s.summary.lower() for s in menu]
+    assert [c["description"].lower() for c in commands["commands"]] == [s.described().lower() for s in menu]
     assert 0 < len(titles) <= 10 and {"help", "list", "status", "join", "resolve", "kb", "stats"} <= set(titles)
     assert all(len(c["title"]) <= 32 and 0 < len(c["description"]) <= 128 for c in commands["commands"])
     assert manifest["authorization"]["permissions"]["resourceSpecific"] == [
