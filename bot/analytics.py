@@ -873,7 +873,7 @@ class Analytics:
                 int(e.text)
                 for _, _, timeline in alive
                 for e in timeline
-                if e.kind is EventKind.LINKED and e.text.isdigit()
+                if e.kind is EventKind.LINKED and e.text.isdecimal()
             }
             swarm_ids = [s.id for s, _, _ in alive if s.id is not None]
             articles = await uow.articles.related(ws.id, swarm_ids, linked_numbers, (since, until))

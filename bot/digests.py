@@ -357,7 +357,7 @@ async def _file(uow: UnitOfWork, swarm: Swarm, details: bool = True) -> SwarmFil
     timeline = tuple(await uow.swarms.timeline(_id(swarm)))
     linked = []
     for number in dict.fromkeys(e.text for e in timeline if e.kind is EventKind.LINKED):
-        article = await uow.articles.get(swarm.workspace_id, int(number)) if number.isdigit() else None
+        article = await uow.articles.get(swarm.workspace_id, int(number)) if number.isdecimal() else None
         if article is not None:
             linked.append(article)
     return SwarmFile(crew, timeline, await uow.articles.by_swarm(_id(swarm)), tuple(linked))

@@ -227,7 +227,7 @@ def _whole(front: Mapping[str, Any], key: str, default: int | None, least: int) 
     value = front.get(key)
     if value is None or value == "":
         return default
-    if isinstance(value, str) and value.strip().lstrip("#").isdigit():
+    if isinstance(value, str) and value.strip().lstrip("#").isdecimal():
         value = int(value.strip().lstrip("#"))
     if not isinstance(value, int) or isinstance(value, bool) or value < least:
         raise UserError("kb_file_bad_number", field=key, value=_show(value), least=least)

@@ -223,7 +223,7 @@ def redact_article(article: Article) -> tuple[Article, list[str]]:
 
 
 def _luhn(number: str) -> bool:
-    digits = [int(c) for c in number if c.isdigit()]
+    digits = [int(c) for c in number if c.isdecimal()]
     if not 13 <= len(digits) <= 19:
         return False
     total = 0

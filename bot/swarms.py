@@ -437,7 +437,7 @@ class Swarms:
         own = await uow.articles.by_swarm(_id(swarm))
         if resolved_by_reuse(swarm, timeline, own):
             linked = [e.text for e in timeline if e.kind is EventKind.LINKED]
-            number = int(linked[-1]) if linked and linked[-1].isdigit() else None
+            number = int(linked[-1]) if linked and linked[-1].isdecimal() else None
             article = await uow.articles.get(swarm.workspace_id, number) if number is not None else None
             return None if article is None else Reused(crew, article, resolved=True)
         if own is None or swarm.created_at is None or swarm.resolved_at is None:

@@ -166,7 +166,7 @@ def _tag(bare: str) -> str | None:
         return None
     body = bare.lstrip("#")
     # "order #12345" is a ticket number in the customer's words, not a skill.
-    if body.isdigit():
+    if body.isdecimal():
         return None
     return normalize_skill(body) or None
 
@@ -216,7 +216,7 @@ def parse_skill_levels(words: Sequence[str]) -> dict[str, int]:
 def parse_level(skill: str, raw: str) -> int:
     """A skill level 1-5 as typed; anything else raises bad_skill_level."""
     text = raw.strip()
-    if text.isascii() and text.isdigit() and int(text) in SKILL_LEVELS:
+    if text.isascii() and text.isdecimal() and int(text) in SKILL_LEVELS:
         return int(text)
     raise UserError("bad_skill_level", skill=skill, level=raw)
 

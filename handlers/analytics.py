@@ -50,7 +50,7 @@ async def ask_csat(ctx: Context, crew: Crew) -> None:
 async def rate(ctx: Context, event: ActionEvent) -> None:
     """One of the five CSAT buttons: value `<swarm number>:<score>`."""
     number, _, score = event.value.partition(":")
-    if not (number.isdigit() and score.isdigit()):
+    if not (number.isdecimal() and score.isdecimal()):
         raise UserError("unknown_action", action=event.action)
     rated = await ctx.core.analytics.rate(ctx.actor(event.origin), int(number), int(score))
     await ctx.tell(event.origin, replies.csat_noted(rated))

@@ -234,7 +234,7 @@ async def kb(ctx: Context, event: CommandEvent, args: str) -> None:
         else:
             await curate(ctx, event.origin, action, article_number)
         return
-    if args.lstrip("#").isdigit():
+    if args.lstrip("#").isdecimal():
         shown = whole(args.lstrip("#"))
         if shown is None:
             raise UserError("bad_number", value=args, command="kb")
@@ -388,7 +388,7 @@ LARGEST = 2**31 - 1
 
 def whole(word: str) -> int | None:
     """A number someone typed or a button carried (`42`), or None when it is not one or is past any we could have."""
-    if not word.isdigit() or len(word) > 10 or int(word) > LARGEST:
+    if not word.isdecimal() or len(word) > 10 or int(word) > LARGEST:
         return None
     return int(word)
 
@@ -433,7 +433,7 @@ def _named(args: str) -> str:
 
 def _number_and_people(args: str, command: str) -> tuple[int | None, str]:
     first = args.split()[0] if args.split() else ""
-    if first.lstrip("#").isdigit():
+    if first.lstrip("#").isdecimal():
         return number(first, command), _named(args[len(first) :])
     return None, _named(args)
 

@@ -198,7 +198,7 @@ def opens_swarm(text: str) -> bool:
 
 def only_numbers(text: str) -> bool:
     """`42`, `#42 7`: nothing a case is written with."""
-    return all(w.lstrip("#").isdigit() for w in text.split())
+    return all(w.lstrip("#").isdecimal() for w in text.split())
 
 
 def close_subcommand(word: str) -> str | None:

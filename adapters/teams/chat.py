@@ -336,7 +336,7 @@ class TeamsChat(ChatPort):
 
 def _number(reply: Reply, action: str) -> int | None:
     for button in reply.buttons:
-        if button.action == action and button.value.isdigit():
+        if button.action == action and button.value.isdecimal():
             return int(button.value)
     return None
 

@@ -103,7 +103,7 @@ def _version() -> str:
     except metadata.PackageNotFoundError:
         return "0.1.0"
     # Teams wants major.minor.patch, nothing more.
-    parts = [p for p in version.split(".")[:3] if p.isdigit()]
+    parts = [p for p in version.split(".")[:3] if p.isdecimal()]
     return ".".join(parts + ["0"] * (3 - len(parts)))
 
 

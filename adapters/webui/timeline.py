@@ -120,7 +120,7 @@ def _line(entry: TimelineEntry, who: str, owner: str, authors: Mapping[str, str]
     if kind is EventKind.THANKED:
         receiver, reason = _thanked(text)
         return Line(entry, who, f"thanked {receiver}" if receiver else "said thanks", reason)
-    if kind is EventKind.LINKED and entry.text.strip().isdigit():
+    if kind is EventKind.LINKED and entry.text.strip().isdecimal():
         return Line(entry, who, KIND_WORDS[kind], "", int(entry.text))
     return Line(entry, who, KIND_WORDS.get(kind, kind.value), text)
 
