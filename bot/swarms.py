@@ -33,6 +33,7 @@ from bot.models import (
     TimelineEntry,
     Via,
 )
+from bot.permissions import Action, Standing, ensure, may
 from bot.ports import Store, UnitOfWork
 from bot.semantic import SemanticSearch, hybrid_search
 
@@ -196,6 +197,15 @@ class Closing:
     outcome: Resolved | Reused | Acted
     by: Person
     at: datetime  # when it was closed: its summaries, if posted, are no older
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A member's "this is fixed": the owner (or a lead) confirms it with one click, which resolves the swarm."""
+
+    crew: Crew
+    by: Person
+    resolution: str
 
 
 @dataclass(frozen=True)
@@ -428,6 +438,13 @@ class Swarms:
             return await self._join(uow, scope, swarm, role, via)
 
     async def _join(self, uow: UnitOfWork, scope: Scope, swarm: Swarm, role: Role, via: Via) -> Change:
+        if not swarm.status.is_active:
+            # Reopening is not a member's to do: say who can, rather than send them round in a loop.
+            crew = await self._crew(uow, swarm)
+            if not may(Action.REOPEN, standing(crew, scope)):
+                raise UserError(
+                    "closed_reopen_by", number=swarm.number, status=swarm.status.value, owner=crew.owner.name
+                )
         _ensure_active(swarm)
         assert swarm.id is not None
         now = self.clock()
@@ -553,14 +570,15 @@ class Swarms:
             swarm = await find_swarm(uow, scope.workspace_id, number, channel)
             _ensure_active(swarm)
             assert swarm.id is not None
-            if swarm.owner_id != scope.person_id:
-                raise UserError("owner_only", number=swarm.number, action="hand it over")
+            before = await self._crew(uow, swarm)
+            await self._ensure(uow, Action.HAND_OVER, before, scope)
             new_owner = await find_person(uow, scope.workspace_id, who)
             assert new_owner.id is not None
             if new_owner.id == swarm.owner_id:
                 raise UserError("already_owner", number=swarm.number)
             now = self.clock()
-            previous = await self._member(uow, swarm, scope.person_id)
+            # The owner so far, who may not be the one handing over (a lead may hand over any swarm).
+            previous = await self._member(uow, swarm, swarm.owner_id)
             if previous is not None:
                 previous.role = Role.HELPER
                 await uow.swarms.save_member(previous)
@@ -572,10 +590,10 @@ class Swarms:
             await uow.swarms.save_member(member)
             swarm.owner_id = new_owner.id
             await uow.swarms.save(swarm)
-            await self._log(uow, swarm, EventKind.OWNER_CHANGED, new_owner.id, f"from {scope.person.name}")
+            await self._log(uow, swarm, EventKind.OWNER_CHANGED, new_owner.id, f"from {before.owner.name}")
             crew = await self._crew(uow, swarm)
             await uow.commit()
-            return HandOver(crew, scope.person, new_owner)
+            return HandOver(crew, before.owner, new_owner)
 
     # -- invitations --------------------------------------------------------------------------------------------
 
@@ -667,8 +685,7 @@ class Swarms:
         async with self.store.unit() as uow:
             scope = await identify(uow, actor)
             swarm = await find_swarm(uow, scope.workspace_id, number, "")
-            if swarm.owner_id != scope.person_id:
-                raise UserError("owner_only", number=swarm.number, action="rate its matches")
+            await self._ensure(uow, Action.RATE_MATCH, await self._crew(uow, swarm), scope)
             member = await self._member(uow, swarm, person_id)
             if member is None or member.via is not Via.MATCH:
                 raise UserError("not_a_match", number=swarm.number)
@@ -733,6 +750,7 @@ class Swarms:
             if message is None or message.kind is not EventKind.MESSAGE:
                 await uow.commit()
                 return None
+            await self._ensure(uow, Action.MARK_FIX, await self._crew(uow, swarm), scope)
             kind = EventKind.SOLUTION if marked else EventKind.SOLUTION_REMOVED
             # The suffix keeps entry_by_message() pointing at the message itself, not at its marks.
             entry = await self._log(uow, swarm, kind, scope.person_id, message.text, f"{message_id}:mark")
@@ -749,7 +767,8 @@ class Swarms:
             swarm = await find_swarm(uow, scope.workspace_id, number, channel)
             _ensure_active(swarm)
             crew = await self._crew(uow, swarm)
-            _ensure_may_close(crew, scope, "resolve")
+            if not may(Action.PROPOSE_RESOLVE, standing(crew, scope)):
+                await self._ensure(uow, Action.RESOLVE, crew, scope)
             timeline = await uow.swarms.timeline(_id(swarm))
             speakers = await _speakers(uow, crew, timeline)
             await uow.commit()
@@ -780,7 +799,7 @@ class Swarms:
             swarm = await find_swarm(uow, scope.workspace_id, number, channel)
             _ensure_active(swarm)
             crew = await self._crew(uow, swarm)
-            _ensure_may_close(crew, scope, "resolve")
+            await self._ensure(uow, Action.RESOLVE, crew, scope)
             timeline = await uow.swarms.timeline(_id(swarm))
             speakers = await _speakers(uow, crew, timeline)
             marked = [] if edits is not None else solutions(timeline)
@@ -831,7 +850,7 @@ class Swarms:
             swarm = await find_swarm(uow, scope.workspace_id, number, channel)
             _ensure_active(swarm)
             crew = await self._crew(uow, swarm)
-            _ensure_may_close(crew, scope, "resolve" if solved else "link an article to")
+            await self._ensure(uow, Action.RESOLVE if solved else Action.LINK, crew, scope)
             article = await uow.articles.get(scope.workspace_id, article_number)
             own = await uow.articles.by_swarm(_id(swarm))
             if article is not None and own is not None and own.id == article.id:
@@ -867,13 +886,17 @@ class Swarms:
             self.indexes.invalidate(swarm.workspace_id)
         return Reused(crew, article, solved, changed=solved or not linked)
 
-    async def cancel(self, actor: Actor, channel: str, reason: str) -> Acted:
+    async def cancel(self, actor: Actor, channel: str, reason: str, number: int | None = None) -> Acted:
+        """Closes the swarm without an article; whoever cancels says why, and the room and the timeline keep it."""
+        reason = reason.strip()
         async with self.store.unit() as uow:
             scope = await identify(uow, actor)
-            swarm = await find_swarm(uow, scope.workspace_id, None, channel)
+            swarm = await find_swarm(uow, scope.workspace_id, number, channel)
             _ensure_active(swarm)
-            _ensure_may_close(await self._crew(uow, swarm), scope, "cancel")
-            swarm.status, swarm.cancel_reason = SwarmStatus.CANCELLED, reason or None
+            await self._ensure(uow, Action.CANCEL, await self._crew(uow, swarm), scope)
+            if not reason:
+                raise UserError("cancel_why", number=swarm.number)
+            swarm.status, swarm.cancel_reason = SwarmStatus.CANCELLED, reason
             swarm.closing, swarm.closings = True, swarm.closings + 1
             await uow.swarms.save(swarm)
             await self._log(uow, swarm, EventKind.CANCELLED, scope.person_id, reason)
@@ -887,7 +910,7 @@ class Swarms:
             swarm = await find_swarm(uow, scope.workspace_id, number, channel)
             if swarm.status.is_active:
                 raise UserError("already_open", number=swarm.number)
-            _ensure_may_close(await self._crew(uow, swarm), scope, "reopen")
+            await self._ensure(uow, Action.REOPEN, await self._crew(uow, swarm), scope)
             swarm.status, swarm.resolved_at, swarm.cancel_reason = SwarmStatus.OPEN, None, None
             swarm.resolution = None  # a fix that did not hold; the timeline keeps it
             # Closing again posts a new summary; one interrupted before the reopen is not finished any more.
@@ -903,6 +926,23 @@ class Swarms:
             crew = await self._crew(uow, swarm)
             await uow.commit()
             return Acted(crew, scope.person)
+
+    async def proposal(
+        self, actor: Actor, channel: str, resolution_text: str, number: int | None = None
+    ) -> Proposal | None:
+        """None if the person may resolve the swarm themselves (its owner, a lead or admin); a member's resolve is a
+        proposal for the owner to confirm; anyone else is refused."""
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            swarm = await find_swarm(uow, scope.workspace_id, number, channel)
+            _ensure_active(swarm)
+            crew = await self._crew(uow, swarm)
+            if not may(Action.PROPOSE_RESOLVE, standing(crew, scope)):
+                await self._ensure(uow, Action.RESOLVE, crew, scope)
+            await uow.commit()
+        if may(Action.RESOLVE, standing(crew, scope)):
+            return None
+        return Proposal(crew, scope.person, resolution_text.strip())
 
     # -- reading ------------------------------------------------------------------------------------------------
 
@@ -978,6 +1018,10 @@ class Swarms:
 
     async def _crew(self, uow: UnitOfWork, swarm: Swarm) -> Crew:
         return await load_crew(uow, swarm)
+
+    async def _ensure(self, uow: UnitOfWork, action: Action, crew: Crew, scope: Scope) -> None:
+        """Refuses, naming who can, unless the person may do `action` to the swarm (bot/permissions.py)."""
+        await ensure(uow, action, standing(crew, scope), crew.owner, number=crew.swarm.number)
 
     async def _member(self, uow: UnitOfWork, swarm: Swarm, person_id: int) -> Member | None:
         return next((m for m in await uow.swarms.members(_id(swarm)) if m.person_id == person_id), None)
@@ -1113,10 +1157,11 @@ def _ensure_active(swarm: Swarm) -> None:
         raise UserError("swarm_closed", number=swarm.number, status=swarm.status.value)
 
 
-def _ensure_may_close(crew: Crew, scope: Scope, action: str) -> None:
+def standing(crew: Crew, scope: Scope) -> Standing:
+    """Who the person is to the swarm: its owner, a member (in it now), or neither."""
     member = crew.member(scope.person_id)
-    if crew.swarm.owner_id != scope.person_id and (member is None or not member.active):
-        raise UserError("members_only", number=crew.swarm.number, action=action)
+    owner = crew.swarm.owner_id == scope.person_id
+    return Standing(scope.person, owner=owner, member=member is not None and member.active)
 
 
 def _id(swarm: Swarm) -> int:

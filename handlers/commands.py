@@ -144,8 +144,19 @@ async def hand_over(ctx: Context, origin: Origin, swarm_number: int | None, who:
 async def resolve(ctx: Context, event: CommandEvent, args: str) -> None:
     if not args and await offer_resolve_form(ctx, event.origin, event.trigger, None):
         return
-    result = await ctx.core.swarms.resolve(ctx.actor(event.origin), event.origin.channel, args)
-    await announce_resolved(ctx, result, event.origin)
+    await resolve_or_propose(ctx, event.origin, None, args)
+
+
+async def resolve_or_propose(ctx: Context, origin: Origin, swarm_number: int | None, resolution: str) -> None:
+    """The owner's (or a lead's) resolve closes the swarm; a member's is a proposal the owner confirms in the room."""
+    actor = ctx.actor(origin)
+    proposal = await ctx.core.swarms.proposal(actor, origin.channel, resolution, swarm_number)
+    if proposal is not None:
+        await post_in_room(ctx, proposal.crew, replies.proposed(proposal, ctx.platform))
+        await ctx.tell(origin, replies.proposal_sent(proposal, ctx.platform))
+        return
+    result = await ctx.core.swarms.resolve(actor, origin.channel, resolution, number=swarm_number)
+    await announce_resolved(ctx, result, origin)
 
 
 async def offer_resolve_form(ctx: Context, origin: Origin, trigger: str | None, swarm_number: int | None) -> bool:

@@ -139,7 +139,7 @@ async def test_swarm_commands_prints_the_subcommand_table_docs_commands_holds() 
     assert await run(parser().parse_args(["commands"]), out) == 0
     rows = [line for line in out.getvalue().splitlines() if line.startswith("| `/swarm ")]
     assert len(rows) == sum(len(s.usages) for s in SUBCOMMANDS)
-    assert "| `/swarm owner [n] @person` | hand the swarm over to someone else | the swarm's owner |" in rows
+    assert "| `/swarm owner [n] @person` | hand the swarm over to someone else | the owner, a lead or admin |" in rows
     page = (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
     found = re.search(r"<!-- subcommands: start -->\n(.*?)<!-- subcommands: end -->", page, re.S)
     assert found is not None

@@ -75,7 +75,7 @@ def test_every_usage_an_error_shows_is_a_declared_one() -> None:
         ("/swarm leave", "`/swarm leave [n]`"),
         ("/swarm status", "`/swarm status [n]`"),
         ("/swarm resolve it works", "`/swarm resolve [what fixed it] [cause: why]` works only there"),
-        ("/swarm cancel", "`/swarm cancel [reason]` works only there"),
+        ("/swarm cancel", "`/swarm cancel <reason>` works only there"),
         ("/swarm nudges sometimes", "`/swarm nudges on/off [everyone]`"),
         ("/swarm kb flag 3", "`/swarm kb flag 3 <what is wrong>`"),
     ],
