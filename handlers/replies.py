@@ -118,8 +118,7 @@ ERRORS: dict[str, str] = {
     "switch_how": "Say on or off: `/swarm {usage}`; with `everyone`, for the whole workspace.",
     "closed_reopen_by": "Swarm {number} is already {status}. Its owner, {owner}, or a lead or admin can bring it back "
     f"with {_numbered('reopen')}: ask them.",
-    "cancel_why": f"Say why, so the room and the timeline keep it: {_typed('cancel')}, e.g. "
-    "`duplicate of swarm 12`.",
+    "cancel_why": f"Say why, so the room and the timeline keep it: {_typed('cancel')}, e.g. `duplicate of swarm 12`.",
 }
 
 # What each permission (bot/permissions.py) lets someone do, said after "Only … can": `{number}` is the swarm's or
