@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from bot import roster
 from bot.analytics import Figure, Rated, Report, Trend
@@ -157,16 +158,17 @@ def refused(err: UserError) -> Reply:
     details = dict(err.details)
     action = str(details.get("action", ""))
     details["state"] = "on" if details.get("on") else "off"
-    parties: list[str] = []
+    parties: list[str] = ["a publisher"] if action in ("validate", "archive") else []
     if details.get("owner"):
-        parties.append(f"its owner, {details['owner']}")
+        parties.append(f"its owner, {escape(str(details['owner']))},")
     leads = details.get("leads")
     if leads is not None:
-        named = " or ".join(str(name) for name in leads)
+        named = " or ".join(escape(str(name)) for name in leads)
         parties.append(f"a lead or admin ({named})" if named else "a lead or admin (the roster names none yet)")
-    if action in ("validate", "archive"):
-        parties.insert(0, "a publisher")
-    who = ", or ".join(parties) if parties else "someone else"
+    # "a publisher, or its owner, Ana Ruiz, or a lead or admin (Lea Moreau)"
+    who = parties[0] if parties else "someone else"
+    for before, party in pairwise(parties):
+        who += (" or " if before.endswith(",") else ", or ") + party
     try:
         doing = ALLOWED_TO.get(action, action).format(**details)
         ask = ASK.get(action, "Ask them in the swarm's room." if "number" in details else "Ask them.").format(**details)
