@@ -439,13 +439,7 @@ class Swarms:
 
     async def _join(self, uow: UnitOfWork, scope: Scope, swarm: Swarm, role: Role, via: Via) -> Change:
         if not swarm.status.is_active:
-            # Reopening is not a member's to do: say who can, rather than send them round in a loop.
-            crew = await self._crew(uow, swarm)
-            if not may(Action.REOPEN, standing(crew, scope)):
-                raise UserError(
-                    "closed_reopen_by", number=swarm.number, status=swarm.status.value, owner=crew.owner.name
-                )
-        _ensure_active(swarm)
+            raise await self._closed(uow, swarm, scope)
         assert swarm.id is not None
         now = self.clock()
         member = await self._member(uow, swarm, scope.person_id)
@@ -484,7 +478,7 @@ class Swarms:
                 if swarm is None:
                     continue
                 if not swarm.status.is_active:
-                    refused.append((join, UserError("swarm_closed", number=swarm.number, status=swarm.status.value)))
+                    refused.append((join, await self._closed(uow, swarm, scope)))
                     continue
                 member = members[_id(swarm)].get(scope.person_id)
                 if member is not None and member.active:
@@ -1018,6 +1012,13 @@ class Swarms:
 
     async def _crew(self, uow: UnitOfWork, swarm: Swarm) -> Crew:
         return await load_crew(uow, swarm)
+
+    async def _closed(self, uow: UnitOfWork, swarm: Swarm, scope: Scope) -> UserError:
+        """Why a closed swarm cannot be joined, and who can bring it back: reopening is not a member's to do."""
+        crew = await self._crew(uow, swarm)
+        if may(Action.REOPEN, standing(crew, scope)):
+            return UserError("swarm_closed", number=swarm.number, status=swarm.status.value)
+        return UserError("closed_reopen_by", number=swarm.number, status=swarm.status.value, owner=crew.owner.name)
 
     async def _ensure(self, uow: UnitOfWork, action: Action, crew: Crew, scope: Scope) -> None:
         """Refuses, naming who can, unless the person may do `action` to the swarm (bot/permissions.py)."""

@@ -24,7 +24,7 @@ from bot.models import Article, ArticleHit, ArticleState, EventKind, Match, Pers
 from bot.people import UNTIL_BACK, ImportReport
 from bot.swarms import Answered, Change, Crew, Draft, HandOver, Marked, Opened, Proposal, Resolved, Reused
 from handlers.chat import Button, Field, Form, Reply
-from handlers.subcommands import SUBCOMMANDS, declared, without_options
+from handlers.subcommands import SUBCOMMANDS, Who, declared, without_options
 
 # Button actions and form actions: the words that travel through the platforms and come back in events.
 JOIN = "join"
@@ -240,9 +240,14 @@ HELP_LAST = (
 
 def help_text(join: str = "raising_hand", observe: str = "eyes", solution: str = "white_check_mark") -> Reply:
     """`/swarm help`: how to open a swarm, then every declared subcommand, one usage a line, then the reactions."""
-    lines = [f"`/swarm {u.usage}` {u.summary}" for s in SUBCOMMANDS for u in s.usages]
+    lines = [f"`/swarm {u.usage}` {u.summary}{_only(u.who)}" for s in SUBCOMMANDS for u in s.usages]
     last = HELP_LAST.format(join=join, observe=observe, solution=solution)
     return Reply("\n".join([HELP_FIRST, HELP_OPEN, *lines, last]))
+
+
+def _only(who: Who) -> str:
+    """Who may run a usage, after its summary in the help, where it is not everyone."""
+    return "" if who is Who.ANYONE else f" (who: {who.value})"
 
 
 def subcommand_table() -> str:
@@ -670,6 +675,9 @@ def profile(person: Person, now: datetime, own: bool, learned: Mapping[str, Infe
         f"Works {hours} {person.timezone} (now {local:%H:%M}) · up to {person.max_active_swarms} swarms at once",
         f"Availability: {availability(person, now)}",
     ]
+    if person.role.above_agent:
+        # Who may act on any swarm and on workspace-wide settings (docs/permissions.md).
+        lines.append(f"Role: {person.role.value}")
     if own and shown:
         lines.append("`/swarm skills confirm <skill>` keeps a learned skill; `/swarm skills hide <skill>` stops it.")
     if own and not person.skills:

@@ -124,3 +124,24 @@ async def test_joining_a_closed_swarm_says_who_can_reopen_it_and_the_owner_reope
 async def test_a_roster_lead_is_shown_as_one(bot: ScenarioBot) -> None:
     await bot.load_roster(WITH_LEAD)
     assert (await bot.person("lea")).role is RosterRole.LEAD
+
+
+async def test_a_join_reaction_on_a_closed_swarm_says_who_can_reopen_it(bot: ScenarioBot) -> None:
+    await bot.command("/swarm ACME export fails #billing", user="ana")
+    await bot.command("/swarm cancel wrong customer", user="ana", channel=bot.room(1))
+
+    await bot.react("raising_hand", bot.announcement_id(), user="dana")
+
+    assert "Its owner, Ana Ruiz, or a lead or admin can bring it back" in bot.last_told("dana")
+
+
+async def test_help_says_who_may_run_what(bot: ScenarioBot) -> None:
+    await bot.command("/swarm help", user="fay")
+    assert "close the swarm without an article, saying why (who: the owner, a lead or admin" in bot.last_told("fay")
+    assert "`/swarm list` the open swarms\n" in bot.last_told("fay")
+
+
+async def test_a_lead_s_profile_shows_the_role(bot: ScenarioBot) -> None:
+    await bot.load_roster(WITH_LEAD)
+    await bot.command("/swarm skills lea@example.com", user="fay")
+    assert "Role: lead" in bot.last_told("fay")
