@@ -38,6 +38,7 @@ class Action(StrEnum):
     PROPOSE_RESOLVE = "propose_resolve"
     RESOLVE = "resolve"
     LINK = "link"
+    INVITE = "invite"
     CANCEL = "cancel"
     HAND_OVER = "hand_over"
     REOPEN = "reopen"
@@ -72,6 +73,7 @@ RULES: dict[Action, Rule] = {
     ),
     Action.RESOLVE: Rule("resolve (`/swarm resolve`, “Article n solved it”)", _OWNERS),
     Action.LINK: Rule("link a known article (`/swarm link`)", _MEMBERS),
+    Action.INVITE: Rule("invite people into the swarm (`/swarm invite`)", _MEMBERS),
     Action.CANCEL: Rule("cancel (`/swarm cancel <reason>`)", _OWNERS, "with a reason, which the room is told"),
     Action.HAND_OVER: Rule("hand over (`/swarm owner`)", _OWNERS),
     Action.REOPEN: Rule("reopen (`/swarm reopen`)", _OWNERS),

@@ -540,6 +540,7 @@ class Swarms:
             swarm = await find_swarm(uow, scope.workspace_id, number, channel)
             _ensure_active(swarm)
             assert swarm.id is not None
+            await self._ensure(uow, Action.INVITE, await self._crew(uow, swarm), scope)
             people = [await find_person(uow, scope.workspace_id, name) for name in who]
             now = self.clock()
             changes = []

@@ -133,6 +133,7 @@ ALLOWED_TO: dict[str, str] = {
     "propose_resolve": "propose resolving swarm {number}",
     "resolve": "resolve swarm {number}",
     "link": "link an article to swarm {number}",
+    "invite": "invite people into swarm {number}",
     "cancel": "cancel swarm {number}",
     "hand_over": "hand swarm {number} over",
     "reopen": "reopen swarm {number}",
@@ -148,6 +149,7 @@ ASK: dict[str, str] = {
     "mark_fix": f"{_numbered('join')} first, or ask them to mark it.",
     "resolve": f"A member's {_typed('resolve')} is a proposal the owner confirms; {_numbered('join')} to be one.",
     "link": f"{_numbered('join')} first, or ask them in the room.",
+    "invite": f"{_numbered('join')} first, or ask them in the room.",
     "snooze": f"{_numbered('join')} first, or ask them in the room.",
     "workspace_switch": "Ask them; `/swarm {switch} {state}` alone does it for you only.",
 }

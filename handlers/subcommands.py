@@ -88,7 +88,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     _sub("accept [n]", '"I can help": say yes when a swarm asked you', Who.ASKED),
     _sub("decline [n]", '"Can\'t now": the next-best expert is asked instead', Who.ASKED),
     _sub("leave [n]", "leave a swarm; its owner hands it over first", Who.MEMBER),
-    _sub("invite [n] @person …", "bring people into a swarm"),
+    _sub("invite [n] @person …", "bring people into a swarm", Who.MEMBER),
     _sub("owner [n] @person", "hand the swarm over to someone else", Who.OWNER),
     _sub(
         "resolve [what fixed it] [cause: why]",

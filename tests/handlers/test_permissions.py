@@ -145,3 +145,10 @@ async def test_a_lead_s_profile_shows_the_role(bot: ScenarioBot) -> None:
     await bot.load_roster(WITH_LEAD)
     await bot.command("/swarm skills lea@example.com", user="fay")
     assert "Role: lead" in bot.last_told("fay")
+
+
+async def test_a_stranger_cannot_invite_people_into_someone_else_s_swarm(bot: ScenarioBot) -> None:
+    await bot.command("/swarm ACME export fails #billing", user="ana")
+    assert await bot.command("/swarm invite 1 eli@example.com", user="dana") is Outcome.REFUSED
+    assert "can invite people into swarm 1. `/swarm join 1` first" in bot.last_told("dana")
+    assert "eli@example.com" not in bot.chat.channels[bot.room(1)].members
