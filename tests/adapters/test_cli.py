@@ -53,6 +53,10 @@ async def test_importing_again_updates_instead_of_duplicating(swarm: Swarm) -> N
     code, out = await swarm("roster", "list")
     assert len(out.splitlines()) == 26
     assert "Ana Ruiz" in out
+    # The sample roster's support lead is shown as one.
+    assert [line for line in out.splitlines() if line.endswith("(lead)")] == [
+        line for line in out.splitlines() if line.startswith("Rahul Verma")
+    ]
 
 
 async def test_experts_ranks_with_reasons_and_opens_nothing(swarm: Swarm) -> None:

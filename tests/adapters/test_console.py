@@ -99,3 +99,10 @@ def test_the_installed_command_runs_the_demo(database_url: str, tmp_path: Path) 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Swarm 1 is resolved" in result.stdout
     assert "Article 1: ACME cannot export invoices to PDF since 4.2" in result.stdout
+
+
+async def test_people_lists_the_roster_with_its_leads(swarm: Swarm, tmp_path: Path) -> None:
+    code, out = await console(swarm, tmp_path, "/people")
+    assert code == 0, out
+    assert "Rahul Verma <rahul@example.com> Support Asia/Kolkata api:3, export:2, postgres:2 (lead)" in out
+    assert "(agent)" not in out
