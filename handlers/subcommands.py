@@ -37,6 +37,7 @@ class Who(Enum):
     OWNER = _rule(Action.HAND_OVER)  # its owner, or a lead or admin
     RESOLVER = _rule(Action.RESOLVE) + "; a member's resolve is a proposal the owner confirms"
     CANCELLER = _rule(Action.CANCEL)
+    IN_IT = "someone in it (its owner hands it over first)"  # leaving: only who is in it, never its owner
     ASKED = "an expert it asked"  # only the experts the matcher asked to swarm on it
     PUBLISHER = _rule(Action.VALIDATE).replace("often enough", f"{DEFAULT_VALIDATE_AFTER_REUSES} times")
     CURATOR = _rule(Action.ARCHIVE) + " of its swarm"
@@ -87,7 +88,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     _sub("join [n]", "join a swarm as a helper", teams=True),
     _sub("accept [n]", '"I can help": say yes when a swarm asked you', Who.ASKED),
     _sub("decline [n]", '"Can\'t now": the next-best expert is asked instead', Who.ASKED),
-    _sub("leave [n]", "leave a swarm; its owner hands it over first", Who.MEMBER),
+    _sub("leave [n]", "leave a swarm; its owner hands it over first", Who.IN_IT),
     _sub("invite [n] @person …", "bring people into a swarm", Who.MEMBER),
     _sub("owner [n] @person", "hand the swarm over to someone else", Who.OWNER),
     _sub(
