@@ -64,7 +64,7 @@ RULES: dict[Action, Rule] = {
     Action.OPEN: Rule("open a swarm (`/swarm <case>`)", (Party.ANYONE,)),
     Action.JOIN: Rule("join, follow or leave a swarm; `/swarm status`, `list`", (Party.ANYONE,)),
     Action.SEARCH: Rule("search and read articles (`/swarm kb`); edit or flag one", (Party.ANYONE,)),
-    Action.TALK: Rule("talk in the room", (Party.ANYONE,), "whoever talks in the room is taken as helping"),
+    Action.TALK: Rule("talk in the room", (Party.ANYONE,)),
     Action.MARK_FIX: Rule(
         "mark the fix (✅ on a room message)", _MEMBERS, "anyone else's ✅ is not a fix: they are told to join first"
     ),
@@ -91,7 +91,9 @@ RULES: dict[Action, Rule] = {
         "anyone, once the article has been reused often enough",
     ),
     Action.ARCHIVE: Rule(
-        "archive or restore an article; undo its redaction", (Party.PUBLISHER, Party.LEAD, Party.OWNER), ""
+        "archive or restore an article; undo its redaction",
+        (Party.PUBLISHER, Party.LEAD, Party.OWNER),
+        "the owner of the swarm it was written in",
     ),
 }
 

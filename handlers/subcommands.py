@@ -40,7 +40,7 @@ class Who(Enum):
     IN_IT = "someone in it (its owner hands it over first)"  # leaving: only who is in it, never its owner
     ASKED = "an expert it asked"  # only the experts the matcher asked to swarm on it
     PUBLISHER = _rule(Action.VALIDATE).replace("often enough", f"{DEFAULT_VALIDATE_AFTER_REUSES} times")
-    CURATOR = _rule(Action.ARCHIVE) + " of its swarm"
+    CURATOR = _rule(Action.ARCHIVE).split(" (")[0] + " of its swarm"
     SWITCH = f"anyone for themselves; for everyone, {_rule(Action.WORKSPACE_SWITCH).split(' (')[0]}"
 
 
