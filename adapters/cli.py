@@ -8,6 +8,8 @@ import contextlib
 import csv
 import dataclasses
 import json
+import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -15,22 +17,26 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 
-from adapters import scheduler, web
+from adapters import scheduler, web, workspaces
 from adapters.app import App
 from adapters.console import WORKSPACE, Console
 from adapters.history_file import HistoryFileError, read_history
 from adapters.memory import MemoryChat, Message, render
-from adapters.roster_file import RosterFileError, read_rows
+from adapters.roster_file import RosterFileError, csv_text, read_rows, yaml_text
 from adapters.settings import Settings, reference
-from adapters.slack import SlackMount
+from adapters.slack import SlackMount, probe
+from adapters.slack.probe import SlackProblem
 from adapters.slack.worker import Workers
 from adapters.teams import TeamsMount
 from adapters.teams.package import PackageError, build_package
+from adapters.workspaces import NoWorkspace, UnknownWorkspace
 from bot import analytics
 from bot.errors import UserError
 from bot.history import HistoryInterrupted
 from bot.models import Person
+from bot.roster import person_to_row
 from handlers import jobs, replies
 from storage.backup import BackupError, backup, restore
 from storage.database import upgrade
@@ -38,13 +44,26 @@ from storage.embeddings import forget_vectors
 from storage.refs import SqlPlatformRefs
 from storage.search import rebuild_index
 
+log = logging.getLogger(__name__)
+WORKSPACE_HELP = (
+    "workspace key (default: SWARM_WEB_WORKSPACE, else the Slack workspace of SLACK_BOT_TOKEN, else the one "
+    "workspace with data, else the console's)"
+)
+# The commands that read or write one workspace's data: they take --workspace, or the default workspace.
+IN_A_WORKSPACE = {"roster", "history", "kb", "stats", "experts"}
+
 
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="swarm", description="Case swarming for customer support.")
-    main.add_argument("--workspace", default=WORKSPACE, help="workspace key (default: the console workspace)")
+    main.add_argument("--workspace", help=WORKSPACE_HELP)
     # Also after the subcommand (`swarm roster import FILE --workspace T0123`); SUPPRESS keeps the global one otherwise.
     scoped = argparse.ArgumentParser(add_help=False)
-    scoped.add_argument("--workspace", default=argparse.SUPPRESS, help="workspace key (default: the console workspace)")
+    scoped.add_argument("--workspace", default=argparse.SUPPRESS, help=WORKSPACE_HELP)
+    # An import may make the workspace it names; nothing else does, so a typo in --workspace is refused.
+    creating = argparse.ArgumentParser(add_help=False, parents=[scoped])
+    creating.add_argument(
+        "--create", action="store_true", help="make the --workspace named if it does not exist yet (a first import)"
+    )
     commands = main.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="Slack + Teams + web on one aiohttp server")
@@ -67,15 +86,20 @@ def parser() -> argparse.ArgumentParser:
     console.add_argument("--roster", type=Path, help="import this roster file first")
 
     roster = commands.add_parser("roster", help="the expertise roster").add_subparsers(dest="action", required=True)
-    roster_import = roster.add_parser("import", help="add or update people from a YAML or CSV file", parents=[scoped])
+    roster_import = roster.add_parser("import", help="add or update people from a YAML or CSV file", parents=[creating])
     roster_import.add_argument("file", type=Path)
     roster.add_parser("list", help="everyone in the roster", parents=[scoped]).add_argument(
         "--json", action="store_true"
     )
+    roster_export = roster.add_parser(
+        "export", help="the roster as a file `roster import` reads back (YAML, or CSV)", parents=[scoped]
+    )
+    roster_export.add_argument("file", type=Path, nargs="?", help="write it here (default: standard output)")
+    roster_export.add_argument("--csv", action="store_true", help="CSV (the default is YAML; a FILE.csv is CSV too)")
 
     history = commands.add_parser("history", help="past resolved cases").add_subparsers(dest="action", required=True)
     history_import = history.add_parser(
-        "import", help="load resolved cases exported from a help desk (CSV)", parents=[scoped]
+        "import", help="load resolved cases exported from a help desk (CSV)", parents=[creating]
     )
     history_import.add_argument("file", type=Path)
 
@@ -86,7 +110,9 @@ def parser() -> argparse.ArgumentParser:
     kb.add_parser("show", help="one article", parents=[scoped]).add_argument("number", type=int)
     kb_export = kb.add_parser("export", help="write every article to DIR, one Markdown file each", parents=[scoped])
     kb_export.add_argument("folder", type=Path, metavar="DIR")
-    kb_import = kb.add_parser("import", help="add or update articles from the Markdown files in DIR", parents=[scoped])
+    kb_import = kb.add_parser(
+        "import", help="add or update articles from the Markdown files in DIR", parents=[creating]
+    )
     kb_import.add_argument("folder", type=Path, metavar="DIR")
     kb_reindex = kb.add_parser(
         "reindex", help="rebuild the search index, and with the semantic extra embed the articles without a vector"
@@ -111,7 +137,7 @@ def parser() -> argparse.ArgumentParser:
     jobs = commands.add_parser("jobs", help="the scheduled jobs").add_subparsers(dest="action", required=True)
     jobs.add_parser("list", help="each job with its schedule and next run time")
     jobs.add_parser(
-        "run", help="run one job now, here, in every workspace (the console's if no chat is set up)", parents=[scoped]
+        "run", help="run one job now, here, in every workspace (the default one if no chat is set up)", parents=[scoped]
     ).add_argument("name", metavar="NAME")
 
     db = commands.add_parser("db", help="the database").add_subparsers(dest="action", required=True)
@@ -132,7 +158,15 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    sys.exit(asyncio.run(run(parser().parse_args(argv), sys.stdout)))
+    try:
+        code = asyncio.run(run(parser().parse_args(argv), sys.stdout))
+        sys.stdout.flush()  # here, where a closed pipe can still be caught, not at exit
+    except BrokenPipeError:
+        # `swarm … | head`: the reader has what it wanted and left. Stop quietly; the rest of the output goes nowhere,
+        # so the flush at exit does not fail again (the Python docs' recipe for SIGPIPE).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
+    sys.exit(code)
 
 
 async def run(args: argparse.Namespace, out: TextIO) -> int:
@@ -158,7 +192,18 @@ async def run(args: argparse.Namespace, out: TextIO) -> int:
         return 0
     app = await App.start(settings)
     try:
+        if args.command in IN_A_WORKSPACE and not (args.command == "kb" and args.action == "reindex"):
+            args.workspace = await _workspace(app, args.workspace, getattr(args, "create", False))
         return await _run(app, args, out)
+    except NoWorkspace as several:
+        sys.stderr.write(
+            f"Swarm has several workspaces ({several}) and nothing says which one you mean: name it with "
+            "--workspace KEY, or set SWARM_WEB_WORKSPACE.\n"
+        )
+        return 2
+    except (SlackProblem, UnknownWorkspace) as err:
+        sys.stderr.write(f"{err}\n")
+        return 2
     except UserError as err:
         sys.stderr.write(replies.error(err).text + "\n")
         return 1
@@ -167,6 +212,29 @@ async def run(args: argparse.Namespace, out: TextIO) -> int:
         return 1
     finally:
         await app.close()
+
+
+async def _workspace(app: App, named: str | None, create: bool) -> str:
+    """The workspace a command works in: the one named, if it exists (or `create`), else the default one."""
+    settings = app.settings
+
+    async def single_team() -> str | None:
+        return await probe.team_of(settings) if probe.single_token(settings) else None
+
+    if named is None:
+        return await workspaces.default_workspace(app, single_team)
+    known = await workspaces.keys(app)
+    if named in known or create:
+        return named
+    # A platform's workspace Swarm has not heard from yet is one all the same: the Slack team of SLACK_BOT_TOKEN, or
+    # a team that installed the app through OAuth.
+    if probe.single_token(settings) and named == await single_team():
+        return named
+    if settings.slack_client_id:
+        installs = AsyncSQLAlchemyInstallationStore(settings.slack_client_id, app.store.engine)
+        if await installs.async_find_bot(enterprise_id=None, team_id=named) is not None:
+            return named
+    raise workspaces.unknown(named, known)
 
 
 async def _backup_or_restore(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
@@ -196,6 +264,8 @@ async def _run(app: App, args: argparse.Namespace, out: TextIO) -> int:
         return await _import_history(app, workspace, args.file, out)
     if args.command == "roster" and args.action == "import":
         return await _import(app, workspace, args.file, out)
+    if args.command == "roster" and args.action == "export":
+        return await _export_roster(app, workspace, args.file, args.csv, out)
     if args.command == "roster":
         people = await core.people.roster(workspace)
         _print(out, [_person(p) for p in people], args.json, lambda p: _person_line(p))
@@ -330,6 +400,10 @@ async def _serve(app: App, args: argparse.Namespace) -> int:
     if args.workers < 0:
         sys.stderr.write("--workers: a number of processes, 0 or more.\n")
         return 2
+    problem = await _slack_start_up(settings, args.socket_mode)
+    if problem is not None:
+        sys.stderr.write(problem + "\n")
+        return 2
     workers = Workers(settings, args.workers) if args.workers and settings.slack_signing_secret else None
     slack, teams = _chats(app, workers)
     mounts: list[web.Mount] = [m for m in (slack, teams) if m is not None]
@@ -366,6 +440,34 @@ async def _serve(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _slack_start_up(settings: Settings, socket_mode: bool) -> str | None:
+    """The one line that says why Slack, as set up, cannot be served, or None. Slack not answering is such a reason
+    only in Socket Mode (nothing else comes in then); over HTTP, Swarm serves and /readyz says it is not ready."""
+    if not settings.slack_signing_secret:
+        return "--socket-mode needs SLACK_APP_TOKEN and SLACK_SIGNING_SECRET." if socket_mode else None
+    if not settings.slack_bot_token and not (settings.slack_client_id and settings.slack_client_secret):
+        return (
+            "SLACK_SIGNING_SECRET is set, but no way to act in Slack: set SLACK_BOT_TOKEN (one workspace), or "
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (installs through OAuth) (docs/slack.md)."
+        )
+    if socket_mode and not settings.slack_app_token:
+        return (
+            "--socket-mode needs SLACK_APP_TOKEN, the app-level token (xapp-…) with connections:write (docs/slack.md)."
+        )
+    try:
+        if probe.single_token(settings):
+            await probe.team_of(settings)
+        if socket_mode:
+            await probe.check_app_token(settings)
+    except probe.SlackUnreachable as err:
+        if socket_mode:
+            return str(err)
+        log.warning("%s Serving anyway; /readyz says not ready until Slack answers.", err)
+    except SlackProblem as err:
+        return str(err)
+    return None
+
+
 async def _jobs(app: App, args: argparse.Namespace, out: TextIO) -> int:
     if args.action == "list":
         for job in scheduler.planned(app.job_store_url, scheduler.schedules(app.settings)):
@@ -380,6 +482,7 @@ async def _jobs(app: App, args: argparse.Namespace, out: TextIO) -> int:
     chat = None
     if not platforms:
         # Neither Slack nor Teams: run it in the console workspace and show what Swarm said.
+        args.workspace = await _workspace(app, args.workspace, create=False)
         chat = MemoryChat()
         chat.listeners.append(lambda event, message: _show_post(out, event, message))
         platforms = [scheduler.OneChat(app, chat, args.workspace)]
@@ -440,6 +543,18 @@ async def _import(app: App, workspace: str, file: Path, out: TextIO) -> int:
     report = await app.core.people.import_roster(workspace, read_rows(file))
     out.write("\n".join(replies.roster_report(report)) + "\n")
     return 1 if report.rejected else 0
+
+
+async def _export_roster(app: App, workspace: str, file: Path | None, as_csv: bool, out: TextIO) -> int:
+    rows = [person_to_row(person) for person in await app.core.people.roster(workspace)]
+    as_csv = as_csv or (file is not None and file.suffix.lower() == ".csv")
+    text = csv_text(rows) if as_csv else yaml_text(rows)
+    if file is None:
+        out.write(text)
+        return 0
+    await asyncio.to_thread(file.write_text, text, encoding="utf-8")
+    out.write(f"Exported {len(rows)} people to {file}.\n")
+    return 0
 
 
 async def _import_history(app: App, workspace: str, file: Path, out: TextIO) -> int:
@@ -548,3 +663,7 @@ def _default(value: Any) -> Any:
     if isinstance(value, timedelta):
         return value.total_seconds()
     return str(value)
+
+
+if __name__ == "__main__":
+    main()

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from adapters.memory import MemoryChat, Message
 from bot.errors import UserError
 from bot.models import Person
 from bot.people import People
-from handlers.chat import ActionEvent, CommandEvent, Event, MessageEvent, Origin, ReactionEvent
+from handlers.chat import ActionEvent, Button, CommandEvent, Event, MessageEvent, Origin, ReactionEvent
 from handlers.router import Outcome, Router
 
 WORKSPACE = "console"
@@ -27,8 +27,9 @@ HELP = """Console commands:
   /as <person>           become someone else from the roster (e-mail or name)
   /in <channel>          go to a channel; `/in swarm-1` is enough for a room
   /react <emoji> [n]     react to message n (default: the last one here); /unreact takes it back
-  /click <button> [n]    press a button (Join, Resolve, 1–5) on message n (default: the newest one here or in
-                         Swarm's messages to you that has it)
+  /click <button> [n]    press a button by its label (Join, Can't now, 👍 Wendy, 1–5; any case, the start of it
+                         will do) on message n (default: the newest one here or in Swarm's messages to you that
+                         has it)
   /people, /channels     who is in the roster, which channels exist
   /quit                  leave
 Anything else is a message in the current channel."""
@@ -86,8 +87,8 @@ class Console:
             (reactions.add if added else reactions.discard)(self.user_id)
             return await self._send(ReactionEvent(self._origin(message.channel), message.id, emoji, added))
         elif word == "/click":
-            label, message = self._button(rest)
-            return await self._click(label, message)
+            button, message = self._button(rest)
+            return await self._click(button, message)
         elif word == "/people":
             self._roster(await self.people.roster(WORKSPACE))
         elif word == "/channels":
@@ -165,31 +166,40 @@ class Console:
             if message is None:
                 raise ConsoleError(f"there is no message {parts[1]}")
             return name, message
+        return name, self._newest_here()
+
+    def _button(self, rest: str) -> tuple[Button, Message]:
+        """The button to press, by its label (any case, or the start of it if that is enough), and its message:
+        message n when the line ends with n, else the newest that has it among this channel's and the ones only you
+        see (such as the question Swarm asks you in your own chat after a resolve)."""
+        label = rest.strip()
+        if not label:
+            raise ConsoleError("say which button, e.g. /click Join")
+        for message in reversed(self.chat.messages.values()):
+            visible = message.private_to == self.user_id or (
+                message.channel == self.channel and message.private_to is None
+            )
+            button = button_named(label, message.reply.buttons) if visible and message.reply else None
+            if button is not None:
+                return button, message
+        words = label.rsplit(maxsplit=1)
+        if len(words) == 2 and words[1].lstrip("#[").rstrip("]") in self.chat.messages:
+            label, number = words[0], words[1].lstrip("#[").rstrip("]")
+            message = self.chat.messages[number]
+        else:
+            message = self._newest_here()  # to say which buttons there are
+        button = button_named(label, message.reply.buttons if message.reply else ())
+        if button is None:
+            raise ConsoleError(f"message {message.id} has no {label} button{_offered(message)}")
+        return button, message
+
+    def _newest_here(self) -> Message:
         here = [m for m in self.chat.messages.values() if m.channel == self.channel and m.private_to is None]
         if not here:
             raise ConsoleError(f"there is no message in #{self.channel} yet")
-        return name, here[-1]
+        return here[-1]
 
-    def _button(self, rest: str) -> tuple[str, Message]:
-        """The message whose button to press: message n, or else the newest that has the button among this channel's
-        and the ones only you see (such as the question Swarm asks you in your own chat after a resolve)."""
-        parts = rest.split()
-        if len(parts) == 1:
-            label = parts[0].lower()
-            for message in reversed(self.chat.messages.values()):
-                visible = message.private_to == self.user_id or (
-                    message.channel == self.channel and message.private_to is None
-                )
-                buttons = message.reply.buttons if visible and message.reply else ()
-                if any(label in (b.label.lower(), b.action) for b in buttons):
-                    return label, message
-        return self._target(rest)
-
-    async def _click(self, label: str, message: Message) -> bool:
-        buttons = message.reply.buttons if message.reply else ()
-        button = next((b for b in buttons if label in (b.label.lower(), b.action)), None)
-        if button is None:
-            raise ConsoleError(f"message {message.id} has no {label} button")
+    async def _click(self, button: Button, message: Message) -> bool:
         return await self._send(ActionEvent(self._origin(message.channel), button.action, button.value, message.id))
 
     def _roster(self, people: list[Person]) -> None:
@@ -214,3 +224,26 @@ class Console:
         label = "Swarm (edited)" if event == "update" else "Swarm"
         body = message.text.replace("\n", "\n    ")
         self.out.write(f"{where} {label}: {body}\n")
+
+
+def button_named(label: str, buttons: Sequence[Button]) -> Button | None:
+    """The button a label names: its whole label or action, in any case, else the one label it starts; several
+    that it starts is a question back (ConsoleError), none is None."""
+    wanted = _folded(label)
+    for button in buttons:
+        if wanted in (_folded(button.label), button.action.casefold()):
+            return button
+    starting = [button for button in buttons if _folded(button.label).startswith(wanted)]
+    if len(starting) > 1:
+        raise ConsoleError(f"{label} could be {' or '.join(b.label for b in starting)}: say which")
+    return starting[0] if starting else None
+
+
+def _folded(label: str) -> str:
+    """A label as typed and as shown compare equal: case, runs of spaces and curly apostrophes aside."""
+    return " ".join(label.replace("\u2019", "'").casefold().split())
+
+
+def _offered(message: Message) -> str:
+    labels = [button.label for button in message.reply.buttons] if message.reply else []
+    return f" (it has {', '.join(labels)})" if labels else ""

@@ -1,4 +1,4 @@
-"""Reads a roster file (YAML or CSV) into rows with the line each came from."""
+"""Reads a roster file (YAML or CSV) into rows with the line each came from, and writes one (`swarm roster export`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
+
+from bot.roster import ROSTER_COLUMNS
 
 Row = tuple[int, Mapping[str, object]]
 
@@ -68,3 +70,27 @@ def _csv_rows(text: str) -> list[Row]:
 def _printable(text: str) -> str:
     """Text with what cannot be printed (a lone surrogate) escaped."""
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def yaml_text(rows: list[dict[str, object]]) -> str:
+    """A roster file in YAML, as examples/roster.yaml: a list under `people:`, skills as {skill: level}."""
+    return yaml.safe_dump({"people": rows}, sort_keys=False, allow_unicode=True, default_flow_style=None, width=1000)
+
+
+def csv_text(rows: list[dict[str, object]]) -> str:
+    """A roster file in CSV, as examples/roster.csv: skills `billing:4;sso:3`, learning `pdf;sso`, publisher `yes`."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=ROSTER_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({key: _cell(value) for key, value in row.items()} for row in rows)
+    return out.getvalue()
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, dict):
+        return ";".join(f"{key}:{level}" for key, level in value.items())
+    if isinstance(value, list):
+        return ";".join(str(item) for item in value)
+    return str(value)

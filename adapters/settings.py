@@ -240,14 +240,14 @@ class Settings(BaseSettings):
         validation_alias="SWARM_WEB_TOKEN",
         description="the token that opens the web pages and `/metrics`; with it alone, `swarm serve` serves the pages",
     )
-    # Whose data a token session sees; empty: the single Slack workspace, else the one workspace with data, else
-    # the console.
+    # Whose data a token session sees, and the workspace of `swarm` commands without --workspace; empty: the single
+    # Slack workspace, else the one workspace with data, else the console (adapters/workspaces.py).
     web_workspace: str = Field(
         "",
         validation_alias="SWARM_WEB_WORKSPACE",
         description=(
-            "whose data a token session sees (unset: the single Slack workspace, else the one workspace with data, "
-            "else the console's)"
+            "whose data a token session sees, and the workspace of `swarm` commands without `--workspace` (unset: "
+            "the single Slack workspace, else the one workspace with data, else the console's)"
         ),
     )
     # The address people open the pages at (https://swarm.example.com), for Sign in with Slack's redirect URL;

@@ -23,6 +23,9 @@ from adapters.webui import WebPages
 
 log = logging.getLogger(__name__)
 APP_KEY = web.AppKey("swarm", App)
+# The platforms' readiness checks: each says why it cannot be worked with now, or None (GET /readyz).
+Readiness = Callable[[], Awaitable[str | None]]
+READY_KEY = web.AppKey("ready", list[Readiness])
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -36,9 +39,12 @@ def build(app: App, mounts: Sequence[Mount]) -> web.Application:
     web_app = web.Application(client_max_size=1024**2, middlewares=[measure])
     web_app[APP_KEY] = app
     web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/readyz", readyz)
     for part in mounts:
         part.mount(web_app)
     slack = next((part for part in mounts if isinstance(part, SlackMount)), None)
+    ready: list[Readiness] = [slack.unready] if slack is not None else []
+    web_app[READY_KEY] = ready
     WebPages(app, slack).mount(web_app)
     web_app.on_startup.append(_freeze)  # last: after the mounts' own start-up
     return web_app
@@ -70,14 +76,33 @@ async def measure(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    app = request.app[APP_KEY]
+    """Alive: the process answers and its database does. Slack or Teams being out of reach is /readyz's business."""
+    if not await _database_answers(request.app[APP_KEY]):
+        return web.json_response({"ok": False, "database": "down"}, status=503)
+    return web.json_response({"ok": True})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready to work: the database answers and so does each chat platform that can be asked (Slack's auth.test);
+    503 with the reasons, one line each, while one does not."""
+    reasons = [] if await _database_answers(request.app[APP_KEY]) else ["the database does not answer"]
+    for unready in request.app[READY_KEY]:
+        reason = await unready()
+        if reason is not None:
+            reasons.append(reason)
+    if reasons:
+        return web.json_response({"ready": False, "reasons": reasons}, status=503)
+    return web.json_response({"ready": True})
+
+
+async def _database_answers(app: App) -> bool:
     try:
         async with app.store.unit() as uow:
             await uow.workspaces.ensure("console")
     except Exception:
         log.exception("health check: the database does not answer")
-        return web.json_response({"ok": False, "database": "down"}, status=503)
-    return web.json_response({"ok": True})
+        return False
+    return True
 
 
 async def serve(web_app: web.Application, host: str, port: int) -> None:
@@ -85,7 +110,7 @@ async def serve(web_app: web.Application, host: str, port: int) -> None:
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
-    log.warning("Swarm is listening on http://%s:%s", host, port)
+    log.info("Swarm is listening on http://%s:%s", host, port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

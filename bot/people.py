@@ -183,7 +183,9 @@ class People:
                     person.id, person.away_until = known.id, known.away_until
                     await uow.people.save(person)
                     report.updated.append(person.name)
-            await uow.commit()
+            # A file whose every row was refused leaves no trace, not even the workspace it named.
+            if report.added or report.updated:
+                await uow.commit()
             self.indexes.invalidate(ws.id)
         return report
 

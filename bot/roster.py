@@ -274,3 +274,25 @@ def _max_active_swarms(value: object, name: str) -> int:
     if number is None or not 1 <= number <= MAX_ACTIVE_SWARMS:
         raise UserError("roster_bad_number", field="max_active_swarms", value=str(value), name=name)
     return number
+
+
+def person_to_row(person: Person) -> dict[str, object]:
+    """The roster row that imports as this person again (`swarm roster export`): the keys of ROSTER_COLUMNS that
+    say something, with YAML's types (a mapping of skills, a list of learning)."""
+    row: dict[str, object] = {
+        "name": person.name,
+        "email": person.email,
+        "slack_id": person.slack_id,
+        "teams_id": person.teams_id,
+        "department": person.department,
+        "timezone": person.timezone,
+        "working_hours": str(person.working_hours) if person.working_hours else None,
+        "skills": dict(sorted(person.skills.items())),
+        "learning": list(person.learning),
+        "max_active_swarms": person.max_active_swarms,
+        "publisher": person.publisher,
+        "role": person.role.value if person.role.above_agent else None,
+    }
+    if person.max_active_swarms == DEFAULT_MAX_ACTIVE_SWARMS:
+        del row["max_active_swarms"]
+    return {key: value for key, value in row.items() if value not in (None, "", [], {}) and value is not False}

@@ -36,6 +36,7 @@ from bot.models import (
 from bot.permissions import Action, Standing, ensure, may
 from bot.ports import Store, UnitOfWork
 from bot.semantic import SemanticSearch, hybrid_search
+from bot.suggestions import CANDIDATES, likely_answers
 
 log = logging.getLogger(__name__)
 
@@ -273,7 +274,7 @@ class Swarms:
                 # Asked, not yet in: they answer "I can help" or "Can't now", or speak in the room.
                 await uow.swarms.save_member(Member(swarm.id, match.person.id, role, Via.MATCH, invited_at=now))
                 await self._log(uow, swarm, EventKind.INVITED, match.person.id, " · ".join(match.reasons))
-            similar = await known_issues(uow, scope.workspace_id, case.text, nearest=nearest)
+            similar = await maybe_known(uow, scope.workspace_id, case.text, nearest)
             # KCS: the article exists from the first minute, as work in progress, so search can point to this swarm.
             wip = knowledge.draft_article(
                 swarm,
@@ -1079,6 +1080,14 @@ async def known_issues(
             continue
         hits.append(replace(hit, swarm_number=swarm.number if swarm else None))
     return hits
+
+
+async def maybe_known(
+    uow: UnitOfWork, workspace_id: int, case_text: str, nearest: Sequence[tuple[int, float]] | None = None
+) -> list[ArticleHit]:
+    """The articles shown on a new case's card: of those like it, only the likely answers (bot/suggestions.py)."""
+    hits = await known_issues(uow, workspace_id, case_text, CANDIDATES, nearest=nearest)
+    return [s.hit for s in likely_answers(case_text, hits, closeness=dict(nearest or ()))]
 
 
 async def load_crew(uow: UnitOfWork, swarm: Swarm) -> Crew:

@@ -30,6 +30,7 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.request.internals import extract_enterprise_id, extract_team_id
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -47,7 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.app import App
 from adapters.inbox import Delivery, Piece, Worker, Writer
 from adapters.metrics import ApiCallObserver, Metrics
-from adapters.slack import events
+from adapters.slack import events, probe
 from adapters.slack.chat import SlackChat, UserDirectory
 from adapters.slack.tokens import SealedInstallationStore
 from handlers import closing, opening, reactions
@@ -75,6 +76,7 @@ SCOPES = [
     "users:read.email",
 ]
 RETRIES = 3
+READY_SECONDS = 3.0  # how long /readyz waits for auth.test: a readiness probe times out soon after
 CALLS_LOGGER = "slack_sdk.web.async_client"  # the one slack_sdk's clients log to unless given another
 DRAIN_SECONDS = 10.0
 CHAT_SECONDS = 60.0  # how long a workspace's bot token and user id are reused before the installation is read again
@@ -413,10 +415,27 @@ class SlackMount:
             try:
                 await self.single.start()
                 await self.resume(self.app.settings.resume_settle())  # not younger: another may be opening them
+            except (SlackApiError, aiohttp.ClientError, OSError, TimeoutError) as err:
+                # Slack may be down at start (`swarm serve` said so already): a line, not a traceback; the first
+                # request, and /readyz, will try again.
+                log.warning(
+                    "Slack start-up: %s", probe.explain(err, "SLACK_BOT_TOKEN", self.app.settings.slack_api_url)
+                )
             except Exception:
                 # Slack may be down at start; the first request will try again.
                 log.exception("Slack start-up (auth.test, resuming openings) failed")
         self._working = asyncio.get_running_loop().create_task(self.worker.run())
+
+    async def unready(self) -> str | None:
+        """Why Slack cannot be worked with now, for /readyz, or None. With one workspace, until auth.test has
+        answered (it is asked again here, a few seconds at most); with OAuth installs, each has its own token."""
+        if self.single is None or self.single.result is not None:
+            return None
+        try:
+            await asyncio.wait_for(self.single.start(), READY_SECONDS)
+        except (SlackApiError, aiohttp.ClientError, OSError, TimeoutError) as err:
+            return str(probe.explain(err, "SLACK_BOT_TOKEN", self.app.settings.slack_api_url))
+        return None
 
     async def stop(self) -> None:
         """Keeps what was acknowledged, lets the work in hand finish (10 s at most), and stops."""

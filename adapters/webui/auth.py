@@ -2,7 +2,8 @@
 
 Two ways in, both ending in a signed session cookie bound to one workspace (adapters/webui/session.py):
 - SWARM_WEB_TOKEN, pasted on the sign-in page (or given once as `?token=` on any page, or as
-  `Authorization: Bearer …` on every request, as Prometheus and scripts do). Its workspace is SWARM_WEB_WORKSPACE,
+  `Authorization: Bearer …` on every request, as Prometheus and scripts do). Its workspace is the default one, by the
+  rule the CLI follows too (adapters/workspaces.py): SWARM_WEB_WORKSPACE,
   or the single Slack workspace, or the one workspace Swarm has data for, or the console.
 - Sign in with Slack (OpenID Connect, with slack_sdk): the person's Slack team is their workspace, and only a team
   that installed Swarm (or the single workspace of SLACK_BOT_TOKEN) gets in. The state travels like OAuth's: kept
@@ -28,9 +29,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.app import App
 from adapters.metrics import ApiCallObserver
 from adapters.slack import SlackMount
+from adapters.webui.problems import Problem, problem_page
 from adapters.webui.render import page
 from adapters.webui.session import COOKIE, LIFETIME, SLACK, TOKEN, Session, Signer
-from bot.browse import Browse
+from adapters.workspaces import NoWorkspace, default_workspace
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +43,12 @@ STATE_SECONDS = 600
 OIDC_SCOPES = ("openid", "email", "profile")
 SIGNIN = "/signin"
 CALLBACK = "/auth/slack/callback"
-CONSOLE = "console"
-
-
-class NoWorkspace(Exception):
-    """The token cannot tell whose data to show: several workspaces and no SWARM_WEB_WORKSPACE."""
+NO_SLACK_SIGNIN = Problem(
+    404,
+    "Sign in with Slack is not set up",
+    "Whoever runs Swarm has not set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, so Slack cannot sign you in here.",
+    ((SIGNIN, "Sign in with the access token"),),
+)
 
 
 class Auth:
@@ -54,7 +57,6 @@ class Auth:
         self.app = app
         self.settings = settings
         self.slack = slack
-        self.browse = Browse(app.store, app.core.clock)
         if settings.secret_key:
             self.signer = Signer.from_secrets(settings.secret_key)
         else:
@@ -114,15 +116,7 @@ class Auth:
 
     async def token_workspace(self) -> str:
         """Whose data a token session shows (see the module's docstring)."""
-        if self.settings.web_workspace:
-            return self.settings.web_workspace
-        team = await self._single_team()
-        if team:
-            return team
-        keys = [key for key in await self.browse.workspaces() if key != CONSOLE]
-        if len(keys) > 1:
-            raise NoWorkspace(", ".join(sorted(keys)))
-        return keys[0] if keys else CONSOLE
+        return await default_workspace(self.app, self._single_team)
 
     # -- the token ------------------------------------------------------------------------------------------------
 
@@ -170,7 +164,7 @@ class Auth:
 
     async def slack_start(self, request: web.Request) -> web.StreamResponse:
         if not self.with_slack:
-            raise web.HTTPNotFound(text="Sign in with Slack is not set up here.")
+            return problem_page(request, NO_SLACK_SIGNIN)
         state = await self.states.async_issue()
         nonce = secrets.token_urlsafe(16)
         target = _local(request.query.get("next"))
@@ -194,7 +188,7 @@ class Auth:
 
     async def slack_callback(self, request: web.Request) -> web.StreamResponse:
         if not self.with_slack:
-            raise web.HTTPNotFound(text="Sign in with Slack is not set up here.")
+            return problem_page(request, NO_SLACK_SIGNIN)
         kept = self.signer.unsign(request.cookies.get(STATE_COOKIE, "")) or {}
         state, code = request.query.get("state", ""), request.query.get("code", "")
         target = _local(str(kept.get("next", "")))

@@ -15,14 +15,14 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from adapters.webui import charts
-from bot.analytics import Report, Trend
+from bot.analytics import DEFAULT_PERIOD, Report, Trend, parse_period
 from bot.browse import Browse
 from bot.core import Core
+from bot.errors import UserError
 from bot.models import SEVERITIES, Swarm
 from handlers.replies import duration
 
-PERIODS = ("30d", "90d", "180d")
-DEFAULT_PERIOD = "90d"
+PERIODS = ("7d", "30d", "90d", "180d")  # the periods the page links to; any other that `/swarm stats` takes works
 TOP = 8  # bars in the topic and skill-gap charts
 OPEN_LISTED = 50  # open swarms listed by name, newest first; the headline counts them all
 
@@ -35,8 +35,12 @@ HEADLINES = (
     ("deflection_rate", "Solved by a known article"),
     ("csat", "Requester satisfaction"),
     ("open_at_end", "Open now"),
-    ("gini", "Helper load fairness (Gini)"),
+    ("gini", "How evenly the work is shared"),
 )
+# A line under a figure whose number needs one to be read.
+EXPLAINED = {
+    "gini": "0 when everyone who helped did the same share; the nearer 1, the more a few people carry the work.",
+}
 
 
 @dataclass(frozen=True)
@@ -46,13 +50,15 @@ class Figure:
     change: str = ""  # against the previous period, in words
     tone: str = ""  # "better", "worse" or "" (neither, or no comparison)
     trend: Markup = field(default_factory=Markup)
+    explain: str = ""  # what the number means, for a figure that is not a plain count, share or time
 
 
 @dataclass(frozen=True)
 class Chart:
     title: str
-    svg: Markup
-    note: str = ""
+    svg: Markup  # nothing when there is nothing to draw: `says` tells it
+    note: str = ""  # what the chart counts
+    says: str = ""  # what it shows, in words, when a picture would not tell: no data, or every bar the same
 
 
 @dataclass(frozen=True)
@@ -67,8 +73,17 @@ class Board:
     periods: tuple[str, ...] = PERIODS
 
 
+def period_of(given: str) -> str | None:
+    """The period a page address asks for, as `30d`: what `/swarm stats` takes (`7d`, `45 days`), its default
+    (bot.analytics.DEFAULT_PERIOD, one default everywhere) when nothing is given; None for anything else."""
+    try:
+        days = parse_period(given).days
+    except UserError:
+        return None
+    return f"{days}d"
+
+
 async def build(core: Core, browse: Browse, workspace: str, period: str = DEFAULT_PERIOD) -> Board:
-    period = period if period in PERIODS else DEFAULT_PERIOD
     report = await core.analytics.last(workspace, period)
     open_swarms, open_count = await browse.open_swarms(workspace, OPEN_LISTED)
     return board(report, open_swarms, period, open_count)
@@ -94,42 +109,66 @@ def board(
         if name == "open_at_end":
             value = str(open_count)
         change, tone = _change(name, trend, period)
-        figures.append(Figure(label, value, change, tone, sparks.get(name, Markup())))
+        figures.append(Figure(label, value, change, tone, sparks.get(name, Markup()), EXPLAINED.get(name, "")))
 
+    days = f"in the last {period.removesuffix('d')} days"
     by_severity = [(f"sev{sev}", [w.opened_by_severity[i] for w in weeks]) for i, sev in enumerate(SEVERITIES)]
+    topics = [(f"#{t.tag}", float(t.swarms)) for t in report.topics[:TOP]]
     gaps = [
         (f"#{gap.skill}" + (" (nobody has it)" if gap.people == 0 else ""), float(gap.swarms))
         for gap in report.skill_gaps[:TOP]
     ]
     load = Counter(report.load)
+    helped = [(f"{n} swarm{'s' if n != 1 else ''}", float(load[n])) for n in sorted(load)]
+    nothing_opened = f"No swarm was opened {days}." if not report.opened else ""
     chart_list = (
-        Chart(
+        _chart(
             "Time to resolve",
             charts.line_chart(labels, median_hours, "Median time to resolve per week, in hours", "h"),
             "median hours from opening to the final resolve, by week of resolving",
+            _resolve_says(labels, median_hours, days),
+            empty=all(h is None for h in median_hours),
         ),
-        Chart(
+        _chart(
             "Swarms per week by severity",
             charts.stacked_bars(labels, by_severity, "Swarms opened per week, by severity"),
+            "",
+            _weeks_says([sum(w.opened_by_severity) for w in weeks], days),
+            empty=not any(sum(w.opened_by_severity) for w in weeks),
         ),
-        Chart(
+        _chart(
             "Top recurring topics",
-            charts.bars([(f"#{t.tag}", float(t.swarms)) for t in report.topics[:TOP]], "Swarms per tag"),
+            charts.bars(topics, "Swarms per tag"),
             "the tags of the swarms opened in the period, most first",
+            nothing_opened
+            or _bars_says(
+                topics,
+                f"No swarm opened {days} had a tag.",
+                "Only {label} came up: {each}.",
+                "{labels} came up equally often: {each} each.",
+            ),
+            empty=not any(value for _, value in topics),
         ),
-        Chart(
+        _chart(
             "Skill gaps",
             charts.bars(gaps, "Swarms that never had someone with the skill"),
             "swarms opened in the period that needed a skill nobody in the room had",
-        ),
-        Chart(
-            "Helper load",
-            charts.bars(
-                [(f"{n} swarm{'s' if n != 1 else ''}", float(load[n])) for n in sorted(load)],
-                "Helpers by how many swarms of others they came into",
+            nothing_opened
+            or _bars_says(
+                gaps,
+                f"Every swarm opened {days} had someone in the room with each skill it needed.",
+                "Only {label} was missing, in {each}.",
+                "Each of {labels} was missing in {each}: no skill stands out.",
             ),
+            empty=not any(value for _, value in gaps),
+        ),
+        _chart(
+            "Helper load",
+            charts.bars(helped, "Helpers by how many swarms of others they came into"),
             f"how many people helped in 1, 2, 3 … swarms of others; {report.helpers} of {report.roster} people "
             "in the roster helped",
+            _load_says(load, days),
+            empty=not any(helped),
         ),
     )
     return Board(
@@ -141,6 +180,71 @@ def board(
         open_swarms=tuple(open_swarms),
         open_count=open_count,
     )
+
+
+def _chart(title: str, svg: Markup, note: str, says: str, empty: bool) -> Chart:
+    """A chart; one with nothing to draw is its sentence alone (an empty frame says less)."""
+    return Chart(title, Markup("") if empty else svg, note, says)
+
+
+def _resolve_says(labels: Sequence[str], hours: Sequence[float | None], days: str) -> str:
+    known = [(label, h) for label, h in zip(labels, hours, strict=True) if h is not None]
+    if not known:
+        return f"No swarm was resolved {days}."
+    if len(known) == 1:
+        label, h = known[0]
+        return f"Only the week of {label} had a resolve: the median time to resolve was {_hours_text(h)}."
+    if len({round(h, 6) for _, h in known}) == 1:
+        return f"The median time to resolve was {_hours_text(known[0][1])} in every week that had a resolve."
+    return ""
+
+
+def _weeks_says(totals: Sequence[int], days: str) -> str:
+    if not any(totals):
+        return f"No swarm was opened {days}."
+    if len(set(totals)) == 1:
+        return f"{_swarms(totals[0])} {'was' if totals[0] == 1 else 'were'} opened every week."
+    return ""
+
+
+def _bars_says(items: Sequence[tuple[str, float]], empty: str, one: str, many: str) -> str:
+    """For bars of swarms per tag or skill: the sentence when there are none, or when every bar is the same (`one`
+    and `many` are formats of {label} or {labels}, and {each}: "2 swarms")."""
+    if not items or not any(value for _, value in items):
+        return empty
+    values = {value for _, value in items}
+    if len(values) > 1:
+        return ""
+    each = _swarms(round(values.pop()))
+    if len(items) == 1:
+        return one.format(label=items[0][0], each=each)
+    return many.format(labels=_listed([label for label, _ in items]), each=each)
+
+
+def _load_says(load: Counter[int], days: str) -> str:
+    if not load:
+        return f"Nobody came into someone else's swarm to help {days}."
+    if len(load) == 1:
+        ((swarms, people),) = load.items()
+        who = "The one person who helped" if people == 1 else f"All {people} people who helped"
+        each = " each: the load is even" if people > 1 else ""
+        return f"{who} came into {_swarms(swarms)} of others{each}."
+    if len(set(load.values())) == 1:
+        counts = _listed([str(n) for n in sorted(load)])
+        return f"As many people came into {counts} swarms of others: {next(iter(load.values()))} each."
+    return ""
+
+
+def _swarms(count: int) -> str:
+    return f"{count} swarm{'s' if count != 1 else ''}"
+
+
+def _listed(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _hours_text(hours: float) -> str:
+    return duration(timedelta(hours=hours))
 
 
 def _hours(value: timedelta | None) -> float | None:

@@ -1,66 +1,37 @@
 """The web pages (`/kb`, `/kb/<n>`, `/swarms/<n>`, `/dashboard`) and `/metrics`, on the one aiohttp server.
 
 Every page is for signed-in people only (adapters/webui/auth.py) and reads the session's workspace alone: an
-article or swarm number of another workspace is simply not found there (404).
+article or swarm number of another workspace is simply not found there (404). A number that names nothing, a word
+where a number goes, a value a page cannot take (400) and an unknown address each get a page that says so
+(adapters/webui/problems.py).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 from aiohttp import web
 
 from adapters.app import App
 from adapters.metrics import CONTENT_TYPE
 from adapters.slack import SlackMount
-from adapters.webui import dashboard
+from adapters.webui import dashboard, problems, timeline
 from adapters.webui.auth import Auth
+from adapters.webui.problems import problem_page
 from adapters.webui.render import page
 from adapters.webui.session import TOKEN, Session
 from adapters.webui.text import query_words
 from bot.browse import Browse
 from bot.errors import UserError
-from bot.models import ArticleState, EventKind, Person, TimelineEntry
+from bot.models import ArticleState
 from bot.text import normalize_skill
 
 STATIC = Path(__file__).parent / "static"
 MAX_QUERY = 500
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-
-# What each timeline entry says, after the name of who did it.
-KIND_WORDS: dict[EventKind, str] = {
-    EventKind.OPENED: "opened the swarm",
-    EventKind.INVITED: "was asked to help",
-    EventKind.JOINED: "joined",
-    EventKind.LEFT: "left",
-    EventKind.MESSAGE: "said",
-    EventKind.SOLUTION: "marked the fix",
-    EventKind.SOLUTION_REMOVED: "took back the fix mark",
-    EventKind.OWNER_CHANGED: "took over as owner",
-    EventKind.RESOLVED: "resolved the swarm",
-    EventKind.CANCELLED: "cancelled the swarm",
-    EventKind.REOPENED: "reopened the swarm",
-    EventKind.ACCEPTED: "said “I can help”",
-    EventKind.DECLINED: "said “Can't now”",
-    EventKind.FEEDBACK: "rated a match",
-    EventKind.LINKED: "linked article",
-    EventKind.THANKED: "said thanks",
-    EventKind.SNOOZED: "snoozed the quiet-room nudge",
-}
-
-
-@dataclass(frozen=True)
-class Line:
-    """One timeline entry as the page shows it."""
-
-    entry: TimelineEntry
-    who: str
-    says: str
-    text: str
-    article: int | None = None  # a linked article's number
+_NUMBER = re.compile(r"[0-9]+")
+MAX_NUMBER = 999_999_999  # no swarm or article gets further (the database's int, with room)
 
 
 class WebPages:
@@ -72,13 +43,18 @@ class WebPages:
     def mount(self, web_app: web.Application) -> None:
         self.auth.mount(web_app)
         protect = self.auth.protect
-        web_app.router.add_get("/", protect(self.home))
-        web_app.router.add_get("/kb", protect(self.kb))
-        web_app.router.add_get(r"/kb/{number:\d{1,9}}", protect(self.article))
-        web_app.router.add_get(r"/swarms/{number:\d{1,9}}", protect(self.swarm))
-        web_app.router.add_get("/dashboard", protect(self.dashboard))
+        routes = [
+            web_app.router.add_get("/", protect(self.home)),
+            web_app.router.add_get("/kb", protect(self.kb)),
+            # Any word after /kb/ or /swarms/ reaches the page, which says what is wrong with it.
+            web_app.router.add_get("/kb/{number}", protect(self.article)),
+            web_app.router.add_get("/swarms/{number}", protect(self.swarm)),
+            web_app.router.add_get("/dashboard", protect(self.dashboard)),
+        ]
         web_app.router.add_get("/metrics", self.metrics)
         web_app.router.add_static("/static/", STATIC)
+        pages = {route.resource for route in routes if route.resource is not None}
+        web_app.middlewares.append(problems.middleware(pages, self.auth.current))
 
     async def home(self, request: web.Request, session: Session) -> web.StreamResponse:
         raise web.HTTPFound("/dashboard")
@@ -86,7 +62,11 @@ class WebPages:
     async def kb(self, request: web.Request, session: Session) -> web.StreamResponse:
         query = request.query.get("q", "").strip()[:MAX_QUERY]
         state_name = request.query.get("state", "")
-        state = ArticleState(state_name) if state_name in {s.value for s in ArticleState} else None
+        states = [s.value for s in ArticleState]
+        if state_name and state_name not in states:
+            choices = [(f"/kb?{urlencode({'q': query, 'state': s})}", s) for s in states]
+            return problem_page(request, problems.bad_choice("article state", state_name, choices), session)
+        state = ArticleState(state_name) if state_name else None
         tag = normalize_skill(request.query.get("tag", "").strip().lstrip("#")) or ""
         hits = await self.browse.articles(session.workspace, query, state, tag or None)
         return page(
@@ -97,43 +77,54 @@ class WebPages:
             query=query,
             state=state.value if state else "",
             tag=tag,
-            states=[s.value for s in ArticleState],
+            states=states,
             words=query_words(query),
         )
 
     async def article(self, request: web.Request, session: Session) -> web.StreamResponse:
-        number = int(request.match_info["number"])
+        given = request.match_info["number"]
+        number = _number(given)
+        if number is None:
+            return problem_page(request, problems.not_a_number("article", given), session)
         try:
+            if number > MAX_NUMBER:
+                raise UserError("unknown_article", number=number)
             found = await self.browse.article(session.workspace, number)
         except UserError:
-            return page(request, "missing.html", status=404, session=session, what="article", number=number)
+            return problem_page(request, problems.no_such("article", number), session)
         return page(request, "article.html", session=session, found=found, article=found.article)
 
     async def swarm(self, request: web.Request, session: Session) -> web.StreamResponse:
-        number = int(request.match_info["number"])
+        given = request.match_info["number"]
+        number = _number(given)
+        if number is None:
+            return problem_page(request, problems.not_a_number("swarm", given), session)
         try:
+            if number > MAX_NUMBER:
+                raise UserError("unknown_swarm", number=number)
             found = await self.browse.swarm(session.workspace, number)
         except UserError:
-            return page(request, "missing.html", status=404, session=session, what="swarm", number=number)
+            return problem_page(request, problems.no_such("swarm", number), session)
         crew = found.crew
-        lines = [_line(entry, found.people) for entry in found.timeline]
         members = [(member, person) for member, person in crew.members if member.joined_at is not None]
-        now = self.app.core.clock()
-        age = (crew.swarm.resolved_at or now) - (crew.swarm.created_at or now)
         return page(
             request,
             "swarm.html",
             session=session,
             crew=crew,
             swarm=crew.swarm,
-            lines=lines,
+            lines=timeline.lines(found.timeline, found.people),
             members=members,
-            age=age,
+            span=timeline.span(crew.swarm, found.timeline, self.app.core.clock()),
             found=found,
         )
 
     async def dashboard(self, request: web.Request, session: Session) -> web.StreamResponse:
-        period = request.query.get("period", dashboard.DEFAULT_PERIOD)
+        given = request.query.get("period", "").strip()
+        period = dashboard.period_of(given)
+        if period is None:
+            choices = [(f"/dashboard?period={p}", f"the last {p.removesuffix('d')} days") for p in dashboard.PERIODS]
+            return problem_page(request, problems.bad_choice("period", given, choices), session)
         board = await dashboard.build(self.app.core, self.browse, session.workspace, period)
         return page(request, "dashboard.html", session=session, board=board)
 
@@ -150,15 +141,6 @@ class WebPages:
         return web.Response(body=self.app.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
 
 
-def _line(entry: TimelineEntry, people: Mapping[int, Person]) -> Line:
-    person = people.get(entry.person_id) if entry.person_id is not None else None
-    who = person.name if person is not None else "Swarm"
-    article = int(entry.text) if entry.kind is EventKind.LINKED and entry.text.strip().isdigit() else None
-    text = "" if article is not None else _mentions(entry.text, people)
-    return Line(entry, who, KIND_WORDS.get(entry.kind, entry.kind.value), text, article)
-
-
-def _mentions(text: str, people: Mapping[int, Person]) -> str:
-    """Slack's <@U123> mentions as @names (of the people the page knows)."""
-    names = {p.slack_id: p.name for p in people.values() if p.slack_id}
-    return _MENTION.sub(lambda m: "@" + names.get(m.group(1), m.group(1)), text)
+def _number(given: str) -> int | None:
+    """A swarm or article number from the address; None for anything else (`abc`, `-1`, `1.5`)."""
+    return int(given) if _NUMBER.fullmatch(given) else None

@@ -112,9 +112,10 @@ async def test_the_card_and_a_period_of_dates(swarm: Swarm, tmp_path: Path) -> N
 
 async def test_stats_are_per_workspace(swarm: Swarm, tmp_path: Path) -> None:
     await rated_swarm(swarm, tmp_path)
+    await swarm("roster", "import", ROSTER, "--workspace", "T-OTHER", "--create")
     code, out = await swarm("stats", "--json", "--workspace", "T-OTHER")
     assert code == 0
-    assert (json.loads(out)["opened"], json.loads(out)["roster"]) == (0, 0)
+    assert (json.loads(out)["opened"], json.loads(out)["roster"]) == (0, 26)
     code, out = await swarm("--workspace", "console", "stats", "--json")
     assert json.loads(out)["opened"] == 1
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from adapters.console import ConsoleError, button_named
+from handlers.chat import Button
 from tests.adapters.conftest import Swarm
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,6 +101,67 @@ def test_the_installed_command_runs_the_demo(database_url: str, tmp_path: Path) 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Swarm 1 is resolved" in result.stdout
     assert "Article 1: ACME cannot export invoices to PDF since 4.2" in result.stdout
+
+
+TEAM = """people:
+  - {name: Ana Ruiz, email: ana@example.com, skills: {support: 3}}
+  - {name: Wendy Zhang, email: wendy@example.com, skills: {billing: 5}}
+  - {name: Omar Haddad, email: omar@example.com, skills: {vat: 5}}
+"""
+
+
+async def test_buttons_are_pressed_by_their_label(swarm: Swarm, tmp_path: Path) -> None:
+    roster = tmp_path / "team.yaml"
+    roster.write_text(TEAM, encoding="utf-8")
+    script = tmp_path / "session.swarm"
+    lines = [
+        "/swarm ACME invoices show the wrong total #billing sev1",  # Wendy is asked
+        "/swarm Globex VAT rate wrong on invoices #vat sev1",  # Omar is asked
+        "/as omar@example.com",
+        "/in swarm-2",
+        "/click Can't now",
+        "/as wendy@example.com",
+        "/in swarm-1",
+        "/click i can",  # any case, the start of a label
+        "Recomputed the totals after the rounding fix",
+        "/react ✅",
+        "/as ana@example.com",
+        "/swarm resolve recomputed the totals",
+        "/click 👍 Wendy",
+        "/in support",
+        "/swarm Initech invoices show the wrong total #billing sev1",
+        "/in swarm-3",
+        "/click Article 1 solved it",
+    ]
+    script.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out = await swarm("console", "--roster", str(roster), "--script", str(script))
+    assert code == 0, out
+
+    def after(line: str) -> str:
+        """What Swarm said between the line and the next."""
+        return out.split(f"> {line}\n", 1)[1].split("> ", 1)[0]
+
+    assert "@Omar Haddad can't help with swarm 2 right now." in after("/click Can't now")
+    assert "@Wendy Zhang can help with swarm 1." in after("/click i can")
+    assert "Noted: Wendy Zhang was the right person to ask." in after("/click 👍 Wendy")
+    assert "Swarm 3 is resolved: a known fix, article 1" in after("/click Article 1 solved it")
+
+
+async def test_a_label_no_button_has_says_which_there_are(swarm: Swarm, tmp_path: Path) -> None:
+    code, out = await console(swarm, tmp_path, "/swarm Globex SSO login loops #sso sev1", "/click Bogus", "/click 👍")
+    assert code == 1
+    assert "! message 2 has no Bogus button (it has Join)" in out
+    assert "! message 2 has no 👍 button (it has Join)" in out
+
+
+def test_a_label_that_starts_several_buttons_asks_which() -> None:
+    rating = [Button("👍 Wendy", "match_good", "1:2"), Button("👎 Wendy", "match_bad", "1:2")]
+    rating += [Button("👍 Bruno", "match_good", "1:3"), Button("👎 Bruno", "match_bad", "1:3")]
+    with pytest.raises(ConsoleError, match=r"^👍 could be 👍 Wendy or 👍 Bruno: say which$"):
+        button_named("👍", rating)
+    assert button_named("👍 b", rating) == rating[2]
+    assert button_named("  👍   WENDY ", rating) == rating[0]
+    assert button_named("Can’t now", [Button("Can't now", "decline", "1")]) is not None  # a curly apostrophe too
 
 
 async def test_people_lists_the_roster_with_its_leads(swarm: Swarm, tmp_path: Path) -> None:

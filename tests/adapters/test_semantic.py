@@ -30,6 +30,8 @@ ARTICLES = (
 )
 # Not one word (nor stem, nor prefix) in common with the first article, nor with any other.
 PARAPHRASE = "recently hired colleagues are unable to log on via our identity platform"
+# Near in meaning (cosine 0.80), with too few of its words for keyword evidence alone.
+CLOSE_PARAPHRASE = "Okta SSO sign in broken for newly hired staff"
 
 
 def _dot(a: list[float], b: list[float]) -> float:
@@ -91,8 +93,12 @@ async def test_hybrid_search_finds_a_paraphrase_that_keyword_search_cannot(app: 
 async def test_a_new_swarm_lists_the_article_it_resembles(app: App) -> None:
     try:
         actor = Actor(WORKSPACE, "console", "ana@example.com", "Ana")
+        opened = await app.core.swarms.open(actor, f"{CLOSE_PARAPHRASE} #access", "C-general")
+        assert [hit.article.title for hit in opened.similar] == [ARTICLES[0][0]]
+        # Only as near in meaning (cosine 0.46) as unrelated articles often are: found by search, not offered as
+        # "Maybe known" with its one-click "solved it" (bot/suggestions.py, MIN_MEANING).
         opened = await app.core.swarms.open(actor, f"{PARAPHRASE} #access", "C-general")
-        assert [hit.article.title for hit in opened.similar][:1] == [ARTICLES[0][0]]
+        assert opened.similar == []
     finally:
         await app.close()
 

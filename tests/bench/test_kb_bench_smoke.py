@@ -70,3 +70,19 @@ def test_the_corpus_is_the_same_for_a_seed_and_questions_reword_it() -> None:
     assert first == again and asked == asked_again
     assert len({(a.title) for a in first}) == 50  # different problems
     assert sum(q.text.lower() not in a.title.lower() for q, a in zip(asked, first, strict=True)) > 40
+
+
+def test_the_suggestion_bench_measures_the_old_and_the_new_rule_on_both_kinds_of_case() -> None:
+    output = run_bench("kb_suggest.py", "--keyword-only", timeout=600)
+    rows = [row for row in _rows(output) if row[0] != "set"]
+    assert [row[:3] for row in rows[:2]] == [
+        ["support", "keyword", "old: first 3 hits"],
+        ["support", "keyword", "new: likely answers"],
+    ]
+    for row in rows[:2]:
+        assert row[3] == "60" and row[6] == "60"  # answerable and unanswerable cases
+        assert all(0 <= int(cell.rstrip("%")) <= 100 for cell in row[4:6] + row[7:8])
+    old, new = rows[0], rows[1]
+    assert float(new[8]) <= float(old[8]) <= 3  # suggestions per case: never more than the old rule's 3
+    targets = [line for line in output.splitlines() if line.startswith("target:")]
+    assert len(targets) == 3 and all(re.search(r": (MET|NOT MET|NOT MEASURED) \(", t) for t in targets)

@@ -10,7 +10,7 @@ articles were made through the core, and Debian's chromium driven by Playwright 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -91,8 +91,12 @@ async def seed(bot: ScenarioBot, other: OtherWorkspace) -> None:
     bot.clock.advance(minutes=5)  # the pages are read a little later (a period ends before "now")
 
 
+Seed = Callable[[ScenarioBot, OtherWorkspace], Awaitable[None]]
+
+
 @asynccontextmanager
-async def serve(database_url: str, **settings: Any) -> AsyncIterator[Site]:
+async def serve(database_url: str, plant: Seed = seed, **settings: Any) -> AsyncIterator[Site]:
+    """The server on `database_url`, with what `plant` made through the core (`seed`, unless told)."""
     clock = Clock()
     config = Settings(
         SWARM_DATABASE_URL=database_url,
@@ -103,7 +107,7 @@ async def serve(database_url: str, **settings: Any) -> AsyncIterator[Site]:
     app = await App.start(config, clock=clock)
     bot = ScenarioBot(app.store, clock=clock)
     other = OtherWorkspace(app.store, chat=MemoryChat(platform="console", workspace=OTHER), clock=clock)
-    await seed(bot, other)
+    await plant(bot, other)
     server = TestServer(web.build(app, []), host="127.0.0.1")
     await server.start_server()
     try:

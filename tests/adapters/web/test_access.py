@@ -7,8 +7,12 @@ from urllib.parse import parse_qs, urlparse
 
 import aiohttp
 import yaml
+from aiohttp.test_utils import TestServer
 from yarl import URL
 
+from adapters import web
+from adapters.app import App
+from adapters.settings import Settings
 from adapters.webui.auth import CALLBACK, OIDC_SCOPES
 from adapters.webui.session import COOKIE, Signer
 from adapters.webui.session import TOKEN as VIA_TOKEN
@@ -157,3 +161,24 @@ def test_the_manifest_allows_sign_in_with_slack() -> None:
     manifest = yaml.safe_load((Path(__file__).resolve().parents[3] / "manifest.yml").read_text(encoding="utf-8"))
     assert sorted(manifest["oauth_config"]["scopes"]["user"]) == sorted(OIDC_SCOPES)
     assert any(url.endswith(CALLBACK) for url in manifest["oauth_config"]["redirect_urls"])
+
+
+async def test_a_token_that_cannot_tell_the_workspace_lists_every_one_the_console_too(database_url: str) -> None:
+    # The roster went to the console workspace; two other workspaces exist (made by mistake, and empty).
+    app = await App.start(Settings(SWARM_DATABASE_URL=database_url, SWARM_WEB_TOKEN=TOKEN))
+    await app.core.people.import_roster("console", [(1, {"name": "Ana Ruiz", "email": "ana@example.com"})])
+    async with app.store.unit() as uow:
+        await uow.workspaces.ensure("T0123ABDC")
+        await uow.workspaces.ensure("T0123ABCE")
+        await uow.commit()
+    server = TestServer(web.build(app, []), host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with client() as http:
+            url = str(server.make_url("")).rstrip("/")
+            async with http.post(f"{url}/signin", data={"token": TOKEN}, allow_redirects=False) as answer:
+                assert answer.status == 409
+                assert "several workspaces (T0123ABCE, T0123ABDC, console)" in await answer.text()
+    finally:
+        await server.close()
+        await app.close()

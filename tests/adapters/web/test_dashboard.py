@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from adapters.webui.dashboard import board
+from adapters.webui.dashboard import board, period_of
+from bot import analytics
 from bot.analytics import Durations, PersonFigures, Report, SkillGap, Topic, Week
 from bot.models import Case, Swarm, SwarmStatus
 
@@ -87,7 +89,49 @@ def test_the_charts_come_from_the_weeks_topics_gaps_and_load() -> None:
     assert "3 of 10 people" in shown.charts[-1].note
 
 
-def test_an_empty_report_draws_placeholders() -> None:
-    shown = board(Report(since=SINCE, until=UNTIL), [])
-    assert all("No data yet" in str(c.svg) for c in shown.charts)
+def test_an_empty_report_says_in_words_what_each_chart_would_show() -> None:
+    shown = board(Report(since=SINCE, until=UNTIL), [], "30d")
+    says = {c.title: c.says for c in shown.charts}
+    assert says == {
+        "Time to resolve": "No swarm was resolved in the last 30 days.",
+        "Swarms per week by severity": "No swarm was opened in the last 30 days.",
+        "Top recurring topics": "No swarm was opened in the last 30 days.",
+        "Skill gaps": "No swarm was opened in the last 30 days.",
+        "Helper load": "Nobody came into someone else's swarm to help in the last 30 days.",
+    }
+    assert all(str(c.svg) == "" for c in shown.charts)  # no empty frames
     assert {f.value for f in shown.figures} <= {"0", "–"}
+
+
+def test_a_chart_whose_bars_are_all_the_same_says_so() -> None:
+    flat = replace(
+        REPORT,
+        skill_gaps=(SkillGap("export", 1, 2), SkillGap("pdf", 1, 2), SkillGap("sso", 1, 1)),
+        topics=(Topic("pdf", 2),),
+        people=(helper(1, 2), helper(2, 2)),
+        weeks=(REPORT.weeks[0],),
+    )
+    charts = {c.title: c for c in board(flat, [], "30d").charts}
+    assert charts["Skill gaps"].says == "Each of #export, #pdf and #sso was missing in 1 swarm: no skill stands out."
+    assert charts["Top recurring topics"].says == "Only #pdf came up: 2 swarms."
+    assert charts["Helper load"].says == "All 2 people who helped came into 2 swarms of others each: the load is even."
+    assert charts["Time to resolve"].says == (
+        "Only the week of 28 Sep had a resolve: the median time to resolve was 2h 0m."
+    )
+    assert charts["Swarms per week by severity"].says == "2 swarms were opened every week."
+    assert "<rect" in str(charts["Skill gaps"].svg)  # the bars are still drawn
+    # A chart with something to tell says nothing more.
+    assert all(not c.says for c in board(REPORT, []).charts)
+
+
+def test_the_fairness_figure_is_in_plain_words() -> None:
+    figure = next(f for f in board(REPORT, []).figures if f.value == "0.20")
+    assert figure.label == "How evenly the work is shared"
+    assert figure.explain.startswith("0 when everyone who helped did the same share")
+    assert all("Gini" not in f.label + f.explain for f in board(REPORT, []).figures)
+
+
+def test_the_default_period_is_the_one_of_swarm_stats() -> None:
+    assert board(REPORT, []).period == analytics.DEFAULT_PERIOD
+    assert period_of("") == analytics.DEFAULT_PERIOD
+    assert (period_of("45 days"), period_of("7x"), period_of("0d")) == ("45d", None, None)

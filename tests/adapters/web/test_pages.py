@@ -119,8 +119,8 @@ async def test_the_dashboard_draws_its_charts(browser: Browser, database_url: st
         await expect(page.locator("figure.panel", has_text="Time to resolve").locator("circle")).to_have_count(1)
         await expect(page.locator("section.open li")).to_have_count(2)
         await shoot(page, "dashboard")
-        await page.click("text=last 30 days")
-        await expect(page.locator(".period")).to_contain_text("compared with the 30 days before")
+        await page.click("text=last 90 days")
+        await expect(page.locator(".period")).to_contain_text("compared with the 90 days before")
 
 
 async def test_the_dashboard_lists_the_newest_open_swarms_and_counts_them_all(
