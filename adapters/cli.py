@@ -650,7 +650,8 @@ def _person(person: Person) -> dict[str, Any]:
 
 def _person_line(p: dict[str, Any]) -> str:
     skills = ", ".join(f"{k}:{v}" for k, v in sorted(p["skills"].items()))
-    return f"{p['name']:<22} {p['email'] or '':<28} {p['department'] or '':<10} {p['timezone']:<20} {skills}"
+    role = f"  ({p['role']})" if p.get("role", "agent") != "agent" else ""
+    return f"{p['name']:<22} {p['email'] or '':<28} {p['department'] or '':<10} {p['timezone']:<20} {skills}{role}"
 
 
 def _jsonable(obj: Any) -> dict[str, Any]:

@@ -205,7 +205,10 @@ class Console:
     def _roster(self, people: list[Person]) -> None:
         for person in people:
             skills = ", ".join(f"{s}:{level}" for s, level in sorted(person.skills.items()))
-            self.out.write(f"  {person.name} <{person.email}> {person.department or ''} {person.timezone} {skills}\n")
+            role = f" ({person.role.value})" if person.role.above_agent else ""
+            self.out.write(
+                f"  {person.name} <{person.email}> {person.department or ''} {person.timezone} {skills}{role}\n"
+            )
 
     def _channels(self) -> None:
         for channel in self.chat.channels.values():

@@ -17,9 +17,10 @@ from bot.context import Actor, Clock, find_swarm, identify, leading_person, utcn
 from bot.errors import UserError
 from bot.expertise import canonical
 from bot.models import Article, ArticleState, EventKind, Person, Role, Swarm, SwarmStatus, Thanks, TimelineEntry
+from bot.permissions import Action, Standing, ensure
 from bot.ports import Store, UnitOfWork
 from bot.roster import is_working
-from bot.swarms import Crew, Policy, ended_at, load_crew, resolved_by_reuse, room_messages, solutions
+from bot.swarms import Crew, Policy, ended_at, load_crew, resolved_by_reuse, room_messages, solutions, standing
 
 # What counts as the room being alive. Invitations and lapses are the bot's doing, not the swarm's.
 ACTIVITY = frozenset(
@@ -291,9 +292,7 @@ class Automation:
             if not swarm.status.is_active:
                 raise UserError("swarm_closed", number=swarm.number, status=swarm.status.value)
             crew = await load_crew(uow, swarm)
-            member = crew.member(scope.person_id)
-            if swarm.owner_id != scope.person_id and (member is None or not member.active):
-                raise UserError("members_only", number=swarm.number, action="snooze")
+            await ensure(uow, Action.SNOOZE, standing(crew, scope), crew.owner, number=swarm.number)
             now = self.clock()
             swarm.snoozed_until = now + SNOOZE
             await uow.swarms.save(swarm)
@@ -369,6 +368,8 @@ class Automation:
         async with self.store.unit() as uow:
             scope = await identify(uow, actor)
             if everyone or channel is not None:
+                action = Action.DIGEST_CHANNEL if channel is not None else Action.WORKSPACE_SWITCH
+                await ensure(uow, action, Standing(scope.person), switch=what, on=on)
                 ws = scope.workspace
                 if what == "digest":
                     ws = replace(ws, digest_off=not on, digest_channel=channel or ws.digest_channel)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.errors import UserError
-from bot.models import Person, Swarm, Workspace
+from bot.models import Person, RosterRole, Swarm, Workspace
 from bot.ports import UnitOfWork
 
 Clock = Callable[[], datetime]
@@ -27,6 +27,7 @@ class Actor:
     user_id: str
     name: str | None = None
     email: str | None = None
+    admin: bool = False  # the platform says they administer the workspace (Slack's admins and owners)
 
 
 @dataclass(frozen=True)
@@ -47,17 +48,22 @@ class Scope:
 
 
 async def identify(uow: UnitOfWork, actor: Actor) -> Scope:
-    """The actor's workspace and roster entry; someone not in the roster gets one, with no skills yet."""
+    """The actor's workspace and roster entry; someone not in the roster gets one, with no skills yet. A platform's
+    workspace admin is kept as an admin when first met (the platform is asked once, not at every command)."""
     workspace = await uow.workspaces.ensure(actor.workspace)
     person = await uow.people.by_chat_id(workspace.id, actor.platform, actor.user_id)
     if person is None and actor.email:
         person = await uow.people.by_email(workspace.id, actor.email)
         if person is not None:
             _remember_chat_id(person, actor)
+            if actor.admin and not person.role.above_agent:
+                person.role = RosterRole.ADMIN
             await uow.people.save(person)
     if person is None:
         person = Person(workspace_id=workspace.id, name=actor.name or actor.user_id, email=actor.email)
         _remember_chat_id(person, actor)
+        if actor.admin:
+            person.role = RosterRole.ADMIN
         person = await uow.people.add(person)
     return Scope(workspace, person)
 

@@ -1,8 +1,9 @@
 """The KCS life of an article after its swarm: validate it, archive it, undo a redaction, read its history.
 
-Publishers (a roster flag) validate and archive; so may anyone once an article has been reused often enough —
-reuse is what proves an article in KCS. Before an article leaves draft, e-mail addresses, phone numbers, card
-numbers and tokens are taken out; the owner of its swarm is shown what, and can put it back.
+Publishers (a roster flag), leads and admins validate and archive (bot/permissions.py); anyone may validate once an
+article has been reused often enough: reuse is what proves an article in KCS. Before an article leaves draft, e-mail
+addresses, phone numbers, card numbers and tokens are taken out; the owner of its swarm is shown what, and can put it
+back.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from bot import knowledge
 from bot.context import Actor, Clock, Scope, identify, utcnow
 from bot.errors import UserError
 from bot.models import Article, ArticleState, ArticleVersion, Person
+from bot.permissions import Action, Standing, ensure
 from bot.ports import Store, UnitOfWork
 
 DEFAULT_VALIDATE_AFTER_REUSES = 3
@@ -49,8 +51,11 @@ class Curation:
             article = await _article(uow, scope, number)
             if article.state is not ArticleState.DRAFT:
                 raise UserError("not_a_draft", number=number, state=article.state.value)
-            if not scope.person.publisher and article.reuse_count < self.validate_after_reuses:
-                raise UserError("publishers_only", number=number, reuses=self.validate_after_reuses)
+            if article.reuse_count < self.validate_after_reuses:
+                # Reuse is what proves an article in KCS: past that, anyone may validate it.
+                await ensure(
+                    uow, Action.VALIDATE, Standing(scope.person), number=number, reuses=self.validate_after_reuses
+                )
             cleaned, removed = knowledge.redact_article(article)
             cleaned = replace(cleaned, state=ArticleState.VALIDATED, updated_at=self.clock())
             await uow.articles.save(cleaned)
@@ -66,8 +71,8 @@ class Curation:
             scope = await identify(uow, actor)
             article = await _article(uow, scope, number)
             owner, room = await _swarm_owner(uow, article)
-            if not scope.person.publisher and (owner is None or owner.id != scope.person_id):
-                raise UserError("curators_only", number=number, action="archive" if archived else "restore")
+            mine = owner is not None and owner.id == scope.person_id
+            await ensure(uow, Action.ARCHIVE, Standing(scope.person, owner=mine), owner, number=number)
             wanted = ArticleState.ARCHIVED if archived else ArticleState.DRAFT
             if (article.state is ArticleState.ARCHIVED) == archived or article.state is ArticleState.WIP:
                 raise UserError("not_a_draft", number=number, state=article.state.value)
@@ -83,8 +88,8 @@ class Curation:
             scope = await identify(uow, actor)
             article = await _article(uow, scope, number)
             owner, room = await _swarm_owner(uow, article)
-            if not scope.person.publisher and (owner is None or owner.id != scope.person_id):
-                raise UserError("curators_only", number=number, action="undo the redaction of")
+            mine = owner is not None and owner.id == scope.person_id
+            await ensure(uow, Action.ARCHIVE, Standing(scope.person, owner=mine), owner, number=number)
             assert article.id is not None
             versions = await uow.versions.list(article.id)
             redacted = [i for i, v in enumerate(versions) if v.note.startswith("validated;")]

@@ -30,6 +30,19 @@ class Role(StrEnum):
     LEARNER = "learner"
 
 
+class RosterRole(StrEnum):
+    """What a person may do beyond their own swarms (docs/permissions.md): an agent acts on the swarms they own or
+    are in; a lead or an admin also changes workspace-wide settings and may act on any swarm."""
+
+    AGENT = "agent"
+    LEAD = "lead"
+    ADMIN = "admin"
+
+    @property
+    def above_agent(self) -> bool:
+        return self is not RosterRole.AGENT
+
+
 class Via(StrEnum):
     """How a member came to the swarm."""
 
@@ -112,6 +125,7 @@ class Person:
     away_until: datetime | None = None
     hidden_skills: list[str] = field(default_factory=list)  # inferred skills the person asked not to be asked for
     publisher: bool = False  # may validate and archive knowledge articles
+    role: RosterRole = RosterRole.AGENT  # a lead or admin acts on any swarm and on workspace-wide settings
     digest_off: bool = False  # named in digests without a mention, so they are not notified
     nudges_off: bool = False  # never nudged (quiet rooms, missing articles)
     id: int | None = None

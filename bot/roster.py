@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 
 from bot.errors import UserError
-from bot.models import Person, WorkingHours
+from bot.models import Person, RosterRole, WorkingHours
 from bot.text import DEFAULT_SKILL_LEVEL, normalize_skill, parse_level
 from bot.timezones import as_utc, canonical_zone, zone
 
@@ -24,6 +24,7 @@ ROSTER_COLUMNS = (
     "learning",
     "max_active_swarms",
     "publisher",
+    "role",
 )
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_MAX_ACTIVE_SWARMS = 3
@@ -126,6 +127,7 @@ def person_from_row(workspace_id: int, row: Mapping[str, object]) -> Person:
         learning=_learning(fields.get("learning"), name),
         max_active_swarms=_max_active_swarms(fields.get("max_active_swarms"), name),
         publisher=_flag(fields.get("publisher"), "publisher", name),
+        role=_role(fields.get("role"), name),
     )
 
 
@@ -158,6 +160,16 @@ def _flag(value: object, field: str, name: str) -> bool:
     if text in ("true", "yes", "1", "y"):
         return True
     raise UserError("roster_bad_field", field=field, value=str(value), name=name)
+
+
+def _role(value: object, name: str) -> RosterRole:
+    """`agent` (also when left out), `lead` or `admin`, in any case."""
+    if _blank(value):
+        return RosterRole.AGENT
+    try:
+        return RosterRole(str(value).strip().lower())
+    except ValueError:
+        raise UserError("roster_bad_field", field="role", value=str(value), name=name) from None
 
 
 def _column(key: str) -> str:
@@ -279,6 +291,7 @@ def person_to_row(person: Person) -> dict[str, object]:
         "learning": list(person.learning),
         "max_active_swarms": person.max_active_swarms,
         "publisher": person.publisher,
+        "role": person.role.value if person.role.above_agent else None,
     }
     if person.max_active_swarms == DEFAULT_MAX_ACTIVE_SWARMS:
         del row["max_active_swarms"]

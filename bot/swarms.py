@@ -34,6 +34,7 @@ from bot.models import (
     TimelineEntry,
     Via,
 )
+from bot.permissions import Action, Standing, ensure, may
 from bot.ports import Store, UnitOfWork
 from bot.semantic import SemanticSearch, hybrid_search
 from bot.suggestions import CANDIDATES, likely_answers
@@ -234,6 +235,15 @@ class Closing:
     outcome: Resolved | Reused | Acted
     by: Person
     at: datetime  # when it was closed: its summaries, if posted, are no older
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A member's "this is fixed": the owner (or a lead) confirms it with one click, which resolves the swarm."""
+
+    crew: Crew
+    by: Person
+    resolution: str
 
 
 @dataclass(frozen=True)
@@ -466,7 +476,8 @@ class Swarms:
             return await self._join(uow, scope, swarm, role, via)
 
     async def _join(self, uow: UnitOfWork, scope: Scope, swarm: Swarm, role: Role, via: Via) -> Change:
-        _ensure_active(swarm)
+        if not swarm.status.is_active:
+            raise await self._closed(uow, swarm, scope)
         assert swarm.id is not None
         now = self.clock()
         member = await self._member(uow, swarm, scope.person_id)
@@ -505,7 +516,7 @@ class Swarms:
                 if swarm is None:
                     continue
                 if not swarm.status.is_active:
-                    refused.append((join, UserError("swarm_closed", number=swarm.number, status=swarm.status.value)))
+                    refused.append((join, await self._closed(uow, swarm, scope)))
                     continue
                 member = members[_id(swarm)].get(scope.person_id)
                 if member is not None and member.active:
@@ -567,6 +578,7 @@ class Swarms:
             swarm = await find_swarm(uow, scope.workspace_id, number, channel)
             _ensure_active(swarm)
             assert swarm.id is not None
+            await self._ensure(uow, Action.INVITE, await self._crew(uow, swarm), scope)
             people = [p for text in who for p in await find_people(uow, scope.workspace_id, text)]
             now = self.clock()
             changes = []
@@ -591,14 +603,15 @@ class Swarms:
             swarm = await find_swarm(uow, scope.workspace_id, number, channel)
             _ensure_active(swarm)
             assert swarm.id is not None
-            if swarm.owner_id != scope.person_id:
-                raise UserError("owner_only", number=swarm.number, action="hand it over")
+            before = await self._crew(uow, swarm)
+            await self._ensure(uow, Action.HAND_OVER, before, scope)
             new_owner = await find_person(uow, scope.workspace_id, who)
             assert new_owner.id is not None
             if new_owner.id == swarm.owner_id:
                 raise UserError("already_owner", number=swarm.number)
             now = self.clock()
-            previous = await self._member(uow, swarm, scope.person_id)
+            # The owner so far, who may not be the one handing over (a lead may hand over any swarm).
+            previous = await self._member(uow, swarm, swarm.owner_id)
             if previous is not None:
                 previous.role = Role.HELPER
                 await uow.swarms.save_member(previous)
@@ -610,10 +623,10 @@ class Swarms:
             await uow.swarms.save_member(member)
             swarm.owner_id = new_owner.id
             await uow.swarms.save(swarm)
-            await self._log(uow, swarm, EventKind.OWNER_CHANGED, new_owner.id, f"from {scope.person.name}")
+            await self._log(uow, swarm, EventKind.OWNER_CHANGED, new_owner.id, f"from {before.owner.name}")
             crew = await self._crew(uow, swarm)
             await uow.commit()
-            return HandOver(crew, scope.person, new_owner)
+            return HandOver(crew, before.owner, new_owner)
 
     # -- invitations --------------------------------------------------------------------------------------------
 
@@ -705,8 +718,7 @@ class Swarms:
         async with self.store.unit() as uow:
             scope = await identify(uow, actor)
             swarm = await find_swarm(uow, scope.workspace_id, number, "")
-            if swarm.owner_id != scope.person_id:
-                raise UserError("owner_only", number=swarm.number, action="rate its matches")
+            await self._ensure(uow, Action.RATE_MATCH, await self._crew(uow, swarm), scope)
             member = await self._member(uow, swarm, person_id)
             if member is None or member.via is not Via.MATCH:
                 raise UserError("not_a_match", number=swarm.number)
@@ -793,6 +805,7 @@ class Swarms:
             if message is None or message.kind is not EventKind.MESSAGE:
                 await uow.commit()
                 return None
+            await self._ensure(uow, Action.MARK_FIX, await self._crew(uow, swarm), scope)
             kind = EventKind.SOLUTION if marked else EventKind.SOLUTION_REMOVED
             # The suffix keeps entry_by_message() pointing at the message itself, not at its marks.
             entry = await self._log(uow, swarm, kind, scope.person_id, message.text, f"{message_id}:mark")
@@ -809,7 +822,8 @@ class Swarms:
             swarm = await find_swarm(uow, scope.workspace_id, number, channel)
             _ensure_active(swarm)
             crew = await self._crew(uow, swarm)
-            _ensure_may_close(crew, scope, "resolve")
+            if not may(Action.PROPOSE_RESOLVE, standing(crew, scope)):
+                await self._ensure(uow, Action.RESOLVE, crew, scope)
             timeline = await uow.swarms.timeline(_id(swarm))
             speakers = await _speakers(uow, crew, timeline)
             await uow.commit()
@@ -840,7 +854,7 @@ class Swarms:
             swarm = await find_swarm(uow, scope.workspace_id, number, channel)
             _ensure_active(swarm)
             crew = await self._crew(uow, swarm)
-            _ensure_may_close(crew, scope, "resolve")
+            await self._ensure(uow, Action.RESOLVE, crew, scope)
             timeline = await uow.swarms.timeline(_id(swarm))
             speakers = await _speakers(uow, crew, timeline)
             marked = [] if edits is not None else solutions(timeline)
@@ -891,7 +905,7 @@ class Swarms:
             swarm = await find_swarm(uow, scope.workspace_id, number, channel)
             _ensure_active(swarm)
             crew = await self._crew(uow, swarm)
-            _ensure_may_close(crew, scope, "resolve" if solved else "link an article to")
+            await self._ensure(uow, Action.RESOLVE if solved else Action.LINK, crew, scope)
             article = await uow.articles.get(scope.workspace_id, article_number)
             own = await uow.articles.by_swarm(_id(swarm))
             if article is not None and own is not None and own.id == article.id:
@@ -928,12 +942,16 @@ class Swarms:
         return Reused(crew, article, solved, changed=solved or not linked)
 
     async def cancel(self, actor: Actor, channel: str, reason: str, number: int | None = None) -> Acted:
+        """Closes the swarm without an article; whoever cancels says why, and the room and the timeline keep it."""
+        reason = reason.strip()
         async with self.store.unit() as uow:
             scope = await identify(uow, actor)
             swarm = await find_swarm(uow, scope.workspace_id, number, channel)
             _ensure_active(swarm)
-            _ensure_may_close(await self._crew(uow, swarm), scope, "cancel")
-            swarm.status, swarm.cancel_reason = SwarmStatus.CANCELLED, reason or None
+            await self._ensure(uow, Action.CANCEL, await self._crew(uow, swarm), scope)
+            if not reason:
+                raise UserError("cancel_why", number=swarm.number)
+            swarm.status, swarm.cancel_reason = SwarmStatus.CANCELLED, reason
             swarm.closing, swarm.closings = True, swarm.closings + 1
             await uow.swarms.save(swarm)
             started = await uow.articles.by_swarm(_id(swarm))
@@ -953,7 +971,7 @@ class Swarms:
             swarm = await find_swarm(uow, scope.workspace_id, number, channel)
             if swarm.status.is_active:
                 raise UserError("already_open", number=swarm.number)
-            _ensure_may_close(await self._crew(uow, swarm), scope, "reopen")
+            await self._ensure(uow, Action.REOPEN, await self._crew(uow, swarm), scope)
             was_cancelled = swarm.status is SwarmStatus.CANCELLED
             swarm.status, swarm.resolved_at, swarm.cancel_reason = SwarmStatus.OPEN, None, None
             swarm.resolution = None  # a fix that did not hold; the timeline keeps it
@@ -972,6 +990,23 @@ class Swarms:
             crew = await self._crew(uow, swarm)
             await uow.commit()
             return Acted(crew, scope.person)
+
+    async def proposal(
+        self, actor: Actor, channel: str, resolution_text: str, number: int | None = None
+    ) -> Proposal | None:
+        """None if the person may resolve the swarm themselves (its owner, a lead or admin); a member's resolve is a
+        proposal for the owner to confirm; anyone else is refused."""
+        async with self.store.unit() as uow:
+            scope = await identify(uow, actor)
+            swarm = await find_swarm(uow, scope.workspace_id, number, channel)
+            _ensure_active(swarm)
+            crew = await self._crew(uow, swarm)
+            if not may(Action.PROPOSE_RESOLVE, standing(crew, scope)):
+                await self._ensure(uow, Action.RESOLVE, crew, scope)
+            await uow.commit()
+        if may(Action.RESOLVE, standing(crew, scope)):
+            return None
+        return Proposal(crew, scope.person, resolution_text.strip())
 
     # -- reading ------------------------------------------------------------------------------------------------
 
@@ -1047,6 +1082,17 @@ class Swarms:
 
     async def _crew(self, uow: UnitOfWork, swarm: Swarm) -> Crew:
         return await load_crew(uow, swarm)
+
+    async def _closed(self, uow: UnitOfWork, swarm: Swarm, scope: Scope) -> UserError:
+        """Why a closed swarm cannot be joined, and who can bring it back: reopening is not a member's to do."""
+        crew = await self._crew(uow, swarm)
+        if may(Action.REOPEN, standing(crew, scope)):
+            return UserError("swarm_closed", number=swarm.number, status=swarm.status.value)
+        return UserError("closed_reopen_by", number=swarm.number, status=swarm.status.value, owner=crew.owner.name)
+
+    async def _ensure(self, uow: UnitOfWork, action: Action, crew: Crew, scope: Scope) -> None:
+        """Refuses, naming who can, unless the person may do `action` to the swarm (bot/permissions.py)."""
+        await ensure(uow, action, standing(crew, scope), crew.owner, number=crew.swarm.number)
 
     async def _member(self, uow: UnitOfWork, swarm: Swarm, person_id: int) -> Member | None:
         return next((m for m in await uow.swarms.members(_id(swarm)) if m.person_id == person_id), None)
@@ -1211,10 +1257,11 @@ def _ensure_active(swarm: Swarm) -> None:
         raise UserError("swarm_closed", number=swarm.number, status=swarm.status.value)
 
 
-def _ensure_may_close(crew: Crew, scope: Scope, action: str) -> None:
+def standing(crew: Crew, scope: Scope) -> Standing:
+    """Who the person is to the swarm: its owner, a member (in it now), or neither."""
     member = crew.member(scope.person_id)
-    if crew.swarm.owner_id != scope.person_id and (member is None or not member.active):
-        raise UserError("members_only", number=crew.swarm.number, action=action)
+    owner = crew.swarm.owner_id == scope.person_id
+    return Standing(scope.person, owner=owner, member=member is not None and member.active)
 
 
 def _id(swarm: Swarm) -> int:

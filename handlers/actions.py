@@ -14,6 +14,7 @@ from handlers.commands import (
     number,
     offer_resolve_form,
     on_command,
+    resolve_or_propose,
     reuse_article,
     whole,
 )
@@ -39,6 +40,12 @@ async def on_action(ctx: Context, event: ActionEvent) -> None:
     elif event.action in (replies.ACCEPT, replies.DECLINE):
         swarm_number = number(event.value, event.action)
         await answer_invitation(ctx, event.origin, swarm_number, event.action == replies.ACCEPT)
+    elif event.action == replies.CONFIRM_RESOLVE:
+        swarm_text, _, resolution = event.value.partition(":")
+        swarm_number = whole(swarm_text)
+        if swarm_number is None:
+            raise UserError("unknown_action", action=event.action)
+        await resolve_or_propose(ctx, event.origin, swarm_number, resolution)
     elif event.action == replies.UNREDACT:
         await curate(ctx, event.origin, "unredact", number(event.value, event.action))
     elif event.action == replies.SOLVED_BY:

@@ -22,6 +22,7 @@ class Origin:
     channel: str
     user_name: str | None = None
     user_email: str | None = None
+    user_admin: bool = False  # the platform says they administer the workspace: Swarm's admin too
 
 
 @dataclass(frozen=True)

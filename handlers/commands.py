@@ -147,8 +147,19 @@ async def resolve(ctx: Context, event: CommandEvent, args: str) -> None:
     swarm_number, args = leading_number(args, "resolve")
     if not args and await offer_resolve_form(ctx, event.origin, event.trigger, swarm_number, explain=False):
         return
-    result = await ctx.core.swarms.resolve(ctx.actor(event.origin), event.origin.channel, args, number=swarm_number)
-    await announce_resolved(ctx, result, event.origin)
+    await resolve_or_propose(ctx, event.origin, swarm_number, args)
+
+
+async def resolve_or_propose(ctx: Context, origin: Origin, swarm_number: int | None, resolution: str) -> None:
+    """The owner's (or a lead's) resolve closes the swarm; a member's is a proposal the owner confirms in the room."""
+    actor = ctx.actor(origin)
+    proposal = await ctx.core.swarms.proposal(actor, origin.channel, resolution, swarm_number)
+    if proposal is not None:
+        await post_in_room(ctx, proposal.crew, replies.proposed(proposal, ctx.platform))
+        await ctx.tell(origin, replies.proposal_sent(proposal, ctx.platform))
+        return
+    result = await ctx.core.swarms.resolve(actor, origin.channel, resolution, number=swarm_number)
+    await announce_resolved(ctx, result, origin)
 
 
 async def offer_resolve_form(

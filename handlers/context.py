@@ -39,7 +39,9 @@ class Context:
         return self.chat.platform
 
     def actor(self, origin: Origin) -> Actor:
-        return Actor(origin.workspace, self.chat.platform, origin.user, origin.user_name, origin.user_email)
+        return Actor(
+            origin.workspace, self.chat.platform, origin.user, origin.user_name, origin.user_email, origin.user_admin
+        )
 
     async def tell(self, origin: Origin, reply: Reply) -> None:
         """Answers only the person who acted."""

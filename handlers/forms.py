@@ -7,7 +7,7 @@ from bot.knowledge import ArticleEdits
 from handlers import replies
 from handlers.chat import FormEvent, Origin
 from handlers.closing import announce_resolved
-from handlers.commands import hand_over, number
+from handlers.commands import hand_over, number, resolve_or_propose
 from handlers.context import Context
 from handlers.home import refresh_home
 from handlers.opening import open_swarm
@@ -27,6 +27,11 @@ async def on_form(ctx: Context, event: FormEvent) -> None:
             cause=values.get("cause", ""),
         )
         swarm_number = number(event.value, "resolve")
+        cause = f" cause: {edits.cause.strip()}" if edits.cause.strip() else ""
+        if await ctx.core.swarms.proposal(ctx.actor(event.origin), event.origin.channel, "", swarm_number):
+            # A member's edited article is a proposal: its fix goes to the owner to confirm.
+            await resolve_or_propose(ctx, event.origin, swarm_number, edits.resolution.strip() + cause)
+            return
         result = await ctx.core.swarms.resolve(
             ctx.actor(event.origin), event.origin.channel, "", number=swarm_number, edits=edits
         )

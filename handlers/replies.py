@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 
 from bot import roster
 from bot.analytics import Figure, Rated, Report, Trend
@@ -42,12 +43,13 @@ from bot.swarms import (
     Marked,
     Opened,
     People,
+    Proposal,
     Resolved,
     Reused,
     ended_at,
 )
 from handlers.chat import Button, Field, Form, Reply
-from handlers.subcommands import SUBCOMMANDS, declared, without_options
+from handlers.subcommands import SUBCOMMANDS, Who, declared, without_options
 
 # Button actions and form actions: the words that travel through the platforms and come back in events.
 JOIN = "join"
@@ -72,6 +74,7 @@ EDIT_ARTICLE_FORM = "edit_article"
 OPEN_FORM = "open"
 RESOLVE_FORM = "resolve"
 SKILLS_FORM = "skills"
+CONFIRM_RESOLVE = "confirm_resolve"
 
 
 def _typed(words: str) -> str:
@@ -107,7 +110,6 @@ ERRORS: dict[str, str] = {
     "not_a_member": "You are not in swarm {number}.",
     "owner_cannot_leave": f"You own swarm {{number}}: hand it over first with {_numbered('owner')}.",
     "owner_only": "Only the owner of swarm {number} can {action}.",
-    "members_only": f"Only the owner or a member of swarm {{number}} can {{action}} it. {_numbered('join')} first.",
     "already_owner": "They already own swarm {number}.",
     "invite_whom": f"Say whom to invite: {_typed('invite')}.",
     "owner_whom": f"Say who takes over: {_typed('owner')}.",
@@ -127,8 +129,6 @@ ERRORS: dict[str, str] = {
     "text_too_long": "That is {length} characters; keep it under {limit}.",
     "not_a_draft": "Article {number} is {state}; only a draft can be validated, and only drafts or validated ones "
     "archived.",
-    "publishers_only": "Only publishers can validate article {number} until it has been reused {reuses} times.",
-    "curators_only": "Only a publisher or the owner of the article's swarm can {action} article {number}.",
     "edit_what": f"Say what to change: {_typed('kb edit')}, e.g. `cause: stale cache` (fields: {{fields}}).",
     "flag_why": f"Say what is wrong: {_numbered('kb flag')}, e.g. `the fix no longer works since 4.3`.",
     "nothing_redacted": "Nothing was redacted from article {number}.",
@@ -144,10 +144,71 @@ ERRORS: dict[str, str] = {
     "thanks_yourself": "Thanking yourself is fine, but I only count thanks to others.",
     "unknown_switch": "I can turn `digest` or `nudges` on or off, not `{what}`.",
     "switch_how": "Say on or off: `/swarm {usage}`; with `everyone`, for the whole workspace.",
+    "closed_reopen_by": "Swarm {number} is already {status}. Its owner, {owner}, or a lead or admin can bring it back "
+    f"with {_numbered('reopen')}: ask them.",
+    "cancel_why": f"Say why, so the room and the timeline keep it: {_typed('cancel')}, e.g. `duplicate of swarm 12`.",
+}
+
+# What each permission (bot/permissions.py) lets someone do, said after "Only … can": `{number}` is the swarm's or
+# article's, `{state}` the switch's new state.
+ALLOWED_TO: dict[str, str] = {
+    "open": "open a swarm",
+    "join": "join swarm {number}",
+    "search": "search the knowledge base",
+    "talk": "talk in swarm {number}'s room",
+    "mark_fix": "mark the fix of swarm {number}",
+    "propose_resolve": "propose resolving swarm {number}",
+    "resolve": "resolve swarm {number}",
+    "link": "link an article to swarm {number}",
+    "invite": "invite people into swarm {number}",
+    "cancel": "cancel swarm {number}",
+    "hand_over": "hand swarm {number} over",
+    "reopen": "reopen swarm {number}",
+    "rate_match": "rate who swarm {number} asked",
+    "snooze": "snooze swarm {number}",
+    "workspace_switch": "turn the workspace's {switch} {state}",
+    "digest_channel": "choose the workspace's digest channel",
+    "validate": "validate article {number} before it has been reused {reuses} times",
+    "archive": "archive, restore or unredact article {number}",
+}
+# How to ask, or what the person can do instead.
+ASK: dict[str, str] = {
+    "mark_fix": f"{_numbered('join')} first, or ask them to mark it.",
+    "resolve": f"A member's {_typed('resolve')} is a proposal the owner confirms; {_numbered('join')} to be one.",
+    "link": f"{_numbered('join')} first, or ask them in the room.",
+    "invite": f"{_numbered('join')} first, or ask them in the room.",
+    "snooze": f"{_numbered('join')} first, or ask them in the room.",
+    "workspace_switch": "Ask them; `/swarm {switch} {state}` alone does it for you only.",
 }
 
 
+def refused(err: UserError) -> Reply:
+    """A `not_allowed` refusal (bot/permissions.py): who can, by name, and how to ask them. Told privately."""
+    details = dict(err.details)
+    action = str(details.get("action", ""))
+    details["state"] = "on" if details.get("on") else "off"
+    parties: list[str] = ["a publisher"] if action in ("validate", "archive") else []
+    if details.get("owner"):
+        parties.append(f"its owner, {escape(str(details['owner']))},")
+    leads = details.get("leads")
+    if leads is not None:
+        named = " or ".join(escape(str(name)) for name in leads)
+        parties.append(f"a lead or admin ({named})" if named else "a lead or admin (the roster names none yet)")
+    # "a publisher, or its owner, Ana Ruiz, or a lead or admin (Lea Moreau)"
+    who = parties[0] if parties else "someone else"
+    for before, party in pairwise(parties):
+        who += (" or " if before.endswith(",") else ", or ") + party
+    try:
+        doing = ALLOWED_TO.get(action, action).format(**details)
+        ask = ASK.get(action, "Ask them in the swarm's room." if "number" in details else "Ask them.").format(**details)
+    except (KeyError, IndexError):
+        doing, ask = action, "Ask them."
+    return Reply(f"Only {who} can {doing}. {ask}")
+
+
 def error(err: UserError) -> Reply:
+    if err.reason == "not_allowed":
+        return refused(err)
     template = ERRORS.get(err.reason)
     if template is None:
         return Reply(f"That didn't work ({err.reason}). `/swarm help` shows what I can do.")
@@ -235,9 +296,14 @@ def help_text(
     join: str = "raising_hand", observe: str = "eyes", solution: str = "white_check_mark", today: date | None = None
 ) -> Reply:
     """`/swarm help`: how to open a swarm, then every declared subcommand, one usage a line, then the reactions."""
-    lines = [f"`/swarm {u.usage}` {u.described(today)}" for s in SUBCOMMANDS for u in s.usages]
+    lines = [f"`/swarm {u.usage}` {u.described(today)}{_only(u.who)}" for s in SUBCOMMANDS for u in s.usages]
     last = HELP_LAST.format(join=join, observe=observe, solution=solution)
     return Reply("\n".join([HELP_FIRST, HELP_OPEN, *lines, last]))
+
+
+def _only(who: Who) -> str:
+    """Who may run a usage, after its summary in the help, where it is not everyone."""
+    return "" if who is Who.ANYONE else f" (who: {who.value})"
 
 
 def subcommand_table() -> str:
@@ -466,6 +532,26 @@ def how_to_resolve(number: int) -> Reply:
     return Reply(f"Type `/swarm resolve {number} <what fixed it> cause: <why>`; the fix you marked is added.")
 
 
+def proposed(proposal: Proposal, platform: str) -> Reply:
+    """A member's resolve: the owner confirms it with one click."""
+    w = _Words(platform)
+    swarm = proposal.crew.swarm
+    fix = f": {escape(proposal.resolution)}" if proposal.resolution else " (the fix marked in the room)"
+    text = (
+        f"{w.who(proposal.by)} proposes resolving swarm {swarm.number}{fix}. "
+        f"{w.who(proposal.crew.owner)}, confirm with the button (or a lead or admin may)."
+    )
+    # The fix travels in the button (a Slack button's value holds 2,000 characters); the room keeps the rest.
+    value = f"{swarm.number}:{proposal.resolution[:1500]}"
+    return Reply(text, buttons=(Button("Resolve", CONFIRM_RESOLVE, value, "primary"),), mentions=w.mentions)
+
+
+def proposal_sent(proposal: Proposal, platform: str) -> Reply:
+    w = _Words(platform)
+    owner = w.who(proposal.crew.owner)
+    return Reply(f"Proposed in the room: {owner} resolves swarm {proposal.crew.swarm.number} with one click.")
+
+
 def solution_marked(marked: Marked) -> Reply:
     if marked.marked:
         return Reply(f"Marked as the fix for swarm {marked.crew.swarm.number}; it goes into the article.")
@@ -679,6 +765,9 @@ def profile(person: Person, now: datetime, own: bool, learned: Mapping[str, Infe
         f"Works {hours} {person.timezone} (now {local:%H:%M}) · up to {person.max_active_swarms} swarms at once",
         f"Availability: {availability(person, now, own)}",
     ]
+    if person.role.above_agent:
+        # Who may act on any swarm and on workspace-wide settings (docs/permissions.md).
+        lines.append(f"Role: {person.role.value}")
     if own and shown:
         lines.append("`/swarm skills confirm <skill>` keeps a learned skill; `/swarm skills hide <skill>` stops it.")
     if own and not person.skills:

@@ -22,18 +22,29 @@ from datetime import date, timedelta
 from enum import Enum
 
 from bot.curation import DEFAULT_VALIDATE_AFTER_REUSES
+from bot.permissions import RULES, Action
+
+
+def _rule(action: Action) -> str:
+    """Who may, as bot/permissions.py declares it (which bot/ enforces), in the words of the docs table."""
+    rule = RULES[action]
+    who = ", ".join(p.value for p in rule.who)
+    return f"{who} ({rule.note})" if rule.note else who
 
 
 class Who(Enum):
-    """Who may run a subcommand: what bot/ enforces today, told as it is (nothing here checks it)."""
+    """Who may run a subcommand: told from bot/permissions.py, which bot/ enforces (docs/permissions.md)."""
 
     ANYONE = "anyone"  # anyone Swarm knows: in the roster, or met on the platform
-    MEMBER = "someone in the swarm"  # its owner, or anyone in it now (invited, joined, asked and accepted)
-    OWNER = "the swarm's owner"  # only its owner
+    MEMBER = _rule(Action.LINK)  # its owner, anyone in it now (invited, joined, asked and accepted), a lead or admin
+    OWNER = _rule(Action.HAND_OVER)  # its owner, or a lead or admin
+    RESOLVER = _rule(Action.RESOLVE) + "; a member's resolve is a proposal the owner confirms"
+    CANCELLER = _rule(Action.CANCEL)
+    IN_IT = "someone in it (its owner hands it over first)"  # leaving: only who is in it, never its owner
     ASKED = "an expert it asked"  # only the experts the matcher asked to swarm on it
-    # A publisher in the roster; before that many reuses of the article nobody else, after them anyone.
-    PUBLISHER = f"a publisher, or anyone once it was reused {DEFAULT_VALIDATE_AFTER_REUSES} times"
-    CURATOR = "a publisher or the owner of its swarm"  # a publisher, or the owner of the swarm the article came from
+    PUBLISHER = _rule(Action.VALIDATE).replace("often enough", f"{DEFAULT_VALIDATE_AFTER_REUSES} times")
+    CURATOR = _rule(Action.ARCHIVE).split(" (")[0] + " of its swarm"
+    SWITCH = f"anyone for themselves; for everyone, {_rule(Action.WORKSPACE_SWITCH).split(' (')[0]}"
 
 
 @dataclass(frozen=True)
@@ -86,18 +97,18 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     _sub("join [n]", "join a swarm as a helper", teams=True),
     _sub("accept [n]", '"I can help": say yes when a swarm asked you', Who.ASKED),
     _sub("decline [n]", '"Can\'t now": the next-best expert is asked instead', Who.ASKED),
-    _sub("leave [n]", "leave a swarm; its owner hands it over first", Who.MEMBER),
-    _sub("invite [n] @person …", "bring people into a swarm"),
+    _sub("leave [n]", "leave a swarm; its owner hands it over first", Who.IN_IT),
+    _sub("invite [n] @person …", "bring people into a swarm", Who.MEMBER),
     _sub("owner [n] @person", "hand the swarm over to someone else", Who.OWNER),
     _sub(
         "resolve [n] [what fixed it] [cause: why]",
         "close the swarm and save its article",
-        Who.MEMBER,
+        Who.RESOLVER,
         teams=True,
     ),
     _sub("link [n] <article>", "link a known article to the swarm", Who.MEMBER),
-    _sub("cancel [n] [reason]", "close the swarm without an article", Who.MEMBER),
-    _sub("reopen [n]", "open a resolved or cancelled swarm again", Who.MEMBER),
+    _sub("cancel [n] <reason>", "close the swarm without an article, saying why", Who.CANCELLER),
+    _sub("reopen [n]", "open a resolved or cancelled swarm again", Who.OWNER),
     _sub("snooze [n]", 'still working: no "quiet room" nudge for a day', Who.MEMBER),
     _sub("experts <case or #skills>", "who would be asked, and why; opens nothing", teams=True),
     _sub(
@@ -140,11 +151,13 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     _sub(
         "nudges on/off [everyone]",
         "reminders to you about quiet rooms and unwritten fixes; with `everyone`, to the whole workspace",
+        Who.SWITCH,
     ),
     _sub(
         "digest on/off [everyone]",
         "your mentions in the digests; with `everyone`, the workspace's digests",
-        more=(Usage("digest here", "post the daily digest in this channel"),),
+        Who.SWITCH,
+        more=(Usage("digest here", "post the daily digest in this channel", Who.SWITCH),),
     ),
 )
 

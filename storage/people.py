@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, and_, case, func, or_
 from sqlmodel import col, select
 
-from bot.models import Person, SwarmStatus, WorkingHours
+from bot.models import Person, RosterRole, SwarmStatus, WorkingHours
 from storage._sql import Repository, require_id, table_of
 from storage.tables import PersonRow, PersonSkillRow, SwarmMemberRow, SwarmRow
 
@@ -190,6 +190,7 @@ def _fill(row: PersonRow, person: Person) -> None:
     row.publisher = person.publisher
     row.digest_off = person.digest_off
     row.nudges_off = person.nudges_off
+    row.role = person.role.value
 
 
 def _to_person(row: PersonRow | Row[Any], skills: dict[str, int]) -> Person:
@@ -211,6 +212,7 @@ def _to_person(row: PersonRow | Row[Any], skills: dict[str, int]) -> Person:
         publisher=row.publisher,
         digest_off=row.digest_off,
         nudges_off=row.nudges_off,
+        role=RosterRole(row.role),
     )
 
 

@@ -109,6 +109,7 @@ class PersonRow(SQLModel, table=True):
     publisher: bool = Field(default=False)
     digest_off: bool = Field(default=False)
     nudges_off: bool = Field(default=False)
+    role: str = Field(default="agent")
 
 
 class PersonSkillRow(SQLModel, table=True):

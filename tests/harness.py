@@ -115,6 +115,12 @@ class ScenarioBot:
         numbered = [(i + 1, dict(row)) for i, row in enumerate(ROSTER if rows is None else rows)]
         return await self.core.people.import_roster(WORKSPACE, numbered)
 
+    async def make_lead(self, name: str, role: str = "lead") -> None:
+        """Gives someone of the test roster a roster role, as a roster import with `role: lead` does."""
+        [row] = [r for r in ROSTER if str(r["email"]).startswith(f"{name}@")]
+        report = await self.load_roster([{**row, "role": role}])
+        assert report.updated, report
+
     @staticmethod
     def user(name: str) -> str:
         """Console people are known by e-mail; tests call them by first name."""

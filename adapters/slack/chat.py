@@ -38,6 +38,8 @@ class UserDirectory:
     by_email: dict[tuple[str, str], str | None] = field(default_factory=dict)
     profiles: dict[tuple[str, str], tuple[str | None, str | None]] = field(default_factory=dict)
     known: set[tuple[str, str]] = field(default_factory=set)  # (team, user) the roster already has
+    # (team, user) whom users.info called a workspace admin or owner: Swarm's admins too (docs/permissions.md).
+    admins: set[tuple[str, str]] = field(default_factory=set)
 
 
 def _error(err: SlackApiError) -> str:
@@ -243,7 +245,8 @@ class SlackChat:
         return self.directory.by_email[key]
 
     async def profile(self, user: str) -> tuple[str | None, str | None]:
-        """(display name, e-mail) of a user, asked once per process; (None, None) if Slack will not say."""
+        """(display name, e-mail) of a user, asked once per process; (None, None) if Slack will not say. Whether
+        Slack calls them an admin or owner is kept with it (`is_admin`)."""
         key = (self.team, user)
         if key not in self.directory.profiles:
             try:
@@ -252,10 +255,16 @@ class SlackChat:
                 profile = info.get("profile", {})
                 name = profile.get("real_name") or info.get("real_name") or info.get("name")
                 self.directory.profiles[key] = (name, profile.get("email"))
+                if any(info.get(flag) for flag in ("is_admin", "is_owner", "is_primary_owner")):
+                    self.directory.admins.add(key)
             except SlackApiError as err:
                 log.warning("users.info %s failed: %s", user, _error(err))
                 return None, None
         return self.directory.profiles[key]
+
+    def is_admin(self, user: str) -> bool:
+        """Whether users.info, when `profile` asked it, said the user administers or owns the workspace."""
+        return (self.team, user) in self.directory.admins
 
     async def _dm(self, user: str) -> str:
         response = await self.client.conversations_open(users=user)

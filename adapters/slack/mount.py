@@ -562,7 +562,7 @@ class SlackMount:
             known.add((team, origin.user))
             return event
         name, email = await chat.profile(origin.user)
-        return _with_profile(event, name or origin.user_name, email)
+        return _with_profile(event, name or origin.user_name, email, chat.is_admin(origin.user))
 
 
 def _conversation(team: str, channel: str) -> str:
@@ -649,5 +649,5 @@ def _team(context: AsyncBoltContext) -> str:
     return str(context.team_id or context.enterprise_id or "")
 
 
-def _with_profile(event: AnyEvent, name: str | None, email: str | None) -> AnyEvent:
-    return replace(event, origin=replace(event.origin, user_name=name, user_email=email))
+def _with_profile(event: AnyEvent, name: str | None, email: str | None, admin: bool = False) -> AnyEvent:
+    return replace(event, origin=replace(event.origin, user_name=name, user_email=email, user_admin=admin))

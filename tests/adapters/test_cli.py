@@ -61,6 +61,10 @@ async def test_importing_again_updates_instead_of_duplicating(swarm: Swarm) -> N
     code, out = await swarm("roster", "list")
     assert len(out.splitlines()) == 26
     assert "Ana Ruiz" in out
+    # The sample roster's support lead is shown as one.
+    assert [line for line in out.splitlines() if line.endswith("(lead)")] == [
+        line for line in out.splitlines() if line.startswith("Rahul Verma")
+    ]
 
 
 async def test_experts_ranks_with_reasons_and_opens_nothing(swarm: Swarm) -> None:
@@ -198,7 +202,7 @@ async def test_swarm_commands_prints_the_subcommand_table_docs_commands_holds() 
     assert await run(parser().parse_args(["commands"]), out) == 0
     rows = [line for line in out.getvalue().splitlines() if line.startswith("| `/swarm ")]
     assert len(rows) == sum(len(s.usages) for s in SUBCOMMANDS)
-    assert "| `/swarm owner [n] @person` | hand the swarm over to someone else | the swarm's owner |" in rows
+    assert "| `/swarm owner [n] @person` | hand the swarm over to someone else | the owner, a lead or admin |" in rows
     page = (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
     found = re.search(r"<!-- subcommands: start -->\n(.*?)<!-- subcommands: end -->", page, re.S)
     assert found is not None
@@ -251,6 +255,7 @@ async def test_an_exported_roster_imports_back_as_the_same_people(swarm: Swarm, 
     original = people((await swarm("roster", "list", "--json", "--workspace", "console"))[1])
     copy = people((await swarm("roster", "list", "--json", "--workspace", "T0COPY"))[1])
     assert copy == original
+    assert [p["name"] for p in copy if p["role"] == "lead"] == ["Rahul Verma"]
 
 
 async def test_the_export_goes_to_standard_output_as_yaml_or_csv(swarm: Swarm) -> None:
@@ -261,7 +266,7 @@ async def test_the_export_goes_to_standard_output_as_yaml_or_csv(swarm: Swarm) -
     code, out = await swarm("roster", "export", "--csv")
     assert (
         out.splitlines()[0] == "name,email,slack_id,teams_id,department,timezone,working_hours,skills,learning,"
-        "max_active_swarms,publisher"
+        "max_active_swarms,publisher,role"
     )
     assert out.splitlines()[1].startswith("Ana Ruiz,ana@example.com,U01ANA,")
 

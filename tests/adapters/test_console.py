@@ -172,3 +172,10 @@ def test_a_label_that_starts_several_buttons_asks_which() -> None:
     assert button_named("👍 b", rating) == rating[2]
     assert button_named("  👍   WENDY ", rating) == rating[0]
     assert button_named("Can’t now", [Button("Can't now", "decline", "1")]) is not None  # a curly apostrophe too
+
+
+async def test_people_lists_the_roster_with_its_leads(swarm: Swarm, tmp_path: Path) -> None:
+    code, out = await console(swarm, tmp_path, "/people")
+    assert code == 0, out
+    assert "Rahul Verma <rahul@example.com> Support Asia/Kolkata api:3, export:2, postgres:2 (lead)" in out
+    assert "(agent)" not in out

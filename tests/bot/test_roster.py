@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from bot.errors import UserError
-from bot.models import Person, WorkingHours
+from bot.models import Person, RosterRole, WorkingHours
 from bot.roster import (
     ROSTER_COLUMNS,
     is_away,
@@ -373,3 +373,12 @@ def test_the_example_csv_rows_match_the_same_people_in_the_yaml() -> None:
     assert len(from_csv) >= 5
     for row_person in from_csv:
         assert row_person == from_yaml[row_person.email]
+
+
+def test_a_row_names_its_roster_role_and_is_an_agent_without_one() -> None:
+    assert person_from_row(1, {"name": "Rahul", "role": "Lead"}).role is RosterRole.LEAD
+    assert person_from_row(1, {"name": "Ana", "role": ""}).role is RosterRole.AGENT
+    assert person_from_row(1, {"name": "Ana"}).role is RosterRole.AGENT
+    with pytest.raises(UserError) as refused:
+        person_from_row(1, {"name": "Zoe", "role": "boss"})
+    assert refused.value.details["field"] == "role"

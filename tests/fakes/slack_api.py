@@ -343,6 +343,7 @@ class FakeSlack:
         *,
         tz: str = "UTC",
         is_admin: bool = False,
+        is_owner: bool = False,
         is_bot: bool = False,
     ) -> JSON:
         real = real_name or name
@@ -355,7 +356,8 @@ class FakeSlack:
             profile |= {"bot_id": BOT_ID, "api_app_id": APP_ID}
         user: JSON = {"id": id, "team_id": TEAM_ID, "name": name, "deleted": False, "real_name": real}
         user |= {"tz": tz, "tz_label": tz, "tz_offset": 0, "is_admin": is_admin, "is_bot": is_bot}
-        user |= dict.fromkeys(("is_owner", "is_primary_owner", "is_restricted", "is_ultra_restricted"), False)
+        user |= dict.fromkeys(("is_primary_owner", "is_restricted", "is_ultra_restricted"), False)
+        user["is_owner"] = is_owner
         user |= {"is_app_user": False, "updated": int(time.time()), "profile": profile}
         self.users[id] = user
         return user

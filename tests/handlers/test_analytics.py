@@ -53,10 +53,11 @@ async def test_the_owner_is_asked_once_in_their_own_chat_and_one_answer_counts(b
 
 
 async def test_only_the_owner_may_answer(bot: ScenarioBot) -> None:
+    await bot.make_lead("fay")
     await bot.command(CASE)
     await bot.command("/swarm join 1", user="fay")
     await resolve(bot, 1, 10, user="fay")
-    assert len(questions(bot, "ana")) == 1  # the owner is asked, not the member who resolved
+    assert len(questions(bot, "ana")) == 1  # the owner is asked, not the lead who resolved
     assert questions(bot, "fay") == []
 
     assert await bot.click(replies.CSAT, "1:5", user="fay") is Outcome.REFUSED

@@ -158,6 +158,7 @@ async def test_no_tips_for_someone_who_turned_nudges_off(bot: ScenarioBot) -> No
 
 
 async def test_no_tips_for_anyone_when_the_workspace_turned_nudges_off(bot: ScenarioBot) -> None:
+    await bot.make_lead("ana")
     await bot.command(CASE)
     await bot.command("/swarm nudges off everyone", user="ana")
     await bot.react("raising_hand", bot.announcement_id(), user="fay")
@@ -235,6 +236,7 @@ async def test_snooze_and_switches_keep_the_owner_in_peace(bot: ScenarioBot) -> 
     assert bot.chat.direct_messages("ana@example.com") == []
 
     await bot.command("/swarm nudges on", user="ana")
+    await bot.make_lead("fay")
     await bot.command("/swarm nudges off everyone", user="fay")
     assert bot.last_told("fay") == "Nudges are off for the whole workspace."
     await tick(bot.router.context, WORKSPACE)
@@ -319,6 +321,7 @@ async def test_thanks_are_said_aloud_and_counted(bot: ScenarioBot, store: Store)
 
 
 async def test_the_digest_channel_and_switches(bot: ScenarioBot, store: Store) -> None:
+    await bot.make_lead("ana", "admin")
     await bot.command("/swarm digest here", user="ana", channel="support-leads")
     assert bot.last_told("ana") == "The daily digest and recurring-issue alerts will be posted in this channel."
     await bot.command("/swarm digest off everyone", user="ana")

@@ -158,7 +158,7 @@ async def test_bad_input_gets_one_clear_private_sentence(bot: ScenarioBot, text:
 
 async def test_closed_swarm_refuses_join(bot: ScenarioBot) -> None:
     await bot.command("/swarm Tax rounding wrong #tax")
-    await bot.command("/swarm cancel", channel=bot.room(1))
+    await bot.command("/swarm cancel opened by mistake", channel=bot.room(1))
     assert await bot.command("/swarm join 1", user="fay") is Outcome.REFUSED
     assert "Swarm 1 is already cancelled" in bot.last_told("fay")
 

@@ -106,6 +106,7 @@ async def test_yesterday_is_a_day_in_the_digest_time_zone(store: Store) -> None:
 
 async def test_not_posted_when_the_workspace_turned_digests_off(bot: ScenarioBot) -> None:
     await resolved_swarm(bot)
+    await bot.make_lead("dana")
     assert await bot.command("/swarm digest off everyone", user="dana") is Outcome.DONE
     bot.clock.advance(days=1)
     assert await daily_digest(bot.router.context, WORKSPACE) is False
@@ -122,6 +123,7 @@ async def test_not_posted_without_a_digest_channel_until_one_is_chosen(store: St
     await resolved_swarm(bot)
     bot.clock.advance(days=1)
     assert await daily_digest(bot.router.context, WORKSPACE) is False
+    await bot.make_lead("ana")
     assert await bot.command("/swarm digest here", channel="leads") is Outcome.DONE
     assert await daily_digest(bot.router.context, WORKSPACE) is True
     assert bot.said("leads")[-1].startswith("Swarm daily digest")

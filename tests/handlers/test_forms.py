@@ -72,7 +72,8 @@ async def test_resolve_without_text_opens_the_prefilled_draft(bot: ScenarioBot) 
 async def test_the_resolve_button_opens_the_form_for_members_only(bot: ScenarioBot) -> None:
     await bot.command("/swarm Tax rounding wrong #tax")
     assert await bot.click("resolve", "1", user="fay") is Outcome.REFUSED
-    assert "Only the owner or a member of swarm 1" in bot.last_told("fay")
+    assert "Only its owner, Ana Ruiz, or a lead or admin" in bot.last_told("fay")
+    assert "can resolve swarm 1" in bot.last_told("fay")
     assert await bot.click("resolve", "1", user="ana") is Outcome.DONE
     assert bot.last_form().title == "Resolve swarm 1"
 
@@ -114,3 +115,17 @@ def test_the_form_speaks_the_command_grammar() -> None:
     assert case_text(
         {"case": "Export  fails", "skills": "#billing pdf", "severity": "sev1", "customer": "ACME Corp"}
     ) == ('Export fails #billing #pdf sev1 customer:"ACME Corp"')
+
+
+async def test_a_member_s_resolve_form_becomes_a_proposal_for_the_owner(bot: ScenarioBot) -> None:
+    await bot.command("/swarm Tax rounding wrong #tax")
+    await bot.command("/swarm join 1", user="fay")
+    await bot.click("resolve", "1", user="fay")
+    await bot.submit(bot.last_form(), user="fay", resolution="rounded per line", cause="wrong rounding mode")
+
+    await bot.command("/swarm status 1")
+    assert "Status: open" in bot.last_told("ana")
+    assert any(
+        "Fay Singh proposes resolving swarm 1: rounded per line cause: wrong rounding mode" in m
+        for m in bot.said(bot.room(1))
+    )

@@ -145,7 +145,7 @@ async def test_the_owner_rates_the_matches_at_resolve(bot: ScenarioBot) -> None:
     assert ("👍 Ben", "match_good") in buttons
     value = buttons[("👎 Ben", "match_bad")]
     assert await bot.click("match_bad", value, user="fay", channel=room) is Outcome.REFUSED
-    assert "Only the owner of swarm 1" in bot.last_told("fay")
+    assert "Only its owner, Ana Ruiz, can rate who swarm 1 asked" in bot.last_told("fay")
     assert await bot.click("match_bad", value, user="ana", channel=room) is Outcome.DONE
     assert bot.last_told("ana") == "Noted: Ben Okafor was not the right person to ask. The matcher learns from it."
 

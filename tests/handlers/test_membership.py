@@ -92,7 +92,10 @@ async def test_the_owner_cannot_leave_without_handing_over(bot: ScenarioBot) -> 
 async def test_only_the_owner_hands_over(bot: ScenarioBot) -> None:
     room = await opened(bot)
     assert await bot.command("/swarm owner fay@example.com", user="ben", channel=room) is Outcome.REFUSED
-    assert bot.last_told("ben") == "Only the owner of swarm 1 can hand it over."
+    assert bot.last_told("ben") == (
+        "Only its owner, Ana Ruiz, or a lead or admin (the roster names none yet) can hand swarm 1 over. "
+        "Ask them in the swarm's room."
+    )
 
 
 async def test_invite_adds_people_to_the_room(bot: ScenarioBot) -> None:

@@ -88,7 +88,8 @@ async def test_only_members_resolve(bot: ScenarioBot) -> None:
     await bot.command("/swarm Tax rounding wrong #tax")
     room = bot.room(1)
     assert await bot.command("/swarm resolve fixed it", user="fay", channel=room) is Outcome.REFUSED
-    assert "Only the owner or a member of swarm 1" in bot.last_told("fay")
+    assert "Only its owner, Ana Ruiz, or a lead or admin" in bot.last_told("fay")
+    assert "`/swarm join 1` to be one" in bot.last_told("fay")
 
 
 async def test_a_closed_swarm_cannot_be_resolved_again_but_can_be_reopened(bot: ScenarioBot) -> None:

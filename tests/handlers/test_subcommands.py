@@ -81,7 +81,7 @@ def test_every_usage_an_error_shows_is_a_declared_one() -> None:
         ("/swarm leave", "`/swarm leave 42`"),
         ("/swarm status", "`/swarm status 42`"),
         ("/swarm resolve it works", "name the swarm by its number: `/swarm resolve 42`"),
-        ("/swarm cancel", "name the swarm by its number: `/swarm cancel 42`"),
+        ("/swarm cancel", "name the swarm by its number: `/swarm cancel 42 <reason>`"),
         ("/swarm invite @ben", "name the swarm by its number: `/swarm invite 42 @person …`"),
         ("/swarm nudges sometimes", "`/swarm nudges on/off [everyone]`"),
         ("/swarm kb flag 3", "`/swarm kb flag 3 <what is wrong>`"),
@@ -135,6 +135,7 @@ FILLED = {
     "<what is wrong>": "the fix no longer works",
     "<what fixed it>": "restarted the worker",
     "<why>": "stale cache",
+    "<reason>": "not a real issue",
     "@person": "@ben",
     "…": "",
 }
@@ -204,7 +205,13 @@ async def test_every_hint_a_reply_shows_is_a_command_that_works(bot: ScenarioBot
     await bot.command("/swarm resolve restarted the worker", user="ana", channel=bot.room(1))
     await bot.command("/swarm Tax totals wrong #tax", user="ana")
     hints = _hints()
-    assert {"cancel 42", "resolve 42", "invite 42 @ben", "reopen 1", "resolve 1 restarted the worker"} <= hints
+    assert {
+        "cancel 42 not a real issue",
+        "resolve 42",
+        "invite 42 @ben",
+        "reopen 1",
+        "resolve 1 restarted the worker",
+    } <= hints
     failed = []
     for hint in sorted(hints):
         if opens_swarm(hint):

@@ -211,8 +211,19 @@ async def test_the_resolve_button_opens_the_prefilled_form_and_submitting_resolv
 async def test_the_resolve_button_is_for_members_only(teams: TeamsScenario) -> None:
     await opened(teams)
     await teams.click(teams.root(1), "Resolve", user="fay")
-    assert "Only the owner or a member of swarm 1 can resolve it" in teams.last_told("fay")
+    # Refused in Teams as everywhere: privately, naming the owner.
+    assert "Only its owner, Ana Ruiz, or a lead or admin" in teams.last_told("fay")
+    assert "can resolve swarm 1" in teams.last_told("fay")
     assert teams.forms("fay") == []
+
+
+async def test_joining_in_teams_does_not_let_a_stranger_cancel(teams: TeamsScenario) -> None:
+    await opened(teams)
+    room = teams.room(1)
+    await teams.message("join 1", user="fay")
+    await teams.message("cancel not a real issue", user="fay", thread=room)
+    assert "Only its owner, Ana Ruiz, or a lead or admin" in teams.last_told("fay")
+    assert not any("cancelled" in said for said in teams.said(room))
 
 
 async def test_someone_the_roster_knows_only_by_email_is_found_in_teams_when_asked(teams: TeamsScenario) -> None:
