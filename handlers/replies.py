@@ -290,14 +290,17 @@ def announcement_now(crew: Crew, platform: str, join: str, observe: str) -> Repl
 def people_fields(people: People, w: _Words) -> list[tuple[str, str]]:
     """Who is in a swarm, who was asked and has not answered, who can't: one rendering for the card, the
     announcement and status, so that they never disagree."""
-    fields = [(f"{role.value.title()}s", w.people(list(persons))) for role, persons in people.members]
-    if people.asked:
-        fields.append(("Asked, no answer yet", w.people(list(people.asked))))
-    if people.learner_seat:
-        fields.append(("Learner seat, no answer yet", w.people(list(people.learner_seat))))
-    if people.declined:
-        fields.append(("Can't now", w.people(list(people.declined))))
-    return fields
+    return [(label, w.people(list(persons))) for label, persons in people_groups(people)]
+
+
+def people_groups(people: People) -> list[tuple[str, tuple[Person, ...]]]:
+    """The labelled groups of `people_fields`, each with someone in it: the web page's swarm shows these too, with
+    plain names."""
+    groups = [(f"{role.value.title()}s", persons) for role, persons in people.members]
+    groups.append(("Asked, no answer yet", people.asked))
+    groups.append(("Learner seat, no answer yet", people.learner_seat))
+    groups.append(("Can't now", people.declined))
+    return [(label, persons) for label, persons in groups if persons]
 
 
 def _nobody(ranking: Ranking) -> str:
