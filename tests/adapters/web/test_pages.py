@@ -112,8 +112,8 @@ PEOPLE = ("Owner", "Experts", "Helpers", "Learners", "Observers", "Asked, no ans
 
 async def people_on_the_page(page: Page, site: Site, number: int) -> list[str]:
     await page.goto(f"{site.url}/swarms/{number}")
-    rows = page.locator("section.people dl > div")
-    return [f"{await row.locator('dt').inner_text()}: {await row.locator('dd').inner_text()}" for row in await rows.all()]
+    rows = await page.locator("section.people dl > div").all()
+    return [f"{await row.locator('dt').inner_text()}: {await row.locator('dd').inner_text()}" for row in rows]
 
 
 async def people_in_status(site: Site, number: int) -> list[str]:
