@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from bot import roster
 from bot.analytics import Figure, Rated, Report, Trend
 from bot.articles import KbImportReport
-from bot.automation import Quiet, Reminder, Summary, Switched, Thanked, Welcome
+from bot.automation import Quiet, Reminder, Summary, Switched, Thanked, Welcome, uncovered_skills
 from bot.curation import ArticleHistory, Curated
 from bot.digests import Alert, Daily, SwarmFile, Weekly
 from bot.errors import UserError
@@ -1255,11 +1255,22 @@ def daily_digest(daily: Daily, platform: str) -> Reply:
 
 def _open_swarm_line(crew: Crew, now: datetime, w: _Words) -> str:
     swarm = crew.swarm
-    waiting = " · no expert has replied yet" if swarm.first_expert_reply_at is None else ""
+    waiting = _no_expert_reply(crew)
     return (
         f"*{swarm.number}* {escape(swarm.case.text[:80])} · {case_line(swarm)} · "
         f"open {duration(now - (swarm.created_at or now))} · owner {w.who(crew.owner)}{waiting} · {room_ref(swarm)}"
     )
+
+
+def _no_expert_reply(crew: Crew) -> str:
+    """Why no expert has replied, as docs/analytics.md defines the first expert reply: none was asked (and which of
+    the case's skills nobody in it covers), or those asked have not answered."""
+    if crew.swarm.first_expert_reply_at is not None:
+        return ""
+    if crew.experts_asked():
+        return " · no expert has replied yet"
+    gaps = uncovered_skills(crew)
+    return " · no expert was asked" + (", no one in it covers " + " ".join(f"#{s}" for s in gaps) if gaps else "")
 
 
 def _resolved_line(file: SwarmFile) -> str:
