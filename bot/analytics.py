@@ -380,7 +380,7 @@ class _Swarm:
         return self.file.timeline
 
     def experts_asked(self) -> bool:
-        return any(m.role is Role.EXPERT for m, _ in self.file.crew.members)
+        return self.file.crew.experts_asked()
 
 
 def _fix_authors(timeline: Sequence[TimelineEntry]) -> set[int]:

@@ -84,6 +84,10 @@ class Crew:
         """Invited and not answered yet."""
         return [p for m, p in self.members if m.pending]
 
+    def experts_asked(self) -> bool:
+        """Whether anyone was ever asked (or came) as an expert: without one, "no expert has replied" says nothing."""
+        return any(m.role is Role.EXPERT for m, _ in self.members)
+
     def in_room(self) -> list[Person]:
         """Everyone who belongs in the room: members and those asked to join."""
         return [p for m, p in self.members if (m.active or m.pending)]

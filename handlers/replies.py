@@ -13,7 +13,7 @@ from itertools import pairwise
 from bot import roster
 from bot.analytics import Figure, Rated, Report, Trend
 from bot.articles import KbImportReport
-from bot.automation import Quiet, Reminder, Summary, Switched, Thanked, Welcome
+from bot.automation import Quiet, Reminder, Summary, Switched, Thanked, Welcome, uncovered_skills
 from bot.curation import ArticleHistory, Curated
 from bot.digests import Alert, Daily, SwarmFile, Weekly
 from bot.errors import UserError
@@ -385,14 +385,17 @@ def announcement_now(crew: Crew, platform: str, join: str, observe: str) -> Repl
 def people_fields(people: People, w: _Words) -> list[tuple[str, str]]:
     """Who is in a swarm, who was asked and has not answered, who can't: one rendering for the card, the
     announcement and status, so that they never disagree."""
-    fields = [(f"{role.value.title()}s", w.people(list(persons))) for role, persons in people.members]
-    if people.asked:
-        fields.append(("Asked, no answer yet", w.people(list(people.asked))))
-    if people.learner_seat:
-        fields.append(("Learner seat, no answer yet", w.people(list(people.learner_seat))))
-    if people.declined:
-        fields.append(("Can't now", w.people(list(people.declined))))
-    return fields
+    return [(label, w.people(list(persons))) for label, persons in people_groups(people)]
+
+
+def people_groups(people: People) -> list[tuple[str, tuple[Person, ...]]]:
+    """The labelled groups of `people_fields`, each with someone in it: the web page's swarm shows these too, with
+    plain names."""
+    groups = [(f"{role.value.title()}s", persons) for role, persons in people.members]
+    groups.append(("Asked, no answer yet", people.asked))
+    groups.append(("Learner seat, no answer yet", people.learner_seat))
+    groups.append(("Can't now", people.declined))
+    return [(label, persons) for label, persons in groups if persons]
 
 
 def _nobody(ranking: Ranking) -> str:
@@ -1402,11 +1405,22 @@ def daily_digest(daily: Daily, platform: str) -> Reply:
 
 def _open_swarm_line(crew: Crew, now: datetime, w: _Words) -> str:
     swarm = crew.swarm
-    waiting = " · no expert has replied yet" if swarm.first_expert_reply_at is None else ""
+    waiting = _no_expert_reply(crew)
     return (
         f"*{swarm.number}* {escape(swarm.case.text[:80])} · {case_line(swarm)} · "
         f"open {duration(now - (swarm.created_at or now))} · owner {w.who(crew.owner)}{waiting} · {room_ref(swarm)}"
     )
+
+
+def _no_expert_reply(crew: Crew) -> str:
+    """Why no expert has replied, as docs/analytics.md defines the first expert reply: none was asked (and which of
+    the case's skills nobody in it covers), or those asked have not answered."""
+    if crew.swarm.first_expert_reply_at is not None:
+        return ""
+    if crew.experts_asked():
+        return " · no expert has replied yet"
+    gaps = uncovered_skills(crew)
+    return " · no expert was asked" + (", no one in it covers " + " ".join(f"#{s}" for s in gaps) if gaps else "")
 
 
 def _resolved_line(file: SwarmFile) -> str:

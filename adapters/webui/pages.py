@@ -27,6 +27,7 @@ from bot.browse import Browse
 from bot.errors import UserError
 from bot.models import ArticleState
 from bot.text import normalize_skill
+from handlers import replies
 
 STATIC = Path(__file__).parent / "static"
 MAX_QUERY = 500
@@ -106,7 +107,6 @@ class WebPages:
         except UserError:
             return problem_page(request, problems.no_such("swarm", number), session)
         crew = found.crew
-        members = [(member, person) for member, person in crew.members if member.joined_at is not None]
         return page(
             request,
             "swarm.html",
@@ -114,7 +114,8 @@ class WebPages:
             crew=crew,
             swarm=crew.swarm,
             lines=timeline.lines(found.timeline, found.people),
-            members=members,
+            # The same people, groups and words as the card, the announcement and `/swarm status`.
+            people=replies.people_groups(crew.people()),
             span=timeline.span(crew.swarm, found.timeline, self.app.core.clock()),
             found=found,
         )

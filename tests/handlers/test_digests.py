@@ -70,6 +70,21 @@ async def test_the_daily_digest_lists_open_swarms_yesterdays_fixes_and_who_helpe
     assert "`/swarm digest off`" in digest and "`/swarm digest off everyone`" in digest
 
 
+async def test_an_open_swarm_says_why_no_expert_replied(bot: ScenarioBot) -> None:
+    await bot.command("/swarm Tax rounding wrong on Swiss invoices #tax", user="fay")  # Dana is asked, and silent
+    await bot.command("/swarm Customer wants a call back about her invoice layout", user="fay")  # needs no skill
+    bot.clock.advance(hours=13)  # 22:00 UTC: Dana, the only one with #tax, is off hours, and sev3 pages nobody
+    await bot.command("/swarm Umbrella VAT number rejected #tax", user="fay")
+    bot.clock.advance(hours=11)
+
+    assert await daily_digest(bot.router.context, WORKSPACE) is True
+    (digest,) = bot.said(LEADS)
+    lines = {line.split(" ")[0]: line for line in digest.splitlines() if line.startswith("*")}
+    assert "owner @Fay Singh · no expert has replied yet · #swarm-1" in lines["*1*"]
+    assert "owner @Fay Singh · no expert was asked · #swarm-2" in lines["*2*"]
+    assert "owner @Fay Singh · no expert was asked, no one in it covers #tax · #swarm-3" in lines["*3*"]
+
+
 async def test_posted_once_however_often_it_runs(bot: ScenarioBot) -> None:
     await resolved_swarm(bot)
     bot.clock.advance(days=1)

@@ -4,13 +4,14 @@ screenshot of each page goes to test-artifacts/."""
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Page, expect
 
 from adapters.webui import dashboard
 from tests.adapters.web.conftest import (
     CLIENT_ID,
     OTHER_TITLE,
     TOKEN,
+    Site,
     new_page,
     serve,
     shoot,
@@ -104,6 +105,39 @@ async def test_the_swarm_page_shows_its_timeline(browser: Browser, database_url:
         assert "resolved the swarm" in timeline
         await expect(page.locator(".facts a[href='/kb/1']")).to_be_visible()
         await shoot(page, "swarm")
+
+
+PEOPLE = ("Owner", "Experts", "Helpers", "Learners", "Observers", "Asked, no answer yet", "Learner seat", "Can't now")
+
+
+async def people_on_the_page(page: Page, site: Site, number: int) -> list[str]:
+    await page.goto(f"{site.url}/swarms/{number}")
+    rows = await page.locator("section.people dl > div").all()
+    return [f"{await row.locator('dt').inner_text()}: {await row.locator('dd').inner_text()}" for row in rows]
+
+
+async def people_in_status(site: Site, number: int) -> list[str]:
+    """Who `/swarm status` says is where, the console's @mentions as plain names."""
+    await site.bot.command(f"/swarm status {number}", user="ana")
+    lines = site.bot.last_told("ana").splitlines()
+    return [line.replace("@", "") for line in lines if line.startswith(PEOPLE)]
+
+
+async def test_the_swarm_page_shows_the_same_people_as_status(browser: Browser, database_url: str) -> None:
+    async with serve(database_url) as site:
+        page = await signed_in(browser, site)
+        # Swarm 3 (#sso, sev1) asked Eli, who has not answered.
+        shown = await people_on_the_page(page, site, 3)
+        assert shown == await people_in_status(site, 3)
+        assert "Asked, no answer yet: Eli Brown" in shown
+        await shoot(page, "swarm-people")
+
+        # Chen talks in the room and it is resolved: nobody is waited for any more, on the page as in status.
+        await site.bot.say("The IdP certificate rotated", user="chen", channel=site.bot.room(3))
+        await site.bot.command("/swarm resolve re-uploaded the IdP certificate", user="ben", channel=site.bot.room(3))
+        shown = await people_on_the_page(page, site, 3)
+        assert shown == await people_in_status(site, 3)
+        assert shown == ["Owner: Ben Okafor", "Helpers: Chen Wei"]
 
 
 async def test_the_dashboard_draws_its_charts(browser: Browser, database_url: str) -> None:
