@@ -924,7 +924,8 @@ class Analytics:
             swarm = await find_swarm(uow, scope.workspace_id, number, "")
             assert swarm.id is not None
             if swarm.owner_id != scope.person_id:
-                raise UserError("owner_only", number=swarm.number, action="rate it")
+                owner = await uow.people.get(swarm.owner_id) if swarm.owner_id is not None else None
+                raise UserError("csat_owner_only", number=swarm.number, owner=owner.name if owner else "its owner")
             existing = await uow.csat.get(swarm.id)
             if existing is not None:
                 await uow.commit()

@@ -109,7 +109,7 @@ ERRORS: dict[str, str] = {
     f"opened. You can open the next one in {{wait}}, or add to one of yours with {_typed('list')}.",
     "not_a_member": "You are not in swarm {number}.",
     "owner_cannot_leave": f"You own swarm {{number}}: hand it over first with {_numbered('owner')}.",
-    "owner_only": "Only the owner of swarm {number} can {action}.",
+    "csat_owner_only": "Only the owner of swarm {number}, {owner}, rates how it was handled: the question is theirs.",
     "already_owner": "They already own swarm {number}.",
     "invite_whom": f"Say whom to invite: {_typed('invite')}.",
     "owner_whom": f"Say who takes over: {_typed('owner')}.",

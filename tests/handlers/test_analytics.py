@@ -61,7 +61,9 @@ async def test_only_the_owner_may_answer(bot: ScenarioBot) -> None:
     assert questions(bot, "fay") == []
 
     assert await bot.click(replies.CSAT, "1:5", user="fay") is Outcome.REFUSED
-    assert bot.last_told("fay") == "Only the owner of swarm 1 can rate it."
+    assert (
+        bot.last_told("fay") == "Only the owner of swarm 1, Ana Ruiz, rates how it was handled: the question is theirs."
+    )
     assert await bot.click(replies.CSAT, "1:x", user="ana") is Outcome.REFUSED
     assert await bot.click(replies.CSAT, "1:9", user="ana") is Outcome.REFUSED
     assert bot.last_told("ana") == "A rating is a whole number from 1 to 5, not 9."
