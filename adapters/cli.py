@@ -11,7 +11,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -379,11 +379,13 @@ def _chats(app: App, workers: Workers | None = None) -> tuple[SlackMount | None,
     return slack, teams
 
 
-def _scheduler(app: App, platforms: Sequence[scheduler.Platform]) -> scheduler.Scheduler:
+def _scheduler(
+    app: App, platforms: Sequence[scheduler.Platform], chores: Mapping[str, scheduler.Chore]
+) -> scheduler.Scheduler:
     return scheduler.Scheduler(
         app.job_store_url,
-        scheduler.schedules(app.settings),
-        scheduler.Runner(platforms, finished=app.metrics.job_run).run,
+        scheduler.schedules(app.settings, chores=chores),
+        scheduler.Runner(platforms, finished=app.metrics.job_run, chores=chores).run,
         app.lease(),
         grace=timedelta(minutes=app.settings.job_grace_minutes),
     )
@@ -422,7 +424,7 @@ async def _serve(app: App, args: argparse.Namespace) -> int:
         socket_mode = AsyncSocketModeHandler(slack.bolt, settings.slack_app_token, web_client=slack.client)
         await socket_mode.connect_async()  # type: ignore[no-untyped-call]
     # The jobs run here only while this process holds the scheduler's lease (see adapters/scheduler.py).
-    jobs = _scheduler(app, [p for p in (slack, teams) if p is not None])
+    jobs = _scheduler(app, [p for p in (slack, teams) if p is not None], slack.chores() if slack else {})
     keeper = asyncio.create_task(jobs.keep())
     if workers is not None:
         workers.start()

@@ -40,7 +40,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
-from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -48,9 +47,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.app import App
 from adapters.inbox import Delivery, Piece, Worker, Writer
 from adapters.metrics import ApiCallObserver, Metrics
+from adapters.scheduler import Chore
 from adapters.slack import events, probe
 from adapters.slack.chat import SlackChat, UserDirectory
+from adapters.slack.states import PurgedStateStore
 from adapters.slack.tokens import SealedInstallationStore
+from adapters.throttle import Throttle
 from handlers import closing, opening, reactions
 from handlers.chat import Event, ReactionEvent
 from handlers.context import Context
@@ -87,6 +89,10 @@ AUTHORIZED_SECONDS = 60.0
 # without bolt's dispatch once the workspace is authorized (/swarm commands are too).
 KEPT_DIRECTLY = {"message": "message", "reaction_added": "reaction", "reaction_removed": "reaction"}
 SWARM_COMMAND = re.compile(r"^/swarm")
+# Each "Add to Slack" page stores an OAuth state: one client may ask for this many pages a minute, then gets 429.
+INSTALL_PAGES_PER_MINUTE = 10
+STATE_SECONDS = 600  # how long an install's OAuth state is good for
+PURGE_EVERY = timedelta(minutes=10)  # how often the scheduler deletes expired OAuth states
 
 
 # Methods whose second call does nothing the first did not (invite, topic, pin, edit, archive, reads): a call of one
@@ -235,7 +241,7 @@ class SlackMount:
                 client_secret=settings.slack_client_secret,
                 scopes=SCOPES,
                 installation_store=SealedInstallationStore(settings.slack_client_id, engine, settings.secret_key),
-                state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
+                state_store=PurgedStateStore(expiration_seconds=STATE_SECONDS, engine=engine),
                 install_path="/slack/install",
                 redirect_uri_path="/slack/oauth_redirect",
             )
@@ -245,6 +251,7 @@ class SlackMount:
         else:
             raise ValueError("Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth")
         self.bolt = AsyncApp(**common)
+        self.install_pages = Throttle(INSTALL_PAGES_PER_MINUTE, 60.0)
         self.chats: dict[str, tuple[SlackChat, float]] = {}
         # (enterprise id, team id) → (the bot's user id there, until when): what bolt's authorize said last.
         self.authorized: dict[tuple[str | None, str | None], tuple[str | None, float]] = {}
@@ -315,6 +322,11 @@ class SlackMount:
         """The "Add to Slack" page and the OAuth redirect back from Slack (multi-workspace installs)."""
         flow = self.bolt.oauth_flow
         assert flow is not None
+        if request.path == flow.install_path:
+            wait = self.install_pages.wait(request.remote or "")
+            if wait:
+                headers = {"Retry-After": Throttle.retry_after(wait)}
+                return web.Response(status=429, text="too many install pages: try again later", headers=headers)
         bolt_request = await to_bolt_request(request)
         if request.path == flow.install_path:
             return await to_aiohttp_response(await flow.handle_installation(bolt_request))
@@ -388,6 +400,14 @@ class SlackMount:
             for team in await self.app.core.workspaces()
             if await store.async_find_bot(enterprise_id=None, team_id=team) is not None
         ]
+
+    def chores(self) -> dict[str, Chore]:
+        """Work of the Slack app itself, not of a workspace: with OAuth installs, purging expired OAuth states."""
+        oauth = self.bolt.oauth_flow
+        store = oauth.settings.state_store if oauth is not None else None
+        if not isinstance(store, PurgedStateStore):
+            return {}
+        return {"purge-oauth-states": Chore(PURGE_EVERY, store.purge)}
 
     @contextlib.asynccontextmanager
     async def session(self, team: str) -> AsyncIterator[Context]:
