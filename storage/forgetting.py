@@ -78,7 +78,7 @@ class SqlForgettingRepository(Repository):
         if person is None:
             raise LookupError(f"no person with id {person_id}")
         workspace_id, name = person.workspace_id, person.name
-        counts: dict[str, int] = {}
+        counts: dict[str, int] = {"people": 0}  # first in what is reported; counted when the row goes, last
         owned = col(SwarmRow.owner_id) == person_id
         counts["swarms handed to someone"] = owned_count = await self._count(SwarmRow, owned)
         if owned_count:
