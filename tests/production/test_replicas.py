@@ -223,8 +223,10 @@ async def test_the_same_event_delivered_to_both_and_retried_has_one_effect(repli
     joined = [p for p in replicas.posts(room) if p["text"] == "<@UFAY> joined swarm 1 as helper."]
     assert len(joined) == 1
     assert replicas.api.channels[room].members.count("UFAY") == 1
+    # Fay's raised hand, and Chen, who joins by talking in the room: each once, however often it was delivered.
     joins = "SELECT count(*) FROM swarm_event WHERE kind = 'joined'"
-    assert await replicas.scalar(joins) == 1
+    assert await replicas.scalar(joins) == 2
+    assert await replicas.scalar("SELECT count(DISTINCT person_id) FROM swarm_event WHERE kind = 'joined'") == 2
     messages = "SELECT count(*) FROM swarm_event WHERE kind = 'message'"
     assert await replicas.scalar(messages) == 1
 
