@@ -30,6 +30,7 @@ from adapters.app import App
 from adapters.metrics import ApiCallObserver
 from adapters.slack import SlackMount
 from adapters.webui.problems import Problem, problem_page
+from adapters.webui.redirects import local_target
 from adapters.webui.render import page
 from adapters.webui.session import COOKIE, LIFETIME, SLACK, TOKEN, Session, Signer
 from adapters.workspaces import NoWorkspace, default_workspace
@@ -122,12 +123,12 @@ class Auth:
 
     async def signin_page(self, request: web.Request) -> web.StreamResponse:
         if await self.current(request) is not None:
-            raise web.HTTPFound(_local(request.query.get("next")))
+            raise web.HTTPFound(local_target(request.query.get("next")))
         return self._signin(request, error=request.query.get("error", ""))
 
     async def signin(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()
-        token, target = str(form.get("token", "")).strip(), _local(str(form.get("next", "")))
+        token, target = str(form.get("token", "")).strip(), local_target(str(form.get("next", "")))
         if not self.valid_token(token):
             return self._signin(request, error="token", status=401, target=target)
         return await self._token_cookie(request, token, target)
@@ -135,7 +136,7 @@ class Auth:
     async def _sign_in_with_link(self, request: web.Request, token: str) -> web.StreamResponse:
         """`?token=…` on a page: signs in, then shows the page at an address without the token."""
         query = {k: v for k, v in request.query.items() if k != "token"}
-        target = str(request.rel_url.with_query(query))
+        target = local_target(str(request.rel_url.with_query(query)))
         if not self.valid_token(token):
             return self._signin(request, error="token", status=401, target=target)
         return await self._token_cookie(request, token, target)
@@ -167,7 +168,7 @@ class Auth:
             return problem_page(request, NO_SLACK_SIGNIN)
         state = await self.states.async_issue()
         nonce = secrets.token_urlsafe(16)
-        target = _local(request.query.get("next"))
+        target = local_target(request.query.get("next"))
         authorize = OpenIDConnectAuthorizeUrlGenerator(
             client_id=str(self.settings.slack_client_id),
             redirect_uri=self.redirect_uri(request),
@@ -191,7 +192,7 @@ class Auth:
             return problem_page(request, NO_SLACK_SIGNIN)
         kept = self.signer.unsign(request.cookies.get(STATE_COOKIE, "")) or {}
         state, code = request.query.get("state", ""), request.query.get("code", "")
-        target = _local(str(kept.get("next", "")))
+        target = local_target(str(kept.get("next", "")))
         if request.query.get("error"):
             return self._signin(request, error="slack_cancelled", status=401, target=target)
         if not state or not code or kept.get("state") != state or not await self.states.async_consume(state):
@@ -259,7 +260,7 @@ class Auth:
             "signin.html",
             status=status,
             error=error,
-            next=target if target is not None else _local(request.query.get("next")),
+            next=target if target is not None else local_target(request.query.get("next")),
             with_token=bool(self.settings.web_token),
             with_slack=self.with_slack,
             workspaces=workspaces,
@@ -285,10 +286,3 @@ def _bearer(request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
-
-
-def _local(target: str | None) -> str:
-    """A path on this site to go back to after signing in; anything else (another site) is the dashboard."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/dashboard"
-    return target
