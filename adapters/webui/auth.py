@@ -27,6 +27,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.app import App
+from adapters.forwarded import KEY as FORWARDED
 from adapters.metrics import ApiCallObserver
 from adapters.slack import SlackMount
 from adapters.webui.problems import Problem, problem_page
@@ -183,7 +184,7 @@ class Auth:
             path="/auth/slack",
             httponly=True,
             samesite="Lax",
-            secure=request.secure,
+            secure=request.app[FORWARDED].is_https(request),
         )
         return response
 
@@ -274,7 +275,7 @@ class Auth:
             path="/",
             httponly=True,
             samesite="Lax",
-            secure=request.secure,
+            secure=request.app[FORWARDED].is_https(request),
         )
 
 
