@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import math
 import secrets
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote, urljoin
@@ -34,6 +35,7 @@ from adapters.webui.problems import Problem, problem_page
 from adapters.webui.redirects import local_target
 from adapters.webui.render import page
 from adapters.webui.session import COOKIE, LIFETIME, SLACK, TOKEN, Session, Signer
+from adapters.webui.throttle import Throttle
 from adapters.workspaces import NoWorkspace, default_workspace
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ class Auth:
                 settings.web_token, settings.slack_client_secret, settings.slack_signing_secret
             )
         self.with_slack = bool(settings.slack_client_id and settings.slack_client_secret)
+        self.throttle = Throttle(lambda: app.core.clock().timestamp())
         engine = app.store.engine
         self.states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=engine)
         self.installations = (
@@ -85,7 +88,7 @@ class Auth:
         """The request's session: its cookie, or a bearer token."""
         bearer = _bearer(request)
         if bearer is not None:
-            return await self._token_session(bearer) if self.valid_token(bearer) else None
+            return await self._token_session(bearer) if self.attempt(request, bearer) else None
         session = self.signer.read(request.cookies.get(COOKIE))
         if session is None:
             return None
@@ -99,6 +102,21 @@ class Auth:
     def valid_token(self, given: str) -> bool:
         token = self.settings.web_token
         return bool(token) and hmac.compare_digest(given.encode(), str(token).encode())
+
+    def attempt(self, request: web.Request, given: str) -> bool:
+        """Checks a token someone gave (the form, `?token=`, a bearer), unless their client has given too many wrong
+        ones lately (adapters/webui/throttle.py): then 429, with when to try again, and the token is not looked at."""
+        client = request.remote or ""
+        wait = self.throttle.wait(client)
+        if wait > 0:
+            raise web.HTTPTooManyRequests(
+                text="Too many wrong tokens from here: try again later.\n",
+                headers={"Retry-After": str(math.ceil(wait))},
+            )
+        if self.valid_token(given):
+            return True
+        self.throttle.failed(client)
+        return False
 
     def protect(self, handler: Page) -> Handler:
         """Pages for signed-in people only: anyone else goes to the sign-in page, and comes back after."""
@@ -130,7 +148,7 @@ class Auth:
     async def signin(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()
         token, target = str(form.get("token", "")).strip(), local_target(str(form.get("next", "")))
-        if not self.valid_token(token):
+        if not self.attempt(request, token):
             return self._signin(request, error="token", status=401, target=target)
         return await self._token_cookie(request, token, target)
 
@@ -138,7 +156,7 @@ class Auth:
         """`?token=…` on a page: signs in, then shows the page at an address without the token."""
         query = {k: v for k, v in request.query.items() if k != "token"}
         target = local_target(str(request.rel_url.with_query(query)))
-        if not self.valid_token(token):
+        if not self.attempt(request, token):
             return self._signin(request, error="token", status=401, target=target)
         return await self._token_cookie(request, token, target)
 
