@@ -103,19 +103,21 @@ class Auth:
         token = self.settings.web_token
         return bool(token) and hmac.compare_digest(given.encode(), str(token).encode())
 
+    def retry_after(self, request: web.Request) -> int | None:
+        """Seconds before the request's client may give a token again, if it gave too many wrong ones lately
+        (adapters/webui/throttle.py); None: now. Until then its tokens, the right one too, are not looked at."""
+        wait = self.throttle.wait(request.remote or "")
+        return math.ceil(wait) if wait > 0 else None
+
     def attempt(self, request: web.Request, given: str) -> bool:
-        """Checks a token someone gave (the form, `?token=`, a bearer), unless their client has given too many wrong
-        ones lately (adapters/webui/throttle.py): then 429, with when to try again, and the token is not looked at."""
-        client = request.remote or ""
-        wait = self.throttle.wait(client)
-        if wait > 0:
-            raise web.HTTPTooManyRequests(
-                text="Too many wrong tokens from here: try again later.\n",
-                headers={"Retry-After": str(math.ceil(wait))},
-            )
+        """Checks a token someone gave (the form, `?token=`, a bearer); a wrong one counts against their client.
+        A client that must wait gets 429 here (callers with a page to show ask `retry_after` first)."""
+        wait = self.retry_after(request)
+        if wait is not None:
+            raise web.HTTPTooManyRequests(text="Too many wrong tokens from here.\n", headers={"Retry-After": str(wait)})
         if self.valid_token(given):
             return True
-        self.throttle.failed(client)
+        self.throttle.failed(request.remote or "")
         return False
 
     def protect(self, handler: Page) -> Handler:
@@ -148,6 +150,8 @@ class Auth:
     async def signin(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()
         token, target = str(form.get("token", "")).strip(), local_target(str(form.get("next", "")))
+        if (wait := self.retry_after(request)) is not None:
+            return self._too_many(request, wait, target)
         if not self.attempt(request, token):
             return self._signin(request, error="token", status=401, target=target)
         return await self._token_cookie(request, token, target)
@@ -156,6 +160,8 @@ class Auth:
         """`?token=…` on a page: signs in, then shows the page at an address without the token."""
         query = {k: v for k, v in request.query.items() if k != "token"}
         target = local_target(str(request.rel_url.with_query(query)))
+        if (wait := self.retry_after(request)) is not None:
+            return self._too_many(request, wait, target)
         if not self.attempt(request, token):
             return self._signin(request, error="token", status=401, target=target)
         return await self._token_cookie(request, token, target)
@@ -284,6 +290,12 @@ class Auth:
             with_slack=self.with_slack,
             workspaces=workspaces,
         )
+
+    def _too_many(self, request: web.Request, wait: int, target: str) -> web.Response:
+        """The sign-in page, answered 429: this client gave too many wrong tokens; Retry-After says when to retry."""
+        response = self._signin(request, error="throttled", status=429, target=target)
+        response.headers["Retry-After"] = str(wait)
+        return response
 
     def _set_session(self, request: web.Request, response: web.StreamResponse, session: Session) -> None:
         response.set_cookie(
