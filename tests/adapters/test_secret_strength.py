@@ -12,7 +12,12 @@ from adapters.cli import parser, run
 from adapters.secret_strength import weakness
 
 WEAK = ["a", "password", "kept-across-restarts", "changeme" * 5, "a" * 64, "0123456789" * 4]
-STRONG = [secrets.token_urlsafe(32), secrets.token_hex(16), "a-long-random-test-secret-for-tokens"]
+# Made with secrets.token_urlsafe(32) and secrets.token_hex(16) once (fixed: test ids must be the same each run).
+STRONG = [
+    "mJ4l0dkmY5wVb2Xn-8tq3QjZr1s9HcUe6PfLaGyTxKo",
+    "3f9c1a7e5b2d48e0a6c4f1b97d3e2a58",
+    "a-long-random-test-secret-for-tokens",
+]
 
 
 @pytest.mark.parametrize("secret", WEAK)
