@@ -101,7 +101,8 @@ class Auth:
 
     def valid_token(self, given: str) -> bool:
         token = self.settings.web_token
-        return bool(token) and hmac.compare_digest(given.encode(), str(token).encode())
+        # Bytes: compare_digest refuses non-ASCII text, and a header may hold undecodable bytes (surrogates).
+        return bool(token) and hmac.compare_digest(given.encode("utf-8", "surrogateescape"), str(token).encode())
 
     def retry_after(self, request: web.Request) -> int | None:
         """Seconds before the request's client may give a token again, if it gave too many wrong ones lately

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from adapters.webui.session import COOKIE
@@ -29,6 +29,8 @@ async def site(database_url: str) -> AsyncIterator[tuple[Site, Recorder]]:
 
 
 @FUZZ
+@example(path="/kb", cookie="0.\xa0", authorization=None, forwarded_for="", proto="https")  # was a 500
+@example(path="/metrics", cookie="", authorization="Bearer é", forwarded_for="", proto="")
 @given(
     path=st.sampled_from(["/kb", "/dashboard", "/metrics", "/signin", "/swarms/1"]),
     cookie=HEADER_TEXT,
