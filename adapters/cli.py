@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 
-from adapters import scheduler, web, workspaces
+from adapters import scheduler, secret_strength, web, workspaces
 from adapters.app import App
 from adapters.console import WORKSPACE, Console
 from adapters.history_file import HistoryFileError, read_history
@@ -458,6 +458,11 @@ def _scheduler(
 
 async def _serve(app: App, args: argparse.Namespace) -> int:
     settings = app.settings
+    for name, secret in (("SWARM_SECRET_KEY", settings.secret_key), ("SWARM_WEB_TOKEN", settings.web_token)):
+        weak = secret_strength.weakness(name, secret)
+        if weak is not None:
+            sys.stderr.write(weak + "\n")
+            return 2
     if settings.slack_client_id and not settings.secret_key and not settings.allow_plaintext_tokens:
         sys.stderr.write(
             "Refusing to store Slack OAuth tokens unencrypted: set SWARM_SECRET_KEY (a long random secret; keep it, "

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from adapters.forwarded import networks
 from adapters.inbox import LEASE
 from bot.swarms import Policy
 from handlers.context import Conventions
@@ -266,6 +267,16 @@ class Settings(BaseSettings):
             "request)"
         ),
     )
+    # The reverse proxies (addresses or networks) whose X-Forwarded-Proto and X-Forwarded-For are believed
+    # (adapters/forwarded.py); empty: none, a request is what its connection says. docs/security.md.
+    trusted_proxies: str = Field(
+        "",
+        validation_alias="SWARM_TRUSTED_PROXIES",
+        description=(
+            "the reverse proxies whose `X-Forwarded-Proto` and `X-Forwarded-For` are believed: addresses or networks, "
+            "comma-separated (`127.0.0.1, 10.0.0.0/8`); unset: none ([Security](security.md#behind-a-proxy))"
+        ),
+    )
     # Signs the session cookies; empty: derived from SWARM_WEB_TOKEN and the Slack secrets.
     # Also encrypts the Slack OAuth tokens stored in the database (adapters/slack/tokens.py).
     secret_key: str | None = Field(
@@ -295,6 +306,12 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown time zone {value!r}: use an IANA name such as Europe/Madrid") from error
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        networks(value)
         return value
 
     @field_validator("open_limit")

@@ -18,6 +18,8 @@ from typing import Protocol
 from aiohttp import web
 
 from adapters.app import App
+from adapters.forwarded import KEY as FORWARDED
+from adapters.forwarded import Forwarded, networks
 from adapters.slack import SlackMount
 from adapters.webui import WebPages
 
@@ -36,8 +38,11 @@ class Mount(Protocol):
 
 
 def build(app: App, mounts: Sequence[Mount]) -> web.Application:
-    web_app = web.Application(client_max_size=1024**2, middlewares=[measure])
+    forwarded = Forwarded(networks(app.settings.trusted_proxies), app.settings.web_url)
+    # Outermost: every other middleware and handler sees the request's real scheme and client address.
+    web_app = web.Application(client_max_size=1024**2, middlewares=[forwarded.middleware, measure])
     web_app[APP_KEY] = app
+    web_app[FORWARDED] = forwarded
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/readyz", readyz)
     for part in mounts:

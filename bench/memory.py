@@ -49,7 +49,7 @@ from tests.fakes.slack_api import BOT_USER_ID, TEAM_ID, FakeSlack  # noqa: E402
 from tests.fakes.slack_signing import SlackSender  # noqa: E402
 from tests.harness import ROSTER  # noqa: E402
 
-WEB_TOKEN = "bench-web-token"
+WEB_TOKEN = "bench-web-token-3Fs8Kq1Zm6Wd0Yp4Tx"  # `swarm serve` refuses a weak one
 BATCH = 2_000
 START = 120.0  # seconds: a bound on the server coming up (it reads a big database)
 WORK = 300.0  # seconds: a bound on the worker finishing what a step sent

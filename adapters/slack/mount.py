@@ -50,6 +50,7 @@ from adapters.metrics import ApiCallObserver, Metrics
 from adapters.scheduler import Chore
 from adapters.slack import events, probe
 from adapters.slack.chat import SlackChat, UserDirectory
+from adapters.slack.signature import signed_by_slack
 from adapters.slack.states import PurgedStateStore
 from adapters.slack.tokens import SealedInstallationStore
 from adapters.throttle import Throttle
@@ -283,11 +284,11 @@ class SlackMount:
             raw = (await request.read()).decode("utf-8")  # Slack sends UTF-8; anything else is malformed
         except UnicodeDecodeError:
             return web.Response(status=400, text="malformed body")
-        if not self.verifier.is_valid_request(raw, dict(request.headers)):
+        if not signed_by_slack(self.verifier, raw, request.headers):
             return web.Response(status=401, text="invalid signature or stale timestamp")
         try:
             body = _parsed(raw, request.content_type)
-        except ValueError:  # neither JSON nor a form, or a payload field that is not JSON
+        except (ValueError, RecursionError):  # neither JSON nor a form, a payload field not JSON, or nested too deep
             return web.Response(status=400, text="malformed body")
         if not isinstance(body, dict) or not _well_formed(body):
             return web.Response(status=400, text="malformed payload")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -29,6 +28,7 @@ from botbuilder.integration.aiohttp import (  # type: ignore[import-untyped]
 )
 from botbuilder.schema import Activity, ConversationReference  # type: ignore[import-untyped]
 
+from adapters import wire
 from adapters.app import App
 from adapters.settings import Settings
 from adapters.teams import activities, cards
@@ -104,9 +104,9 @@ class TeamsMount:
         if self._closing:
             return web.Response(status=503, headers={"Retry-After": "5"})
         try:
-            body = json.loads(await request.read())
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return web.json_response({"error": "the body is not JSON"}, status=400)
+            body = wire.json_document(await request.read())
+        except wire.Malformed as err:
+            return web.json_response({"error": str(err)}, status=400)
         if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
             return web.json_response({"error": "an activity with a type is expected"}, status=400)
         try:

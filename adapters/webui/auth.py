@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import math
 import secrets
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote, urljoin
@@ -27,11 +28,14 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.app import App
+from adapters.forwarded import KEY as FORWARDED
 from adapters.metrics import ApiCallObserver
 from adapters.slack import SlackMount
 from adapters.webui.problems import Problem, problem_page
+from adapters.webui.redirects import local_target
 from adapters.webui.render import page
 from adapters.webui.session import COOKIE, LIFETIME, SLACK, TOKEN, Session, Signer
+from adapters.webui.throttle import Throttle
 from adapters.workspaces import NoWorkspace, default_workspace
 
 log = logging.getLogger(__name__)
@@ -64,6 +68,7 @@ class Auth:
                 settings.web_token, settings.slack_client_secret, settings.slack_signing_secret
             )
         self.with_slack = bool(settings.slack_client_id and settings.slack_client_secret)
+        self.throttle = Throttle(lambda: app.core.clock().timestamp())
         engine = app.store.engine
         self.states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=engine)
         self.installations = (
@@ -83,7 +88,7 @@ class Auth:
         """The request's session: its cookie, or a bearer token."""
         bearer = _bearer(request)
         if bearer is not None:
-            return await self._token_session(bearer) if self.valid_token(bearer) else None
+            return await self._token_session(bearer) if self.attempt(request, bearer) else None
         session = self.signer.read(request.cookies.get(COOKIE))
         if session is None:
             return None
@@ -98,7 +103,25 @@ class Auth:
 
     def valid_token(self, given: str) -> bool:
         token = self.settings.web_token
-        return bool(token) and hmac.compare_digest(given.encode(), str(token).encode())
+        # Bytes: compare_digest refuses non-ASCII text, and a header may hold undecodable bytes (surrogates).
+        return bool(token) and hmac.compare_digest(given.encode("utf-8", "surrogateescape"), str(token).encode())
+
+    def retry_after(self, request: web.Request) -> int | None:
+        """Seconds before the request's client may give a token again, if it gave too many wrong ones lately
+        (adapters/webui/throttle.py); None: now. Until then its tokens, the right one too, are not looked at."""
+        wait = self.throttle.wait(request.remote or "")
+        return math.ceil(wait) if wait > 0 else None
+
+    def attempt(self, request: web.Request, given: str) -> bool:
+        """Checks a token someone gave (the form, `?token=`, a bearer); a wrong one counts against their client.
+        A client that must wait gets 429 here (callers with a page to show ask `retry_after` first)."""
+        wait = self.retry_after(request)
+        if wait is not None:
+            raise web.HTTPTooManyRequests(text="Too many wrong tokens from here.\n", headers={"Retry-After": str(wait)})
+        if self.valid_token(given):
+            return True
+        self.throttle.failed(request.remote or "")
+        return False
 
     def protect(self, handler: Page) -> Handler:
         """Pages for signed-in people only: anyone else goes to the sign-in page, and comes back after."""
@@ -124,21 +147,25 @@ class Auth:
 
     async def signin_page(self, request: web.Request) -> web.StreamResponse:
         if await self.current(request) is not None:
-            raise web.HTTPFound(_local(request.query.get("next")))
+            raise web.HTTPFound(local_target(request.query.get("next")))
         return self._signin(request, error=request.query.get("error", ""))
 
     async def signin(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()
-        token, target = str(form.get("token", "")).strip(), _local(str(form.get("next", "")))
-        if not self.valid_token(token):
+        token, target = str(form.get("token", "")).strip(), local_target(str(form.get("next", "")))
+        if (wait := self.retry_after(request)) is not None:
+            return self._too_many(request, wait, target)
+        if not self.attempt(request, token):
             return self._signin(request, error="token", status=401, target=target)
         return await self._token_cookie(request, token, target)
 
     async def _sign_in_with_link(self, request: web.Request, token: str) -> web.StreamResponse:
         """`?token=…` on a page: signs in, then shows the page at an address without the token."""
         query = {k: v for k, v in request.query.items() if k != "token"}
-        target = str(request.rel_url.with_query(query))
-        if not self.valid_token(token):
+        target = local_target(str(request.rel_url.with_query(query)))
+        if (wait := self.retry_after(request)) is not None:
+            return self._too_many(request, wait, target)
+        if not self.attempt(request, token):
             return self._signin(request, error="token", status=401, target=target)
         return await self._token_cookie(request, token, target)
 
@@ -169,7 +196,7 @@ class Auth:
             return problem_page(request, NO_SLACK_SIGNIN)
         state = await self.states.async_issue()
         nonce = secrets.token_urlsafe(16)
-        target = _local(request.query.get("next"))
+        target = local_target(request.query.get("next"))
         authorize = OpenIDConnectAuthorizeUrlGenerator(
             client_id=str(self.settings.slack_client_id),
             redirect_uri=self.redirect_uri(request),
@@ -184,7 +211,7 @@ class Auth:
             path="/auth/slack",
             httponly=True,
             samesite="Lax",
-            secure=request.secure,
+            secure=request.app[FORWARDED].is_https(request),
         )
         return response
 
@@ -193,7 +220,7 @@ class Auth:
             return problem_page(request, NO_SLACK_SIGNIN)
         kept = self.signer.unsign(request.cookies.get(STATE_COOKIE, "")) or {}
         state, code = request.query.get("state", ""), request.query.get("code", "")
-        target = _local(str(kept.get("next", "")))
+        target = local_target(str(kept.get("next", "")))
         if request.query.get("error"):
             return self._signin(request, error="slack_cancelled", status=401, target=target)
         if not state or not code or kept.get("state") != state or not await self.states.async_consume(state):
@@ -263,11 +290,17 @@ class Auth:
             "signin.html",
             status=status,
             error=error,
-            next=target if target is not None else _local(request.query.get("next")),
+            next=target if target is not None else local_target(request.query.get("next")),
             with_token=bool(self.settings.web_token),
             with_slack=self.with_slack,
             workspaces=workspaces,
         )
+
+    def _too_many(self, request: web.Request, wait: int, target: str) -> web.Response:
+        """The sign-in page, answered 429: this client gave too many wrong tokens; Retry-After says when to retry."""
+        response = self._signin(request, error="throttled", status=429, target=target)
+        response.headers["Retry-After"] = str(wait)
+        return response
 
     def _set_session(self, request: web.Request, response: web.StreamResponse, session: Session) -> None:
         response.set_cookie(
@@ -277,7 +310,7 @@ class Auth:
             path="/",
             httponly=True,
             samesite="Lax",
-            secure=request.secure,
+            secure=request.app[FORWARDED].is_https(request),
         )
 
 
@@ -289,10 +322,3 @@ def _bearer(request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
-
-
-def _local(target: str | None) -> str:
-    """A path on this site to go back to after signing in; anything else (another site) is the dashboard."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/dashboard"
-    return target

@@ -54,6 +54,8 @@ class Signer:
         return f"{payload}.{self._mac(payload)}"
 
     def unsign(self, value: str) -> dict[str, object] | None:
+        if not value.isascii():  # ours are base64url; compare_digest raises on non-ASCII text (a 500 to anyone)
+            return None
         payload, _, mac = value.partition(".")
         if not payload or not hmac.compare_digest(mac, self._mac(payload)):
             return None

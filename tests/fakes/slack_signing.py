@@ -426,10 +426,10 @@ def _decode(body: bytes) -> JSON:
     text = body.decode("utf-8", "replace")
     try:
         decoded = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         form = dict(parse_qsl(text))
         try:
             decoded = json.loads(form["payload"]) if "payload" in form else form
-        except ValueError:
+        except (ValueError, RecursionError):
             decoded = form
     return decoded if isinstance(decoded, dict) else {"body": decoded}

@@ -31,7 +31,7 @@ from adapters.settings import Settings
 from handlers.chat import Origin
 from tests.harness import ROSTER, WORKSPACE, Clock, ScenarioBot
 
-TOKEN = "web-token-for-tests"
+TOKEN = "web-token-for-tests-7Hq2Lx9Vb4Nc8Rz"  # strong enough for `swarm serve` (adapters/secret_strength.py)
 OTHER = "T-other"
 CLIENT_ID = "111.222"
 CHROMIUM = Path("/usr/bin/chromium")
