@@ -1,52 +1,61 @@
-"""How often one client may do something that costs Swarm a row or a secret's worth of trust: a fixed window per key.
+"""How often one client may do something that costs Swarm a row or a guess at a secret: a bucket per client.
 
-Kept in memory, per process: an attacker gains at most one window's count per process, and a restart forgets. The
-table of clients is bounded: windows that have passed are dropped, and past `clients` keys the oldest go first.
+Each key (a client's address, the real one behind a trusted proxy: adapters/forwarded.py) may spend `burst` at once
+and earns one back every `refill_seconds`. The web sign-in spends one per wrong token; the Slack install page spends
+one per page (each stores an OAuth state). Someone who mistypes a few times never notices; a script does.
+
+Kept in memory, per process: a restart forgets, and each replica counts on its own. At most `clients` keys are
+remembered, the least recently seen go first.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 
 class Throttle:
-    """At most `count` times per `window` seconds for each key (a client's address)."""
-
     def __init__(
-        self, count: int, window: float, clock: Callable[[], float] = time.monotonic, clients: int = 10_000
+        self,
+        burst: int,
+        refill_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        clients: int = 10_000,
     ) -> None:
-        if count < 1 or window <= 0:
-            raise ValueError("a throttle needs a count of 1 or more and a window longer than 0 s")
-        self.count = count
-        self.window = window
+        if burst < 1 or refill_seconds <= 0:
+            raise ValueError("a throttle needs a burst of 1 or more and a refill longer than 0 s")
+        self.burst = burst
+        self.refill_seconds = refill_seconds
         self.clock = clock
         self.clients = clients
-        self._windows: dict[str, tuple[float, int]] = {}  # key → (when its window started, how many in it)
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # key → (spends left, as of when)
 
     def wait(self, key: str) -> float:
-        """0 if `key` may go on now (and it is counted), else the seconds until it may: the Retry-After."""
-        now = self.clock()
-        started, used = self._windows.get(key, (now, 0))
-        if now >= started + self.window:
-            started, used = now, 0
-        if used >= self.count:
-            return started + self.window - now
-        self._windows.pop(key, None)  # re-inserted last: the dict's order is the order keys were last counted
-        self._windows[key] = (started, used + 1)
-        if len(self._windows) > self.clients:
-            self._forget(now)
-        return 0.0
+        """Seconds before `key` may spend again: 0 now."""
+        left = self._left(key)
+        return 0.0 if left >= 1 else (1 - left) * self.refill_seconds
+
+    def spend(self, key: str) -> None:
+        """`key` did the thing once (gave a wrong token, took an install page)."""
+        self._buckets[key] = (self._left(key) - 1, self.clock())
+        self._buckets.move_to_end(key)
+        while len(self._buckets) > self.clients:
+            self._buckets.popitem(last=False)
+
+    def take(self, key: str) -> float:
+        """Spends one for `key` if it may now (0), else the seconds it must wait, spending nothing."""
+        wait = self.wait(key)
+        if not wait:
+            self.spend(key)
+        return wait
 
     @staticmethod
     def retry_after(seconds: float) -> str:
         """A Retry-After header's value: whole seconds, at least 1."""
         return str(max(1, math.ceil(seconds)))
 
-    def _forget(self, now: float) -> None:
-        for key, (started, _) in list(self._windows.items()):
-            if now >= started + self.window:
-                del self._windows[key]
-        while len(self._windows) > self.clients:
-            del self._windows[next(iter(self._windows))]
+    def _left(self, key: str) -> float:
+        left, when = self._buckets.get(key, (float(self.burst), self.clock()))
+        return min(float(self.burst), left + (self.clock() - when) / self.refill_seconds)

@@ -253,7 +253,7 @@ class SlackMount:
         else:
             raise ValueError("Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth")
         self.bolt = AsyncApp(**common)
-        self.install_pages = Throttle(INSTALL_PAGES_PER_MINUTE, 60.0)
+        self.install_pages = Throttle(INSTALL_PAGES_PER_MINUTE, 60.0 / INSTALL_PAGES_PER_MINUTE)
         self.chats: dict[str, tuple[SlackChat, float]] = {}
         # (enterprise id, team id) → (the bot's user id there, until when): what bolt's authorize said last.
         self.authorized: dict[tuple[str | None, str | None], tuple[str | None, float]] = {}
@@ -327,7 +327,7 @@ class SlackMount:
         flow = self.bolt.oauth_flow
         assert flow is not None
         if request.path == flow.install_path:
-            wait = self.install_pages.wait(request.remote or "")
+            wait = self.install_pages.take(request.remote or "")
             if wait:
                 headers = {"Retry-After": Throttle.retry_after(wait)}
                 return web.Response(status=429, text="too many install pages: try again later", headers=headers)

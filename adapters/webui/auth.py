@@ -31,11 +31,11 @@ from adapters.app import App
 from adapters.forwarded import KEY as FORWARDED
 from adapters.metrics import ApiCallObserver
 from adapters.slack import SlackMount
+from adapters.throttle import Throttle
 from adapters.webui.problems import Problem, problem_page
 from adapters.webui.redirects import local_target
 from adapters.webui.render import page
 from adapters.webui.session import COOKIE, LIFETIME, SLACK, TOKEN, Session, Signer
-from adapters.webui.throttle import Throttle
 from adapters.workspaces import NoWorkspace, default_workspace
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,9 @@ STATE_SECONDS = 600
 OIDC_SCOPES = ("openid", "email", "profile")
 SIGNIN = "/signin"
 CALLBACK = "/auth/slack/callback"
+# Wrong tokens a client may give at once, and how often it earns one more try: ten, then one every 6 s.
+WRONG_TOKENS = 10
+REFILL_SECONDS = 6.0
 NO_SLACK_SIGNIN = Problem(
     404,
     "Sign in with Slack is not set up",
@@ -68,7 +71,7 @@ class Auth:
                 settings.web_token, settings.slack_client_secret, settings.slack_signing_secret
             )
         self.with_slack = bool(settings.slack_client_id and settings.slack_client_secret)
-        self.throttle = Throttle(lambda: app.core.clock().timestamp())
+        self.throttle = Throttle(WRONG_TOKENS, REFILL_SECONDS, lambda: app.core.clock().timestamp())
         engine = app.store.engine
         self.states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=engine)
         self.installations = (
@@ -108,7 +111,7 @@ class Auth:
 
     def retry_after(self, request: web.Request) -> int | None:
         """Seconds before the request's client may give a token again, if it gave too many wrong ones lately
-        (adapters/webui/throttle.py); None: now. Until then its tokens, the right one too, are not looked at."""
+        (adapters/throttle.py); None: now. Until then its tokens, the right one too, are not looked at."""
         wait = self.throttle.wait(request.remote or "")
         return math.ceil(wait) if wait > 0 else None
 
@@ -120,7 +123,7 @@ class Auth:
             raise web.HTTPTooManyRequests(text="Too many wrong tokens from here.\n", headers={"Retry-After": str(wait)})
         if self.valid_token(given):
             return True
-        self.throttle.failed(request.remote or "")
+        self.throttle.spend(request.remote or "")
         return False
 
     def protect(self, handler: Page) -> Handler:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapters.webui.throttle import BURST, REFILL_SECONDS, Throttle
+from adapters.throttle import Throttle
+from adapters.webui.auth import REFILL_SECONDS
+from adapters.webui.auth import WRONG_TOKENS as BURST
 from tests.adapters.web.conftest import TOKEN, Site, serve
 from tests.adapters.web.test_access import client
 
@@ -70,11 +72,11 @@ async def test_an_untrusted_sender_cannot_pose_as_another_client(database_url: s
 
 def test_the_throttle_remembers_a_bounded_number_of_clients() -> None:
     now = [0.0]
-    throttle = Throttle(lambda: now[0], burst=2, refill_seconds=10, clients=3)
+    throttle = Throttle(2, 10, lambda: now[0], clients=3)
     for who in ("a", "a", "b", "c", "d"):
-        throttle.failed(who)
+        throttle.spend(who)
     assert throttle.wait("a") == 0  # forgotten: the least recently seen of four
-    throttle.failed("d")
+    throttle.spend("d")
     assert throttle.wait("d") == 10
     now[0] = 5
     assert throttle.wait("d") == 5
