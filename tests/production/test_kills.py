@@ -7,7 +7,7 @@ after the round's first acknowledgement it kills the server, starts a new one, a
 sends again what it got a 200 for, so neither does the test; what was not answered may or may not have taken effect
 (at most once). After the last round it waits for every delivery to be worked off and looks in the database. Time is
 shortened as in test_crashes.py (SWARM_RESUME_SETTLE_SECONDS, SWARM_INBOX_LEASE_SECONDS); the random seed is printed
-on failure.
+on failure. `SWARM_TEST_KILLS` sets the number of kills (25 per database by default; with SQLite and PostgreSQL, 50).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from tests.production import test_crashes
 from tests.production.test_crashes import SETTLE, Deployment, _announced, _open
 from tests.production.test_replicas import PEOPLE, SUPPORT, WORK, _until
 
-KILLS = int(os.environ.get("DURABLE_KILLS", 25))  # per database: SQLite and PostgreSQL together kill it 50 times
+KILLS = int(os.environ.get("SWARM_TEST_KILLS", 25))  # per database: SQLite and PostgreSQL together kill it 50 times
 AFTER_ACK = 0.3  # seconds: the kill comes at a random moment this long at most after the round's first ack
 PAUSE = 0.005  # seconds between two requests of a round: a steady stream, cheap enough to be worked off
 
