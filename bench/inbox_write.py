@@ -6,7 +6,8 @@
 
 The Slack mount's writer keeps each delivery with an `SqlInbox.put` before it is acknowledged (what arrives while a
 write is in flight shares the next one), on the loop that acknowledges them: every millisecond of that loop's CPU
-spent in a write is a millisecond some ack waits. Two ways of writing run in this process, in alternating rounds, on one database:
+spent in a write is a millisecond some ack waits. Two ways of writing run in this process, in alternating rounds,
+on one database:
 - `session`: the way puts were written before, one unit of work (an ORM session: checkout, BEGIN, an INSERT built by
   SQLAlchemy, COMMIT, return), kept here as the baseline;
 - `held`: `SqlInbox.put`, one statement straight to the driver on a connection the inbox holds.
