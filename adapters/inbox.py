@@ -1,17 +1,20 @@
-"""Acknowledge now, work later, lose nothing: the inbox between a platform's requests and Swarm's work.
+"""Keep first, acknowledge then, lose nothing: the inbox between a platform's requests and Swarm's work.
 
-The process that answers the platform only acknowledges and keeps the delivery (`Writer.put`: no I/O on the ack
-path; a background task writes what was put to the database's inbox table, many deliveries per transaction). A
-`Worker` — in the same process, or in worker processes of their own (`swarm serve --workers N`) so that the work
-never delays an acknowledgement — takes deliveries from the table, does them, and removes them when done.
+The process that answers the platform keeps the delivery in the database's inbox table and acknowledges it only once
+that write is committed (`Writer.keep`): what was acknowledged survives a crash of the process the next moment, and
+what was not is sent again by the platform. The cost stays low with group commit: one task writes, a write starts as
+soon as there is something to write, and what arrives while a write is in flight shares the next transaction (no
+fixed waiting window). A `Worker` — in the same process, or in worker processes of their own (`swarm serve --workers
+N`) so that the work never delays an acknowledgement — takes deliveries from the table, does them, and removes them
+when done.
 
 Deliveries about one conversation (a key: team and channel) are worked one after another in the order they came, so
 a message and the ✅ on it, or a join and a leave, keep their order; different conversations are worked at once, a
 bounded number at a time. Deliveries next to each other about one conversation whose work can be done together (a
 run of messages in a busy room) are done by one call: one transaction for the run instead of one each. A worker that
 dies leaves its deliveries to be taken again when their lease ends; the platform delivery ids that the core claims
-(and, for room messages, the timeline's one entry per message) make that second attempt a no-op for work already
-done.
+(and, for room messages, the timeline's one entry per message) make that second attempt — or the platform's resend of
+a delivery whose acknowledgement was lost — a no-op for work already done.
 """
 
 from __future__ import annotations
@@ -41,10 +44,6 @@ SLOTS = 12
 LEASE = timedelta(minutes=2)
 POLL_SECONDS = 1.0  # how often an idle worker looks for deliveries that nobody told it about (other replicas')
 ATTEMPTS = 5  # a delivery taken this many times without finishing is given up, with an error in the log
-RETRY_WRITE_SECONDS = 0.5
-# How long the writer lets acks gather before it writes them: one write for many deliveries instead of one each, so
-# the serving process spends its CPU on acks (a write costs about as much as an ack). A delay the work never notices.
-GATHER_SECONDS = 0.05
 
 
 class Delivery(Protocol):
@@ -74,85 +73,102 @@ class Inbox(Protocol):
     async def waiting(self) -> int: ...
 
 
-class Writer:
-    """The acknowledging side. `put` only appends to a list; one task writes the list to the inbox, all of it in one
-    transaction, then calls `written` (which wakes a worker in this process)."""
+class Unkept(Exception):
+    """The inbox did not keep a delivery (the database is away, or refused its row): it must not be acknowledged,
+    so the platform sends it again."""
 
-    def __init__(
-        self,
-        inbox: Inbox,
-        clock: Clock = utcnow,
-        written: Callable[[], None] = lambda: None,
-        gather: float = GATHER_SECONDS,
-    ) -> None:
+
+class Writer:
+    """The acknowledging side, with group commit. `put` returns a future that is done when the delivery is committed
+    to the inbox (or fails with `Unkept`); the acknowledgement waits for it. One task writes: the first delivery
+    starts a write at once, and the deliveries that arrive while a write is in flight share the next transaction, so
+    under load a write serves many acks and nobody waits for a fixed window. After each commit it calls `written`
+    (which wakes a worker in this process)."""
+
+    def __init__(self, inbox: Inbox, clock: Clock = utcnow, written: Callable[[], None] = lambda: None) -> None:
         self.inbox = inbox
-        self.gather = gather
         self.clock = clock
         self.written = written
-        self.pending: list[tuple[str, str, str]] = []
-        self._wake = asyncio.Event()
+        self.pending: list[tuple[tuple[str, str, str], asyncio.Future[None]]] = []
         self._task: asyncio.Task[None] | None = None
         self._writing = 0
         self._written = asyncio.Event()
         self._written.set()
 
-    def put(self, kind: str, team: str, payload: str) -> None:
-        """Keeps a delivery (its payload as JSON text) for the next write."""
-        self.pending.append((kind, team, payload))
+    def put(self, kind: str, team: str, payload: str) -> asyncio.Future[None]:
+        """Keeps a delivery (its payload as JSON text) in the next write; the future is done when it is committed."""
+        loop = asyncio.get_running_loop()
+        kept: asyncio.Future[None] = loop.create_future()
+        self.pending.append(((kind, team, payload), kept))
         self._written.clear()
         if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run())
-        self._wake.set()
+            self._task = loop.create_task(self._run())
+        return kept
+
+    async def keep(self, kind: str, team: str, payload: str) -> None:
+        """Returns once the delivery is committed to the inbox; raises `Unkept` if it was not."""
+        await asyncio.shield(self.put(kind, team, payload))  # a request given up on leaves the batch as it is
 
     async def _run(self) -> None:
-        while True:
-            await self._wake.wait()
-            if self.gather:
-                await asyncio.sleep(self.gather)
-            self._wake.clear()
-            while self.pending:
-                batch, self.pending = self.pending, []
-                self._writing = len(batch)
-                try:
-                    await self._keep(batch)
-                except Exception:
-                    # The database is away: keep the deliveries (in order, before newer ones) and try again.
-                    log.exception("could not keep %d deliveries in the inbox; trying again", len(batch))
-                    self.pending[:0] = batch
-                    self._writing = 0
-                    await asyncio.sleep(RETRY_WRITE_SECONDS)
-                    continue
+        while self.pending:
+            batch, self.pending = self.pending, []
+            self._writing = len(batch)
+            try:
+                kept = await self._keep([row for row, _ in batch])
+            except asyncio.CancelledError:
+                for _, future in batch:  # stopping mid-write: not known to be kept, so not acknowledged
+                    if not future.done():
+                        future.set_exception(Unkept("the server is stopping"))
+                raise
+            except Exception as error:
+                # The database is away: none of them is acknowledged (5xx), so the platform sends them again.
+                log.exception("could not keep %d deliveries in the inbox; they are not acknowledged", len(batch))
+                kept, reason = [False] * len(batch), str(error)
+            else:
+                reason = "the database refused it"
+            finally:
                 self._writing = 0
+            for ok, (_, future) in zip(kept, batch, strict=True):
+                if future.done():
+                    continue
+                if ok:
+                    future.set_result(None)
+                else:
+                    future.set_exception(Unkept(reason))
+            if any(kept):
                 self.written()
-            self._written.set()
+        self._written.set()
 
-    async def _keep(self, rows: list[tuple[str, str, str]]) -> None:
+    async def _keep(self, rows: list[tuple[str, str, str]]) -> list[bool]:
         """All rows in one transaction; if the database refuses that, row by row, so one row it cannot store (a
-        forged request's text) is dropped instead of holding up every delivery after it. If it refuses every row,
-        it is away, not the rows: the caller keeps them all and tries again."""
+        forged request's text) does not fail every delivery beside it. Which rows were kept; raises if the database
+        refused every one (it is away, not the rows)."""
         try:
             await self.inbox.put(rows, self.clock())
-            return
+            return [True] * len(rows)
         except Exception:
             if len(rows) == 1:
                 raise
-        refused = []
+        kept = []
         for row in rows:
             try:
                 await self.inbox.put([row], self.clock())
+                kept.append(True)
             except Exception:
-                refused.append(row)
-        if len(refused) == len(rows):
+                kept.append(False)
+        if not any(kept):
             raise RuntimeError("the inbox refused every delivery")
-        for kind, team, _ in refused:
-            log.error("dropped a %s delivery in %r that the database cannot store", kind, team[:40])
+        for ok, (kind, team, _) in zip(kept, rows, strict=True):
+            if not ok:
+                log.error("refused a %s delivery in %r that the database cannot store", kind, team[:40])
+        return kept
 
     @property
     def unwritten(self) -> int:
         return len(self.pending) + self._writing
 
     async def flush(self, seconds: float = 10.0) -> None:
-        """Waits until everything put so far is in the inbox."""
+        """Waits until everything put so far is written (or failed)."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._written.wait(), seconds)
 

@@ -4,9 +4,10 @@
     .venv/bin/python bench/inbox_write.py --database sqlite --database postgresql://postgres@127.0.0.1:5432/test
     .venv/bin/python bench/inbox_write.py --quick                                # smoke run
 
-The Slack mount's writer keeps what was acknowledged with one `SqlInbox.put` every 50 ms while requests come in, on
-the loop that acknowledges them: every millisecond of that loop's CPU spent in a write is a millisecond some ack
-waits. Two ways of writing run in this process, in alternating rounds, on one database:
+The Slack mount's writer keeps each delivery with an `SqlInbox.put` before it is acknowledged (what arrives while a
+write is in flight shares the next one), on the loop that acknowledges them: every millisecond of that loop's CPU
+spent in a write is a millisecond some ack waits. Two ways of writing run in this process, in alternating rounds,
+on one database:
 - `session`: the way puts were written before, one unit of work (an ORM session: checkout, BEGIN, an INSERT built by
   SQLAlchemy, COMMIT, return), kept here as the baseline;
 - `held`: `SqlInbox.put`, one statement straight to the driver on a connection the inbox holds.

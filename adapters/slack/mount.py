@@ -1,9 +1,10 @@
-"""Swarm as a Slack app: bolt's AsyncApp on our aiohttp server (or Socket Mode), acking first, working after.
+"""Swarm as a Slack app: bolt's AsyncApp on our aiohttp server (or Socket Mode), keeping, acking, working after.
 
-Every listener acks at once (process_before_response: no Web API call and no database work before the ack) and puts
-the delivery in the inbox (adapters/inbox.py); a worker — here, or in worker processes of its own — takes it from
-there: payload → neutral event → Router. Messages, reactions and /swarm commands from a workspace bolt authorized in
-the last minute are acked and kept the same way without bolt's dispatch (SlackMount._kept_directly).
+Every listener keeps the delivery in the inbox (adapters/inbox.py) and acks once that write is committed
+(process_before_response: no Web API call and no other database work before the ack; a failed write answers 500, and
+Slack sends the delivery again); a worker — here, or in worker processes of its own — takes it from there: payload →
+neutral event → Router. Messages, reactions and /swarm commands from a workspace bolt authorized in the last minute
+are kept and acked the same way without bolt's dispatch (SlackMount._kept_directly; 503 if the write fails).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.app import App
-from adapters.inbox import Delivery, Piece, Worker, Writer
+from adapters.inbox import Delivery, Piece, Unkept, Worker, Writer
 from adapters.metrics import ApiCallObserver, Metrics
 from adapters.scheduler import Chore
 from adapters.slack import events, probe
@@ -293,7 +294,13 @@ class SlackMount:
         if not isinstance(body, dict) or not _well_formed(body):
             return web.Response(status=400, text="malformed payload")
         kind = _kind(body)
-        if self._kept_directly(raw, body):
+        try:
+            direct = await self._kept_directly(raw, body)
+        except Unkept:
+            # Not in the inbox, so not acknowledged: Slack sends an event again (a person retries a command).
+            self.app.metrics.slack_request(kind, 503, time.perf_counter() - started)
+            return web.Response(status=503, text="could not keep the delivery; send it again")
+        if direct:
             self.app.metrics.slack_request(kind, 200, time.perf_counter() - started)
             return web.Response(status=200)
         try:
@@ -304,8 +311,8 @@ class SlackMount:
         self.app.metrics.slack_request(kind, response.status, time.perf_counter() - started)
         return response
 
-    def _kept_directly(self, raw: str, body: dict[str, Any]) -> bool:
-        """Acks and keeps a message or reaction event, or a /swarm command, from a workspace that bolt authorized in
+    async def _kept_directly(self, raw: str, body: dict[str, Any]) -> bool:
+        """Keeps and acks a message or reaction event, or a /swarm command, from a workspace that bolt authorized in
         the last minute, the way its listener would but without bolt's dispatch: that dispatch (middleware, matchers,
         keyword arguments) was about half of what acking such a delivery cost, and these are most of what Slack
         sends. False for anything else, which goes through bolt."""
@@ -319,7 +326,7 @@ class SlackMount:
             return False  # bolt's way answers it
         if authorized is None or authorized[1] <= time.monotonic():
             return False
-        self._keep(kind, str(team or enterprise or ""), body, raw, authorized[0])
+        await self._keep(kind, str(team or enterprise or ""), body, raw, authorized[0])
         return True
 
     async def install(self, request: web.Request) -> web.Response:
@@ -496,8 +503,9 @@ class SlackMount:
         bolt.view(re.compile(".*"))(self._acker("form"))
 
     def _acker(self, kind: str) -> Callable[..., Awaitable[None]]:
-        """A listener that acks, then keeps the delivery if it is something a person did (not the bot's own post,
-        an edit, a join…): no I/O before the ack, and nothing but a list append after it."""
+        """A listener that keeps the delivery if it is something a person did (not the bot's own post, an edit, a
+        join…), then acks: the ack waits for the inbox's commit (bolt answers 500 if that fails, and Slack sends the
+        delivery again), and nothing else."""
 
         async def listener(
             ack: Callable[[], Awaitable[None]],
@@ -505,32 +513,33 @@ class SlackMount:
             context: AsyncBoltContext,
             request: AsyncBoltRequest,
         ) -> None:
-            await ack()
             bot, key = context.bot_user_id, (context.enterprise_id, context.team_id)
+            await self._keep(kind, _team(context), body, request.raw_body, bot)
+            await ack()
             if all(part is None or isinstance(part, str) for part in key):  # a forged body can hold anything there
                 self.authorized[key] = (bot, time.monotonic() + AUTHORIZED_SECONDS)
-            self._keep(kind, _team(context), body, request.raw_body, bot)
 
         return listener
 
     def _revoker(self, kind: str) -> Callable[..., Awaitable[None]]:
-        """A listener for an uninstall or a revocation: acks, and keeps it for the work (SlackMount._revoke). Bolt
+        """A listener for an uninstall or a revocation: keeps it for the work, then acks (SlackMount._revoke). Bolt
         lets these through without authorizing them: the installation may be gone already (a redelivery)."""
 
         async def listener(
             ack: Callable[[], Awaitable[None]], context: AsyncBoltContext, request: AsyncBoltRequest
         ) -> None:
-            await ack()
             team = _team(context)
             if not events.SLACK_ID.fullmatch(team):
                 log.warning("ignored a %s delivery from a team id that Slack would not send", kind)
-                return
-            self.writer.put(kind, team, _payload(request.raw_body, request.body, None, ""))
+            else:  # kept before the ack, as every delivery is: Slack does not resend what it got a 200 for
+                await self.writer.keep(kind, team, _payload(request.raw_body, request.body, None, ""))
+            await ack()
 
         return listener
 
-    def _keep(self, kind: str, team: str, body: dict[str, Any], raw: str, bot: str | None) -> None:
-        """Puts the delivery in the inbox if it is something a person did."""
+    async def _keep(self, kind: str, team: str, body: dict[str, Any], raw: str, bot: str | None) -> None:
+        """Keeps the delivery in the inbox if it is something a person did: returns once that is committed, raises
+        `Unkept` if it was not."""
         if not events.SLACK_ID.fullmatch(team):  # team and enterprise ids are Slack ids like any other
             log.warning("ignored a %s delivery from a team id that Slack would not send", kind)
             return
@@ -540,7 +549,7 @@ class SlackMount:
             log.warning("ignored a %s delivery that lacks what it needs", kind)
             return
         if event is not None:
-            self.writer.put(kind, team, _payload(raw, body, bot, event.origin.channel))
+            await self.writer.keep(kind, team, _payload(raw, body, bot, event.origin.channel))
 
     # -- the work -------------------------------------------------------------------------------------------------
 

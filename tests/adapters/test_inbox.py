@@ -1,4 +1,4 @@
-"""Ack now, work later: the Writer keeps what was acked, the Worker does it in order per conversation."""
+"""Keep, then ack, then work: the Writer commits what is acked, the Worker does it in order per conversation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from adapters.inbox import ATTEMPTS, LEASE, Delivery, Piece, Worker, Writer
+from adapters.inbox import ATTEMPTS, LEASE, Delivery, Piece, Unkept, Worker, Writer
 from storage.database import SqlStore
 from storage.inbox import SqlInbox
 from tests.harness import Clock
@@ -225,27 +225,75 @@ class Refusing(SqlInbox):
         await super().put(deliveries, now)
 
 
-async def test_the_writer_drops_a_row_the_database_refuses_and_keeps_the_rest(store: SqlStore) -> None:
-    inbox, clock = Refusing(store, "slack"), Clock()
-    writer = Writer(inbox, clock, gather=0)
-    for name in ("one", "refused", "two"):
-        writer.put("message", "T1", json.dumps({"key": "A", "name": name}))
-    await writer.flush(5)
-    taken = await inbox.take("w", 10, clock(), timedelta(minutes=2))
-    assert [json.loads(d.payload)["name"] for d in taken] == ["one", "two"]
+def message(name: str) -> str:
+    return json.dumps({"key": "A", "name": name})
+
+
+async def names_in(inbox: SqlInbox, clock: Clock) -> list[str]:
+    return [json.loads(d.payload)["name"] for d in await inbox.take("w", 10, clock(), timedelta(minutes=2))]
+
+
+async def test_a_delivery_is_kept_when_keep_returns(store: SqlStore) -> None:
+    inbox, clock = SqlInbox(store, "slack"), Clock()
+    writer = Writer(inbox, clock)
+    await writer.keep("message", "T1", message("one"))
+    # Nothing flushed, nothing waited for: committed before keep returned.
+    assert await names_in(inbox, clock) == ["one"]
     await writer.close()
 
 
-async def test_while_the_database_is_away_the_writer_keeps_everything_and_tries_again(store: SqlStore) -> None:
+class Held(SqlInbox):
+    """Records the rows of each write; a write waits for `go` while it is set to an unset event."""
+
+    def __init__(self, store: SqlStore, platform: str) -> None:
+        super().__init__(store, platform)
+        self.writes: list[list[str]] = []
+        self.go: asyncio.Event | None = None
+        self.started = asyncio.Event()
+
+    async def put(self, deliveries: Sequence[tuple[str, str, str]], now: datetime) -> None:
+        self.writes.append([json.loads(payload)["name"] for _, _, payload in deliveries])
+        self.started.set()
+        if self.go is not None:
+            await self.go.wait()
+        await super().put(deliveries, now)
+
+
+async def test_what_arrives_while_a_write_is_in_flight_shares_the_next_transaction(store: SqlStore) -> None:
+    inbox, clock = Held(store, "slack"), Clock()
+    inbox.go = asyncio.Event()
+    writer = Writer(inbox, clock)
+    first = asyncio.ensure_future(writer.keep("message", "T1", message("one")))
+    await inbox.started.wait()  # the first write started at once, with no window to wait for more
+    later = [asyncio.ensure_future(writer.keep("message", "T1", message(name))) for name in ("two", "three")]
+    await asyncio.sleep(0.05)
+    assert not first.done()  # not acknowledged before its commit
+    inbox.go.set()
+    await asyncio.gather(first, *later)
+    assert inbox.writes == [["one"], ["two", "three"]]
+    assert await names_in(inbox, clock) == ["one", "two", "three"]
+    await writer.close()
+
+
+async def test_a_row_the_database_refuses_is_not_kept_and_the_rest_are(store: SqlStore) -> None:
+    inbox, clock = Refusing(store, "slack"), Clock()
+    writer = Writer(inbox, clock)
+    kept = [writer.put("message", "T1", message(name)) for name in ("one", "refused", "two")]
+    outcomes = await asyncio.gather(*kept, return_exceptions=True)
+    assert [type(outcome).__name__ for outcome in outcomes] == ["NoneType", "Unkept", "NoneType"]
+    assert await names_in(inbox, clock) == ["one", "two"]
+    await writer.close()
+
+
+async def test_while_the_database_is_away_nothing_is_acknowledged_and_it_works_again_after(store: SqlStore) -> None:
     inbox, clock = Refusing(store, "slack"), Clock()
     inbox.away = True
-    writer = Writer(inbox, clock, gather=0)
-    writer.put("message", "T1", json.dumps({"key": "A", "name": "one"}))
-    writer.put("message", "T1", json.dumps({"key": "A", "name": "two"}))
-    await asyncio.sleep(0.1)
-    assert writer.unwritten == 2
+    writer = Writer(inbox, clock)
+    kept = [writer.put("message", "T1", message(name)) for name in ("one", "two")]
+    for outcome in await asyncio.gather(*kept, return_exceptions=True):
+        assert isinstance(outcome, Unkept)  # answered 5xx: the platform sends them again
+    assert writer.unwritten == 0
     inbox.away = False
-    await writer.flush(5)
-    taken = await inbox.take("w", 10, clock(), timedelta(minutes=2))
-    assert [json.loads(d.payload)["name"] for d in taken] == ["one", "two"]
+    await writer.keep("message", "T1", message("two"))  # the platform's resend
+    assert await names_in(inbox, clock) == ["two"]
     await writer.close()

@@ -5,11 +5,13 @@ by us (the word "payload" in a command is case text)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
+from adapters.inbox import Delivery, Inbox
 from bot.models import EventKind
 from tests.adapters.slack.conftest import SUPPORT, SlackScenario
 from tests.fakes.slack_api import TEAM_ID
@@ -170,3 +172,46 @@ async def test_a_malformed_event_from_an_authorized_workspace_is_answered_as_bol
     assert status == answer
     await slack.mount.idle()
     assert await timeline_texts(slack) == ["first words in the room"]
+
+
+class Away:
+    """The inbox while its database is away: nothing can be kept; the rest is the real inbox's."""
+
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox = inbox
+
+    async def put(self, deliveries: Sequence[tuple[str, str, str]], now: datetime) -> None:
+        raise OSError("connection refused")
+
+    async def take(self, holder: str, limit: int, now: datetime, lease: timedelta) -> Sequence[Delivery]:
+        return await self.inbox.take(holder, limit, now, lease)
+
+    async def finish(self, ids: Sequence[int]) -> None:
+        await self.inbox.finish(ids)
+
+    async def release(self, holder: str) -> int:
+        return await self.inbox.release(holder)
+
+    async def waiting(self) -> int:
+        return await self.inbox.waiting()
+
+
+async def test_a_delivery_the_inbox_cannot_keep_is_not_acknowledged_and_slacks_resend_takes_effect(
+    slack: SlackScenario, dispatches: Dispatches
+) -> None:
+    writer = slack.mount.writer
+    inbox = writer.inbox
+    writer.inbox = Away(inbox)
+    status, _ = await slack.command(DEMO)  # through bolt: its listener raises, bolt answers 500
+    assert status == 500
+    writer.inbox = inbox
+    await slack.command("help")  # bolt authorizes the workspace: what follows takes the mount's own way in
+    writer.inbox = Away(inbox)
+    status, _ = await slack.sender.slash(DEMO, slack.user("ana"), SUPPORT, trigger_id="1.2.resent")
+    assert (status, dispatches.count) == (503, 2)
+    assert slack.api.calls_to("conversations.create") == []
+    writer.inbox = inbox
+    status, _ = await slack.sender.slash(DEMO, slack.user("ana"), SUPPORT, trigger_id="1.2.resent")  # sent again
+    await slack.mount.idle()
+    assert status == 200
+    assert slack.room().name.startswith("swarm-1-")
