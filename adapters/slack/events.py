@@ -20,7 +20,8 @@ from handlers.chat import (
     ReactionEvent,
 )
 
-# Message subtypes that are something a person said; every other subtype (joins, edits, bot posts) is not.
+# Message subtypes that are something a person said; edits and deletions are events of their own (`edited`,
+# `deleted`); every other subtype (joins, bot posts) is nobody's doing.
 SPOKEN_SUBTYPES = {None, "thread_broadcast", "file_share", "me_message"}
 SLACK_ID = re.compile(r"[A-Z0-9]{2,40}")
 

@@ -256,6 +256,7 @@ class SlackMount:
         self._working: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None
         self._listen()
+        self._ignore_the_rest()
 
     # -- serving --------------------------------------------------------------------------------------------------
 
@@ -474,6 +475,21 @@ class SlackMount:
         bolt.event("app_home_opened")(self._acker("home"))
         bolt.action(re.compile(".*"))(self._acker("action"))
         bolt.view(re.compile(".*"))(self._acker("form"))
+
+    def _ignore_the_rest(self) -> None:
+        """Acks, and deliberately does nothing with, what else Slack may send: events the manifest does not subscribe
+        to (an app_mention, a member_joined_channel …), another app's command or a shortcut sent to this URL, a modal
+        closed. Unhandled, bolt would answer 404: Slack retries an event it got a 404 for, and shows the person an
+        error. Registered after every other listener: bolt runs the first that matches."""
+
+        async def ignore(ack: Callable[[], Awaitable[None]]) -> None:
+            await ack()
+
+        everything = re.compile(".*")
+        self.bolt.event(everything)(ignore)
+        self.bolt.command(everything)(ignore)
+        self.bolt.shortcut(everything)(ignore)
+        self.bolt.view_closed(everything)(ignore)
 
     def _acker(self, kind: str) -> Callable[..., Awaitable[None]]:
         """A listener that acks, then keeps the delivery if it is something a person did (not the bot's own post,
