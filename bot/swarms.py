@@ -818,19 +818,20 @@ class Swarms:
             await uow.commit()
             return Marked(crew, replace(entry, message_id=message_id), marked)
 
-    async def edit_message(self, workspace: str, channel: str, message_id: str, words: str) -> bool:
+    async def edit_message(self, workspace: str, channel: str, message_id: str, words: str) -> Crew | None:
         """Follows an edit of a room message: the timeline and its ✅ marks say the new words, and so the summary and
         the article drafted from them; the swarm's article, while still a draft, has the old words replaced where it
-        copied them. Says whether the message was one the timeline keeps."""
+        copied them. The crew of an active swarm whose timeline kept the message (its card shows the ✅-marked fix),
+        else None."""
         return await self._retract(workspace, channel, message_id, words)
 
-    async def delete_message(self, workspace: str, channel: str, message_id: str) -> bool:
+    async def delete_message(self, workspace: str, channel: str, message_id: str) -> Crew | None:
         """Forgets a deleted room message everywhere Swarm copied its words: the timeline and its ✅ marks, the
         swarm's resolution, and its article in any state, every kept version included (a pasted secret someone
-        deleted must not be published). Says whether the message was one the timeline keeps."""
+        deleted must not be published). The crew as `edit_message` says."""
         return await self._retract(workspace, channel, message_id, None)
 
-    async def _retract(self, workspace: str, channel: str, message_id: str, words: str | None) -> bool:
+    async def _retract(self, workspace: str, channel: str, message_id: str, words: str | None) -> Crew | None:
         """An edit (`words`, the words now) or a deletion (None) of a room message."""
         async with self.store.unit() as uow:
             space = await uow.workspaces.get(workspace)
@@ -838,7 +839,7 @@ class Swarms:
             message = None if swarm is None else await uow.swarms.entry_by_message(_id(swarm), message_id)
             if swarm is None or message is None or message.kind is not EventKind.MESSAGE:
                 await uow.commit()
-                return False
+                return None
             if words is None:
                 await uow.swarms.remove_message(_id(swarm), message_id)
                 change: Callable[[str], str] = partial(retraction.without, gone=message.text)
@@ -860,8 +861,9 @@ class Swarms:
             if swarm.resolution and change(swarm.resolution) != swarm.resolution:
                 swarm.resolution = change(swarm.resolution)
                 await uow.swarms.save(swarm)
+            crew = await self._crew(uow, swarm) if swarm.status.is_active else None
             await uow.commit()
-            return True
+            return crew
 
     # -- closing ------------------------------------------------------------------------------------------------
 

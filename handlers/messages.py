@@ -26,13 +26,16 @@ async def on_messages(ctx: Context, events: Sequence[MessageEvent]) -> None:
 
 
 async def on_edit(ctx: Context, event: MessageEdited) -> None:
-    """The timeline, the ✅-marked fix and the draft article say what the message says now; the live summary is
-    built from the timeline when it is next posted."""
+    """The timeline, the ✅-marked fix, the room's card and the draft article say what the message says now."""
     origin = event.origin
-    await ctx.core.swarms.edit_message(origin.workspace, origin.channel, event.message_id, event.text)
+    crew = await ctx.core.swarms.edit_message(origin.workspace, origin.channel, event.message_id, event.text)
+    if crew is not None:
+        await refresh_summary(ctx, crew)
 
 
 async def on_delete(ctx: Context, event: MessageDeleted) -> None:
-    """A deleted message's words leave every place Swarm copied them to."""
+    """A deleted message's words leave every place Swarm copied them to, the room's card included."""
     origin = event.origin
-    await ctx.core.swarms.delete_message(origin.workspace, origin.channel, event.message_id)
+    crew = await ctx.core.swarms.delete_message(origin.workspace, origin.channel, event.message_id)
+    if crew is not None:
+        await refresh_summary(ctx, crew)

@@ -27,6 +27,11 @@ async def timeline(slack: SlackScenario) -> list[tuple[EventKind, str]]:
         return [(entry.kind, entry.text) for entry in await uow.swarms.timeline(swarm.id) if entry.text]
 
 
+def card(slack: SlackScenario, room: str) -> str:
+    """The room's card (the rolling summary) as the bot last edited it."""
+    return str([c.args for c in slack.api.calls_to("chat.update") if c.args.get("channel") == room][-1])
+
+
 async def said(slack: SlackScenario) -> list[str]:
     return [text for kind, text in await timeline(slack) if kind is EventKind.MESSAGE]
 
@@ -51,6 +56,7 @@ async def test_an_edit_changes_the_words_in_the_timeline_the_marked_fix_and_the_
     )
     assert await said(slack) == ["Clearing the 4.2 cache fixes it"]
     assert not [text for _, text in await timeline(slack) if "Restarting" in text]  # the ✅ mark copied it too
+    assert "Clearing the 4.2 cache fixes it" in card(slack, room) and "Restarting" not in card(slack, room)
 
     await slack.command("/swarm resolve cleared the cache", channel=room)
     await slack.command("/swarm kb 1", user="fay")
@@ -77,9 +83,11 @@ async def test_a_deleted_message_leaves_the_timeline_and_never_reaches_the_artic
     await slack.say("The export fails on every invoice", user="ben", channel=room)
     pasted = await slack.say(SECRET, user="chen", channel=room)
     await slack.react("white_check_mark", room, pasted, user="ana")
+    assert "Tr0ub4dor" in card(slack, room)  # the marked fix
 
     await slack.event(message_deleted(room, "UCHEN", pasted, SECRET))
     assert await said(slack) == ["The export fails on every invoice"]
+    assert "Tr0ub4dor" not in card(slack, room)
     assert not [text for _, text in await timeline(slack) if "Tr0ub4dor" in text]
 
     await slack.command("/swarm resolve cleared the cache", channel=room)
