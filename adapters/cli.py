@@ -11,7 +11,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -32,7 +32,7 @@ from adapters.slack.worker import Workers
 from adapters.teams import TeamsMount
 from adapters.teams.package import PackageError, build_package
 from adapters.workspaces import NoWorkspace, UnknownWorkspace
-from bot import analytics
+from bot import analytics, forgetting
 from bot.errors import UserError
 from bot.history import HistoryInterrupted
 from bot.models import Person
@@ -91,11 +91,23 @@ def parser() -> argparse.ArgumentParser:
     roster.add_parser("list", help="everyone in the roster", parents=[scoped]).add_argument(
         "--json", action="store_true"
     )
+    roster_forget = roster.add_parser(
+        "forget", help="delete a person's data for good (their words leave the timelines)", parents=[scoped]
+    )
+    roster_forget.add_argument("email", help="the person's e-mail")
+    roster_forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     roster_export = roster.add_parser(
         "export", help="the roster as a file `roster import` reads back (YAML, or CSV)", parents=[scoped]
     )
     roster_export.add_argument("file", type=Path, nargs="?", help="write it here (default: standard output)")
     roster_export.add_argument("--csv", action="store_true", help="CSV (the default is YAML; a FILE.csv is CSV too)")
+
+    workspace = commands.add_parser("workspace", help="a workspace as a whole").add_subparsers(
+        dest="action", required=True
+    )
+    workspace_forget = workspace.add_parser("forget", help="delete a workspace's data for good")
+    workspace_forget.add_argument("key", metavar="WORKSPACE", help="the workspace's key (a Slack team id, …)")
+    workspace_forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
     history = commands.add_parser("history", help="past resolved cases").add_subparsers(dest="action", required=True)
     history_import = history.add_parser(
@@ -237,6 +249,55 @@ async def _workspace(app: App, named: str | None, create: bool) -> str:
     raise workspaces.unknown(named, known)
 
 
+async def _forget_workspace(app: App, key: str, yes: bool, out: TextIO) -> int:
+    preview = await forgetting.forget_workspace(app.store, key, dry_run=True)
+    if preview is None:
+        sys.stderr.write(f"{workspaces.unknown(key, await workspaces.keys(app))} Nothing was deleted.\n")
+        return 2
+    what = f"workspace {key}"
+    if not yes and not _confirmed(out, what, preview):
+        return 1
+    done = await forgetting.forget_workspace(app.store, key)
+    assert done is not None
+    counts = dict(done.counts)
+    if app.settings.slack_client_id:  # its Slack installation and tokens too
+        installs = AsyncSQLAlchemyInstallationStore(app.settings.slack_client_id, app.store.engine)
+        installed = await installs.async_find_bot(enterprise_id=None, team_id=key) is not None
+        await installs.async_delete_all(enterprise_id=None, team_id=key)
+        counts["Slack installations"] = int(installed)
+    out.write(f"Forgot {what}: deleted {_counted(counts)}.\n")
+    return 0
+
+
+async def _forget_person(app: App, workspace: str, email: str, yes: bool, out: TextIO) -> int:
+    preview = await forgetting.forget_person(app.store, workspace, email, dry_run=True)
+    if preview is None:
+        sys.stderr.write(f"No one in workspace {workspace} has the e-mail {email!r}. Nothing was deleted.\n")
+        return 2
+    what = f"{email} in workspace {workspace}"
+    if not yes and not _confirmed(out, what, preview):
+        return 1
+    done = await forgetting.forget_person(app.store, workspace, email)
+    assert done is not None
+    out.write(f"Forgot {what}: {_counted(done.counts)}.\n")
+    return 0
+
+
+def _confirmed(out: TextIO, what: str, preview: forgetting.Forgotten) -> bool:
+    """Asks on standard input before anything is deleted; anything but y or yes (or no input) answers no."""
+    out.write(f"Forgetting {what} deletes for good: {_counted(preview.counts)}.\nDelete it? [y/N] ")
+    out.flush()
+    if sys.stdin.readline().strip().lower() in ("y", "yes"):
+        return True
+    out.write("Nothing was deleted.\n")
+    return False
+
+
+def _counted(counts: dict[str, int]) -> str:
+    """`swarms: 3, timeline entries: 12, people: 7`: how much of each kind, kinds with none left out."""
+    return ", ".join(f"{kind}: {number}" for kind, number in counts.items() if number) or "nothing but the name"
+
+
 async def _backup_or_restore(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     try:
         if args.command == "backup":
@@ -264,6 +325,10 @@ async def _run(app: App, args: argparse.Namespace, out: TextIO) -> int:
         return await _import_history(app, workspace, args.file, out)
     if args.command == "roster" and args.action == "import":
         return await _import(app, workspace, args.file, out)
+    if args.command == "roster" and args.action == "forget":
+        return await _forget_person(app, workspace, args.email, args.yes, out)
+    if args.command == "workspace":
+        return await _forget_workspace(app, args.key, args.yes, out)
     if args.command == "roster" and args.action == "export":
         return await _export_roster(app, workspace, args.file, args.csv, out)
     if args.command == "roster":
@@ -379,11 +444,13 @@ def _chats(app: App, workers: Workers | None = None) -> tuple[SlackMount | None,
     return slack, teams
 
 
-def _scheduler(app: App, platforms: Sequence[scheduler.Platform]) -> scheduler.Scheduler:
+def _scheduler(
+    app: App, platforms: Sequence[scheduler.Platform], chores: Mapping[str, scheduler.Chore]
+) -> scheduler.Scheduler:
     return scheduler.Scheduler(
         app.job_store_url,
-        scheduler.schedules(app.settings),
-        scheduler.Runner(platforms, finished=app.metrics.job_run).run,
+        scheduler.schedules(app.settings, chores=chores),
+        scheduler.Runner(platforms, finished=app.metrics.job_run, chores=chores).run,
         app.lease(),
         grace=timedelta(minutes=app.settings.job_grace_minutes),
     )
@@ -422,7 +489,7 @@ async def _serve(app: App, args: argparse.Namespace) -> int:
         socket_mode = AsyncSocketModeHandler(slack.bolt, settings.slack_app_token, web_client=slack.client)
         await socket_mode.connect_async()  # type: ignore[no-untyped-call]
     # The jobs run here only while this process holds the scheduler's lease (see adapters/scheduler.py).
-    jobs = _scheduler(app, [p for p in (slack, teams) if p is not None])
+    jobs = _scheduler(app, [p for p in (slack, teams) if p is not None], slack.chores() if slack else {})
     keeper = asyncio.create_task(jobs.keep())
     if workers is not None:
         workers.start()

@@ -10,6 +10,8 @@
   A clean stop releases the lease, so another process takes over at once; a dead one's lease expires after ttl.
 - Running job NAME means: for each chat platform served, for each of its workspaces, the job with a handler Context
   for that workspace's chat (`Runner`); a workspace that fails is logged and the others still run.
+- A chore is work of a platform itself, in no workspace (purging Slack's expired OAuth states): it runs once a round,
+  every `Chore.every`, by the same lease holder.
 """
 
 from __future__ import annotations
@@ -84,6 +86,14 @@ class OneChat:
         yield self.app.router(self.chat).context
 
 
+@dataclass(frozen=True)
+class Chore:
+    """Work of a platform itself, in no workspace, run every `every` (SlackMount.chores())."""
+
+    every: timedelta
+    run: Callable[[], Awaitable[object]]
+
+
 @dataclass
 class Round:
     """What one run of a job did: the workspaces where it ran, and those where it failed (see the log)."""
@@ -101,16 +111,27 @@ class Runner:
         platforms: Sequence[Platform],
         jobs: Mapping[str, Job] = JOBS,
         finished: Callable[[str, bool, float], None] | None = None,
+        chores: Mapping[str, Chore] | None = None,
     ) -> None:
         self.platforms = list(platforms)
         self.jobs = jobs
+        self.chores = dict(chores or {})
         self.finished = finished  # told (job, every workspace ok, seconds) after each run: the /metrics counter
 
     async def run(self, name: str) -> Round:
         started = time.perf_counter()
-        done = await self._run(name)
-        if self.finished is not None and name in self.jobs:
+        done = await self._chore(name) if name in self.chores else await self._run(name)
+        if self.finished is not None and (name in self.jobs or name in self.chores):
             self.finished(name, not done.failed, time.perf_counter() - started)
+        return done
+
+    async def _chore(self, name: str) -> Round:
+        done = Round(name)
+        try:
+            await self.chores[name].run()
+        except Exception:
+            log.exception("chore %s failed", name)
+            done.failed.append(name)
         return done
 
     async def _run(self, name: str) -> Round:
@@ -141,8 +162,10 @@ class Runner:
 # -- when it runs ----------------------------------------------------------------------------------------------------
 
 
-def schedules(settings: Settings, known: Collection[str] = JOBS) -> dict[str, BaseTrigger]:
-    """Each job's trigger, from the settings; only jobs that exist (`known`) are scheduled."""
+def schedules(
+    settings: Settings, known: Collection[str] = JOBS, chores: Mapping[str, Chore] | None = None
+) -> dict[str, BaseTrigger]:
+    """Each job's trigger, from the settings; only jobs that exist (`known`) are scheduled. Then each chore's."""
     zone, at = ZoneInfo(settings.digest_timezone), settings.digest_time
     daily = {"hour": at.hour, "minute": at.minute, "second": at.second, "timezone": zone}
     table: dict[str, BaseTrigger] = {
@@ -154,7 +177,10 @@ def schedules(settings: Settings, known: Collection[str] = JOBS) -> dict[str, Ba
     missing = sorted(set(table) - set(known))
     if missing:
         log.warning("no job for %s yet: not scheduled", ", ".join(missing))
-    return {name: trigger for name, trigger in table.items() if name in known}
+    jobs = {name: trigger for name, trigger in table.items() if name in known}
+    for name, chore in (chores or {}).items():
+        jobs[name] = IntervalTrigger(seconds=chore.every.total_seconds(), timezone=UTC)
+    return jobs
 
 
 def describe(trigger: Any) -> str:

@@ -201,6 +201,12 @@ class Settings(BaseSettings):
         description="how long a Slack Web API call may take before it counts as failed; one safe to repeat (an "
         "invite, an edit, a read) is then sent again, a post is not (it may have landed)",
     )
+    uninstall_data: Literal["keep", "delete"] = Field(
+        "keep",
+        validation_alias="SWARM_UNINSTALL_DATA",
+        description="when a Slack workspace uninstalls Swarm: `keep` its data (until `swarm workspace forget`) or "
+        "`delete` it at once ([Slack](slack.md#uninstalling))",
+    )
     microsoft_app_id: str = Field(
         "",
         validation_alias="MICROSOFT_APP_ID",

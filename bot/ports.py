@@ -342,6 +342,19 @@ class CsatRepository(Protocol):
         ...
 
 
+class ForgettingRepository(Protocol):
+    """Erasure for good (bot/forgetting.py). Each returns what it deleted or changed: a count per kind of data."""
+
+    async def forget_workspace(self, workspace_id: int, key: str) -> dict[str, int]:
+        """Every row of the workspace, the workspace too, and its deliveries waiting in the inbox."""
+        ...
+
+    async def forget_person(self, person_id: int) -> dict[str, int]:
+        """The person, their skills, memberships, thanks and CSAT answers; their timeline entries stay with no
+        author and no words; the swarms they own pass to a stand-in nobody ("someone")."""
+        ...
+
+
 class UnitOfWork(Protocol):
     workspaces: WorkspaceRepository
     people: PersonRepository
@@ -352,6 +365,7 @@ class UnitOfWork(Protocol):
     thanks: ThanksRepository
     embeddings: EmbeddingRepository
     csat: CsatRepository
+    forgetting: ForgettingRepository
 
     async def commit(self) -> None: ...
 

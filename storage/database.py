@@ -29,6 +29,7 @@ from bot.ports import (
     ArticleVersionRepository,
     CsatRepository,
     EmbeddingRepository,
+    ForgettingRepository,
     PersonRepository,
     ProcessedEventRepository,
     SwarmRepository,
@@ -39,6 +40,7 @@ from storage import sqlite_driver
 from storage.articles import SqlArticleRepository
 from storage.csat import SqlCsatRepository
 from storage.embeddings import SqlEmbeddingRepository
+from storage.forgetting import SqlForgettingRepository
 from storage.people import SqlPersonRepository
 from storage.processed import SqlProcessedEventRepository
 from storage.swarms import SqlSwarmRepository
@@ -190,6 +192,7 @@ class SqlUnitOfWork:
     thanks: ThanksRepository
     csat: CsatRepository
     embeddings: EmbeddingRepository
+    forgetting: ForgettingRepository
 
     def __init__(self, session: AsyncSession, dialect: str) -> None:
         self._session = session
@@ -202,6 +205,7 @@ class SqlUnitOfWork:
         self.thanks = SqlThanksRepository(session, dialect)
         self.csat = SqlCsatRepository(session, dialect)
         self.embeddings = SqlEmbeddingRepository(session, dialect)
+        self.forgetting = SqlForgettingRepository(session, dialect)
 
     @property
     def session(self) -> AsyncSession:

@@ -40,7 +40,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
-from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -48,9 +47,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.app import App
 from adapters.inbox import Delivery, Piece, Worker, Writer
 from adapters.metrics import ApiCallObserver, Metrics
+from adapters.scheduler import Chore
 from adapters.slack import events, probe
 from adapters.slack.chat import SlackChat, UserDirectory
+from adapters.slack.states import PurgedStateStore
 from adapters.slack.tokens import SealedInstallationStore
+from adapters.throttle import Throttle
+from bot.forgetting import forget_workspace
 from handlers import closing, opening, reactions
 from handlers.chat import Event, MessageEvent, ReactionEvent
 from handlers.context import Context
@@ -59,7 +62,6 @@ from handlers.router import AnyEvent, Outcome
 log = logging.getLogger(__name__)
 
 SCOPES = [
-    "app_mentions:read",
     "channels:history",
     "channels:manage",
     "channels:read",
@@ -71,7 +73,6 @@ SCOPES = [
     "im:write",
     "pins:write",
     "reactions:read",
-    "reactions:write",
     "users:read",
     "users:read.email",
 ]
@@ -86,7 +87,13 @@ AUTHORIZED_SECONDS = 60.0
 # The Events API deliveries that are most of what Slack sends, by listener kind: their listeners, and what is kept
 # without bolt's dispatch once the workspace is authorized (/swarm commands are too).
 KEPT_DIRECTLY = {"message": "message", "reaction_added": "reaction", "reaction_removed": "reaction"}
+# A workspace that uninstalled the app, or revoked its tokens: listener kinds, worked on by SlackMount._revoke.
+REVOKING = {"app_uninstalled": "uninstalled", "tokens_revoked": "revoked"}
 SWARM_COMMAND = re.compile(r"^/swarm")
+# Each "Add to Slack" page stores an OAuth state: one client may ask for this many pages a minute, then gets 429.
+INSTALL_PAGES_PER_MINUTE = 10
+STATE_SECONDS = 600  # how long an install's OAuth state is good for
+PURGE_EVERY = timedelta(minutes=10)  # how often the scheduler deletes expired OAuth states
 
 
 # Methods whose second call does nothing the first did not (invite, topic, pin, edit, archive, reads): a call of one
@@ -235,7 +242,7 @@ class SlackMount:
                 client_secret=settings.slack_client_secret,
                 scopes=SCOPES,
                 installation_store=SealedInstallationStore(settings.slack_client_id, engine, settings.secret_key),
-                state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
+                state_store=PurgedStateStore(expiration_seconds=STATE_SECONDS, engine=engine),
                 install_path="/slack/install",
                 redirect_uri_path="/slack/oauth_redirect",
             )
@@ -245,9 +252,12 @@ class SlackMount:
         else:
             raise ValueError("Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth")
         self.bolt = AsyncApp(**common)
+        self.install_pages = Throttle(INSTALL_PAGES_PER_MINUTE, 60.0)
         self.chats: dict[str, tuple[SlackChat, float]] = {}
         # (enterprise id, team id) → (the bot's user id there, until when): what bolt's authorize said last.
         self.authorized: dict[tuple[str | None, str | None], tuple[str | None, float]] = {}
+        # Teams whose SLACK_BOT_TOKEN was revoked while this process ran (one workspace: no store to delete from).
+        self.uninstalled: set[str] = set()
         inbox = app.inbox("slack")
         self.worker = Worker(inbox, self._prepare, app.core.clock, lease=app.settings.inbox_lease()) if work else None
         self.writer = Writer(inbox, app.core.clock, written or (self.worker.kick if self.worker else lambda: None))
@@ -323,6 +333,11 @@ class SlackMount:
         """The "Add to Slack" page and the OAuth redirect back from Slack (multi-workspace installs)."""
         flow = self.bolt.oauth_flow
         assert flow is not None
+        if request.path == flow.install_path:
+            wait = self.install_pages.wait(request.remote or "")
+            if wait:
+                headers = {"Retry-After": Throttle.retry_after(wait)}
+                return web.Response(status=429, text="too many install pages: try again later", headers=headers)
         bolt_request = await to_bolt_request(request)
         if request.path == flow.install_path:
             return await to_aiohttp_response(await flow.handle_installation(bolt_request))
@@ -387,7 +402,8 @@ class SlackMount:
     async def workspaces(self) -> list[str]:
         """The teams the jobs run in: the single workspace's, or every team Swarm has data for and is installed in."""
         if self.single is not None:
-            return [str((await self.single.start()).team_id)]
+            team = str((await self.single.start()).team_id)
+            return [] if team in self.uninstalled else [team]
         oauth = self.bolt.oauth_flow
         assert oauth is not None
         store = oauth.settings.installation_store
@@ -396,6 +412,14 @@ class SlackMount:
             for team in await self.app.core.workspaces()
             if await store.async_find_bot(enterprise_id=None, team_id=team) is not None
         ]
+
+    def chores(self) -> dict[str, Chore]:
+        """Work of the Slack app itself, not of a workspace: with OAuth installs, purging expired OAuth states."""
+        oauth = self.bolt.oauth_flow
+        store = oauth.settings.state_store if oauth is not None else None
+        if not isinstance(store, PurgedStateStore):
+            return {}
+        return {"purge-oauth-states": Chore(PURGE_EVERY, store.purge)}
 
     @contextlib.asynccontextmanager
     async def session(self, team: str) -> AsyncIterator[Context]:
@@ -473,6 +497,8 @@ class SlackMount:
             bolt.event(event_type)(self._acker(kind))
         bolt.command(SWARM_COMMAND)(self._acker("command"))
         bolt.event("app_home_opened")(self._acker("home"))
+        for event_type, kind in REVOKING.items():
+            bolt.event(event_type)(self._revoker(kind))
         bolt.action(re.compile(".*"))(self._acker("action"))
         bolt.view(re.compile(".*"))(self._acker("form"))
 
@@ -509,6 +535,22 @@ class SlackMount:
 
         return listener
 
+    def _revoker(self, kind: str) -> Callable[..., Awaitable[None]]:
+        """A listener for an uninstall or a revocation: acks, and keeps it for the work (SlackMount._revoke). Bolt
+        lets these through without authorizing them: the installation may be gone already (a redelivery)."""
+
+        async def listener(
+            ack: Callable[[], Awaitable[None]], context: AsyncBoltContext, request: AsyncBoltRequest
+        ) -> None:
+            await ack()
+            team = _team(context)
+            if not events.SLACK_ID.fullmatch(team):
+                log.warning("ignored a %s delivery from a team id that Slack would not send", kind)
+                return
+            self.writer.put(kind, team, _payload(request.raw_body, request.body, None, ""))
+
+        return listener
+
     def _keep(self, kind: str, team: str, body: dict[str, Any], raw: str, bot: str | None) -> None:
         """Puts the delivery in the inbox if it is something a person did."""
         if not events.SLACK_ID.fullmatch(team):  # team and enterprise ids are Slack ids like any other
@@ -531,6 +573,9 @@ class SlackMount:
         payload = json.loads(delivery.payload)
         team, kind = delivery.team, delivery.kind
         key = _conversation(team, payload.get("channel", ""))
+        if kind in REVOKING.values():
+            body = payload["body"]
+            return Piece.alone(key, lambda: self._revoke(kind, team, body))
         if kind == "message":
             return Piece(key, self._messages, (team, payload))
         if kind == "reaction":
@@ -544,6 +589,33 @@ class SlackMount:
                 await self._dispatch(await self.chat_for(team), event)
 
         return Piece.alone(key, job)
+
+    async def _revoke(self, kind: str, team: str, body: dict[str, Any]) -> None:
+        """The app was uninstalled from a workspace, or some of its tokens there were revoked. Without its bot token
+        Swarm can do nothing there: the installation goes (no more jobs there, no more sign-in to the web pages),
+        and with SWARM_UNINSTALL_DATA=delete, after an uninstall, the workspace's data too."""
+        tokens = body["event"].get("tokens") or {}
+        if kind == "revoked" and not tokens.get("bot"):
+            return  # only people's tokens (Swarm keeps none but the installer's): the bot still works
+        enterprise, team_id = body.get("enterprise_id"), body.get("team_id")
+        oauth = self.bolt.oauth_flow
+        if oauth is not None:
+            store = oauth.settings.installation_store
+            await store.async_delete_all(enterprise_id=enterprise, team_id=team_id)
+        else:
+            self.uninstalled.add(team)
+        self.chats.pop(team, None)
+        for key in [key for key in self.authorized if team in key]:
+            del self.authorized[key]
+        deleting = kind == "uninstalled" and self.app.settings.uninstall_data == "delete"
+        if deleting:
+            await forget_workspace(self.app.store, team)
+        log.warning(
+            "Swarm's bot token in Slack workspace %s is gone (%s): no more jobs or sign-in there; its data was %s",
+            team,
+            "uninstalled" if kind == "uninstalled" else "tokens revoked",
+            "deleted (SWARM_UNINSTALL_DATA=delete)" if deleting else "kept",
+        )
 
     async def _messages(self, items: Sequence[tuple[str, dict[str, Any]]]) -> None:
         team = items[0][0]

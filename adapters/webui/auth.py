@@ -92,6 +92,8 @@ class Auth:
             token = self.settings.web_token
             if not token or not hmac.compare_digest(session.token_tag, self.signer.tag(token)):
                 return None
+        elif session.via == SLACK and not await self.installed(session.workspace):
+            return None  # the workspace uninstalled Swarm since: its sessions end with it
         return session
 
     def valid_token(self, given: str) -> bool:
@@ -229,6 +231,8 @@ class Auth:
     async def installed(self, team: str) -> bool:
         """True for a team Swarm is installed in: the single workspace of SLACK_BOT_TOKEN, or one in the store of
         OAuth installations."""
+        if self.slack is not None and team in self.slack.uninstalled:
+            return False
         if team == await self._single_team():
             return True
         if self.installations is None:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, urlparse
 
 import aiohttp
 import pytest
+import sqlalchemy as sa
 
+from adapters import scheduler
+from adapters.slack.mount import INSTALL_PAGES_PER_MINUTE
 from tests.adapters.slack.conftest import SUPPORT, SlackScenario, start_slack
 
 
@@ -70,3 +74,48 @@ async def test_an_uninstalled_workspace_is_refused(slack: SlackScenario) -> None
     status, _ = await slack.sender.slash("list", "UX", SUPPORT)
     await slack.mount.idle()
     assert status != 200 or not slack.api.calls_to("chat.postEphemeral")
+
+
+# -- OAuth states: an install page stores one; nothing may let them pile up -----------------------------------------
+
+
+async def install_page(slack: SlackScenario) -> aiohttp.ClientResponse:
+    base = slack.sender.url.removesuffix("/slack/events")
+    async with aiohttp.ClientSession() as session, session.get(f"{base}/slack/install", allow_redirects=False) as page:
+        await page.read()
+        return page
+
+
+async def states(slack: SlackScenario) -> int:
+    async with slack.app.store.engine.connect() as conn:
+        return int((await conn.execute(sa.text("SELECT count(*) FROM slack_oauth_states"))).scalar_one())
+
+
+async def test_one_client_asking_for_install_pages_in_a_loop_is_told_to_wait(slack: SlackScenario) -> None:
+    answers = [await install_page(slack) for _ in range(INSTALL_PAGES_PER_MINUTE + 5)]
+    assert all(page.status in (200, 302) for page in answers[:INSTALL_PAGES_PER_MINUTE])
+    refused = answers[INSTALL_PAGES_PER_MINUTE:]
+    assert {page.status for page in refused} == {429}
+    assert all(1 <= int(page.headers["Retry-After"]) <= 60 for page in refused)
+    assert await states(slack) == INSTALL_PAGES_PER_MINUTE
+
+
+async def test_the_scheduler_purges_the_expired_states_and_keeps_the_others(slack: SlackScenario) -> None:
+    for _ in range(4):
+        await install_page(slack)
+    async with slack.app.store.engine.begin() as conn:  # three pages opened long ago and never used
+        ids = (await conn.execute(sa.text("SELECT id FROM slack_oauth_states ORDER BY id LIMIT 3"))).scalars().all()
+        for id_ in ids:
+            past = {"past": datetime(2020, 1, 1), "id": id_}
+            await conn.execute(sa.text("UPDATE slack_oauth_states SET expire_at = :past WHERE id = :id"), past)
+    chores = slack.mount.chores()
+    assert "purge-oauth-states" in scheduler.schedules(slack.app.settings, chores=chores)
+
+    done = await scheduler.Runner([slack.mount], chores=chores).run("purge-oauth-states")
+    assert done.failed == []
+    assert await states(slack) == 1
+
+
+async def test_with_one_token_there_are_no_states_to_purge(database_url: str) -> None:
+    async for single in start_slack(database_url):
+        assert single.mount.chores() == {}

@@ -76,6 +76,14 @@ def test_the_manifest_asks_for_what_the_app_uses() -> None:
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(SCOPES)
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/swarm"]
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
-    assert events == {"app_home_opened", "message.channels", "message.groups", "reaction_added", "reaction_removed"}
+    assert events == {
+        "app_home_opened",
+        "message.channels",
+        "message.groups",
+        "reaction_added",
+        "reaction_removed",
+        "app_uninstalled",
+        "tokens_revoked",
+    }
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
