@@ -57,7 +57,7 @@ from adapters.slack.tokens import SealedInstallationStore
 from adapters.throttle import Throttle
 from bot.forgetting import forget_workspace
 from handlers import closing, opening, reactions
-from handlers.chat import Event, ReactionEvent
+from handlers.chat import Event, MessageEvent, ReactionEvent
 from handlers.context import Context
 from handlers.router import AnyEvent, Outcome
 
@@ -268,6 +268,7 @@ class SlackMount:
         self._working: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None
         self._listen()
+        self._ignore_the_rest()
 
     # -- serving --------------------------------------------------------------------------------------------------
 
@@ -291,7 +292,14 @@ class SlackMount:
             body = _parsed(raw, request.content_type)
         except (ValueError, RecursionError):  # neither JSON nor a form, a payload field not JSON, or nested too deep
             return web.Response(status=400, text="malformed body")
-        if not isinstance(body, dict) or not _well_formed(body):
+        if not isinstance(body, dict):
+            return web.Response(status=400, text="malformed payload")
+        if body.get("ssl_check") == "1":
+            # Slack checks the certificate of a slash command's Request URL with a signed form of two fields; it
+            # wants a 200 and nothing else.
+            self.app.metrics.slack_request("ssl_check", 200, time.perf_counter() - started)
+            return web.Response(status=200)
+        if not _well_formed(body):
             return web.Response(status=400, text="malformed payload")
         kind = _kind(body)
         try:
@@ -502,6 +510,21 @@ class SlackMount:
         bolt.action(re.compile(".*"))(self._acker("action"))
         bolt.view(re.compile(".*"))(self._acker("form"))
 
+    def _ignore_the_rest(self) -> None:
+        """Acks, and deliberately does nothing with, what else Slack may send: events the manifest does not subscribe
+        to (an app_mention, a member_joined_channel …), another app's command or a shortcut sent to this URL, a modal
+        closed. Unhandled, bolt would answer 404: Slack retries an event it got a 404 for, and shows the person an
+        error. Registered after every other listener: bolt runs the first that matches."""
+
+        async def ignore(ack: Callable[[], Awaitable[None]]) -> None:
+            await ack()
+
+        everything = re.compile(".*")
+        self.bolt.event(everything)(ignore)
+        self.bolt.command(everything)(ignore)
+        self.bolt.shortcut(everything)(ignore)
+        self.bolt.view_closed(everything)(ignore)
+
     def _acker(self, kind: str) -> Callable[..., Awaitable[None]]:
         """A listener that keeps the delivery if it is something a person did (not the bot's own post, an edit, a
         join…), then acks: the ack waits for the inbox's commit (bolt answers 500 if that fails, and Slack sends the
@@ -607,14 +630,21 @@ class SlackMount:
     async def _messages(self, items: Sequence[tuple[str, dict[str, Any]]]) -> None:
         team = items[0][0]
         said = [events.message(team, p["body"]["event"], p["body"].get("event_id"), p.get("bot")) for _, p in items]
-        run = [event for event in said if event is not None]
-        if not run:
+        if not any(said):
             return
         chat = await self.chat_for(team)
-        if len(run) == 1:
-            await self._dispatch(chat, run[0])
-            return
-        await self.app.router(chat).handle_messages([await self._profiled(chat, event) for event in run])
+        run: list[MessageEvent] = []
+        for event in [*said, None]:  # None: the end, which flushes the last run
+            if isinstance(event, MessageEvent):
+                run.append(event)
+                continue
+            if len(run) == 1:
+                await self._dispatch(chat, run[0])
+            elif run:
+                await self.app.router(chat).handle_messages([await self._profiled(chat, e) for e in run])
+            run = []
+            if event is not None:  # an edit or a deletion, after the messages before it: nobody to look up
+                await self.app.router(chat).handle(event)
 
     async def _joins(self, events: Sequence[ReactionEvent]) -> None:
         origin = events[0].origin

@@ -353,3 +353,22 @@ async def test_a_snippet_is_plain_text_from_the_body(store: SqlStore, workspace:
     assert "skew" in by_resolution.snippet
     for snippet in (by_tag.snippet, by_resolution.snippet):
         assert not any(mark in snippet for mark in ("[", '"', "<b>", "\x02", "\x03"))
+
+
+async def test_every_kept_version_of_an_article_can_have_words_taken_out(store: SqlStore, workspace: Workspace) -> None:
+    async with store.unit() as uow:
+        article = await uow.articles.add(_article(workspace, "Export fails", resolution="- a pasted secret"))
+        other = await uow.articles.add(_article(workspace, "Login fails", resolution="- a pasted secret"))
+        for kept in (article, other):
+            await uow.versions.add(kept, None, "drafted")
+        article.resolution = "- clear the cache\n- a pasted secret"
+        await uow.versions.add(article, None, "edited")
+        await uow.commit()
+    async with store.unit() as uow:
+        await uow.versions.rewrite(article.id or 0, lambda text: text.replace("a pasted secret", "(deleted)"))
+        await uow.commit()
+    async with store.unit() as uow:
+        versions = [(v.version, v.resolution, v.title) for v in await uow.versions.list(article.id or 0)]
+        untouched = [v.resolution for v in await uow.versions.list(other.id or 0)]
+    assert versions == [(1, "- (deleted)", "Export fails"), (2, "- clear the cache\n- (deleted)", "Export fails")]
+    assert untouched == ["- a pasted secret"]

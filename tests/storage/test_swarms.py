@@ -369,6 +369,36 @@ async def test_the_timeline_is_oldest_first(store: SqlStore, workspace: Workspac
     assert all(e.at.tzinfo is not None for e in timeline)
 
 
+async def test_an_edited_or_deleted_message_changes_with_its_marks_and_nothing_else(
+    store: SqlStore, workspace: Workspace, ana: Person
+) -> None:
+    [swarm, other] = await _add(store, _swarm(workspace, ana, 1), _swarm(workspace, ana, 2))
+    sid, oid = swarm.id or 0, other.id or 0
+    async with store.unit() as uow:
+        await uow.swarms.add_entries(
+            [
+                TimelineEntry(sid, EventKind.MESSAGE, T0, ana.id, "restart it", "m1"),
+                TimelineEntry(sid, EventKind.SOLUTION, T0, ana.id, "restart it", "m1:mark"),
+                TimelineEntry(sid, EventKind.MESSAGE, T0, ana.id, "a pasted secret", "m2"),
+                TimelineEntry(sid, EventKind.SOLUTION, T0, ana.id, "a pasted secret", "m2:mark"),
+                TimelineEntry(oid, EventKind.MESSAGE, T0, ana.id, "restart it", "m1"),
+            ]
+        )
+        await uow.commit()
+    async with store.unit() as uow:
+        await uow.swarms.rewrite_message(sid, "m1", "clear the cache")
+        await uow.swarms.remove_message(sid, "m2")
+        await uow.commit()
+    async with store.unit() as uow:
+        timeline = [(e.kind, e.text, e.message_id) for e in await uow.swarms.timeline(sid)]
+        untouched = [e.text for e in await uow.swarms.timeline(oid)]
+    assert timeline == [
+        (EventKind.MESSAGE, "clear the cache", "m1"),
+        (EventKind.SOLUTION, "clear the cache", "m1:mark"),
+    ]
+    assert untouched == ["restart it"]
+
+
 async def test_entries_added_many_at_once_keep_their_order(store: SqlStore, workspace: Workspace, ana: Person) -> None:
     [swarm] = await _add(store, _swarm(workspace, ana, 1))
     sid = swarm.id or 0
