@@ -55,19 +55,50 @@ INVOKE_OK = {"statusCode": 200, "type": "application/vnd.microsoft.activity.mess
 
 
 def authentication(settings: Settings, credentials: Any = None, **endpoints: str) -> Any:
-    """The Bot Framework authentication for the app registration in `settings` (none if MICROSOFT_APP_ID is empty).
+    """The Bot Framework authentication for the app registration in `settings`: off in emulator mode.
 
-    `endpoints` are the SDK's configuration names (e.g. TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL), for clouds other
-    than the public one; `credentials` replaces the credentials factory (tests use a fixed token)."""
+    The cloud's endpoints come from the settings (MICROSOFT_CHANNEL_SERVICE, or the four endpoint settings);
+    `endpoints` are the SDK's configuration names (e.g. TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL) and win over them
+    (tests); `credentials` replaces the credentials factory (tests use a fixed token)."""
+    # With an empty app id the SDK authenticates nothing: that is the emulator mode, and only it.
+    emulator = settings.teams_emulator
     config = SimpleNamespace(
-        APP_ID=settings.microsoft_app_id,
-        APP_PASSWORD=settings.microsoft_app_password,
-        APP_TYPE=settings.microsoft_app_type,
+        APP_ID="" if emulator else settings.microsoft_app_id,
+        APP_PASSWORD="" if emulator else settings.microsoft_app_password,
+        APP_TYPE="MultiTenant" if emulator else settings.microsoft_app_type,
         APP_TENANTID=settings.microsoft_app_tenant_id,
-        **endpoints,
+        **(cloud(settings) | endpoints),
     )
     factory = credentials if credentials is not None else ConfigurationServiceClientCredentialFactory(config)
     return ConfigurationBotFrameworkAuthentication(config, credentials_factory=TokenCache(factory))
+
+
+def cloud(settings: Settings) -> dict[str, str]:
+    """The SDK's configuration of the Bot Framework cloud the settings name (nothing: the public cloud)."""
+    named = {
+        "CHANNEL_SERVICE": settings.microsoft_channel_service,
+        "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": settings.microsoft_openid_metadata_url,
+        "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": settings.microsoft_token_issuer,
+        "TO_CHANNEL_FROM_BOT_LOGIN_URL": settings.microsoft_login_url,
+        "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE": settings.microsoft_oauth_scope,
+    }
+    return {name: value for name, value in named.items() if value}
+
+
+def accepted_channels(settings: Settings) -> frozenset[str]:
+    """The Bot Framework channels whose activities are served: Teams, and the emulator only in emulator mode."""
+    return frozenset({"msteams", "emulator"}) if settings.teams_emulator else frozenset({"msteams"})
+
+
+def refusal(settings: Settings, body: dict[str, Any], tenant: str) -> str | None:
+    """Why an authenticated activity is not for this bot, or None. The Bot Framework's token vouches for the
+    channel's service, not for the tenant: the channel and tenant are read from the body and checked here."""
+    if body.get("channelId") not in accepted_channels(settings):
+        return "only Microsoft Teams activities are accepted"
+    single = settings.microsoft_app_type.lower() == "singletenant" and not settings.teams_emulator
+    if single and tenant != settings.microsoft_app_tenant_id:
+        return "this bot serves one tenant only"
+    return None
 
 
 class TeamsMount:
@@ -127,6 +158,10 @@ class TeamsMount:
             facts = activities.basics(body)
         except Malformed as err:
             return web.json_response({"error": str(err)}, status=400)
+        refused = refusal(self.settings, body, facts.tenant)
+        if refused is not None:
+            log.info("Teams activity refused (channel %r, tenant %s): %s", body.get("channelId"), facts.tenant, refused)
+            return web.json_response({"error": refused}, status=403)
         if facts.type not in activities.HANDLED:
             return web.Response(status=200)
         self._spawn(self._process(authenticated, activity, body, facts))
