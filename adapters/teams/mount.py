@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -51,6 +52,7 @@ NO_CHANNEL = (
 )
 SUBMITTED = "Submitted."
 DRAIN_SECONDS = 30.0
+SENT_BY_PEOPLE = frozenset({"message", "messageReaction", "invoke", "messageUpdate", "messageDelete"})
 INVOKE_OK = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": "OK"}
 
 
@@ -224,6 +226,7 @@ class TeamsMount:
             # With RSC Teams sends every channel message; those outside the rooms are none of Swarm's business.
             return
         connector = Connector(context.turn_state[self.adapter.BOT_CONNECTOR_CLIENT_KEY], self.backoff)
+        facts = await self._identified(facts, connector)
         await self._remember(context, facts)
         known = await self._look_up(body, facts, connector, in_room)
         events = activities.events(body, facts, known, self.join_emoji, self.observe_emoji)
@@ -277,6 +280,15 @@ class TeamsMount:
             await self.state.remember_user(facts.tenant, facts.aad, facts.user, facts.name)
             if facts.personal:
                 await self.state.put(facts.tenant, "personal", facts.aad, {"conversation": facts.conversation})
+
+    async def _identified(self, facts: Basics, connector: Connector) -> Basics:
+        """The sender with their Azure AD object id. Teams leaves `from.aadObjectId` out of some activities (card
+        actions among them); the roster knows people by it, so it is asked of the connector (then remembered)
+        rather than taking the Teams id for a new person."""
+        if facts.aad or facts.user == facts.bot or facts.type not in SENT_BY_PEOPLE:
+            return facts
+        aad = await self._aad_of(facts, facts.user, connector)
+        return dataclasses.replace(facts, aad=aad) if aad else facts
 
     async def _look_up(self, body: dict[str, Any], facts: Basics, connector: Connector, in_room: bool) -> Known:
         email = await self._email(facts, connector)

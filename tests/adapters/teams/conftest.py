@@ -126,8 +126,11 @@ class TeamsScenario:
         )
         return (await self.send(activity))[0]
 
-    async def click(self, message_id: str, label: str, user: str, activity_id: str | None = None) -> int:
-        """Presses a button (an Action.Submit) on a card the bot posted."""
+    async def click(
+        self, message_id: str, label: str, user: str, activity_id: str | None = None, aad_object_id: bool = True
+    ) -> int:
+        """Presses a button (an Action.Submit) on a card the bot posted. Teams leaves `from.aadObjectId` out of some
+        card actions (`aad_object_id=False`)."""
         posted = self.fake.messages[message_id]
         action = next((a for a in posted.buttons() if a["title"] == label), None)
         assert action is not None, f"no {label} button on {message_id}: {[a['title'] for a in posted.buttons()]}"
@@ -139,6 +142,8 @@ class TeamsScenario:
             replyToId=message_id,
             value=action["data"],
         )
+        if not aad_object_id:
+            del activity["from"]["aadObjectId"]
         return (await self.send(activity))[0]
 
     async def submit(self, message_id: str, user: str, activity_id: str | None = None, **values: str) -> int:
