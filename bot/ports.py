@@ -7,7 +7,7 @@ fails half way (a UserError, a crash) leaves the database as it was.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
@@ -155,6 +155,14 @@ class SwarmRepository(Protocol):
 
     async def entry_by_message(self, swarm_id: int, message_id: str) -> TimelineEntry | None: ...
 
+    async def rewrite_message(self, swarm_id: int, message_id: str, text: str) -> None:
+        """Gives a room message, and the ✅ marks that copied its words, the words it has now (an edit)."""
+        ...
+
+    async def remove_message(self, swarm_id: int, message_id: str) -> None:
+        """Removes a room message, and the ✅ marks that copied its words, from the timeline (a deletion)."""
+        ...
+
     async def add_messages(self, messages: Iterable[TimelineEntry]) -> set[str]:
         """Adds room messages (`message` entries with their message ids) that their swarm's timeline does not have
         yet; returns the message ids it added. A message already there, or twice in `messages`, is added once."""
@@ -284,6 +292,11 @@ class EmbeddingRepository(Protocol):
 class ArticleVersionRepository(Protocol):
     async def add(self, article: Article, person_id: int | None, note: str) -> ArticleVersion:
         """Keeps the article as it is now as its next version."""
+        ...
+
+    async def rewrite(self, article_id: int, change: Callable[[str], str]) -> None:
+        """Passes the text fields of every kept version of the article through `change` (words that must not be kept,
+        such as a deleted message's)."""
         ...
 
     async def list(self, article_id: int) -> builtins.list[ArticleVersion]:

@@ -8,11 +8,12 @@ changes nothing. Talking to the chat platform is the handlers' job; they call ba
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 
-from bot import knowledge, text
+from bot import knowledge, retraction, text
 from bot.context import Actor, Clock, Scope, find_people, find_person, find_swarm, identify, identify_all, utcnow
 from bot.errors import UserError
 from bot.expertise import canonical
@@ -816,6 +817,51 @@ class Swarms:
             crew = await self._crew(uow, swarm)
             await uow.commit()
             return Marked(crew, replace(entry, message_id=message_id), marked)
+
+    async def edit_message(self, workspace: str, channel: str, message_id: str, words: str) -> bool:
+        """Follows an edit of a room message: the timeline and its ✅ marks say the new words, and so the summary and
+        the article drafted from them; the swarm's article, while still a draft, has the old words replaced where it
+        copied them. Says whether the message was one the timeline keeps."""
+        return await self._retract(workspace, channel, message_id, words)
+
+    async def delete_message(self, workspace: str, channel: str, message_id: str) -> bool:
+        """Forgets a deleted room message everywhere Swarm copied its words: the timeline and its ✅ marks, the
+        swarm's resolution, and its article in any state, every kept version included (a pasted secret someone
+        deleted must not be published). Says whether the message was one the timeline keeps."""
+        return await self._retract(workspace, channel, message_id, None)
+
+    async def _retract(self, workspace: str, channel: str, message_id: str, words: str | None) -> bool:
+        """An edit (`words`, the words now) or a deletion (None) of a room message."""
+        async with self.store.unit() as uow:
+            space = await uow.workspaces.get(workspace)
+            swarm = None if space is None else await uow.swarms.by_room(space.id, channel)
+            message = None if swarm is None else await uow.swarms.entry_by_message(_id(swarm), message_id)
+            if swarm is None or message is None or message.kind is not EventKind.MESSAGE:
+                await uow.commit()
+                return False
+            if words is None:
+                await uow.swarms.remove_message(_id(swarm), message_id)
+                change: Callable[[str], str] = partial(retraction.without, gone=message.text)
+            else:
+                await uow.swarms.rewrite_message(_id(swarm), message_id, words)
+                change = partial(retraction.rewritten, before=message.text, after=words)
+            article = await uow.articles.by_swarm(_id(swarm))
+            if article is not None and (words is None or article.state in (ArticleState.WIP, ArticleState.DRAFT)):
+                scrubbed = replace(
+                    article,
+                    environment=change(article.environment),
+                    resolution=change(article.resolution),
+                    cause=change(article.cause),
+                )
+                if scrubbed != article:
+                    await uow.articles.save(scrubbed)
+                if words is None and article.id is not None:
+                    await uow.versions.rewrite(article.id, change)
+            if swarm.resolution and change(swarm.resolution) != swarm.resolution:
+                swarm.resolution = change(swarm.resolution)
+                await uow.swarms.save(swarm)
+            await uow.commit()
+            return True
 
     # -- closing ------------------------------------------------------------------------------------------------
 

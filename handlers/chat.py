@@ -53,6 +53,26 @@ class MessageEvent:
 
 
 @dataclass(frozen=True)
+class MessageEdited:
+    """A person changed the words of a message they had written; `origin.user` is its author."""
+
+    origin: Origin
+    message_id: str
+    text: str
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MessageDeleted:
+    """A message was deleted (by its author or an admin): its words must not outlive it anywhere Swarm copied them.
+    `origin.user` is its author when the platform says, else empty."""
+
+    origin: Origin
+    message_id: str
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
 class ActionEvent:
     """A button press (Join, Resolve, …) on a message the bot posted."""
 
@@ -83,7 +103,9 @@ class HomeEvent:
     event_id: str | None = None
 
 
-Event = CommandEvent | ReactionEvent | MessageEvent | ActionEvent | FormEvent | HomeEvent
+Event = (
+    CommandEvent | ReactionEvent | MessageEvent | MessageEdited | MessageDeleted | ActionEvent | FormEvent | HomeEvent
+)
 
 
 @dataclass(frozen=True)

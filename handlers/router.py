@@ -23,6 +23,8 @@ from handlers.chat import (
     Event,
     FormEvent,
     HomeEvent,
+    MessageDeleted,
+    MessageEdited,
     MessageEvent,
     ReactionEvent,
 )
@@ -80,6 +82,8 @@ HANDLERS: dict[type, Handler] = {
     CommandEvent: commands.on_command,
     ReactionEvent: reactions.on_reaction,
     MessageEvent: messages.on_message,
+    MessageEdited: messages.on_edit,
+    MessageDeleted: messages.on_delete,
     ActionEvent: actions.on_action,
     FormEvent: forms.on_form,
     HomeEvent: home.on_home,
@@ -103,7 +107,7 @@ def _without_nul(event: AnyEvent) -> AnyEvent:
     """NUL characters mean nothing in chat and PostgreSQL refuses them in text: they are dropped on the way in."""
     if event.event_id and "\x00" in event.event_id:
         event = dataclasses.replace(event, event_id=event.event_id.replace("\x00", ""))
-    if isinstance(event, CommandEvent | MessageEvent) and "\x00" in event.text:
+    if isinstance(event, CommandEvent | MessageEvent | MessageEdited) and "\x00" in event.text:
         return dataclasses.replace(event, text=event.text.replace("\x00", ""))
     if isinstance(event, FormEvent) and any("\x00" in v for v in event.values.values()):
         return dataclasses.replace(event, values={k: v.replace("\x00", "") for k, v in event.values.items()})

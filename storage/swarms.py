@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, exists, insert, or_
+from sqlalchemy import Row, delete, exists, insert, or_, update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -215,6 +215,13 @@ class SqlSwarmRepository(Repository):
         row = (await self._session.exec(statement)).first()
         return None if row is None else _to_entry(row)
 
+    async def rewrite_message(self, swarm_id: int, message_id: str, text: str) -> None:
+        statement = update(table_of(SwarmEventRow)).where(*_message_and_marks(swarm_id, message_id)).values(text=text)
+        await self._session.exec(statement)
+
+    async def remove_message(self, swarm_id: int, message_id: str) -> None:
+        await self._session.exec(delete(table_of(SwarmEventRow)).where(*_message_and_marks(swarm_id, message_id)))
+
     async def by_external_id(self, workspace_id: int, external_id: str) -> Swarm | None:
         return await self._one(SwarmRow.workspace_id == workspace_id, SwarmRow.external_id == external_id)
 
@@ -356,6 +363,12 @@ class SqlSwarmRepository(Repository):
         if row is None:
             raise LookupError(f"no swarm with id {swarm_id}")
         return self._swarm(row).workspace_id
+
+
+def _message_and_marks(swarm_id: int, message_id: str) -> tuple[Any, ...]:
+    """The timeline rows of a room message and of its ✅ marks (their message id is the message's, `:mark` added)."""
+    table = table_of(SwarmEventRow)
+    return table.c.swarm_id == swarm_id, table.c.message_id.in_([message_id, f"{message_id}:mark"])
 
 
 MEMBER_VALUES = ("role", "via", "invited_at", "joined_at", "left_at", "declined_at")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -34,6 +35,18 @@ class SqlArticleVersionRepository(Repository):
         self._session.add(row)
         await self._session.flush()
         return _to_version(row)
+
+    async def rewrite(self, article_id: int, change: Callable[[str], str]) -> None:
+        statement = select(ArticleVersionRow).where(ArticleVersionRow.article_id == article_id)
+        for row in (await self._session.exec(statement)).all():
+            content = {
+                name: change(value) if name in FIELDS and isinstance(value, str) else value
+                for name, value in row.content.items()
+            }
+            if content != row.content:
+                row.content = content  # a new dict: the JSON column is saved only when it is assigned
+                self._session.add(row)
+        await self._session.flush()
 
     async def list(self, article_id: int) -> builtins.list[ArticleVersion]:
         statement = (

@@ -8,7 +8,17 @@ import re
 from typing import Any
 
 from adapters.slack.blocks import form_context, submitted_values
-from handlers.chat import ActionEvent, CommandEvent, FormEvent, HomeEvent, MessageEvent, Origin, ReactionEvent
+from handlers.chat import (
+    ActionEvent,
+    CommandEvent,
+    FormEvent,
+    HomeEvent,
+    MessageDeleted,
+    MessageEdited,
+    MessageEvent,
+    Origin,
+    ReactionEvent,
+)
 
 # Message subtypes that are something a person said; every other subtype (joins, edits, bot posts) is not.
 SPOKEN_SUBTYPES = {None, "thread_broadcast", "file_share", "me_message"}
@@ -49,21 +59,64 @@ def command(team: str, body: dict[str, Any]) -> CommandEvent:
     )
 
 
-def message(team: str, event: dict[str, Any], event_id: str | None, bot_user: str | None) -> MessageEvent | None:
+def message(
+    team: str, event: dict[str, Any], event_id: str | None, bot_user: str | None
+) -> MessageEvent | MessageEdited | MessageDeleted | None:
     subtype = event.get("subtype")
+    if subtype == "message_changed":
+        return edited(team, event, event_id, bot_user)
+    if subtype == "message_deleted":
+        return deleted(team, event, event_id)
     if (subtype is not None and not isinstance(subtype, str)) or subtype not in SPOKEN_SUBTYPES:
         return None
     user, channel, ts = _id(event.get("user")), _id(event.get("channel")), _ts(event.get("ts"))
     if event.get("bot_id") or user is None or user == bot_user or channel is None or ts is None:
         return None
-    text = event.get("text")
     return MessageEvent(
         origin(team, user, channel),
         ts,
-        text if isinstance(text, str) else "",
+        words(event),
         thread=_ts(event.get("thread_ts")),
         event_id=event_id,
     )
+
+
+def words(message: dict[str, Any]) -> str:
+    """What a message says: its text, or, for a forwarded (shared) message, whose `text` is empty, the words of the
+    messages it forwards, which Slack puts in `attachments`. Link previews (unfurls) of a message with words of its
+    own add nothing: they are what a link points to, not what the person said."""
+    text = message.get("text")
+    if isinstance(text, str) and text.strip():
+        return text
+    attachments = message.get("attachments")
+    if not isinstance(attachments, list):
+        return ""
+    shared = [_dict(a).get("text") for a in attachments if _dict(a).get("is_share") or _dict(a).get("is_msg_unfurl")]
+    return "\n".join(t for t in shared if isinstance(t, str) and t.strip())
+
+
+def edited(team: str, event: dict[str, Any], event_id: str | None, bot_user: str | None) -> MessageEdited | None:
+    """A `message_changed`: Slack nests the message as it is now in `message` and as it was in `previous_message`
+    (the top level is the change itself: its own ts, no user). Slack sends one too when it adds a link preview or a
+    reply count: only a change of the words is an edit."""
+    now, before = _dict(event.get("message")), _dict(event.get("previous_message"))
+    channel, user = _id(event.get("channel")), _id(now.get("user"))
+    ts = _ts(now.get("ts")) or _ts(before.get("ts"))
+    if channel is None or user is None or ts is None or now.get("bot_id") or user == bot_user:
+        return None
+    text = words(now)
+    if not text.strip() or text == words(before):
+        return None
+    return MessageEdited(origin(team, user, channel), ts, text, event_id=event_id)
+
+
+def deleted(team: str, event: dict[str, Any], event_id: str | None) -> MessageDeleted | None:
+    """A `message_deleted`: `deleted_ts` is the message that is gone (the top-level ts is the deletion's own)."""
+    before = _dict(event.get("previous_message"))
+    channel, ts = _id(event.get("channel")), _ts(event.get("deleted_ts")) or _ts(before.get("ts"))
+    if channel is None or ts is None:
+        return None
+    return MessageDeleted(origin(team, _id(before.get("user")) or "", channel), ts, event_id=event_id)
 
 
 def reaction(team: str, event: dict[str, Any], event_id: str | None, bot_user: str | None) -> ReactionEvent | None:

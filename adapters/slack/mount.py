@@ -52,7 +52,7 @@ from adapters.slack import events, probe
 from adapters.slack.chat import SlackChat, UserDirectory
 from adapters.slack.tokens import SealedInstallationStore
 from handlers import closing, opening, reactions
-from handlers.chat import Event, ReactionEvent
+from handlers.chat import Event, MessageEvent, ReactionEvent
 from handlers.context import Context
 from handlers.router import AnyEvent, Outcome
 
@@ -279,7 +279,14 @@ class SlackMount:
             body = _parsed(raw, request.content_type)
         except ValueError:  # neither JSON nor a form, or a payload field that is not JSON
             return web.Response(status=400, text="malformed body")
-        if not isinstance(body, dict) or not _well_formed(body):
+        if not isinstance(body, dict):
+            return web.Response(status=400, text="malformed payload")
+        if body.get("ssl_check") == "1":
+            # Slack checks the certificate of a slash command's Request URL with a signed form of two fields; it
+            # wants a 200 and nothing else.
+            self.app.metrics.slack_request("ssl_check", 200, time.perf_counter() - started)
+            return web.Response(status=200)
+        if not _well_formed(body):
             return web.Response(status=400, text="malformed payload")
         kind = _kind(body)
         if self._kept_directly(raw, body):
@@ -525,14 +532,21 @@ class SlackMount:
     async def _messages(self, items: Sequence[tuple[str, dict[str, Any]]]) -> None:
         team = items[0][0]
         said = [events.message(team, p["body"]["event"], p["body"].get("event_id"), p.get("bot")) for _, p in items]
-        run = [event for event in said if event is not None]
-        if not run:
+        if not any(said):
             return
         chat = await self.chat_for(team)
-        if len(run) == 1:
-            await self._dispatch(chat, run[0])
-            return
-        await self.app.router(chat).handle_messages([await self._profiled(chat, event) for event in run])
+        run: list[MessageEvent] = []
+        for event in [*said, None]:  # None: the end, which flushes the last run
+            if isinstance(event, MessageEvent):
+                run.append(event)
+                continue
+            if len(run) == 1:
+                await self._dispatch(chat, run[0])
+            elif run:
+                await self.app.router(chat).handle_messages([await self._profiled(chat, e) for e in run])
+            run = []
+            if event is not None:  # an edit or a deletion, after the messages before it: nobody to look up
+                await self.app.router(chat).handle(event)
 
     async def _joins(self, events: Sequence[ReactionEvent]) -> None:
         origin = events[0].origin

@@ -58,7 +58,8 @@ def message_event(
     channel_type: str | None = None,
 ) -> JSON:
     """A `message` event. A person's message carries client_msg_id and the rich_text block Slack derives from the
-    text; with `bot_id` it is a bot's post (the bot's own: bot_id="B0001", user="UBOT")."""
+    text; with `bot_id` it is a bot's post (the bot's own: bot_id="B0001", user="UBOT"). Edits and deletions have
+    another shape: `message_changed`, `message_deleted`."""
     event: JSON = {"type": "message", "channel": channel, "user": user, "text": text, "ts": ts, "team": team}
     if bot_id is None:
         section = {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}
@@ -74,6 +75,112 @@ def message_event(
     event["event_ts"] = ts
     event["channel_type"] = channel_type or _channel_type(channel)
     return event
+
+
+def _said(user: str, text: str, ts: str, team: str) -> JSON:
+    """A person's message as Slack nests it in an edit or a deletion: no channel, no event_ts."""
+    section = {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}
+    return {
+        "client_msg_id": secrets.token_hex(16),
+        "type": "message",
+        "text": text,
+        "user": user,
+        "ts": ts,
+        "team": team,
+        "blocks": [{"type": "rich_text", "block_id": secrets.token_hex(3), "elements": [section]}],
+    }
+
+
+def message_changed(
+    channel: str,
+    user: str,
+    ts: str,
+    before: str,
+    after: str,
+    *,
+    team: str = TEAM_ID,
+    attachments: list[JSON] | None = None,
+) -> JSON:
+    """A `message_changed` as Slack sends it: the message as it is now in `message` (with `edited` when its words
+    changed), as it was in `previous_message`, and the change's own ts at the top, which has no user or text. With
+    `attachments` and the same words it is the change Slack makes when it adds a link preview (an unfurl)."""
+    now = _said(user, after, ts, team)
+    if before != after:
+        now["edited"] = {"user": user, "ts": f"{int(time.time())}.000000"}
+    if attachments is not None:
+        now["attachments"] = attachments
+    change = _now_ts()
+    return {
+        "type": "message",
+        "subtype": "message_changed",
+        "message": now,
+        "previous_message": _said(user, before, ts, team),
+        "channel": channel,
+        "hidden": True,
+        "ts": change,
+        "event_ts": change,
+        "channel_type": _channel_type(channel),
+    }
+
+
+def message_deleted(channel: str, user: str, ts: str, text: str, *, team: str = TEAM_ID) -> JSON:
+    """A `message_deleted`: the message that is gone in `previous_message` and `deleted_ts`, the deletion's own ts
+    at the top."""
+    change = _now_ts()
+    return {
+        "type": "message",
+        "subtype": "message_deleted",
+        "hidden": True,
+        "channel": channel,
+        "previous_message": _said(user, text, ts, team),
+        "deleted_ts": ts,
+        "ts": change,
+        "event_ts": change,
+        "channel_type": _channel_type(channel),
+    }
+
+
+def forwarded_message(
+    channel: str, user: str, ts: str, words: str, from_channel: str, from_ts: str, *, team: str = TEAM_ID
+) -> JSON:
+    """A message forwarded (shared) into `channel`: empty `text`, the forwarded words in an attachment."""
+    section = {"type": "rich_text_section", "elements": [{"type": "text", "text": words}]}
+    link = f"https://{TEAM_DOMAIN}.slack.com/archives/{from_channel}/p{from_ts.replace('.', '')}"
+    return {
+        "user": user,
+        "type": "message",
+        "ts": ts,
+        "text": "",
+        "team": team,
+        "attachments": [
+            {
+                "ts": from_ts,
+                "author_id": user,
+                "channel_id": from_channel,
+                "channel_team": team,
+                "is_msg_unfurl": True,
+                "message_blocks": [
+                    {
+                        "team": team,
+                        "channel": from_channel,
+                        "ts": from_ts,
+                        "message": {"blocks": [{"type": "rich_text", "block_id": "fwd", "elements": [section]}]},
+                    }
+                ],
+                "color": "D0D0D0",
+                "from_url": link,
+                "is_share": True,
+                "fallback": f"[earlier] {user.lower()}: {words}",
+                "text": words,
+                "author_name": user.lower(),
+                "mrkdwn_in": ["text"],
+                "footer": "Slack Conversation",
+            }
+        ],
+        "channel": channel,
+        "event_ts": ts,
+        "channel_type": _channel_type(channel),
+    }
 
 
 def reaction_event(

@@ -13,7 +13,7 @@ import pytest
 from bot.models import EventKind
 from tests.adapters.slack.conftest import SUPPORT, SlackScenario
 from tests.fakes.slack_api import TEAM_ID
-from tests.fakes.slack_signing import message_event, reaction_event
+from tests.fakes.slack_signing import message_changed, message_event, reaction_event
 
 DEMO = "ACME cannot export invoices to PDF since 4.2 #billing #pdf sev2 customer:ACME"
 
@@ -108,7 +108,7 @@ async def test_the_bots_own_posts_and_reactions_taken_that_way_are_still_nobodys
     calls = len(slack.api.calls)
 
     await slack.event(message_event(room, "UBOT", "a post of the bot's", "1700000990.000100", bot_id="B0001"))
-    await slack.event(message_event(room, "UBEN", "an edit", "1700000991.000100", subtype="message_changed"))
+    await slack.event(message_changed(room, "UBEN", "1700000991.000100", "a link", "a link", attachments=[{"id": 1}]))
     await slack.event(reaction_event("UBOT", "raising_hand", SUPPORT, announcement))
     assert dispatches.count == 1
     assert await timeline_texts(slack) == ["first words in the room"]

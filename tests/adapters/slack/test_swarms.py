@@ -11,7 +11,7 @@ from sqlalchemy import event
 from bot.models import EventKind
 from tests.adapters.slack.conftest import SUPPORT, SlackScenario
 from tests.fakes.slack_api import TEAM_ID
-from tests.fakes.slack_signing import app_home_opened, message_event, reaction_event
+from tests.fakes.slack_signing import app_home_opened, message_changed, message_event, reaction_event
 
 DEMO = "ACME cannot export invoices to PDF since 4.2 #billing #pdf sev2 customer:ACME"
 
@@ -295,7 +295,8 @@ async def test_the_bots_own_messages_and_reactions_are_not_user_actions(slack: S
     before = len(slack.api.calls)
     await slack.event(message_event(room_id, "UBOT", "a bot post", "1700000001.000100", bot_id="B0001"))
     await slack.event(reaction_event("UBOT", "raising_hand", SUPPORT, slack.api.messages(SUPPORT)[-1]["ts"]))
-    await slack.event(message_event(room_id, "UCHEN", "edited", "1700000002.000100", subtype="message_changed"))
+    preview = [{"id": 1, "text": "a link's preview"}]  # Slack adds it by an edit of its own: not the person's
+    await slack.event(message_changed(room_id, "UCHEN", "1700000002.000100", "a link", "a link", attachments=preview))
     assert len(slack.api.calls) == before
     await slack.command("/swarm status", channel=room_id)
     assert "0 messages" in slack.ephemerals("ana")[-1]
