@@ -225,6 +225,8 @@ class TeamsMount:
         if facts.type == "message" and not in_room and not _for_the_bot(body, facts):
             # With RSC Teams sends every channel message; those outside the rooms are none of Swarm's business.
             return
+        if facts.type in activities.CHANGES and not in_room:
+            return  # nor are their edits and deletions
         connector = Connector(context.turn_state[self.adapter.BOT_CONNECTOR_CLIENT_KEY], self.backoff)
         facts = await self._identified(facts, connector)
         await self._remember(context, facts)
@@ -296,7 +298,7 @@ class TeamsMount:
             card_of = await self.state.swarm_of_card(facts.tenant, facts.reply_to)
             target = await self._announcement_of(facts.tenant, card_of) if card_of is not None else None
             return Known(email=email, reaction_target=target, card_of=card_of)
-        if facts.type != "message":
+        if facts.type != "message" and facts.type not in activities.CHANGES:
             return Known(email=email)
         people = {}
         for user in activities.mentioned_people(body, facts.bot):

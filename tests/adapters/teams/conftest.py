@@ -69,6 +69,7 @@ class TeamsScenario:
     session: ClientSession
     slept: list[float] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
+    edits: int = 0
 
     # -- people do things -----------------------------------------------------------------------------------------
 
@@ -124,6 +125,30 @@ class TeamsScenario:
             replyToId=message_id,
             **{key: [{"type": reaction}]},
         )
+        return (await self.send(activity))[0]
+
+    async def edit(self, message_id: str, text: str, user: str, activity_id: str | None = None) -> int:
+        """A person edits a message of theirs: Teams sends `messageUpdate` with the message's id and the new words."""
+        posted = self.fake.messages[message_id]
+        self.edits += 1
+        activity = self.activity(
+            "messageUpdate",
+            user,
+            posted.conversation,
+            activity_id or message_id,
+            text=f"<p>{html.escape(text, quote=False)}</p>",
+            textFormat="plain",
+        )
+        activity["timestamp"] = f"2026-11-24T09:{self.edits:02d}:00.000Z"
+        activity["channelData"]["eventType"] = "editMessage"
+        return (await self.send(activity))[0]
+
+    async def delete(self, message_id: str, user: str, event_type: str = "softDeleteMessage") -> int:
+        """A message is deleted: Teams sends `messageDelete` with its id (and no words)."""
+        posted = self.fake.messages[message_id]
+        kind = "messageUpdate" if event_type == "undeleteMessage" else "messageDelete"
+        activity = self.activity(kind, user, posted.conversation, message_id)
+        activity["channelData"]["eventType"] = event_type
         return (await self.send(activity))[0]
 
     async def click(
