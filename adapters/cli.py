@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import csv
 import dataclasses
+import ipaddress
 import json
 import logging
 import os
@@ -439,8 +440,9 @@ def _chats(app: App, workers: Workers | None = None) -> tuple[SlackMount | None,
             slack = SlackMount(app, app.store.engine)
         else:
             slack = SlackMount(app, app.store.engine, work=False, written=workers.kick)
-    # Only with an app id: an empty one would switch Bot Framework authentication off.
-    teams = TeamsMount(app, SqlPlatformRefs(app.store), settings) if settings.microsoft_app_id else None
+    # Only with an app id (an empty one would switch Bot Framework authentication off), or in emulator mode.
+    served = settings.microsoft_app_id or settings.teams_emulator
+    teams = TeamsMount(app, SqlPlatformRefs(app.store), settings) if served else None
     return slack, teams
 
 
@@ -471,6 +473,10 @@ async def _serve(app: App, args: argparse.Namespace) -> int:
         return 2
     if args.workers < 0:
         sys.stderr.write("--workers: a number of processes, 0 or more.\n")
+        return 2
+    problem = teams_emulator_start_up(settings, args.host)
+    if problem is not None:
+        sys.stderr.write(problem + "\n")
         return 2
     problem = await _slack_start_up(settings, args.socket_mode)
     if problem is not None:
@@ -510,6 +516,33 @@ async def _serve(app: App, args: argparse.Namespace) -> int:
         if socket_mode is not None:
             await socket_mode.close_async()  # type: ignore[no-untyped-call]
     return 0
+
+
+def teams_emulator_start_up(settings: Settings, host: str) -> str | None:
+    """The line that refuses the Teams emulator mode on an address others can reach, or None; in that mode, says
+    loudly that Teams requests are not authenticated."""
+    if not settings.teams_emulator:
+        return None
+    if not _loopback(host):
+        return (
+            f"SWARM_TEAMS_EMULATOR=true switches Teams authentication off: serve it on a loopback address only "
+            f"(--host 127.0.0.1), not {host}."
+        )
+    log.warning(
+        "SWARM_TEAMS_EMULATOR=true: POST /api/messages is NOT authenticated (Bot Framework Emulator mode), "
+        "on %s only. Never in production.",
+        host,
+    )
+    return None
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 async def _slack_start_up(settings: Settings, socket_mode: bool) -> str | None:

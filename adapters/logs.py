@@ -1,4 +1,5 @@
-"""Logging for `swarm serve` and the CLI: one handler on the root logger, text or JSON lines, and secrets redacted.
+"""Logging for `swarm serve` and the CLI: one handler on the root logger, text or JSON lines, secrets and (above
+DEBUG) e-mail addresses redacted.
 
 `configure(settings)` installs it (adapters/app.py calls it at start). Every record from every library (slack_sdk,
 slack_bolt, aiohttp, botbuilder, msrest, sqlalchemy, ours) goes through `Redact` before it is written: the values of
@@ -6,6 +7,9 @@ the secrets in `Settings` (tokens, signing secret, client secret, app password, 
 password) and anything shaped like a Slack token (`xoxb-…`, `xapp-…`: the tokens of workspaces installed through
 OAuth, which no setting holds) become `[redacted]`, in the message, its arguments, the traceback and the stack.
 slack_sdk logs every Web API response at DEBUG, `oauth.v2.access`'s bot token included; this is what keeps that out.
+
+Above DEBUG, e-mail addresses become `[e-mail]` too: Swarm's own records name people by id, but a library's error
+text may quote one (PostgreSQL's `DETAIL: Key (email)=(…) already exists`).
 
 SWARM_LOG_FORMAT=json writes one JSON object a line: `ts` (UTC, ISO 8601), `level`, `logger`, `message` and, for a
 record with a traceback, `exc_info` (the formatted traceback, a string).
@@ -29,6 +33,8 @@ REDACTED = "[redacted]"
 TEXT_FORMAT = "%(levelname)s %(name)s: %(message)s"
 # Slack's token prefixes (bot, user, app-level, configuration, refresh, legacy workspace): what follows is secret.
 SLACK_TOKEN = re.compile(r"\b(?:xox[abposre]|xapp|xoxe\.xox[bp])-[A-Za-z0-9-]{8,}")
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+HIDDEN_EMAIL = "[e-mail]"
 # Shorter values are not redacted: a 3-letter "secret" would blank out ordinary words in every line.
 MIN_SECRET = 6
 
@@ -43,24 +49,26 @@ class Redact(logging.Filter):
         super().__init__()
         self.secrets = _variants(secrets)
 
-    def redact(self, text: str) -> str:
+    def redact(self, text: str, personal: bool = False) -> str:
         for secret in self.secrets:
             if secret in text:
                 text = text.replace(secret, REDACTED)
-        return SLACK_TOKEN.sub(REDACTED, text)
+        text = SLACK_TOKEN.sub(REDACTED, text)
+        return EMAIL.sub(HIDDEN_EMAIL, text) if personal else text
 
     def filter(self, record: logging.LogRecord) -> bool:
+        personal = record.levelno > logging.DEBUG
         try:
             message = record.getMessage()
         except Exception:  # a bad format string: the logging module reports it; keep what there is
             message = str(record.msg)
-        record.msg, record.args = self.redact(message), None
+        record.msg, record.args = self.redact(message, personal), None
         if record.exc_info and not record.exc_text:
             record.exc_text = _FORMATTER.formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = self.redact(record.exc_text)
+            record.exc_text = self.redact(record.exc_text, personal)
         if record.stack_info:
-            record.stack_info = self.redact(record.stack_info)
+            record.stack_info = self.redact(record.stack_info, personal)
         return True
 
 

@@ -6,7 +6,7 @@ from datetime import time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adapters.forwarded import networks
@@ -231,6 +231,46 @@ class Settings(BaseSettings):
         validation_alias="MICROSOFT_APP_TENANT_ID",
         description="the Azure tenant id of a `SingleTenant` bot",
     )
+    teams_emulator: bool = Field(
+        False,
+        validation_alias="SWARM_TEAMS_EMULATOR",
+        description=(
+            "`true` to try Teams locally with the Bot Framework Emulator: `POST /api/messages` with authentication "
+            "OFF, accepting the emulator's activities; `swarm serve` refuses it unless it binds to a loopback address"
+        ),
+    )
+    # Bot Framework endpoints for clouds other than the public one: the SDK's configuration, under these names.
+    microsoft_channel_service: str = Field(
+        "",
+        validation_alias="MICROSOFT_CHANNEL_SERVICE",
+        description=(
+            "the Bot Framework cloud: empty for the public one, `https://botframework.azure.us` for US Government "
+            "(the SDK's own endpoints for it)"
+        ),
+    )
+    microsoft_openid_metadata_url: str = Field(
+        "",
+        validation_alias="MICROSOFT_OPENID_METADATA_URL",
+        description=(
+            "another cloud: the OpenID metadata of the tokens the Bot Framework sends (with the three below; all "
+            "four or none)"
+        ),
+    )
+    microsoft_token_issuer: str = Field(
+        "",
+        validation_alias="MICROSOFT_TOKEN_ISSUER",
+        description="another cloud: the issuer of the tokens the Bot Framework sends",
+    )
+    microsoft_login_url: str = Field(
+        "",
+        validation_alias="MICROSOFT_LOGIN_URL",
+        description="another cloud: where the bot gets its own tokens (the login authority)",
+    )
+    microsoft_oauth_scope: str = Field(
+        "",
+        validation_alias="MICROSOFT_OAUTH_SCOPE",
+        description="another cloud: the scope of the bot's own tokens for the connector",
+    )
     # The Teams channel (19:…@thread.tacv2) where swarm rooms start as threads; empty: where the swarm was asked.
     teams_channel: str = Field(
         "",
@@ -298,6 +338,21 @@ class Settings(BaseSettings):
     metrics_public: bool = Field(
         False, validation_alias="SWARM_METRICS_PUBLIC", description="`true`: `/metrics` needs no token"
     )
+
+    @model_validator(mode="after")
+    def _bot_framework_endpoints_together(self) -> Settings:
+        endpoints = [
+            self.microsoft_openid_metadata_url,
+            self.microsoft_token_issuer,
+            self.microsoft_login_url,
+            self.microsoft_oauth_scope,
+        ]
+        if any(endpoints) and not all(endpoints):
+            raise ValueError(
+                "MICROSOFT_OPENID_METADATA_URL, MICROSOFT_TOKEN_ISSUER, MICROSOFT_LOGIN_URL and MICROSOFT_OAUTH_SCOPE "
+                "go together: set all four for another cloud, or none"
+            )
+        return self
 
     @field_validator("digest_timezone")
     @classmethod

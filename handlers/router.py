@@ -1,7 +1,8 @@
 """One entry point for every neutral event, and one error policy for all of them.
 
-A UserError becomes a private answer to whoever acted; anything else is logged with the event and gets a short
-apology. A delivery the platform retries (same event id) is handled once.
+A UserError becomes a private answer to whoever acted; anything else is logged with the event's kind and ids (never
+what the person typed, nor their e-mail) and gets a short apology. A delivery the platform retries (same event id)
+is handled once.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class Router:
             await self.context.tell_or_log(origin, replies.error(err))
             return Outcome.REFUSED
         except Exception:
-            log.exception("failed to handle %s", event)
+            log.exception("failed to handle %s", described(event))
             typed = event.text if isinstance(event, CommandEvent) else None
             await self.context.tell_or_log(origin, replies.apology(typed))
             return Outcome.FAILED
@@ -87,6 +88,15 @@ HANDLERS: dict[type, Handler] = {
     FormEvent: forms.on_form,
     HomeEvent: home.on_home,
 }
+
+
+def described(event: Event) -> str:
+    """What a log line may say about an event: its kind and ids, not the words or the e-mail in it."""
+    origin = event.origin
+    what = type(event).__name__
+    if isinstance(event, ActionEvent | FormEvent):
+        what += f" {event.action}"
+    return f"{what} {event.event_id or '-'} in {origin.platform}:{origin.workspace}"
 
 
 def _handler_for(event: Event) -> Handler:

@@ -93,19 +93,24 @@ def create_engine(url: str, *, one_trip: bool = True) -> AsyncEngine:
     parsed = make_url(database_url(url))
     # Non-ASCII tags and names must stay readable in the JSON columns that full-text search indexes.
     serializer = partial(json.dumps, ensure_ascii=False)
+    # A failed statement's error would quote its parameters (what people typed, their e-mail) into the log.
     if parsed.get_backend_name() == "sqlite":
         if one_trip:
             (database,), options = SQLiteDialect_aiosqlite().create_connect_args(parsed)
             options["timeout"] = SQLITE_BUSY_TIMEOUT_SECONDS
             connect = partial(sqlite_driver.connect, database, **options)
-            engine = create_async_engine(parsed, json_serializer=serializer, async_creator=connect)
+            engine = create_async_engine(
+                parsed, json_serializer=serializer, hide_parameters=True, async_creator=connect
+            )
         else:
             timeout = {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
-            engine = create_async_engine(parsed, json_serializer=serializer, connect_args=timeout)
+            engine = create_async_engine(parsed, json_serializer=serializer, hide_parameters=True, connect_args=timeout)
         _configure_sqlite(engine)
         return engine
     parsed, connect_args = _split_pg_options(parsed)
-    return create_async_engine(parsed, json_serializer=serializer, connect_args=connect_args, pool_pre_ping=True)
+    return create_async_engine(
+        parsed, json_serializer=serializer, hide_parameters=True, connect_args=connect_args, pool_pre_ping=True
+    )
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

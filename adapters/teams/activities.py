@@ -9,6 +9,9 @@ thread is a swarm's room, which announcement a room card stands for) is found by
   `like` means the workspace's join emoji and `heart` its observe emoji, so the shared handlers read them as 🙋/👀.
 - A message or `adaptiveCard/action` invoke whose value carries our card data is a button press or a form.
 - The bot added to a personal chat opens the person's home.
+- `messageUpdate` (channelData.eventType `editMessage`) and `messageDelete` (`softDeleteMessage`) of a message in a
+  room: its id is the activity's; the edit has the new words. Undeleting (`undeleteMessage`) is ignored: the words
+  were removed everywhere Swarm had copied them, and the restored message does not bring them back.
 """
 
 from __future__ import annotations
@@ -21,10 +24,22 @@ from typing import Any
 
 from adapters.teams import cards
 from handlers import replies
-from handlers.chat import ActionEvent, CommandEvent, Event, FormEvent, HomeEvent, MessageEvent, Origin, ReactionEvent
+from handlers.chat import (
+    ActionEvent,
+    CommandEvent,
+    Event,
+    FormEvent,
+    HomeEvent,
+    MessageDeleted,
+    MessageEdited,
+    MessageEvent,
+    Origin,
+    ReactionEvent,
+)
 
 PLATFORM = "teams"
-HANDLED = frozenset({"message", "messageReaction", "invoke", "conversationUpdate"})
+HANDLED = frozenset({"message", "messageReaction", "invoke", "conversationUpdate", "messageUpdate", "messageDelete"})
+CHANGES = frozenset({"messageUpdate", "messageDelete"})
 TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 PREFIX = re.compile(r"^\s*/?swarm\b[:,]?\s*", re.IGNORECASE)
 PLACEHOLDER = "\x00{}\x00"
@@ -143,6 +158,8 @@ def events(
     origin = Origin(facts.tenant, PLATFORM, facts.person, facts.conversation, facts.name, known.email)
     if facts.type == "messageReaction":
         return _reactions(activity, facts, known, origin, {"like": join_emoji, "heart": observe_emoji})
+    if facts.type in CHANGES:
+        return _changed(activity, facts, known, origin)
     if facts.type == "conversationUpdate":
         added = [_str(_map(m).get("id")) for m in _list(activity.get("membersAdded"))]
         return [HomeEvent(origin, facts.id)] if facts.personal and facts.bot in added else []
@@ -205,6 +222,25 @@ def _reactions(
                 continue
             found.append(ReactionEvent(origin, target, emoji, added, event_id))
     return found
+
+
+def _changed(activity: Mapping[str, Any], facts: Basics, known: Known, origin: Origin) -> list[Event]:
+    """An edit or a deletion of a message in a room. Each edit is its own delivery (one message may be edited many
+    times): its key is the message id with the edit's time."""
+    if not known.in_room or not facts.id:
+        return []
+    change = _str(_map(activity.get("channelData")).get("eventType"))
+    if facts.type == "messageDelete":
+        if change not in ("", "softDeleteMessage"):
+            return []
+        return [MessageDeleted(origin, facts.id, event_id=f"{facts.id}:deleted")]
+    if change not in ("", "editMessage"):
+        return []
+    text = text_of(activity, facts, known.people)
+    if not text.strip():
+        return []
+    edited = f"{facts.id}:edited:{_str(activity.get('timestamp'))}"
+    return [MessageEdited(origin, facts.id, text, event_id=edited)]
 
 
 def _submitted(value: Mapping[str, Any], facts: Basics, origin: Origin) -> list[Event]:

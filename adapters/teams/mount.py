@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -51,23 +52,55 @@ NO_CHANNEL = (
 )
 SUBMITTED = "Submitted."
 DRAIN_SECONDS = 30.0
+SENT_BY_PEOPLE = frozenset({"message", "messageReaction", "invoke", "messageUpdate", "messageDelete"})
 INVOKE_OK = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": "OK"}
 
 
 def authentication(settings: Settings, credentials: Any = None, **endpoints: str) -> Any:
-    """The Bot Framework authentication for the app registration in `settings` (none if MICROSOFT_APP_ID is empty).
+    """The Bot Framework authentication for the app registration in `settings`: off in emulator mode.
 
-    `endpoints` are the SDK's configuration names (e.g. TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL), for clouds other
-    than the public one; `credentials` replaces the credentials factory (tests use a fixed token)."""
+    The cloud's endpoints come from the settings (MICROSOFT_CHANNEL_SERVICE, or the four endpoint settings);
+    `endpoints` are the SDK's configuration names (e.g. TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL) and win over them
+    (tests); `credentials` replaces the credentials factory (tests use a fixed token)."""
+    # With an empty app id the SDK authenticates nothing: that is the emulator mode, and only it.
+    emulator = settings.teams_emulator
     config = SimpleNamespace(
-        APP_ID=settings.microsoft_app_id,
-        APP_PASSWORD=settings.microsoft_app_password,
-        APP_TYPE=settings.microsoft_app_type,
+        APP_ID="" if emulator else settings.microsoft_app_id,
+        APP_PASSWORD="" if emulator else settings.microsoft_app_password,
+        APP_TYPE="MultiTenant" if emulator else settings.microsoft_app_type,
         APP_TENANTID=settings.microsoft_app_tenant_id,
-        **endpoints,
+        **(cloud(settings) | endpoints),
     )
     factory = credentials if credentials is not None else ConfigurationServiceClientCredentialFactory(config)
     return ConfigurationBotFrameworkAuthentication(config, credentials_factory=TokenCache(factory))
+
+
+def cloud(settings: Settings) -> dict[str, str]:
+    """The SDK's configuration of the Bot Framework cloud the settings name (nothing: the public cloud)."""
+    named = {
+        "CHANNEL_SERVICE": settings.microsoft_channel_service,
+        "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": settings.microsoft_openid_metadata_url,
+        "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": settings.microsoft_token_issuer,
+        "TO_CHANNEL_FROM_BOT_LOGIN_URL": settings.microsoft_login_url,
+        "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE": settings.microsoft_oauth_scope,
+    }
+    return {name: value for name, value in named.items() if value}
+
+
+def accepted_channels(settings: Settings) -> frozenset[str]:
+    """The Bot Framework channels whose activities are served: Teams, and the emulator only in emulator mode."""
+    return frozenset({"msteams", "emulator"}) if settings.teams_emulator else frozenset({"msteams"})
+
+
+def refusal(settings: Settings, body: dict[str, Any], tenant: str) -> str | None:
+    """Why an authenticated activity is not for this bot, or None. The Bot Framework's token vouches for the
+    channel's service, not for the tenant: the channel and tenant are read from the body and checked here."""
+    if body.get("channelId") not in accepted_channels(settings):
+        return "only Microsoft Teams activities are accepted"
+    single = settings.microsoft_app_type.lower() == "singletenant" and not settings.teams_emulator
+    if single and tenant != settings.microsoft_app_tenant_id:
+        return "this bot serves one tenant only"
+    return None
 
 
 class TeamsMount:
@@ -127,6 +160,10 @@ class TeamsMount:
             facts = activities.basics(body)
         except Malformed as err:
             return web.json_response({"error": str(err)}, status=400)
+        refused = refusal(self.settings, body, facts.tenant)
+        if refused is not None:
+            log.info("Teams activity refused (channel %r, tenant %s): %s", body.get("channelId"), facts.tenant, refused)
+            return web.json_response({"error": refused}, status=403)
         if facts.type not in activities.HANDLED:
             return web.Response(status=200)
         self._spawn(self._process(authenticated, activity, body, facts))
@@ -188,7 +225,10 @@ class TeamsMount:
         if facts.type == "message" and not in_room and not _for_the_bot(body, facts):
             # With RSC Teams sends every channel message; those outside the rooms are none of Swarm's business.
             return
+        if facts.type in activities.CHANGES and not in_room:
+            return  # nor are their edits and deletions
         connector = Connector(context.turn_state[self.adapter.BOT_CONNECTOR_CLIENT_KEY], self.backoff)
+        facts = await self._identified(facts, connector)
         await self._remember(context, facts)
         known = await self._look_up(body, facts, connector, in_room)
         events = activities.events(body, facts, known, self.join_emoji, self.observe_emoji)
@@ -243,13 +283,22 @@ class TeamsMount:
             if facts.personal:
                 await self.state.put(facts.tenant, "personal", facts.aad, {"conversation": facts.conversation})
 
+    async def _identified(self, facts: Basics, connector: Connector) -> Basics:
+        """The sender with their Azure AD object id. Teams leaves `from.aadObjectId` out of some activities (card
+        actions among them); the roster knows people by it, so it is asked of the connector (then remembered)
+        rather than taking the Teams id for a new person."""
+        if facts.aad or facts.user == facts.bot or facts.type not in SENT_BY_PEOPLE:
+            return facts
+        aad = await self._aad_of(facts, facts.user, connector)
+        return dataclasses.replace(facts, aad=aad) if aad else facts
+
     async def _look_up(self, body: dict[str, Any], facts: Basics, connector: Connector, in_room: bool) -> Known:
         email = await self._email(facts, connector)
         if facts.type == "messageReaction" and facts.reply_to:
             card_of = await self.state.swarm_of_card(facts.tenant, facts.reply_to)
             target = await self._announcement_of(facts.tenant, card_of) if card_of is not None else None
             return Known(email=email, reaction_target=target, card_of=card_of)
-        if facts.type != "message":
+        if facts.type != "message" and facts.type not in activities.CHANGES:
             return Known(email=email)
         people = {}
         for user in activities.mentioned_people(body, facts.bot):

@@ -69,6 +69,7 @@ class TeamsScenario:
     session: ClientSession
     slept: list[float] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
+    edits: int = 0
 
     # -- people do things -----------------------------------------------------------------------------------------
 
@@ -126,8 +127,35 @@ class TeamsScenario:
         )
         return (await self.send(activity))[0]
 
-    async def click(self, message_id: str, label: str, user: str, activity_id: str | None = None) -> int:
-        """Presses a button (an Action.Submit) on a card the bot posted."""
+    async def edit(self, message_id: str, text: str, user: str, activity_id: str | None = None) -> int:
+        """A person edits a message of theirs: Teams sends `messageUpdate` with the message's id and the new words."""
+        posted = self.fake.messages[message_id]
+        self.edits += 1
+        activity = self.activity(
+            "messageUpdate",
+            user,
+            posted.conversation,
+            activity_id or message_id,
+            text=f"<p>{html.escape(text, quote=False)}</p>",
+            textFormat="plain",
+        )
+        activity["timestamp"] = f"2026-11-24T09:{self.edits:02d}:00.000Z"
+        activity["channelData"]["eventType"] = "editMessage"
+        return (await self.send(activity))[0]
+
+    async def delete(self, message_id: str, user: str, event_type: str = "softDeleteMessage") -> int:
+        """A message is deleted: Teams sends `messageDelete` with its id (and no words)."""
+        posted = self.fake.messages[message_id]
+        kind = "messageUpdate" if event_type == "undeleteMessage" else "messageDelete"
+        activity = self.activity(kind, user, posted.conversation, message_id)
+        activity["channelData"]["eventType"] = event_type
+        return (await self.send(activity))[0]
+
+    async def click(
+        self, message_id: str, label: str, user: str, activity_id: str | None = None, aad_object_id: bool = True
+    ) -> int:
+        """Presses a button (an Action.Submit) on a card the bot posted. Teams leaves `from.aadObjectId` out of some
+        card actions (`aad_object_id=False`)."""
         posted = self.fake.messages[message_id]
         action = next((a for a in posted.buttons() if a["title"] == label), None)
         assert action is not None, f"no {label} button on {message_id}: {[a['title'] for a in posted.buttons()]}"
@@ -139,6 +167,8 @@ class TeamsScenario:
             replyToId=message_id,
             value=action["data"],
         )
+        if not aad_object_id:
+            del activity["from"]["aadObjectId"]
         return (await self.send(activity))[0]
 
     async def submit(self, message_id: str, user: str, activity_id: str | None = None, **values: str) -> int:

@@ -51,16 +51,17 @@ def token(service_url: str, key: Any = KEY, kid: str = KEY_ID, **claims: Any) ->
 
 def checked_by(keys_url: str) -> Any:
     """Authentication as in production, but with the signing keys at `keys_url` and a fixed outbound token."""
-    settings = Settings(_env_file=None, MICROSOFT_APP_ID=APP_ID, MICROSOFT_APP_PASSWORD="not-used")  # type: ignore[call-arg]
-    return authentication(
-        settings,
-        credentials=FixedToken(),
-        TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=keys_url,
-        TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL=keys_url,
-        TO_BOT_FROM_CHANNEL_TOKEN_ISSUER=TOKEN_ISSUER,
-        TO_CHANNEL_FROM_BOT_OAUTH_SCOPE=TOKEN_ISSUER,
-        TO_CHANNEL_FROM_BOT_LOGIN_URL=keys_url + "/login",
+    # The endpoints of "another cloud" are the fake's, set as an operator would (docs/teams.md).
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        MICROSOFT_APP_ID=APP_ID,
+        MICROSOFT_APP_PASSWORD="not-used",
+        MICROSOFT_OPENID_METADATA_URL=keys_url,
+        MICROSOFT_TOKEN_ISSUER=TOKEN_ISSUER,
+        MICROSOFT_OAUTH_SCOPE=TOKEN_ISSUER,
+        MICROSOFT_LOGIN_URL=keys_url + "/login",
     )
+    return authentication(settings, credentials=FixedToken(), TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL=keys_url)
 
 
 @pytest.fixture

@@ -242,3 +242,16 @@ async def test_replying_in_the_swarms_thread_is_taking_part(teams: TeamsScenario
     await teams.message("Which template do they use?", user="chen", thread=room, mention=False)
     await teams.message("status", user="ana", thread=room)
     assert "**Helpers:** <at>Chen Wei</at>" in teams.last_told("ana")
+
+
+async def test_a_card_action_without_the_aad_object_id_is_the_person_teams_knows(teams: TeamsScenario) -> None:
+    """Teams leaves `aadObjectId` out of some card actions: the connector says who the Teams id is."""
+    await opened(teams)
+    await teams.click(teams.announcement(1), "Join", user="eli", aad_object_id=False)
+    assert teams.fake.posts(teams.room(1))[-1].text == "<at>Eli Brown</at> joined swarm 1 as helper."
+    assert not await teams.app.core.people.knows(TENANT, "teams", teams_id("eli"))
+    # Asked once, then remembered.
+    asked = len(teams.fake.calls_to("member"))
+    await teams.click(teams.root(1), "Join", user="eli", aad_object_id=False)
+    assert "You are already in swarm 1" in teams.last_told("eli")
+    assert len(teams.fake.calls_to("member")) == asked
