@@ -7,7 +7,9 @@ after the round's first acknowledgement it kills the server, starts a new one, a
 sends again what it got a 200 for, so neither does the test; what was not answered may or may not have taken effect
 (at most once). After the last round it waits for every delivery to be worked off and looks in the database. Time is
 shortened as in test_crashes.py (SWARM_RESUME_SETTLE_SECONDS, SWARM_INBOX_LEASE_SECONDS); the random seed is printed
-on failure. `SWARM_TEST_KILLS` sets the number of kills (25 per database by default; with SQLite and PostgreSQL, 50).
+on failure. `SWARM_TEST_KILLS` sets the number of kills per database: 10 by default, which keeps CI's slow step
+within minutes; `SWARM_TEST_KILLS=25` gives the 50 kills over SQLite and PostgreSQL that issue 24 asks for (about 4
+minutes a database on a quiet machine).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from tests.production import test_crashes
 from tests.production.test_crashes import SETTLE, Deployment, _announced, _open
 from tests.production.test_replicas import PEOPLE, SUPPORT, WORK, _until
 
-KILLS = int(os.environ.get("SWARM_TEST_KILLS", 25))  # per database: SQLite and PostgreSQL together kill it 50 times
+KILLS = int(os.environ.get("SWARM_TEST_KILLS", 10))  # per database; 25 for the 50 kills of issue 24
 AFTER_ACK = 0.3  # seconds: the kill comes at a random moment this long at most after the round's first ack
 PAUSE = 0.005  # seconds between two requests of a round: a steady stream, cheap enough to be worked off
 
@@ -93,7 +95,7 @@ SAID = "SELECT count(*) FROM swarm_event WHERE kind = 'message' AND text = 'note
 deployment = test_crashes.deployment  # the fixture: one `swarm serve` at a time on the test's database and a FakeSlack
 
 
-@pytest.mark.timeout(1800)  # 25 starts of `swarm serve`: about 4 minutes on a quiet machine, 10 on a busy one
+@pytest.mark.timeout(1800)  # 25 kills: about 4 minutes on a quiet machine, 10 on a busy one
 @pytest.mark.parametrize("deployment", [0], indirect=True, ids=["work-in-server"])
 async def test_every_acknowledged_open_join_and_message_takes_effect_once_across_kills(
     deployment: Deployment,
