@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.models import Article, ArticleHit
+from bot.text import stem
 
 SHOWN = 3  # suggestions on a case's card at most
 CANDIDATES = 10  # search hits judged
@@ -39,7 +40,6 @@ CANDIDATES = 10  # search hits judged
 MIN_SHARED = 3
 MIN_COVERAGE = 0.8
 MIN_MEANING = 0.75
-STEM_CHARS = 5
 MIN_NUMBER_DIGITS = 4
 
 # Words that say nothing about which problem a case is: function words, and the words of every support case.
@@ -80,15 +80,6 @@ _LINE_WORDS = frozenset({"line", "ln", "col", "column", "port"})
 class Suggestion:
     hit: ArticleHit
     evidence: float  # in [0, 1]: how surely it is about the case's problem
-
-
-def stem(word: str) -> str:
-    """A word as suggestions compare it: a plural, past or -ing ending off, then its first STEM_CHARS letters."""
-    for ending in ("ing", "ed", "es", "s"):
-        if word.endswith(ending) and len(word) - len(ending) >= 3:
-            word = word[: -len(ending)]
-            break
-    return word[:STEM_CHARS]
 
 
 def distinctive_terms(text: str) -> set[str]:

@@ -307,3 +307,17 @@ def _iso_moment(found: re.Match[str], at_local: _AtLocal) -> datetime | None:
 def _ascii_fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return decomposed.encode("ascii", "ignore").decode("ascii")
+
+
+# Words are compared by stem where a case meets an article (search's word matching, "Maybe known" suggestions).
+STEM_CHARS = 5
+
+
+def stem(word: str) -> str:
+    """A word as search and suggestions compare it: a plural, past or -ing ending taken off, then its first
+    STEM_CHARS letters."""
+    for ending in ("ing", "ed", "es", "s"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            word = word[: -len(ending)]
+            break
+    return word[:STEM_CHARS]

@@ -51,6 +51,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.knowledge import beyond_title
 from bot.models import ArticleState
+from bot.text import STEM_CHARS, stem
 from storage.tables import ArticleRow
 
 FTS_TABLE = "article_fts"
@@ -84,7 +85,6 @@ MAX_RANKED_TERMS = 12
 TERM_STATS_SECONDS = 600.0
 RANK_ROWS = 1000  # articles ranked at most per match; more are cut to the most recent (SQLite) or a sample (PostgreSQL)
 MATCH_ROWS = 6 * RANK_ROWS  # an any-word match takes its rarest words while they have no more articles than this
-STEM_CHARS = 5
 _OVERFETCH = 4  # candidates per article wanted: before the workspace and states filter (SQLite), to be ordered again
 EVERY_WORD_BONUS = 1000.0
 _RANK_CD_SCALED = 32  # ts_rank_cd normalization: rank / (rank + 1)
@@ -384,17 +384,8 @@ def _squeeze(rank: float) -> float:
     return max(rank, 0.0) / (1.0 + max(rank, 0.0))
 
 
-def _stem(word: str) -> str:
-    """A word as _present compares it: a plural, past or -ing ending taken off, the first STEM_CHARS letters."""
-    for ending in ("ing", "ed", "es", "s"):
-        if word.endswith(ending) and len(word) - len(ending) >= 3:
-            word = word[: -len(ending)]
-            break
-    return word[:STEM_CHARS]
-
-
 class _Finder:
-    """The query's words as _present and _snippet find them in a text: by their stem (_stem) at the start of a word.
+    """The query's words as _present and _snippet find them in a text: by their stem (bot.text) at the start of a word.
 
     A stem cut to STEM_CHARS letters starts every word of that stem; a shorter one is the word itself, with a plural,
     past or -ing ending or none; the last query word also starts a word as typed (its first STEM_CHARS letters). A
@@ -405,12 +396,12 @@ class _Finder:
         self._whole: dict[str, set[int]] = {}
         self._start: dict[str, set[int]] = {}
         for i, term in enumerate(terms):
-            stem = _stem(term)
-            if len(stem) == STEM_CHARS:
-                self._start.setdefault(stem, set()).add(i)
+            root = stem(term)
+            if len(root) == STEM_CHARS:
+                self._start.setdefault(root, set()).add(i)
             else:
                 for ending in ("", "ing", "ed", "es", "s"):
-                    self._whole.setdefault(stem + ending, set()).add(i)
+                    self._whole.setdefault(root + ending, set()).add(i)
             if i == len(terms) - 1 and len(term) >= PREFIX_MIN_CHARS:
                 self._start.setdefault(term[:STEM_CHARS], set()).add(i)
         # A word can be one of the query's only if it starts as one of them: most words of a text are passed over by
