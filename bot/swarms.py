@@ -874,8 +874,7 @@ class Swarms:
             swarm = await find_swarm(uow, scope.workspace_id, number, channel)
             _ensure_active(swarm)
             crew = await self._crew(uow, swarm)
-            if not may(Action.PROPOSE_RESOLVE, standing(crew, scope)):
-                await self._ensure(uow, Action.RESOLVE, crew, scope)
+            await self._ensure_may_resolve_or_propose(uow, crew, scope)
             timeline = await uow.swarms.timeline(_id(swarm))
             speakers = await _speakers(uow, crew, timeline)
             await uow.commit()
@@ -1053,8 +1052,7 @@ class Swarms:
             swarm = await find_swarm(uow, scope.workspace_id, number, channel)
             _ensure_active(swarm)
             crew = await self._crew(uow, swarm)
-            if not may(Action.PROPOSE_RESOLVE, standing(crew, scope)):
-                await self._ensure(uow, Action.RESOLVE, crew, scope)
+            await self._ensure_may_resolve_or_propose(uow, crew, scope)
             await uow.commit()
         if may(Action.RESOLVE, standing(crew, scope)):
             return None
@@ -1145,6 +1143,11 @@ class Swarms:
     async def _ensure(self, uow: UnitOfWork, action: Action, crew: Crew, scope: Scope) -> None:
         """Refuses, naming who can, unless the person may do `action` to the swarm (bot/permissions.py)."""
         await ensure(uow, action, standing(crew, scope), crew.owner, number=crew.swarm.number)
+
+    async def _ensure_may_resolve_or_propose(self, uow: UnitOfWork, crew: Crew, scope: Scope) -> None:
+        """A member may propose resolving; anyone else must be allowed to resolve, or is refused as for resolving."""
+        if not may(Action.PROPOSE_RESOLVE, standing(crew, scope)):
+            await self._ensure(uow, Action.RESOLVE, crew, scope)
 
     async def _member(self, uow: UnitOfWork, swarm: Swarm, person_id: int) -> Member | None:
         return next((m for m in await uow.swarms.members(_id(swarm)) if m.person_id == person_id), None)
