@@ -33,7 +33,15 @@ class App:
             await upgrade(settings.database_url)
         store = SqlStore(settings.database_url)
         embedder = embedder_for(settings.semantic)  # None: keyword search (no semantic extra, or SWARM_SEMANTIC=off)
-        core = Core.build(store, settings.policy(), clock, settings.expertise_half_life_days, embedder=embedder)
+        core = Core.build(
+            store,
+            settings.policy(),
+            clock,
+            settings.expertise_half_life_days,
+            embedder=embedder,
+            # Shorter than the inbox's lease: a dead worker's delivery, taken again, finds its claim free too.
+            delivery_lease=settings.inbox_lease() / 2,
+        )
         return cls(settings, store, core)
 
     def router(self, chat: ChatPort) -> Router:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.analytics import Analytics
 from bot.articles import KnowledgeBase
 from bot.automation import Automation
 from bot.context import Clock, utcnow
 from bot.curation import Curation
+from bot.deliveries import LEASE, Deliveries
 from bot.digests import Digests
 from bot.history import History
 from bot.indexes import IndexCache
@@ -30,6 +32,7 @@ class Core:
     automation: Automation
     digests: Digests
     analytics: Analytics
+    deliveries: Deliveries
 
     @classmethod
     def build(
@@ -39,8 +42,10 @@ class Core:
         clock: Clock = utcnow,
         half_life_days: float | None = None,
         embedder: Embedder | None = None,
+        delivery_lease: timedelta = LEASE,
     ) -> Core:
-        """embedder: hybrid knowledge-base search with this model (the semantic extra); None: keyword search."""
+        """embedder: hybrid knowledge-base search with this model (the semantic extra); None: keyword search.
+        delivery_lease: how long a delivery's work holds its claim (bot/deliveries.py), shorter than the inbox's."""
         # One index cache for both: people's changes must reach the matcher that swarms use.
         indexes = IndexCache(half_life_days) if half_life_days else IndexCache()
         # The core's clock times the vectors' rechecks too, so that a simulated month (bench/kb_deflection.py) or a
@@ -60,6 +65,7 @@ class Core:
             automation=Automation(store, policy, clock),
             digests=Digests(store, clock),
             analytics=Analytics(store, clock),
+            deliveries=Deliveries(store, clock, delivery_lease),
         )
 
     async def workspaces(self) -> list[str]:
@@ -69,8 +75,13 @@ class Core:
 
     async def once(self, workspace: str, key: str) -> bool:
         """True the first time `key` is claimed in the workspace: automated posts (digests, nudges, catch-ups) claim a
-        key before they are sent, so two schedulers or a rerun never send one twice."""
-        return await self.first_delivery(workspace, key)
+        key before they are sent, so two schedulers or a rerun never send one twice. (A platform delivery's work
+        holds its key while it runs instead: `deliveries.claimed`.)"""
+        async with self.store.unit() as uow:
+            ws = await uow.workspaces.ensure(workspace)
+            first = await uow.processed.claim(ws.id, key)
+            await uow.commit()
+            return first
 
     async def forget(self, workspace: str, key: str) -> None:
         """Releases a claimed key: the post it stood for failed and may be tried again."""
@@ -78,11 +89,3 @@ class Core:
             ws = await uow.workspaces.ensure(workspace)
             await uow.processed.release(ws.id, key)
             await uow.commit()
-
-    async def first_delivery(self, workspace: str, key: str) -> bool:
-        """True once per platform delivery key: a retried event must not act twice."""
-        async with self.store.unit() as uow:
-            ws = await uow.workspaces.ensure(workspace)
-            first = await uow.processed.claim(ws.id, key)
-            await uow.commit()
-            return first

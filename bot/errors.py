@@ -15,3 +15,8 @@ class UserError(Exception):
 
     def __repr__(self) -> str:
         return f"UserError({self.reason!r}, {self.details!r})"
+
+
+class Busy(Exception):
+    """The database is busy or away (locked, a lost connection, a serialisation conflict): nothing was kept, and the
+    same work may succeed when tried again. The storage raises it in place of its driver's error."""

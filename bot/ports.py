@@ -309,12 +309,23 @@ class ProcessedEventRepository(Protocol):
         """True the first time a delivery key is seen, False for every retry of it."""
         ...
 
-    async def claim_many(self, workspace_id: int, keys: Iterable[str]) -> set[str]:
-        """Claims the keys in one go; returns those claimed now (the others were seen before)."""
+    async def hold(self, workspace_id: int, key: str, holder: str, now: datetime, until: datetime) -> bool:
+        """Claims a key for `holder` until `until` (bot/deliveries.py): True if the key is new, or held by someone
+        whose hold ended before `now` (taken over); False if it is settled or held still."""
         ...
 
-    async def release(self, workspace_id: int, key: str) -> None:
-        """Forgets a claimed key, so the work it stood for can be tried again (its post failed)."""
+    async def settle(self, workspace_id: int, key: str, holder: str) -> bool:
+        """Makes `holder`'s hold a claim for good; False if it is not theirs any more (taken over)."""
+        ...
+
+    async def claim_many(self, workspace_id: int, keys: Iterable[str], now: datetime | None = None) -> set[str]:
+        """Claims the keys in one go; returns those claimed now (the others were seen before). With `now`, a key
+        held by someone whose hold ended before it is claimed too (its work died before its first write)."""
+        ...
+
+    async def release(self, workspace_id: int, key: str, holder: str | None = None) -> None:
+        """Forgets a claimed key, so the work it stood for can be tried again (its post failed); with `holder`, only
+        while that holder holds it."""
         ...
 
     async def claimed(self, workspace_id: int, keys: Iterable[str]) -> set[str]:

@@ -506,7 +506,7 @@ class Swarms:
             return Joins()
         async with self.store.unit() as uow:
             workspace = await uow.workspaces.ensure(joins[0].actor.workspace)
-            joins = await _first_deliveries(uow, workspace.id, joins)
+            joins = await _first_deliveries(uow, workspace.id, joins, self.clock())
             scopes = await identify_all(uow, workspace, [j.actor for j in joins])
             swarms = await uow.swarms.by_announcements(workspace.id, [j.announcement for j in joins])
             active = [_id(swarm) for swarm in swarms.values() if swarm.status.is_active]
@@ -1299,11 +1299,13 @@ async def _speakers(uow: UnitOfWork, crew: Crew, timeline: list[TimelineEntry]) 
     return list((await uow.people.many(spoke - known)).values()) if spoke - known else []
 
 
-async def _first_deliveries(uow: UnitOfWork, workspace_id: int, joins: Sequence[Joining]) -> list[Joining]:
+async def _first_deliveries(
+    uow: UnitOfWork, workspace_id: int, joins: Sequence[Joining], now: datetime
+) -> list[Joining]:
     """The joins whose platform delivery is claimed now, in this unit of work, or that came with none: a retried
-    delivery is left out."""
+    delivery is left out, unless the work that held it died before its effect (its hold ended: bot/deliveries.py)."""
     keys = [join.delivery for join in joins if join.delivery]
-    fresh = await uow.processed.claim_many(workspace_id, keys) if keys else set()
+    fresh = await uow.processed.claim_many(workspace_id, keys, now) if keys else set()
     return [join for join in joins if join.delivery is None or join.delivery in fresh]
 
 

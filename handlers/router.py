@@ -2,7 +2,7 @@
 
 A UserError becomes a private answer to whoever acted; anything else is logged with the event's kind and ids (never
 what the person typed, nor their e-mail) and gets a short apology. A delivery the platform retries (same event id)
-is handled once.
+is handled once; one whose work met a busy database is given back to be tried again.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from bot.core import Core
-from bot.errors import UserError
+from bot.deliveries import Duplicate
+from bot.errors import Busy, UserError
 from handlers import actions, commands, forms, home, messages, reactions, replies
 from handlers.chat import (
     ActionEvent,
@@ -49,16 +50,26 @@ class Router:
         self.context = Context(core, chat, conventions or Conventions())
 
     async def handle(self, event: Event) -> Outcome:
+        """Does the event's work once however often it is delivered (bot/deliveries.py). When the database is busy
+        or away (`Busy`), a platform delivery is given back, for the inbox to try again; nothing was kept."""
         event = _without_nul(event)
+        if not event.event_id:
+            return await self._do(event)
+        async with self.context.core.deliveries.claimed(event.origin.workspace, event.event_id) as first:
+            return await self._do(event) if first else Outcome.DUPLICATE
+
+    async def _do(self, event: Event) -> Outcome:
         origin = event.origin
-        if event.event_id and not await self.context.core.first_delivery(origin.workspace, event.event_id):
-            return Outcome.DUPLICATE
         try:
             await _handler_for(event)(self.context, event)
         except UserError as err:
             await self.context.tell_or_log(origin, replies.error(err))
             return Outcome.REFUSED
-        except Exception:
+        except Duplicate:
+            return Outcome.DUPLICATE  # taken over by another worker, which does the work
+        except Exception as error:
+            if isinstance(error, Busy) and event.event_id:
+                raise  # nothing was kept: the delivery goes back to the inbox, to be tried again
             log.exception("failed to handle %s", described(event))
             typed = event.text if isinstance(event, CommandEvent) else None
             await self.context.tell_or_log(origin, replies.apology(typed))

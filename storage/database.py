@@ -20,10 +20,14 @@ from alembic.config import Config
 from sqlalchemy import Connection, event
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.deliveries import Duplicate, unsettled
+from bot.errors import Busy
 from bot.ports import (
     ArticleRepository,
     ArticleVersionRepository,
@@ -201,6 +205,7 @@ class SqlUnitOfWork:
 
     def __init__(self, session: AsyncSession, dialect: str) -> None:
         self._session = session
+        self._wrote = False
         self.workspaces = SqlWorkspaceRepository(session, dialect)
         self.people = SqlPersonRepository(session, dialect)
         self.swarms = SqlSwarmRepository(session, dialect)
@@ -218,8 +223,50 @@ class SqlUnitOfWork:
         return self._session
 
     async def commit(self) -> None:
-        """Makes the work so far permanent; the unit stays usable and starts a new transaction."""
+        """Makes the work so far permanent; the unit stays usable and starts a new transaction. The first commit
+        that writes anything for a platform delivery's work settles the delivery's claim in the same transaction
+        (bot/deliveries.py); if the claim was taken over meanwhile, nothing is kept and `Duplicate` is raised."""
+        claim = unsettled() if self._wrote else None
+        if claim is not None and not await self.processed.settle(claim.workspace_id, claim.key, claim.holder):
+            raise Duplicate(claim.key)
         await self._session.commit()
+        if claim is not None:
+            claim.settled = True
+
+    def watch_writes(self) -> None:
+        """Notes whether this unit writes: only then does its commit settle a delivery's claim."""
+        session = self._session.sync_session
+
+        def executed(state: ORMExecuteState) -> None:
+            self._wrote = self._wrote or state.is_insert or state.is_update or state.is_delete
+
+        def flushed(_: Session, __: UOWTransaction) -> None:
+            self._wrote = True
+
+        event.listen(session, "do_orm_execute", executed)
+        event.listen(session, "after_flush", flushed)
+
+
+# PostgreSQL's SQLSTATE classes and codes of a failure that trying again may get past: a connection lost or refused
+# (08), too many connections (53), the server shutting down (57), a serialisation failure or deadlock, a lock not
+# available.
+BUSY_CLASSES = frozenset({"08", "53", "57"})
+BUSY_CODES = frozenset({"40001", "40P01", "55P03"})
+SQLITE_BUSY = ("database is locked", "database table is locked")
+
+
+def busy(error: BaseException) -> bool:
+    """Whether a database failure is the database being busy or away rather than the statement being wrong."""
+    if isinstance(error, PoolTimeout | OSError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    if isinstance(code, str) and code:
+        return code[:2] in BUSY_CLASSES or code in BUSY_CODES
+    return any(words in str(error.orig) for words in SQLITE_BUSY)
 
 
 class SqlStore:
@@ -250,7 +297,15 @@ class SqlStore:
         """A transaction: leaving it without commit() rolls back, whether the block ended normally or raised."""
         # Closing the session returns its connection to the pool, which rolls back whatever was not committed.
         async with self._sessions() as session:
-            yield SqlUnitOfWork(session, self._dialect)
+            uow = SqlUnitOfWork(session, self._dialect)
+            if unsettled() is not None:
+                uow.watch_writes()
+            try:
+                yield uow
+            except (DBAPIError, PoolTimeout, OSError) as error:
+                if busy(error):
+                    raise Busy(type(error).__name__) from error
+                raise
 
     async def hold(self) -> AsyncConnection:
         """A connection out of the pool, with the engine's settings, kept until `let_go` or `close()`: for a writer

@@ -1,10 +1,16 @@
-"""Idempotency keys: one delivery of a platform event has one effect, however often it is retried."""
+"""Idempotency keys: one delivery of a platform event has one effect, however often it is retried.
+
+A key is claimed for good at once (`claim`, `claim_many`), or held while a delivery's work runs and settled with that
+work's first write (`hold`, `settle`: bot/deliveries.py). A hold whose time ended is a dead worker's: it is taken
+over.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 
 from storage._sql import Repository, table_of
@@ -25,16 +31,48 @@ class SqlProcessedEventRepository(Repository):
         )
         return (await self._session.exec(statement)).first() is not None
 
-    async def claim_many(self, workspace_id: int, keys: Iterable[str]) -> set[str]:
+    async def hold(self, workspace_id: int, key: str, holder: str, now: datetime, until: datetime) -> bool:
+        table = table_of(ProcessedEventRow)
+        statement = (
+            self._insert(table)
+            .values(workspace_id=workspace_id, key=key, created_at=utcnow(), holder=holder, held_until=until)
+            .on_conflict_do_update(
+                index_elements=["workspace_id", "key"],
+                set_={"holder": holder, "held_until": until},
+                where=table.c.held_until.is_not(None) & (table.c.held_until < now),
+            )
+            .returning(table.c.id)
+        )
+        return (await self._session.exec(statement)).first() is not None
+
+    async def settle(self, workspace_id: int, key: str, holder: str) -> bool:
+        statement = (
+            update(ProcessedEventRow)
+            .where(
+                col(ProcessedEventRow.workspace_id) == workspace_id,
+                col(ProcessedEventRow.key) == key,
+                col(ProcessedEventRow.holder) == holder,
+            )
+            .values(holder=None, held_until=None)
+        )
+        return bool((await self._session.exec(statement)).rowcount)
+
+    async def claim_many(self, workspace_id: int, keys: Iterable[str], now: datetime | None = None) -> set[str]:
         rows = [{"workspace_id": workspace_id, "key": key, "created_at": utcnow()} for key in dict.fromkeys(keys)]
         if not rows:
             return set()
         # Many parameter sets for one statement: compiled once and cached, sent as one multi-row INSERT.
         table = table_of(ProcessedEventRow)
-        statement = (
-            self._insert(table).on_conflict_do_nothing(index_elements=["workspace_id", "key"]).returning(table.c.key)
-        )
-        return {key for (key,) in (await self._session.exec(statement, params=rows)).all()}
+        insert = self._insert(table)
+        if now is None:
+            statement = insert.on_conflict_do_nothing(index_elements=["workspace_id", "key"])
+        else:
+            statement = insert.on_conflict_do_update(
+                index_elements=["workspace_id", "key"],
+                set_={"holder": None, "held_until": None},
+                where=table.c.held_until.is_not(None) & (table.c.held_until < now),
+            )
+        return {key for (key,) in (await self._session.exec(statement.returning(table.c.key), params=rows)).all()}
 
     async def claimed(self, workspace_id: int, keys: Iterable[str]) -> set[str]:
         wanted = list(keys)
@@ -47,8 +85,10 @@ class SqlProcessedEventRepository(Repository):
             found.update((await self._session.exec(statement)).all())
         return found
 
-    async def release(self, workspace_id: int, key: str) -> None:
+    async def release(self, workspace_id: int, key: str, holder: str | None = None) -> None:
         statement = delete(ProcessedEventRow).where(
             col(ProcessedEventRow.workspace_id) == workspace_id, col(ProcessedEventRow.key) == key
         )
+        if holder is not None:
+            statement = statement.where(col(ProcessedEventRow.holder) == holder)
         await self._session.exec(statement)

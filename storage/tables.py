@@ -274,6 +274,10 @@ class ProcessedEventRow(SQLModel, table=True):
     workspace_id: int = _workspace_ref("processed_event")
     key: str
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    # While the delivery's work runs, who holds its claim and until when (bot/deliveries.py); both empty once the
+    # claim is settled, in the transaction of the work's first write.
+    holder: str | None = None
+    held_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class PlatformRefRow(SQLModel, table=True):

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
 
+import storage.database
+from bot.errors import Busy
 from bot.models import Person, Workspace
 from bot.ports import Store
-from storage.database import SqlStore, create_engine, database_url
+from storage.database import SqlStore, busy, create_engine, database_url
 
 AddPerson = Callable[..., Awaitable[Person]]
 
@@ -155,3 +158,55 @@ async def _workspace_keys(store: SqlStore) -> list[str]:
     async with store.engine.connect() as connection:
         rows = await connection.execute(text("SELECT key FROM workspace ORDER BY id"))
         return [key for (key,) in rows]
+
+
+class _PgError(Exception):
+    """What asyncpg's errors carry through SQLAlchemy's adapter: the SQLSTATE code."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"SQLSTATE {sqlstate}")
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(
+    ("error", "is_busy"),
+    [
+        (OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked")), True),
+        (OperationalError("INSERT", {}, sqlite3.OperationalError("database table is locked")), True),
+        (OperationalError("INSERT", {}, sqlite3.OperationalError("no such table: swarm")), False),
+        (DBAPIError("UPDATE", {}, _PgError("40001")), True),  # serialization failure
+        (DBAPIError("UPDATE", {}, _PgError("40P01")), True),  # deadlock
+        (DBAPIError("SELECT", {}, _PgError("08006")), True),  # connection failure
+        (DBAPIError("SELECT", {}, _PgError("57P01")), True),  # the server shutting down
+        (DBAPIError("SELECT", {}, _PgError("53300")), True),  # too many connections
+        (DBAPIError("INSERT", {}, _PgError("23505")), False),  # a unique violation: the statement is wrong
+        (DBAPIError("INSERT", {}, _PgError("42P01")), False),  # no such table
+        (DBAPIError("SELECT", {}, Exception("gone"), connection_invalidated=True), True),
+        (ConnectionRefusedError(111, "Connection refused"), True),
+        (ValueError("naive datetime"), False),
+    ],
+)
+def test_only_a_busy_or_absent_database_is_worth_trying_again(error: BaseException, is_busy: bool) -> None:
+    assert busy(error) is is_busy
+
+
+async def test_a_unit_that_meets_a_locked_database_raises_busy(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("a lock held by another process is a SQLite matter here")
+    monkeypatch.setattr(storage.database, "SQLITE_BUSY_TIMEOUT_SECONDS", 0.05)
+    impatient = SqlStore(store.engine.url.render_as_string(hide_password=False))
+    database = impatient.engine.url.database
+    assert database is not None
+    holder = sqlite3.connect(database)
+    holder.execute("BEGIN EXCLUSIVE")  # another process writing, and not letting go
+    try:
+        with pytest.raises(Busy):
+            async with impatient.unit() as uow:
+                await uow.workspaces.ensure("T-LOCKED-OUT")
+                await uow.commit()
+    finally:
+        holder.rollback()
+        holder.close()
+        await impatient.close()

@@ -89,7 +89,7 @@ async def test_the_comparison_notices_a_missing_index(database_url: str) -> None
 
 async def test_upgrade_reaches_the_head_and_can_run_again(database_url: str) -> None:
     head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
-    assert head == "0014_roster_roles"
+    assert head == "0015_delivery_claims"
     await upgrade(database_url)
     await upgrade(database_url)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
@@ -82,3 +83,51 @@ async def test_simultaneous_retries_have_one_winner(store: SqlStore, workspace: 
 
     results = await asyncio.gather(*(deliver() for _ in range(8)))
     assert sorted(results) == [False] * 7 + [True]
+
+
+NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=60)
+
+
+async def test_a_held_key_is_a_duplicate_until_its_hold_ends_then_it_is_taken_over(
+    store: SqlStore, workspace: Workspace
+) -> None:
+    async with store.unit() as uow:
+        assert await uow.processed.hold(workspace.id, "Ev01", "first", NOW, NOW + LEASE) is True
+        assert await uow.processed.hold(workspace.id, "Ev01", "second", NOW + LEASE / 2, NOW + LEASE) is False
+        later = NOW + LEASE + timedelta(seconds=1)
+        assert await uow.processed.hold(workspace.id, "Ev01", "second", later, later + LEASE) is True
+        # The first holder's work, had it gone on, can no longer settle what it lost.
+        assert await uow.processed.settle(workspace.id, "Ev01", "first") is False
+        assert await uow.processed.settle(workspace.id, "Ev01", "second") is True
+        # Settled: a claim for good, whatever the time.
+        far = NOW + timedelta(days=1)
+        assert await uow.processed.hold(workspace.id, "Ev01", "third", far, far + LEASE) is False
+        assert await uow.processed.claim_many(workspace.id, ["Ev01"], far) == set()
+        await uow.commit()
+
+
+async def test_claim_many_takes_over_only_the_holds_that_ended(store: SqlStore, workspace: Workspace) -> None:
+    async with store.unit() as uow:
+        await uow.processed.hold(workspace.id, "Ev-DEAD", "died", NOW, NOW + LEASE)
+        await uow.processed.hold(workspace.id, "Ev-LIVE", "working", NOW + LEASE, NOW + 2 * LEASE)
+        await uow.processed.claim(workspace.id, "Ev-DONE")
+        keys = ["Ev-DEAD", "Ev-LIVE", "Ev-DONE", "Ev-NEW"]
+        assert await uow.processed.claim_many(workspace.id, keys, NOW + LEASE + timedelta(seconds=1)) == {
+            "Ev-DEAD",
+            "Ev-NEW",
+        }
+        # Without a time, no hold is taken over.
+        await uow.processed.hold(workspace.id, "Ev-LATE", "died", NOW, NOW + LEASE)
+        assert await uow.processed.claim_many(workspace.id, ["Ev-LATE"]) == set()
+        # Taken over by claim_many, it is claimed for good: the holder that died cannot settle it.
+        assert await uow.processed.settle(workspace.id, "Ev-DEAD", "died") is False
+
+
+async def test_a_hold_is_released_only_by_its_holder(store: SqlStore, workspace: Workspace) -> None:
+    async with store.unit() as uow:
+        await uow.processed.hold(workspace.id, "Ev01", "mine", NOW, NOW + LEASE)
+        await uow.processed.release(workspace.id, "Ev01", "someone else")
+        assert await uow.processed.claimed(workspace.id, ["Ev01"]) == {"Ev01"}
+        await uow.processed.release(workspace.id, "Ev01", "mine")
+        assert await uow.processed.claimed(workspace.id, ["Ev01"]) == set()
