@@ -858,8 +858,11 @@ class Swarms:
             await uow.swarms.rewrite_entries(_id(swarm), change)
             article = await uow.articles.by_swarm(_id(swarm))
             if article is not None:
+                issue = change(article.issue)
                 scrubbed = replace(
                     article,
+                    title=change(article.title) or knowledge.title_for(issue or swarm.case.text),
+                    issue=issue,
                     environment=change(article.environment),
                     resolution=change(article.resolution),
                     cause=change(article.cause),

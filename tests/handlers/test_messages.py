@@ -9,9 +9,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import SQLModel
 
+from bot.core import Core
 from bot.models import ArticleState
+from handlers.router import Router
 from storage.database import SqlStore
 from tests.harness import ScenarioBot
+from tests.semantic import ConceptEmbedder, requires_numpy
 
 SECRET = "The vault combination is plover-xyzzy-7713."
 SECRET_WORD = "plover"  # what no copy may keep, whole or in part
@@ -95,3 +98,28 @@ async def test_an_edit_after_the_resolve_changes_the_copies_of_the_fix(bot: Scen
     await bot.command("/swarm kb 1", user="fay")
     assert "draft" in bot.last_told("fay")
 
+
+@requires_numpy
+async def test_an_article_that_quoted_a_deleted_message_is_found_by_its_meaning_no_more(store: SqlStore) -> None:
+    embedder = ConceptEmbedder()
+    bot = ScenarioBot(store)
+    bot.core = Core.build(store, bot.policy, bot.clock, embedder=embedder)
+    bot.router = Router(bot.core, bot.chat, bot.conventions)
+    await bot.load_roster()
+    await bot.command("/swarm ACME logins are slow #sso")
+    room = bot.room(1)
+    quoted = "Invoices come out as a blank printout"
+    said = await bot.say(quoted, user="ben", channel=room)
+    await bot.command("/swarm resolve cleared the session cache", channel=room)
+    await bot.command(f"/swarm kb edit 1 issue: {quoted}")  # the room's words, copied into the article
+    bot.clock.advance(minutes=1)  # past the vectors' recheck
+    await bot.command("/swarm kb empty bill document", user="fay")  # no word of it in common: found by meaning
+    assert "Invoices come out as a blank printout" in bot.last_told("fay")
+
+    await bot.delete(said)
+    assert await copies(store, "blank printout") == []  # the article's title and issue included
+    bot.clock.advance(minutes=1)  # past the vectors' recheck
+
+    await bot.command("/swarm kb empty bill document", user="fay")
+    assert bot.last_told("fay").startswith("No article matches")
+    assert "ACME logins are slow" in embedder.embedded[-2]  # its vector, made again from what it says now
