@@ -148,9 +148,11 @@ def parser() -> argparse.ArgumentParser:
     experts.add_argument("--json", action="store_true")
 
     jobs = commands.add_parser("jobs", help="the scheduled jobs").add_subparsers(dest="action", required=True)
-    jobs.add_parser("list", help="each job with its schedule and next run time")
+    jobs.add_parser("list", help="each job and chore with its schedule and next run time")
     jobs.add_parser(
-        "run", help="run one job now, here, in every workspace (the default one if no chat is set up)", parents=[scoped]
+        "run",
+        help="run one job now, here, in every workspace (the default one if no chat is set up); or a chore, once",
+        parents=[scoped],
     ).add_argument("name", metavar="NAME")
 
     db = commands.add_parser("db", help="the database").add_subparsers(dest="action", required=True)
@@ -574,15 +576,24 @@ async def _slack_start_up(settings: Settings, socket_mode: bool) -> str | None:
 
 
 async def _jobs(app: App, args: argparse.Namespace, out: TextIO) -> int:
-    if args.action == "list":
-        for job in scheduler.planned(app.job_store_url, scheduler.schedules(app.settings)):
-            when = job.next_run.isoformat(sep=" ", timespec="seconds") if job.next_run else "not scheduled yet"
-            out.write(f"{job.name:<14} {job.trigger:<64} next run: {when}\n")
-        return 0
-    if args.name not in jobs.JOBS:
-        sys.stderr.write(f"There is no job {args.name!r}. The jobs are: {', '.join(jobs.JOBS)}.\n")
-        return 2
     slack, teams = _chats(app)
+    chores = slack.chores() if slack else {}  # what `swarm serve` schedules beside the jobs, from the same mount
+    if args.action == "list":
+        for job in scheduler.planned(app.job_store_url, scheduler.schedules(app.settings, chores=chores)):
+            when = job.next_run.isoformat(sep=" ", timespec="seconds") if job.next_run else "not scheduled yet"
+            out.write(f"{job.name:<18} {job.trigger:<64} next run: {when}\n")
+        return 0
+    if args.name not in jobs.JOBS and args.name not in chores:
+        sys.stderr.write(f"There is no job {args.name!r}. The jobs are: {', '.join([*jobs.JOBS, *chores])}.\n")
+        return 2
+    if args.name in chores:
+        # A chore is the platform's own work, in no workspace.
+        done = await scheduler.Runner([], chores=chores).run(args.name)
+        if done.failed:
+            sys.stderr.write(f"{args.name} failed (see the log).\n")
+            return 1
+        out.write(f"{args.name} ran.\n")
+        return 0
     platforms: list[scheduler.Platform] = [p for p in (slack, teams) if p is not None]
     chat = None
     if not platforms:

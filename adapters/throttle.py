@@ -1,8 +1,10 @@
 """How often one client may do something that costs Swarm a row or a guess at a secret: a bucket per client.
 
 Each key (a client's address, the real one behind a trusted proxy: adapters/forwarded.py) may spend `burst` at once
-and earns one back every `refill_seconds`. The web sign-in spends one per wrong token; the Slack install page spends
-one per page (each stores an OAuth state). Someone who mistypes a few times never notices; a script does.
+and earns one back every `refill_seconds`. The web sign-in spends one per wrong token (adapters/webui/auth.py); the
+pages that store an OAuth state share one bucket per client (`oauth_states`): the Slack install page, the start of
+Sign in with Slack, and a sign-in that came back with a state nobody issued. Someone who mistypes a few times never
+notices; a script does.
 
 Kept in memory, per process: a restart forgets, and each replica counts on its own. At most `clients` keys are
 remembered, the least recently seen go first.
@@ -14,6 +16,9 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+
+# OAuth states (rows of slack_oauth_states) a client may make at once, and then per minute.
+OAUTH_STATES_PER_MINUTE = 10
 
 
 class Throttle:
@@ -59,3 +64,9 @@ class Throttle:
     def _left(self, key: str) -> float:
         left, when = self._buckets.get(key, (float(self.burst), self.clock()))
         return min(float(self.burst), left + (self.clock() - when) / self.refill_seconds)
+
+
+def oauth_states(clock: Callable[[], float] = time.monotonic) -> Throttle:
+    """The one rule for the pages that store an OAuth state: ten at once per client, then one every 6 s. The Slack
+    mount makes it, and Sign in with Slack takes from the same buckets."""
+    return Throttle(OAUTH_STATES_PER_MINUTE, 60.0 / OAUTH_STATES_PER_MINUTE, clock)

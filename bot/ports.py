@@ -163,6 +163,11 @@ class SwarmRepository(Protocol):
         """Removes a room message, and the ✅ marks that copied its words, from the timeline (a deletion)."""
         ...
 
+    async def rewrite_entries(self, swarm_id: int, change: Callable[[str], str]) -> None:
+        """Passes the text of the swarm's other timeline entries that may have copied a room message's words (its
+        resolution, say: all but the room's messages, their ✅ marks and the opening case) through `change`."""
+        ...
+
     async def add_messages(self, messages: Iterable[TimelineEntry]) -> set[str]:
         """Adds room messages (`message` entries with their message ids) that their swarm's timeline does not have
         yet; returns the message ids it added. A message already there, or twice in `messages`, is added once."""

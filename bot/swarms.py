@@ -211,6 +211,15 @@ class Resolved:
 
 
 @dataclass(frozen=True)
+class Retracted:
+    """A room message edited or deleted: its swarm as it is now and, when it was resolved, its resolve as its records
+    say it now (for the summaries already posted to say the same)."""
+
+    crew: Crew
+    resolved: Resolved | None = None
+
+
+@dataclass(frozen=True)
 class Answered:
     """An invited expert's answer; on a decline, whoever was asked instead (None if nobody fits)."""
 
@@ -818,20 +827,20 @@ class Swarms:
             await uow.commit()
             return Marked(crew, replace(entry, message_id=message_id), marked)
 
-    async def edit_message(self, workspace: str, channel: str, message_id: str, words: str) -> Crew | None:
+    async def edit_message(self, workspace: str, channel: str, message_id: str, words: str) -> Retracted | None:
         """Follows an edit of a room message: the timeline and its ✅ marks say the new words, and so the summary and
-        the article drafted from them; the swarm's article, while still a draft, has the old words replaced where it
-        copied them. The crew of an active swarm whose timeline kept the message (its card shows the ✅-marked fix),
-        else None."""
+        the article drafted from them; where the swarm's records copied the old words whole (its resolution, the
+        resolve's timeline entry, its article: a new version, and a validated article goes back to draft, as any edit
+        of it does) they say the new ones. None if the swarm's timeline did not keep the message."""
         return await self._retract(workspace, channel, message_id, words)
 
-    async def delete_message(self, workspace: str, channel: str, message_id: str) -> Crew | None:
+    async def delete_message(self, workspace: str, channel: str, message_id: str) -> Retracted | None:
         """Forgets a deleted room message everywhere Swarm copied its words: the timeline and its ✅ marks, the
-        swarm's resolution, and its article in any state, every kept version included (a pasted secret someone
-        deleted must not be published). The crew as `edit_message` says."""
+        swarm's resolution and every other timeline entry (the resolve's), and its article in any state, every kept
+        version included (a pasted secret someone deleted must not be published). None as `edit_message` says."""
         return await self._retract(workspace, channel, message_id, None)
 
-    async def _retract(self, workspace: str, channel: str, message_id: str, words: str | None) -> Crew | None:
+    async def _retract(self, workspace: str, channel: str, message_id: str, words: str | None) -> Retracted | None:
         """An edit (`words`, the words now) or a deletion (None) of a room message."""
         async with self.store.unit() as uow:
             space = await uow.workspaces.get(workspace)
@@ -846,24 +855,41 @@ class Swarms:
             else:
                 await uow.swarms.rewrite_message(_id(swarm), message_id, words)
                 change = partial(retraction.rewritten, before=message.text, after=words)
+            await uow.swarms.rewrite_entries(_id(swarm), change)
             article = await uow.articles.by_swarm(_id(swarm))
-            if article is not None and (words is None or article.state in (ArticleState.WIP, ArticleState.DRAFT)):
+            if article is not None:
+                issue = change(article.issue)
                 scrubbed = replace(
                     article,
+                    title=change(article.title) or knowledge.title_for(issue or swarm.case.text),
+                    issue=issue,
                     environment=change(article.environment),
                     resolution=change(article.resolution),
                     cause=change(article.cause),
                 )
                 if scrubbed != article:
+                    if words is not None:
+                        # Words nobody checked: back to draft until validated again, as any edit of an article.
+                        state = ArticleState.DRAFT if article.state is ArticleState.VALIDATED else article.state
+                        scrubbed = replace(scrubbed, state=state, updated_at=self.clock())
                     await uow.articles.save(scrubbed)
+                    if words is not None:
+                        await uow.versions.add(scrubbed, message.person_id, "edited: a room message it quoted")
                 if words is None and article.id is not None:
                     await uow.versions.rewrite(article.id, change)
             if swarm.resolution and change(swarm.resolution) != swarm.resolution:
                 swarm.resolution = change(swarm.resolution)
                 await uow.swarms.save(swarm)
-            crew = await self._crew(uow, swarm) if swarm.status.is_active else None
+            crew = await self._crew(uow, swarm)
+            resolved = None
+            if swarm.status is SwarmStatus.RESOLVED:
+                # Who resolved it is not said in a resolve's summary: the owner stands in.
+                outcome = await self._outcome(uow, crew, await uow.swarms.timeline(_id(swarm)), crew.owner)
+                resolved = outcome if isinstance(outcome, Resolved) else None
             await uow.commit()
-            return crew
+        if not swarm.status.is_active:
+            self.indexes.invalidate(swarm.workspace_id)  # the history the matcher learns from changed
+        return Retracted(crew, resolved)
 
     # -- closing ------------------------------------------------------------------------------------------------
 

@@ -75,6 +75,25 @@ async def _post(ctx: Context, crew: Crew, summary: Reply, ask: bool, resumed_sin
     await ctx.core.swarms.set_closed(swarm_id)
 
 
+async def restate_resolved(ctx: Context, result: Resolved) -> None:
+    """Edits the resolve's summaries already posted, in the room and under the announcement, and the announcement, to
+    say what the swarm's records say now (a message they quoted was edited or deleted since)."""
+    swarm = result.crew.swarm
+    summary = replies.resolved(result, ctx.platform)
+    room = swarm.room_id or swarm.origin_channel
+    for channel, message_id in [(room, swarm.summary_id), (swarm.origin_channel, swarm.thread_summary_id)]:
+        if message_id is None:
+            continue
+        try:
+            await ctx.chat.update(channel, message_id, summary)
+        except Exception:
+            log.exception("could not update a summary of swarm %s", swarm.number)
+    try:
+        await update_announcement(ctx, result.crew)
+    except Exception:
+        log.exception("could not update the announcement of swarm %s", swarm.number)
+
+
 async def update_announcement(ctx: Context, crew: Crew) -> None:
     if crew.swarm.announcement_id:
         reply = replies.announcement_status(crew, ctx.platform)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.swarms import RoomMessage
+from bot.swarms import Retracted, RoomMessage
 from handlers.automation import refresh_summary
 from handlers.chat import MessageDeleted, MessageEdited, MessageEvent
+from handlers.closing import restate_resolved
 from handlers.context import Context
 
 
@@ -26,16 +27,22 @@ async def on_messages(ctx: Context, events: Sequence[MessageEvent]) -> None:
 
 
 async def on_edit(ctx: Context, event: MessageEdited) -> None:
-    """The timeline, the ✅-marked fix, the room's card and the draft article say what the message says now."""
+    """The timeline, the ✅-marked fix, the room's card, the draft article and, once resolved, its summaries say what
+    the message says now."""
     origin = event.origin
-    crew = await ctx.core.swarms.edit_message(origin.workspace, origin.channel, event.message_id, event.text)
-    if crew is not None:
-        await refresh_summary(ctx, crew)
+    await _show(ctx, await ctx.core.swarms.edit_message(origin.workspace, origin.channel, event.message_id, event.text))
 
 
 async def on_delete(ctx: Context, event: MessageDeleted) -> None:
-    """A deleted message's words leave every place Swarm copied them to, the room's card included."""
+    """A deleted message's words leave every place Swarm copied them to, the room's card and the resolve's summaries
+    included."""
     origin = event.origin
-    crew = await ctx.core.swarms.delete_message(origin.workspace, origin.channel, event.message_id)
-    if crew is not None:
-        await refresh_summary(ctx, crew)
+    await _show(ctx, await ctx.core.swarms.delete_message(origin.workspace, origin.channel, event.message_id))
+
+
+async def _show(ctx: Context, retracted: Retracted | None) -> None:
+    if retracted is None:
+        return
+    await refresh_summary(ctx, retracted.crew)
+    if retracted.resolved is not None:
+        await restate_resolved(ctx, retracted.resolved)

@@ -222,6 +222,20 @@ class SqlSwarmRepository(Repository):
     async def remove_message(self, swarm_id: int, message_id: str) -> None:
         await self._session.exec(delete(table_of(SwarmEventRow)).where(*_message_and_marks(swarm_id, message_id)))
 
+    async def rewrite_entries(self, swarm_id: int, change: Callable[[str], str]) -> None:
+        kept = [
+            kind.value for kind in (EventKind.MESSAGE, EventKind.SOLUTION, EventKind.SOLUTION_REMOVED, EventKind.OPENED)
+        ]
+        statement = select(SwarmEventRow).where(
+            SwarmEventRow.swarm_id == swarm_id, col(SwarmEventRow.kind).not_in(kept), SwarmEventRow.text != ""
+        )
+        for row in (await self._session.exec(statement)).all():
+            text = change(row.text)
+            if text != row.text:
+                row.text = text
+                self._session.add(row)
+        await self._session.flush()
+
     async def by_external_id(self, workspace_id: int, external_id: str) -> Swarm | None:
         return await self._one(SwarmRow.workspace_id == workspace_id, SwarmRow.external_id == external_id)
 

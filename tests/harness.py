@@ -18,6 +18,8 @@ from handlers.chat import (
     Form,
     FormEvent,
     HomeEvent,
+    MessageDeleted,
+    MessageEdited,
     MessageEvent,
     Origin,
     ReactionEvent,
@@ -141,6 +143,17 @@ class ScenarioBot:
         message = self.chat.add_message(channel.lstrip("#"), self.user(user), text)
         await self.router.handle(MessageEvent(self.origin(user, channel), message.id, text))
         return message.id
+
+    async def edit(self, message_id: str, text: str) -> Outcome:
+        """The author of a message changes its words."""
+        message = self.chat.messages[message_id]
+        message.text = text
+        return await self.router.handle(MessageEdited(self.origin(message.author, message.channel), message_id, text))
+
+    async def delete(self, message_id: str) -> Outcome:
+        """The author of a message deletes it."""
+        message = self.chat.messages.pop(message_id)
+        return await self.router.handle(MessageDeleted(self.origin(message.author, message.channel), message_id))
 
     async def react(
         self, emoji: str, message_id: str, user: str, added: bool = True, event_id: str | None = None

@@ -54,7 +54,7 @@ from adapters.slack.chat import SlackChat, UserDirectory
 from adapters.slack.signature import signed_by_slack
 from adapters.slack.states import PurgedStateStore
 from adapters.slack.tokens import SealedInstallationStore
-from adapters.throttle import Throttle
+from adapters.throttle import Throttle, oauth_states
 from bot.forgetting import forget_workspace
 from handlers import closing, opening, reactions
 from handlers.chat import Event, MessageEvent, ReactionEvent
@@ -92,8 +92,6 @@ KEPT_DIRECTLY = {"message": "message", "reaction_added": "reaction", "reaction_r
 # A workspace that uninstalled the app, or revoked its tokens: listener kinds, worked on by SlackMount._revoke.
 REVOKING = {"app_uninstalled": "uninstalled", "tokens_revoked": "revoked"}
 SWARM_COMMAND = re.compile(r"^/swarm")
-# Each "Add to Slack" page stores an OAuth state: one client may ask for this many pages a minute, then gets 429.
-INSTALL_PAGES_PER_MINUTE = 10
 STATE_SECONDS = 600  # how long an install's OAuth state is good for
 PURGE_EVERY = timedelta(minutes=10)  # how often the scheduler deletes expired OAuth states
 
@@ -254,7 +252,8 @@ class SlackMount:
         else:
             raise ValueError("Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth")
         self.bolt = AsyncApp(**common)
-        self.install_pages = Throttle(INSTALL_PAGES_PER_MINUTE, 60.0 / INSTALL_PAGES_PER_MINUTE)
+        # Install pages here, and Sign in with Slack's starts (adapters/webui/auth.py): one bucket per client.
+        self.oauth_states = oauth_states(lambda: app.core.clock().timestamp())
         self.chats: dict[str, tuple[SlackChat, float]] = {}
         # (enterprise id, team id) → (the bot's user id there, until when): what bolt's authorize said last.
         self.authorized: dict[tuple[str | None, str | None], tuple[str | None, float]] = {}
@@ -342,7 +341,7 @@ class SlackMount:
         flow = self.bolt.oauth_flow
         assert flow is not None
         if request.path == flow.install_path:
-            wait = self.install_pages.take(request.remote or "")
+            wait = self.oauth_states.take(request.remote or "")
             if wait:
                 headers = {"Retry-After": Throttle.retry_after(wait)}
                 return web.Response(status=429, text="too many install pages: try again later", headers=headers)

@@ -31,7 +31,7 @@ from adapters.app import App
 from adapters.forwarded import KEY as FORWARDED
 from adapters.metrics import ApiCallObserver
 from adapters.slack import SlackMount
-from adapters.throttle import Throttle
+from adapters.throttle import Throttle, oauth_states
 from adapters.webui.problems import Problem, problem_page
 from adapters.webui.redirects import local_target
 from adapters.webui.render import page
@@ -72,6 +72,8 @@ class Auth:
             )
         self.with_slack = bool(settings.slack_client_id and settings.slack_client_secret)
         self.throttle = Throttle(WRONG_TOKENS, REFILL_SECONDS, lambda: app.core.clock().timestamp())
+        # Each sign-in started stores an OAuth state, as each install page does: the same buckets as the Slack mount's.
+        self.oauth_states = slack.oauth_states if slack else oauth_states(lambda: app.core.clock().timestamp())
         engine = app.store.engine
         self.states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=engine)
         self.installations = (
@@ -197,9 +199,11 @@ class Auth:
     async def slack_start(self, request: web.Request) -> web.StreamResponse:
         if not self.with_slack:
             return problem_page(request, NO_SLACK_SIGNIN)
+        target = local_target(request.query.get("next"))
+        if wait := self.oauth_states.take(request.remote or ""):
+            return self._too_many(request, math.ceil(wait), target, "slack_throttled")
         state = await self.states.async_issue()
         nonce = secrets.token_urlsafe(16)
-        target = local_target(request.query.get("next"))
         authorize = OpenIDConnectAuthorizeUrlGenerator(
             client_id=str(self.settings.slack_client_id),
             redirect_uri=self.redirect_uri(request),
@@ -227,6 +231,9 @@ class Auth:
         if request.query.get("error"):
             return self._signin(request, error="slack_cancelled", status=401, target=target)
         if not state or not code or kept.get("state") != state or not await self.states.async_consume(state):
+            # A state nobody gave this browser: a stale link, or someone trying states; the latter is slowed down.
+            if wait := self.oauth_states.take(request.remote or ""):
+                return self._too_many(request, math.ceil(wait), target, "slack_throttled")
             return self._signin(request, error="slack_state", status=401, target=target)
         try:
             identity = await self._identity(request, code)
@@ -299,9 +306,10 @@ class Auth:
             workspaces=workspaces,
         )
 
-    def _too_many(self, request: web.Request, wait: int, target: str) -> web.Response:
-        """The sign-in page, answered 429: this client gave too many wrong tokens; Retry-After says when to retry."""
-        response = self._signin(request, error="throttled", status=429, target=target)
+    def _too_many(self, request: web.Request, wait: int, target: str, error: str = "throttled") -> web.Response:
+        """The sign-in page, answered 429: this client gave too many wrong tokens (or started too many sign-ins with
+        Slack: `error`); Retry-After says when to retry."""
+        response = self._signin(request, error=error, status=429, target=target)
         response.headers["Retry-After"] = str(wait)
         return response
 

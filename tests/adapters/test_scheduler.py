@@ -21,11 +21,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING, STATE_STOPPED
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import text
 
 from adapters import cli, scheduler
 from adapters.app import App
 from adapters.memory import MemoryChat
 from adapters.settings import Settings
+from adapters.slack.states import PurgedStateStore
 from bot.core import Core
 from handlers.context import Context
 from handlers.jobs import JOBS
@@ -465,3 +467,32 @@ def test_jobs_run_through_main_exits_with_its_code(
     assert exited.value.code == 2
     assert "The jobs are: tick" in capsys.readouterr().err
     assert sys.modules["adapters.scheduler"]._leader is None
+
+
+async def test_the_chores_are_listed_and_run_by_name_like_the_jobs(
+    swarm: Swarm, app: App, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, value in (("SLACK_SIGNING_SECRET", "signing"), ("SLACK_CLIENT_ID", "1.2"), ("SLACK_CLIENT_SECRET", "s")):
+        monkeypatch.setenv(name, value)  # several Slack workspaces (OAuth): purging their expired states is a chore
+    states = PurgedStateStore(expiration_seconds=600, engine=app.store.engine)
+    for _ in range(3):
+        await states.async_issue()
+    async with app.store.engine.begin() as connection:  # two install pages opened long ago and never used
+        old = text(
+            "UPDATE slack_oauth_states SET expire_at = :past WHERE id IN (SELECT id FROM slack_oauth_states LIMIT 2)"
+        )
+        await connection.execute(old, {"past": datetime(2020, 1, 1)})
+
+    code, out = await swarm("jobs", "list")
+    assert code == 0
+    assert sorted(line.split()[0] for line in out.splitlines()) == sorted([*JOBS, "purge-oauth-states"])
+    assert "interval[0:10:00] UTC" in next(line for line in out.splitlines() if line.startswith("purge-oauth-states"))
+
+    code, out = await swarm("jobs", "run", "purge-oauth-states")
+    assert (code, out) == (0, "purge-oauth-states ran.\n")
+    async with app.store.engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM slack_oauth_states"))).scalar_one() == 1
+
+    capsys.readouterr()
+    assert (await swarm("jobs", "run", "purge-states"))[0] == 2
+    assert capsys.readouterr().err.endswith(f"The jobs are: {', '.join(JOBS)}, purge-oauth-states.\n")

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from adapters import scheduler
-from adapters.slack.mount import INSTALL_PAGES_PER_MINUTE
+from adapters.throttle import OAUTH_STATES_PER_MINUTE
 from tests.adapters.slack.conftest import SUPPORT, SlackScenario, start_slack
 
 
@@ -92,12 +92,21 @@ async def states(slack: SlackScenario) -> int:
 
 
 async def test_one_client_asking_for_install_pages_in_a_loop_is_told_to_wait(slack: SlackScenario) -> None:
-    answers = [await install_page(slack) for _ in range(INSTALL_PAGES_PER_MINUTE + 5)]
-    assert all(page.status in (200, 302) for page in answers[:INSTALL_PAGES_PER_MINUTE])
-    refused = answers[INSTALL_PAGES_PER_MINUTE:]
+    answers = [await install_page(slack) for _ in range(OAUTH_STATES_PER_MINUTE + 5)]
+    assert all(page.status in (200, 302) for page in answers[:OAUTH_STATES_PER_MINUTE])
+    refused = answers[OAUTH_STATES_PER_MINUTE:]
     assert {page.status for page in refused} == {429}
     assert all(1 <= int(page.headers["Retry-After"]) <= 60 for page in refused)
-    assert await states(slack) == INSTALL_PAGES_PER_MINUTE
+    assert await states(slack) == OAUTH_STATES_PER_MINUTE
+
+
+async def test_install_pages_and_sign_ins_with_slack_take_from_one_bucket_per_client(slack: SlackScenario) -> None:
+    for _ in range(OAUTH_STATES_PER_MINUTE):
+        await install_page(slack)
+    base = slack.sender.url.removesuffix("/slack/events")
+    async with aiohttp.ClientSession() as session, session.get(f"{base}/auth/slack", allow_redirects=False) as page:
+        assert page.status == 429
+    assert await states(slack) == OAUTH_STATES_PER_MINUTE
 
 
 async def test_the_scheduler_purges_the_expired_states_and_keeps_the_others(slack: SlackScenario) -> None:

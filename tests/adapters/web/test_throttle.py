@@ -1,15 +1,20 @@
 """Guessing SWARM_WEB_TOKEN is slowed down per client: ten wrong tokens, then 429 with Retry-After, the right token
-too, until a wrong one's worth of time has passed. Behind a trusted proxy the client is X-Forwarded-For's."""
+too, until a wrong one's worth of time has passed. Behind a trusted proxy the client is X-Forwarded-For's. Starting
+Sign in with Slack (each start stores an OAuth state) and trying states on its callback are slowed down the same way,
+in the buckets of the Slack install pages."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapters.throttle import Throttle
-from adapters.webui.auth import REFILL_SECONDS
+from sqlalchemy import text
+
+from adapters.throttle import OAUTH_STATES_PER_MINUTE, Throttle
+from adapters.webui.auth import CALLBACK, REFILL_SECONDS
 from adapters.webui.auth import WRONG_TOKENS as BURST
-from tests.adapters.web.conftest import TOKEN, Site, serve
+from tests.adapters.web.conftest import CLIENT_ID, TOKEN, Site, serve
 from tests.adapters.web.test_access import client
+from tests.fakes.slack_api import FakeSlack
 
 
 @dataclass
@@ -80,3 +85,45 @@ def test_the_throttle_remembers_a_bounded_number_of_clients() -> None:
     assert throttle.wait("d") == 10
     now[0] = 5
     assert throttle.wait("d") == 5
+
+
+# -- Sign in with Slack: each start stores an OAuth state, as an install page does ------------------------------------
+
+SLACK_SIGNIN = {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": "shh", "SWARM_TRUSTED_PROXIES": "127.0.0.1"}
+
+
+async def get(site: Site, path: str, headers: dict[str, str]) -> Answer:
+    async with client() as http, http.get(site.url + path, headers=headers, allow_redirects=False) as answer:
+        return Answer(answer.status, answer.headers.get("Retry-After"), await answer.text())
+
+
+async def states(site: Site) -> int:
+    async with site.app.store.engine.connect() as connection:
+        return int((await connection.execute(text("SELECT count(*) FROM slack_oauth_states"))).scalar_one())
+
+
+async def test_one_client_starting_sign_ins_with_slack_in_a_loop_is_told_to_wait(database_url: str) -> None:
+    async with FakeSlack() as slack, serve(database_url, SLACK_API_URL=slack.url, **SLACK_SIGNIN) as site:
+        mallory = {"X-Forwarded-For": "203.0.113.9"}
+        answers = [await get(site, "/auth/slack?next=/kb", mallory) for _ in range(OAUTH_STATES_PER_MINUTE + 5)]
+        assert {a.status for a in answers[:OAUTH_STATES_PER_MINUTE]} == {302}
+        for refused in answers[OAUTH_STATES_PER_MINUTE:]:
+            assert refused.status == 429
+            assert refused.retry_after == "6"
+            assert "Too many sign-ins with Slack were started from here" in refused.text
+        assert await states(site) == OAUTH_STATES_PER_MINUTE  # nothing stored for the refused
+
+        assert (await get(site, "/auth/slack", {"X-Forwarded-For": "192.0.2.7"})).status == 302  # someone else
+        site.bot.clock.advance(seconds=6)
+        assert (await get(site, "/auth/slack", mallory)).status == 302
+
+
+async def test_states_tried_on_the_sign_in_callback_are_slowed_down_too(database_url: str) -> None:
+    async with FakeSlack() as slack, serve(database_url, SLACK_API_URL=slack.url, **SLACK_SIGNIN) as site:
+        mallory = {"X-Forwarded-For": "203.0.113.9"}
+        tries = [await get(site, f"{CALLBACK}?code=c&state=s{n}", mallory) for n in range(OAUTH_STATES_PER_MINUTE + 2)]
+        assert {a.status for a in tries[:OAUTH_STATES_PER_MINUTE]} == {401}
+        assert {a.status for a in tries[OAUTH_STATES_PER_MINUTE:]} == {429}
+        assert (await get(site, "/auth/slack", mallory)).status == 429  # one bucket
+        assert (await get(site, f"{CALLBACK}?code=c&state=s", {"X-Forwarded-For": "192.0.2.7"})).status == 401
+        assert not slack.calls_to("openid.connect.token")
