@@ -265,6 +265,7 @@ class SlackMount:
         app.metrics.queue("slack", lambda: self.writer.unwritten + (len(self.worker.running) if self.worker else 0))
         app.metrics.inbox("slack", inbox.waiting)
         self._working: asyncio.Task[None] | None = None
+        self._resuming: asyncio.Task[None] | None = None  # the start-up's second look, once the settle time passed
         self._session: aiohttp.ClientSession | None = None
         self._listen()
         self._ignore_the_rest()
@@ -451,19 +452,28 @@ class SlackMount:
         if self.worker is None:
             return
         if resume and self.single is not None:
-            try:
-                await self.single.start()
-                await self.resume(self.app.settings.resume_settle())  # not younger: another may be opening them
-            except (SlackApiError, aiohttp.ClientError, OSError, TimeoutError) as err:
-                # Slack may be down at start (`swarm serve` said so already): a line, not a traceback; the first
-                # request, and /readyz, will try again.
-                log.warning(
-                    "Slack start-up: %s", probe.explain(err, "SLACK_BOT_TOKEN", self.app.settings.slack_api_url)
-                )
-            except Exception:
-                # Slack may be down at start; the first request will try again.
-                log.exception("Slack start-up (auth.test, resuming openings) failed")
+            await self._resume_at_start()
+            # What a crash interrupted just before this start is younger than the settle time now, so it was left
+            # (another process may still be at it); once that time has passed it is looked at again, rather than at
+            # the scheduler's next tick, which waits for a dead server's lease first.
+            self._resuming = asyncio.get_running_loop().create_task(self._resume_at_start(later=True))
         self._working = asyncio.get_running_loop().create_task(self.worker.run())
+
+    async def _resume_at_start(self, later: bool = False) -> None:
+        settle = self.app.settings.resume_settle()  # not younger: another may be opening them
+        if later:
+            await asyncio.sleep(settle.total_seconds())
+        assert self.single is not None
+        try:
+            await self.single.start()
+            await self.resume(settle)
+        except (SlackApiError, aiohttp.ClientError, OSError, TimeoutError) as err:
+            # Slack may be down at start (`swarm serve` said so already): a line, not a traceback; the first
+            # request, and /readyz, will try again.
+            log.warning("Slack start-up: %s", probe.explain(err, "SLACK_BOT_TOKEN", self.app.settings.slack_api_url))
+        except Exception:
+            # Slack may be down at start; the scheduler's jobs will try again.
+            log.exception("Slack start-up (auth.test, resuming openings and closings) failed")
 
     async def unready(self) -> str | None:
         """Why Slack cannot be worked with now, for /readyz, or None. With one workspace, until auth.test has
@@ -481,10 +491,11 @@ class SlackMount:
         await self.writer.close()
         if self.worker is not None:
             await self.worker.stop(DRAIN_SECONDS)
-        if self._working is not None:
-            self._working.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._working
+        for task in (self._resuming, self._working):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._session is not None:
             self.chats.clear()  # their clients use the session
             await self._session.close()

@@ -371,6 +371,31 @@ async def test_killed_at_each_step_of_resolving_the_swarm_completes_once(deploym
     assert JOIN not in announcement["text"], announcement["text"]
 
 
+async def test_a_closing_too_young_to_finish_at_the_restart_is_finished_once_it_is_old_enough(
+    deployment: Deployment,
+) -> None:
+    """The new server starts within the settle time of the interrupted closing, so its start-up leaves it (another
+    process might still be posting); it finishes it once the settle time has passed, not at the scheduler's tick,
+    which waits for the dead server's lease (30 s) and then its interval (60 s)."""
+    settle = 5.0
+    deployment.env["SWARM_RESUME_SETTLE_SECONDS"] = str(settle)
+    api = deployment.api
+    first, sender = await deployment.start()
+    room = await _open(deployment, sender, first)
+    api.stall("chat.postMessage", HOLD, effect=False, when=_room_call)
+    status, _ = await sender.slash(f"resolve {FIX}", PEOPLE["ana"], room)
+    assert status == 200
+    await _until(partial(_stalled, api, "chat.postMessage"), WORK, "resolving to reach the summary")
+    await sender.close()
+    await deployment.crash(first)
+
+    restarted, sender = await deployment.start()
+    await sender.close()
+    await _until(partial(_closed, deployment), settle + 20, "the closing to be finished after the settle time")
+    summaries = [c.args for c in api.calls_to("chat.postMessage") if c.ok and SUMMARY in str(c.args.get("text"))]
+    assert [a["channel"] for a in summaries].count(room) == 1, summaries
+
+
 @pytest.mark.parametrize("step", ["summary-in-room", "summary-under-announcement"])
 async def test_a_summary_that_landed_after_the_kill_is_not_posted_again(deployment: Deployment, step: str) -> None:
     """The summary reaches Slack after the server died waiting for the answer: the closing, finished at the restart,

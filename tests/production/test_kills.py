@@ -50,12 +50,16 @@ class Sent:
 async def _stream(
     at: Deployment, sender: SlackSender, announcement: str, room: str, round_: int, sent: Sent, first: asyncio.Event
 ) -> None:
-    """Sends requests until the server is gone: every tenth an open, the others joins and messages in turn."""
+    """Sends requests until the server is gone: every tenth an open, the others joins and messages in turn, each
+    open and join by someone new."""
     for i in range(10_000):
         word = f"r{round_:02d}n{i:03d}"
         if i % 10 == 5:
+            # Each by someone new: one person's opens are limited (SWARM_OPEN_LIMIT), and a refused open is an effect.
+            opener = f"UO{word.upper()}"
+            at.api.add_user(opener, f"agent-{word}", f"agent-{word}@example.com", real_name=f"Agent {word}")
             case = f"Case {word} cannot export invoices #billing"
-            kind, request = sent.opens, sender.slash(case, PEOPLE["ana"], SUPPORT)
+            kind, request = sent.opens, sender.slash(case, opener, SUPPORT)
         elif i % 2:
             user = f"UK{word.upper()}"
             at.api.add_user(user, f"joiner-{word}", f"{word}@example.com", real_name=f"Joiner {word}")
