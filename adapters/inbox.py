@@ -44,6 +44,11 @@ SLOTS = 12
 LEASE = timedelta(minutes=2)
 POLL_SECONDS = 1.0  # how often an idle worker looks for deliveries that nobody told it about (other replicas')
 ATTEMPTS = 5  # a delivery taken this many times without finishing is given up, with an error in the log
+# A delivery whose work failed (the database busy or restarting, a bug) is tried again after 5 s, then 20 s, 80 s and
+# at most a lease: a moment's trouble costs seconds, not the two minutes a dead worker's lease takes, and an outage
+# of a few minutes is still outlasted before the delivery is given up.
+RETRY_FIRST = timedelta(seconds=5)
+RETRY_GROWTH = 4
 
 
 class Delivery(Protocol):
@@ -68,6 +73,7 @@ class Inbox(Protocol):
 
     async def finish(self, ids: Sequence[int]) -> None: ...
 
+    async def retry(self, ids: Sequence[int], holder: str, at: datetime) -> None: ...
     async def release(self, holder: str) -> int: ...
 
     async def waiting(self) -> int: ...
@@ -337,10 +343,27 @@ class Worker:
             run.started = True
             if await self._attempt(run.work, run.items, run.deliveries):
                 return
+            failed = run.deliveries
             if len(run.items) > 1:
                 # One delivery that cannot be done must not hold up the others: each is tried once more alone.
-                for delivery, item in zip(run.deliveries, run.items, strict=True):
-                    await self._attempt(run.work, [item], [delivery])
+                failed = [
+                    delivery
+                    for delivery, item in zip(run.deliveries, run.items, strict=True)
+                    if not await self._attempt(run.work, [item], [delivery])
+                ]
+            await self._later(failed)
+
+    async def _later(self, failed: Sequence[Delivery]) -> None:
+        """Failed deliveries are taken again after a backoff that grows with their attempts."""
+        by_time: dict[timedelta, list[int]] = {}
+        for delivery in failed:
+            wait = min(self.lease, RETRY_FIRST * RETRY_GROWTH ** max(delivery.attempts - 1, 0))
+            by_time.setdefault(wait, []).append(delivery.id)
+        for wait, ids in by_time.items():
+            try:
+                await self.inbox.retry(ids, self.holder, self.clock() + wait)
+            except Exception:
+                log.warning("could not set when %d failed deliveries are tried again; their lease ends", len(ids))
 
     async def _attempt(self, work: Work, items: list[Any], deliveries: list[Delivery]) -> bool:
         try:
@@ -348,8 +371,8 @@ class Worker:
         except asyncio.CancelledError:
             raise
         except Exception:
-            # Left in the inbox: taken again when its lease ends (the delivery claims, and the timeline's one entry
-            # per room message, prevent a second effect of whatever part was done).
+            # Left in the inbox: taken again after a backoff (`_later`); the delivery claims, and the timeline's one
+            # entry per room message, prevent a second effect of whatever part was done.
             first, more = deliveries[0], len(deliveries) - 1
             log.exception("a %s delivery in %s (and %d more) failed; tried again later", first.kind, first.team, more)
             return False

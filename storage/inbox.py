@@ -129,6 +129,20 @@ class SqlInbox:
             await uow.session.exec(delete(InboxRow).where(col(InboxRow.id).in_(list(ids))))
             await uow.commit()
 
+    async def retry(self, ids: Sequence[int], holder: str, at: datetime) -> None:
+        """These deliveries, still `holder`'s, failed: they are free to take again from `at` instead of when their
+        lease ends."""
+        if not ids:
+            return
+        statement = (
+            update(InboxRow)
+            .where(col(InboxRow.id).in_(list(ids)), col(InboxRow.holder) == holder)
+            .values(claimed_until=at)
+        )
+        async with self._store.unit() as uow:
+            await uow.session.exec(statement)
+            await uow.commit()
+
     async def release(self, holder: str) -> int:
         """Frees what `holder` took and did not finish (it is stopping), for any worker to take at once."""
         statement = (

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from adapters.inbox import ATTEMPTS, LEASE, Delivery, Piece, Unkept, Worker, Writer
+from adapters.inbox import ATTEMPTS, LEASE, RETRY_FIRST, RETRY_GROWTH, Delivery, Piece, Unkept, Worker, Writer
 from storage.database import SqlStore
 from storage.inbox import SqlInbox
 from tests.harness import Clock
@@ -165,7 +165,7 @@ async def test_a_run_that_fails_is_done_again_one_by_one_and_only_the_bad_delive
         await stop(worker, running, 1)
 
 
-async def test_a_failed_delivery_stays_and_is_tried_again_after_its_lease(store: SqlStore) -> None:
+async def test_a_failed_delivery_stays_and_is_tried_again_after_a_growing_backoff(store: SqlStore) -> None:
     inbox, clock, work = SqlInbox(store, "slack"), Clock(), Work()
     work.failing.add("x")
     await put(inbox, clock, ("A", "x"))
@@ -173,9 +173,20 @@ async def test_a_failed_delivery_stays_and_is_tried_again_after_its_lease(store:
     running = asyncio.create_task(worker.run())
     try:
         assert await worker.idle(5)
-        assert (work.done, await inbox.waiting()) == ([], 1)
+        assert (work.calls, await inbox.waiting()) == ([["x"]], 1)
+        # Not before 5 s: the first backoff, well before the lease's 2 minutes.
+        clock.advance(seconds=RETRY_FIRST.total_seconds() - 1)
+        assert await worker.idle(5)
+        assert len(work.calls) == 1
+        clock.advance(seconds=1)
+        assert await worker.idle(5)
+        assert len(work.calls) == 2
+        # It failed again: the next wait is four times as long.
+        clock.advance(seconds=RETRY_FIRST.total_seconds() * RETRY_GROWTH - 1)
+        assert await worker.idle(5)
+        assert len(work.calls) == 2
         work.failing.clear()
-        clock.advance(seconds=LEASE.total_seconds())
+        clock.advance(seconds=1)
         assert await worker.idle(5)
         assert work.done == ["x"]
         assert await inbox.waiting() == 0

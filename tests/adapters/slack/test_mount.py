@@ -191,6 +191,9 @@ class Away:
     async def finish(self, ids: Sequence[int]) -> None:
         await self.inbox.finish(ids)
 
+    async def retry(self, ids: Sequence[int], holder: str, at: datetime) -> None:
+        await self.inbox.retry(ids, holder, at)
+
     async def release(self, holder: str) -> int:
         return await self.inbox.release(holder)
 
