@@ -77,7 +77,7 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         metavar="N",
-        help="do Slack's work in N worker processes, so acks never wait for it (default 0: in this process)",
+        help="do Slack's and Teams' work in N worker processes, so acks never wait for it (default 0: here)",
     )
 
     console = commands.add_parser("console", help="the offline workspace (REPL)")

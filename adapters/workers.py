@@ -32,7 +32,7 @@ from adapters.teams.mount import TeamsMount
 log = logging.getLogger(__name__)
 
 NICENESS = 19  # CPU priority below the serving process's (0): its acks come first when both are runnable
-STOP_SECONDS = 15.0
+STOP_SECONDS = 35.0  # a worker process gets the longest drain (Teams' 30 s, Slack's 10 s) and a margin to stop
 # The byte that tells a worker process a platform's inbox has something new; EVERY: look in each.
 KICKS = {"slack": b"s", "teams": b"t"}
 EVERY = b"*"
@@ -150,6 +150,5 @@ async def _work(settings: Settings, server: Connection, resume: bool) -> None:
         log.info("worker %d started (%s)", os.getpid(), ", ".join(type(m).__name__ for m in started))
         await stop.wait()
     finally:
-        for mount in started:
-            await mount.stop()
+        await asyncio.gather(*(mount.stop() for mount in started))  # each lets the work in hand finish
         await app.close()
