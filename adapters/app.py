@@ -15,6 +15,7 @@ from handlers.router import Router
 from storage.database import SqlStore, sync_database_url, upgrade
 from storage.inbox import SqlInbox
 from storage.lease import SqlLease
+from storage.refs import SqlPlatformRefs
 
 
 @dataclass
@@ -54,6 +55,10 @@ class App:
     def inbox(self, platform: str) -> SqlInbox:
         """The deliveries a platform acknowledged and Swarm has yet to work on (adapters/inbox.py)."""
         return SqlInbox(self.store, platform)
+
+    def platform_refs(self) -> SqlPlatformRefs:
+        """The platforms' own ids and references (Teams' conversation references among them)."""
+        return SqlPlatformRefs(self.store)
 
     @property
     def job_store_url(self) -> str:

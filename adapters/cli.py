@@ -29,9 +29,9 @@ from adapters.roster_file import RosterFileError, csv_text, read_rows, yaml_text
 from adapters.settings import Settings, reference
 from adapters.slack import SlackMount, probe
 from adapters.slack.probe import SlackProblem
-from adapters.slack.worker import Workers
 from adapters.teams import TeamsMount
 from adapters.teams.package import PackageError, build_package
+from adapters.workers import Workers, serves_slack, serves_teams
 from adapters.workspaces import NoWorkspace, UnknownWorkspace
 from bot import analytics, forgetting
 from bot.errors import UserError
@@ -42,7 +42,6 @@ from handlers import jobs, replies
 from storage.backup import BackupError, backup, restore
 from storage.database import upgrade
 from storage.embeddings import forget_vectors
-from storage.refs import SqlPlatformRefs
 from storage.search import rebuild_index
 
 log = logging.getLogger(__name__)
@@ -78,7 +77,7 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         metavar="N",
-        help="do Slack's work in N worker processes, so acks never wait for it (default 0: in this process)",
+        help="do Slack's and Teams' work in N worker processes, so acks never wait for it (default 0: here)",
     )
 
     console = commands.add_parser("console", help="the offline workspace (REPL)")
@@ -434,17 +433,19 @@ def _stats_value(value: Any) -> Any:
 
 
 def _chats(app: App, workers: Workers | None = None) -> tuple[SlackMount | None, TeamsMount | None]:
-    """The chat platforms the settings set up: Slack, Teams, both or neither. With workers, Slack's work is theirs."""
+    """The chat platforms the settings set up: Slack, Teams, both or neither. With workers, their work is theirs."""
     settings = app.settings
-    slack = None
-    if settings.slack_signing_secret:
+    slack = teams = None
+    if serves_slack(settings):
         if workers is None:
             slack = SlackMount(app, app.store.engine)
         else:
-            slack = SlackMount(app, app.store.engine, work=False, written=workers.kick)
-    # Only with an app id (an empty one would switch Bot Framework authentication off), or in emulator mode.
-    served = settings.microsoft_app_id or settings.teams_emulator
-    teams = TeamsMount(app, SqlPlatformRefs(app.store), settings) if served else None
+            slack = SlackMount(app, app.store.engine, work=False, written=workers.kicker("slack"))
+    if serves_teams(settings):
+        if workers is None:
+            teams = TeamsMount(app, app.platform_refs(), settings)
+        else:
+            teams = TeamsMount(app, app.platform_refs(), settings, work=False, written=workers.kicker("teams"))
     return slack, teams
 
 
@@ -484,7 +485,8 @@ async def _serve(app: App, args: argparse.Namespace) -> int:
     if problem is not None:
         sys.stderr.write(problem + "\n")
         return 2
-    workers = Workers(settings, args.workers) if args.workers and settings.slack_signing_secret else None
+    chatting = serves_slack(settings) or serves_teams(settings)
+    workers = Workers(settings, args.workers) if args.workers and chatting else None
     slack, teams = _chats(app, workers)
     mounts: list[web.Mount] = [m for m in (slack, teams) if m is not None]
     # The web pages need no chat platform: with SWARM_WEB_TOKEN alone, `swarm serve` shows the console's data.

@@ -300,6 +300,11 @@ class Worker:
         the next one, which costs one transaction however long it grew."""
         runs: list[Run] = []
         for delivery in taken:
+            if delivery.id in self.running or delivery.id in self._finished:
+                # Its lease ended while this worker still works on it, or waits for its conversation (a backlog),
+                # or has done it and not yet removed it: taken again, which only renews the lease. A second run
+                # would remove it twice, and on SQLite a newer delivery may have been given that id meanwhile.
+                continue
             if delivery.attempts > ATTEMPTS:
                 log.error("giving up a %s delivery in %s after %d attempts", delivery.kind, delivery.team, ATTEMPTS)
                 self._finished.append(delivery.id)

@@ -215,7 +215,7 @@ class SlackMount:
     """The Slack app. `mount(web_app)` serves it over HTTP; `socket_mode(app_token)` over Socket Mode.
 
     With `work=False` it only acknowledges and keeps the deliveries, and calls `written` when it has kept some:
-    worker processes do the work (adapters/slack/worker.py), each with a mount of its own that is never served."""
+    worker processes do the work (adapters/workers.py), each with a mount of its own that is never served."""
 
     def __init__(
         self, app: App, engine: AsyncEngine | None = None, work: bool = True, written: Callable[[], None] | None = None

@@ -1,9 +1,20 @@
 """Teams on the shared aiohttp server: `POST /api/messages` for the Bot Framework, through botbuilder's CloudAdapter.
 
-A request is authenticated (401 if it is not: nothing else happens), checked (400 if malformed) and answered at
-once; the turn then runs in a background task, so slow connector calls and their retries never hold Teams' request
-(Teams gives up after 15 s and sends again). Turns of one conversation run one after another, in order. Shutdown
-waits for the turns under way. A delivery Teams repeats has one effect: the router dedups on the activity id.
+A request is authenticated (401 if it is not: nothing else happens), checked (400 if malformed), and an activity
+Swarm handles is kept in the inbox (adapters/inbox.py) before it is answered: 202 (an invoke's fixed 200 body) only
+once that write is committed, 503 if it could not be, so Teams sends it again. A `Worker` — here, or in worker
+processes of their own (`swarm serve --workers N`, adapters/workers.py) — takes it from there and runs the turn, so
+slow connector calls and their retries never hold Teams' request (Teams gives up after 15 s and sends again). Turns
+of one conversation run one after another, in the order they came. What was acknowledged and not yet done when the
+server stops, or dies, stays in the inbox for the next worker. A delivery Teams repeats, or a turn a dead worker
+left half done, has one effect: the router claims the activity id (bot/deliveries.py).
+
+The inbox keeps the activity as Teams sent it and the claims its token vouched for (the audience, the app id, the
+service URL: what the worker needs to answer through the connector), never the token itself: the worker authenticates
+its own calls with the bot's credentials, as a proactive post does.
+
+Every invoke is answered with the same fixed body (INVOKE_OK): none of Swarm's card actions answers with content
+that depends on its work, so invokes take the inbox's path like every other activity.
 
 Authentication runs in a worker thread: botframework-connector fetches its signing keys with `requests`.
 """
@@ -13,8 +24,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -28,9 +41,14 @@ from botbuilder.integration.aiohttp import (  # type: ignore[import-untyped]
     ConfigurationServiceClientCredentialFactory,
 )
 from botbuilder.schema import Activity, ConversationReference  # type: ignore[import-untyped]
+from botframework.connector.auth import ClaimsIdentity  # type: ignore[import-untyped]
+from botframework.connector.auth.authenticate_request_result import (  # type: ignore[import-untyped]
+    AuthenticateRequestResult,
+)
 
 from adapters import wire
 from adapters.app import App
+from adapters.inbox import Delivery, Piece, Unkept, Worker, Writer
 from adapters.settings import Settings
 from adapters.teams import activities, cards
 from adapters.teams.activities import Basics, Known, Malformed
@@ -52,6 +70,10 @@ NO_CHANNEL = (
 )
 SUBMITTED = "Submitted."
 DRAIN_SECONDS = 30.0
+KIND = "activity"  # the inbox's kind of a Teams delivery (its team is the tenant)
+# The claims of an activity's token that the worker needs to run its turn: whose bot it is for (aud, appid or azp,
+# by the token's version), who issued it, and the connector it came from. Nothing else of the token is kept.
+KEPT_CLAIMS = ("aud", "appid", "azp", "ver", "iss", "serviceurl")
 SENT_BY_PEOPLE = frozenset({"message", "messageReaction", "invoke", "messageUpdate", "messageDelete"})
 INVOKE_OK = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": "OK"}
 
@@ -104,8 +126,21 @@ def refusal(settings: Settings, body: dict[str, Any], tenant: str) -> str | None
 
 
 class TeamsMount:
+    """The Teams app. `mount(web_app)` serves it over HTTP.
+
+    With `work=False` it only acknowledges and keeps the activities, and calls `written` when it has kept some:
+    worker processes do the work (adapters/workers.py), each with a mount of its own that is never served."""
+
     def __init__(
-        self, app: App, refs: Refs, settings: Settings, *, auth: Any = None, backoff: Backoff | None = None
+        self,
+        app: App,
+        refs: Refs,
+        settings: Settings,
+        *,
+        auth: Any = None,
+        backoff: Backoff | None = None,
+        work: bool = True,
+        written: Callable[[], None] | None = None,
     ) -> None:
         self.app = app
         self.settings = settings
@@ -121,14 +156,19 @@ class TeamsMount:
             glyphs=cards.glyphs(self.join_emoji, self.observe_emoji),
             connect=self._connect,
         )
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._waiting: dict[str, int] = {}
+        inbox = app.inbox("teams")
+        self.worker = Worker(inbox, self._prepare, app.core.clock, lease=settings.inbox_lease()) if work else None
+        self.writer = Writer(inbox, app.core.clock, written or (self.worker.kick if self.worker else lambda: None))
+        app.metrics.queue("teams", lambda: self.writer.unwritten + (len(self.worker.running) if self.worker else 0))
+        app.metrics.inbox("teams", inbox.waiting)
+        self._working: asyncio.Task[None] | None = None
+        self._resuming: asyncio.Task[None] | None = None  # the start-up's second look, once the settle time passed
         self._closing = False
         self._in_roster: set[tuple[str, str]] = set()  # people the roster knows by their AAD object id
 
     def mount(self, web_app: web.Application) -> None:
         web_app.router.add_post("/api/messages", self.handle)
+        web_app.on_startup.append(self._startup)
         web_app.on_cleanup.append(self._cleanup)
 
     # -- HTTP -----------------------------------------------------------------------------------------------------
@@ -166,7 +206,13 @@ class TeamsMount:
             return web.json_response({"error": refused}, status=403)
         if facts.type not in activities.HANDLED:
             return web.Response(status=200)
-        self._spawn(self._process(authenticated, activity, body, facts))
+        try:
+            # Acknowledged only once it is in the inbox: Teams does not send again what it got a 2xx for.
+            await self.writer.keep(KIND, facts.tenant, _payload(body, authenticated))
+        except Unkept:
+            return web.json_response(
+                {"error": "could not keep the activity; send it again"}, status=503, headers={"Retry-After": "5"}
+            )
         if facts.type == "invoke":
             return web.json_response(INVOKE_OK)
         return web.Response(status=202)
@@ -178,47 +224,86 @@ class TeamsMount:
             return await auth.authenticate_request(activity, None)
         return await asyncio.to_thread(asyncio.run, auth.authenticate_request(activity, header))
 
-    # -- background turns -----------------------------------------------------------------------------------------
+    # -- the work -------------------------------------------------------------------------------------------------
 
-    def _spawn(self, work: Any) -> None:
-        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def _prepare(self, delivery: Delivery) -> Piece:
+        """The conversation an activity is about (its turn runs after earlier turns there) and its turn."""
+        kept = json.loads(delivery.payload)
+        body = kept["activity"]
+        facts = activities.basics(body)
+        activity = Activity().deserialize(body)
+        authenticated = self._authenticated(kept)
+        key = f"{delivery.team}:{facts.conversation}"
+        return Piece.alone(key, lambda: self._process(authenticated, activity, body, facts))
 
-    async def idle(self) -> None:
-        """Waits until the turns under way (and any they start) are done: shutdown, tests."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+    def _authenticated(self, kept: dict[str, Any]) -> Any:
+        """The authentication of a kept activity, as the SDK made it when the request came: the claims its token
+        vouched for, and a connector factory that signs the bot's calls with the bot's own credentials."""
+        identity = ClaimsIdentity(dict(kept.get("claims") or {}), True, kept.get("authentication"))
+        result = AuthenticateRequestResult()
+        result.claims_identity = identity
+        result.audience = kept.get("audience")
+        result.caller_id = kept.get("caller")
+        result.connector_factory = self.adapter.bot_framework_authentication.create_connector_factory(identity)
+        return result
 
-    async def _cleanup(self, web_app: web.Application) -> None:
+    async def idle(self, seconds: float = DRAIN_SECONDS) -> None:
+        """Waits until every activity acknowledged so far is worked on and done (tests, benchmarks)."""
+        await self.writer.flush(seconds)
+        if self.worker is not None:
+            await self.worker.idle(seconds)
+            return
+        inbox = self.writer.inbox  # worker processes do the work: wait until they have emptied the inbox
+        started = time.monotonic()
+        while await inbox.waiting() and time.monotonic() < started + seconds:  # noqa: ASYNC110 (another process's work)
+            await asyncio.sleep(0.02 if time.monotonic() - started < 1 else 0.2)
+
+    async def start(self, resume: bool = True) -> None:
+        """Starts the work: finishes the openings a crash interrupted, then takes activities from the inbox (if
+        this one works)."""
+        if self.worker is None:
+            return
+        if resume:
+            await self._resume_at_start()
+            # What a crash interrupted just before this start is younger than the settle time now, so it was left
+            # (another process may still be at it); once that time has passed it is looked at again.
+            self._resuming = asyncio.get_running_loop().create_task(self._resume_at_start(later=True))
+        self._working = asyncio.get_running_loop().create_task(self.worker.run())
+
+    async def _resume_at_start(self, later: bool = False) -> None:
+        settle = self.app.settings.resume_settle()
+        if later:
+            await asyncio.sleep(settle.total_seconds())
+        try:
+            for tenant in await self.workspaces():
+                await self.resume(tenant, settle)
+        except Exception:
+            # The database or Teams may be away at start; the scheduler's jobs will try again.
+            log.exception("Teams start-up (resuming openings) failed")
+
+    async def stop(self) -> None:
+        """Keeps what was acknowledged, lets the turns under way finish (DRAIN_SECONDS at most), and stops; what is
+        left stays in the inbox for the next worker."""
         self._closing = True
-        try:
-            async with asyncio.timeout(DRAIN_SECONDS):
-                await self.idle()
-        except TimeoutError:
-            log.warning("Teams: %d turns still running at shutdown; cancelling them", len(self._tasks))
-            for task in list(self._tasks):
+        await self.writer.close()
+        if self.worker is not None:
+            await self.worker.stop(DRAIN_SECONDS)
+        for task in (self._resuming, self._working):
+            if task is not None:
                 task.cancel()
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
-    @contextlib.asynccontextmanager
-    async def _in_order(self, conversation: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(conversation, asyncio.Lock())
-        self._waiting[conversation] = self._waiting.get(conversation, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._waiting[conversation] -= 1
-            if not self._waiting[conversation]:
-                del self._waiting[conversation], self._locks[conversation]
+    async def _startup(self, _: web.Application) -> None:
+        await self.start()
+
+    async def _cleanup(self, _: web.Application) -> None:
+        await self.stop()
 
     async def _process(self, authenticated: Any, activity: Any, body: dict[str, Any], facts: Basics) -> None:
-        async with self._in_order(facts.conversation):
-            try:
-                await self.adapter.process_activity(authenticated, activity, lambda ctx: self._turn(ctx, body, facts))
-            except Exception:
-                log.exception("Teams turn failed: %s %s in %s", facts.type, facts.id, facts.conversation)
+        """One turn. What fails here (the database busy or away) leaves the activity in the inbox, to be run again
+        once its lease ends; what the turn did already is not done twice (the router's claims)."""
+        await self.adapter.process_activity(authenticated, activity, lambda ctx: self._turn(ctx, body, facts))
 
     async def _turn(self, context: Any, body: dict[str, Any], facts: Basics) -> None:
         in_room = await self.state.room(facts.tenant, facts.conversation) is not None
@@ -405,6 +490,21 @@ class TeamsMount:
         reference = ConversationReference().deserialize(stored)
         await self.adapter.continue_conversation(reference, capture, self.settings.microsoft_app_id)
         return Connector(clients[0], self.backoff)
+
+
+def _payload(body: dict[str, Any], authenticated: Any) -> str:
+    """An activity as the inbox keeps it, JSON: the activity, and what its authentication said that the turn needs
+    (KEPT_CLAIMS, the outbound audience, the caller id): no token, no secret."""
+    identity = authenticated.claims_identity
+    claims = {name: value for name, value in (identity.claims or {}).items() if name in KEPT_CLAIMS}
+    kept = {
+        "activity": body,
+        "claims": claims,
+        "authentication": identity.authentication_type,
+        "audience": authenticated.audience,
+        "caller": authenticated.caller_id,
+    }
+    return json.dumps(kept)
 
 
 def _for_the_bot(body: dict[str, Any], facts: Basics) -> bool:

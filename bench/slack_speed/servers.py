@@ -186,7 +186,7 @@ async def swarm_server(
     from adapters.app import App
     from adapters.settings import Settings
     from adapters.slack import SlackMount
-    from adapters.slack.worker import Workers
+    from adapters.workers import Workers
 
     settings = Settings(
         SWARM_DATABASE_URL=database_url,

@@ -194,6 +194,30 @@ async def test_a_failed_delivery_stays_and_is_tried_again_after_a_growing_backof
         await stop(worker, running, 1)
 
 
+async def test_a_delivery_whose_lease_ends_while_it_is_worked_on_is_done_once(store: SqlStore) -> None:
+    """A long turn, or a long wait for its conversation: the worker takes it again (the lease ran out), which must
+    not start it a second time, nor remove its id twice (SQLite gives a deleted last id to the next delivery)."""
+    inbox, clock, work = SqlInbox(store, "slack"), Clock(), Work()
+    work.gates["slow"] = asyncio.Event()
+    await put(inbox, clock, ("A", "slow"), ("A", "after"))
+    worker = Worker(inbox, work.prepare, clock, poll=0.05)
+    running = asyncio.create_task(worker.run())
+    try:
+        await until(lambda: bool(worker.running))
+        clock.advance(seconds=LEASE.total_seconds())
+        worker.kick()
+        await asyncio.sleep(0.2)  # several looks at the inbox, with both leases ended
+        work.gates["slow"].set()
+        assert await worker.idle(5)
+        assert work.calls == [["slow"], ["after"]]
+        await put(inbox, clock, ("B", "next"))
+        assert await worker.idle(5)
+        assert work.done == ["slow", "after", "next"]
+        assert await inbox.waiting() == 0
+    finally:
+        await stop(worker, running, 1)
+
+
 async def test_a_delivery_that_keeps_failing_is_given_up(store: SqlStore) -> None:
     inbox, clock, work = SqlInbox(store, "slack"), Clock(), Work()
     await put(inbox, clock, ("A", "x"))

@@ -224,12 +224,18 @@ class TeamsScenario:
         self, activity: Any, headers: dict[str, str] | None = None, raw: bytes | None = None
     ) -> tuple[int, str]:
         """Posts to /api/messages as the Bot Framework does, then waits for the turn to finish."""
+        status, text = await self.post(activity, headers, raw)
+        await self.mount.idle()
+        return status, text
+
+    async def post(
+        self, activity: Any, headers: dict[str, str] | None = None, raw: bytes | None = None
+    ) -> tuple[int, str]:
+        """Posts to /api/messages as the Bot Framework does: the answer, with the turn perhaps still to come."""
         data = raw if raw is not None else __import__("json").dumps(activity).encode()
         sent_headers = {"Content-Type": "application/json", **self.headers, **(headers or {})}
         async with self.session.post(self.url + "api/messages", data=data, headers=sent_headers) as response:
-            status, text = response.status, await response.text()
-        await self.mount.idle()
-        return status, text
+            return response.status, await response.text()
 
     # -- what the bot did -----------------------------------------------------------------------------------------
 
@@ -287,8 +293,10 @@ def _title(activity: dict[str, Any]) -> str:
 
 @asynccontextmanager
 async def start_teams(
-    store: SqlStore, fake: FakeConnector | None = None, auth: Any = None, **settings: Any
+    store: SqlStore, fake: FakeConnector | None = None, auth: Any = None, work: bool = True, **settings: Any
 ) -> AsyncIterator[TeamsScenario]:
+    """The server with the Teams mount; with `work=False` it only keeps and acknowledges activities, as a server
+    whose work is done by worker processes (`swarm serve --workers N`)."""
     async with fake or FakeConnector(TENANT) as connector:
         for handle, row in zip(HANDLES, ROSTER, strict=True):
             connector.add_member(teams_id(handle), aad(handle), str(row["name"]), str(row["email"]))
@@ -303,7 +311,7 @@ async def start_teams(
             slept.append(seconds)
             await asyncio.sleep(0)
 
-        mount = TeamsMount(app, SqlPlatformRefs(store), config, auth=auth, backoff=Backoff(sleep=sleep))
+        mount = TeamsMount(app, SqlPlatformRefs(store), config, auth=auth, backoff=Backoff(sleep=sleep), work=work)
         server = TestServer(web.build(app, [mount]), host="127.0.0.1")
         await server.start_server()
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import jwt
@@ -14,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from msrest.authentication import Authentication, BasicTokenAuthentication
 
 from adapters.settings import Settings
+from adapters.teams import TeamsMount
 from adapters.teams.mount import authentication
 from storage.database import SqlStore
 from storage.refs import SqlPlatformRefs
@@ -146,3 +148,32 @@ async def test_when_the_signing_keys_cannot_be_fetched_the_request_may_be_sent_a
             status, _ = await teams.send(activity, {"Authorization": f"Bearer {token(teams.fake.url)}"})
             assert status == 503
             await nothing_happened(teams, activity)
+
+
+async def test_the_inbox_keeps_what_the_token_vouched_for_never_the_token(store: SqlStore) -> None:
+    """The server that answers keeps the activity with its token's claims; a worker elsewhere runs the turn from
+    them and calls the connector with the bot's own credentials."""
+    fake = FakeConnector(TENANT, token=OUTBOUND)
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(KEY.public_key()))
+    fake.jwks = [jwk | {"kid": KEY_ID, "use": "sig", "endorsements": ["msteams"]}]
+    async with fake:
+        auth = checked_by(fake.openid_url)
+        async with start_teams(store, fake=fake, auth=auth, work=False, MICROSOFT_APP_ID=APP_ID) as teams:
+            bearer = token(teams.fake.url)
+            status, _ = await teams.post(opening(teams), {"Authorization": f"Bearer {bearer}"})
+            assert status == 202
+            (kept,) = await teams.app.inbox("teams").take("a-look", 10, teams.app.core.clock(), timedelta(minutes=2))
+            await teams.app.inbox("teams").release("a-look")
+            assert bearer not in kept.payload and bearer.split(".")[2] not in kept.payload
+            claims = json.loads(kept.payload)["claims"]
+            assert claims == {"aud": APP_ID, "iss": TOKEN_ISSUER, "serviceurl": teams.fake.url}
+
+            settings = teams.app.settings
+            worker = TeamsMount(teams.app, SqlPlatformRefs(store), settings, auth=checked_by(fake.openid_url))
+            await worker.start(resume=False)
+            try:
+                await worker.idle()
+            finally:
+                await worker.stop()
+            assert teams.room(1)
+            assert teams.fake.calls and all(c.authorization == f"Bearer {OUTBOUND}" and c.ok for c in teams.fake.calls)
