@@ -362,6 +362,22 @@ class Settings(BaseSettings):
         validation_alias="ZENDESK_WEBHOOK_SECRET",
         description="the signing secret of the Zendesk webhook that opens swarms from tickets",
     )
+    ticket_channel: str = Field(
+        "",
+        validation_alias="SWARM_TICKET_CHANNEL",
+        description=(
+            "the channel (its id) where swarms opened from a ticket system's webhook are announced; unset: the "
+            "webhook opens none"
+        ),
+    )
+    ticket_workspace: str = Field(
+        "",
+        validation_alias="SWARM_TICKET_WORKSPACE",
+        description=(
+            "the workspace (a Slack team id, a Teams tenant id) of swarms opened from a ticket system's webhook; "
+            "unset: the first the chat platforms serve"
+        ),
+    )
     ticket_severity: str = Field(
         "urgent=1, highest=1, critical=1, high=2, normal=3, medium=3, low=4, lowest=4",
         validation_alias="SWARM_TICKET_SEVERITY",

@@ -1107,6 +1107,26 @@ class Swarms:
             await uow.commit()
             return crew, timeline
 
+    async def ticket_changed(self, workspace: str, system: str, ticket_id: str, status: str) -> Crew | None:
+        """The ticket system says a ticket's status is now `status` (a webhook): every swarm linked to it keeps it; the
+        active one, if its status changed, comes back for its room to be told (None: nothing to tell, such as the
+        same delivery twice)."""
+        status = status.strip().lower()
+        async with self.store.unit() as uow:
+            found = await uow.workspaces.get(workspace)
+            if found is None or not status:
+                return None
+            told = None
+            for swarm in await uow.swarms.by_ticket(found.id, system, ticket_id):
+                if swarm.ticket is None or swarm.ticket.status == status:
+                    continue
+                swarm.ticket = replace(swarm.ticket, status=status)
+                await uow.swarms.save(swarm)
+                if swarm.status.is_active and told is None:
+                    told = await self._crew(uow, swarm)
+            await uow.commit()
+            return told
+
     async def list_open(self, actor: Actor) -> list[Crew]:
         async with self.store.unit() as uow:
             scope = await identify(uow, actor)

@@ -1589,3 +1589,15 @@ def ticket_reused(result: Reused, by: Person, web_url: str = "") -> str:
 def ticket_cancelled(crew: Crew, by: Person) -> str:
     reason = f": {crew.swarm.cancel_reason}" if crew.swarm.cancel_reason else "."
     return f"Swarm {crew.swarm.number} was cancelled by {by.name}{reason}"
+
+
+def ticket_done(crew: Crew) -> Reply:
+    """Told in the room when the swarm's ticket was solved or closed in its system, not by the swarm."""
+    swarm, ticket = crew.swarm, crew.swarm.ticket
+    assert ticket is not None
+    name = SYSTEM_NAMES.get(ticket.system, ticket.system)
+    return Reply(
+        f"Ticket {ticket.key} was marked {escape(ticket.status or 'done')} in {name}. If the case is fixed, "
+        f"`/swarm resolve {swarm.number}` with what fixed it keeps the fix for the next agent; if not, carry on "
+        "and tell the ticket's agent.",
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from bot.models import Swarm
+from handlers import replies
 from handlers.context import Context
 
 log = logging.getLogger(__name__)
@@ -36,3 +37,17 @@ async def send_notes(ctx: Context, workspace: str) -> int:
     """The scheduler's `tickets` job: every note due in the workspace (a ticket system back from an outage, a 429's
     wait over); returns how many were sent."""
     return (await ctx.core.tickets.send_due(workspace, limit=100)).sent
+
+
+# Statuses after which the ticket system considers the case done (Zendesk's; `closed` follows `solved`).
+DONE = ("solved", "closed")
+
+
+async def ticket_changed(ctx: Context, workspace: str, system: str, ticket_id: str, status: str) -> bool:
+    """A ticket's status changed in its system (a webhook): the swarms linked to it keep it, and the room of the
+    active one is told when the ticket was solved or closed there. True if the room was told."""
+    crew = await ctx.core.swarms.ticket_changed(workspace, system, ticket_id, status)
+    if crew is None or crew.swarm.ticket is None or crew.swarm.ticket.status not in DONE:
+        return False
+    await ctx.chat.post(crew.swarm.room_id or crew.swarm.origin_channel, replies.ticket_done(crew))
+    return True

@@ -190,3 +190,28 @@ async def test_a_ticket_of_another_system_not_set_up_is_words_of_the_case(
 
     assert "jsm:SUP-123 login loop after SSO change" in bot.said("support")[0]
     assert zendesk.calls == []
+
+
+async def test_an_opening_interrupted_and_resumed_leaves_one_note(bot: ScenarioBot, zendesk: FakeZendesk) -> None:
+    from handlers.opening import resume
+
+    working = bot.chat.post_marked
+
+    async def announcement_fails(channel: str, reply: object, key: str, thread: str | None = None) -> str:
+        if channel == "support":
+            raise ConnectionError("platform down")
+        return await working(channel, reply, key, thread)  # type: ignore[arg-type]
+
+    bot.chat.post_marked = announcement_fails  # type: ignore[method-assign]
+    await bot.command("/swarm zd:4521", user="ana")
+    assert zendesk.notes(4521) == []  # kept, not sent: the swarm is not open yet
+
+    bot.chat.post_marked = working  # type: ignore[method-assign]
+    bot.clock.advance(minutes=3)
+    assert await resume(bot.router.context, WORKSPACE) == 1
+    await _run_tickets_job(bot)
+    await _run_tickets_job(bot)
+
+    [note] = zendesk.notes(4521)
+    assert note["body"].startswith("Swarm 1 is working on this ticket")
+    _every_write_is_internal(zendesk)
