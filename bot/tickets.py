@@ -250,6 +250,21 @@ class Tickets:
         self.systems = dict(systems or {})
         self.severities = dict(DEFAULT_SEVERITIES if severities is None else severities)
         self.clock = clock
+        # Systems that answered 429, and until when they asked to be left alone: neither a read nor a note goes to
+        # them before then (in this process; another one learns it from its own first 429).
+        self.resting: dict[str, datetime] = {}
+
+    def _rests(self, system: str) -> bool:
+        until = self.resting.get(system)
+        return until is not None and until > self.clock()
+
+    def _rest(self, system: str, down: TicketSystemDown) -> timedelta | None:
+        """Remembers a 429's Retry-After; returns the wait it asked for (None: it was no 429)."""
+        if down.retry_after is None:
+            return None
+        wait = timedelta(seconds=max(down.retry_after, 1))
+        self.resting[system] = max(self.resting.get(system, self.clock()), self.clock() + wait)
+        return wait
 
     def system(self, name: str) -> TicketSystem | None:
         return self.systems.get(name)
@@ -269,14 +284,17 @@ class Tickets:
             return None  # a system not set up here: the reference is words of the case like any other
         if not system.accepts(ref.host):
             raise UserError("ticket_elsewhere", ticket=ref.key, host=ref.host or "")
+        unread = Reading(ref, TicketLink(ref.system, ref.id, system.url(ref.id)), case_without(ref, rest))
+        if self._rests(ref.system):
+            return unread  # it asked to wait (429): it is not asked again before then
         try:
             ticket = await system.fetch(ref.id)
         except TicketNotFound:
             raise UserError("unknown_ticket", ticket=ref.key, system=SYSTEM_NAMES[ref.system]) from None
         except TicketSystemDown as down:
+            self._rest(ref.system, down)
             log.warning("%s did not answer for %s (%s): opening from what was typed", ref.system, ref.key, down.reason)
-            link = TicketLink(ref.system, ref.id, system.url(ref.id))
-            return Reading(ref, link, case_without(ref, rest))
+            return unread
         ticket = replace(ticket, url=ticket.url or system.url(ref.id))
         return Reading(ref, ticket.link(), case_from(ticket, rest, self.severities), ticket)
 
@@ -317,12 +335,12 @@ class Tickets:
             notes = await uow.ticket_notes.take(now, holder, now + CLAIM, limit, workspace_id)
             await uow.commit()
         sent = retrying = failed = 0
-        resting: dict[str, datetime] = {}  # systems that asked to wait, until when
         done: list[TicketNote] = []
         for note in notes:
             system = self.systems.get(note.system)
-            if system is None or note.system in resting:
-                note.next_at = resting.get(note.system, now + LAST_RETRY)
+            if system is None or self._rests(note.system):
+                # Not tried: its system asked to wait (429), or is not set up here any more (tried in an hour).
+                note.next_at = self.resting[note.system] if system is not None else now + LAST_RETRY
                 done.append(note)
                 retrying += 1
                 continue
@@ -333,10 +351,7 @@ class Tickets:
                 failed += 1
             except TicketSystemDown as down:
                 note.attempts += 1
-                wait = backoff(note.attempts)
-                if down.retry_after is not None:
-                    wait = timedelta(seconds=max(down.retry_after, 1))
-                    resting[note.system] = now + wait
+                wait = self._rest(note.system, down) or backoff(note.attempts)
                 note.next_at, note.last_error = self.clock() + wait, down.reason[:200]
                 retrying += 1
             except Exception as error:  # a bug or an answer we cannot read: tried again, never lost

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.errors import UserError
 from bot.models import Ticket
@@ -148,3 +150,34 @@ def test_retries_back_off_up_to_an_hour() -> None:
     assert waits[:3] == [timedelta(seconds=30), timedelta(minutes=1), timedelta(minutes=2)]
     assert waits[-1] == timedelta(hours=1)
     assert waits == sorted(waits)
+
+
+TICKETISH = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                "zd:", "zd:4521", "ZD:0", "jsm:", "jsm:SUP-1", "sf:", "sf:00001026", "sev1", "#pdf", "customer:",
+                "https://acme.zendesk.com/agent/tickets/", "https://acme.atlassian.net/browse/", "<", ">", "|", "(",
+                ")", "\x00", "💥", "https://x.my.salesforce.com/500", "?selectedIssue=", "/", ":",
+            ]
+        ),
+        st.text(max_size=12),
+    ),
+    max_size=10,
+).map(lambda words: "".join(words) if len(words) % 2 else " ".join(words))  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=400), TICKETISH))
+def test_any_text_is_a_reference_or_not_and_never_an_error(typed: str) -> None:
+    found = find_ref(typed)
+    if found is None:
+        return
+    ref, rest = found
+    assert ref.system in ("zd", "jsm", "sf") and ref.id and " " not in ref.id
+    assert len(rest) <= len(typed)
+    try:
+        case = case_from(TICKET, rest, DEFAULT_SEVERITIES)
+    except UserError:
+        return  # what was typed beside the reference is refused as any case would be (sev9, too long)
+    assert case.text.startswith(TICKET.subject)

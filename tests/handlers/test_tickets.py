@@ -215,3 +215,32 @@ async def test_an_opening_interrupted_and_resumed_leaves_one_note(bot: ScenarioB
     [note] = zendesk.notes(4521)
     assert note["body"].startswith("Swarm 1 is working on this ticket")
     _every_write_is_internal(zendesk)
+
+
+async def test_a_storm_of_429s_delivers_every_note_once_and_waits_as_asked(
+    bot: ScenarioBot, zendesk: FakeZendesk
+) -> None:
+    for number in range(4522, 4526):
+        zendesk.add_ticket(number, f"Export {number} fails", tags=("export",))
+    zendesk.fail(times=1, status=429, retry_after=60)
+
+    for number in range(4522, 4526):
+        await bot.command(f"/swarm zd:{number} export fails", user="dana")
+
+    # Every swarm opened; after the 429, Zendesk was not asked anything for the minute it asked for.
+    assert len(bot.said("support")) == 4
+    assert [(c.method, c.status) for c in zendesk.calls] == [("GET", 429)]
+    assert bot.told("dana")[0].startswith("Zendesk did not answer, so swarm 1 opened from what you typed.")
+
+    bot.clock.advance(seconds=59)
+    await _run_tickets_job(bot)
+    assert len(zendesk.calls) == 1
+    zendesk.fail(times=2, status=429, retry_after=30)
+    for _ in range(6):  # the scheduler's rounds
+        bot.clock.advance(seconds=31)
+        await _run_tickets_job(bot)
+
+    assert all(len(zendesk.notes(number)) == 1 for number in range(4522, 4526))
+    statuses = [c.status for c in zendesk.calls]
+    assert statuses == [429, 429, 429, 200, 200, 200, 200]  # each 429 was followed by the wait it asked for
+    _every_write_is_internal(zendesk)

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from aiohttp import ClientResponse, ClientSession
 from aiohttp.test_utils import TestServer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters import web
 from adapters.app import App
@@ -21,12 +23,21 @@ from adapters.memory import MemoryChat, render
 from adapters.scheduler import OneChat
 from adapters.settings import Settings
 from adapters.tickets.zendesk import Zendesk
-from adapters.tickets.zendesk_webhook import INVOCATION, PATH, SIGNATURE, TIMESTAMP, ZendeskWebhook, signature
+from adapters.tickets.zendesk_webhook import (
+    INVOCATION,
+    PATH,
+    SIGNATURE,
+    TIMESTAMP,
+    ZendeskWebhook,
+    read,
+    signature,
+    verify,
+)
 from bot.core import Core
 from bot.models import SwarmStatus
 from storage.database import SqlStore
 from tests.fakes.zendesk_api import FakeZendesk
-from tests.harness import ROSTER, WORKSPACE, Clock
+from tests.harness import MONDAY_MORNING, ROSTER, WORKSPACE, Clock
 from tests.production.test_secrets_in_logs import everything_logged
 
 SECRET = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="  # Zendesk's test secret, as the docs quote it
@@ -233,3 +244,23 @@ async def test_no_zendesk_secret_reaches_the_logs(hooked: Hooked) -> None:
     assert "aiohttp.access" in logged  # the libraries did log at DEBUG
     for secret in (hooked.zendesk.token, SECRET, basic):
         assert secret not in logged
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    body=st.one_of(
+        st.binary(max_size=200),
+        st.dictionaries(
+            st.sampled_from(["event", "ticket_id", "status", "assignee", "x"]),
+            st.one_of(st.sampled_from(["open", "status", "4521", "", "solved"]), st.text(max_size=20), st.integers()),
+        ).map(lambda d: json.dumps(d).encode()),
+    ),
+    stamp=st.one_of(st.just("2026-11-24T09:00:00Z"), st.text(max_size=30)),
+    signed=st.text(max_size=60),
+)
+def test_any_request_is_read_or_refused_and_never_an_error(body: bytes, stamp: str, signed: str) -> None:
+    fields = read(body)
+    assert fields is None or (fields["event"] in ("open", "status") and fields["ticket_id"].isdecimal())
+    assert not verify(SECRET, {TIMESTAMP: stamp, SIGNATURE: signed}, body, MONDAY_MORNING)
+    good = signature(SECRET, "2026-11-24T09:00:00Z", body)
+    assert verify(SECRET, {TIMESTAMP: "2026-11-24T09:00:00Z", SIGNATURE: good}, body, MONDAY_MORNING)
