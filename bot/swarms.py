@@ -1127,6 +1127,25 @@ class Swarms:
             await uow.commit()
             return told
 
+    async def ticket_priority(self, workspace: str, system: str, ticket_id: str, severity: int) -> Crew | None:
+        """The ticket's priority changed in its system: the active swarm linked to it takes the severity it maps to;
+        it comes back when that changed its severity (None: no active swarm, or the severity it had)."""
+        async with self.store.unit() as uow:
+            swarm = await _active_for_ticket(uow, workspace, system, ticket_id)
+            if swarm is None or swarm.case.severity == severity:
+                return None
+            swarm.case = replace(swarm.case, severity=severity)
+            await uow.swarms.save(swarm)
+            crew = await self._crew(uow, swarm)
+            await uow.commit()
+            return crew
+
+    async def for_ticket(self, workspace: str, system: str, ticket_id: str) -> Crew | None:
+        """The active swarm linked to a ticket, or None."""
+        async with self.store.unit() as uow:
+            swarm = await _active_for_ticket(uow, workspace, system, ticket_id)
+            return None if swarm is None else await self._crew(uow, swarm)
+
     async def list_open(self, actor: Actor) -> list[Crew]:
         async with self.store.unit() as uow:
             scope = await identify(uow, actor)
@@ -1365,6 +1384,13 @@ async def _first_deliveries(
     keys = [join.delivery for join in joins if join.delivery]
     fresh = await uow.processed.claim_many(workspace_id, keys, now) if keys else set()
     return [join for join in joins if join.delivery is None or join.delivery in fresh]
+
+
+async def _active_for_ticket(uow: UnitOfWork, workspace: str, system: str, ticket_id: str) -> Swarm | None:
+    found = await uow.workspaces.get(workspace)
+    if found is None:
+        return None
+    return next((s for s in await uow.swarms.by_ticket(found.id, system, ticket_id) if s.status.is_active), None)
 
 
 async def _ensure_no_swarm_for(uow: UnitOfWork, workspace_id: int, ticket: TicketLink) -> None:

@@ -1601,3 +1601,24 @@ def ticket_done(crew: Crew) -> Reply:
         f"`/swarm resolve {swarm.number}` with what fixed it keeps the fix for the next agent; if not, carry on "
         "and tell the ticket's agent.",
     )
+
+
+def ticket_priority(crew: Crew, priority: str) -> Reply:
+    """Told in the room when the ticket's priority changed in its system and the swarm's severity followed."""
+    swarm, ticket = crew.swarm, crew.swarm.ticket
+    assert ticket is not None
+    name = SYSTEM_NAMES.get(ticket.system, ticket.system)
+    return Reply(
+        f"Ticket {ticket.key} is now {escape(priority.strip().lower())} priority in {name}: swarm {swarm.number} is "
+        f"sev{swarm.case.severity} now."
+    )
+
+
+CUSTOMER_WORDS = 1500  # of a customer's comment said in the room; the ticket has all of it
+
+
+def customer_replied(crew: Crew, words: str) -> Reply:
+    """The customer's new public comment on the swarm's ticket, said in the room."""
+    ticket = crew.swarm.ticket
+    key = f" on {ticket.key}" if ticket else ""
+    return Reply(f"Customer replied{key}: {escape(_shortened(words, CUSTOMER_WORDS))}")

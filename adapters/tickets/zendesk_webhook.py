@@ -9,11 +9,15 @@ The body is the one the triggers of docs/zendesk.md send:
 
     {"event": "open", "ticket_id": "{{ticket.id}}", "assignee": "{{ticket.assignee.email}}"}
     {"event": "status", "ticket_id": "{{ticket.id}}", "status": "{{ticket.status}}"}
+    {"event": "priority", "ticket_id": "{{ticket.id}}", "priority": "{{ticket.priority}}"}
+    {"event": "comment", "ticket_id": "{{ticket.id}}", "comment": "{{ticket.latest_public_comment}}"}
 
 - `open` opens a swarm for the ticket in SWARM_TICKET_CHANNEL, owned by the ticket's assignee, found by e-mail in the
   roster: as if they had typed `/swarm zd:ID` there. The same delivery twice (Zendesk's invocation id) has one
   effect, and a ticket has one active swarm anyway.
 - `status` keeps the ticket's new status; when it is solved or closed, the swarm's room is told.
+- `priority`: the active swarm's severity follows the ticket's priority (SWARM_TICKET_SEVERITY); the room is told.
+- `comment` (a trigger on the customer's public comments): "Customer replied: …" in the room, once per delivery.
 """
 
 from __future__ import annotations
@@ -45,7 +49,8 @@ SIGNATURE = "X-Zendesk-Webhook-Signature"
 TIMESTAMP = "X-Zendesk-Webhook-Signature-Timestamp"
 INVOCATION = "X-Zendesk-Webhook-Invocation-Id"
 TOLERANCE = timedelta(minutes=5)
-EVENTS = ("open", "status")
+# Each event and the field it needs beside ticket_id.
+EVENTS = {"open": "ticket_id", "status": "status", "priority": "priority", "comment": "comment"}
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -82,9 +87,10 @@ def read(body: bytes) -> dict[str, str] | None:
     if not isinstance(payload, dict):
         return None
     fields = {key: str(value).strip() for key, value in payload.items() if isinstance(value, str | int)}
-    if fields.get("event") not in EVENTS or not fields.get("ticket_id", "").isdecimal():
+    event = fields.get("event", "")
+    if event not in EVENTS or not fields.get("ticket_id", "").isdecimal() or len(fields["ticket_id"]) > 18:
         return None
-    if len(fields["ticket_id"]) > 18 or (fields["event"] == "status" and not fields.get("status")):
+    if not fields.get(EVENTS[event]):
         return None
     return fields
 
@@ -123,6 +129,13 @@ class ZendeskWebhook:
         async with platform.session(workspace) as ctx:
             if fields["event"] == "status":
                 told = await tickets.ticket_changed(ctx, workspace, ZENDESK, ticket_id, fields["status"])
+                return web.json_response({"ok": True, "told": told})
+            if fields["event"] == "priority":
+                told = await tickets.ticket_priority(ctx, workspace, ZENDESK, ticket_id, fields["priority"])
+                return web.json_response({"ok": True, "told": told})
+            if fields["event"] == "comment":
+                delivery = f"zendesk:{invocation}" if invocation else None
+                told = await tickets.customer_replied(ctx, workspace, ZENDESK, ticket_id, fields["comment"], delivery)
                 return web.json_response({"ok": True, "told": told})
             if not self.channel:
                 return web.json_response({"error": "SWARM_TICKET_CHANNEL is not set"}, status=422)

@@ -24,6 +24,7 @@ from adapters.scheduler import OneChat
 from adapters.settings import Settings
 from adapters.tickets.zendesk import Zendesk
 from adapters.tickets.zendesk_webhook import (
+    EVENTS,
     INVOCATION,
     PATH,
     SIGNATURE,
@@ -233,6 +234,36 @@ async def test_a_ticket_solved_in_zendesk_is_told_in_the_room_once(hooked: Hooke
     assert swarm.ticket.status == "solved" and swarm.status is SwarmStatus.OPEN
 
 
+async def test_the_swarms_severity_follows_the_tickets_priority(hooked: Hooked) -> None:
+    await hooked.deliver(OPEN)
+    [swarm] = await hooked.swarms()
+    assert swarm.case.severity == 1  # urgent
+
+    lowered = await hooked.deliver({"event": "priority", "ticket_id": "4521", "priority": "Low"})
+    await hooked.deliver({"event": "priority", "ticket_id": "4521", "priority": "Low"})
+    await hooked.deliver({"event": "priority", "ticket_id": "4521", "priority": "whatever"})
+
+    assert lowered.status == 200
+    [swarm] = await hooked.swarms()
+    assert swarm.case.severity == 4
+    told = [t for t in hooked.said(swarm.room_id) if "priority in Zendesk" in t]
+    assert told == ["Ticket zd:4521 is now low priority in Zendesk: swarm 1 is sev4 now."]
+
+
+async def test_a_customers_reply_is_said_in_the_room_once(hooked: Hooked) -> None:
+    await hooked.deliver(OPEN)
+    [swarm] = await hooked.swarms()
+    reply = {"event": "comment", "ticket_id": "4521", "comment": "It fails again <b>today</b> & yesterday"}
+
+    await hooked.deliver(reply, invocation="inv-reply")
+    await hooked.deliver(reply, invocation="inv-reply")  # Zendesk retried the same delivery
+    await hooked.deliver({**reply, "ticket_id": "999"})  # a ticket without a swarm
+
+    told = [r.text for r in hooked.chat.posts(swarm.room_id) if r.text.startswith("Customer replied")]
+    # Escaped as every word people typed is: the platform shows it as written, never as markup.
+    assert told == ["Customer replied on zd:4521: It fails again &lt;b&gt;today&lt;/b&gt; &amp; yesterday"]
+
+
 async def test_no_zendesk_secret_reaches_the_logs(hooked: Hooked) -> None:
     settings = hooked.app.settings
     basic = base64.b64encode(f"{hooked.zendesk.email}/token:{hooked.zendesk.token}".encode()).decode()
@@ -260,7 +291,7 @@ async def test_no_zendesk_secret_reaches_the_logs(hooked: Hooked) -> None:
 )
 def test_any_request_is_read_or_refused_and_never_an_error(body: bytes, stamp: str, signed: str) -> None:
     fields = read(body)
-    assert fields is None or (fields["event"] in ("open", "status") and fields["ticket_id"].isdecimal())
+    assert fields is None or (fields["event"] in EVENTS and fields["ticket_id"].isdecimal())
     assert not verify(SECRET, {TIMESTAMP: stamp, SIGNATURE: signed}, body, MONDAY_MORNING)
     good = signature(SECRET, "2026-11-24T09:00:00Z", body)
     assert verify(SECRET, {TIMESTAMP: "2026-11-24T09:00:00Z", SIGNATURE: good}, body, MONDAY_MORNING)
