@@ -18,6 +18,7 @@ Every request is recorded in `calls`; `fail` answers the next calls with an erro
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import itertools
 from collections import deque
@@ -65,6 +66,7 @@ class FakeZendesk:
     email: str = EMAIL
     token: str = TOKEN
     down: bool = False  # every call answers 503, as Zendesk does in an outage (or a maintenance window)
+    latency: float = 0.0  # seconds each answer takes, as across the internet (bench/tickets.py)
     calls: list[Call] = field(default_factory=list)
     tickets: dict[int, JSON] = field(default_factory=dict)
     comments: dict[int, list[JSON]] = field(default_factory=dict)
@@ -251,6 +253,8 @@ class FakeZendesk:
                 body = await request.text()
         call = Call(request.method, request.path, dict(request.query), body, 200)
         self.calls.append(call)
+        if self.latency:
+            await asyncio.sleep(self.latency)
         if self.down:
             return call, self._error(call, 503, "ServiceUnavailable", "Maintenance")
         if self._faults:
