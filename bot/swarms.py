@@ -1140,6 +1140,11 @@ class Swarms:
             await uow.commit()
             return crew
 
+    async def fix_marked(self, swarm_id: int) -> bool:
+        """Whether someone marked a room message as the fix (✅): a resolve would have the words of its article."""
+        async with self.store.unit() as uow:
+            return bool(solutions(await uow.swarms.timeline(swarm_id)))
+
     async def for_ticket(self, workspace: str, system: str, ticket_id: str) -> Crew | None:
         """The active swarm linked to a ticket, or None."""
         async with self.store.unit() as uow:

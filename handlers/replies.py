@@ -1571,7 +1571,9 @@ def _expert(match: Match) -> str:
 def ticket_resolved(result: Resolved, web_url: str = "") -> str:
     swarm, article = result.crew.swarm, result.article
     lines = [f"Swarm {swarm.number} resolved this after {duration(result.duration)} (owner {result.crew.owner.name})."]
-    lines.append(f"Fix: {article.resolution.strip() or swarm.resolution or 'not written down'}")
+    fix = article.resolution.strip() or (swarm.resolution or "").strip() or "not written down"
+    # A fix of several lines (the messages marked with ✅ are a list) starts on a line of its own.
+    lines.append(f"Fix:\n{fix}" if "\n" in fix or fix.startswith("- ") else f"Fix: {fix}")
     if article.cause.strip():
         lines.append(f"Cause: {article.cause.strip()}")
     lines.append(f"Knowledge article {article.number}: {article.title}.{_page(web_url, f'/kb/{article.number}')}")
@@ -1591,15 +1593,20 @@ def ticket_cancelled(crew: Crew, by: Person) -> str:
     return f"Swarm {crew.swarm.number} was cancelled by {by.name}{reason}"
 
 
-def ticket_done(crew: Crew) -> Reply:
-    """Told in the room when the swarm's ticket was solved or closed in its system, not by the swarm."""
+def ticket_done(crew: Crew, platform: str, resolved: bool = False) -> Reply:
+    """Told in the room when the swarm's ticket was solved or closed in its system, not by the swarm: resolved with
+    the fix someone marked, or its owner asked."""
+    w = _Words(platform)
     swarm, ticket = crew.swarm, crew.swarm.ticket
     assert ticket is not None
     name = SYSTEM_NAMES.get(ticket.system, ticket.system)
+    done = f"Ticket {ticket.key} was marked {escape(ticket.status or 'done')} in {name}"
+    if resolved:
+        return Reply(f"{done}: swarm {swarm.number} is resolved with the fix marked in this room.")
     return Reply(
-        f"Ticket {ticket.key} was marked {escape(ticket.status or 'done')} in {name}. If the case is fixed, "
-        f"`/swarm resolve {swarm.number}` with what fixed it keeps the fix for the next agent; if not, carry on "
-        "and tell the ticket's agent.",
+        f"{done}. {w.who(crew.owner)}, if the case is fixed, `/swarm resolve {swarm.number}` with what fixed it keeps "
+        "the fix for the next agent; if not, carry on and tell the ticket's agent.",
+        mentions=w.mentions,
     )
 
 

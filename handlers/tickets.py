@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 
 from bot.models import Swarm
-from handlers import replies
 from handlers.context import Context
 
 log = logging.getLogger(__name__)
@@ -37,46 +36,3 @@ async def send_notes(ctx: Context, workspace: str) -> int:
     """The scheduler's `tickets` job: every note due in the workspace (a ticket system back from an outage, a 429's
     wait over); returns how many were sent."""
     return (await ctx.core.tickets.send_due(workspace, limit=100)).sent
-
-
-# Statuses after which the ticket system considers the case done (Zendesk's; `closed` follows `solved`).
-DONE = ("solved", "closed")
-
-
-async def ticket_changed(ctx: Context, workspace: str, system: str, ticket_id: str, status: str) -> bool:
-    """A ticket's status changed in its system (a webhook): the swarms linked to it keep it, and the room of the
-    active one is told when the ticket was solved or closed there. True if the room was told."""
-    crew = await ctx.core.swarms.ticket_changed(workspace, system, ticket_id, status)
-    if crew is None or crew.swarm.ticket is None or crew.swarm.ticket.status not in DONE:
-        return False
-    await ctx.chat.post(crew.swarm.room_id or crew.swarm.origin_channel, replies.ticket_done(crew))
-    return True
-
-
-async def ticket_priority(ctx: Context, workspace: str, system: str, ticket_id: str, priority: str) -> bool:
-    """A ticket's priority changed in its system: its active swarm's severity follows (SWARM_TICKET_SEVERITY), and
-    the room is told. True if it changed."""
-    severity = ctx.core.tickets.severities.get(priority.strip().lower())
-    if severity is None:
-        return False
-    crew = await ctx.core.swarms.ticket_priority(workspace, system, ticket_id, severity)
-    if crew is None:
-        return False
-    await ctx.chat.post(crew.swarm.room_id or crew.swarm.origin_channel, replies.ticket_priority(crew, priority))
-    return True
-
-
-async def customer_replied(
-    ctx: Context, workspace: str, system: str, ticket_id: str, words: str, delivery: str | None
-) -> bool:
-    """The customer added a public comment to the ticket: the room of its active swarm reads it. The same delivery
-    twice (its `delivery` key) is said once. True if the room was told."""
-    if not words.strip():
-        return False
-    crew = await ctx.core.swarms.for_ticket(workspace, system, ticket_id)
-    if crew is None:
-        return False
-    if delivery is not None and not await ctx.core.once(workspace, f"ticket-comment:{delivery}"):
-        return False
-    await ctx.chat.post(crew.swarm.room_id or crew.swarm.origin_channel, replies.customer_replied(crew, words))
-    return True

@@ -15,7 +15,8 @@ The body is the one the triggers of docs/zendesk.md send:
 - `open` opens a swarm for the ticket in SWARM_TICKET_CHANNEL, owned by the ticket's assignee, found by e-mail in the
   roster: as if they had typed `/swarm zd:ID` there. The same delivery twice (Zendesk's invocation id) has one
   effect, and a ticket has one active swarm anyway.
-- `status` keeps the ticket's new status; when it is solved or closed, the swarm's room is told.
+- `status` keeps the ticket's new status; when it is solved or closed, the active swarm is resolved with the fix
+  marked in its room, or else its room is told and its owner asked.
 - `priority`: the active swarm's severity follows the ticket's priority (SWARM_TICKET_SEVERITY); the room is told.
 - `comment` (a trigger on the customer's public comments): "Customer replied: …" in the room, once per delivery.
 """
@@ -38,7 +39,7 @@ from adapters.scheduler import Platform
 from bot.context import Clock, utcnow
 from bot.errors import UserError
 from bot.tickets import ZENDESK
-from handlers import tickets
+from handlers import ticket_events
 from handlers.chat import CommandEvent, Origin
 from handlers.router import Outcome, Router
 
@@ -128,14 +129,16 @@ class ZendeskWebhook:
         ticket_id, invocation = fields["ticket_id"], request.headers.get(INVOCATION, "")[:100]
         async with platform.session(workspace) as ctx:
             if fields["event"] == "status":
-                told = await tickets.ticket_changed(ctx, workspace, ZENDESK, ticket_id, fields["status"])
+                told = await ticket_events.ticket_changed(ctx, workspace, ZENDESK, ticket_id, fields["status"])
                 return web.json_response({"ok": True, "told": told})
             if fields["event"] == "priority":
-                told = await tickets.ticket_priority(ctx, workspace, ZENDESK, ticket_id, fields["priority"])
+                told = await ticket_events.ticket_priority(ctx, workspace, ZENDESK, ticket_id, fields["priority"])
                 return web.json_response({"ok": True, "told": told})
             if fields["event"] == "comment":
                 delivery = f"zendesk:{invocation}" if invocation else None
-                told = await tickets.customer_replied(ctx, workspace, ZENDESK, ticket_id, fields["comment"], delivery)
+                told = await ticket_events.customer_replied(
+                    ctx, workspace, ZENDESK, ticket_id, fields["comment"], delivery
+                )
                 return web.json_response({"ok": True, "told": told})
             if not self.channel:
                 return web.json_response({"error": "SWARM_TICKET_CHANNEL is not set"}, status=422)

@@ -244,3 +244,26 @@ async def test_a_storm_of_429s_delivers_every_note_once_and_waits_as_asked(
     statuses = [c.status for c in zendesk.calls]
     assert statuses == [429, 429, 429, 200, 200, 200, 200]  # each 429 was followed by the wait it asked for
     _every_write_is_internal(zendesk)
+
+
+async def test_a_ticket_solved_elsewhere_resolves_the_swarm_with_its_marked_fix(
+    bot: ScenarioBot, zendesk: FakeZendesk
+) -> None:
+    from handlers.ticket_events import ticket_changed
+
+    await bot.command("/swarm zd:4521", user="ana")
+    room = bot.room(1)
+    fix = await bot.say("Restarting the PDF worker with 2 GB fixes it", user="chen", channel=room)
+    await bot.react("white_check_mark", fix, user="ana")
+
+    assert await ticket_changed(bot.router.context, WORKSPACE, "zd", "4521", "solved")
+
+    said = bot.said(room)
+    assert "Ticket zd:4521 was marked solved in Zendesk: swarm 1 is resolved with the fix marked in this room." in said
+    assert said[-1].startswith(":white_check_mark: Swarm 1 is resolved")
+    resolved = zendesk.notes(4521)[-1]["body"]
+    assert "\nFix:\n- Restarting the PDF worker with 2 GB fixes it\n" in resolved
+    assert resolved.endswith(f"{WEB}/kb/1")
+    _every_write_is_internal(zendesk)
+
+    assert not await ticket_changed(bot.router.context, WORKSPACE, "zd", "4521", "closed")  # over: nothing to tell

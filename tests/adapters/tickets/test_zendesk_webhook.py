@@ -226,9 +226,10 @@ async def test_a_ticket_solved_in_zendesk_is_told_in_the_room_once(hooked: Hooke
 
     assert (first.status, again.status) == (200, 200)
     told = [text for text in hooked.said(swarm.room_id) if "Ticket zd:4521 was marked solved in Zendesk" in text]
+    # Nobody marked the fix: the owner is asked, the swarm stays open.
     assert told == [
-        "Ticket zd:4521 was marked solved in Zendesk. If the case is fixed, `/swarm resolve 1` with what fixed it "
-        "keeps the fix for the next agent; if not, carry on and tell the ticket's agent."
+        "Ticket zd:4521 was marked solved in Zendesk. @Ana Ruiz, if the case is fixed, `/swarm resolve 1` with what "
+        "fixed it keeps the fix for the next agent; if not, carry on and tell the ticket's agent."
     ]
     [swarm] = await hooked.swarms()
     assert swarm.ticket.status == "solved" and swarm.status is SwarmStatus.OPEN
