@@ -159,6 +159,7 @@ class TicketLink:
     id: str
     url: str | None = None
     status: str | None = None
+    created_at: datetime | None = None  # when the ticket was filed: the customer's clock starts there, not the swarm's
 
     @property
     def key(self) -> str:
@@ -183,7 +184,7 @@ class Ticket:
     url: str | None = None
 
     def link(self) -> TicketLink:
-        return TicketLink(self.system, self.id, self.url, self.status)
+        return TicketLink(self.system, self.id, self.url, self.status, self.created_at)
 
 
 @dataclass

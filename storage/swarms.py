@@ -456,6 +456,7 @@ def _columns(swarm: Swarm) -> dict[str, Any]:
         "ticket_id": swarm.ticket.id if swarm.ticket else None,
         "ticket_url": swarm.ticket.url if swarm.ticket else None,
         "ticket_status": swarm.ticket.status if swarm.ticket else None,
+        "ticket_created_at": swarm.ticket.created_at if swarm.ticket else None,
     }
 
 
@@ -493,7 +494,7 @@ def _to_swarm(row: SwarmRow) -> Swarm:
         summary_id=row.summary_id,
         thread_summary_id=row.thread_summary_id,
         ticket=(
-            TicketLink(row.ticket_system, row.ticket_id, row.ticket_url, row.ticket_status)
+            TicketLink(row.ticket_system, row.ticket_id, row.ticket_url, row.ticket_status, row.ticket_created_at)
             if row.ticket_system and row.ticket_id
             else None
         ),

@@ -176,6 +176,7 @@ class SwarmRow(SQLModel, table=True):
     ticket_id: str | None = None
     ticket_url: str | None = None
     ticket_status: str | None = None
+    ticket_created_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class SwarmMemberRow(SQLModel, table=True):

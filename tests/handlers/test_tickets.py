@@ -4,6 +4,7 @@ internal notes, through the outbox. The real Zendesk adapter talks to a loopback
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -79,6 +80,12 @@ async def test_a_swarm_opens_from_a_ticket_and_says_so_on_it(bot: ScenarioBot, z
 
     await bot.command("/swarm status 1", user="ana")
     assert f"Ticket: zd:4521 (open) {zendesk.url}/agent/tickets/4521" in bot.last_told("ana")
+
+    async with bot.store.unit() as uow:  # the swarm keeps when the ticket was filed, for figures from the ticket
+        workspace = await uow.workspaces.ensure(WORKSPACE)
+        swarm = await uow.swarms.get(workspace.id, 1)
+    assert swarm is not None and swarm.ticket is not None
+    assert swarm.ticket.created_at == datetime(2026, 11, 23, 8, 12, 5, tzinfo=UTC)
 
 
 async def test_the_tickets_address_with_more_words_opens_it_too(bot: ScenarioBot, zendesk: FakeZendesk) -> None:

@@ -31,7 +31,8 @@ async def _swarm(store: SqlStore, workspace: Workspace, owner: Person, ticket: T
 
 async def test_a_swarm_keeps_its_ticket(store: SqlStore, workspace: Workspace, add_person: AddPerson) -> None:
     ana = await add_person("Ana")
-    link = TicketLink("zd", "4521", "https://acme.zendesk.com/agent/tickets/4521", "open")
+    filed = datetime(2026, 11, 23, 8, 12, 5, tzinfo=UTC)
+    link = TicketLink("zd", "4521", "https://acme.zendesk.com/agent/tickets/4521", "open", filed)
     swarm = await _swarm(store, workspace, ana, link)
     await _swarm(store, workspace, ana, None)
 

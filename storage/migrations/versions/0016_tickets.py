@@ -16,13 +16,14 @@ down_revision = "0015_delivery_claims"
 branch_labels = None
 depends_on = None
 
-SWARM_COLUMNS = ("description", "ticket_system", "ticket_id", "ticket_url", "ticket_status")
+SWARM_COLUMNS = ("description", "ticket_system", "ticket_id", "ticket_url", "ticket_status", "ticket_created_at")
 
 
 def upgrade() -> None:
     op.add_column("swarm", sa.Column("description", sa.Text(), nullable=True))
-    for name in SWARM_COLUMNS[1:]:
+    for name in SWARM_COLUMNS[1:-1]:
         op.add_column("swarm", sa.Column(name, sa.String(), nullable=True))
+    op.add_column("swarm", sa.Column("ticket_created_at", sa.DateTime(timezone=True), nullable=True))
     op.create_index("ix_swarm_workspace_id_ticket", "swarm", ["workspace_id", "ticket_system", "ticket_id"])
     op.create_table(
         "ticket_note",
