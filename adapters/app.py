@@ -8,6 +8,7 @@ from adapters import logs
 from adapters.metrics import Metrics
 from adapters.semantic import embedder_for
 from adapters.settings import Settings
+from adapters.tickets import systems
 from bot.context import Clock, utcnow
 from bot.core import Core
 from handlers.chat import ChatPort
@@ -34,6 +35,7 @@ class App:
             await upgrade(settings.database_url)
         store = SqlStore(settings.database_url)
         embedder = embedder_for(settings.semantic)  # None: keyword search (no semantic extra, or SWARM_SEMANTIC=off)
+        tickets = systems(settings)  # the ticket systems set up (adapters/tickets/): Zendesk when its settings are
         core = Core.build(
             store,
             settings.policy(),
@@ -42,6 +44,8 @@ class App:
             embedder=embedder,
             # Shorter than the inbox's lease: a dead worker's delivery, taken again, finds its claim free too.
             delivery_lease=settings.inbox_lease() / 2,
+            tickets=tickets,
+            ticket_severities=settings.ticket_severities(),
         )
         return cls(settings, store, core)
 
@@ -66,4 +70,8 @@ class App:
         return sync_database_url(self.settings.database_url)
 
     async def close(self) -> None:
+        for system in self.core.tickets.systems.values():
+            close = getattr(system, "close", None)
+            if close is not None:
+                await close()
         await self.store.close()

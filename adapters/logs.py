@@ -116,6 +116,8 @@ def secrets_of(settings: Any) -> list[str]:
         "microsoft_app_password",
         "secret_key",
         "web_token",
+        "zendesk_api_token",
+        "zendesk_webhook_secret",
     )
     found = [str(value) for name in names if (value := getattr(settings, name, None))]
     try:

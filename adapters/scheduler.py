@@ -51,6 +51,7 @@ JOB_FUNCTION = "adapters.scheduler:run_job"
 LEASE = "scheduler"
 LEASE_TTL = timedelta(seconds=30)
 TICK_SECONDS = 60
+TICKET_NOTES_SECONDS = 15
 DRAIN_SECONDS = 10.0  # how long a stopping scheduler waits for the jobs under way
 
 
@@ -171,6 +172,8 @@ def schedules(
     table: dict[str, BaseTrigger] = {
         "tick": IntervalTrigger(seconds=TICK_SECONDS, timezone=UTC),
         "recurring": IntervalTrigger(hours=1, timezone=UTC),
+        # The outbox of ticket notes (bot/tickets.py): a ticket system back from an outage, a 429's wait over.
+        "tickets": IntervalTrigger(seconds=TICKET_NOTES_SECONDS, timezone=UTC),
         "digest-daily": CronTrigger(**daily),
         "digest-weekly": CronTrigger(day_of_week="mon", **daily),
     }

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from adapters.forwarded import networks
 from adapters.inbox import LEASE
 from bot.swarms import Policy
+from bot.tickets import parse_severities
 from handlers.context import Conventions
 from handlers.opening import SETTLE
 
@@ -339,6 +340,56 @@ class Settings(BaseSettings):
         False, validation_alias="SWARM_METRICS_PUBLIC", description="`true`: `/metrics` needs no token"
     )
 
+    # Ticket systems (issue 25; docs/zendesk.md). Zendesk is set up when its URL, e-mail and API token are all set.
+    zendesk_url: str = Field(
+        "",
+        validation_alias="ZENDESK_URL",
+        description=(
+            "the Zendesk account's address (`https://acme.zendesk.com`; any address for a sandbox or a test fake); "
+            "unset: no Zendesk ([Zendesk](zendesk.md))"
+        ),
+    )
+    zendesk_email: str = Field(
+        "",
+        validation_alias="ZENDESK_EMAIL",
+        description="the e-mail of the Zendesk agent Swarm acts as (its notes are that agent's)",
+    )
+    zendesk_api_token: str | None = Field(
+        None, validation_alias="ZENDESK_API_TOKEN", description="an API token of the Zendesk account (Admin Center)"
+    )
+    zendesk_webhook_secret: str | None = Field(
+        None,
+        validation_alias="ZENDESK_WEBHOOK_SECRET",
+        description="the signing secret of the Zendesk webhook that opens swarms from tickets",
+    )
+    ticket_channel: str = Field(
+        "",
+        validation_alias="SWARM_TICKET_CHANNEL",
+        description=(
+            "the channel (its id) where swarms opened from a ticket system's webhook are announced; unset: the "
+            "webhook opens none"
+        ),
+    )
+    ticket_workspace: str = Field(
+        "",
+        validation_alias="SWARM_TICKET_WORKSPACE",
+        description=(
+            "the workspace (a Slack team id, a Teams tenant id) of swarms opened from a ticket system's webhook; "
+            "unset: the first the chat platforms serve"
+        ),
+    )
+    ticket_severity: str = Field(
+        "urgent=1, highest=1, critical=1, high=2, normal=3, medium=3, low=4, lowest=4",
+        validation_alias="SWARM_TICKET_SEVERITY",
+        description="a ticket's priority → the severity its swarm opens at (`PRIORITY=SEVERITY`, comma-separated)",
+    )
+    ticket_timeout_seconds: float = Field(
+        10,
+        gt=0,
+        validation_alias="SWARM_TICKET_TIMEOUT_SECONDS",
+        description="how long a call to a ticket system may take before it counts as down",
+    )
+
     @model_validator(mode="after")
     def _bot_framework_endpoints_together(self) -> Settings:
         endpoints = [
@@ -368,6 +419,24 @@ class Settings(BaseSettings):
     def _proxy_networks(cls, value: str) -> str:
         networks(value)
         return value
+
+    @field_validator("ticket_severity")
+    @classmethod
+    def _ticket_severity_format(cls, value: str) -> str:
+        parse_severities(value)
+        return value
+
+    @model_validator(mode="after")
+    def _zendesk_together(self) -> Settings:
+        zendesk = [self.zendesk_url, self.zendesk_email, self.zendesk_api_token]
+        if any(zendesk) and not all(zendesk):
+            raise ValueError("ZENDESK_URL, ZENDESK_EMAIL and ZENDESK_API_TOKEN go together: set all three, or none")
+        if self.zendesk_url and not self.zendesk_url.lower().startswith(("https://", "http://")):
+            raise ValueError(f"ZENDESK_URL {self.zendesk_url!r} is no address: use https://SUBDOMAIN.zendesk.com")
+        return self
+
+    def ticket_severities(self) -> dict[str, int]:
+        return parse_severities(self.ticket_severity)
 
     @field_validator("open_limit")
     @classmethod
@@ -402,6 +471,7 @@ class Settings(BaseSettings):
             archive_on_resolve=self.archive_on_resolve,
             digest_channel=self.digest_channel,
             digest_timezone=self.digest_timezone,
+            web_url=self.web_url.rstrip("/"),
         )
 
 

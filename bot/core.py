@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -15,9 +16,10 @@ from bot.digests import Digests
 from bot.history import History
 from bot.indexes import IndexCache
 from bot.people import People
-from bot.ports import Embedder, Store
+from bot.ports import Embedder, Store, TicketSystem
 from bot.semantic import SemanticSearch
 from bot.swarms import Policy, Swarms
+from bot.tickets import Tickets
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Core:
     digests: Digests
     analytics: Analytics
     deliveries: Deliveries
+    tickets: Tickets
 
     @classmethod
     def build(
@@ -43,15 +46,20 @@ class Core:
         half_life_days: float | None = None,
         embedder: Embedder | None = None,
         delivery_lease: timedelta = LEASE,
+        tickets: Mapping[str, TicketSystem] | None = None,
+        ticket_severities: Mapping[str, int] | None = None,
     ) -> Core:
         """embedder: hybrid knowledge-base search with this model (the semantic extra); None: keyword search.
-        delivery_lease: how long a delivery's work holds its claim (bot/deliveries.py), shorter than the inbox's."""
+        delivery_lease: how long a delivery's work holds its claim (bot/deliveries.py), shorter than the inbox's.
+        tickets: the ticket systems set up, by short name (`zd`: bot/tickets.py); ticket_severities: priority →
+        severity (None: bot.tickets.DEFAULT_SEVERITIES)."""
         # One index cache for both: people's changes must reach the matcher that swarms use.
         indexes = IndexCache(half_life_days) if half_life_days else IndexCache()
         # The core's clock times the vectors' rechecks too, so that a simulated month (bench/kb_deflection.py) or a
         # test sees articles embedded as the time it moves says, not as fast as the machine happens to run.
         semantic = None if embedder is None else SemanticSearch(store, embedder, clock=lambda: clock().timestamp())
-        swarms = Swarms(store, policy, clock, indexes, semantic)
+        ticketing = Tickets(store, tickets, ticket_severities, clock)
+        swarms = Swarms(store, policy, clock, indexes, semantic, ticketing)
         people = People(store, clock, indexes)
         history = History(store, clock, indexes)
         return cls(
@@ -66,6 +74,7 @@ class Core:
             digests=Digests(store, clock),
             analytics=Analytics(store, clock),
             deliveries=Deliveries(store, clock, delivery_lease),
+            tickets=ticketing,
         )
 
     async def workspaces(self) -> list[str]:

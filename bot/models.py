@@ -147,6 +147,64 @@ class Case:
     customer: str | None = None
     product: str | None = None
     version: str | None = None
+    description: str | None = None  # the longer account, when the case came from a ticket (its first comment)
+
+
+@dataclass(frozen=True)
+class TicketLink:
+    """The ticket a swarm belongs to: which system (`zd`, `jsm`, `sf`: bot/tickets.py), its id there, where an agent
+    opens it, and its status as Swarm last heard it."""
+
+    system: str
+    id: str
+    url: str | None = None
+    status: str | None = None
+    created_at: datetime | None = None  # when the ticket was filed: the customer's clock starts there, not the swarm's
+
+    @property
+    def key(self) -> str:
+        """`zd:4521`: how people type it."""
+        return f"{self.system}:{self.id}"
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A ticket as its system tells it, in the core's words; any field the system leaves empty is None or empty."""
+
+    system: str
+    id: str
+    subject: str
+    description: str = ""  # the first comment
+    organization: str | None = None  # the requester's organisation: the case's customer
+    priority: str | None = None  # as the system names it (`urgent`, `High`, …); bot/tickets.py maps it to severity
+    status: str | None = None
+    tags: tuple[str, ...] = ()
+    assignee_email: str | None = None
+    created_at: datetime | None = None
+    url: str | None = None
+
+    def link(self) -> TicketLink:
+        return TicketLink(self.system, self.id, self.url, self.status, self.created_at)
+
+
+@dataclass
+class TicketNote:
+    """An internal note waiting in the outbox for its ticket, or sent: one per `key` in a workspace, so the same
+    note is never written twice."""
+
+    workspace_id: int
+    key: str
+    system: str
+    ticket_id: str
+    body: str
+    swarm_id: int | None = None
+    created_at: datetime | None = None
+    attempts: int = 0
+    next_at: datetime | None = None  # not tried before then (backoff, or the system's Retry-After)
+    sent_at: datetime | None = None
+    failed: str | None = None  # why it was given up (the ticket is gone); None while it may still be sent
+    last_error: str | None = None
+    id: int | None = None
 
 
 @dataclass
@@ -175,6 +233,7 @@ class Swarm:
     closings: int = 0  # how many times it was closed: a swarm can be resolved, reopened and resolved again
     summary_id: str | None = None  # the closing summary in the room
     thread_summary_id: str | None = None  # the closing summary under the announcement
+    ticket: TicketLink | None = None  # the ticket the swarm belongs to, if it was opened from one
     id: int | None = None
 
 

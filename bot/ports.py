@@ -26,6 +26,8 @@ from bot.models import (
     Swarm,
     SwarmStatus,
     Thanks,
+    Ticket,
+    TicketNote,
     TimelineEntry,
     Workspace,
 )
@@ -174,6 +176,10 @@ class SwarmRepository(Protocol):
         ...
 
     async def by_external_id(self, workspace_id: int, external_id: str) -> Swarm | None: ...
+
+    async def by_ticket(self, workspace_id: int, system: str, ticket_id: str) -> builtins.list[Swarm]:
+        """The swarms linked to that ticket, newest first."""
+        ...
 
     async def resolved_history(
         self, workspace_id: int, since: datetime | None = None
@@ -371,6 +377,27 @@ class ForgettingRepository(Protocol):
         ...
 
 
+class TicketNoteRepository(Protocol):
+    """The outbox of internal notes for tickets (bot/tickets.py)."""
+
+    async def add(self, note: TicketNote) -> bool:
+        """Keeps a note unless one with its key is kept already in the workspace (False then: nothing changes)."""
+        ...
+
+    async def take(
+        self, now: datetime, holder: str, until: datetime, limit: int, workspace_id: int | None = None
+    ) -> builtins.list[TicketNote]:
+        """Up to `limit` notes due by `now` (not sent, not given up, not held by another sender whose hold runs
+        after `now`), oldest first, held for `holder` until `until`."""
+        ...
+
+    async def settle(self, note: TicketNote, holder: str) -> None:
+        """Writes what a try did (sent, given up, or when to try again) and lets go of the hold, if still `holder`'s."""
+        ...
+
+    async def for_swarm(self, swarm_id: int) -> builtins.list[TicketNote]: ...
+
+
 class UnitOfWork(Protocol):
     workspaces: WorkspaceRepository
     people: PersonRepository
@@ -382,6 +409,7 @@ class UnitOfWork(Protocol):
     embeddings: EmbeddingRepository
     csat: CsatRepository
     forgetting: ForgettingRepository
+    ticket_notes: TicketNoteRepository
 
     async def commit(self) -> None: ...
 
@@ -395,6 +423,30 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> builtins.list[builtins.list[float]]:
         """One unit-length vector of `dimensions` floats per text, in order. Slow and blocking (a model runs on the
         CPU): the core calls it in a worker thread, never inside a unit of work."""
+        ...
+
+
+class TicketSystem(Protocol):
+    """One ticket system (Zendesk, Jira Service Management, Salesforce), as the core needs it: an adapter implements
+    it (adapters/tickets/). Its calls raise bot.errors.TicketNotFound for a ticket it does not have, and
+    TicketSystemDown when it failed, timed out or asked to wait (with the wait it asked for)."""
+
+    name: str  # what people call it: "Zendesk"
+
+    def url(self, ticket_id: str) -> str:
+        """Where an agent opens the ticket."""
+        ...
+
+    def accepts(self, host: str | None) -> bool:
+        """Whether a ticket URL on `host` is of the account this adapter reaches (None: a short reference, always)."""
+        ...
+
+    async def fetch(self, ticket_id: str) -> Ticket:
+        """The ticket, with its first comment, its requester's organisation and its assignee's e-mail."""
+        ...
+
+    async def add_note(self, ticket_id: str, body: str) -> None:
+        """Adds `body` to the ticket as an internal note: never a reply the customer sees."""
         ...
 
 

@@ -32,6 +32,7 @@ from bot.models import (
     Role,
     Swarm,
     SwarmStatus,
+    TicketLink,
     TimelineEntry,
     Via,
 )
@@ -39,6 +40,7 @@ from bot.permissions import Action, Standing, ensure, may
 from bot.ports import Store, UnitOfWork
 from bot.semantic import SemanticSearch, hybrid_search
 from bot.suggestions import CANDIDATES, likely_answers
+from bot.tickets import Tickets
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +167,7 @@ class Opened:
     crew: Crew
     ranking: Ranking
     similar: list[ArticleHit] = field(default_factory=list)
+    ticket_unread: bool = False  # opened from a ticket whose system did not answer: from what was typed
 
     @property
     def experts(self) -> list[Person]:
@@ -281,22 +284,30 @@ class Swarms:
         clock: Clock = utcnow,
         indexes: IndexCache | None = None,
         semantic: SemanticSearch | None = None,
+        tickets: Tickets | None = None,
     ) -> None:
         self.store = store
         self.policy = policy or Policy()
         self.clock = clock
         self.indexes = indexes or IndexCache()
         self.semantic = semantic  # hybrid search for the similar articles, when the semantic extra is wired
+        self.tickets = tickets or Tickets(store, clock=clock)
 
     # -- opening ------------------------------------------------------------------------------------------------
 
     async def open(self, actor: Actor, case_text: str, channel: str) -> Opened:
-        case = text.parse_case(case_text)
+        """Opens a swarm for the case typed; a ticket named in it (bot/tickets.py) is read first and gives the case,
+        unless its system does not answer: then the case is what was typed, and the swarm opens all the same."""
+        # Read before the unit of work, as the case's meaning is: a transaction must not wait on another system.
+        reading = await self.tickets.read(case_text)
+        case = reading.case if reading is not None else text.parse_case(case_text)
         now = self.clock()
         # The case's meaning is looked up before the unit of work: embedding it is slow, a transaction must not be.
         nearest = await self.semantic.nearest(actor.workspace, case.text) if self.semantic else None
         async with self.store.unit() as uow:
             scope = await identify(uow, actor)
+            if reading is not None:
+                await _ensure_no_swarm_for(uow, scope.workspace_id, reading.link)
             await self._check_open_rate(uow, scope, now)
             ranking = await self._rank(uow, scope.workspace_id, case, scope.person_id)
             number = await uow.workspaces.next_swarm_number(scope.workspace_id)
@@ -310,6 +321,7 @@ class Swarms:
                     status=SwarmStatus.OPENING,
                     created_at=now,
                     skills=ranking.skills,
+                    ticket=reading.link if reading is not None else None,
                 )
             )
             assert swarm.id is not None
@@ -343,7 +355,7 @@ class Swarms:
             await uow.versions.add(wip, scope.person_id, f"opened with swarm {swarm.number}")
             crew = await self._crew(uow, swarm)
             await uow.commit()
-        return Opened(crew, ranking, similar)
+        return Opened(crew, ranking, similar, ticket_unread=reading is not None and reading.unread)
 
     async def _check_open_rate(self, uow: UnitOfWork, scope: Scope, now: datetime) -> None:
         """Refuses an opening past the person's limit, counted from the swarms they opened in the window."""
@@ -1095,6 +1107,50 @@ class Swarms:
             await uow.commit()
             return crew, timeline
 
+    async def ticket_changed(self, workspace: str, system: str, ticket_id: str, status: str) -> Crew | None:
+        """The ticket system says a ticket's status is now `status` (a webhook): every swarm linked to it keeps it; the
+        active one, if its status changed, comes back for its room to be told (None: nothing to tell, such as the
+        same delivery twice)."""
+        status = status.strip().lower()
+        async with self.store.unit() as uow:
+            found = await uow.workspaces.get(workspace)
+            if found is None or not status:
+                return None
+            told = None
+            for swarm in await uow.swarms.by_ticket(found.id, system, ticket_id):
+                if swarm.ticket is None or swarm.ticket.status == status:
+                    continue
+                swarm.ticket = replace(swarm.ticket, status=status)
+                await uow.swarms.save(swarm)
+                if swarm.status.is_active and told is None:
+                    told = await self._crew(uow, swarm)
+            await uow.commit()
+            return told
+
+    async def ticket_priority(self, workspace: str, system: str, ticket_id: str, severity: int) -> Crew | None:
+        """The ticket's priority changed in its system: the active swarm linked to it takes the severity it maps to;
+        it comes back when that changed its severity (None: no active swarm, or the severity it had)."""
+        async with self.store.unit() as uow:
+            swarm = await _active_for_ticket(uow, workspace, system, ticket_id)
+            if swarm is None or swarm.case.severity == severity:
+                return None
+            swarm.case = replace(swarm.case, severity=severity)
+            await uow.swarms.save(swarm)
+            crew = await self._crew(uow, swarm)
+            await uow.commit()
+            return crew
+
+    async def fix_marked(self, swarm_id: int) -> bool:
+        """Whether someone marked a room message as the fix (✅): a resolve would have the words of its article."""
+        async with self.store.unit() as uow:
+            return bool(solutions(await uow.swarms.timeline(swarm_id)))
+
+    async def for_ticket(self, workspace: str, system: str, ticket_id: str) -> Crew | None:
+        """The active swarm linked to a ticket, or None."""
+        async with self.store.unit() as uow:
+            swarm = await _active_for_ticket(uow, workspace, system, ticket_id)
+            return None if swarm is None else await self._crew(uow, swarm)
+
     async def list_open(self, actor: Actor) -> list[Crew]:
         async with self.store.unit() as uow:
             scope = await identify(uow, actor)
@@ -1333,6 +1389,20 @@ async def _first_deliveries(
     keys = [join.delivery for join in joins if join.delivery]
     fresh = await uow.processed.claim_many(workspace_id, keys, now) if keys else set()
     return [join for join in joins if join.delivery is None or join.delivery in fresh]
+
+
+async def _active_for_ticket(uow: UnitOfWork, workspace: str, system: str, ticket_id: str) -> Swarm | None:
+    found = await uow.workspaces.get(workspace)
+    if found is None:
+        return None
+    return next((s for s in await uow.swarms.by_ticket(found.id, system, ticket_id) if s.status.is_active), None)
+
+
+async def _ensure_no_swarm_for(uow: UnitOfWork, workspace_id: int, ticket: TicketLink) -> None:
+    """A ticket has one active swarm at a time: a second `/swarm zd:4521` points to the first."""
+    for swarm in await uow.swarms.by_ticket(workspace_id, ticket.system, ticket.id):
+        if swarm.status.is_active:
+            raise UserError("ticket_has_swarm", ticket=ticket.key, number=swarm.number)
 
 
 def _ensure_active(swarm: Swarm) -> None:

@@ -13,7 +13,7 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.swarms import Closing, Crew, Resolved, Reused
-from handlers import analytics, replies
+from handlers import analytics, replies, tickets
 from handlers.automation import refresh_summary
 from handlers.chat import Origin, Reply
 from handlers.context import Context
@@ -26,7 +26,8 @@ async def announce_resolved(
     ctx: Context, result: Resolved, origin: Origin | None = None, resumed_since: datetime | None = None
 ) -> None:
     summary = replies.resolved(result, ctx.platform)
-    await close(ctx, result.crew, summary, ask=True, origin=origin, resumed_since=resumed_since)
+    note = replies.ticket_resolved(result, ctx.conventions.web_url)
+    await close(ctx, result.crew, summary, ask=True, origin=origin, resumed_since=resumed_since, note=note)
 
 
 async def close(
@@ -37,12 +38,17 @@ async def close(
     ask: bool,
     origin: Origin | None = None,
     resumed_since: datetime | None = None,
+    note: str | None = None,
 ) -> None:
     """Posts what is not posted yet; `ask` asks the owner how the swarm was handled (once, whatever happens).
 
     With the `origin` of the person who closed it, a failure half way is told to them as such (the swarm is closed,
     `resume` finishes the posts); without, it is raised. `resumed_since`: an interrupted closing, closed then; its
-    summaries may have landed unheard, and are looked for (they are marked) before posting."""
+    summaries may have landed unheard, and are looked for (they are marked) before posting. `note`: the internal note
+    for the swarm's ticket, kept first (once per closing) and sent once the posts are made."""
+    swarm = crew.swarm
+    if note is not None and swarm.ticket is not None:
+        await tickets.note(ctx, swarm, f"{swarm.status.value}-{swarm.closings}", note)
     try:
         await _post(ctx, crew, summary, ask, resumed_since)
     except Exception:
@@ -50,6 +56,8 @@ async def close(
             raise
         log.exception("closing swarm %s stopped half way", crew.swarm.number)
         await ctx.tell(origin, replies.closing_interrupted(crew.swarm))
+    if note is not None and swarm.ticket is not None:
+        await tickets.send(ctx, workspace_id=swarm.workspace_id)
 
 
 async def _post(ctx: Context, crew: Crew, summary: Reply, ask: bool, resumed_since: datetime | None) -> None:
@@ -106,10 +114,12 @@ async def finish(ctx: Context, closing: Closing) -> None:
         await announce_resolved(ctx, outcome, resumed_since=since)
     elif isinstance(outcome, Reused):
         summary = replies.reused(outcome, closing.by, ctx.platform)
-        await close(ctx, outcome.crew, summary, ask=True, resumed_since=since)
+        note = replies.ticket_reused(outcome, closing.by, ctx.conventions.web_url)
+        await close(ctx, outcome.crew, summary, ask=True, resumed_since=since, note=note)
     else:
         summary = replies.cancelled(outcome.crew, outcome.by, ctx.platform)
-        await close(ctx, outcome.crew, summary, ask=False, resumed_since=since)
+        note = replies.ticket_cancelled(outcome.crew, outcome.by)
+        await close(ctx, outcome.crew, summary, ask=False, resumed_since=since, note=note)
 
 
 async def resume(ctx: Context, workspace: str, settle: timedelta = SETTLE) -> int:

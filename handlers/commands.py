@@ -197,7 +197,8 @@ async def reuse_article(
     by = await ctx.core.people.profile(actor)
     reply = replies.reused(result, by, ctx.platform)
     if solved:
-        await close(ctx, result.crew, reply, ask=True, origin=origin)
+        note = replies.ticket_reused(result, by, ctx.conventions.web_url)
+        await close(ctx, result.crew, reply, ask=True, origin=origin, note=note)
     else:
         await say_in_room(ctx, result.crew, reply)
 
@@ -206,7 +207,9 @@ async def reuse_article(
 async def cancel(ctx: Context, event: CommandEvent, args: str) -> None:
     swarm_number, reason = leading_number(args, "cancel")
     done = await ctx.core.swarms.cancel(ctx.actor(event.origin), event.origin.channel, reason, number=swarm_number)
-    await close(ctx, done.crew, replies.cancelled(done.crew, done.by, ctx.platform), ask=False, origin=event.origin)
+    note = replies.ticket_cancelled(done.crew, done.by)
+    summary = replies.cancelled(done.crew, done.by, ctx.platform)
+    await close(ctx, done.crew, summary, ask=False, origin=event.origin, note=note)
 
 
 @handles("reopen")

@@ -24,6 +24,7 @@ class Conventions:
     archive_on_resolve: bool = False
     digest_channel: str = ""  # where digests and alerts go unless a workspace chose its own (`/swarm digest here`)
     digest_timezone: str = "UTC"  # the digests' "yesterday" and "this week" are days in this time zone
+    web_url: str = ""  # where Swarm's pages are (SWARM_WEB_URL): notes on tickets link a swarm's page; "": no links
 
 
 @dataclass(frozen=True)

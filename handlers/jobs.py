@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from handlers import closing, opening, replies
+from handlers import closing, opening, replies, tickets
 from handlers.automation import nudge_quiet_rooms, remind_articles
 from handlers.commands import invite_into_room, say_in_room
 from handlers.context import Context
@@ -47,4 +47,5 @@ JOBS: dict[str, Job] = {
     "digest-daily": daily_digest,
     "digest-weekly": weekly_digest,
     "recurring": recurring_alerts,
+    "tickets": tickets.send_notes,
 }

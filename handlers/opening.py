@@ -13,7 +13,7 @@ from datetime import timedelta
 from bot import text
 from bot.models import Person
 from bot.swarms import Opened
-from handlers import replies
+from handlers import replies, tickets
 from handlers.chat import Origin
 from handlers.context import Context
 
@@ -22,12 +22,17 @@ log = logging.getLogger(__name__)
 
 async def open_swarm(ctx: Context, origin: Origin, case_text: str) -> Opened:
     opened = await ctx.core.swarms.open(ctx.actor(origin), case_text, origin.channel)
+    if opened.ticket_unread:
+        await ctx.tell_or_log(origin, replies.ticket_unread(opened.crew.swarm))
     try:
-        return await finish(ctx, opened)
+        done = await finish(ctx, opened)
     except Exception:
         log.exception("opening swarm %s stopped half way", opened.crew.swarm.number)
         await ctx.tell(origin, replies.opening_interrupted(opened.crew.swarm.number))
         raise
+    if done.crew.swarm.ticket is not None:
+        await tickets.send(ctx, origin.workspace)
+    return done
 
 
 async def finish(ctx: Context, opened: Opened, *, resumed: bool = False) -> Opened:
@@ -67,6 +72,8 @@ async def finish(ctx: Context, opened: Opened, *, resumed: bool = False) -> Open
     await ctx.chat.pin(room_id, card_id)
     conventions = ctx.conventions
     announcement = replies.announcement(opened, ctx.platform, conventions.join_emoji, conventions.observe_emoji)
+    # Kept before the swarm is open: an opening resumed after a crash keeps it then (once: the note has a key).
+    await tickets.note(ctx, swarm, "opened", replies.ticket_opened(opened, ctx.platform, conventions.web_url))
     key = f"announcement:{swarm_id}"
     message_id = await ctx.post_once(swarm.origin_channel, announcement, key, since if resumed else None)
     await ctx.core.swarms.set_announcement(swarm_id, message_id)

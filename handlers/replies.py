@@ -30,6 +30,7 @@ from bot.models import (
     Role,
     Swarm,
     SwarmStatus,
+    TicketLink,
     TimelineEntry,
     Via,
 )
@@ -48,6 +49,7 @@ from bot.swarms import (
     Reused,
     ended_at,
 )
+from bot.tickets import SYSTEM_NAMES
 from handlers.chat import Button, Field, Form, Reply
 from handlers.subcommands import SUBCOMMANDS, Who, declared, without_options
 
@@ -146,6 +148,9 @@ ERRORS: dict[str, str] = {
     "switch_how": "Say on or off: `/swarm {usage}`; with `everyone`, for the whole workspace.",
     "closed_reopen_by": "Swarm {number} is already {status}. Its owner, {owner}, or a lead or admin can bring it back "
     f"with {_numbered('reopen')}: ask them.",
+    "unknown_ticket": "{system} has no ticket {ticket}; check the number, or paste the ticket's address.",
+    "ticket_elsewhere": "{ticket} is a ticket of {host}, not of the account Swarm is connected to; nothing was opened.",
+    "ticket_has_swarm": f"Swarm {{number}} is already open for {{ticket}}: {_numbered('join')} joins it.",
     "cancel_why": f"Say why, so the room and the timeline keep it: {_typed('cancel')}, e.g. `duplicate of swarm 12`.",
 }
 
@@ -352,6 +357,13 @@ def room_ref(swarm: Swarm) -> str:
     return f"#{swarm.room_name}" if swarm.room_name else "its room"
 
 
+def ticket_ref(ticket: TicketLink, status: bool = False) -> str:
+    """`zd:4521 (open) https://acme.zendesk.com/agent/tickets/4521`: the reference people type, its status as Swarm
+    last heard it, and its address, which every platform turns into a link."""
+    shown = f"{ticket.key} ({escape(ticket.status)})" if status and ticket.status else ticket.key
+    return f"{shown} {ticket.url}" if ticket.url else shown
+
+
 # -- opening --------------------------------------------------------------------------------------------------------
 
 
@@ -361,9 +373,11 @@ def announcement(opened: Opened, platform: str, join: str, observe: str) -> Repl
     asked = w.people([m.person for m in opened.ranking.matches]) if opened.ranking.matches else _nobody(opened.ranking)
     # The same people as the card: the experts asked, and the learner asked along.
     seat = f"\nLearner seat: {w.who(opened.ranking.learner.person)}" if opened.ranking.learner is not None else ""
+    ticket = f"Ticket {ticket_ref(swarm.ticket)}\n" if swarm.ticket else ""
     text = (
         f"*Swarm {swarm.number}* is open for {w.who(opened.crew.owner)}: {escape(swarm.case.text)}\n"
         f"{case_line(swarm)} · room {room_ref(swarm)}\n"
+        f"{ticket}"
         f"Asked: {asked}{seat}\n"
         f"Anyone can help: react :{join}: to join, :{observe}: to follow."
     )
@@ -410,7 +424,11 @@ def case_card(opened: Opened, platform: str) -> Reply:
     w = _Words(platform)
     swarm, case = opened.crew.swarm, opened.crew.swarm.case
     fields = [("Owner", w.who(opened.crew.owner)), ("Severity", f"sev{case.severity}")]
+    if swarm.ticket:
+        fields.append(("Ticket", ticket_ref(swarm.ticket, status=True)))
     fields += [(label, escape(value)) for label, value in _case_fields(swarm) if value]
+    if case.description:
+        fields.append(("Description", escape(_shortened(case.description, CARD_DESCRIPTION_CHARS))))
     lines = [f"Asked: {w.match(m)}" for m in opened.ranking.matches]
     if opened.ranking.learner is not None:
         lines.append(f"Learner seat: {w.match(opened.ranking.learner)}")
@@ -463,7 +481,16 @@ def did_you_mean_skills(misspelt: Mapping[str, str]) -> str:
 
 
 def room_topic(swarm: Swarm) -> str:
-    return f"Swarm {swarm.number} · {case_line(swarm)} · {swarm.case.text}"[:250]
+    ticket = f" · {swarm.ticket.key}" if swarm.ticket else ""
+    return f"Swarm {swarm.number}{ticket} · {case_line(swarm)} · {swarm.case.text}"[:250]
+
+
+CARD_DESCRIPTION_CHARS = 500  # of a ticket's first comment on the card; the ticket has all of it
+
+
+def _shortened(text: str, limit: int) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _case_fields(swarm: Swarm) -> list[tuple[str, str | None]]:
@@ -671,6 +698,8 @@ def status(crew: Crew, timeline: Sequence[TimelineEntry], platform: str, now: da
     w = _Words(platform)
     swarm = crew.swarm
     fields = [("Status", swarm.status.value), ("Owner", w.who(crew.owner)), _age(swarm, now, ended_at(swarm, timeline))]
+    if swarm.ticket:
+        fields.append(("Ticket", ticket_ref(swarm.ticket, status=True)))
     fields += people_fields(crew.people(), w)
     messages = sum(1 for e in timeline if e.kind is EventKind.MESSAGE)
     lines = [f"{case_line(swarm)} · room {room_ref(swarm)} · {messages} message{'s' if messages != 1 else ''}"]
@@ -1502,3 +1531,101 @@ def recurring_alert(alert: Alert) -> Reply:
         DIGEST_OFF,
     )
     return Reply(title, title=title, fields=tuple(fields), lines=lines)
+
+
+# -- tickets --------------------------------------------------------------------------------------------------------
+# The notes Swarm writes on a ticket (always internal: agents read them, the customer never does). Plain text: a
+# ticket system shows it as it is, so no chat markup and no mentions.
+
+
+def ticket_unread(swarm: Swarm) -> Reply:
+    """Told to whoever opened a swarm from a ticket its system did not answer for."""
+    ticket = swarm.ticket
+    name = SYSTEM_NAMES.get(ticket.system, ticket.system) if ticket else "The ticket system"
+    key = ticket.key if ticket else "the ticket"
+    return Reply(
+        f"{name} did not answer, so swarm {swarm.number} opened from what you typed. It is linked to {key}: its "
+        f"notes will reach the ticket when {name} is back."
+    )
+
+
+def _page(web_url: str, path: str) -> str:
+    return f" {web_url}{path}" if web_url else ""
+
+
+def ticket_opened(opened: Opened, platform: str, web_url: str = "") -> str:
+    swarm = opened.crew.swarm
+    lines = [f"Swarm {swarm.number} is working on this ticket; {opened.crew.owner.name} owns it."]
+    where = {"slack": "Slack", "teams": "Microsoft Teams"}.get(platform, platform)
+    lines.append(f"Room: #{swarm.room_name or swarm.number} in {where}.{_page(web_url, f'/swarms/{swarm.number}')}")
+    lines.append(f"Severity: sev{swarm.case.severity}.")
+    experts = [f"- {_expert(m)}" for m in opened.ranking.matches]
+    lines += ["Experts asked:", *experts] if experts else ["Experts asked: nobody matched yet."]
+    return "\n".join(lines)
+
+
+def _expert(match: Match) -> str:
+    return f"{match.person.name} ({' · '.join(match.reasons)})" if match.reasons else match.person.name
+
+
+def ticket_resolved(result: Resolved, web_url: str = "") -> str:
+    swarm, article = result.crew.swarm, result.article
+    lines = [f"Swarm {swarm.number} resolved this after {duration(result.duration)} (owner {result.crew.owner.name})."]
+    fix = article.resolution.strip() or (swarm.resolution or "").strip() or "not written down"
+    # A fix of several lines (the messages marked with ✅ are a list) starts on a line of its own.
+    lines.append(f"Fix:\n{fix}" if "\n" in fix or fix.startswith("- ") else f"Fix: {fix}")
+    if article.cause.strip():
+        lines.append(f"Cause: {article.cause.strip()}")
+    lines.append(f"Knowledge article {article.number}: {article.title}.{_page(web_url, f'/kb/{article.number}')}")
+    return "\n".join(lines)
+
+
+def ticket_reused(result: Reused, by: Person, web_url: str = "") -> str:
+    swarm, article = result.crew.swarm, result.article
+    return (
+        f"Swarm {swarm.number} resolved this with a known fix, knowledge article {article.number}: {article.title} "
+        f"(marked by {by.name}).{_page(web_url, f'/kb/{article.number}')}"
+    )
+
+
+def ticket_cancelled(crew: Crew, by: Person) -> str:
+    reason = f": {crew.swarm.cancel_reason}" if crew.swarm.cancel_reason else "."
+    return f"Swarm {crew.swarm.number} was cancelled by {by.name}{reason}"
+
+
+def ticket_done(crew: Crew, platform: str, resolved: bool = False) -> Reply:
+    """Told in the room when the swarm's ticket was solved or closed in its system, not by the swarm: resolved with
+    the fix someone marked, or its owner asked."""
+    w = _Words(platform)
+    swarm, ticket = crew.swarm, crew.swarm.ticket
+    assert ticket is not None
+    name = SYSTEM_NAMES.get(ticket.system, ticket.system)
+    done = f"Ticket {ticket.key} was marked {escape(ticket.status or 'done')} in {name}"
+    if resolved:
+        return Reply(f"{done}: swarm {swarm.number} is resolved with the fix marked in this room.")
+    return Reply(
+        f"{done}. {w.who(crew.owner)}, if the case is fixed, `/swarm resolve {swarm.number}` with what fixed it keeps "
+        "the fix for the next agent; if not, carry on and tell the ticket's agent.",
+        mentions=w.mentions,
+    )
+
+
+def ticket_priority(crew: Crew, priority: str) -> Reply:
+    """Told in the room when the ticket's priority changed in its system and the swarm's severity followed."""
+    swarm, ticket = crew.swarm, crew.swarm.ticket
+    assert ticket is not None
+    name = SYSTEM_NAMES.get(ticket.system, ticket.system)
+    return Reply(
+        f"Ticket {ticket.key} is now {escape(priority.strip().lower())} priority in {name}: swarm {swarm.number} is "
+        f"sev{swarm.case.severity} now."
+    )
+
+
+CUSTOMER_WORDS = 1500  # of a customer's comment said in the room; the ticket has all of it
+
+
+def customer_replied(crew: Crew, words: str) -> Reply:
+    """The customer's new public comment on the swarm's ticket, said in the room."""
+    ticket = crew.swarm.ticket
+    key = f" on {ticket.key}" if ticket else ""
+    return Reply(f"Customer replied{key}: {escape(_shortened(words, CUSTOMER_WORDS))}")

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
 
+from bot import tickets
 from bot.curation import DEFAULT_VALIDATE_AFTER_REUSES
 from bot.permissions import RULES, Action
 
@@ -197,14 +198,14 @@ def opens_swarm(text: str) -> bool:
     or being asked about first (`meant`).
 
     A subcommand's name first runs it. Nothing at all opens a swarm (the form, where the platform has one), and so do
-    two words or more that read as a case. Anything else is asked about before a swarm opens: a first word that is a
-    subcommand's name mistyped (`stauts 1`), one word alone unless it is a #skill, or only numbers. A mistyped command
-    that opened a swarm would ask experts for nothing and use up a place of the person's open limit; asking costs one
-    click."""
+    a ticket's reference (`zd:4521`, or its URL: bot/tickets.py) and two words or more that read as a case. Anything
+    else is asked about before a swarm opens: a first word that is a subcommand's name mistyped (`stauts 1`), one word
+    alone unless it is a #skill, or only numbers. A mistyped command that opened a swarm would ask experts for nothing
+    and use up a place of the person's open limit; asking costs one click."""
     word, rest = split(text)
     if word.lower() in BY_NAME:
         return False
-    if not word or word.startswith("#"):
+    if not word or word.startswith("#") or tickets.mentions_ticket(text):
         return True
     return bool(rest) and close_subcommand(word) is None and not only_numbers(text)
 

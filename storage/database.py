@@ -38,6 +38,7 @@ from bot.ports import (
     ProcessedEventRepository,
     SwarmRepository,
     ThanksRepository,
+    TicketNoteRepository,
     WorkspaceRepository,
 )
 from storage import sqlite_driver
@@ -49,6 +50,7 @@ from storage.people import SqlPersonRepository
 from storage.processed import SqlProcessedEventRepository
 from storage.swarms import SqlSwarmRepository
 from storage.thanks import SqlThanksRepository
+from storage.tickets import SqlTicketNoteRepository
 from storage.versions import SqlArticleVersionRepository
 from storage.workspaces import SqlWorkspaceRepository
 
@@ -202,6 +204,7 @@ class SqlUnitOfWork:
     csat: CsatRepository
     embeddings: EmbeddingRepository
     forgetting: ForgettingRepository
+    ticket_notes: TicketNoteRepository
 
     def __init__(self, session: AsyncSession, dialect: str) -> None:
         self._session = session
@@ -216,6 +219,7 @@ class SqlUnitOfWork:
         self.csat = SqlCsatRepository(session, dialect)
         self.embeddings = SqlEmbeddingRepository(session, dialect)
         self.forgetting = SqlForgettingRepository(session, dialect)
+        self.ticket_notes = SqlTicketNoteRepository(session, dialect)
 
     @property
     def session(self) -> AsyncSession:

@@ -30,6 +30,7 @@ from storage.tables import (
     SwarmMemberRow,
     SwarmRow,
     ThanksRow,
+    TicketNoteRow,
     WorkspaceRow,
 )
 
@@ -52,6 +53,7 @@ class SqlForgettingRepository(Repository):
         counts["thanks"] = await self._count(ThanksRow, col(ThanksRow.workspace_id) == workspace_id)
         counts["CSAT answers"] = await self._count(CsatRow, col(CsatRow.workspace_id) == workspace_id)
         for row_class in (
+            TicketNoteRow,
             CsatRow,
             ThanksRow,
             ArticleEmbeddingRow,

@@ -11,7 +11,7 @@ from sqlalchemy import Row, delete, exists, insert, or_, update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import Case, EventKind, Member, Role, Swarm, SwarmStatus, TimelineEntry, Via
+from bot.models import Case, EventKind, Member, Role, Swarm, SwarmStatus, TicketLink, TimelineEntry, Via
 from storage._sql import Repository, require_id, table_of
 from storage.tables import ROOM_MESSAGE, SwarmEventRow, SwarmMemberRow, SwarmRow, utcnow
 
@@ -239,6 +239,16 @@ class SqlSwarmRepository(Repository):
     async def by_external_id(self, workspace_id: int, external_id: str) -> Swarm | None:
         return await self._one(SwarmRow.workspace_id == workspace_id, SwarmRow.external_id == external_id)
 
+    async def by_ticket(self, workspace_id: int, system: str, ticket_id: str) -> builtins.list[Swarm]:
+        statement = (
+            select(SwarmRow)
+            .where(
+                SwarmRow.workspace_id == workspace_id, SwarmRow.ticket_system == system, SwarmRow.ticket_id == ticket_id
+            )
+            .order_by(col(SwarmRow.number).desc())
+        )
+        return [self._swarm(row) for row in (await self._session.exec(statement)).all()]
+
     async def resolved_history(
         self, workspace_id: int, since: datetime | None = None
     ) -> builtins.list[tuple[Swarm, builtins.list[TimelineEntry]]]:
@@ -441,6 +451,12 @@ def _columns(swarm: Swarm) -> dict[str, Any]:
         "closings": swarm.closings,
         "summary_id": swarm.summary_id,
         "thread_summary_id": swarm.thread_summary_id,
+        "description": case.description,
+        "ticket_system": swarm.ticket.system if swarm.ticket else None,
+        "ticket_id": swarm.ticket.id if swarm.ticket else None,
+        "ticket_url": swarm.ticket.url if swarm.ticket else None,
+        "ticket_status": swarm.ticket.status if swarm.ticket else None,
+        "ticket_created_at": swarm.ticket.created_at if swarm.ticket else None,
     }
 
 
@@ -456,6 +472,7 @@ def _to_swarm(row: SwarmRow) -> Swarm:
             customer=row.customer,
             product=row.product,
             version=row.version,
+            description=row.description,
         ),
         owner_id=row.owner_id,
         origin_channel=row.origin_channel,
@@ -476,6 +493,11 @@ def _to_swarm(row: SwarmRow) -> Swarm:
         closings=row.closings,
         summary_id=row.summary_id,
         thread_summary_id=row.thread_summary_id,
+        ticket=(
+            TicketLink(row.ticket_system, row.ticket_id, row.ticket_url, row.ticket_status, row.ticket_created_at)
+            if row.ticket_system and row.ticket_id
+            else None
+        ),
     )
 
 

@@ -139,6 +139,7 @@ class SwarmRow(SQLModel, table=True):
         Index("ix_swarm_workspace_id_status", "workspace_id", "status"),
         UniqueConstraint("workspace_id", "external_id", name="uq_swarm_workspace_id_external_id"),
         Index("ix_swarm_workspace_id_closing", "workspace_id", "closing"),
+        Index("ix_swarm_workspace_id_ticket", "workspace_id", "ticket_system", "ticket_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -169,6 +170,13 @@ class SwarmRow(SQLModel, table=True):
     closings: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     summary_id: str | None = None
     thread_summary_id: str | None = None
+    description: str | None = Field(default=None, sa_type=Text)
+    # The ticket the swarm belongs to (bot/tickets.py): its system (`zd`, `jsm`, `sf`), id, URL and last known status.
+    ticket_system: str | None = None
+    ticket_id: str | None = None
+    ticket_url: str | None = None
+    ticket_status: str | None = None
+    ticket_created_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class SwarmMemberRow(SQLModel, table=True):
@@ -392,3 +400,31 @@ class InboxRow(SQLModel, table=True):
     holder: str | None = None
     claimed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
     attempts: int = 0
+
+
+class TicketNoteRow(SQLModel, table=True):
+    """The outbox of internal notes for tickets (bot/tickets.py): kept under a key of their own, once per workspace,
+    sent by whoever holds them (`holder` until `held_until`), tried again at `next_at` until sent or given up."""
+
+    __tablename__ = "ticket_note"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "key", name="uq_ticket_note_workspace_id_key"),
+        Index("ix_ticket_note_sent_at_next_at", "sent_at", "next_at"),
+        Index("ix_ticket_note_swarm_id", "swarm_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_ref("ticket_note")
+    key: str
+    system: str
+    ticket_id: str
+    body: str = Field(sa_type=Text)
+    swarm_id: int | None = _ref("swarm.id", "ticket_note_swarm_id_fkey", ondelete="SET NULL", nullable=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    attempts: int = Field(default=0)
+    next_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    failed: str | None = None
+    last_error: str | None = None
+    holder: str | None = None
+    held_until: datetime | None = Field(default=None, sa_type=UtcDateTime)

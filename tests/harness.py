@@ -10,7 +10,7 @@ from adapters.memory import MemoryChat, render
 from bot.core import Core
 from bot.models import Person
 from bot.people import ImportReport
-from bot.ports import Store
+from bot.ports import Store, TicketSystem
 from bot.swarms import Policy
 from handlers.chat import (
     ActionEvent,
@@ -107,10 +107,11 @@ class ScenarioBot:
     clock: Clock = field(default_factory=Clock)
     conventions: Conventions = field(default_factory=Conventions)
     policy: Policy = field(default_factory=Policy)
+    tickets: dict[str, TicketSystem] = field(default_factory=dict)  # ticket systems by short name (`zd`)
     events: int = 0
 
     def __post_init__(self) -> None:
-        self.core = Core.build(self.store, self.policy, self.clock)
+        self.core = Core.build(self.store, self.policy, self.clock, tickets=self.tickets)
         self.router = Router(self.core, self.chat, self.conventions)
 
     async def load_roster(self, rows: list[dict[str, object]] | None = None) -> ImportReport:

@@ -5,4 +5,6 @@
 - `slack_signing.SlackSender`: sends requests to our server signed and shaped the way Slack sends them.
 - `teams_connector.FakeConnector`: a fake of the Bot Framework connector as Teams runs it (the `serviceUrl` of the
   activities tests send), recording every call, with throttling and outages on demand and signing keys for auth.
+- `zendesk_api.FakeZendesk`: a fake of Zendesk's Support API (tickets, comments, users, organizations, UpdateTicket),
+  recording every call, with 429s (Retry-After) and outages on demand.
 """

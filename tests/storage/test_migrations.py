@@ -38,6 +38,7 @@ APP_TABLES = {
     "scheduler_lease",
     "csat",
     "article_embedding",
+    "ticket_note",
 }
 # slack_sdk's OAuth installation store owns these; its own table definitions build them.
 SLACK_TABLES = {"slack_installations", "slack_bots", "slack_oauth_states"}
@@ -89,7 +90,7 @@ async def test_the_comparison_notices_a_missing_index(database_url: str) -> None
 
 async def test_upgrade_reaches_the_head_and_can_run_again(database_url: str) -> None:
     head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
-    assert head == "0015_delivery_claims"
+    assert head == "0016_tickets"
     await upgrade(database_url)
     await upgrade(database_url)
 

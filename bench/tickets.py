@@ -1,0 +1,110 @@
+"""Opening a swarm from a ticket reference, end to end against a loopback fake of Zendesk (issue 25): how many calls
+the ticket system gets per open and per resolve, and how much time reading the ticket adds to an open.
+
+    .venv/bin/python bench/tickets.py                  # SQLite (a temporary file), 200 opens of each kind
+    .venv/bin/python bench/tickets.py --database postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/tickets.py --latency 0.08   # each Zendesk answer takes 80 ms, as across the internet
+    .venv/bin/python bench/tickets.py --quick          # smoke run: 10 opens of each kind
+
+Each open is the real router, core and storage, with the in-memory chat and the real Zendesk adapter on loopback:
+`/swarm zd:N` (the ticket is read, the opening note is kept and sent) and, in turn, `/swarm <the same subject>` (no
+ticket): the difference is what the ticket adds. Each swarm is then resolved, which sends one more note. Zendesk's
+answers come back at once unless `--latency` says otherwise. It is a measurement: it exits 0 whatever the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.common import percentile, scratch_database  # noqa: E402
+
+
+async def run(database: str | None, opens: int, latency: float) -> None:
+    from adapters.tickets.zendesk import Zendesk
+    from bot.swarms import Policy
+    from storage.database import SqlStore, upgrade
+    from tests.fakes.zendesk_api import FakeZendesk
+    from tests.harness import ScenarioBot
+
+    async with scratch_database(database, "tickets") as url, FakeZendesk(latency=latency) as zendesk:
+        await upgrade(url)
+        store = SqlStore(url)
+        client = Zendesk(zendesk.url, zendesk.email, zendesk.token, timeout=10)
+        try:
+            bot = ScenarioBot(store, policy=Policy(open_limit=None), tickets={"zd": client})
+            await bot.load_roster()
+            subjects = ["ACME cannot export invoices to PDF", "SSO login loops for Globex", "Billing totals off by tax"]
+            for number in range(opens):
+                zendesk.add_ticket(
+                    10_000 + number,
+                    f"{subjects[number % 3]} ({number})",
+                    "Since Monday it fails every time.",
+                    priority="high",
+                    tags=("billing", "pdf"),
+                    organization="ACME Corp",
+                    assignee_email="ana@example.com",
+                )
+            with_ticket: list[float] = []
+            without: list[float] = []
+            reads = writes_open = writes_resolve = 0
+            for number in range(opens):
+                for ticket in (True, False):
+                    typed = f"zd:{10_000 + number}" if ticket else f"{subjects[number % 3]} ({number}) #billing #pdf"
+                    before = len(zendesk.calls)
+                    started = time.perf_counter()
+                    await bot.command(f"/swarm {typed}", user="ana")
+                    took = time.perf_counter() - started
+                    calls = zendesk.calls[before:]
+                    (with_ticket if ticket else without).append(took)
+                    if ticket:
+                        reads += sum(1 for c in calls if c.method == "GET")
+                        writes_open += sum(1 for c in calls if c.writes)
+                    swarm = len(with_ticket) + len(without)
+                    before = len(zendesk.calls)
+                    room = next(c for c in bot.chat.channels if c.startswith(f"swarm-{swarm}-"))
+                    await bot.command("/swarm resolve restarted the worker cause: stale cache", channel=room)
+                    if ticket:
+                        writes_resolve += sum(1 for c in zendesk.calls[before:] if c.writes)
+            assert all(not c.body["ticket"]["comment"]["public"] for c in zendesk.writes()), "a public write"
+        finally:
+            await client.close()
+            await store.close()
+
+    def ms(values: list[float], share: float) -> str:
+        return f"{percentile(values, share) * 1000:.1f}"
+
+    where = "PostgreSQL" if database else "SQLite"
+    print(f"{platform.machine()}, Python {platform.python_version()}, {where}; Zendesk answering in ")
+    print(f"{latency * 1000:.0f} ms; {opens} opens of each kind\n")
+    print("| measure | value |")
+    print("| --- | --- |")
+    print(f"| Zendesk reads per open from a ticket | {reads / opens:.2f} |")
+    print(f"| Zendesk writes per open (the opening note) | {writes_open / opens:.2f} |")
+    print(f"| Zendesk writes per resolve (the resolving note) | {writes_resolve / opens:.2f} |")
+    print(f"| open without a ticket, p50 / p99 (ms) | {ms(without, 0.5)} / {ms(without, 0.99)} |")
+    print(f"| open from a ticket, p50 / p99 (ms) | {ms(with_ticket, 0.5)} / {ms(with_ticket, 0.99)} |")
+    added = percentile(with_ticket, 0.5) - percentile(without, 0.5)
+    print(f"| what the ticket adds to an open, p50 (ms) | {added * 1000:.1f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", help="a PostgreSQL URL (default: a temporary SQLite file)")
+    parser.add_argument("--opens", type=int, default=200, help="opens of each kind")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds each Zendesk answer takes")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 10 opens of each kind")
+    args = parser.parse_args()
+    asyncio.run(run(args.database, 10 if args.quick else args.opens, args.latency))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,14 @@
+"""bench/tickets.py runs end to end (quick mode, in its own process) and fills its table. No figure is asserted but
+the counts of calls, which are what Swarm does rather than how fast."""
+
+from __future__ import annotations
+
+from tests.bench.quick import markdown_table, run_bench
+
+
+def test_the_ticket_bench_counts_the_calls_and_times_both_opens() -> None:
+    rows = dict(markdown_table(run_bench("tickets.py"), "| measure"))  # type: ignore[arg-type]
+    assert rows["Zendesk reads per open from a ticket"] == "3.00"  # ticket, organisation, assignee
+    assert rows["Zendesk writes per open (the opening note)"] == "1.00"
+    assert rows["Zendesk writes per resolve (the resolving note)"] == "1.00"
+    assert " / " in rows["open from a ticket, p50 / p99 (ms)"]
