@@ -84,6 +84,7 @@ def main(settings: Settings, server: Connection, number: int) -> None:
 
 async def _work(settings: Settings, server: Connection, resume: bool) -> None:
     app = await App.start(settings, migrate=False)
+    app.warm_up()  # the model for similar articles and `/swarm kb`, in the background (bot/semantic.py)
     mount = SlackMount(app, app.store.engine, work=True)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

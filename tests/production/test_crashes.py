@@ -389,7 +389,7 @@ async def test_a_closing_too_young_to_finish_at_the_restart_is_finished_once_it_
     await sender.close()
     await deployment.crash(first)
 
-    restarted, sender = await deployment.start()
+    _restarted, sender = await deployment.start()
     await sender.close()
     await _until(partial(_closed, deployment), settle + 20, "the closing to be finished after the settle time")
     summaries = [c.args for c in api.calls_to("chat.postMessage") if c.ok and SUMMARY in str(c.args.get("text"))]
