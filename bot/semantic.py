@@ -362,6 +362,11 @@ class SemanticSearch:
         warm-up was started (the first search loads the model itself)."""
         return self._warming is None or self._warming.done()
 
+    @property
+    def usable(self) -> bool:
+        """True when a search now is hybrid: the model is loaded (or will load at the search) and has not failed."""
+        return self.ready and self.failure is None
+
     def warm_up(self) -> asyncio.Task[None]:
         """Starts loading the model in a worker thread (one embedding loads it) and returns at once; searches until it
         is done are keyword searches. Started once: a second call returns the same task."""
