@@ -69,7 +69,17 @@ class App:
         """Swarm's database, as APScheduler's (synchronous) SQLAlchemy job store reaches it."""
         return sync_database_url(self.settings.database_url)
 
+    def warm_up(self) -> None:
+        """Starts loading the semantic extra's model in the background, if it is wired (`swarm serve` and its Slack
+        workers, at start): searches are keyword searches until it is ready, and nobody waits for it."""
+        if self.core.kb.semantic is not None:
+            self.core.kb.semantic.warm_up()
+
     async def close(self) -> None:
+        semantic = self.core.kb.semantic
+        warming = semantic.warming if semantic is not None else None
+        if warming is not None and not warming.done():
+            warming.cancel()  # the thread loading the model finishes on its own; nobody waits for its answer
         for system in self.core.tickets.systems.values():
             close = getattr(system, "close", None)
             if close is not None:

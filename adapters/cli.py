@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 
-from adapters import scheduler, secret_strength, web, workspaces
+from adapters import kb_remote, scheduler, secret_strength, web, workspaces
 from adapters.app import App
 from adapters.console import WORKSPACE, Console
 from adapters.history_file import HistoryFileError, read_history
@@ -35,6 +35,7 @@ from adapters.tickets.zendesk_webhook import ZendeskWebhook
 from adapters.workers import Workers, serves_slack, serves_teams
 from adapters.workspaces import NoWorkspace, UnknownWorkspace
 from bot import analytics, forgetting
+from bot.articles import SEARCH_RESULTS
 from bot.errors import UserError
 from bot.history import HistoryInterrupted
 from bot.models import Person
@@ -120,6 +121,12 @@ def parser() -> argparse.ArgumentParser:
     kb_search = kb.add_parser("search", help="search articles", parents=[scoped])
     kb_search.add_argument("query", nargs="+")
     kb_search.add_argument("--json", action="store_true")
+    kb_search.add_argument(
+        "--local", action="store_true", help="search the database here, even with a server configured (SWARM_WEB_URL)"
+    )
+    kb_search.add_argument(
+        "--keyword", action="store_true", help="keyword search here, without loading the model (implies --local)"
+    )
     kb.add_parser("show", help="one article", parents=[scoped]).add_argument("number", type=int)
     kb_export = kb.add_parser("export", help="write every article to DIR, one Markdown file each", parents=[scoped])
     kb_export.add_argument("folder", type=Path, metavar="DIR")
@@ -205,6 +212,13 @@ async def run(args: argparse.Namespace, out: TextIO) -> int:
             sys.stderr.write(f"{err}\n")
             return 1
         return 0
+    if args.command == "kb" and args.action == "search":
+        if _on_server(args, settings):
+            done = await _search_on_server(settings, args, out)
+            if done is not None:
+                return done
+        if args.keyword:
+            settings = settings.model_copy(update={"semantic": "off"})
     app = await App.start(settings)
     try:
         if args.command in IN_A_WORKSPACE and not (args.command == "kb" and args.action == "reindex"):
@@ -227,6 +241,31 @@ async def run(args: argparse.Namespace, out: TextIO) -> int:
         return 1
     finally:
         await app.close()
+
+
+def _on_server(args: argparse.Namespace, settings: Settings) -> bool:
+    """`swarm kb search` asks the running server when one is configured, unless told to search here or another
+    workspace than the token's."""
+    return kb_remote.configured(settings) and not (args.local or args.keyword or args.workspace)
+
+
+async def _search_on_server(settings: Settings, args: argparse.Namespace, out: TextIO) -> int | None:
+    """The search on the server (adapters/kb_remote.py), printed as a local one is; None: it cannot be reached, and
+    the search runs here (said in one line)."""
+    query = " ".join(args.query)
+    try:
+        answer = await kb_remote.search(settings, query, SEARCH_RESULTS)
+    except kb_remote.Unreachable as why:
+        sys.stderr.write(f"{why}: searching the database here instead.\n")
+        return None
+    if answer.refused:
+        sys.stderr.write(f"The server at {answer.url} refused the search ({answer.refused}).\n")
+        return 1
+    sys.stderr.write(f"Searched the server at {answer.url} ({answer.search or 'its'} search).\n")
+    _print(out, answer.articles, args.json, lambda a: f"{a['number']:>4}  {a['title']}  ({a['state']})  {a['snippet']}")
+    if not answer.articles and not args.json:
+        out.write(f"No article matches “{query}”.\n")
+    return 0
 
 
 async def _workspace(app: App, named: str | None, create: bool) -> str:
@@ -340,6 +379,12 @@ async def _run(app: App, args: argparse.Namespace, out: TextIO) -> int:
         return 0
     if args.command == "kb" and args.action == "search":
         query = " ".join(args.query)
+        semantic = core.kb.semantic
+        sys.stderr.write(
+            f"Searching the database here: hybrid search ({semantic.model}, loaded first: a few seconds).\n"
+            if semantic is not None
+            else "Searching the database here: keyword search.\n"
+        )
         hits = await core.kb.search(workspace, query)
         rows = [{**_jsonable(h.article), "snippet": h.snippet} for h in hits]
         _print(out, rows, args.json, lambda a: f"{a['number']:>4}  {a['title']}  ({a['state']})  {a['snippet']}")

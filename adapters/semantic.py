@@ -5,7 +5,9 @@
 It implements bot.ports.Embedder; the core (bot/semantic.py) does the rest. Offline: the model's files are in the
 package, and HF_HUB_OFFLINE is set before sentence-transformers is imported, so nothing ever asks a model hub.
 Without the extra nothing here is imported, and search is keyword search. torch takes seconds to import, so the
-model is loaded at the first embedding (the first search), once per process, not at start.
+model is loaded at the first embedding, once per process: `swarm serve` (and each Slack worker) starts that in the
+background at start-up, and searches are keyword searches until it is ready (bot/semantic.py, `warm_up`); a command
+line search loads it itself.
 
 `SWARM_SEMANTIC` chooses: `auto` (the default: hybrid search when the extra is installed), `on` (the extra is required:
 start fails without it), `off` (keyword search, installed or not).
@@ -100,5 +102,5 @@ def embedder_for(mode: str) -> Embedder | None:
             raise RuntimeError(f"SWARM_SEMANTIC=on, but the semantic extra is not installed: {INSTALL_HINT}")
         log.info("knowledge base search: keyword (for hybrid search, install the semantic extra: %s)", INSTALL_HINT)
         return None
-    log.info("knowledge base search: hybrid, keyword + %s (CPU, offline; loaded at the first search)", MODEL_NAME)
+    log.info("knowledge base search: hybrid, keyword + %s (CPU, offline)", MODEL_NAME)
     return MiniLMEmbedder()

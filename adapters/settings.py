@@ -298,14 +298,14 @@ class Settings(BaseSettings):
             "the single Slack workspace, else the one workspace with data, else the console's)"
         ),
     )
-    # The address people open the pages at (https://swarm.example.com), for Sign in with Slack's redirect URL;
-    # empty: the address of each request.
+    # The address people open the pages at (https://swarm.example.com), for Sign in with Slack's redirect URL and the
+    # API's links; empty: the address of each request. `swarm kb search` asks the server there (adapters/kb_remote.py).
     web_url: str = Field(
         "",
         validation_alias="SWARM_WEB_URL",
         description=(
-            "the public address of the pages, for Sign in with Slack's redirect URL (unset: the address of each "
-            "request)"
+            "the public address of the pages, for Sign in with Slack's redirect URL and the links of `/api/kb` (unset: "
+            "the address of each request); with `SWARM_WEB_TOKEN`, `swarm kb search` asks the server there"
         ),
     )
     # The reverse proxies (addresses or networks) whose X-Forwarded-Proto and X-Forwarded-For are believed

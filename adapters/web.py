@@ -51,8 +51,15 @@ def build(app: App, mounts: Sequence[Mount]) -> web.Application:
     ready: list[Readiness] = [slack.unready] if slack is not None else []
     web_app[READY_KEY] = ready
     WebPages(app, slack).mount(web_app)
+    web_app.on_startup.append(_warm_up)
     web_app.on_startup.append(_freeze)  # last: after the mounts' own start-up
     return web_app
+
+
+async def _warm_up(web_app: web.Application) -> None:
+    """The semantic extra's model starts loading now, in the background: searches are keyword searches until it is
+    ready, so the first `/swarm` after a start does not wait for it (bot/semantic.py)."""
+    web_app[APP_KEY].warm_up()
 
 
 async def _freeze(_: web.Application) -> None:

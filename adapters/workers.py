@@ -119,6 +119,7 @@ def main(settings: Settings, server: Connection, number: int) -> None:
 
 async def _work(settings: Settings, server: Connection, resume: bool) -> None:
     app = await App.start(settings, migrate=False)
+    app.warm_up()  # the model for similar articles and `/swarm kb`, in the background (bot/semantic.py)
     mounts: dict[bytes, Working] = {}
     if serves_slack(settings):
         mounts[KICKS["slack"]] = SlackMount(app, app.store.engine, work=True)

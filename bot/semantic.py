@@ -18,6 +18,13 @@ and nothing here runs. The core knows no model: it hands texts to `Embedder.embe
 - **Typos**: a query with a word the model does not know whole, one edit from one it does ("passwword"), is embedded
   twice, as typed and corrected (`Speller`, against the model's own vocabulary); an article's cosine is its best with
   either. The keyword search gets the query as typed.
+- **Warmed up in the background**: a server calls `warm_up` at start, which loads the model in a worker thread (the
+  first embedding loads it). Until it is ready, `nearest` answers None at once and search is keyword search (said at
+  DEBUG), so the first `/swarm` after a start never waits seconds for a model; then hybrid. Without a warm-up (the
+  command line), the first search loads the model itself, as before.
+- **Queries' vectors are cached** (`QueryCache`, the last `QUERY_CACHE` texts, keyed by the text with its white space
+  collapsed, which is also what is embedded): a question asked again (the same case opened twice, a page reloaded,
+  a script) costs no model call.
 - **Held in memory** per workspace, as one matrix (`VectorIndex`): the nearest neighbours of a query are a dot product
   away. Reloaded from the database every `RELOAD_SECONDS`, which picks up what other replicas embedded.
 - **Fused** (`fuse`) by weighted Reciprocal Rank Fusion, k = 60: an article scores weight / (60 + rank) in each list.
@@ -34,6 +41,7 @@ numpy does the arithmetic: it comes with the extra, and is imported only when ve
 
 from __future__ import annotations
 
+import array
 import asyncio
 import hashlib
 import logging
@@ -41,6 +49,7 @@ import math
 import re
 import struct
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -68,6 +77,8 @@ EMBED_BUDGET_SECONDS = 2.0
 RECHECK_SECONDS = 5.0
 RELOAD_SECONDS = 600.0
 GONE = -1  # a VectorIndex row whose article has other vectors now
+QUERY_CACHE = 1000  # query texts whose vectors are kept (float32: 1.5 KB each with all-MiniLM-L6-v2)
+WARM_UP_TEXT = "warm up"
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
@@ -195,6 +206,36 @@ class Speller:
         return WORD.sub(lambda match: self.word(match.group(0)), text)
 
 
+def query_key(text: str) -> str:
+    """A query as it is cached and embedded: its words, white space collapsed to one space."""
+    return " ".join(text.split())
+
+
+class QueryCache:
+    """The vectors of the last `size` query texts, least recently used out first (float32, by `query_key`)."""
+
+    def __init__(self, size: int = QUERY_CACHE) -> None:
+        self.size = size
+        self._vectors: OrderedDict[str, array.array[float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def get(self, key: str) -> array.array[float] | None:
+        vector = self._vectors.get(key)
+        if vector is not None:
+            self._vectors.move_to_end(key)
+        return vector
+
+    def put(self, key: str, vector: Sequence[float]) -> None:
+        if self.size <= 0:
+            return
+        self._vectors[key] = array.array("f", vector)
+        self._vectors.move_to_end(key)
+        while len(self._vectors) > self.size:
+            self._vectors.popitem(last=False)
+
+
 class VectorIndex:
     """A workspace's vectors as one float32 matrix, a row a vector (an article has one, plus one per way it was asked):
     the nearest neighbours of a query are one matrix product away (vectors are unit length, so the products are
@@ -290,6 +331,7 @@ class SemanticSearch:
         batch: int = EMBED_BATCH,
         budget_seconds: float = EMBED_BUDGET_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        query_cache: int = QUERY_CACHE,
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -302,10 +344,47 @@ class SemanticSearch:
         self._workspaces: dict[str, _Workspace] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._spelling: Speller | None = None
+        self.queries = QueryCache(query_cache)
+        self._warming: asyncio.Task[None] | None = None
 
     @property
     def model(self) -> str:
         return self.embedder.name
+
+    @property
+    def warming(self) -> asyncio.Task[None] | None:
+        """The warm-up's task, once `warm_up` started it."""
+        return self._warming
+
+    @property
+    def ready(self) -> bool:
+        """False while a warm-up is loading the model (search is keyword search until then); True after, or when no
+        warm-up was started (the first search loads the model itself)."""
+        return self._warming is None or self._warming.done()
+
+    @property
+    def usable(self) -> bool:
+        """True when a search now is hybrid: the model is loaded (or will load at the search) and has not failed."""
+        return self.ready and self.failure is None
+
+    def warm_up(self) -> asyncio.Task[None]:
+        """Starts loading the model in a worker thread (one embedding loads it) and returns at once; searches until it
+        is done are keyword searches. Started once: a second call returns the same task."""
+        if self._warming is None:
+            self._warming = asyncio.get_running_loop().create_task(self._warm(), name="semantic warm-up")
+        return self._warming
+
+    async def _warm(self) -> None:
+        started = time.perf_counter()
+        try:
+            await self._embed([WARM_UP_TEXT])
+            self._speller()  # reads the model's vocabulary, a file of the package: once, here too
+        except _EmbedderFailed:
+            return  # logged by _embed; keyword search from now on
+        except Exception as error:  # the vocabulary could not be read: the model works, typos stay as typed
+            log.warning("semantic search: the model's vocabulary could not be read (%s)", type(error).__name__)
+            self._spelling = Speller(())
+        log.info("semantic search ready: %s loaded in %.1f s", self.model, time.perf_counter() - started)
 
     async def nearest(self, workspace: str, query: str, n: int = NEIGHBOURS) -> list[tuple[int, float]] | None:
         """The n articles of the workspace nearest the query in meaning, (article id, cosine) best first; None when
@@ -313,13 +392,31 @@ class SemanticSearch:
         work: it may embed articles changed since it last looked, and it embeds the query."""
         if self.failure is not None or not query.strip():
             return None
-        corrected = self._speller().correct(query)
+        if not self.ready:
+            log.debug("knowledge search: keyword only, %s is still loading", self.model)
+            return None
+        typed = query_key(query)
+        corrected = self._speller().correct(typed)
         try:
             index = await self._index(workspace)
-            vectors = await self._embed([query] if corrected == query else [query, corrected])
+            vectors = await self._queries([typed] if corrected == typed else [typed, corrected])
         except _EmbedderFailed:
             return None
         return index.nearest(vectors[0], n, *vectors[1:])
+
+    async def _queries(self, texts: Sequence[str]) -> list[Sequence[float]]:
+        """The vectors of query texts (`query_key`ed), from the cache or embedded (those missing, in one call)."""
+        found: dict[str, Sequence[float]] = {}
+        for text in texts:
+            cached = self.queries.get(text)
+            if cached is not None:
+                found[text] = cached
+        missing = [text for text in dict.fromkeys(texts) if text not in found]
+        if missing:
+            for text, vector in zip(missing, await self._embed(missing), strict=True):
+                self.queries.put(text, vector)
+                found[text] = vector
+        return [found[text] for text in texts]
 
     def _speller(self) -> Speller:
         """The model's vocabulary as a Speller (an embedder without a `vocabulary()` corrects nothing)."""

@@ -10,6 +10,7 @@ import importlib.util
 import math
 import os
 import re
+import threading
 from collections.abc import Sequence
 
 import pytest
@@ -64,3 +65,21 @@ class ConceptEmbedder:
             counts[at] += 1.0 if at < len(CONCEPTS) else 0.1
         norm = math.sqrt(sum(c * c for c in counts)) or 1.0
         return [c / norm for c in counts]
+
+
+class LoadingEmbedder(ConceptEmbedder):
+    """ConceptEmbedder whose model takes as long to load as the test says: its first `embed` (the one that loads a
+    real model) blocks until `loaded` is set. A safety timeout keeps a failing test from hanging its worker thread."""
+
+    name = "fake-loading-concepts"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loaded = threading.Event()
+        self.loading = threading.Event()  # set when the load started
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        self.loading.set()
+        if not self.loaded.wait(timeout=60):
+            raise TimeoutError("the test never let the fake model load")
+        return super().embed(texts)

@@ -18,6 +18,7 @@ from adapters.app import App
 from adapters.metrics import CONTENT_TYPE
 from adapters.slack import SlackMount
 from adapters.webui import dashboard, problems, timeline
+from adapters.webui.api import KbApi
 from adapters.webui.auth import Auth
 from adapters.webui.problems import problem_page
 from adapters.webui.render import page
@@ -52,6 +53,7 @@ class WebPages:
             web_app.router.add_get("/swarms/{number}", protect(self.swarm)),
             web_app.router.add_get("/dashboard", protect(self.dashboard)),
         ]
+        KbApi(self.app, self.auth).mount(web_app)
         web_app.router.add_get("/metrics", self.metrics)
         web_app.router.add_static("/static/", STATIC)
         pages = {route.resource for route in routes if route.resource is not None}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from sqlalchemy import text
 from adapters.cli import parser, run
 from storage.database import create_engine
 from tests.adapters.conftest import Swarm
+from tests.adapters.web.conftest import TOKEN, serve
 from tests.conftest import DATABASE_URL_ENV
 from tests.databases import fresh_schema, sqlite_url
 from tests.semantic import requires_semantic
@@ -232,3 +234,55 @@ async def test_reindex_embeds_the_articles_without_a_vector_and_with_full_all_ag
 
     _, out = await swarm("kb", "reindex", "--full")
     assert out.splitlines()[1:] == ["Vectors (all-MiniLM-L6-v2): 41 articles embedded."]
+
+
+async def test_kb_search_asks_the_running_server_when_one_is_configured(
+    database_url: str, fresh_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with serve(database_url) as site:  # the real server, on loopback, with ACME's articles
+        monkeypatch.setenv("SWARM_WEB_URL", site.url + "/")
+        monkeypatch.setenv("SWARM_WEB_TOKEN", TOKEN)
+        capsys.readouterr()
+
+        # This machine's database is empty: what is found comes from the server.
+        code, out = await _in(fresh_url, monkeypatch, "kb", "search", "ACME", "invoices")
+        assert code == 0
+        assert out.startswith("   1  ACME invoices export to PDF times out  (draft)  ")
+        assert capsys.readouterr().err == f"Searched the server at {site.url} (keyword search).\n"
+
+        code, out = await _in(fresh_url, monkeypatch, "kb", "search", "ACME", "invoices", "--json")
+        [row] = json.loads(out)
+        assert (row["number"], row["state"], row["link"]) == (1, "draft", f"{site.url}/kb/1")
+
+        # --local (or --keyword) searches the database here, and says which search it runs.
+        capsys.readouterr()
+        code, out = await _in(fresh_url, monkeypatch, "kb", "search", "ACME", "invoices", "--keyword")
+        assert (code, out) == (0, "No article matches “ACME invoices”.\n")
+        assert capsys.readouterr().err == "Searching the database here: keyword search.\n"
+
+        # A token the server refuses is an error, not a quiet search elsewhere.
+        monkeypatch.setenv("SWARM_WEB_TOKEN", "not-the-token")
+        code, out = await _in(fresh_url, monkeypatch, "kb", "search", "ACME")
+        assert (code, out) == (1, "")
+        assert capsys.readouterr().err.startswith(f"The server at {site.url} refused the search (401: ")
+
+
+async def test_kb_search_searches_here_when_the_server_cannot_be_reached(
+    swarm: Swarm, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await swarm("roster", "import", ROSTER)
+    await swarm("history", "import", HISTORY)
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        nobody = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    monkeypatch.setenv("SWARM_WEB_URL", nobody)
+    monkeypatch.setenv("SWARM_WEB_TOKEN", TOKEN)
+    capsys.readouterr()
+
+    code, out = await swarm("kb", "search", "state:all", "sso")
+
+    assert code == 0 and "SSO" in out
+    assert capsys.readouterr().err == (
+        f"{nobody} cannot be reached (ClientConnectorError): searching the database here instead.\n"
+        "Searching the database here: keyword search.\n"
+    )

@@ -29,7 +29,7 @@ from tests.harness import ScenarioBot
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.database]
 
 # The routes that serve no page: programs read them.
-NOT_PAGES = {"/healthz", "/readyz", "/metrics", "/static"}
+NOT_PAGES = {"/healthz", "/readyz", "/metrics", "/static", "/api/kb"}  # for programs: JSON, not read
 
 
 async def known_swarms(bot: ScenarioBot, other: OtherWorkspace) -> None:

@@ -9,9 +9,16 @@ import socket
 
 import aiohttp
 import pytest
+from aiohttp.test_utils import TestServer
 
+from adapters import web
+from adapters.app import App
 from adapters.cli import parser, run
+from adapters.settings import Settings
+from bot.core import Core
+from storage.database import SqlStore
 from tests.adapters.web.conftest import TOKEN
+from tests.semantic import LoadingEmbedder, requires_numpy
 
 
 def free_port() -> int:
@@ -59,3 +66,24 @@ async def test_serve_shows_the_web_pages_with_only_the_token(
         server.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await server
+
+
+@requires_numpy
+async def test_the_server_starts_loading_the_model_and_answers_meanwhile(store: SqlStore) -> None:
+    model = LoadingEmbedder()
+    app = App(Settings(SWARM_WEB_TOKEN=TOKEN), store, Core.build(store, embedder=model))
+    server = TestServer(web.build(app, []), host="127.0.0.1")
+    await server.start_server()
+    try:
+        semantic = app.core.kb.semantic
+        assert semantic is not None and semantic.warming is not None  # started with the server
+        await asyncio.wait_for(asyncio.to_thread(model.loading.wait), timeout=10)
+        async with aiohttp.ClientSession() as http, http.get(str(server.make_url("/healthz"))) as answer:
+            assert answer.status == 200
+        assert not semantic.ready
+        model.loaded.set()
+        await semantic.warming
+        assert semantic.ready and semantic.failure is None
+    finally:
+        model.loaded.set()
+        await server.close()
