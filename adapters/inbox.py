@@ -71,7 +71,7 @@ class Inbox(Protocol):
 
     async def take(self, holder: str, limit: int, now: datetime, lease: timedelta) -> Sequence[Delivery]: ...
 
-    async def finish(self, ids: Sequence[int]) -> None: ...
+    async def finish(self, ids: Sequence[int], holder: str) -> None: ...
 
     async def retry(self, ids: Sequence[int], holder: str, at: datetime) -> None: ...
     async def release(self, holder: str) -> int: ...
@@ -281,7 +281,7 @@ class Worker:
         if self._finished:
             done, self._finished = self._finished, []
             try:
-                await self.inbox.finish(done)
+                await self.inbox.finish(done, self.holder)
             except Exception:
                 self._finished[:0] = done
                 raise
@@ -415,7 +415,7 @@ class Worker:
                 task.cancel()
         if self._finished:
             with contextlib.suppress(Exception):
-                await self.inbox.finish(self._finished)
+                await self.inbox.finish(self._finished, self.holder)
             self._finished = []
         try:
             # What this worker took and did not do is free for the next worker now, not when its lease ends.

@@ -121,12 +121,15 @@ class SqlInbox:
             await uow.commit()
         return sorted((Delivery(*row) for row in rows), key=lambda d: d.id)
 
-    async def finish(self, ids: Sequence[int]) -> None:
-        """The work of these deliveries is done: they leave the inbox."""
+    async def finish(self, ids: Sequence[int], holder: str) -> None:
+        """The work of these deliveries is done: they leave the inbox, those `holder` still holds. One another worker
+        took meanwhile (its lease ended while this one worked) is that worker's to remove; and on SQLite, where the
+        id of a removed last row is given to the next, an id removed twice could be a newer delivery's."""
         if not ids:
             return
+        statement = delete(InboxRow).where(col(InboxRow.id).in_(list(ids)), col(InboxRow.holder) == holder)
         async with self._store.unit() as uow:
-            await uow.session.exec(delete(InboxRow).where(col(InboxRow.id).in_(list(ids))))
+            await uow.session.exec(statement)
             await uow.commit()
 
     async def retry(self, ids: Sequence[int], holder: str, at: datetime) -> None:

@@ -38,7 +38,7 @@ async def test_finished_deliveries_leave_and_another_platforms_are_not_taken(sto
     await slack.put(deliveries(2), NOW)
     await teams.put(deliveries(1, "activity"), NOW)
     taken = await slack.take("a", 10, NOW, LEASE)
-    await slack.finish([d.id for d in taken])
+    await slack.finish([d.id for d in taken], "a")
     assert await slack.waiting() == 0
     assert [d.kind for d in await teams.take("a", 10, NOW, LEASE)] == ["activity"]
 
@@ -50,6 +50,23 @@ async def test_a_delivery_whose_worker_died_is_taken_again_when_its_lease_ends(s
     assert await inbox.take("b", 10, NOW + LEASE - timedelta(seconds=1), LEASE) == []
     (again,) = await inbox.take("b", 10, NOW + LEASE, LEASE)
     assert (again.id, again.attempts) == (taken.id, 2)
+
+
+async def test_a_worker_removes_only_what_it_still_holds(store: SqlStore) -> None:
+    """A slow worker's lease ended and another took the delivery: the slow one's finish leaves it to the other. And
+    on SQLite a removed last row's id goes to the next delivery: removing that id again must not remove the new one."""
+    inbox = SqlInbox(store, "slack")
+    await inbox.put(deliveries(1), NOW)
+    (slow,) = await inbox.take("slow", 10, NOW, LEASE)
+    (fast,) = await inbox.take("fast", 10, NOW + LEASE, LEASE)
+    await inbox.finish([slow.id], "slow")
+    assert await inbox.waiting() == 1
+    await inbox.finish([fast.id], "fast")
+    assert await inbox.waiting() == 0
+    await inbox.put(deliveries(1), NOW)
+    (new,) = await inbox.take("next", 10, NOW, LEASE)
+    await inbox.finish([new.id], "slow")  # whatever its id, not the slow worker's
+    assert await inbox.waiting() == 1
 
 
 async def test_a_stopping_worker_releases_what_it_did_not_finish(store: SqlStore) -> None:

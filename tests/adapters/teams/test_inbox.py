@@ -77,8 +77,8 @@ class Away:
     async def take(self, holder: str, limit: int, now: datetime, lease: timedelta) -> Sequence[Delivery]:
         return await self.inbox.take(holder, limit, now, lease)
 
-    async def finish(self, ids: Sequence[int]) -> None:
-        await self.inbox.finish(ids)
+    async def finish(self, ids: Sequence[int], holder: str) -> None:
+        await self.inbox.finish(ids, holder)
 
     async def release(self, holder: str) -> int:
         return await self.inbox.release(holder)
