@@ -5,9 +5,10 @@ plain words (letters and digits; quotes, operators, emoji and punctuation are dr
 removed, and the rest are OR-ed: an article matching more and rarer words ranks higher (those with every word come
 first), and a long case text still finds the article that shares a few of its words (its commonest words left
 out). The last word is also matched as a prefix, for people who type "expo" and mean "export". Both backends stem
-English words the same way (Porter on SQLite, `english` on PostgreSQL) and rank by weights per column (FTS5's
-`bm25()`; on PostgreSQL the rarity of the words matched, then cover density, `ts_rank_cd`, or `ts_rank` among
-articles that have only some of the words).
+English words the same way (Porter on SQLite, `english` on PostgreSQL) and pick candidates by their own ranks (FTS5's
+`bm25()`; on PostgreSQL the rarity of the words matched, then `ts_rank_cd` or `ts_rank`); the candidates are then
+ordered by BM25 computed from their text (_Scorer), the same on both backends, the rarity of the words they have
+breaking ties (issue 26: ordering by that rarity first favoured long articles).
 
 Filters narrow the words down: each phrase must occur (its words next to each other, in order: an FTS5 phrase,
 PostgreSQL's `phraseto_tsquery`), each tag must be one of the article's JSON tags (`json_each` on SQLite,
