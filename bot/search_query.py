@@ -1,7 +1,9 @@
 """The knowledge base's query language, read from whatever a person typed after `/swarm kb`. Pure; never raises.
 
     pdf export times out              words: any of them may match, more and rarer ones rank higher
-    "template cache"                  a phrase: these words, next to each other, in this order
+    "template cache"                  a phrase: these words, next to each other, in this order (when the query is
+                                      a search expression: quotes and at most EXPRESSION_WORDS other words, no
+                                      question mark; a quote inside a question is plain words)
     #billing #pdf                     tags: only articles tagged with all of them
     state:validated                   states: draft, validated, archived, wip or all (default: draft and validated,
                                       plus work in progress that a swarm is on; archived only when asked for)
@@ -24,6 +26,7 @@ MAX_QUERY_CHARS = 5000
 MAX_PHRASES = 8
 MAX_TAGS = 8
 STATE_ALL = "all"
+EXPRESSION_WORDS = 3  # words beside quotes in a search expression at most; more make a sentence (parse_query)
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"'})
 _PHRASE = re.compile(r'"([^"]*)"')
@@ -73,13 +76,30 @@ def parse_query(text: str) -> SearchQuery:
         else:
             words.append(word)
     ordered = tuple(state for state in ArticleState if state in states) if asked_states else None
+    if phrases and not _expression(words, text):
+        # A quote inside a question ("the "did you mean" feature is gone") is words like the others, where they are.
+        unquoted = _PHRASE.sub(lambda found: f" {found.group(1)} ", text).replace('"', " ")
+        kept = [word for word in unquoted.split() if _filter(word.rstrip(_TRAILING_PUNCT)) is None]
+        return SearchQuery(terms=" ".join(kept), tags=tuple(tags), states=ordered)
     return SearchQuery(terms=" ".join(words), phrases=tuple(phrases), tags=tuple(tags), states=ordered)
+
+
+def _expression(words: list[str], text: str) -> bool:
+    """Whether a query with quotes is a search expression, whose quotes are required phrases: a few words at most
+    beside them (EXPRESSION_WORDS) and no question mark; a sentence with a quote in it is a question."""
+    return len(words) <= EXPRESSION_WORDS and "?" not in _PHRASE.sub(" ", text)
 
 
 def _clean(text: str) -> str:
     """NFKC (full-width letters and quotes become plain ones) without lone surrogates, which nothing can encode."""
     text = text.encode("utf-8", "replace").decode("utf-8") if not text.isascii() else text
     return unicodedata.normalize("NFKC", text)
+
+
+def _filter(bare: str) -> object | None:
+    """The tag or states a word of a query says, None for a plain word."""
+    tag = _tag(bare)
+    return tag if tag is not None else _states(bare)
 
 
 def _tag(bare: str) -> str | None:

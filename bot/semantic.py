@@ -34,7 +34,10 @@ and nothing here runs. The core knows no model: it hands texts to `Embedder.embe
   every word (an error code, a customer's name) counts fully, one that shares only common words ("is missing",
   "slow") of a question next to nothing, however many of them. So a paraphrase is found by meaning, an identifier
   by its words, and neither list's noise (the many articles that share common words, the nearest of unrelated
-  articles) outranks the other's finds. Filters (#tags, "phrases", state:) apply to both lists.
+  articles) outranks the other's finds. A neighbour weighs MEANING_WEIGHT times its closeness, and when the model is
+  sure (`confident`: its nearest article at least CONFIDENT_SIMILARITY close and CONFIDENT_LEAD ahead of the next),
+  that article is first whatever the keyword hits: common shared words pushed it down before (issue 26; hybrid was
+  below the model alone at rank 1 on real questions). Filters (#tags, "phrases", state:) apply to both lists.
 
 numpy does the arithmetic: it comes with the extra, and is imported only when vectors are.
 """
@@ -70,6 +73,12 @@ KEYWORD_CANDIDATES = 20  # keyword hits fused with them (more if more results ar
 MIN_SIMILARITY = 0.3  # cosine under which all-MiniLM-L6-v2's neighbours are seldom about the same thing
 COVERAGE_POWER = 2
 KEYWORD_WEIGHT = 1.0  # a keyword hit's weight in the fusion: its share of the query (matched) squared, times this
+# Chosen on bench/kb_real.py (real questions) and bench/kb_recall.py (docs/measurements/knowledge.md): a neighbour's
+# weight is its closeness times MEANING_WEIGHT; the nearest one stays first when it is CONFIDENT_SIMILARITY close and
+# CONFIDENT_LEAD closer than the next.
+MEANING_WEIGHT = 1.5
+CONFIDENT_SIMILARITY = 0.5
+CONFIDENT_LEAD = 0.05
 MIN_SPELL_CHARS = 4  # shorter words are left as typed by the spelling correction
 _SUFFIXES = ("s", "es", "ed", "ing", "ly")
 EMBED_BATCH = 32
@@ -160,10 +169,23 @@ async def hybrid_search(
         picked = await uow.articles.pick(workspace_id, others, states, tags=tags, phrases=phrases)
         hits.update((hit.article.id, hit) for hit in picked if hit.article.id is not None)
     keyword = [(article_id, KEYWORD_WEIGHT * hits[article_id].matched ** COVERAGE_POWER) for article_id in ranked]
-    fused = fuse(
-        keyword, [(article_id, closeness(similarity)) for article_id, similarity in close if article_id in hits]
-    )
+    meaning = [(article_id, MEANING_WEIGHT * closeness(similarity)) for article_id, similarity in close]
+    fused = fuse(keyword, [(article_id, weight) for article_id, weight in meaning if article_id in hits])
+    leader = confident(nearest)
+    if leader is not None and leader in hits and fused[0][0] != leader:
+        # The model is sure: no keyword hit pushes its answer down. It goes first, its rank just above the first's.
+        fused = [(leader, fused[0][1] + 1e-9), *(item for item in fused if item[0] != leader)]
     return [replace(hits[article_id], rank=score) for article_id, score in fused[:limit]]
+
+
+def confident(nearest: Sequence[tuple[int, float]]) -> int | None:
+    """The nearest article when the model is sure of it: at least CONFIDENT_SIMILARITY close, and CONFIDENT_LEAD
+    closer than the next one; else None."""
+    if not nearest or nearest[0][1] < CONFIDENT_SIMILARITY:
+        return None
+    if len(nearest) > 1 and nearest[0][1] - nearest[1][1] < CONFIDENT_LEAD:
+        return None
+    return nearest[0][0]
 
 
 def edits(word: str) -> set[str]:

@@ -1273,12 +1273,20 @@ async def known_issues(
     a wip article whose swarm is no longer open is left out.
 
     With `nearest` (the articles nearest the query in meaning, from SemanticSearch.nearest), hybrid search: those and
-    the keyword hits, fused (bot/semantic.py); without, keyword search."""
+    the keyword hits, fused (bot/semantic.py); without, keyword search. Phrases no article has are searched again
+    as plain words: never nothing where the words would find something."""
     hits = []
     if nearest is None:
         found = await uow.articles.search(workspace_id, query, limit=limit, states=states, tags=tags, phrases=phrases)
     else:
         found = await hybrid_search(uow, workspace_id, query, limit, nearest, states=states, tags=tags, phrases=phrases)
+    if not found and phrases:
+        # No article has the phrase as written: its words, anywhere, rather than nothing.
+        words = " ".join([query, *phrases])
+        if nearest is None:
+            found = await uow.articles.search(workspace_id, words, limit=limit, states=states, tags=tags)
+        else:
+            found = await hybrid_search(uow, workspace_id, words, limit, nearest, states=states, tags=tags)
     for hit in found:
         swarm = await uow.swarms.by_id(hit.article.swarm_id) if hit.article.swarm_id else None
         if hit.article.state is ArticleState.WIP and (swarm is None or not swarm.status.is_active):

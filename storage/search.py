@@ -5,9 +5,10 @@ plain words (letters and digits; quotes, operators, emoji and punctuation are dr
 removed, and the rest are OR-ed: an article matching more and rarer words ranks higher (those with every word come
 first), and a long case text still finds the article that shares a few of its words (its commonest words left
 out). The last word is also matched as a prefix, for people who type "expo" and mean "export". Both backends stem
-English words the same way (Porter on SQLite, `english` on PostgreSQL) and rank by weights per column (FTS5's
-`bm25()`; on PostgreSQL the rarity of the words matched, then cover density, `ts_rank_cd`, or `ts_rank` among
-articles that have only some of the words).
+English words the same way (Porter on SQLite, `english` on PostgreSQL) and pick candidates by their own ranks (FTS5's
+`bm25()`; on PostgreSQL the rarity of the words matched, then `ts_rank_cd` or `ts_rank`); the candidates are then
+ordered by BM25 computed from their text (_Scorer), the same on both backends, the rarity of the words they have
+breaking ties (issue 26: ordering by that rarity first favoured long articles).
 
 Filters narrow the words down: each phrase must occur (its words next to each other, in order: an FTS5 phrase,
 PostgreSQL's `phraseto_tsquery`), each tag must be one of the article's JSON tags (`json_each` on SQLite,
@@ -25,6 +26,7 @@ import math
 import re
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,12 +65,21 @@ POSTGRESQL_INDEX = (
 )
 FTS_OBJECTS = frozenset({FTS_TABLE, TSVECTOR_COLUMN, TSVECTOR_INDEX})
 
-# The words every case text has; on their own they would make every article a hit.
+# The words every case text has; on their own they would make every article a hit. PostgreSQL's `english`
+# configuration leaves out its own list (tsearch_data/english.stop), so it is part of this one: the same words count
+# on both backends, SQLite's FTS5 (which has no list) included.
 # fmt: off
 STOP_WORDS = frozenset({
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not",
-    "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "will",
-    "with",
+    "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be",
+    "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "did", "do", "does",
+    "doing", "don", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he",
+    "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its",
+    "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once",
+    "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "s", "same", "she", "should", "so",
+    "some", "such", "t", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these",
+    "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what",
+    "when", "where", "which", "while", "who", "whom", "why", "will", "with", "you", "your", "yours", "yourself",
+    "yourselves",
 })
 # fmt: on
 MAX_TERMS = 32
@@ -86,10 +97,13 @@ TERM_STATS_SECONDS = 600.0
 RANK_ROWS = 1000  # articles ranked at most per match; more are cut to the most recent (SQLite) or a sample (PostgreSQL)
 MATCH_ROWS = 6 * RANK_ROWS  # an any-word match takes its rarest words while they have no more articles than this
 _OVERFETCH = 4  # candidates per article wanted: before the workspace and states filter (SQLite), to be ordered again
-EVERY_WORD_BONUS = 1000.0
+FIELD_WEIGHTS = (3.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
+BM25_K1 = 1.2
+BM25_B = 0.75
+AVERAGE_SAMPLE = 200
 _RANK_CD_SCALED = 32  # ts_rank_cd normalization: rank / (rank + 1)
 _RANK_BY_LENGTH = 1 | 32  # ts_rank normalization: divided by 1 + log(the article's length), then rank / (rank + 1)
-_BM25_WEIGHTS = (10.0, 4.0, 2.0, 4.0, 2.0, 6.0, 4.0)  # title, issue, environment, resolution, cause, tags, asked
+_BM25_WEIGHTS = FIELD_WEIGHTS  # FTS5 orders the candidates as _Scorer will
 
 
 def is_search_object(name: str | None) -> bool:
@@ -225,12 +239,10 @@ async def search_articles(
     stats = await _term_stats(session, dialect, terms)
     weights, finder = _rarity(terms, stats), _Finder(terms)
     total = sum(weights)
-    have: dict[int | None, float] = {}  # per article, the weights of the query's words it has
+    scorer = _Scorer(finder, weights, stats.average)
 
     def has(row: ArticleRow) -> float:
-        if row.id not in have:
-            have[row.id] = _present(finder, row, weights)
-        return have[row.id]
+        return scorer.has(row)
 
     def share(row: ArticleRow) -> float:
         return min(1.0, has(row) / total) if terms else 1.0
@@ -247,19 +259,18 @@ async def search_articles(
         else:
             match = fts5_query(used, phrase_list, every)
             more = await _sqlite(session, match, scope, limit - len(found), seen, wide)
-        if not every and len(terms) > 1:
-            # Candidates with more of the rarer words first (all the query's words count, those left out of the
-            # match too), then the index's rank: BM25 on SQLite, ts_rank on PostgreSQL, which knows no rarity.
-            # The rank says that order: the weights of the words it has, plus the index's rank squeezed into [0, 1).
-            more = [(row, snippet, has(row) + _squeeze(rank)) for row, snippet, rank in more]
-            more.sort(key=lambda hit: -hit[2])
+        if terms:
+            # The index's candidates in BM25's order (_Scorer); equals, the one with rarer words first.
+            more = [(row, snippet, scorer.score(row)) for row, snippet, _ in more]
+            more.sort(key=lambda hit: (-hit[2], -has(hit[0])))
         more = more[: limit - len(found)]
         shown = finder if terms else _Finder([word for words in phrase_list for word in words])
-        # Ranks of articles with every word are lifted above all others, so that ranks still say the order.
-        bonus = EVERY_WORD_BONUS if every else 0.0
-        found += [(row, _snippet(row, shown), rank + bonus, share(row)) for row, _, rank in more]
+        found += [(row, _snippet(row, shown), rank, share(row)) for row, _, rank in more]
         if len(found) >= limit:
             break
+    if terms:
+        # Articles with every word that did not fill the result, with those that have some: one order, BM25's.
+        found.sort(key=lambda hit: (-hit[2], -has(hit[0])))
     return found[:limit]
 
 
@@ -302,6 +313,7 @@ class _TermStats:
 
     articles: int
     counted_at: float
+    average: float = 0.0  # an article's length in words, each field's words weighing FIELD_WEIGHTS, on average
     articles_with: dict[str, int] = field(default_factory=dict)
 
     def count(self, terms: Sequence[str], i: int) -> int:
@@ -331,11 +343,13 @@ async def _term_stats(session: AsyncSession, dialect: str, terms: Sequence[str])
     stats = _TERM_STATS.get(engine)
     if stats is None or time.monotonic() - stats.counted_at > TERM_STATS_SECONDS or len(stats.articles_with) > 50_000:
         total = (await session.exec(select(func.count()).select_from(ArticleRow))).one()
-        stats = _TERM_STATS[engine] = _TermStats(int(total), time.monotonic())
-    if stats.articles < COMMON_MIN_ARTICLES:
-        # A small knowledge base ranks whole, fast: no word needs counting (and new articles are counted soon).
-        stats.articles_with.update((_key(terms, i), 0) for i in range(len(terms)))
-        return stats
+        latest = select(ArticleRow).order_by(col(ArticleRow.id).desc()).limit(AVERAGE_SAMPLE)
+        lengths = [_length(row) for row in (await session.exec(latest)).all()]
+        average = sum(lengths) / len(lengths) if lengths else 1.0
+        stats = _TERM_STATS[engine] = _TermStats(int(total), time.monotonic(), max(average, 1.0))
+        if stats.articles < COMMON_MIN_ARTICLES:
+            # A small knowledge base changes fast, relative to its size: its counts are kept for one search only.
+            stats.counted_at = -math.inf
     unknown = {_key(terms, i): i for i in range(len(terms)) if _key(terms, i) not in stats.articles_with}
     if unknown:
         cap = max(RANK_ROWS, int(stats.articles * COMMON_SHARE))
@@ -364,11 +378,16 @@ def _ranked_terms(terms: Sequence[str], stats: _TermStats) -> list[str]:
     order = sorted(range(last), key=lambda i: counts[i])
     kept = [last]
     total = counts[last]
+    ranking = 1  # words kept that some article has: words no article has cost nothing and take no place
     for i in order:
+        if counts[i] == 0:
+            kept.append(i)
+            continue
         too_common = counts[i] > common and len(terms) > PRUNE_FROM_TERMS
-        if len(kept) > 1 and (total + counts[i] > MATCH_ROWS or too_common or len(kept) == MAX_RANKED_TERMS):
+        if ranking > 1 and (total + counts[i] > MATCH_ROWS or too_common or ranking == MAX_RANKED_TERMS):
             break
         kept.append(i)
+        ranking += 1
         total += counts[i]
     return [terms[i] for i in sorted(kept)]
 
@@ -380,12 +399,8 @@ def _rarity(terms: Sequence[str], stats: _TermStats) -> list[float]:
     return [math.log(1.0 + (n - df + 0.5) / (df + 0.5)) for df in found]
 
 
-def _squeeze(rank: float) -> float:
-    return max(rank, 0.0) / (1.0 + max(rank, 0.0))
-
-
 class _Finder:
-    """The query's words as _present and _snippet find them in a text: by their stem (bot.text) at the start of a word.
+    """The query's words as _Scorer and _snippet find them in a text: by their stem (bot.text) at the start of a word.
 
     A stem cut to STEM_CHARS letters starts every word of that stem; a shorter one is the word itself, with a plural,
     past or -ing ending or none; the last query word also starts a word as typed (its first STEM_CHARS letters). A
@@ -408,7 +423,10 @@ class _Finder:
         # this one look-up.
         self._heads = {key[:PREFIX_MIN_CHARS] for key in (*self._whole, *self._start)}
 
-    def _words(self, word: str) -> set[int]:
+    def words(self, word: str) -> set[int]:
+        """The indexes of the query words that this (lower-case) word is."""
+        if word[:PREFIX_MIN_CHARS] not in self._heads:
+            return set()
         found = set(self._whole.get(word, ()))
         for length in range(PREFIX_MIN_CHARS, STEM_CHARS + 1):
             found.update(self._start.get(word[:length], ()))
@@ -433,16 +451,73 @@ class _Finder:
         for match in _WORD.finditer(text):
             word = match.group()
             if word[:PREFIX_MIN_CHARS] in heads:
-                for i in self._words(word):
+                for i in self.words(word):
                     found.setdefault(i, match.start())
         return found
 
 
-def _present(finder: _Finder, row: ArticleRow, weights: Sequence[float]) -> float:
-    """The weights of the query's words that the article has, in any field."""
-    text = " ".join((row.title, row.issue, row.environment, row.resolution, row.cause, *row.tags, *row.asked))
-    found = finder.present(unicodedata.normalize("NFKC", text).lower())
-    return sum(weight for i, weight in enumerate(weights) if i in found)
+_FIELDS = ("title", "issue", "environment", "resolution", "cause")
+
+
+def _texts(row: ArticleRow) -> list[str]:
+    """The article's searched texts, in FIELD_WEIGHTS' order: title, issue, environment, resolution, cause, tags,
+    asked."""
+    return [*(str(getattr(row, name)) for name in _FIELDS), " ".join(row.tags), " ".join(row.asked)]
+
+
+def _length(row: ArticleRow) -> float:
+    """The article's length as _Scorer weighs it: its words but stop words, each field's weighing FIELD_WEIGHTS."""
+    return sum(
+        weight * _words_in(unicodedata.normalize("NFKC", text).lower()).total()
+        for weight, text in zip(FIELD_WEIGHTS, _texts(row), strict=True)
+    )
+
+
+def _words_in(text: str) -> Counter[str]:
+    """How often the (lower-case) text has each word, stop words left out."""
+    found = Counter(_WORD.findall(text))
+    for word in STOP_WORDS & found.keys():
+        del found[word]
+    return found
+
+
+class _Scorer:
+    """BM25 of candidates, read from their text: the same on both backends, whatever ranked the candidates.
+
+    Each field's words count FIELD_WEIGHTS (BM25F: a title word counts as that many words of the issue), the query's
+    words are found as _Finder finds them, each weighs its rarity (_rarity, BM25's idf), an article's length is its
+    weighted number of words against the knowledge base's average."""
+
+    def __init__(self, finder: _Finder, weights: Sequence[float], average: float) -> None:
+        self.finder = finder
+        self.weights = weights
+        self.average = average
+        self._seen: dict[int | None, tuple[list[float], float]] = {}
+
+    def _read(self, row: ArticleRow) -> tuple[list[float], float]:
+        if row.id not in self._seen:
+            counts = [0.0] * len(self.weights)
+            length = 0.0
+            for weight, text in zip(FIELD_WEIGHTS, _texts(row), strict=True):
+                if not text:
+                    continue
+                words = _words_in(unicodedata.normalize("NFKC", text).lower())
+                length += weight * words.total()
+                for word, n in words.items():
+                    for i in self.finder.words(word):
+                        counts[i] += weight * n
+            self._seen[row.id] = (counts, length)
+        return self._seen[row.id]
+
+    def has(self, row: ArticleRow) -> float:
+        """The weights of the query's words that the article has, in any field."""
+        counts, _ = self._read(row)
+        return sum(weight for weight, n in zip(self.weights, counts, strict=True) if n)
+
+    def score(self, row: ArticleRow) -> float:
+        counts, length = self._read(row)
+        norm = BM25_K1 * (1.0 - BM25_B + BM25_B * length / self.average)
+        return sum(w * n * (BM25_K1 + 1.0) / (n + norm) for w, n in zip(self.weights, counts, strict=True) if n)
 
 
 def _count(dialect: str, term: str, prefix: bool, cap: int) -> Any:
@@ -600,7 +675,7 @@ async def _postgresql(session: AsyncSession, match: _Match, limit: int, seen: Se
     )
     # Candidates that search_articles orders again, by all the query's words (the commonest left out of the match
     # too), come a few per article wanted; the others are in their final order already.
-    fetch = limit * _OVERFETCH if match.by_rarity else limit
+    fetch = limit * _OVERFETCH if match.by_rarity or bool(match.terms) else limit
     values = match.values() | {"rank_rows": RANK_ROWS, "fetch": fetch}
     if seen:
         values["seen"] = list(seen)

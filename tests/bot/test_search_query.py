@@ -38,6 +38,17 @@ DEFAULT = None
         ("NEAR(export timeout, 2)", SearchQuery("NEAR(export timeout, 2)")),
         ("export -timeout*", SearchQuery("export -timeout*")),
         ('pdf "export fails" #billing state:validated', None),
+        # A quote inside a question is words like the others; a search expression's quote is a required phrase.
+        (
+            'Where did the "did you mean" feature go?',
+            SearchQuery("Where did the did you mean feature go?"),
+        ),
+        (
+            'the search lost its "did you mean" feature #ui',
+            SearchQuery("the search lost its did you mean feature", tags=("ui",)),
+        ),
+        ('"did you mean" search', SearchQuery("search", phrases=("did you mean",))),
+        ('"did you mean"?', SearchQuery("did you mean ?")),
     ],
 )
 def test_parse(typed: str, expected: SearchQuery | None) -> None:

@@ -8,11 +8,14 @@ import pytest
 
 from bot.models import Article
 from bot.semantic import (
+    CONFIDENT_LEAD,
+    CONFIDENT_SIMILARITY,
     MIN_SIMILARITY,
     RRF_K,
     Speller,
     VectorIndex,
     closeness,
+    confident,
     content_hash,
     embedding_text,
     embedding_texts,
@@ -203,3 +206,12 @@ def test_with_more_vectors_of_a_query_an_article_scores_its_best_cosine() -> Non
     both = dict(index.nearest(typed, 2, corrected))
     assert both[1] == pytest.approx(1.0, abs=1e-6) and both[2] == pytest.approx(1.0, abs=1e-6)
     assert dict(index.nearest(typed, 2))[2] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_the_model_is_confident_of_a_close_neighbour_well_ahead_of_the_next() -> None:
+    assert confident([(7, CONFIDENT_SIMILARITY + 0.2), (8, CONFIDENT_SIMILARITY)]) == 7
+    assert confident([(7, CONFIDENT_SIMILARITY + 0.01)]) == 7
+    # Not close enough, or another article nearly as close: the words may decide.
+    assert confident([(7, CONFIDENT_SIMILARITY - 0.01)]) is None
+    assert confident([(7, 0.9), (8, 0.9 - CONFIDENT_LEAD / 2)]) is None
+    assert confident([]) is None

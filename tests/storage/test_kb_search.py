@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from bot.models import Article, ArticleState, Workspace
 from bot.search_query import parse_query
+from bot.swarms import known_issues
 from storage import search
 from storage.database import SqlStore
 from storage.search import COMMON_MIN_ARTICLES, PRUNE_FROM_TERMS, fts5_query, phrase_words, search_tags, tsquery_text
@@ -321,13 +322,22 @@ async def test_each_hit_says_how_much_of_the_query_it_has_rare_words_weighing_mo
     assert [hit.matched for hit in phrase_only] == [1.0]
 
 
-async def test_in_a_small_knowledge_base_every_word_weighs_the_same(store: SqlStore, workspace: Workspace) -> None:
+async def test_a_small_knowledge_base_counts_its_words_at_every_search(store: SqlStore, workspace: Workspace) -> None:
+    # BM25 needs to know how rare each word is, in 77 articles as in 100,000; a small knowledge base counts again at
+    # every search, so that an article just added counts at once.
     async with store.unit() as uow:
         await uow.articles.add(_article(workspace, "Export is missing records", state=ArticleState.VALIDATED))
         await uow.commit()
     async with store.unit() as uow:
-        [hit] = await uow.articles.search(workspace.id, "export refund records slow", limit=1)
-    assert hit.matched == pytest.approx(0.5)
+        [first] = await uow.articles.search(workspace.id, "export refund", limit=1)
+        await uow.articles.add(_article(workspace, "Refund is late", state=ArticleState.VALIDATED))
+        await uow.articles.add(_article(workspace, "Refund is refused", state=ArticleState.VALIDATED))
+        await uow.commit()
+    async with store.unit() as uow:
+        hits = await uow.articles.search(workspace.id, "export refund", limit=3)
+    # Alone, the article had the rarer word of the two; now "refund" is the commoner, and "export" weighs more.
+    assert first.matched < 0.5
+    assert hits[0].article.title == "Export is missing records" and hits[0].matched > 0.5
 
 
 async def test_a_word_with_more_articles_than_are_ranked_ranks_the_newest(
@@ -388,3 +398,60 @@ def test_an_any_word_match_takes_the_rarest_words_and_the_last() -> None:
     assert search._ranked_terms(["times", "out"], stats) == ["times", "out"]  # the rarest one and the last, always
     assert not stats.wide(["why", "pdf"], every=False) and stats.wide(["times", "pdf"], every=False)
     assert not stats.wide(["times", "blank"], every=True)
+
+
+async def test_a_long_article_with_many_of_the_common_words_does_not_outrank_the_one_about_the_question(
+    store: SqlStore, workspace: Workspace
+) -> None:
+    # Issue 26: "Making the text on github crossed out" returned a long answer about ASCII art tables first, which
+    # had more of the query's words somewhere in its length. BM25 weighs how often for how long.
+    long_text = " ".join(["Making tables in text on github pages with a webapp, the text art looks out of place."] * 8)
+    async with store.unit() as uow:
+        await uow.articles.add(_article(workspace, "Webapp to create ASCII art tables", issue=long_text))
+        await uow.articles.add(_article(workspace, "Strikethrough text", issue="Crossed out text in markdown."))
+        for i in range(6):
+            await uow.articles.add(_article(workspace, f"Note {i}", issue="Making text bold on github."))
+        await uow.commit()
+    titles = await _titles(store, workspace, "Making the text on github crossed out", limit=3)
+    assert titles[0] == "Strikethrough text"
+
+
+async def test_a_title_sharing_one_word_does_not_win_over_an_article_about_the_question(
+    store: SqlStore, workspace: Workspace
+) -> None:
+    # "How to remove facebook account?" found "What happens to your Facebook account when you die?" first, when a
+    # title word weighed ten words of the text.
+    async with store.unit() as uow:
+        await uow.articles.add(_article(workspace, "What happens to your Facebook account when you die?"))
+        await uow.articles.add(
+            _article(workspace, "Delete a social network profile", issue="To remove a facebook account for good.")
+        )
+        await uow.commit()
+    titles = await _titles(store, workspace, "How to remove facebook account?", limit=2)
+    assert titles[0] == "Delete a social network profile"
+
+
+async def test_the_same_words_count_on_both_backends_postgresqls_stop_words_too(
+    store: SqlStore, workspace: Workspace
+) -> None:
+    # PostgreSQL's `english` configuration drops "my", "can", "how"...: SQLite leaves them out too, so that neither
+    # ranks by them (they weighed as rare words no article has on PostgreSQL before).
+    assert search.search_terms("How can I get my card?") == ["get", "card"]
+    async with store.unit() as uow:
+        await uow.articles.add(_article(workspace, "Card delivery", issue="When will the card arrive?"))
+        await uow.articles.add(_article(workspace, "My account", issue="How can I see my account? I can not."))
+        await uow.commit()
+    assert (await _titles(store, workspace, "How can I get my card?", limit=2))[:1] == ["Card delivery"]
+
+
+async def test_a_phrase_no_article_has_is_searched_as_plain_words_rather_than_finding_nothing(
+    store: SqlStore, workspace: Workspace
+) -> None:
+    async with store.unit() as uow:
+        await uow.articles.add(_article(workspace, "Spelling suggestions", issue="Did you mean is gone from search."))
+        await uow.commit()
+    async with store.unit() as uow:
+        as_phrase = await known_issues(uow, workspace.id, "", phrases=["did you mean"])
+        as_words = await known_issues(uow, workspace.id, "", phrases=["you did mean it"])
+    assert [hit.article.title for hit in as_phrase] == ["Spelling suggestions"]
+    assert [hit.article.title for hit in as_words] == ["Spelling suggestions"]
