@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -422,3 +423,17 @@ class Worker:
             await self.inbox.release(self.holder)
         except Exception:
             log.exception("could not free the deliveries this worker held; they are free when their lease ends")
+
+
+async def drain(writer: Writer, worker: Worker | None, seconds: float) -> None:
+    """Waits until every delivery acknowledged so far is worked on and done (tests, benchmarks): by `worker`, or,
+    where worker processes do the work, until they have emptied the inbox (`seconds` at most)."""
+    await writer.flush(seconds)
+    if worker is not None:
+        await worker.idle(seconds)
+        return
+    started = time.monotonic()
+    while await writer.inbox.waiting() and time.monotonic() < started + seconds:  # noqa: ASYNC110 (another process's work)
+        # Often at first (a short wait is measured to the 20 ms), then less: each look is a query in this process,
+        # and a look every 20 ms through a long drain cost more CPU than the acks it waited on.
+        await asyncio.sleep(0.02 if time.monotonic() - started < 1 else 0.2)

@@ -46,7 +46,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.app import App
-from adapters.inbox import Delivery, Piece, Unkept, Worker, Writer
+from adapters.inbox import Delivery, Piece, Unkept, Worker, Writer, drain
 from adapters.metrics import ApiCallObserver, Metrics
 from adapters.scheduler import Chore
 from adapters.slack import events, probe
@@ -436,16 +436,7 @@ class SlackMount:
 
     async def idle(self, seconds: float = DRAIN_SECONDS) -> None:
         """Waits until every delivery acknowledged so far is worked on and done (tests, benchmarks)."""
-        await self.writer.flush(seconds)
-        if self.worker is not None:
-            await self.worker.idle(seconds)
-            return
-        inbox = self.writer.inbox  # worker processes do the work: wait until they have emptied the inbox
-        started = time.monotonic()
-        while await inbox.waiting() and time.monotonic() < started + seconds:  # noqa: ASYNC110 (another process's work)
-            # Often at first (a short wait is measured to the 20 ms), then less: each look is a query in this process,
-            # and a look every 20 ms through a long drain cost more CPU than the acks it waited on.
-            await asyncio.sleep(0.02 if time.monotonic() - started < 1 else 0.2)
+        await drain(self.writer, self.worker, seconds)
 
     async def start(self, resume: bool = True) -> None:
         """Starts the work: resumes interrupted openings, then takes deliveries from the inbox (if this one works)."""

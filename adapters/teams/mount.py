@@ -26,7 +26,6 @@ import contextlib
 import dataclasses
 import json
 import logging
-import time
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from types import SimpleNamespace
@@ -48,7 +47,7 @@ from botframework.connector.auth.authenticate_request_result import (  # type: i
 
 from adapters import wire
 from adapters.app import App
-from adapters.inbox import Delivery, Piece, Unkept, Worker, Writer
+from adapters.inbox import Delivery, Piece, Unkept, Worker, Writer, drain
 from adapters.settings import Settings
 from adapters.teams import activities, cards
 from adapters.teams.activities import Basics, Known, Malformed
@@ -249,14 +248,7 @@ class TeamsMount:
 
     async def idle(self, seconds: float = DRAIN_SECONDS) -> None:
         """Waits until every activity acknowledged so far is worked on and done (tests, benchmarks)."""
-        await self.writer.flush(seconds)
-        if self.worker is not None:
-            await self.worker.idle(seconds)
-            return
-        inbox = self.writer.inbox  # worker processes do the work: wait until they have emptied the inbox
-        started = time.monotonic()
-        while await inbox.waiting() and time.monotonic() < started + seconds:  # noqa: ASYNC110 (another process's work)
-            await asyncio.sleep(0.02 if time.monotonic() - started < 1 else 0.2)
+        await drain(self.writer, self.worker, seconds)
 
     async def start(self, resume: bool = True) -> None:
         """Starts the work: finishes the openings a crash interrupted, then takes activities from the inbox (if
