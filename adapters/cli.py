@@ -31,7 +31,7 @@ from adapters.slack import SlackMount, probe
 from adapters.slack.probe import SlackProblem
 from adapters.teams import TeamsMount
 from adapters.teams.package import PackageError, build_package
-from adapters.tickets.zendesk_webhook import ZendeskWebhook
+from adapters.tickets.mounts import webhooks
 from adapters.workers import Workers, serves_slack, serves_teams
 from adapters.workspaces import NoWorkspace, UnknownWorkspace
 from bot import analytics, forgetting
@@ -542,9 +542,9 @@ async def _serve(app: App, args: argparse.Namespace) -> int:
             "or SWARM_WEB_TOKEN for the web pages alone (docs/configuration.md).\n"
         )
         return 2
-    if settings.zendesk_webhook_secret and mounts:
-        # Zendesk's triggers open swarms and report solved tickets in the chat served here (docs/zendesk.md).
-        mounts.append(ZendeskWebhook(app, [m for m in (slack, teams) if m is not None]))
+    if mounts:
+        # The ticket systems' webhooks open swarms and report solved tickets in the chat served here (docs/zendesk.md).
+        mounts.extend(webhooks(app, [m for m in (slack, teams) if m is not None]))
     socket_mode = None
     if args.socket_mode:
         if slack is None or not settings.slack_app_token:

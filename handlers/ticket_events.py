@@ -1,5 +1,5 @@
 """From the ticket to the room: what a ticket system says about a swarm's ticket (handlers of its webhook's events,
-adapters/tickets/zendesk_webhook.py): solved or closed, a new priority, the customer's reply."""
+adapters/tickets/webhook.py): solved or closed, a new priority, the customer's reply."""
 
 from __future__ import annotations
 
@@ -13,16 +13,14 @@ from handlers.context import Context
 
 log = logging.getLogger(__name__)
 
-# Statuses after which the ticket system considers the case done (Zendesk's; `closed` follows `solved`).
-DONE = ("solved", "closed")
 
-
-async def ticket_changed(ctx: Context, workspace: str, system: str, ticket_id: str, status: str) -> bool:
-    """A ticket's status changed in its system (a webhook): the swarms linked to it keep it. When it was solved or
-    closed there, its active swarm closes too if someone marked the fix (resolved by its owner, with that fix, and the
-    article goes to the ticket); otherwise its room is told and its owner asked. True if the room was told."""
+async def ticket_changed(ctx: Context, workspace: str, system: str, ticket_id: str, status: str, done: bool) -> bool:
+    """A ticket's status changed in its system (a webhook): the swarms linked to it keep it. When it is `done` there
+    (solved, closed, resolved: each system's adapter knows its own words), its active swarm closes too if someone
+    marked the fix (resolved by its owner, with that fix, and the article goes to the ticket); otherwise its room is
+    told and its owner asked. True if the room was told."""
     crew = await ctx.core.swarms.ticket_changed(workspace, system, ticket_id, status)
-    if crew is None or crew.swarm.ticket is None or crew.swarm.ticket.status not in DONE:
+    if crew is None or crew.swarm.ticket is None or not done:
         return False
     swarm = crew.swarm
     room = swarm.room_id or swarm.origin_channel

@@ -1,18 +1,23 @@
-"""The ticket systems Swarm reaches (bot.ports.TicketSystem), built from the settings: Zendesk for now."""
+"""The ticket systems Swarm reaches (bot.ports.TicketSystem), built from the settings.
+
+A new system is a client module with an entry here, and a webhook module with an entry in adapters/tickets/mounts.py.
+"""
 
 from __future__ import annotations
 
 from adapters.settings import Settings
 from adapters.tickets.zendesk import Zendesk
+from bot.ports import TicketSystem
+from bot.tickets import ZENDESK
 
 __all__ = ["Zendesk", "systems"]
 
 
-def systems(settings: Settings) -> dict[str, Zendesk]:
+def systems(settings: Settings) -> dict[str, TicketSystem]:
     """The ticket systems set up in the settings, by the short name of their references (`zd`: bot/tickets.py)."""
-    found: dict[str, Zendesk] = {}
+    found: dict[str, TicketSystem] = {}
     if settings.zendesk_url and settings.zendesk_email and settings.zendesk_api_token:
-        found["zd"] = Zendesk(
+        found[ZENDESK] = Zendesk(
             settings.zendesk_url, settings.zendesk_email, settings.zendesk_api_token, settings.ticket_timeout_seconds
         )
     return found

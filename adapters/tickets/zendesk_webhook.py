@@ -1,4 +1,5 @@
-"""`POST /zendesk/webhook`: Zendesk's signed webhooks, from triggers on tickets (docs/zendesk.md).
+"""`POST /zendesk/webhook`: Zendesk's signed webhooks, from triggers on tickets (docs/zendesk.md); what each event
+does is adapters/tickets/webhook.py's, the same for every ticket system.
 
 Zendesk signs each request: HMAC-SHA256, keyed by the webhook's signing secret, over the value of
 `X-Zendesk-Webhook-Signature-Timestamp` immediately followed by the raw body, base64-encoded, in
@@ -12,13 +13,7 @@ The body is the one the triggers of docs/zendesk.md send:
     {"event": "priority", "ticket_id": "{{ticket.id}}", "priority": "{{ticket.priority}}"}
     {"event": "comment", "ticket_id": "{{ticket.id}}", "comment": "{{ticket.latest_public_comment}}"}
 
-- `open` opens a swarm for the ticket in SWARM_TICKET_CHANNEL, owned by the ticket's assignee, found by e-mail in the
-  roster: as if they had typed `/swarm zd:ID` there. The same delivery twice (Zendesk's invocation id) has one
-  effect, and a ticket has one active swarm anyway.
-- `status` keeps the ticket's new status; when it is solved or closed, the active swarm is resolved with the fix
-  marked in its room, or else its room is told and its owner asked.
-- `priority`: the active swarm's severity follows the ticket's priority (SWARM_TICKET_SEVERITY); the room is told.
-- `comment` (a trigger on the customer's public comments): "Customer replied: …" in the room, once per delivery.
+The same delivery twice is known by Zendesk's invocation id. A ticket solved or closed is done.
 """
 
 from __future__ import annotations
@@ -27,23 +22,15 @@ import base64
 import hashlib
 import hmac
 import json
-import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiohttp import web
-
 from adapters.app import App
 from adapters.scheduler import Platform
+from adapters.tickets.webhook import EventKind, TicketEvent, TicketWebhook
 from bot.context import Clock, utcnow
-from bot.errors import UserError
 from bot.tickets import ZENDESK
-from handlers import ticket_events
-from handlers.chat import CommandEvent, Origin
-from handlers.router import Outcome, Router
-
-log = logging.getLogger(__name__)
 
 PATH = "/zendesk/webhook"
 SIGNATURE = "X-Zendesk-Webhook-Signature"
@@ -51,7 +38,8 @@ TIMESTAMP = "X-Zendesk-Webhook-Signature-Timestamp"
 INVOCATION = "X-Zendesk-Webhook-Invocation-Id"
 TOLERANCE = timedelta(minutes=5)
 # Each event and the field it needs beside ticket_id.
-EVENTS = {"open": "ticket_id", "status": "status", "priority": "priority", "comment": "comment"}
+EVENTS: dict[EventKind, str] = {"open": "ticket_id", "status": "status", "priority": "priority", "comment": "comment"}
+DONE = ("solved", "closed")  # the statuses after which Zendesk counts a ticket finished
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -96,77 +84,25 @@ def read(body: bytes) -> dict[str, str] | None:
     return fields
 
 
-class ZendeskWebhook:
-    """The mount of `POST /zendesk/webhook` (adapters/web.py's Mount): verifies, then acts on the chat platform of
-    the workspace SWARM_TICKET_WORKSPACE names (or the first one served)."""
+class ZendeskWebhook(TicketWebhook):
+    system = ZENDESK
+    path = PATH
+    vendor = "Zendesk"
 
     def __init__(self, app: App, platforms: Sequence[Platform], clock: Clock = utcnow) -> None:
-        settings = app.settings
-        assert settings.zendesk_webhook_secret, "ZENDESK_WEBHOOK_SECRET is needed to serve Zendesk's webhook"
-        self.app = app
-        self.secret = settings.zendesk_webhook_secret
-        self.channel = settings.ticket_channel
-        self.workspace = settings.ticket_workspace
-        self.platforms = list(platforms)
-        self.clock = clock
+        assert app.settings.zendesk_webhook_secret, "ZENDESK_WEBHOOK_SECRET is needed to serve Zendesk's webhook"
+        super().__init__(app, platforms, clock)
+        self.secret = app.settings.zendesk_webhook_secret
 
-    def mount(self, web_app: web.Application) -> None:
-        web_app.router.add_post(PATH, self.handle)
+    def verify(self, headers: Mapping[str, str], body: bytes) -> bool:
+        return verify(self.secret, headers, body, self.clock())
 
-    async def handle(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        if not verify(self.secret, request.headers, body, self.clock()):
-            log.warning("refused a Zendesk webhook: bad signature or stale timestamp")
-            return web.json_response({"error": "signature"}, status=401)
+    def read(self, headers: Mapping[str, str], body: bytes) -> TicketEvent | None:
         fields = read(body)
         if fields is None:
-            return web.json_response({"error": "not a Swarm trigger's body (docs/zendesk.md)"}, status=400)
-        found = await self._platform()
-        if found is None:
-            log.error("a Zendesk webhook came, but no chat workspace is served to act in")
-            return web.json_response({"error": "no chat workspace"}, status=503)
-        platform, workspace = found
-        ticket_id, invocation = fields["ticket_id"], request.headers.get(INVOCATION, "")[:100]
-        async with platform.session(workspace) as ctx:
-            if fields["event"] == "status":
-                told = await ticket_events.ticket_changed(ctx, workspace, ZENDESK, ticket_id, fields["status"])
-                return web.json_response({"ok": True, "told": told})
-            if fields["event"] == "priority":
-                told = await ticket_events.ticket_priority(ctx, workspace, ZENDESK, ticket_id, fields["priority"])
-                return web.json_response({"ok": True, "told": told})
-            if fields["event"] == "comment":
-                delivery = f"zendesk:{invocation}" if invocation else None
-                told = await ticket_events.customer_replied(
-                    ctx, workspace, ZENDESK, ticket_id, fields["comment"], delivery
-                )
-                return web.json_response({"ok": True, "told": told})
-            if not self.channel:
-                return web.json_response({"error": "SWARM_TICKET_CHANNEL is not set"}, status=422)
-            email = fields.get("assignee", "")
-            try:
-                owner = await ctx.core.people.find(workspace, email) if "@" in email else None
-            except UserError:
-                owner = None
-            user = None
-            if owner is not None:
-                user = owner.chat_id(ctx.platform) or await ctx.chat.find_user(email)
-            if owner is None or user is None:
-                log.warning("Zendesk ticket %s: its assignee is not in the roster; no swarm opened", ticket_id)
-                return web.json_response({"error": "the ticket's assignee is not in the roster"}, status=422)
-            origin = Origin(workspace, ctx.platform, user, self.channel, owner.name, owner.email)
-            event = CommandEvent(
-                origin, f"{ZENDESK}:{ticket_id}", event_id=f"zendesk:{invocation}" if invocation else None
-            )
-            outcome = await Router(ctx.core, ctx.chat, ctx.conventions).handle(event)
-        if outcome is Outcome.FAILED:
-            return web.json_response({"error": "try again"}, status=503)
-        return web.json_response({"ok": True, "outcome": outcome.value})
-
-    async def _platform(self) -> tuple[Platform, str] | None:
-        for platform in self.platforms:
-            served = await platform.workspaces()
-            if self.workspace and self.workspace in served:
-                return platform, self.workspace
-            if not self.workspace and served:
-                return platform, served[0]
-        return None
+            return None
+        kind = next(k for k in EVENTS if k == fields["event"])
+        value = fields.get("assignee", "") if kind == "open" else fields[EVENTS[kind]]
+        invocation = headers.get(INVOCATION, "")[:100] or None
+        done = kind == "status" and value.lower() in DONE
+        return TicketEvent(kind, fields["ticket_id"], value, done, invocation)

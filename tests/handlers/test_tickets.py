@@ -263,7 +263,7 @@ async def test_a_ticket_solved_elsewhere_resolves_the_swarm_with_its_marked_fix(
     fix = await bot.say("Restarting the PDF worker with 2 GB fixes it", user="chen", channel=room)
     await bot.react("white_check_mark", fix, user="ana")
 
-    assert await ticket_changed(bot.router.context, WORKSPACE, "zd", "4521", "solved")
+    assert await ticket_changed(bot.router.context, WORKSPACE, "zd", "4521", "solved", done=True)
 
     said = bot.said(room)
     assert "Ticket zd:4521 was marked solved in Zendesk: swarm 1 is resolved with the fix marked in this room." in said
@@ -273,4 +273,5 @@ async def test_a_ticket_solved_elsewhere_resolves_the_swarm_with_its_marked_fix(
     assert resolved.endswith(f"{WEB}/kb/1")
     _every_write_is_internal(zendesk)
 
-    assert not await ticket_changed(bot.router.context, WORKSPACE, "zd", "4521", "closed")  # over: nothing to tell
+    # Over: nothing to tell.
+    assert not await ticket_changed(bot.router.context, WORKSPACE, "zd", "4521", "closed", done=True)
