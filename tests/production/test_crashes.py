@@ -11,122 +11,45 @@ production) and `SWARM_INBOX_LEASE_SECONDS` (how long a dead worker's delivery s
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import signal
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
-from storage.database import create_engine
 from tests.fakes.slack_api import BOT_USER_ID, FakeSlack
 from tests.fakes.slack_signing import SlackSender
 from tests.harness import ROSTER
+from tests.production import deployment as deployment_
+from tests.production.deployment import SETTLE, server_env
 from tests.production.test_replicas import (
     PEOPLE,
     SECRET,
-    START,
     SUPPORT,
-    SWARM,
     WORK,
     Server,
-    _all_idle,
-    _free_port,
-    _healthy,
     _prepare,
     _stop,
     _until,
 )
 
 JSON = dict[str, Any]
-SETTLE = 1.0  # seconds, for SWARM_RESUME_SETTLE_SECONDS
-LEASE = 2.0  # seconds, for SWARM_INBOX_LEASE_SECONDS
 HOLD = 120.0  # seconds a stalled call is held: longer than any test, released when the fake closes
 CASE = "ACME cannot export invoices #billing sev2"
 JOIN = "react :raising_hand: to join"
 
 
-@dataclass
-class Deployment:
-    api: FakeSlack
-    database_url: str
-    workers: int
-    tmp_path: Path
-    env: dict[str, str]
-    servers: list[Server] = field(default_factory=list)
+class Deployment(deployment_.Deployment[SlackSender]):
+    """A deployment that FakeSlack serves as Slack's Web API (`api`)."""
 
-    async def start(self) -> tuple[Server, SlackSender]:
-        port, log = _free_port(), self.tmp_path / f"serve-{len(self.servers)}.log"
-        with log.open("wb") as out:
-            process = await asyncio.create_subprocess_exec(
-                *(str(SWARM), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(self.workers)),
-                env=self.env,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=out,
-                stderr=asyncio.subprocess.STDOUT,
-            )
-        server = Server(process, f"http://127.0.0.1:{port}", log)
-        self.servers.append(server)
-        try:
-            await _until(partial(_healthy, server), START, f"{server.url}/healthz")
-        except AssertionError as err:
-            raise AssertionError(f"{err}; its log:\n{log.read_text()}") from None
-        return server, SlackSender(server.url, SECRET, hooks_url=self.api.hooks_url)
-
-    async def crash(self, server: Server) -> None:
-        """SIGKILL: the worker processes first (with --workers they make the Web API calls), then the server."""
-        for child in _children(server.pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(child, signal.SIGKILL)
-        server.process.kill()
-        await server.process.wait()
-
-    async def settled(self, server: Server) -> None:
-        """Every delivery done (a dead worker's too, once its lease ends) and the server's queue empty."""
-        await _until(lambda: _all_idle([server]), WORK, "the inbox to empty")
-
-    async def restart(self, done: Callable[[], Awaitable[bool]], what: str) -> Server:
-        """Starts a new server on the same database and waits until `done` and every delivery is worked off; a
-        failure says what the servers logged."""
-        server, sender = await self.start()
-        try:
-            await _until(done, WORK, what)
-            await self.settled(server)
-        except AssertionError as err:
-            raise AssertionError(f"{err}\n{self.logs()}") from None
-        finally:
-            await sender.close()
-        return server
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {s.log.name}\n{s.log.read_text()}" for s in self.servers)
-
-    async def rows(self, sql: str, **params: Any) -> list[Any]:
-        engine = create_engine(self.database_url)
-        try:
-            async with engine.connect() as connection:
-                return list((await connection.execute(text(sql), params)).all())
-        finally:
-            await engine.dispose()
-
-
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (Linux /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            stat = (entry / "stat").read_text()
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
+    def __init__(self, api: FakeSlack, database_url: str, workers: int, tmp_path: Path, env: dict[str, str]) -> None:
+        talk = partial(SlackSender, signing_secret=SECRET, hooks_url=api.hooks_url)
+        super().__init__(
+            database_url=database_url, workers=workers, tmp_path=tmp_path, env=env, talk=talk, platform="slack"
+        )
+        self.api = api
 
 
 @pytest.fixture
@@ -137,18 +60,7 @@ async def deployment(request: pytest.FixtureRequest, database_url: str, tmp_path
             row = next(r for r in ROSTER if str(r["email"]).startswith(f"{handle}@"))
             api.add_user(user, handle, str(row["email"]), real_name=str(row["name"]))
         api.add_channel(SUPPORT, "support", members=[*PEOPLE.values(), BOT_USER_ID])
-        inherited = {k: v for k, v in os.environ.items() if not k.startswith(("SWARM_", "SLACK_", "MICROSOFT_"))}
-        env = {
-            **inherited,
-            "SWARM_DATABASE_URL": database_url,
-            "SLACK_BOT_TOKEN": "xoxb-test",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": api.url,
-            "SWARM_SEMANTIC": "off",
-            "SWARM_METRICS_PUBLIC": "true",
-            "SWARM_RESUME_SETTLE_SECONDS": str(SETTLE),
-            "SWARM_INBOX_LEASE_SECONDS": str(LEASE),
-        }
+        env = server_env(database_url, SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=api.url)
         deployment = Deployment(api, database_url, getattr(request, "param", 0), tmp_path, env)
         try:
             yield deployment

@@ -18,15 +18,19 @@ import asyncio
 import contextlib
 import os
 import random
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 import pytest
 
 from tests.fakes.slack_signing import SlackSender, message_event, reaction_event
+from tests.production import deployment as deployment_
 from tests.production import test_crashes
-from tests.production.test_crashes import SETTLE, Deployment, _announced, _open
-from tests.production.test_replicas import PEOPLE, SUPPORT, WORK, _until
+from tests.production.deployment import SETTLE, T
+from tests.production.test_crashes import Deployment, _announced, _open
+from tests.production.test_replicas import PEOPLE, SUPPORT, WORK, Server, _until
 
 KILLS = int(os.environ.get("SWARM_TEST_KILLS", 10))  # per database; 25 for the 50 kills of issue 24
 AFTER_ACK = 0.3  # seconds: the kill comes at a random moment this long at most after the round's first ack
@@ -82,7 +86,7 @@ async def _stream(
         await asyncio.sleep(PAUSE)
 
 
-async def _count(at: Deployment, sql: str, word: str) -> int:
+async def _count(at: deployment_.Deployment[Any], sql: str, word: str) -> int:
     (row,) = await at.rows(sql, word=word)
     return int(row[0])
 
@@ -105,28 +109,53 @@ async def test_every_acknowledged_open_join_and_message_takes_effect_once_across
     deployment: Deployment,
 ) -> None:
     seed = random.randrange(1 << 30)
-    chance = random.Random(seed)
     server, sender = await deployment.start()
     room = await _open(deployment, sender, server)
     announcement = next(m["ts"] for m in deployment.api.messages(SUPPORT) if "to join" in m["text"])
+
+    async def stream(sender: SlackSender, round_: int, sent: Sent, first: asyncio.Event) -> None:
+        await _stream(deployment, sender, announcement, room, round_, sent, first)
+
+    sent = await kill_rounds(deployment, server, sender, stream, lambda: _announced(deployment.api), seed)
+    await assert_each_once(deployment, sent, JOINED, seed)
+
+
+async def kill_rounds(
+    deployment: deployment_.Deployment[T],
+    server: Server,
+    talker: T,
+    stream: Callable[[T, int, Sent, asyncio.Event], Coroutine[Any, Any, None]],
+    announced: Callable[[], Awaitable[bool]],
+    seed: int,
+) -> Sent:
+    """KILLS rounds: `stream` sends until the server is killed, a random moment after the round's first
+    acknowledgement; a new server starts and works off what the dead one held. Then the last one is killed and a new
+    one started once the openings it interrupted are old enough to be finished (`announced`: swarm 1 is seen)."""
+    chance = random.Random(seed)
     sent = Sent()
     for round_ in range(KILLS):
         first = asyncio.Event()
-        stream = asyncio.create_task(_stream(deployment, sender, announcement, room, round_, sent, first))
+        streaming = asyncio.create_task(stream(talker, round_, sent, first))
         await asyncio.wait_for(first.wait(), WORK)
         await asyncio.sleep(chance.uniform(0, AFTER_ACK))
         await deployment.crash(server)
-        await stream
-        await sender.close()
-        server, sender = await deployment.start()
+        await streaming
+        await talker.close()
+        server, talker = await deployment.start()
         # What the killed server held is taken again when its lease ends; let the new one work it off first, as
         # after a real crash, or a delivery in flight at five kills in a row is given up as one that cannot be done.
         await deployment.settled(server)
-    await sender.close()
+    await talker.close()
     # Openings the last kill interrupted are finished by a start-up once they are SETTLE old.
     await asyncio.sleep(SETTLE)
     await deployment.crash(server)
-    server = await deployment.restart(lambda: _announced(deployment.api), "the last server to come up")
+    await deployment.restart(announced, "the last server to come up")
+    return sent
+
+
+async def assert_each_once(deployment: deployment_.Deployment[Any], sent: Sent, joined: str, seed: int) -> None:
+    """Every acknowledged open, join (`joined`: the SQL that counts a person's joins) and message took effect once,
+    and what was not acknowledged at most once."""
 
     async def all_open() -> bool:
         return all([await _count(deployment, OPENED, word) == 1 for word, acked in sent.opens.items() if acked])
@@ -140,7 +169,7 @@ async def test_every_acknowledged_open_join_and_message_takes_effect_once_across
     # the work's first write prevents (bot/deliveries.py).
     unfinished: list[str] = []
     twice: list[tuple[str, int]] = []
-    checks = ((OPENED, sent.opens, ANY_SWARM), (JOINED, sent.joins, JOINED), (SAID, sent.messages, SAID))
+    checks = ((OPENED, sent.opens, ANY_SWARM), (joined, sent.joins, joined), (SAID, sent.messages, SAID))
     for if_acked, kind, otherwise in checks:
         for word, acked in kind.items():
             found = await _count(deployment, if_acked if acked else otherwise, word)

@@ -106,16 +106,20 @@ async def _healthy(server: Server) -> bool:
         return False
 
 
-QUEUE = re.compile(r'^swarm_queue_depth\{queue="slack"\} (\S+)$', re.MULTILINE)
-INBOX = re.compile(r'^swarm_inbox_deliveries\{platform="slack"\} (\S+)$', re.MULTILINE)
+def _gauges(platform: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The platform's queue depth (acked and not yet written here) and inbox (written and not yet done by anyone)."""
+    return (
+        re.compile(rf'^swarm_queue_depth\{{queue="{platform}"\}} (\S+)$', re.MULTILINE),
+        re.compile(rf'^swarm_inbox_deliveries\{{platform="{platform}"\}} (\S+)$', re.MULTILINE),
+    )
 
 
-async def _all_idle(servers: list[Server]) -> bool:
+async def _all_idle(servers: list[Server], platform: str = "slack") -> bool:
     async with aiohttp.ClientSession() as http:
         for server in servers:
             async with http.get(f"{server.url}/metrics") as response:
                 scraped = await response.text()
-            for gauge in (QUEUE, INBOX):  # acked and not yet written here; written and not yet done by anyone
+            for gauge in _gauges(platform):
                 found = gauge.search(scraped)
                 if found is None or float(found.group(1)) != 0:
                     return False

@@ -16,31 +16,26 @@ kills per database and case (10 by default).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
 import random
 import re
-import signal
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from sqlalchemy import text
 
 from adapters.app import App
 from adapters.settings import Settings
-from storage.database import create_engine
 from tests.adapters.teams.conftest import HANDLES, TENANT, aad, roster, teams_id
 from tests.fakes.teams_connector import BOT_ID, BOT_NAME, FakeConnector, readable
 from tests.harness import ROSTER
-from tests.production.test_crashes import LEASE, SETTLE, _children
-from tests.production.test_kills import AFTER_ACK, ANY_SWARM, KILLS, OPENED, PAUSE, SAID, Sent
-from tests.production.test_replicas import START, SWARM, WORK, Server, _free_port, _healthy, _stop, _until
+from tests.production import deployment as deployment_
+from tests.production.deployment import server_env
+from tests.production.test_kills import PAUSE, Sent, assert_each_once, kill_rounds
+from tests.production.test_replicas import WORK, Server, _stop, _until
 
 SUPPORT = "19:support@thread.tacv2"
 CASE = "ACME cannot export invoices #billing sev2"
@@ -115,68 +110,15 @@ class People:
             return response.status
 
 
-@dataclass
-class Deployment:
-    fake: FakeConnector
-    database_url: str
-    workers: int
-    tmp_path: Path
-    env: dict[str, str]
-    servers: list[Server] = field(default_factory=list)
+class Deployment(deployment_.Deployment[People]):
+    """A deployment that FakeConnector serves as the Bot Framework connector (`fake`)."""
 
-    async def start(self) -> tuple[Server, People]:
-        port, log = _free_port(), self.tmp_path / f"serve-{len(self.servers)}.log"
-        with log.open("wb") as out:
-            process = await asyncio.create_subprocess_exec(
-                *(str(SWARM), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(self.workers)),
-                env=self.env,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=out,
-                stderr=asyncio.subprocess.STDOUT,
-            )
-        server = Server(process, f"http://127.0.0.1:{port}", log)
-        self.servers.append(server)
-        try:
-            await _until(partial(_healthy, server), START, f"{server.url}/healthz")
-        except AssertionError as err:
-            raise AssertionError(f"{err}; its log:\n{log.read_text()}") from None
-        return server, People(self.fake, server.url)
-
-    async def crash(self, server: Server) -> None:
-        """SIGKILL: the worker processes first (with --workers they call the connector), then the server."""
-        for child in _children(server.pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(child, signal.SIGKILL)
-        server.process.kill()
-        await server.process.wait()
-
-    async def settled(self, server: Server) -> None:
-        """Every activity done (a dead worker's too, once its lease ends) and the server's queue empty."""
-        try:
-            await _until(partial(_idle, server), WORK, "the Teams inbox to empty")
-        except AssertionError as err:
-            raise AssertionError(f"{err}\n{self.logs()[-6000:]}") from None
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {s.log.name}\n{s.log.read_text()}" for s in self.servers)
-
-    async def rows(self, sql: str, **params: Any) -> list[Any]:
-        engine = create_engine(self.database_url)
-        try:
-            async with engine.connect() as connection:
-                return list((await connection.execute(text(sql), params)).all())
-        finally:
-            await engine.dispose()
-
-
-async def _idle(server: Server) -> bool:
-    async with aiohttp.ClientSession() as http, http.get(f"{server.url}/metrics") as response:
-        scraped = await response.text()
-    for gauge in (QUEUE, INBOX):  # acked and not yet written here; written and not yet done by anyone
-        found = gauge.search(scraped)
-        if found is None or float(found.group(1)) != 0:
-            return False
-    return True
+    def __init__(self, fake: FakeConnector, database_url: str, workers: int, tmp_path: Path, env: dict[str, str]):
+        talk = partial(People, fake)
+        super().__init__(
+            database_url=database_url, workers=workers, tmp_path=tmp_path, env=env, talk=talk, platform="teams"
+        )
+        self.fake = fake
 
 
 async def _prepare(database_url: str) -> None:
@@ -195,16 +137,7 @@ async def deployment(request: pytest.FixtureRequest, database_url: str, tmp_path
     async with FakeConnector(TENANT) as fake:
         for handle, row in zip(HANDLES, ROSTER, strict=True):
             fake.add_member(teams_id(handle), aad(handle), str(row["name"]), str(row["email"]))
-        inherited = {k: v for k, v in os.environ.items() if not k.startswith(("SWARM_", "SLACK_", "MICROSOFT_"))}
-        env = {
-            **inherited,
-            "SWARM_DATABASE_URL": database_url,
-            "SWARM_TEAMS_EMULATOR": "true",
-            "SWARM_SEMANTIC": "off",
-            "SWARM_METRICS_PUBLIC": "true",
-            "SWARM_RESUME_SETTLE_SECONDS": str(SETTLE),
-            "SWARM_INBOX_LEASE_SECONDS": str(LEASE),
-        }
+        env = server_env(database_url, SWARM_TEAMS_EMULATOR="true")
         deployment = Deployment(fake, database_url, getattr(request, "param", 0), tmp_path, env)
         try:
             yield deployment
@@ -273,11 +206,6 @@ async def _stream(
         await asyncio.sleep(PAUSE)
 
 
-async def _count(at: Deployment, sql: str, word: str) -> int:
-    (row,) = await at.rows(sql, word=word)
-    return int(row[0])
-
-
 def _case(value: object) -> str | None:
     return {0: "work-in-server", 1: "worker-process"}.get(value) if isinstance(value, int) else None
 
@@ -288,50 +216,11 @@ async def test_every_acknowledged_teams_open_join_and_message_takes_effect_once_
     deployment: Deployment,
 ) -> None:
     seed = random.randrange(1 << 30)
-    chance = random.Random(seed)
     server, people = await deployment.start()
     announcement, room = await _opened(deployment, people, server)
-    sent = Sent()
-    for round_ in range(KILLS):
-        first = asyncio.Event()
-        stream = asyncio.create_task(_stream(deployment, people, announcement, room, round_, sent, first))
-        await asyncio.wait_for(first.wait(), WORK)
-        await asyncio.sleep(chance.uniform(0, AFTER_ACK))
-        await deployment.crash(server)
-        await stream
-        await people.close()
-        server, people = await deployment.start()
-        # What the killed server held is taken again when its lease ends: let the new one work it off first.
-        await deployment.settled(server)
-    await people.close()
-    # Openings the last kill interrupted are finished by a start-up once they are SETTLE old.
-    await asyncio.sleep(SETTLE)
-    await deployment.crash(server)
-    server, people = await deployment.start()
-    await people.close()
-    await deployment.settled(server)
 
-    async def all_open() -> bool:
-        return all([await _count(deployment, OPENED, word) == 1 for word, acked in sent.opens.items() if acked])
+    async def stream(people: People, round_: int, sent: Sent, first: asyncio.Event) -> None:
+        await _stream(deployment, people, announcement, room, round_, sent, first)
 
-    with contextlib.suppress(AssertionError):
-        await _until(all_open, WORK, "every acknowledged swarm to be open")
-
-    claimed = {str(row[0]) for row in await deployment.rows("SELECT key FROM processed_event")}
-    lost: list[str] = []  # acknowledged, and never reached the work: what acknowledging after the commit prevents
-    unfinished: list[str] = []  # claimed by work killed before its effect, and never done again
-    twice: list[tuple[str, int]] = []
-    checks = ((OPENED, sent.opens, ANY_SWARM), (JOINED, sent.joins, JOINED), (SAID, sent.messages, SAID))
-    for if_acked, kind, otherwise in checks:
-        for word, acked in kind.items():
-            found = await _count(deployment, if_acked if acked else otherwise, word)
-            if acked and found == 0:
-                (unfinished if sent.keys[word] in claimed else lost).append(word)
-            elif found > 1 or (acked and found != 1):
-                twice.append((word, found))
-    swarms = await deployment.rows("SELECT number, status, text FROM swarm")
-    assert not lost and not unfinished and not twice, (
-        f"seed {seed}: of {sent.acked()} acknowledged, lost {lost}, claimed and never done {unfinished}, more than"
-        f" once {twice}\n{swarms}\n" + deployment.logs()[-4000:]
-    )
-    assert sent.acked() >= KILLS  # at least the first acknowledgement of each round
+    sent = await kill_rounds(deployment, server, people, stream, lambda: _announced(deployment.fake), seed)
+    await assert_each_once(deployment, sent, JOINED, seed)
