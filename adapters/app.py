@@ -48,6 +48,7 @@ class App:
             tickets=tickets,
             ticket_severities=settings.ticket_severities(),
             ticket_accounts=SealedTicketAccounts(store, settings.secret_key, settings.ticket_timeout_seconds, clock),
+            leases=SqlLease(store),
         )
         return cls(settings, store, core)
 

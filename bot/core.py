@@ -16,7 +16,7 @@ from bot.digests import Digests
 from bot.history import History
 from bot.indexes import IndexCache
 from bot.people import People
-from bot.ports import Embedder, Store, TicketAccounts, TicketSystem
+from bot.ports import Embedder, Leases, Store, TicketAccounts, TicketSystem
 from bot.semantic import SemanticSearch
 from bot.swarms import Policy, Swarms
 from bot.tickets import Tickets
@@ -49,19 +49,20 @@ class Core:
         tickets: Mapping[str, TicketSystem] | None = None,
         ticket_severities: Mapping[str, int] | None = None,
         ticket_accounts: TicketAccounts | None = None,
+        leases: Leases | None = None,
     ) -> Core:
         """embedder: hybrid knowledge-base search with this model (the semantic extra); None: keyword search.
         delivery_lease: how long a delivery's work holds its claim (bot/deliveries.py), shorter than the inbox's.
         tickets: the ticket systems set up, by short name (`zd`: bot/tickets.py); ticket_severities: priority →
         severity (None: bot.tickets.DEFAULT_SEVERITIES); ticket_accounts: each workspace's own accounts, which win
-        over `tickets` for it."""
+        over `tickets` for it. leases: shared by the processes on the database (None: this process is alone)."""
         # One index cache for both: people's changes must reach the matcher that swarms use.
         indexes = IndexCache(half_life_days) if half_life_days else IndexCache()
         # The core's clock times the vectors' rechecks too, so that a simulated month (bench/kb_deflection.py) or a
         # test sees articles embedded as the time it moves says, not as fast as the machine happens to run.
         semantic = None if embedder is None else SemanticSearch(store, embedder, clock=lambda: clock().timestamp())
         ticketing = Tickets(store, tickets, ticket_severities, clock, ticket_accounts)
-        swarms = Swarms(store, policy, clock, indexes, semantic, ticketing)
+        swarms = Swarms(store, policy, clock, indexes, semantic, ticketing, leases)
         people = People(store, clock, indexes)
         history = History(store, clock, indexes)
         return cls(

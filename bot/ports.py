@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.models import (
@@ -397,6 +397,17 @@ class TicketNoteRepository(Protocol):
         ...
 
     async def for_swarm(self, swarm_id: int) -> builtins.list[TicketNote]: ...
+
+
+class Leases(Protocol):
+    """Named leases shared by every process on the database (storage/lease.py): which one does a piece of work, until
+    when. Taking one is atomic: two processes asking at once cannot both get it."""
+
+    async def acquire(self, name: str, holder: str, ttl: timedelta, now: datetime) -> bool:
+        """Takes the lease (or renews `holder`'s) for `ttl` from `now`; False while another holds it."""
+        ...
+
+    async def release(self, name: str, holder: str) -> None: ...
 
 
 class TicketAccountRepository(Protocol):

@@ -8,7 +8,9 @@ changes nothing. Talking to the chat platform is the handlers' job; they call ba
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Mapping, Sequence
+import uuid
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -37,7 +39,7 @@ from bot.models import (
     Via,
 )
 from bot.permissions import Action, Standing, ensure, may
-from bot.ports import Store, UnitOfWork
+from bot.ports import Leases, Store, UnitOfWork
 from bot.semantic import SemanticSearch, hybrid_search
 from bot.suggestions import CANDIDATES, likely_answers
 from bot.tickets import Tickets
@@ -276,6 +278,10 @@ class Marked:
     marked: bool
 
 
+# How long a resume holds a swarm it finishes: an opening takes seconds, or minutes when the platform throttles it.
+FINISHING = timedelta(minutes=5)
+
+
 class Swarms:
     def __init__(
         self,
@@ -285,6 +291,7 @@ class Swarms:
         indexes: IndexCache | None = None,
         semantic: SemanticSearch | None = None,
         tickets: Tickets | None = None,
+        leases: Leases | None = None,
     ) -> None:
         self.store = store
         self.policy = policy or Policy()
@@ -292,6 +299,31 @@ class Swarms:
         self.indexes = indexes or IndexCache()
         self.semantic = semantic  # hybrid search for the similar articles, when the semantic extra is wired
         self.tickets = tickets or Tickets(store, clock=clock)
+        self.leases = leases  # None: one process alone works on the database (the console, tests)
+        self._finishing: set[int] = set()  # swarms whose opening or closing a task of this process is finishing
+
+    @asynccontextmanager
+    async def finishing(self, swarm_id: int) -> AsyncIterator[bool]:
+        """Holds the finishing of one swarm's interrupted opening or closing (handlers/opening.py, closing.py) while
+        the block runs; True if this task may go on, False if another task or process is at it.
+
+        Several resumes may run at once: the start-up's and the scheduler's, each worker process's, each replica's.
+        Each would find the announcement missing and post it; only the holder of the swarm's lease finishes it. A
+        holder that dies lets go when the lease ends (FINISHING), and the next resume finishes the swarm."""
+        if swarm_id in self._finishing:
+            yield False
+            return
+        holder, name = uuid.uuid4().hex, f"finishing:{swarm_id}"
+        if self.leases is not None and not await self.leases.acquire(name, holder, FINISHING, self.clock()):
+            yield False
+            return
+        self._finishing.add(swarm_id)
+        try:
+            yield True
+        finally:
+            self._finishing.discard(swarm_id)
+            if self.leases is not None:
+                await self.leases.release(name, holder)
 
     # -- opening ------------------------------------------------------------------------------------------------
 

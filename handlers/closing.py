@@ -127,9 +127,13 @@ async def resume(ctx: Context, workspace: str, settle: timedelta = SETTLE) -> in
     how many."""
     finished = 0
     for closing in await ctx.core.swarms.unclosed(workspace, settle):
+        swarm_id = closing.outcome.crew.swarm.id
+        assert swarm_id is not None
         try:
-            await finish(ctx, closing)
-            finished += 1
+            async with ctx.core.swarms.finishing(swarm_id) as mine:
+                if mine:  # else another resume is at it (bot/swarms.py Swarms.finishing)
+                    await finish(ctx, closing)
+                    finished += 1
         except Exception:
             log.exception("could not finish closing swarm %s", closing.outcome.crew.swarm.number)
     return finished

@@ -89,9 +89,13 @@ async def resume(ctx: Context, workspace: str, settle: timedelta = SETTLE) -> in
     """Finishes every opening that was interrupted (saved at least `settle` ago); returns how many."""
     finished = 0
     for opened in await ctx.core.swarms.unfinished(workspace, settle):
+        swarm_id = opened.crew.swarm.id
+        assert swarm_id is not None
         try:
-            await finish(ctx, opened, resumed=True)
-            finished += 1
+            async with ctx.core.swarms.finishing(swarm_id) as mine:
+                if mine:  # else another resume is at it (bot/swarms.py Swarms.finishing)
+                    await finish(ctx, opened, resumed=True)
+                    finished += 1
         except Exception:
             log.exception("could not finish opening swarm %s", opened.crew.swarm.number)
     return finished

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from handlers.router import Outcome
+from bot.core import Core
+from handlers.router import Outcome, Router
+from storage.database import SqlStore
+from storage.lease import SqlLease
 from tests.harness import ScenarioBot
 
 DEMO_CASE = "/swarm ACME cannot export invoices to PDF since 4.2 #billing #pdf sev2 customer:ACME"
@@ -162,4 +167,38 @@ async def test_a_card_posted_before_a_crash_lost_its_id_is_found_again_not_poste
     assert len(bot.said(room)) == 1
     assert [c["key"] for c in bot.chat.called("find_post")] == ["card:1", "announcement:1"]
     assert [p["message_id"] for p in bot.chat.called("pin")] == [bot.chat.marks["card:1"]]
+    assert len(bot.said("support")) == 1
+
+
+@pytest.mark.parametrize("processes", [1, 2], ids=["one-process", "two-processes"])
+async def test_resumes_at_the_same_moment_finish_an_opening_once(
+    bot: ScenarioBot, store: SqlStore, processes: int
+) -> None:
+    """A start-up's resume, the scheduler's, and each worker process's or replica's may run at once: each would find
+    the announcement missing. Only the one holding the swarm's lease finishes it."""
+    from handlers.opening import resume
+
+    available = bot.chat.create_room
+
+    async def down(name: str, topic: str, private: bool = False):  # type: ignore[no-untyped-def]
+        raise ConnectionError("platform down")
+
+    async def slow(name: str, topic: str, private: bool = False, made_since: object = None):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.05)  # long enough for the other resume to get this far too
+        return await available(name, topic, private, made_since=made_since)
+
+    bot.chat.create_room = down  # type: ignore[method-assign]
+    assert await bot.command("/swarm SSO login loops for Globex #sso sev1", user="ana") is Outcome.FAILED
+    bot.chat.create_room = slow  # type: ignore[method-assign]
+    bot.clock.advance(minutes=3)
+    routers = [bot.router]
+    if processes == 2:  # another process on the same database: its own core; the database's leases for both
+        bot.core.swarms.leases = SqlLease(store)
+        routers.append(Router(Core.build(store, bot.policy, bot.clock, leases=SqlLease(store)), bot.chat))
+    contexts = [router.context for router in routers] * (3 - processes)  # two resumes either way
+
+    finished = await asyncio.gather(*(resume(ctx, "T-test") for ctx in contexts))
+
+    assert sum(finished) == 1
+    assert len(bot.chat.called("create_room")) == 1
     assert len(bot.said("support")) == 1
