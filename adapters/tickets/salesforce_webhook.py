@@ -1,0 +1,121 @@
+"""`POST /salesforce/webhook`: the signed callouts an Apex trigger in the org makes for Cases (docs/salesforce.md);
+what each event does is adapters/tickets/webhook.py's, the same for every ticket system.
+
+Salesforce signs nothing of its own (Outbound Messages are unsigned SOAP; a Flow's HTTP callout sends what the admin
+defines), so Swarm's Apex signs each callout itself, with a secret both sides hold (SALESFORCE_WEBHOOK_SECRET):
+HMAC-SHA256 (Apex `Crypto.generateMac('hmacSHA256', …)`) over the value of `X-Swarm-Timestamp` (Unix seconds), a
+`.`, and the raw body, base64-encoded (`EncodingUtil.base64Encode`), in `X-Swarm-Signature`. A forged body fails the
+signature; a replayed one fails the timestamp once five minutes have passed, and within them is the same delivery
+again: its `delivery` id is inside the signed body, so a replay cannot pass for a new one. Either is answered 401 and
+changes nothing; a body that is not the JSON below, 400.
+
+    {"event": "open", "case_id": "500…", "owner": "<Case.Owner.Email>", "delivery": "…"}
+    {"event": "status", "case_id": "500…", "status": "<Case.Status>", "closed": <Case.IsClosed>, "delivery": "…"}
+    {"event": "priority", "case_id": "500…", "priority": "<Case.Priority>", "delivery": "…"}
+    {"event": "comment", "case_id": "500…", "comment": "<the customer's public CaseComment>", "delivery": "…"}
+
+`case_id` is the Case's Id (15 or 18 characters; kept as 18, as the swarm keeps it). A Case that IsClosed (or, when
+the body does not say, whose status is `Closed`) is done.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from adapters.app import App
+from adapters.scheduler import Platform
+from adapters.tickets.salesforce import CASE_ID
+from adapters.tickets.webhook import EventKind, TicketEvent, TicketWebhook
+from bot.context import Clock, utcnow
+from bot.tickets import SALESFORCE
+
+PATH = "/salesforce/webhook"
+SIGNATURE = "X-Swarm-Signature"
+TIMESTAMP = "X-Swarm-Timestamp"
+TOLERANCE = timedelta(minutes=5)
+# Each event and the field it needs beside case_id.
+EVENTS: dict[EventKind, str] = {"open": "owner", "status": "status", "priority": "priority", "comment": "comment"}
+DELIVERY = re.compile(r"[A-Za-z0-9._:-]{1,100}")
+_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """What the Apex of docs/salesforce.md puts in X-Swarm-Signature for this timestamp and body."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def verify(secret: str, headers: Mapping[str, str], body: bytes, now: datetime) -> bool:
+    """Whether a request is signed with `secret`, and fresh (its timestamp within five minutes of now)."""
+    stamp, signed = headers.get(TIMESTAMP, "").strip(), headers.get(SIGNATURE)
+    if not stamp.isdecimal() or len(stamp) > 12 or not signed:
+        return False
+    if abs(now.timestamp() - int(stamp)) > TOLERANCE.total_seconds():
+        return False
+    return hmac.compare_digest(signature(secret, stamp, body).encode(), signed.strip().encode())
+
+
+def full_id(case_id: str) -> str:
+    """A record id's 18-character form: a 15-character id with the suffix Salesforce computes (each five
+    characters' capitals as bits), so that either form finds the swarm."""
+    if len(case_id) != 15:
+        return case_id
+    suffix = ""
+    for start in (0, 5, 10):
+        bits = sum(1 << i for i, char in enumerate(case_id[start : start + 5]) if "A" <= char <= "Z")
+        suffix += _SUFFIX[bits]
+    return case_id + suffix
+
+
+def read(body: bytes) -> dict[str, Any] | None:
+    """The delivery's fields, or None when it is not one of the bodies above."""
+    try:
+        payload: Any = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(payload, dict):
+        return None
+    event = payload.get("event")
+    case_id, delivery = payload.get("case_id"), payload.get("delivery")
+    if event not in EVENTS or not isinstance(case_id, str) or not CASE_ID.fullmatch(case_id):
+        return None
+    if not isinstance(delivery, str) or not DELIVERY.fullmatch(delivery):
+        return None
+    value = payload.get(EVENTS[event])
+    if not isinstance(value, str) or not value.strip():
+        return None
+    closed = payload.get("closed")
+    if closed is not None and not isinstance(closed, bool):
+        return None
+    return {"event": event, "case_id": full_id(case_id), "value": value.strip(), "delivery": delivery, "closed": closed}
+
+
+class SalesforceWebhook(TicketWebhook):
+    system = SALESFORCE
+    path = PATH
+    vendor = "Salesforce"
+
+    def __init__(self, app: App, platforms: Sequence[Platform], clock: Clock = utcnow) -> None:
+        assert app.settings.salesforce_webhook_secret, "SALESFORCE_WEBHOOK_SECRET is needed to serve the webhook"
+        super().__init__(app, platforms, clock)
+        self.secret = app.settings.salesforce_webhook_secret
+
+    def verify(self, headers: Mapping[str, str], body: bytes) -> bool:
+        return verify(self.secret, headers, body, self.clock())
+
+    def read(self, headers: Mapping[str, str], body: bytes) -> TicketEvent | None:
+        fields = read(body)
+        if fields is None:
+            return None
+        kind = next(k for k in EVENTS if k == fields["event"])
+        value = str(fields["value"])
+        closed = fields["closed"]
+        done = kind == "status" and (closed if closed is not None else value.lower() == "closed")
+        return TicketEvent(kind, str(fields["case_id"]), value, done, str(fields["delivery"]))
