@@ -89,7 +89,9 @@ def read(body: bytes) -> dict[str, Any] | None:
     if not isinstance(delivery, str) or not DELIVERY.fullmatch(delivery):
         return None
     value = payload.get(EVENTS[event])
-    if not isinstance(value, str) or not value.strip():
+    if event == "open" and value is None:
+        value = ""  # a Case a queue owns: its owner has no e-mail, and the mount says no one in the roster owns it
+    if not isinstance(value, str) or (event != "open" and not value.strip()):
         return None
     closed = payload.get("closed")
     if closed is not None and not isinstance(closed, bool):

@@ -220,8 +220,10 @@ async def test_a_body_the_apex_does_not_send_is_a_bad_request(hooked: Hooked, pa
     assert await hooked.swarms() == []
 
 
-async def test_an_owner_the_roster_does_not_know_opens_nothing(hooked: Hooked) -> None:
-    response = await hooked.deliver(hooked.open(owner="nobody@example.com"))
+@pytest.mark.parametrize("owner", ["nobody@example.com", "", None])
+async def test_an_owner_the_roster_does_not_know_opens_nothing(hooked: Hooked, owner: str | None) -> None:
+    """Someone outside the roster, or a queue (whose Owner.Email the Apex sends as null)."""
+    response = await hooked.deliver({**hooked.open(), "owner": owner})
 
     assert response.status == 422
     assert await hooked.swarms() == []
