@@ -200,7 +200,7 @@ class Salesforce:
             except ValueError:
                 raise TicketSystemDown(f"{status} unreadable token answer") from None
             if status in (400, 401, 403):
-                refusal = found.get("error") if isinstance(found, dict) else None
+                refusal = str(found.get("error"))[:60] if isinstance(found, dict) else None
                 log.error(
                     "Salesforce refused Swarm's client credentials (%s %s): check SALESFORCE_CLIENT_ID, "
                     "SALESFORCE_CLIENT_SECRET and the app's client credentials flow and run-as user",

@@ -14,8 +14,9 @@ changes nothing; a body that is not the JSON below, 400.
     {"event": "priority", "case_id": "500…", "priority": "<Case.Priority>", "delivery": "…"}
     {"event": "comment", "case_id": "500…", "comment": "<the customer's public CaseComment>", "delivery": "…"}
 
-`case_id` is the Case's Id (15 or 18 characters; kept as 18, as the swarm keeps it). A Case that IsClosed (or, when
-the body does not say, whose status is `Closed`) is done.
+`case_id` is the Case's Id (15 or 18 characters; kept as 18, as the swarm keeps it). `owner` is null for a Case a
+queue owns, which opens nothing (422, as an owner the roster does not know). A Case that IsClosed (or, when the body
+does not say, whose status is `Closed`) is done.
 """
 
 from __future__ import annotations
