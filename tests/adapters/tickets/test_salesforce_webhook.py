@@ -313,6 +313,18 @@ async def test_no_salesforce_secret_reaches_the_logs(hooked: Hooked) -> None:
         assert secret not in logged
 
 
+def test_the_signature_is_the_one_docs_salesforce_md_gives_for_checking_the_apex() -> None:
+    """The known answer of docs/salesforce.md (computed with `openssl dgst -sha256 -hmac` as well)."""
+    body = (
+        b'{"event":"priority","case_id":"5005Y00001abcDEQAY","priority":"Low",'
+        b'"delivery":"0f1e2d3c4b5a69788796a5b4c3d2e1f0"}'
+    )
+    assert signature(SECRET, "1795510800", body) == "/SVewdDjNCLmf5ifrRQOXCqgX7fLcvaFFYY+WpXCjME="
+    signed = {TIMESTAMP: "1795510800", SIGNATURE: "/SVewdDjNCLmf5ifrRQOXCqgX7fLcvaFFYY+WpXCjME="}
+    assert verify(SECRET, signed, body, MONDAY_MORNING)  # 2026-11-24 09:00:00 UTC
+    assert not verify(SECRET, signed, body, MONDAY_MORNING + timedelta(minutes=5, seconds=1))
+
+
 def test_the_id_suffix_is_salesforces() -> None:
     for number in (1, 42, 3000000):
         long = record_id("500", number)
