@@ -14,7 +14,9 @@ changes nothing; a body that is not the JSON below, 400.
     {"event": "priority", "case_id": "500…", "priority": "<Case.Priority>", "delivery": "…"}
     {"event": "comment", "case_id": "500…", "comment": "<the customer's public CaseComment>", "delivery": "…"}
 
-`case_id` is the Case's Id (15 or 18 characters; kept as 18, as the swarm keeps it). `owner` is null for a Case a
+`case_id` is the Case's Id (15 or 18 characters; kept as 18, as the swarm keeps it). Any body may add
+`"case_number": "<Case.CaseNumber>"`: a swarm opened while Salesforce was down keeps the reference typed (the Case
+Number, or a 15-character Id), and is found by it when the Id finds none. `owner` is null for a Case a
 queue owns, which opens nothing (422, as an owner the roster does not know). A Case that IsClosed (or, when the body
 does not say, whose status is `Closed`) is done.
 """
@@ -27,15 +29,17 @@ import hmac
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from adapters.app import App
 from adapters.scheduler import Platform
-from adapters.tickets.salesforce import CASE_ID
+from adapters.tickets.salesforce import CASE_ID, CASE_NUMBER
 from adapters.tickets.webhook import EventKind, TicketEvent, TicketWebhook
 from bot.context import Clock, utcnow
 from bot.tickets import SALESFORCE
+from handlers.context import Context
 
 PATH = "/salesforce/webhook"
 SIGNATURE = "X-Swarm-Signature"
@@ -94,10 +98,26 @@ def read(body: bytes) -> dict[str, Any] | None:
         value = ""  # a Case a queue owns: its owner has no e-mail, and the mount says no one in the roster owns it
     if not isinstance(value, str) or (event != "open" and not value.strip()):
         return None
-    closed = payload.get("closed")
+    closed, number = payload.get("closed"), payload.get("case_number")
     if closed is not None and not isinstance(closed, bool):
         return None
-    return {"event": event, "case_id": full_id(case_id), "value": value.strip(), "delivery": delivery, "closed": closed}
+    if number is not None and not (isinstance(number, str) and CASE_NUMBER.fullmatch(number)):
+        return None
+    return {
+        "event": event,
+        "case_id": full_id(case_id),
+        "value": value.strip(),
+        "delivery": delivery,
+        "closed": closed,
+        "case_number": number,
+    }
+
+
+@dataclass(frozen=True)
+class CaseEvent(TicketEvent):
+    """A TicketEvent that also names the other references a swarm may keep for the Case."""
+
+    aliases: tuple[str, ...] = ()
 
 
 class SalesforceWebhook(TicketWebhook):
@@ -121,4 +141,16 @@ class SalesforceWebhook(TicketWebhook):
         value = str(fields["value"])
         closed = fields["closed"]
         done = kind == "status" and (closed if closed is not None else value.lower() == "closed")
-        return TicketEvent(kind, str(fields["case_id"]), value, done, str(fields["delivery"]))
+        case_id, number = str(fields["case_id"]), fields["case_number"]
+        aliases = (case_id[:15], *((str(number),) if number else ()))
+        return CaseEvent(kind, case_id, value, done, str(fields["delivery"]), aliases)
+
+    async def _tell(self, ctx: Context, workspace: str, event: TicketEvent) -> bool:
+        """As every system's webhook tells, by the Id; then, if that told nothing, by each other reference a swarm
+        opened while Salesforce was down may keep. A swarm keeps one, so at most one of them finds it."""
+        told = await super()._tell(ctx, workspace, event)
+        for alias in event.aliases if isinstance(event, CaseEvent) else ():
+            if told:
+                break
+            told = await super()._tell(ctx, workspace, replace(event, ticket_id=alias))
+        return told

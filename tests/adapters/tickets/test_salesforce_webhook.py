@@ -36,6 +36,7 @@ from adapters.tickets.salesforce_webhook import (
 )
 from bot.core import Core
 from bot.models import SwarmStatus
+from handlers.chat import CommandEvent, Origin
 from storage.database import SqlStore
 from tests.fakes.salesforce_api import FakeSalesforce, record_id
 from tests.harness import MONDAY_MORNING, ROSTER, WORKSPACE, Clock
@@ -211,6 +212,7 @@ async def test_a_body_signed_but_tampered_with_is_refused(hooked: Hooked) -> Non
         {"event": "open", "case_id": "001000000000001", "owner": "ana@example.com", "delivery": "d"},  # an Account
         {"event": "open", "case_id": "500000000000001", "owner": "ana@example.com", "delivery": "no spaces"},
         {"event": "open", "case_id": "500000000000001", "owner": "ana@example.com", "delivery": None},
+        {"event": "open", "case_id": "500000000000001", "delivery": "d", "case_number": "1' OR '1"},
     ],
 )
 async def test_a_body_the_apex_does_not_send_is_a_bad_request(hooked: Hooked, payload: Any) -> None:
@@ -267,6 +269,25 @@ async def test_a_15_character_id_finds_the_swarm_too(hooked: Hooked) -> None:
 
     [swarm] = await hooked.swarms()
     assert swarm.case.severity == 4
+
+
+async def test_a_swarm_opened_while_salesforce_was_down_is_found_by_its_case_number(hooked: Hooked) -> None:
+    hooked.salesforce.down = True
+    owner = await hooked.app.core.people.find(WORKSPACE, "ana@example.com")
+    user = await hooked.chat.find_user("ana@example.com")
+    origin = Origin(WORKSPACE, hooked.chat.platform, user or "", "support", owner.name, owner.email)
+    await hooked.app.router(hooked.chat).handle(CommandEvent(origin, "sf:00001026 export fails"))
+    [swarm] = await hooked.swarms()
+    assert swarm.ticket.key == "sf:00001026"  # the reference typed: Salesforce could not say the Id
+    hooked.salesforce.down = False
+
+    closed = {"event": "status", "case_id": hooked.case_id, "status": "Closed", "closed": True}
+    await hooked.deliver(closed)  # by the Id alone, it is not found
+    assert not any("was marked closed" in t for t in hooked.said(swarm.room_id))
+    await hooked.deliver({**closed, "case_number": "00001026"})
+
+    told = [t for t in hooked.said(swarm.room_id) if "Ticket sf:00001026 was marked closed in Salesforce" in t]
+    assert len(told) == 1
 
 
 async def test_the_swarms_severity_follows_the_cases_priority(hooked: Hooked) -> None:
