@@ -152,9 +152,8 @@ class Salesforce:
         url = (self._instance or self.base) + path
         try:
             async with self._http().request(method, url, json=payload, params=params, headers=headers) as response:
-                status = response.status
+                status, retry_after = response.status, response.headers.get("Retry-After")
                 found: Any = await response.json(content_type=None) if status != 204 else {}
-                retry_after = response.headers.get("Retry-After")
         except (aiohttp.ClientError, TimeoutError) as error:
             raise TicketSystemDown(type(error).__name__) from error
         except ValueError:  # not JSON

@@ -273,6 +273,9 @@ class FakeSalesforce:
         if self._faults:
             fault = self._faults.popleft()
             headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else None
+            if fault.status == 429:  # Salesforce never says 429; a proxy in front of it does, in plain text
+                call.status = 429
+                return call, web.Response(status=429, text="Too Many Requests", headers=headers)
             return call, self._error(call, fault.status, fault.code, fault.message, headers=headers)
         bearer = request.headers.get("Authorization", "")
         if not bearer.startswith("Bearer ") or bearer.removeprefix("Bearer ") not in self.tokens:
