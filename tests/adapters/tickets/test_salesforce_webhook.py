@@ -22,6 +22,7 @@ from adapters.app import App
 from adapters.memory import MemoryChat, render
 from adapters.scheduler import OneChat
 from adapters.settings import Settings
+from adapters.tickets.mounts import webhooks
 from adapters.tickets.salesforce import Salesforce
 from adapters.tickets.salesforce_webhook import (
     EVENTS,
@@ -344,6 +345,11 @@ def test_the_signature_is_the_one_docs_salesforce_md_gives_for_checking_the_apex
     signed = {TIMESTAMP: "1795510800", SIGNATURE: "/SVewdDjNCLmf5ifrRQOXCqgX7fLcvaFFYY+WpXCjME="}
     assert verify(SECRET, signed, body, MONDAY_MORNING)  # 2026-11-24 09:00:00 UTC
     assert not verify(SECRET, signed, body, MONDAY_MORNING + timedelta(minutes=5, seconds=1))
+
+
+async def test_the_webhook_is_served_when_its_secret_is_set(hooked: Hooked) -> None:
+    [mount] = webhooks(hooked.app, [])
+    assert isinstance(mount, SalesforceWebhook) and mount.path == "/salesforce/webhook"
 
 
 def test_the_id_suffix_is_salesforces() -> None:
