@@ -514,7 +514,11 @@ def _scheduler(
 
 async def _serve(app: App, args: argparse.Namespace) -> int:
     settings = app.settings
-    for name, secret in (("SWARM_SECRET_KEY", settings.secret_key), ("SWARM_WEB_TOKEN", settings.web_token)):
+    for name, secret in (
+        ("SWARM_SECRET_KEY", settings.secret_key),
+        ("SWARM_WEB_TOKEN", settings.web_token),
+        ("SALESFORCE_WEBHOOK_SECRET", settings.salesforce_webhook_secret),  # chosen by people, unlike Zendesk's
+    ):
         weak = secret_strength.weakness(name, secret)
         if weak is not None:
             sys.stderr.write(weak + "\n")

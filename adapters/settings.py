@@ -362,6 +362,28 @@ class Settings(BaseSettings):
         validation_alias="ZENDESK_WEBHOOK_SECRET",
         description="the signing secret of the Zendesk webhook that opens swarms from tickets",
     )
+    # Salesforce Service Cloud (docs/salesforce.md): set up when its URL, client id and client secret are all set.
+    salesforce_url: str = Field(
+        "",
+        validation_alias="SALESFORCE_URL",
+        description=(
+            "the org's My Domain address (`https://acme.my.salesforce.com`; any address for a test fake); unset: no "
+            "Salesforce ([Salesforce](salesforce.md))"
+        ),
+    )
+    salesforce_client_id: str = Field(
+        "",
+        validation_alias="SALESFORCE_CLIENT_ID",
+        description="the consumer key of the app whose client credentials flow Swarm signs in with",
+    )
+    salesforce_client_secret: str | None = Field(
+        None, validation_alias="SALESFORCE_CLIENT_SECRET", description="that app's consumer secret"
+    )
+    salesforce_webhook_secret: str | None = Field(
+        None,
+        validation_alias="SALESFORCE_WEBHOOK_SECRET",
+        description="the secret the org's Apex signs its callouts to Swarm with (at least 32 random characters)",
+    )
     ticket_channel: str = Field(
         "",
         validation_alias="SWARM_TICKET_CHANNEL",
@@ -433,6 +455,19 @@ class Settings(BaseSettings):
             raise ValueError("ZENDESK_URL, ZENDESK_EMAIL and ZENDESK_API_TOKEN go together: set all three, or none")
         if self.zendesk_url and not self.zendesk_url.lower().startswith(("https://", "http://")):
             raise ValueError(f"ZENDESK_URL {self.zendesk_url!r} is no address: use https://SUBDOMAIN.zendesk.com")
+        return self
+
+    @model_validator(mode="after")
+    def _salesforce_together(self) -> Settings:
+        salesforce = [self.salesforce_url, self.salesforce_client_id, self.salesforce_client_secret]
+        if any(salesforce) and not all(salesforce):
+            raise ValueError(
+                "SALESFORCE_URL, SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET go together: set all three, or none"
+            )
+        if self.salesforce_url and not self.salesforce_url.lower().startswith(("https://", "http://")):
+            raise ValueError(
+                f"SALESFORCE_URL {self.salesforce_url!r} is no address: use https://MYDOMAIN.my.salesforce.com"
+            )
         return self
 
     def ticket_severities(self) -> dict[str, int]:

@@ -6,11 +6,12 @@ A new system is a client module with an entry here, and a webhook module with an
 from __future__ import annotations
 
 from adapters.settings import Settings
+from adapters.tickets.salesforce import Salesforce
 from adapters.tickets.zendesk import Zendesk
 from bot.ports import TicketSystem
-from bot.tickets import ZENDESK
+from bot.tickets import SALESFORCE, ZENDESK
 
-__all__ = ["Zendesk", "systems"]
+__all__ = ["Salesforce", "Zendesk", "systems"]
 
 
 def systems(settings: Settings) -> dict[str, TicketSystem]:
@@ -19,5 +20,12 @@ def systems(settings: Settings) -> dict[str, TicketSystem]:
     if settings.zendesk_url and settings.zendesk_email and settings.zendesk_api_token:
         found[ZENDESK] = Zendesk(
             settings.zendesk_url, settings.zendesk_email, settings.zendesk_api_token, settings.ticket_timeout_seconds
+        )
+    if settings.salesforce_url and settings.salesforce_client_id and settings.salesforce_client_secret:
+        found[SALESFORCE] = Salesforce(
+            settings.salesforce_url,
+            settings.salesforce_client_id,
+            settings.salesforce_client_secret,
+            settings.ticket_timeout_seconds,
         )
     return found

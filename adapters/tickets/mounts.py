@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from adapters.app import App
 from adapters.scheduler import Platform
+from adapters.tickets.salesforce_webhook import SalesforceWebhook
 from adapters.tickets.webhook import TicketWebhook
 from adapters.tickets.zendesk_webhook import ZendeskWebhook
 
@@ -16,4 +17,6 @@ def webhooks(app: App, platforms: Sequence[Platform]) -> list[TicketWebhook]:
     found: list[TicketWebhook] = []
     if settings.zendesk_webhook_secret:
         found.append(ZendeskWebhook(app, platforms))
+    if settings.salesforce_webhook_secret:
+        found.append(SalesforceWebhook(app, platforms))
     return found

@@ -1,5 +1,5 @@
-"""`swarm serve` refuses a SWARM_SECRET_KEY or SWARM_WEB_TOKEN a guesser could find, in one line that says how to
-make a good one."""
+"""`swarm serve` refuses a SWARM_SECRET_KEY, SWARM_WEB_TOKEN or SALESFORCE_WEBHOOK_SECRET a guesser could find, in one
+line that says how to make a good one."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def test_a_random_secret_or_none_is_accepted(secret: str | None) -> None:
     assert weakness("SWARM_WEB_TOKEN", secret) is None
 
 
-@pytest.mark.parametrize("name", ["SWARM_SECRET_KEY", "SWARM_WEB_TOKEN"])
+@pytest.mark.parametrize("name", ["SWARM_SECRET_KEY", "SWARM_WEB_TOKEN", "SALESFORCE_WEBHOOK_SECRET"])
 async def test_serve_refuses_to_start_with_a_weak_secret(
     name: str, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -12,3 +12,11 @@ def test_the_ticket_bench_counts_the_calls_and_times_both_opens() -> None:
     assert rows["Zendesk writes per open (the opening note)"] == "1.00"
     assert rows["Zendesk writes per resolve (the resolving note)"] == "1.00"
     assert " / " in rows["open from a ticket, p50 / p99 (ms)"]
+
+
+def test_the_ticket_bench_runs_against_salesforce_too() -> None:
+    rows = dict(markdown_table(run_bench("tickets.py", "--system", "sf"), "| measure"))  # type: ignore[arg-type]
+    assert rows["Salesforce reads per open from a ticket"] == "1.00"  # one query: the Case, its Account, its owner
+    assert rows["Salesforce writes per open (the opening note)"] == "1.00"
+    assert rows["Salesforce writes per resolve (the resolving note)"] == "1.00"
+    assert rows["Salesforce tokens asked for in the whole run"] == "1"

@@ -7,4 +7,7 @@
   activities tests send), recording every call, with throttling and outages on demand and signing keys for auth.
 - `zendesk_api.FakeZendesk`: a fake of Zendesk's Support API (tickets, comments, users, organizations, UpdateTicket),
   recording every call, with 429s (Retry-After) and outages on demand.
+- `salesforce_api.FakeSalesforce`: a fake of Salesforce's REST API (the client credentials token, SOQL on Case and
+  CaseComment, CaseComment create), recording every call, the token's included, with 403 REQUEST_LIMIT_EXCEEDED,
+  outages and expired tokens on demand.
 """

@@ -1,0 +1,411 @@
+"""A loopback fake of Salesforce's REST API, for tests that drive the real Salesforce adapter.
+
+    async with FakeSalesforce() as salesforce:
+        case_id = salesforce.add_case("00001026", "ACME cannot export invoices", priority="High", account="ACME Corp")
+        ... SALESFORCE_URL=salesforce.url ...
+        assert salesforce.notes(case_id) == [...]
+
+Shapes follow `../shared/ticket-api-specs/salesforce/` (the Salesforce Developers Postman collection: `Auth/Client
+Credentials Flow`, `REST/Query`, `REST/SObject/SObject Create`, and its saved Username-Password token answer) and the
+README's section 3: a token answer carries `access_token`, `instance_url`, `id`, `token_type`, `issued_at`,
+`signature` and `scope`, and no `refresh_token`; a query answers `{"totalSize", "done", "records": [{"attributes":
+{"type", "url"}, …the fields selected}]}`, relationship fields (`Account.Name`) nested as records of their own or null;
+a create answers `201 {"id", "success": true, "errors": []}`; an error is a list of `{"message", "errorCode",
+"fields"}` (the REST API's documented form). Record ids are 18 characters with the checksum suffix Salesforce computes.
+
+The rules that bite are kept: every API call needs a token the token endpoint issued (`expire_tokens` ends them:
+401 INVALID_SESSION_ID); a query selecting a field the fake does not know is 400 INVALID_FIELD, as an org without it
+answers; CommentBody over 4,000 bytes is 400 STRING_TOO_LONG; and a CaseComment created without `IsPublished` is
+kept as published, the unsafe reading (whether the customer sees it also rests on the org's portal settings).
+
+Every request, the token endpoint's included, is recorded in `calls`; `fail` answers the next calls with an error
+(`403 REQUEST_LIMIT_EXCEEDED`, Salesforce's answer to too many calls, by default), and `down` makes every call fail
+as an outage does (503 SERVER_UNAVAILABLE).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+import secrets
+from collections import deque
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+JSON = dict[str, Any]
+
+CLIENT_ID = "3MVG9fake.SwarmConsumerKey0123456789"
+CLIENT_SECRET = "FAKE0123456789CONSUMERSECRET"
+ORG_ID = "00D5Y000001crJvUAI"
+RUN_AS = "0055Y00000DWwAIQA1"  # the client credentials flow's run-as user
+VERSION = "62.0"
+CREATED = "2026-11-23T08:12:05.000+0000"
+LIMITS = {
+    403: ("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded."),
+    503: ("SERVER_UNAVAILABLE", "Server temporarily unavailable"),
+    500: ("UNKNOWN_EXCEPTION", "An unexpected error occurred."),
+}
+_CASE_FIELDS = {
+    "Id",
+    "CaseNumber",
+    "Subject",
+    "Description",
+    "Status",
+    "Priority",
+    "Origin",
+    "Type",
+    "IsClosed",
+    "ClosedDate",
+    "CreatedDate",
+    "AccountId",
+    "Account.Name",
+    "ContactId",
+    "OwnerId",
+    "Owner.Email",
+    "Owner.Name",
+}
+_COMMENT_FIELDS = {"Id", "ParentId", "CommentBody", "IsPublished", "CreatedById", "CreatedDate"}
+_QUERY = re.compile(
+    r"SELECT (?P<fields>.+?) FROM (?P<object>\w+) WHERE (?P<field>\w+) = '(?P<value>(?:[^'\\]|\\.)*)'"
+    r"(?P<order> ORDER BY CreatedDate ASC)?(?: LIMIT (?P<limit>\d+))?",
+    re.IGNORECASE,
+)
+
+
+def record_id(prefix: str, number: int) -> str:
+    """An 18-character record id: 15 characters and the suffix that makes it case-safe."""
+    short = f"{prefix}5Y{number:010d}"[:15]
+    suffix = ""
+    for chunk in (short[0:5], short[5:10], short[10:15]):
+        bits = sum(1 << i for i, char in enumerate(chunk) if "A" <= char <= "Z")
+        suffix += "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"[bits]
+    return short + suffix
+
+
+@dataclass
+class Call:
+    """One request made of the fake."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    status: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status < 300
+
+    @property
+    def writes(self) -> bool:
+        return self.method in ("POST", "PUT", "PATCH", "DELETE") and not self.path.startswith("/services/oauth2/")
+
+
+@dataclass
+class Fault:
+    status: int
+    code: str
+    message: str
+    retry_after: str | None
+
+
+@dataclass
+class FakeSalesforce:
+    client_id: str = CLIENT_ID
+    client_secret: str = CLIENT_SECRET
+    down: bool = False  # every call answers 503 SERVER_UNAVAILABLE, as in an outage (or a maintenance window)
+    latency: float = 0.0  # seconds each answer takes, as across the internet (bench/tickets.py)
+    tokens_work: bool = True  # False: the tokens it issues are refused at once (a run-as user deactivated)
+    calls: list[Call] = field(default_factory=list)
+    cases: dict[str, JSON] = field(default_factory=dict)
+    comments: dict[str, list[JSON]] = field(default_factory=dict)
+    users: dict[str, JSON] = field(default_factory=dict)
+    accounts: dict[str, JSON] = field(default_factory=dict)
+    tokens: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._numbers = itertools.count(3000000)
+        self._faults: deque[Fault] = deque()
+        self._server: TestServer | None = None
+        app = web.Application()
+        app.router.add_post("/services/oauth2/token", self._token)
+        app.router.add_get(f"/services/data/v{VERSION}/query", self._query)
+        app.router.add_post(f"/services/data/v{VERSION}/sobjects/CaseComment", self._create_comment)
+        self.app = app
+
+    async def __aenter__(self) -> Self:
+        self._server = TestServer(self.app, host="127.0.0.1")
+        await self._server.start_server()
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if self._server is not None:
+            await self._server.close()
+
+    @property
+    def url(self) -> str:
+        """The org's My Domain, as SALESFORCE_URL takes it (`https://acme.my.salesforce.com`)."""
+        assert self._server is not None
+        return str(self._server.make_url("")).rstrip("/")
+
+    # -- the org's data -------------------------------------------------------------------------------------------
+
+    def _id(self, prefix: str) -> str:
+        return record_id(prefix, next(self._numbers))
+
+    def add_user(self, name: str, email: str) -> str:
+        user_id = self._id("005")
+        self.users[user_id] = {"Id": user_id, "Name": name, "Email": email}
+        return user_id
+
+    def add_account(self, name: str) -> str:
+        account_id = self._id("001")
+        self.accounts[account_id] = {"Id": account_id, "Name": name}
+        return account_id
+
+    def add_case(
+        self,
+        case_number: str,
+        subject: str,
+        description: str | None = "Hi there, something is broken.",
+        *,
+        priority: str | None = "Medium",
+        status: str = "New",
+        account: str | None = None,
+        owner_email: str | None = None,
+        owner_is_queue: bool = False,
+    ) -> str:
+        """A Case as a customer would have filed it, owned by a user with that e-mail (or by a queue), of an
+        Account named `account`; returns its 18-character Id."""
+        case_id = self._id("500")
+        owner = self._id("00G") if owner_is_queue else self.add_user("Agent", owner_email or "agent@acme.example")
+        if owner_is_queue:
+            self.users[owner] = {"Id": owner, "Name": "Tier 2 queue", "Email": owner_email}
+        self.cases[case_id] = {
+            "Id": case_id,
+            "CaseNumber": case_number,
+            "Subject": subject,
+            "Description": description,
+            "Status": status,
+            "Priority": priority,
+            "Origin": "Web",
+            "Type": "Problem",
+            "IsClosed": status == "Closed",
+            "ClosedDate": None,
+            "CreatedDate": CREATED,
+            "AccountId": self.add_account(account) if account else None,
+            "ContactId": None,
+            "OwnerId": owner,
+        }
+        self.comments[case_id] = []
+        return case_id
+
+    def add_comment(self, case_id: str, body: str, published: bool = True) -> JSON:
+        comment = {
+            "Id": self._id("00a"),
+            "ParentId": case_id,
+            "CommentBody": body,
+            "IsPublished": published,
+            "CreatedById": RUN_AS,
+            "CreatedDate": CREATED,
+        }
+        self.comments[case_id].append(comment)
+        return comment
+
+    def close_case(self, case_id: str) -> None:
+        self.cases[case_id].update(Status="Closed", IsClosed=True, ClosedDate=CREATED)
+
+    # -- faults ---------------------------------------------------------------------------------------------------
+
+    def fail(self, times: int = 1, status: int = 403, retry_after: float | None = None) -> None:
+        """The next `times` API calls fail with `status` (403: REQUEST_LIMIT_EXCEEDED)."""
+        code, message = LIMITS.get(status, ("UNKNOWN_EXCEPTION", "Try again"))
+        header = None if retry_after is None else str(retry_after)
+        self._faults.extend(Fault(status, code, message, header) for _ in range(times))
+
+    def expire_tokens(self) -> None:
+        """Every token issued so far stops working, as when the session times out or the app is revoked."""
+        self.tokens.clear()
+
+    # -- what happened --------------------------------------------------------------------------------------------
+
+    def writes(self) -> list[Call]:
+        return [c for c in self.calls if c.writes]
+
+    def token_calls(self) -> list[Call]:
+        return [c for c in self.calls if c.path == "/services/oauth2/token"]
+
+    def notes(self, case_id: str) -> list[JSON]:
+        """The CaseComments Swarm's run-as user added to a Case, oldest first."""
+        return [c for c in self.comments.get(case_id, []) if c["CreatedById"] == RUN_AS and c.get("swarm")]
+
+    # -- routes ---------------------------------------------------------------------------------------------------
+
+    async def _begin(self, request: web.Request) -> tuple[Call, web.Response | None]:
+        body: Any = None
+        if request.can_read_body:
+            if request.content_type == "application/x-www-form-urlencoded":
+                body = dict(await request.post())
+            else:
+                try:
+                    body = await request.json()
+                except ValueError:
+                    body = await request.text()
+        call = Call(request.method, request.path, dict(request.query), body, 200)
+        self.calls.append(call)
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if self.down:
+            return call, self._error(call, 503, "SERVER_UNAVAILABLE", "Server temporarily unavailable")
+        return call, None
+
+    async def _api(self, request: web.Request) -> tuple[Call, web.Response | None]:
+        call, refused = await self._begin(request)
+        if refused is not None:
+            return call, refused
+        if self._faults:
+            fault = self._faults.popleft()
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else None
+            if fault.status == 429:  # Salesforce never says 429; a proxy in front of it does, in plain text
+                call.status = 429
+                return call, web.Response(status=429, text="Too Many Requests", headers=headers)
+            return call, self._error(call, fault.status, fault.code, fault.message, headers=headers)
+        bearer = request.headers.get("Authorization", "")
+        if not bearer.startswith("Bearer ") or bearer.removeprefix("Bearer ") not in self.tokens:
+            return call, self._error(call, 401, "INVALID_SESSION_ID", "Session expired or invalid")
+        return call, None
+
+    @staticmethod
+    def _error(
+        call: Call,
+        status: int,
+        code: str,
+        message: str,
+        fields: list[str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> web.Response:
+        call.status = status
+        body = [{"message": message, "errorCode": code, "fields": fields or []}]
+        return web.json_response(body, status=status, headers=headers)
+
+    async def _token(self, request: web.Request) -> web.Response:
+        call, refused = await self._begin(request)
+        if refused is not None:
+            return refused
+        form = call.body if isinstance(call.body, dict) else {}
+        if form.get("grant_type") != "client_credentials":
+            call.status = 400
+            return web.json_response(
+                {"error": "unsupported_grant_type", "error_description": "grant type not supported"}, status=400
+            )
+        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+            call.status = 400
+            return web.json_response(
+                {"error": "invalid_client", "error_description": "invalid client credentials"}, status=400
+            )
+        token = f"{ORG_ID[:15]}!{secrets.token_urlsafe(24)}"
+        if self.tokens_work:
+            self.tokens.add(token)
+        return web.json_response(
+            {
+                "access_token": token,
+                "signature": "c2lnbmF0dXJlLW9mLWlkLWFuZC1pc3N1ZWQtYXQ=",
+                "scope": "api",
+                "instance_url": self.url,
+                "id": f"{self.url}/id/{ORG_ID}/{RUN_AS}",
+                "token_type": "Bearer",
+                "issued_at": "1795421525000",
+            }
+        )
+
+    async def _query(self, request: web.Request) -> web.Response:
+        call, refused = await self._api(request)
+        if refused is not None:
+            return refused
+        soql = " ".join(request.query.get("q", "").split())
+        match = _QUERY.fullmatch(soql)
+        if match is None:
+            return self._error(call, 400, "MALFORMED_QUERY", "unexpected token")
+        fields = [f.strip() for f in match["fields"].split(",")]
+        kind, where, value = match["object"], match["field"], re.sub(r"\\(.)", r"\1", match["value"])
+        known = _CASE_FIELDS if kind == "Case" else _COMMENT_FIELDS if kind == "CaseComment" else None
+        if known is None:
+            return self._error(call, 400, "INVALID_TYPE", f"sObject type '{kind}' is not supported.")
+        unknown = [f for f in [*fields, where] if f not in known]
+        if unknown:
+            return self._error(call, 400, "INVALID_FIELD", f"No such column '{unknown[0]}' on entity '{kind}'.")
+        if kind == "Case":
+            rows = [c for c in self.cases.values() if _same(c.get(where), value)]
+        else:
+            rows = [c for cs in self.comments.values() for c in cs if str(c.get(where)) == value]
+        if match["limit"]:
+            rows = rows[: int(match["limit"])]
+        records = [self._record(kind, row, fields) for row in rows]
+        return web.json_response({"totalSize": len(records), "done": True, "records": records})
+
+    def _record(self, kind: str, row: JSON, fields: list[str]) -> JSON:
+        record: JSON = {"attributes": {"type": kind, "url": f"/services/data/v{VERSION}/sobjects/{kind}/{row['Id']}"}}
+        for name in fields:
+            if "." not in name:
+                record[name] = row.get(name)
+                continue
+            relation, inner = name.split(".", 1)
+            target = self._related(relation, row)
+            if target is None:
+                record[relation] = None
+                continue
+            kind_of, found = target
+            nested = record.get(relation) or {
+                "attributes": {"type": kind_of, "url": f"/services/data/v{VERSION}/sobjects/{kind_of}/{found['Id']}"}
+            }
+            nested[inner] = found.get(inner)
+            record[relation] = nested
+        return record
+
+    def _related(self, relation: str, row: JSON) -> tuple[str, JSON] | None:
+        if relation == "Account":
+            account = self.accounts.get(row.get("AccountId") or "")
+            return ("Account", account) if account else None
+        owner = self.users.get(row.get("OwnerId") or "")
+        # Owner is polymorphic (a user or a queue): its records are of the type Name.
+        return ("Name", owner) if owner else None
+
+    async def _create_comment(self, request: web.Request) -> web.Response:
+        call, refused = await self._api(request)
+        if refused is not None:
+            return refused
+        body = call.body if isinstance(call.body, dict) else None
+        if body is None:
+            return self._error(call, 400, "JSON_PARSER_ERROR", "Unexpected parameter")
+        unknown = [k for k in body if k not in _COMMENT_FIELDS - {"Id", "CreatedById", "CreatedDate"}]
+        if unknown:
+            message = f"No such column '{unknown[0]}' on sobject of type CaseComment"
+            return self._error(call, 400, "INVALID_FIELD", message)
+        parent = str(body.get("ParentId") or "")
+        if parent not in self.cases:
+            return self._error(
+                call, 400, "FIELD_INTEGRITY_EXCEPTION", "Parent ID: id value of incorrect type", fields=["ParentId"]
+            )
+        text = body.get("CommentBody")
+        if not isinstance(text, str) or not text.strip():
+            return self._error(call, 400, "REQUIRED_FIELD_MISSING", "Required fields are missing: [CommentBody]")
+        if len(text.encode()) > 4000:
+            return self._error(call, 400, "STRING_TOO_LONG", "Body: data value too large", fields=["CommentBody"])
+        # Without IsPublished the fake keeps it published: the reading that would show it to the customer.
+        comment = self.add_comment(parent, text, published=bool(body.get("IsPublished", True)))
+        comment["swarm"] = True
+        call.status = 201
+        return web.json_response({"id": comment["Id"], "success": True, "errors": []}, status=201)
+
+
+def _same(field_value: object, value: str) -> bool:
+    if isinstance(field_value, str) and len(value) == 15 and len(field_value) == 18:
+        return field_value[:15] == value  # a 15-character id names the same record as its 18-character form
+    return str(field_value) == value
