@@ -36,7 +36,7 @@ class App:
             await upgrade(settings.database_url)
         store = SqlStore(settings.database_url)
         embedder = embedder_for(settings.semantic)  # None: keyword search (no semantic extra, or SWARM_SEMANTIC=off)
-        tickets = systems(settings)  # the ticket systems set up (adapters/tickets/): Zendesk when its settings are
+        tickets = systems(settings)  # the ticket systems whose settings are set (adapters/tickets/__init__.py)
         core = Core.build(
             store,
             settings.policy(),

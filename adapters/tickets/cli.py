@@ -4,9 +4,9 @@
     swarm tickets list --workspace T0123
     swarm tickets disconnect zd --workspace T0123
 
-The secret (an API token) is read from standard input, never from the command line, where `ps` and the shell's
-history would keep it; at a terminal it is asked for without being shown. With `--webhook-secret`, the webhook's
-signing secret is the second line.
+The secret (Zendesk's API token, Salesforce's client secret) is read from standard input, never from the command
+line, where `ps` and the shell's history would keep it; at a terminal it is asked for without being shown. With
+`--webhook-secret`, the webhook's signing secret is the second line.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sys
 from typing import Any, TextIO
 
 from adapters.app import App
-from adapters.tickets.accounts import BUILDERS, AccountError, SealedTicketAccounts
+from adapters.tickets.accounts import BUILDERS, CREDENTIALS, AccountError, SealedTicketAccounts
 from bot.tickets import SYSTEM_NAMES
 
 
@@ -35,7 +35,8 @@ def add_commands(commands: Any, scoped: argparse.ArgumentParser, creating: argpa
         "system", choices=sorted(BUILDERS), help="; ".join(f"{k}: {SYSTEM_NAMES[k]}" for k in BUILDERS)
     )
     connect.add_argument("--url", required=True, help="the account's address (https://acme.zendesk.com)")
-    connect.add_argument("--login", required=True, help="who Swarm acts as there (Zendesk: the agent's e-mail)")
+    logins = "; ".join(f"{SYSTEM_NAMES[key]}: {login}" for key, (login, _) in CREDENTIALS.items())
+    connect.add_argument("--login", required=True, help=f"who Swarm acts as there ({logins})")
     connect.add_argument(
         "--webhook-secret", action="store_true", help="read the webhook's signing secret too (a second line)"
     )
@@ -65,7 +66,7 @@ async def run(app: App, args: argparse.Namespace, workspace: str, out: TextIO) -
             "it, the stored secrets need it), or SWARM_ALLOW_PLAINTEXT_TOKENS=true to accept plaintext secrets.\n"
         )
         return 2
-    secret = _secret(f"{name} API token: ")
+    secret = _secret(f"{name} {CREDENTIALS[args.system][1]}: ")
     webhook_secret = _secret("Webhook signing secret: ") if args.webhook_secret else None
     try:
         await accounts.connect(workspace, args.system, args.url, args.login, secret, webhook_secret)

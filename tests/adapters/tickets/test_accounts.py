@@ -147,3 +147,19 @@ async def _kept(database_url: str) -> list[tuple[str, str | None]]:
             return [(row[0], row[1]) for row in rows.all()]
     finally:
         await engine.dispose()
+
+
+async def test_a_salesforce_account_reaches_the_cases_of_its_org(bot: ScenarioBot) -> None:
+    from tests.fakes.salesforce_api import FakeSalesforce
+
+    async with FakeSalesforce() as org:
+        org.add_case("00001026", "ACME cannot export invoices to PDF", priority="High", account="ACME Corp")
+        accounts = bot.core.tickets.accounts
+        assert isinstance(accounts, SealedTicketAccounts)
+        await accounts.connect(WORKSPACE, "sf", org.url, org.client_id, org.client_secret)
+
+        reading = await bot.core.tickets.read("sf:00001026", WORKSPACE)
+
+        assert reading is not None and reading.ticket is not None
+        assert reading.case.text == "ACME cannot export invoices to PDF" and reading.case.customer == "ACME Corp"
+        assert await bot.core.tickets.read("sf:00001026", OTHER) is None  # not set up for the other workspace
