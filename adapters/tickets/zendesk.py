@@ -130,7 +130,7 @@ class Zendesk:
         solving = solving or next((c for c in comments if c.get("author_id") in agents), None)
         solver = assignee if assignee is not None else (solving or {}).get("author_id")
         solver_email = await self._email(solver) if solver is not None else None
-        helpers = dict.fromkeys(c.get("author_id") for c in comments if c.get("author_id") in agents)
+        helpers = dict.fromkeys(int(c["author_id"]) for c in comments if c.get("author_id") in agents)
         helpers.pop(solver, None)
         emails = [self._emails.get(h) for h in helpers]
         return SolvedTicket(

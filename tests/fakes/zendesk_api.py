@@ -5,14 +5,15 @@
         ... ZENDESK_URL=zendesk.url ...
         assert zendesk.notes(4521) == [...]
 
-Shapes follow Zendesk's OpenAPI document (`../shared/ticket-api-specs/zendesk/oas.yaml`: ShowTicket,
-ListTicketComments (with `include=users`, the sideload its description documents), ShowUser, ShowOrganization,
-UpdateTicket, IncrementalTicketExportCursor (CursorBasedExportIncrementalTicketsResponse; `per_page` here is the
-fake's page size), a ticket's `satisfaction_rating` as TicketObject and SatisfactionRatingObject describe it) and the
-real responses decoded from zenpy's recordings (`examples/zenpy-betamax/decoded/`): a ticket object has the fields a
-real one has, ids are numbers, times are ISO 8601 UTC with a `Z`, a missing record is `404 {"error": "RecordNotFound", "description": "Not found"}`. Zendesk's rules
-that bite are kept: a comment added by UpdateTicket is public unless it says `"public": false`; a closed ticket
-cannot be updated (422); every call needs HTTP Basic `{email}/token:{api_token}` (401 otherwise).
+Shapes follow Zendesk's OpenAPI document (`../shared/ticket-api-specs/zendesk/oas.yaml`: ShowTicket, ListTicketComments
+(with `include=users`, the sideload its description documents), ShowUser, ShowOrganization, UpdateTicket,
+IncrementalTicketExportCursor (CursorBasedExportIncrementalTicketsResponse; `per_page` here is the fake's page size), a
+ticket's `satisfaction_rating` as TicketObject and SatisfactionRatingObject describe it) and the real responses decoded
+from zenpy's recordings (`examples/zenpy-betamax/decoded/`): a ticket object has the fields a real one has, ids are
+numbers, times are ISO 8601 UTC with a `Z`, a missing record is `404 {"error": "RecordNotFound", "description": "Not
+found"}`. Zendesk's rules that bite are kept: a comment added by UpdateTicket is public unless it says `"public":
+false`; a closed ticket cannot be updated (422); every call needs HTTP Basic `{email}/token:{api_token}` (401
+otherwise).
 
 Every request is recorded in `calls`; `fail` answers the next calls with an error (429 with Retry-After, 503), and
 `down` makes every call fail as an outage does.
