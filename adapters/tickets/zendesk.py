@@ -131,7 +131,8 @@ class Zendesk:
         solver = assignee if assignee is not None else (solving or {}).get("author_id")
         solver_email = await self._email(solver) if solver is not None else None
         helpers = dict.fromkeys(int(c["author_id"]) for c in comments if c.get("author_id") in agents)
-        helpers.pop(solver, None)
+        if solver is not None:
+            helpers.pop(int(solver), None)
         emails = [self._emails.get(h) for h in helpers]
         return SolvedTicket(
             system="zd",
