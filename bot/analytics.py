@@ -9,8 +9,8 @@ Rules that hold for every figure:
   of the same length that ends at `since`.
 - A swarm belongs to a period by the moment that figure is about: *opened* figures (first expert reply, time to
   assemble, link rate, skill gaps, topics) by when it was created; *resolved* figures (time to resolve, size,
-  deflection, new vs known, CSAT, the ticket's figures, right person first time) by its *final resolve*; people's figures by when they did
-  what they did.
+  deflection, new vs known, CSAT, the ticket's figures, right person first time) by its *final resolve*; people's
+  figures by when they did what they did.
 - Figures describe swarms as they stand now. A swarm resolved, reopened and resolved again counts once, resolved
   when it was last resolved, and its time to resolve runs from its creation to that last resolve; a swarm resolved
   and reopened but not resolved again is open, so it is in no period's resolved figures.
