@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -181,3 +183,32 @@ async def test_an_import_from_a_ticket_system_not_set_up_says_so(
 
     assert (code, out) == (1, "")
     assert "Zendesk is not set up here" in capsys.readouterr().err
+
+
+class Terminal(io.StringIO):
+    """stderr as a terminal shows it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+async def test_on_a_terminal_a_line_counts_the_tickets_as_they_are_read(
+    swarm: Swarm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    async with FakeZendesk(per_page=2) as zendesk:
+        monkeypatch.setenv("ZENDESK_URL", zendesk.url)
+        monkeypatch.setenv("ZENDESK_EMAIL", zendesk.email)
+        monkeypatch.setenv("ZENDESK_API_TOKEN", zendesk.token)
+        for number in (4521, 4522, 4523):
+            zendesk.add_ticket(number, f"Case {number}", "It fails.")
+            zendesk.solve(number, "Fixed it.", by="grace@example.com")
+
+        code, out = await swarm("history", "import", "--from", "zendesk", "--since", "2026-01-01")
+
+    assert (code, out) == (0, "3 added, 0 already imported, 0 rejected\n")
+    assert terminal.getvalue().split("\r")[1:] == [
+        "2 solved tickets read: 2 added, 0 already imported",
+        "3 solved tickets read: 3 added, 0 already imported\n",
+    ]
