@@ -140,15 +140,20 @@ class History:
             kept = await uow.history_cursors.get(ws.id, system)
             await uow.commit()
             cursor = kept.cursor if kept is not None and kept.since == since else None
+
+            async def known(ticket_id: str) -> bool:
+                """Imported before, or the ticket of a swarm (which left its own article)."""
+                imported = await uow.swarms.by_external_id(ws.id, f"{system}:{ticket_id}")
+                return imported is not None or bool(await uow.swarms.by_ticket(ws.id, system, ticket_id))
+
             try:
-                async for page in source.solved(since, cursor):
+                async for page in source.solved(since, cursor, known):
+                    read += len(page.known)
+                    report.skipped_existing += [f"{system}:{ticket_id}" for ticket_id in page.known]
                     rows: list[tuple[int, Mapping[str, str]]] = []
                     for ticket in page.tickets:
                         read += 1
-                        if await uow.swarms.by_ticket(ws.id, ticket.system, ticket.id):
-                            report.skipped_existing.append(f"{ticket.system}:{ticket.id}")
-                        else:
-                            rows.append((read, row_from_ticket(ticket)))
+                        rows.append((read, row_from_ticket(ticket)))
                     await self._import(uow, ws.id, rows, now, report)
                     await uow.history_cursors.keep(HistoryCursor(ws.id, system, since, page.cursor), self.clock())
                     await uow.commit()

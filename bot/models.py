@@ -411,6 +411,7 @@ class SolvedPage:
     tickets: tuple[SolvedTicket, ...]
     cursor: str | None
     last: bool = False
+    known: tuple[str, ...] = ()  # ids of solved tickets the caller knew already: nothing more was read of them
 
 
 @dataclass

@@ -7,7 +7,7 @@ fails half way (a UserError, a crash) leaves the database as it was.
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -489,9 +489,12 @@ class TicketHistory(Protocol):
     (opt-in: a TicketSystem may implement it too). An offline command: a 429 is waited out inside; what else fails
     raises TicketSystemDown (the pages already imported stay, and their cursor)."""
 
-    def solved(self, since: datetime, cursor: str | None = None) -> AsyncIterator[SolvedPage]:
+    def solved(
+        self, since: datetime, cursor: str | None = None, known: Callable[[str], Awaitable[bool]] | None = None
+    ) -> AsyncIterator[SolvedPage]:
         """The tickets solved (or closed) among those changed since `since`, page by page, from `cursor` when given
-        (the one after the last page imported) rather than from `since`."""
+        (the one after the last page imported) rather than from `since`. A ticket `known` says yes to (by its id)
+        is only listed in its page's `known`: its comments are not read (each is a call, and calls are limited)."""
         ...
 
 

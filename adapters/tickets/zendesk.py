@@ -99,18 +99,25 @@ class Zendesk:
         payload = {"ticket": {"comment": {"body": body, "public": False}}}
         await self._call("PUT", f"/api/v2/tickets/{_id(ticket_id)}", payload)
 
-    async def solved(self, since: datetime, cursor: str | None = None) -> AsyncIterator[SolvedPage]:
+    async def solved(
+        self, since: datetime, cursor: str | None = None, known: Callable[[str], Awaitable[bool]] | None = None
+    ) -> AsyncIterator[SolvedPage]:
         """TicketHistory: IncrementalTicketExportCursor from `start_time` (or from `cursor`), keeping the solved and
-        closed tickets of each page; for each, ListTicketComments (newest first, with its authors as sideloaded
-        users) gives the solving comment, who solved it and who else helped. A 429 is waited out (Retry-After)."""
+        closed tickets of each page; for each not `known`, ListTicketComments (newest first, with its authors as
+        sideloaded users) gives the solving comment, who solved it and who else helped. A 429 is waited out."""
         params = {"cursor": cursor} if cursor else {"start_time": str(max(int(since.timestamp()), 0))}
         while True:
             page = await self._patient("/api/v2/incremental/tickets/cursor", params)
             found = [t for t in page.get("tickets") or () if isinstance(t, dict) and t.get("status") in DONE]
-            tickets = [await self._solved(t) for t in found]  # one at a time: the export is rate limited anyway
+            tickets, skipped = [], []
+            for ticket in found:  # one at a time: the calls are rate limited anyway
+                if known is not None and await known(str(ticket["id"])):
+                    skipped.append(str(ticket["id"]))
+                else:
+                    tickets.append(await self._solved(ticket))
             after = page.get("after_cursor") if isinstance(page.get("after_cursor"), str) else None
             last = bool(page.get("end_of_stream")) or not after
-            yield SolvedPage(tuple(tickets), after or params.get("cursor"), last)
+            yield SolvedPage(tuple(tickets), after or params.get("cursor"), last, tuple(skipped))
             if last:
                 return
             params = {"cursor": str(after)}

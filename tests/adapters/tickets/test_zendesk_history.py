@@ -12,7 +12,7 @@ import pytest
 from adapters.tickets.zendesk import Zendesk
 from bot.errors import TicketSystemDown
 from bot.history import History, HistoryInterrupted, HistoryReport
-from bot.models import SolvedTicket
+from bot.models import Case, Person, SolvedTicket, Swarm, TicketLink
 from storage.database import SqlStore
 from tests.fakes.zendesk_api import FakeZendesk
 
@@ -126,9 +126,40 @@ async def test_an_import_that_stops_carries_on_from_its_cursor_and_adds_nothing_
     export = [c for c in fake.calls[calls:] if c.path == "/api/v2/incremental/tickets/cursor"]
     assert "cursor" in export[0].query  # from where it stopped, not from the start
 
-    # Another first day is another import: from the start, and what is there already is skipped.
+    # Another first day is another import: from the start, and what is there already is skipped, unread.
+    calls = len(fake.calls)
     again = await history.import_tickets("T1", "zd", zendesk, datetime(2026, 2, 1, tzinfo=UTC))
     assert (again.added, len(again.skipped_existing)) == ([], 5)
+    assert {c.path for c in fake.calls[calls:]} == {"/api/v2/incremental/tickets/cursor"}
+
+
+async def test_a_ticket_a_swarm_was_opened_from_is_skipped_unread(
+    fake: FakeZendesk, zendesk: Zendesk, store: SqlStore
+) -> None:
+    solved_tickets(fake, 2)
+    fake.add_ticket(4521, "ACME cannot export invoices", assignee_email="ana@example.com")
+    workspace = await _workspace(store)
+    async with store.unit() as uow:
+        ana = await uow.people.add(Person(workspace_id=workspace, name="Ana", email="ana@example.com"))
+        number = await uow.workspaces.next_swarm_number(workspace)
+        linked = TicketLink("zd", "4521")
+        await uow.swarms.add(
+            Swarm(workspace, number, Case("ACME cannot export invoices"), ana.id or 0, "C1", ticket=linked)
+        )
+        await uow.commit()
+    fake.solve(4521, "Restarted the PDF worker.")
+
+    report = await History(store).import_tickets("T1", "zd", zendesk, SINCE)
+
+    assert (report.added, report.skipped_existing) == (["zd:100", "zd:101"], ["zd:4521"])
+    assert "/api/v2/tickets/4521/comments" not in {c.path for c in fake.calls}
+
+
+async def _workspace(store: SqlStore) -> int:
+    async with store.unit() as uow:
+        workspace = await uow.workspaces.ensure("T1")
+        await uow.commit()
+    return workspace.id
 
 
 async def test_a_ticket_without_a_solving_comment_is_reported_not_imported(
