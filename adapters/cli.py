@@ -38,9 +38,11 @@ from adapters.workspaces import NoWorkspace, UnknownWorkspace
 from bot import analytics, forgetting
 from bot.articles import SEARCH_RESULTS
 from bot.errors import UserError
-from bot.history import HistoryInterrupted
+from bot.history import HistoryInterrupted, HistoryReport
 from bot.models import Person
+from bot.ports import TicketHistory
 from bot.roster import person_to_row
+from bot.tickets import SYSTEM_NAMES
 from handlers import jobs, replies
 from storage.backup import BackupError, backup, restore
 from storage.database import upgrade
@@ -54,6 +56,8 @@ WORKSPACE_HELP = (
 )
 # The commands that read or write one workspace's data: they take --workspace, or the default workspace.
 IN_A_WORKSPACE = {"roster", "history", "kb", "stats", "experts", "tickets"}
+# `history import --from NAME`: the ticket systems by the first word of their name (`zendesk`), to their short names.
+HISTORY_SOURCES = {name.split()[0].lower(): key for key, name in SYSTEM_NAMES.items()}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -114,9 +118,17 @@ def parser() -> argparse.ArgumentParser:
 
     history = commands.add_parser("history", help="past resolved cases").add_subparsers(dest="action", required=True)
     history_import = history.add_parser(
-        "import", help="load resolved cases exported from a help desk (CSV)", parents=[creating]
+        "import",
+        help="load resolved cases: a help desk's export (CSV), or the solved tickets of a ticket system",
+        parents=[creating],
     )
-    history_import.add_argument("file", type=Path)
+    history_import.add_argument("file", type=Path, nargs="?", help="the CSV (not with --from)")
+    history_import.add_argument(
+        "--from", dest="source", choices=sorted(HISTORY_SOURCES), help="read solved tickets from this ticket system"
+    )
+    history_import.add_argument(
+        "--since", dest="history_since", type=_moment, metavar="DATE", help="with --from: tickets changed since then"
+    )
 
     tickets_cli.add_commands(commands, scoped, creating)
 
@@ -366,6 +378,8 @@ async def _run(app: App, args: argparse.Namespace, out: TextIO) -> int:
         return await _console(app, args, out)
     if args.command == "jobs":
         return await _jobs(app, args, out)
+    if args.command == "history" and args.action == "import" and args.source:
+        return await _import_tickets(app, workspace, args, out)
     if args.command == "history" and args.action == "import":
         return await _import_history(app, workspace, args.file, out)
     if args.command == "tickets":
@@ -733,7 +747,10 @@ async def _export_roster(app: App, workspace: str, file: Path | None, as_csv: bo
     return 0
 
 
-async def _import_history(app: App, workspace: str, file: Path, out: TextIO) -> int:
+async def _import_history(app: App, workspace: str, file: Path | None, out: TextIO) -> int:
+    if file is None:
+        sys.stderr.write("history import takes a FILE (CSV), or --from SYSTEM --since DATE\n")
+        return 2
     try:
         report = await app.core.history.import_cases(workspace, read_history(file))
     except HistoryFileError as err:
@@ -743,6 +760,40 @@ async def _import_history(app: App, workspace: str, file: Path, out: TextIO) -> 
         out.write("\n".join(replies.history_interrupted(err)) + "\n")
         return 1
     out.write("\n".join(replies.history_report(report)) + "\n")
+    return 1 if report.rejected else 0
+
+
+async def _import_tickets(app: App, workspace: str, args: argparse.Namespace, out: TextIO) -> int:
+    """`history import --from zendesk --since DATE`: a progress line on a terminal, then the same summary as a CSV's."""
+    key = HISTORY_SOURCES[args.source]
+    name = SYSTEM_NAMES[key]
+    if args.file is not None or args.history_since is None:
+        sys.stderr.write("history import --from SYSTEM takes --since DATE and no file\n")
+        return 2
+    source = (await app.core.tickets.systems_of(workspace)).get(key)
+    if source is None:
+        sys.stderr.write(f"{name} is not set up here: see docs/configuration.md\n")
+        return 1
+    if not isinstance(source, TicketHistory):
+        sys.stderr.write(f"Swarm cannot read {name}'s solved tickets yet\n")
+        return 1
+    terminal = sys.stderr.isatty()
+
+    def progress(report: HistoryReport) -> None:
+        if terminal:
+            sys.stderr.write(f"\r{replies.history_progress(report)}")
+            sys.stderr.flush()
+
+    try:
+        report = await app.core.history.import_tickets(workspace, key, source, args.history_since, progress)
+    except HistoryInterrupted as err:
+        if terminal:
+            sys.stderr.write("\n")
+        out.write("\n".join(replies.tickets_interrupted(err, name)) + "\n")
+        return 1
+    if terminal:
+        sys.stderr.write("\n")
+    out.write("\n".join(replies.history_report(report, lines=False)) + "\n")
     return 1 if report.rejected else 0
 
 

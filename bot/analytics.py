@@ -9,8 +9,8 @@ Rules that hold for every figure:
   of the same length that ends at `since`.
 - A swarm belongs to a period by the moment that figure is about: *opened* figures (first expert reply, time to
   assemble, link rate, skill gaps, topics) by when it was created; *resolved* figures (time to resolve, size,
-  deflection, new vs known, CSAT, right person first time) by its *final resolve*; people's figures by when they did
-  what they did.
+  deflection, new vs known, CSAT, the ticket's figures, right person first time) by its *final resolve*; people's
+  figures by when they did what they did.
 - Figures describe swarms as they stand now. A swarm resolved, reopened and resolved again counts once, resolved
   when it was last resolved, and its time to resolve runs from its creation to that last resolve; a swarm resolved
   and reopened but not resolved again is open, so it is in no period's resolved figures.
@@ -109,6 +109,26 @@ class Csat:
     satisfied: float | None = None  # the share of 4s and 5s: the usual "CSAT %"
     response_rate: float | None = None  # answers per swarm resolved
     scores: tuple[int, ...] = (0, 0, 0, 0, 0)  # how many 1s, 2s, 3s, 4s and 5s
+
+
+@dataclass(frozen=True)
+class TicketFigures:
+    """What the tickets of the swarms resolved in the period say, as their systems told Swarm: the customer's view
+    beside Swarm's own. Only swarms that belong to a ticket count; a ticket is solved when its system last said it
+    was done (solved, closed) and has not said otherwise since."""
+
+    tickets: int = 0  # swarms resolved in the period that belong to a ticket
+    # From the ticket's creation to its solve, of those solved now: how long the customer waited, swarm or not.
+    time_to_resolve: Durations = field(default_factory=Durations)
+    solved: int = 0  # tickets ever solved: solved now, or solved and reopened since
+    reopened: int = 0  # of those, the ones reopened at least once
+    first_contact: int = 0  # solved now and never reopened
+    first_contact_rate: float | None = None  # first_contact / solved
+    good: int = 0  # the customer's satisfaction rating in the ticket's system
+    bad: int = 0
+    offered: int = 0  # asked, not answered (yet)
+    satisfied: float | None = None  # good / (good + bad): the ticket system's own CSAT %
+    response_rate: float | None = None  # (good + bad) / (good + bad + offered)
 
 
 @dataclass(frozen=True)
@@ -243,6 +263,7 @@ class Report:
     known: int = 0
     new_share: float | None = None
     csat: Csat = field(default_factory=Csat)
+    ticket: TicketFigures = field(default_factory=TicketFigures)  # the tickets' own figures, see TicketFigures
     # Right people first time: of the swarms resolved in the period (deflections aside, nobody was needed), those
     # where someone the matcher asked at opening (learners aside) answered ("I can help" or a message in the room),
     # the marked fix, if any, was written by one of them or the requester, nobody was invited after them (no
@@ -309,6 +330,9 @@ HEADLINES: dict[str, tuple[Callable[[Report], Figure], bool | None]] = {
     "link_rate": (lambda r: r.link_rate, False),
     "new_share": (lambda r: r.new_share, None),
     "csat": (lambda r: r.csat.average, False),
+    "ticket_time_to_resolve": (lambda r: r.ticket.time_to_resolve.median, True),
+    "first_contact_resolution": (lambda r: r.ticket.first_contact_rate, False),
+    "ticket_satisfaction": (lambda r: r.ticket.satisfied, False),
     "right_first_time": (lambda r: r.right_first_time_rate, False),
     "helps": (lambda r: r.helps, None),
     "gini": (lambda r: r.gini, True),
@@ -573,6 +597,7 @@ def _report(data: Data, swarms: Sequence[_Swarm], since: datetime, until: dateti
         known=len(known),
         new_share=_share(len(resolved) - len(known), len(resolved)),
         csat=_csat(data.answers, resolved),
+        ticket=_tickets(resolved),
         right_first_time=len(first_time),
         right_first_time_rate=_share(len(first_time), len(fixed)),
         helps=sum(helps),
@@ -639,6 +664,30 @@ def _csat(answers: Iterable[CsatAnswer], resolved: Sequence[_Swarm]) -> Csat:
         satisfied=_share(sum(1 for score in scores if score >= 4), len(scores)),
         response_rate=_share(len(scores), len(resolved)),
         scores=tuple(scores.count(score) for score in CSAT_SCORES),
+    )
+
+
+def _tickets(resolved: Sequence[_Swarm]) -> TicketFigures:
+    # A ticket counts once, however many of its swarms were resolved (its system's news reaches them all alike).
+    links = list({(t.system, t.id): t for t in (s.swarm.ticket for s in resolved) if t is not None}.values())
+    solved = [t for t in links if t.solved_at is not None or t.reopens]
+    first = [t for t in solved if t.solved_at is not None and not t.reopens]
+    ratings = Counter(t.rating for t in links)
+    good, bad, offered = ratings["good"], ratings["bad"], ratings["offered"]
+    return TicketFigures(
+        tickets=len(links),
+        time_to_resolve=_durations(
+            [as_utc(t.solved_at) - as_utc(t.created_at) for t in links if t.solved_at and t.created_at]
+        ),
+        solved=len(solved),
+        reopened=sum(1 for t in solved if t.reopens),
+        first_contact=len(first),
+        first_contact_rate=_share(len(first), len(solved)),
+        good=good,
+        bad=bad,
+        offered=offered,
+        satisfied=_share(good, good + bad),
+        response_rate=_share(good + bad, good + bad + offered),
     )
 
 
@@ -782,6 +831,21 @@ def rows(report: Report) -> list[tuple[str, str, Value]]:
         ("csat.response_rate", "", csat.response_rate),
     ]
     found += [("csat.scores", str(score), count) for score, count in zip(CSAT_SCORES, csat.scores, strict=True)]
+    ticket = report.ticket
+    found.append(("ticket.tickets", "", ticket.tickets))
+    found += _duration_rows("ticket.time_to_resolve", "", ticket.time_to_resolve)
+    for name in (
+        "solved",
+        "reopened",
+        "first_contact",
+        "first_contact_rate",
+        "good",
+        "bad",
+        "offered",
+        "satisfied",
+        "response_rate",
+    ):
+        found.append((f"ticket.{name}", "", getattr(ticket, name)))
     for name in (
         "right_first_time",
         "right_first_time_rate",

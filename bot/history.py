@@ -7,33 +7,40 @@ the participants as helpers who spoke in the room, a ✅ on the fix and an artic
 A row is validated whole before anything of it is written, and every imported case is committed on its own, so a
 bad row is reported and skipped, a case is never half-written, and importing the same file again adds nothing:
 a case whose help-desk id is known is left as it is.
+
+The same rows come from a ticket system's export (`import_tickets`, a TicketHistory): each solved ticket is a row
+(case id `zd:4521`), so the same checks and the same dedupe apply; a ticket a swarm was opened from is skipped (that
+swarm left its own article). The export's cursor is kept after each page, per workspace and system, so an import
+that stops (Ctrl-C, the system down) carries on from there when run again with the same first day.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot import knowledge
 from bot.context import Clock, utcnow
-from bot.errors import UserError
+from bot.errors import TicketSystemDown, UserError
 from bot.indexes import IndexCache
 from bot.models import (
     MAX_CASE_CHARS,
     Case,
     EventKind,
+    HistoryCursor,
     Member,
     Person,
     Role,
+    SolvedTicket,
     Swarm,
     SwarmStatus,
     TimelineEntry,
     Via,
 )
 from bot.people import RejectedRow
-from bot.ports import Store, UnitOfWork
+from bot.ports import Store, TicketHistory, UnitOfWork
 from bot.text import normalize_skill
 
 # The CSV columns, in order (a help desk export); other columns are ignored.
@@ -110,6 +117,52 @@ class History:
             finally:
                 if report.added:
                     # New evidence of who knows what: the matcher's next ranking must see it.
+                    self.indexes.invalidate(ws.id)
+        return report
+
+    async def import_tickets(
+        self,
+        workspace: str,
+        system: str,
+        source: TicketHistory,
+        since: datetime,
+        progress: Callable[[HistoryReport], None] | None = None,
+    ) -> HistoryReport:
+        """Adds the tickets solved since `since` in `system` (`zd`, …) as resolved swarms with their articles, page by
+        page; after each page, its cursor is kept, and `progress` hears the report so far. A re-run with the same
+        `since` starts from the cursor kept; another `since` starts afresh. HistoryInterrupted when the system
+        fails or a case cannot be saved: the pages before are imported, and a re-run carries on."""
+        report = HistoryReport()
+        now = self.clock()
+        read = 0
+        async with self.store.unit() as uow:
+            ws = await uow.workspaces.ensure(workspace)
+            kept = await uow.history_cursors.get(ws.id, system)
+            await uow.commit()
+            cursor = kept.cursor if kept is not None and kept.since == since else None
+
+            async def known(ticket_id: str) -> bool:
+                """Imported before, or the ticket of a swarm (which left its own article)."""
+                imported = await uow.swarms.by_external_id(ws.id, f"{system}:{ticket_id}")
+                return imported is not None or bool(await uow.swarms.by_ticket(ws.id, system, ticket_id))
+
+            try:
+                async for page in source.solved(since, cursor, known):
+                    read += len(page.known)
+                    report.skipped_existing += [f"{system}:{ticket_id}" for ticket_id in page.known]
+                    rows: list[tuple[int, Mapping[str, str]]] = []
+                    for ticket in page.tickets:
+                        read += 1
+                        rows.append((read, row_from_ticket(ticket)))
+                    await self._import(uow, ws.id, rows, now, report)
+                    await uow.history_cursors.keep(HistoryCursor(ws.id, system, since, page.cursor), self.clock())
+                    await uow.commit()
+                    if progress is not None:
+                        progress(report)
+            except TicketSystemDown as down:
+                raise HistoryInterrupted(read, report) from down
+            finally:
+                if report.added:
                     self.indexes.invalidate(ws.id)
         return report
 
@@ -201,6 +254,26 @@ def case_from_row(row: Mapping[str, str], now: datetime | None = None) -> PastCa
         resolved_at=resolved_at,
         resolution=resolution,
     )
+
+
+def row_from_ticket(ticket: SolvedTicket) -> dict[str, str]:
+    """A solved ticket as a help-desk row: its subject and first comment, tags, who solved it with the comment that
+    solved it, the other agents who commented."""
+
+    def moment(value: datetime | None) -> str:
+        return value.isoformat() if value is not None else ""
+
+    return {
+        "case_id": f"{ticket.system}:{ticket.id}",
+        "title": ticket.subject,
+        "description": ticket.description,
+        "tags": " ".join(ticket.tags),
+        "resolver_email": ticket.assignee_email or "",
+        "participant_emails": ";".join(ticket.participant_emails),
+        "opened_at": moment(ticket.created_at),
+        "resolved_at": moment(ticket.solved_at),
+        "resolution": ticket.solution,
+    }
 
 
 def name_from_email(email: str) -> str:

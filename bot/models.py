@@ -160,6 +160,14 @@ class TicketLink:
     url: str | None = None
     status: str | None = None
     created_at: datetime | None = None  # when the ticket was filed: the customer's clock starts there, not the swarm's
+    # What the ticket's system told Swarm since (bot/analytics.py's ticket figures): when the ticket was last solved
+    # (None while it is not solved: a reopen clears it), how many times a solved ticket was reopened, and the
+    # customer's satisfaction rating there (`good`, `bad`, `offered`: asked and not answered, `unoffered`), with when
+    # it was last read.
+    solved_at: datetime | None = None
+    reopens: int = 0
+    rating: str | None = None
+    rating_read_at: datetime | None = None
 
     @property
     def key(self) -> str:
@@ -391,3 +399,41 @@ class ArticleEmbedding:
     content_hash: str
     vector: bytes  # float32, little-endian, unit length
     article_updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SolvedTicket:
+    """A solved ticket as a ticket system's history export gives it, for `swarm history import --from SYSTEM`: the
+    fields of a help-desk row (bot/history.py), with who solved it and the comment that solved it."""
+
+    system: str
+    id: str
+    subject: str
+    description: str
+    tags: tuple[str, ...]
+    assignee_email: str | None  # who solved it: the resolver
+    participant_emails: tuple[str, ...]  # the other agents who commented
+    created_at: datetime | None
+    solved_at: datetime | None  # when the solving comment was written
+    solution: str  # the solving comment: the assignee's last comment
+
+
+@dataclass(frozen=True)
+class SolvedPage:
+    """One page of a history export: its solved tickets, and the cursor after it (where a re-run carries on once the
+    page is imported). `last`: the export has no more pages for now."""
+
+    tickets: tuple[SolvedTicket, ...]
+    cursor: str | None
+    last: bool = False
+    known: tuple[str, ...] = ()  # ids of solved tickets the caller knew already: nothing more was read of them
+
+
+@dataclass
+class HistoryCursor:
+    """Where an import from a ticket system got to, per workspace and system; `since` is the first day it asked for."""
+
+    workspace_id: int
+    system: str
+    since: datetime
+    cursor: str | None = None

@@ -7,10 +7,10 @@ fails half way (a UserError, a crash) leaves the database as it was.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.models import (
     Article,
@@ -21,8 +21,10 @@ from bot.models import (
     ArticleVersion,
     CsatAnswer,
     EventKind,
+    HistoryCursor,
     Member,
     Person,
+    SolvedPage,
     Swarm,
     SwarmStatus,
     Thanks,
@@ -180,6 +182,17 @@ class SwarmRepository(Protocol):
 
     async def by_ticket(self, workspace_id: int, system: str, ticket_id: str) -> builtins.list[Swarm]:
         """The swarms linked to that ticket, newest first."""
+        ...
+
+    async def awaiting_rating(
+        self, workspace_id: int, systems: Iterable[str], resolved_after: datetime, read_before: datetime, limit: int
+    ) -> builtins.list[Swarm]:
+        """Resolved swarms with a ticket in one of `systems`, resolved after `resolved_after`, whose ticket's rating
+        was never read or last read before `read_before`: never read first, then the longest unread."""
+        ...
+
+    async def keep_rating(self, swarm_id: int, rating: str | None, read_at: datetime) -> None:
+        """The ticket's satisfaction rating as just read (None: its system keeps none), touching nothing else."""
         ...
 
     async def resolved_history(
@@ -378,6 +391,14 @@ class ForgettingRepository(Protocol):
         ...
 
 
+class HistoryCursorRepository(Protocol):
+    async def get(self, workspace_id: int, system: str) -> HistoryCursor | None: ...
+
+    async def keep(self, cursor: HistoryCursor, now: datetime) -> None:
+        """Keeps the cursor, replacing the workspace's one for that system."""
+        ...
+
+
 class TicketNoteRepository(Protocol):
     """The outbox of internal notes for tickets (bot/tickets.py)."""
 
@@ -444,6 +465,7 @@ class UnitOfWork(Protocol):
     forgetting: ForgettingRepository
     ticket_notes: TicketNoteRepository
     ticket_accounts: TicketAccountRepository
+    history_cursors: HistoryCursorRepository
 
     async def commit(self) -> None: ...
 
@@ -481,6 +503,32 @@ class TicketSystem(Protocol):
 
     async def add_note(self, ticket_id: str, body: str) -> None:
         """Adds `body` to the ticket as an internal note: never a reply the customer sees."""
+        ...
+
+
+@runtime_checkable
+class TicketRatings(Protocol):
+    """A ticket system that keeps its customers' satisfaction ratings, and lets Swarm read them (opt-in: a
+    TicketSystem may implement it too). Raises as TicketSystem's calls do."""
+
+    async def rating(self, ticket_id: str) -> str | None:
+        """The ticket's rating: `good`, `bad`, `offered` (asked, not answered yet) or `unoffered`; None when the system
+        keeps none for it."""
+        ...
+
+
+@runtime_checkable
+class TicketHistory(Protocol):
+    """A ticket system whose solved tickets can be read from a cursor, for `swarm history import --from SYSTEM`
+    (opt-in: a TicketSystem may implement it too). An offline command: a 429 is waited out inside; what else fails
+    raises TicketSystemDown (the pages already imported stay, and their cursor)."""
+
+    def solved(
+        self, since: datetime, cursor: str | None = None, known: Callable[[str], Awaitable[bool]] | None = None
+    ) -> AsyncIterator[SolvedPage]:
+        """The tickets solved (or closed) among those changed since `since`, page by page, from `cursor` when given
+        (the one after the last page imported) rather than from `since`. A ticket `known` says yes to (by its id)
+        is only listed in its page's `known`: its comments are not read (each is a call, and calls are limited)."""
         ...
 
 

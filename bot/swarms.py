@@ -1139,10 +1139,16 @@ class Swarms:
             await uow.commit()
             return crew, timeline
 
-    async def ticket_changed(self, workspace: str, system: str, ticket_id: str, status: str) -> Crew | None:
+    async def ticket_changed(
+        self, workspace: str, system: str, ticket_id: str, status: str, done: bool | None = None
+    ) -> Crew | None:
         """The ticket system says a ticket's status is now `status` (a webhook): every swarm linked to it keeps it; the
         active one, if its status changed, comes back for its room to be told (None: nothing to tell, such as the
-        same delivery twice)."""
+        same delivery twice).
+
+        `done` (solved, closed: the system's adapter knows its words) is kept for the ticket's figures
+        (bot/analytics.py): the moment a ticket becomes done is its solve; a done ticket that is no longer done was
+        reopened, and is not solved until it is done again."""
         status = status.strip().lower()
         async with self.store.unit() as uow:
             found = await uow.workspaces.get(workspace)
@@ -1150,11 +1156,15 @@ class Swarms:
                 return None
             told = None
             for swarm in await uow.swarms.by_ticket(found.id, system, ticket_id):
-                if swarm.ticket is None or swarm.ticket.status == status:
+                if swarm.ticket is None:
                     continue
-                swarm.ticket = replace(swarm.ticket, status=status)
+                link = _ticket_moved(swarm.ticket, status, done, self.clock())
+                if link == swarm.ticket:
+                    continue
+                changed = link.status != swarm.ticket.status
+                swarm.ticket = link
                 await uow.swarms.save(swarm)
-                if swarm.status.is_active and told is None:
+                if changed and swarm.status.is_active and told is None:
                     told = await self._crew(uow, swarm)
             await uow.commit()
             return told
@@ -1460,3 +1470,14 @@ def standing(crew: Crew, scope: Scope) -> Standing:
 def _id(swarm: Swarm) -> int:
     assert swarm.id is not None
     return swarm.id
+
+
+def _ticket_moved(link: TicketLink, status: str, done: bool | None, now: datetime) -> TicketLink:
+    """The link once its ticket's status is `status`: solved now when it becomes done, reopened when a solved one is
+    no longer done (a status said twice changes nothing)."""
+    moved = replace(link, status=status)
+    if done and link.solved_at is None:
+        moved = replace(moved, solved_at=now)
+    elif done is False and link.solved_at is not None:
+        moved = replace(moved, solved_at=None, reopens=link.reopens + 1)
+    return moved

@@ -24,7 +24,7 @@ from bot import text
 from bot.context import Clock, utcnow
 from bot.errors import TicketNotFound, TicketSystemDown, UserError
 from bot.models import DEFAULT_SEVERITY, MAX_CASE_CHARS, SEVERITIES, Case, Swarm, Ticket, TicketLink, TicketNote
-from bot.ports import Store, TicketAccounts, TicketSystem
+from bot.ports import Store, TicketAccounts, TicketRatings, TicketSystem
 
 log = logging.getLogger(__name__)
 
@@ -221,6 +221,12 @@ LAST_RETRY = timedelta(hours=1)  # the longest wait between two tries: a note is
 CLAIM = timedelta(minutes=2)  # how long a sender holds the notes it took (another process takes them after)
 
 
+# A ticket's satisfaction rating is read again every RATING_EVERY for RATING_WINDOW after its swarm resolved: the
+# customer is asked after the ticket is solved, answers days later, and may change their mind.
+RATING_WINDOW = timedelta(days=30)
+RATING_EVERY = timedelta(hours=6)
+
+
 def backoff(attempts: int) -> timedelta:
     """How long to wait after the `attempts`-th failed try: 30 s, 1 min, 2 min … at most an hour."""
     wait: timedelta = FIRST_RETRY * 2 ** min(max(attempts - 1, 0), 16)
@@ -390,6 +396,43 @@ class Tickets:
         if retrying or failed:
             log.warning("ticket notes: %d sent, %d to retry, %d given up", sent, retrying, failed)
         return Sent(sent, retrying, failed)
+
+    async def read_ratings(self, workspace: str, limit: int = 20) -> int:
+        """Reads, from the systems that keep them (TicketRatings), the satisfaction ratings of the tickets of the
+        workspace's resolved swarms that are due (every RATING_EVERY, for RATING_WINDOW after the resolve) and keeps
+        them; returns how many were read. Never waits: a system that is down, or asks to wait, is asked next round."""
+        now = self.clock()
+        async with self.store.unit() as uow:
+            found = await uow.workspaces.get(workspace)
+        if found is None or found.id is None:
+            return 0
+        reached = await self.systems_of(workspace_id=found.id)
+        systems = {n: s for n, s in reached.items() if isinstance(s, TicketRatings) and not self._rests(s)}
+        if not systems:
+            return 0
+        async with self.store.unit() as uow:
+            due = await uow.swarms.awaiting_rating(found.id, systems, now - RATING_WINDOW, now - RATING_EVERY, limit)
+        read: list[tuple[int, str | None]] = []
+        for swarm in due:
+            system = systems.get(swarm.ticket.system) if swarm.ticket is not None else None
+            if system is None or swarm.ticket is None or swarm.id is None:
+                continue
+            try:
+                rating = await system.rating(swarm.ticket.id)
+            except TicketNotFound:
+                rating = None  # the ticket is gone: it has no rating, and is asked again only after RATING_EVERY
+            except TicketSystemDown as down:
+                self._rest(system, down)
+                del systems[swarm.ticket.system]  # the rest of its tickets wait for the next round
+                log.info("%s did not give a rating (%s): asked again next round", swarm.ticket.system, down.reason)
+                continue
+            read.append((swarm.id, rating))
+        if read:
+            async with self.store.unit() as uow:
+                for swarm_id, rating in read:
+                    await uow.swarms.keep_rating(swarm_id, rating, self.clock())
+                await uow.commit()
+        return len(read)
 
     async def notes(self, swarm_id: int) -> list[TicketNote]:
         """The swarm's notes, sent or waiting, oldest first."""

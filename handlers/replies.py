@@ -1121,6 +1121,7 @@ def stats_card(report: Report, period: str | None = None) -> Reply:
         ("Known article linked", _moved(t("link_rate"), _percent, " of swarms opened") if report.opened else "—"),
         ("New vs known", f"{report.new} new · {report.known} known" if report.resolved else none),
         ("CSAT", _csat(report)),
+        *_ticket_fields(report),
         ("Right people first time", _moved(t("right_first_time"), _percent) if report.resolved else none),
         ("Helps", _helps(report)),
         ("Out of hours", _moved(t("out_of_hours"), _percent, " of joins and messages") if report.actions else "—"),
@@ -1188,6 +1189,35 @@ def _csat(report: Report) -> str:
 
     answers = "1 answer" if report.csat.answers == 1 else f"{report.csat.answers} answers"
     return f"{_moved(report.trend('csat'), score)} ({answers})"
+
+
+def _ticket_fields(report: Report) -> list[tuple[str, str]]:
+    """The tickets' own figures beside Swarm's: only where swarms of the period (or the one before) had tickets."""
+    ticket = report.ticket
+    if not ticket.tickets and not (report.previous and report.previous.ticket.tickets):
+        return []
+    waited = "no ticket solved yet"
+    if ticket.time_to_resolve.median is not None:
+        waited = f"median {_moved(report.trend('ticket_time_to_resolve'), _minutes)}"
+        if ticket.time_to_resolve.p90 is not None:
+            waited += f" · p90 {duration(ticket.time_to_resolve.p90)}"
+    first = "no ticket solved yet"
+    if ticket.solved:
+        first = f"{_moved(report.trend('first_contact_resolution'), _percent)} ({ticket.first_contact} of "
+        first += f"{_tickets(ticket.solved)} solved and never reopened)"
+    rated = "no ratings yet"
+    if ticket.good + ticket.bad:
+        rated = f"{_moved(report.trend('ticket_satisfaction'), _percent)} good ({ticket.good} good · {ticket.bad} bad"
+        rated += f" · {ticket.offered} asked, no answer)" if ticket.offered else ")"
+    return [
+        ("Ticket time to resolve", f"{waited} (from the ticket's creation)"),
+        ("First-contact resolution", first),
+        ("Ticket satisfaction", rated),
+    ]
+
+
+def _tickets(count: int) -> str:
+    return f"{count} ticket" if count == 1 else f"{count} tickets"
 
 
 def _helps(report: Report) -> str:
@@ -1269,11 +1299,29 @@ def home(person: Person, crews: Sequence[Crew], now: datetime, platform: str) ->
 # -- history import -------------------------------------------------------------------------------------------------
 
 
-def history_report(report: HistoryReport) -> list[str]:
-    """`swarm history import`: the counts, then one line per rejected row."""
+def history_report(report: HistoryReport, lines: bool = True) -> list[str]:
+    """`swarm history import`: the counts, then one line per rejected row (by its line in the file, with `lines`;
+    a ticket is named by its error)."""
     added, known, rejected = len(report.added), len(report.skipped_existing), len(report.rejected)
     counts = f"{added} added, {known} already imported, {rejected} rejected"
-    return [counts, *(f"line {r.line}: {_history_error(r.error)}" for r in report.rejected)]
+    return [counts, *(f"{f'line {r.line}: ' if lines else ''}{_history_error(r.error)}" for r in report.rejected)]
+
+
+def history_progress(report: HistoryReport) -> str:
+    """`swarm history import --from SYSTEM`, on a terminal: one line, rewritten after each page of tickets."""
+    read = len(report.added) + len(report.skipped_existing) + len(report.rejected)
+    return f"{read} solved tickets read: {len(report.added)} added, {len(report.skipped_existing)} already imported"
+
+
+def tickets_interrupted(err: HistoryInterrupted, system: str) -> list[str]:
+    """The import from a ticket system stopped: the system failed, or one case could not be saved."""
+    cause = str(err.__cause__ or "").strip().splitlines()
+    reason = f" ({cause[0][:200]})" if cause else ""
+    return [
+        *history_report(err.report, lines=False),
+        f"The import stopped at {system}'s ticket {err.line} of this run{reason}. "
+        "The tickets before it are imported; run the same import again to carry on from there.",
+    ]
 
 
 def history_interrupted(err: HistoryInterrupted) -> list[str]:

@@ -19,7 +19,7 @@ async def ticket_changed(ctx: Context, workspace: str, system: str, ticket_id: s
     (solved, closed, resolved: each system's adapter knows its own words), its active swarm closes too if someone
     marked the fix (resolved by its owner, with that fix, and the article goes to the ticket); otherwise its room is
     told and its owner asked. True if the room was told."""
-    crew = await ctx.core.swarms.ticket_changed(workspace, system, ticket_id, status)
+    crew = await ctx.core.swarms.ticket_changed(workspace, system, ticket_id, status, done)
     if crew is None or crew.swarm.ticket is None or not done:
         return False
     swarm = crew.swarm

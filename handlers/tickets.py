@@ -34,5 +34,10 @@ async def send(ctx: Context, workspace: str | None = None, workspace_id: int | N
 
 async def send_notes(ctx: Context, workspace: str) -> int:
     """The scheduler's `tickets` job: every note due in the workspace (a ticket system back from an outage, a 429's
-    wait over); returns how many were sent."""
-    return (await ctx.core.tickets.send_due(workspace, limit=100)).sent
+    wait over), then the satisfaction ratings due to be read from the tickets; returns how many notes were sent."""
+    sent = (await ctx.core.tickets.send_due(workspace, limit=100)).sent
+    try:
+        await ctx.core.tickets.read_ratings(workspace)
+    except Exception:
+        log.exception("could not read the ticket ratings of workspace %s", workspace)
+    return sent

@@ -34,6 +34,7 @@ from bot.ports import (
     CsatRepository,
     EmbeddingRepository,
     ForgettingRepository,
+    HistoryCursorRepository,
     PersonRepository,
     ProcessedEventRepository,
     SwarmRepository,
@@ -47,6 +48,7 @@ from storage.articles import SqlArticleRepository
 from storage.csat import SqlCsatRepository
 from storage.embeddings import SqlEmbeddingRepository
 from storage.forgetting import SqlForgettingRepository
+from storage.history_cursors import SqlHistoryCursorRepository
 from storage.people import SqlPersonRepository
 from storage.processed import SqlProcessedEventRepository
 from storage.swarms import SqlSwarmRepository
@@ -207,6 +209,7 @@ class SqlUnitOfWork:
     forgetting: ForgettingRepository
     ticket_notes: TicketNoteRepository
     ticket_accounts: TicketAccountRepository
+    history_cursors: HistoryCursorRepository
 
     def __init__(self, session: AsyncSession, dialect: str) -> None:
         self._session = session
@@ -223,6 +226,7 @@ class SqlUnitOfWork:
         self.forgetting = SqlForgettingRepository(session, dialect)
         self.ticket_notes = SqlTicketNoteRepository(session, dialect)
         self.ticket_accounts = SqlTicketAccountRepository(session, dialect)
+        self.history_cursors = SqlHistoryCursorRepository(session, dialect)
 
     @property
     def session(self) -> AsyncSession:

@@ -21,6 +21,7 @@ from storage.tables import (
     ArticleRow,
     ArticleVersionRow,
     CsatRow,
+    HistoryCursorRow,
     InboxRow,
     PersonRow,
     PersonSkillRow,
@@ -53,6 +54,7 @@ class SqlForgettingRepository(Repository):
         counts["thanks"] = await self._count(ThanksRow, col(ThanksRow.workspace_id) == workspace_id)
         counts["CSAT answers"] = await self._count(CsatRow, col(CsatRow.workspace_id) == workspace_id)
         for row_class in (
+            HistoryCursorRow,
             TicketNoteRow,
             CsatRow,
             ThanksRow,

@@ -249,6 +249,35 @@ class SqlSwarmRepository(Repository):
         )
         return [self._swarm(row) for row in (await self._session.exec(statement)).all()]
 
+    async def awaiting_rating(
+        self, workspace_id: int, systems: Iterable[str], resolved_after: datetime, read_before: datetime, limit: int
+    ) -> builtins.list[Swarm]:
+        statement = (
+            select(SwarmRow)
+            .where(
+                SwarmRow.workspace_id == workspace_id,
+                SwarmRow.status == SwarmStatus.RESOLVED.value,
+                col(SwarmRow.ticket_system).in_(list(systems)),
+                col(SwarmRow.ticket_id).is_not(None),
+                col(SwarmRow.resolved_at) >= resolved_after,
+                or_(col(SwarmRow.ticket_rating_read_at).is_(None), col(SwarmRow.ticket_rating_read_at) < read_before),
+            )
+            # Never read first, then the longest unread: every swarm gets its turn however many are waiting.
+            .order_by(
+                col(SwarmRow.ticket_rating_read_at).is_not(None), col(SwarmRow.ticket_rating_read_at), col(SwarmRow.id)
+            )
+            .limit(limit)
+        )
+        return [self._swarm(row) for row in (await self._session.exec(statement)).all()]
+
+    async def keep_rating(self, swarm_id: int, rating: str | None, read_at: datetime) -> None:
+        statement = (
+            update(SwarmRow)
+            .where(col(SwarmRow.id) == swarm_id)
+            .values(ticket_rating=rating, ticket_rating_read_at=read_at)
+        )
+        await self._session.exec(statement)
+
     async def resolved_history(
         self, workspace_id: int, since: datetime | None = None
     ) -> builtins.list[tuple[Swarm, builtins.list[TimelineEntry]]]:
@@ -457,6 +486,10 @@ def _columns(swarm: Swarm) -> dict[str, Any]:
         "ticket_url": swarm.ticket.url if swarm.ticket else None,
         "ticket_status": swarm.ticket.status if swarm.ticket else None,
         "ticket_created_at": swarm.ticket.created_at if swarm.ticket else None,
+        "ticket_solved_at": swarm.ticket.solved_at if swarm.ticket else None,
+        "ticket_reopens": swarm.ticket.reopens if swarm.ticket else 0,
+        "ticket_rating": swarm.ticket.rating if swarm.ticket else None,
+        "ticket_rating_read_at": swarm.ticket.rating_read_at if swarm.ticket else None,
     }
 
 
@@ -494,7 +527,17 @@ def _to_swarm(row: SwarmRow) -> Swarm:
         summary_id=row.summary_id,
         thread_summary_id=row.thread_summary_id,
         ticket=(
-            TicketLink(row.ticket_system, row.ticket_id, row.ticket_url, row.ticket_status, row.ticket_created_at)
+            TicketLink(
+                row.ticket_system,
+                row.ticket_id,
+                row.ticket_url,
+                row.ticket_status,
+                row.ticket_created_at,
+                solved_at=row.ticket_solved_at,
+                reopens=row.ticket_reopens or 0,
+                rating=row.ticket_rating,
+                rating_read_at=row.ticket_rating_read_at,
+            )
             if row.ticket_system and row.ticket_id
             else None
         ),

@@ -177,6 +177,11 @@ class SwarmRow(SQLModel, table=True):
     ticket_url: str | None = None
     ticket_status: str | None = None
     ticket_created_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # What the ticket's system said since (bot.models.TicketLink): its last solve, reopens, satisfaction rating.
+    ticket_solved_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    ticket_reopens: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    ticket_rating: str | None = None
+    ticket_rating_read_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class SwarmMemberRow(SQLModel, table=True):
@@ -444,4 +449,19 @@ class TicketAccountRow(SQLModel, table=True):
     login: str
     secret: str = Field(sa_type=Text)
     webhook_secret: str | None = Field(default=None, sa_type=Text)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class HistoryCursorRow(SQLModel, table=True):
+    """Where `swarm history import --from SYSTEM` got to in a ticket system's export (bot/history.py): the export's
+    cursor after the last page imported, per workspace and system, and the first day that import asked for."""
+
+    __tablename__ = "history_cursor"
+    __table_args__ = (UniqueConstraint("workspace_id", "system", name="uq_history_cursor_workspace_id_system"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_ref("history_cursor")
+    system: str
+    since: datetime = Field(sa_type=UtcDateTime)
+    cursor: str | None = Field(default=None, sa_type=Text)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,24 +22,37 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from bot.errors import TicketNotFound, TicketSystemDown
-from bot.models import Ticket
+from bot.models import SolvedPage, SolvedTicket, Ticket
 
 log = logging.getLogger(__name__)
 
 JSON = dict[str, Any]
 RETRY_AFTER_UNSAID = 60.0  # a 429 without Retry-After: Zendesk's limits are per minute
+RATINGS = ("good", "bad", "offered", "unoffered")  # SatisfactionRatingObject's `score`
+DONE = ("solved", "closed")  # the statuses of a finished ticket
+AGENTS = ("agent", "admin")  # the roles of the people who solve tickets; the rest are end users
+PATIENCE = 30  # 429s in a row an offline export waits out before it gives up
 
 
 class Zendesk:
     name = "Zendesk"
 
-    def __init__(self, url: str, email: str, api_token: str, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        email: str,
+        api_token: str,
+        timeout: float = 10.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.base = url.rstrip("/")
         # HTTP Basic with `{email}/token` and the API token (oas.yaml's basicAuth).
         basic = base64.b64encode(f"{email}/token:{api_token}".encode()).decode()
         self._headers = {"Authorization": f"Basic {basic}", "Accept": "application/json"}
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
+        self._sleep = sleep  # how the history export waits out a 429
+        self._emails: dict[int, str | None] = {}  # agents' e-mails read during an export, by user id
 
     def url(self, ticket_id: str) -> str:
         return f"{self.base}/agent/tickets/{ticket_id}"
@@ -72,10 +86,94 @@ class Zendesk:
             url=self.url(str(ticket["id"])),
         )
 
+    async def rating(self, ticket_id: str) -> str | None:
+        """ShowTicket's `satisfaction_rating`: its `score` (`good`, `bad`, `offered`, `unoffered`); None on a plan
+        without CSAT (the field is null)."""
+        ticket = (await self._call("GET", f"/api/v2/tickets/{_id(ticket_id)}")).get("ticket")
+        found = ticket.get("satisfaction_rating") if isinstance(ticket, dict) else None
+        score = found.get("score") if isinstance(found, dict) else None
+        return score if score in RATINGS else None
+
     async def add_note(self, ticket_id: str, body: str) -> None:
         """UpdateTicket with a private comment: `public: false` is what makes it an internal note."""
         payload = {"ticket": {"comment": {"body": body, "public": False}}}
         await self._call("PUT", f"/api/v2/tickets/{_id(ticket_id)}", payload)
+
+    async def solved(
+        self, since: datetime, cursor: str | None = None, known: Callable[[str], Awaitable[bool]] | None = None
+    ) -> AsyncIterator[SolvedPage]:
+        """TicketHistory: IncrementalTicketExportCursor from `start_time` (or from `cursor`), keeping the solved and
+        closed tickets of each page; for each not `known`, ListTicketComments (newest first, with its authors as
+        sideloaded users) gives the solving comment, who solved it and who else helped. A 429 is waited out."""
+        params = {"cursor": cursor} if cursor else {"start_time": str(max(int(since.timestamp()), 0))}
+        while True:
+            page = await self._patient("/api/v2/incremental/tickets/cursor", params)
+            found = [t for t in page.get("tickets") or () if isinstance(t, dict) and t.get("status") in DONE]
+            tickets, skipped = [], []
+            for ticket in found:  # one at a time: the calls are rate limited anyway
+                if known is not None and await known(str(ticket["id"])):
+                    skipped.append(str(ticket["id"]))
+                else:
+                    tickets.append(await self._solved(ticket))
+            after = page.get("after_cursor") if isinstance(page.get("after_cursor"), str) else None
+            last = bool(page.get("end_of_stream")) or not after
+            yield SolvedPage(tuple(tickets), after or params.get("cursor"), last, tuple(skipped))
+            if last:
+                return
+            params = {"cursor": str(after)}
+
+    async def _solved(self, ticket: JSON) -> SolvedTicket:
+        found = await self._patient(
+            f"/api/v2/tickets/{ticket['id']}/comments", {"sort_order": "desc", "include": "users"}
+        )
+        comments = [c for c in found.get("comments") or () if isinstance(c, dict)]
+        users = {u["id"]: u for u in found.get("users") or () if isinstance(u, dict) and "id" in u}
+        agents = {i for i, u in users.items() if u.get("role") in AGENTS}
+        for user_id, user in users.items():
+            self._emails.setdefault(user_id, user.get("email"))
+        assignee = ticket.get("assignee_id")
+        # The solving comment: the assignee's latest, else the latest of any agent (newest first).
+        solving = next((c for c in comments if c.get("author_id") == assignee and assignee is not None), None)
+        solving = solving or next((c for c in comments if c.get("author_id") in agents), None)
+        solver = assignee if assignee is not None else (solving or {}).get("author_id")
+        solver_email = await self._email(solver) if solver is not None else None
+        helpers = dict.fromkeys(int(c["author_id"]) for c in comments if c.get("author_id") in agents)
+        if solver is not None:
+            helpers.pop(int(solver), None)
+        emails = [self._emails.get(h) for h in helpers]
+        return SolvedTicket(
+            system="zd",
+            id=str(ticket["id"]),
+            subject=str(ticket.get("subject") or ticket.get("raw_subject") or ""),
+            description=str(ticket.get("description") or ""),
+            tags=tuple(str(t) for t in ticket.get("tags") or ()),
+            assignee_email=solver_email,
+            participant_emails=tuple(e for e in emails if e),
+            created_at=_time(ticket.get("created_at")),
+            solved_at=_time((solving or {}).get("created_at")) or _time(ticket.get("updated_at")),
+            solution=str((solving or {}).get("plain_body") or (solving or {}).get("body") or ""),
+        )
+
+    async def _email(self, user_id: int) -> str | None:
+        if user_id not in self._emails:
+            try:
+                user = (await self._patient(f"/api/v2/users/{user_id}", {})).get("user")
+            except TicketNotFound:
+                user = None
+            self._emails[user_id] = user.get("email") if isinstance(user, dict) else None
+        return self._emails[user_id]
+
+    async def _patient(self, path: str, params: dict[str, str]) -> JSON:
+        """GET for an offline command: a 429 is waited out, as long as it asks (Retry-After), up to PATIENCE times."""
+        for _ in range(PATIENCE):
+            try:
+                return await self._call("GET", path, params=params)
+            except TicketSystemDown as down:
+                if down.retry_after is None:
+                    raise
+                log.info("Zendesk asked to wait %.0f s (429): waiting", down.retry_after)
+                await self._sleep(down.retry_after)
+        return await self._call("GET", path, params=params)
 
     async def close(self) -> None:
         if self._session is not None:

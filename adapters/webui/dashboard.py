@@ -37,9 +37,19 @@ HEADLINES = (
     ("open_at_end", "Open now"),
     ("gini", "How evenly the work is shared"),
 )
+# The tickets' own figures (bot.analytics.TicketFigures), shown after Swarm's when swarms of the period, or the one
+# before, belonged to tickets.
+TICKET_HEADLINES = (
+    ("ticket_time_to_resolve", "Ticket time to resolve"),
+    ("first_contact_resolution", "First-contact resolution"),
+    ("ticket_satisfaction", "Ticket satisfaction"),
+)
 # A line under a figure whose number needs one to be read.
 EXPLAINED = {
     "gini": "0 when everyone who helped did the same share; the nearer 1, the more a few people carry the work.",
+    "ticket_time_to_resolve": "From the ticket's creation to its solve, as its system told Swarm.",
+    "first_contact_resolution": "Solved tickets never reopened, of all solved.",
+    "ticket_satisfaction": "Good ratings, of good and bad, in the ticket system.",
 }
 
 
@@ -103,7 +113,8 @@ def board(
         "time_to_resolve": charts.sparkline(median_hours, "median hours to resolve per week"),
     }
     figures = []
-    for name, label in HEADLINES:
+    with_tickets = report.ticket.tickets or (report.previous is not None and report.previous.ticket.tickets)
+    for name, label in HEADLINES + (TICKET_HEADLINES if with_tickets else ()):
         trend = report.trend(name)
         # Every headline is the report's figure, "Open now" too: the same function as `/swarm stats` "Still open".
         value = _value(name, trend.current)

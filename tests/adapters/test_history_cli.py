@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
 from adapters.history_file import HistoryFileError, parse_history, read_history
 from tests.adapters.conftest import Swarm
+from tests.fakes.zendesk_api import FakeZendesk
 
 ROOT = Path(__file__).resolve().parents[2]
 ROSTER = str(ROOT / "examples" / "roster.yaml")
@@ -146,3 +149,66 @@ def test_a_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(HistoryFileError, match="not UTF-8"):
         read_history(path)
+
+
+async def test_solved_zendesk_tickets_are_imported_and_a_rerun_reads_only_what_is_new(
+    swarm: Swarm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with FakeZendesk(per_page=2) as zendesk:
+        monkeypatch.setenv("ZENDESK_URL", zendesk.url)
+        monkeypatch.setenv("ZENDESK_EMAIL", zendesk.email)
+        monkeypatch.setenv("ZENDESK_API_TOKEN", zendesk.token)
+        for number, skill in ((4521, "pdf"), (4522, "scim"), (4523, "sso")):
+            zendesk.add_ticket(number, f"Case {number}", "It fails.", tags=(skill,))
+            zendesk.solve(number, f"Fixed the {skill} handler.", by="grace@example.com")
+        zendesk.add_ticket(4524, "Still open", "Nobody has solved this yet.")
+        zendesk.fail(times=1, status=429, retry_after=0)  # waited out: this is no chat, nobody is kept waiting
+
+        code, out = await swarm("history", "import", "--from", "zendesk", "--since", "2026-01-01")
+
+        assert (code, out) == (0, "3 added, 0 already imported, 0 rejected\n")
+        code, out = await swarm("kb", "search", "SCIM", "--json")
+        assert [a["title"] for a in json.loads(out)] == ["Case 4522"]
+
+        zendesk.add_ticket(4525, "Refund issued twice", "Two refunds.", tags=("refunds",))
+        zendesk.solve(4525, "Reversed the duplicate refund.", by="karin@example.com", at="2026-11-25T09:00:00Z")
+        code, out = await swarm("history", "import", "--from", "zendesk", "--since", "2026-01-01")
+        assert (code, out) == (0, "1 added, 0 already imported, 0 rejected\n")
+
+
+async def test_an_import_from_a_ticket_system_not_set_up_says_so(
+    swarm: Swarm, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = await swarm("history", "import", "--from", "zendesk", "--since", "2026-01-01")
+
+    assert (code, out) == (1, "")
+    assert "Zendesk is not set up here" in capsys.readouterr().err
+
+
+class Terminal(io.StringIO):
+    """stderr as a terminal shows it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+async def test_on_a_terminal_a_line_counts_the_tickets_as_they_are_read(
+    swarm: Swarm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    async with FakeZendesk(per_page=2) as zendesk:
+        monkeypatch.setenv("ZENDESK_URL", zendesk.url)
+        monkeypatch.setenv("ZENDESK_EMAIL", zendesk.email)
+        monkeypatch.setenv("ZENDESK_API_TOKEN", zendesk.token)
+        for number in (4521, 4522, 4523):
+            zendesk.add_ticket(number, f"Case {number}", "It fails.")
+            zendesk.solve(number, "Fixed it.", by="grace@example.com")
+
+        code, out = await swarm("history", "import", "--from", "zendesk", "--since", "2026-01-01")
+
+    assert (code, out) == (0, "3 added, 0 already imported, 0 rejected\n")
+    assert terminal.getvalue().split("\r")[1:] == [
+        "2 solved tickets read: 2 added, 0 already imported",
+        "3 solved tickets read: 3 added, 0 already imported\n",
+    ]

@@ -5,12 +5,15 @@
         ... ZENDESK_URL=zendesk.url ...
         assert zendesk.notes(4521) == [...]
 
-Shapes follow Zendesk's OpenAPI document (`../shared/ticket-api-specs/zendesk/oas.yaml`: ShowTicket,
-ListTicketComments, ShowUser, ShowOrganization, UpdateTicket) and the real responses decoded from zenpy's recordings
-(`examples/zenpy-betamax/decoded/`): a ticket object has the fields a real one has, ids are numbers, times are ISO 8601
-UTC with a `Z`, a missing record is `404 {"error": "RecordNotFound", "description": "Not found"}`. Zendesk's rules
-that bite are kept: a comment added by UpdateTicket is public unless it says `"public": false`; a closed ticket
-cannot be updated (422); every call needs HTTP Basic `{email}/token:{api_token}` (401 otherwise).
+Shapes follow Zendesk's OpenAPI document (`../shared/ticket-api-specs/zendesk/oas.yaml`: ShowTicket, ListTicketComments
+(with `include=users`, the sideload its description documents), ShowUser, ShowOrganization, UpdateTicket,
+IncrementalTicketExportCursor (CursorBasedExportIncrementalTicketsResponse; `per_page` here is the fake's page size), a
+ticket's `satisfaction_rating` as TicketObject and SatisfactionRatingObject describe it) and the real responses decoded
+from zenpy's recordings (`examples/zenpy-betamax/decoded/`): a ticket object has the fields a real one has, ids are
+numbers, times are ISO 8601 UTC with a `Z`, a missing record is `404 {"error": "RecordNotFound", "description": "Not
+found"}`. Zendesk's rules that bite are kept: a comment added by UpdateTicket is public unless it says `"public":
+false`; a closed ticket cannot be updated (422); every call needs HTTP Basic `{email}/token:{api_token}` (401
+otherwise).
 
 Every request is recorded in `calls`; `fail` answers the next calls with an error (429 with Retry-After, 503), and
 `down` makes every call fail as an outage does.
@@ -23,6 +26,7 @@ import base64
 import itertools
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -72,6 +76,7 @@ class FakeZendesk:
     comments: dict[int, list[JSON]] = field(default_factory=dict)
     users: dict[int, JSON] = field(default_factory=dict)
     organizations: dict[int, JSON] = field(default_factory=dict)
+    per_page: int = 1000  # tickets per page of the incremental export (Zendesk's own is 1000)
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(6130907993114)
@@ -83,6 +88,7 @@ class FakeZendesk:
         app.router.add_get("/api/v2/tickets/{ticket_id}/comments", self._list_comments)
         app.router.add_get("/api/v2/users/{user_id}", self._show_user)
         app.router.add_get("/api/v2/organizations/{organization_id}", self._show_organization)
+        app.router.add_get("/api/v2/incremental/tickets/cursor", self._export_tickets)
         self.app = app
 
     async def __aenter__(self) -> Self:
@@ -207,7 +213,34 @@ class FakeZendesk:
         self.comments[ticket_id] = [self._comment(requester, description, public=True)]
         return ticket
 
-    def _comment(self, author_id: int, body: str, public: bool) -> JSON:
+    def solve(
+        self,
+        ticket_id: int,
+        comment: str,
+        *,
+        by: str | None = None,
+        helpers: tuple[str, ...] = (),
+        at: str = "2026-11-24T10:30:00Z",
+    ) -> None:
+        """An agent solves the ticket with a public comment (the assignee, or the agent `by` made assignee); each of
+        `helpers` (agents' e-mails) left an internal note before."""
+        ticket = self.tickets[ticket_id]
+        if by is not None:
+            ticket["assignee_id"] = self.add_user(by.split("@")[0].title(), by, role="agent")
+        for email in helpers:
+            helper = self.add_user(email.split("@")[0].title(), email, role="agent")
+            self.comments[ticket_id].append(
+                self._comment(helper, f"Have you tried {email}'s trick?", public=False, at=at)
+            )
+        self.comments[ticket_id].append(self._comment(ticket["assignee_id"], comment, public=True, at=at))
+        ticket["status"], ticket["updated_at"] = "solved", at
+
+    def rate(self, ticket_id: int, score: str) -> None:
+        """The customer's answer to the satisfaction survey (`good`, `bad`), or its state (`offered`, `unoffered`)."""
+        ticket = self.tickets[ticket_id]
+        ticket["satisfaction_rating"] = {"id": next(self._ids), "score": score, "comment": None}
+
+    def _comment(self, author_id: int, body: str, public: bool, at: str = CREATED) -> JSON:
         return {
             "id": next(self._ids),
             "type": "Comment",
@@ -220,7 +253,7 @@ class FakeZendesk:
             "audit_id": next(self._ids),
             "via": {"channel": "api", "source": {"from": {}, "to": {}, "rel": None}},
             "metadata": {"system": {"client": "Swarm"}, "custom": {}},
-            "created_at": CREATED,
+            "created_at": at,
         }
 
     def _api(self) -> str:
@@ -302,8 +335,43 @@ class FakeZendesk:
         comments = self.comments[found["id"]]
         if request.query.get("sort_order") == "desc":
             comments = comments[::-1]
+        page: JSON = {"comments": comments, "next_page": None, "previous_page": None, "count": len(comments)}
+        if request.query.get("include") == "users":
+            authors = dict.fromkeys(c["author_id"] for c in comments)
+            page["users"] = [self.users[a] for a in authors if a in self.users]
+        return web.json_response(page)
+
+    async def _export_tickets(self, request: web.Request) -> web.Response:
+        """The tickets changed since `start_time` (Unix seconds), oldest change first, `per_page` at a time; the
+        cursor is where the next page starts. Past the last ticket, `end_of_stream` and the same cursor again."""
+        call, refused = await self._begin(request)
+        if refused is not None:
+            return refused
+        cursor, start = request.query.get("cursor"), request.query.get("start_time", "")
+        if cursor is not None:
+            try:
+                since, offset = (int(part) for part in base64.b64decode(cursor).decode().split("|"))
+            except ValueError:
+                return self._error(call, 400, "InvalidCursor", "Invalid cursor")
+        elif start.isdecimal():
+            since, offset = int(start), 0
+        else:
+            return self._error(call, 400, "InvalidValue", "start_time is required")
+        changed = sorted(
+            (t for t in self.tickets.values() if _unix(t["updated_at"]) >= since),
+            key=lambda t: (_unix(t["updated_at"]), t["id"]),
+        )
+        tickets = changed[offset : offset + self.per_page]
+        after = base64.b64encode(f"{since}|{offset + len(tickets)}".encode()).decode()
         return web.json_response(
-            {"comments": comments, "next_page": None, "previous_page": None, "count": len(comments)}
+            {
+                "tickets": tickets,
+                "after_cursor": after,
+                "after_url": f"{self._api()}/incremental/tickets/cursor.json?cursor={after}",
+                "before_cursor": None,
+                "before_url": None,
+                "end_of_stream": offset + len(tickets) >= len(changed),
+            }
         )
 
     async def _show_user(self, request: web.Request) -> web.Response:
@@ -349,3 +417,7 @@ class FakeZendesk:
                 found[name] = update[name]
         audit = {"id": next(self._ids), "ticket_id": found["id"], "created_at": CREATED, "events": []}
         return web.json_response({"ticket": found, "audit": audit})
+
+
+def _unix(moment: str) -> int:
+    return int(datetime.fromisoformat(moment.replace("Z", "+00:00")).timestamp())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from bot.models import Case, Person, Swarm, TicketLink, TicketNote, Workspace
+from bot.models import Case, HistoryCursor, Person, Swarm, SwarmStatus, TicketLink, TicketNote, Workspace
 from storage.database import SqlStore
 
 AddPerson = Callable[..., Awaitable[Person]]
@@ -100,3 +100,45 @@ async def test_a_dead_senders_notes_are_taken_after_its_hold(
         assert await uow.ticket_notes.take(T0 + timedelta(minutes=1), "next", T0 + timedelta(minutes=3), 10) == []
         taken = await uow.ticket_notes.take(T0 + timedelta(minutes=3), "next", T0 + timedelta(minutes=5), 10)
     assert [n.key for n in taken] == ["opened:1"]
+
+
+async def test_a_ticket_rating_is_read_never_read_first_and_kept_alone(
+    store: SqlStore, workspace: Workspace, add_person: AddPerson
+) -> None:
+    ana = await add_person("Ana")
+    swarms = [await _swarm(store, workspace, ana, TicketLink("zd", str(4520 + n))) for n in range(4)]
+    await _swarm(store, workspace, ana, None)  # no ticket: never due
+    async with store.unit() as uow:
+        for n, swarm in enumerate(swarms):
+            swarm.status, swarm.resolved_at = SwarmStatus.RESOLVED, T0 - timedelta(days=40 if n == 3 else 1)
+            await uow.swarms.save(swarm)
+        await uow.swarms.keep_rating(swarms[0].id or 0, "offered", T0 - timedelta(hours=7))
+        await uow.swarms.keep_rating(swarms[1].id or 0, "good", T0 - timedelta(hours=1))
+        await uow.commit()
+
+    async with store.unit() as uow:
+        due = await uow.swarms.awaiting_rating(
+            workspace.id, ["zd"], T0 - timedelta(days=30), T0 - timedelta(hours=6), 10
+        )
+        none = await uow.swarms.awaiting_rating(workspace.id, ["jsm"], T0 - timedelta(days=30), T0, 10)
+        kept = await uow.swarms.by_id(swarms[1].id or 0)
+
+    # Never read first (4522), then the longest unread (4520); 4521 was read an hour ago, 4523 resolved too long ago.
+    assert [s.ticket.id for s in due if s.ticket] == ["4522", "4520"]
+    assert none == []
+    assert kept is not None and kept.ticket is not None
+    assert (kept.ticket.rating, kept.ticket.rating_read_at, kept.ticket.id) == ("good", T0 - timedelta(hours=1), "4521")
+
+
+async def test_an_imports_cursor_is_kept_per_workspace_and_system(store: SqlStore, workspace: Workspace) -> None:
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    async with store.unit() as uow:
+        assert await uow.history_cursors.get(workspace.id, "zd") is None
+        await uow.history_cursors.keep(HistoryCursor(workspace.id, "zd", since, "page-1"), T0)
+        await uow.history_cursors.keep(HistoryCursor(workspace.id, "zd", since, "page-2"), T0)
+        await uow.history_cursors.keep(HistoryCursor(workspace.id, "jsm", since, None), T0)
+        await uow.commit()
+
+    async with store.unit() as uow:
+        assert await uow.history_cursors.get(workspace.id, "zd") == HistoryCursor(workspace.id, "zd", since, "page-2")
+        assert await uow.history_cursors.get(workspace.id, "jsm") == HistoryCursor(workspace.id, "jsm", since, None)

@@ -1,7 +1,7 @@
 """Ticket accounts (issue 25): a workspace's own account with a ticket system, its secrets sealed by the adapters.
 
 Revision ID: 0019_ticket_accounts
-Revises: 0016_tickets
+Revises: 0018_ticket_figures
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019_ticket_accounts"
-down_revision = "0016_tickets"
+down_revision = "0018_ticket_figures"
 branch_labels = None
 depends_on = None
 

@@ -129,3 +129,18 @@ def test_only_urls_of_its_own_account_are_its_tickets() -> None:
     assert not real.accepts("globex.zendesk.com")
     assert Zendesk("http://127.0.0.1:8080", "a@b.c", "t").accepts("acme.zendesk.com")
     assert real.url("4521") == "https://acme.zendesk.com/agent/tickets/4521"
+
+
+async def test_a_tickets_satisfaction_rating_is_its_score(fake: FakeZendesk, zendesk: Zendesk) -> None:
+    fake.add_ticket(4521, "ACME cannot export invoices")
+    assert await zendesk.rating("4521") is None  # a plan without CSAT: the field is null
+
+    for score in ("unoffered", "offered", "good", "bad"):
+        fake.rate(4521, score)
+        assert await zendesk.rating("4521") == score
+    fake.rate(4521, "excellent")  # no score Zendesk documents
+    assert await zendesk.rating("4521") is None
+    assert {(c.method, c.path) for c in fake.calls} == {("GET", "/api/v2/tickets/4521")}
+
+    with pytest.raises(TicketNotFound):
+        await zendesk.rating("9999")

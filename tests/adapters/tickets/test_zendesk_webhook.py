@@ -235,6 +235,28 @@ async def test_a_ticket_solved_in_zendesk_is_told_in_the_room_once(hooked: Hooke
     assert swarm.ticket.status == "solved" and swarm.status is SwarmStatus.OPEN
 
 
+async def test_a_solve_and_a_reopen_are_kept_once_each_for_the_tickets_figures(hooked: Hooked) -> None:
+    await hooked.deliver(OPEN)
+    solved = {"event": "status", "ticket_id": "4521", "status": "solved"}
+    reopened = {"event": "status", "ticket_id": "4521", "status": "open"}
+
+    hooked.clock.advance(hours=2)
+    await hooked.deliver(solved, invocation="inv-solved")
+    await hooked.deliver(solved, invocation="inv-solved")  # Zendesk's retry of the same delivery
+    [swarm] = await hooked.swarms()
+    assert (swarm.ticket.solved_at, swarm.ticket.reopens) == (hooked.clock(), 0)
+
+    hooked.clock.advance(hours=1)
+    assert (await hooked.deliver(reopened)).status == 200
+    [swarm] = await hooked.swarms()
+    assert (swarm.ticket.status, swarm.ticket.solved_at, swarm.ticket.reopens) == ("open", None, 1)
+
+    hooked.clock.advance(hours=1)
+    await hooked.deliver(solved)
+    [swarm] = await hooked.swarms()
+    assert (swarm.ticket.solved_at, swarm.ticket.reopens) == (hooked.clock(), 1)
+
+
 async def test_the_swarms_severity_follows_the_tickets_priority(hooked: Hooked) -> None:
     await hooked.deliver(OPEN)
     [swarm] = await hooked.swarms()
