@@ -118,6 +118,8 @@ def secrets_of(settings: Any) -> list[str]:
         "web_token",
         "zendesk_api_token",
         "zendesk_webhook_secret",
+        "jira_api_token",
+        "jira_webhook_secret",
     )
     found = [str(value) for name in names if (value := getattr(settings, name, None))]
     try:

@@ -6,11 +6,12 @@ A new system is a client module with an entry here, and a webhook module with an
 from __future__ import annotations
 
 from adapters.settings import Settings
+from adapters.tickets.jira import Jira
 from adapters.tickets.zendesk import Zendesk
 from bot.ports import TicketSystem
-from bot.tickets import ZENDESK
+from bot.tickets import JSM, ZENDESK
 
-__all__ = ["Zendesk", "systems"]
+__all__ = ["Jira", "Zendesk", "systems"]
 
 
 def systems(settings: Settings) -> dict[str, TicketSystem]:
@@ -19,5 +20,9 @@ def systems(settings: Settings) -> dict[str, TicketSystem]:
     if settings.zendesk_url and settings.zendesk_email and settings.zendesk_api_token:
         found[ZENDESK] = Zendesk(
             settings.zendesk_url, settings.zendesk_email, settings.zendesk_api_token, settings.ticket_timeout_seconds
+        )
+    if settings.jira_url and settings.jira_email and settings.jira_api_token:
+        found[JSM] = Jira(
+            settings.jira_url, settings.jira_email, settings.jira_api_token, settings.ticket_timeout_seconds
         )
     return found
