@@ -7,4 +7,7 @@
   activities tests send), recording every call, with throttling and outages on demand and signing keys for auth.
 - `zendesk_api.FakeZendesk`: a fake of Zendesk's Support API (tickets, comments, users, organizations, UpdateTicket),
   recording every call, with 429s (Retry-After) and outages on demand.
+- `jira_api.FakeJira`: a fake of Jira Cloud's REST API v3 and JSM's `/rest/servicedeskapi` (getFields, getIssue,
+  getComments, getOrganizations, createRequestComment) that also writes the admin webhooks' bodies about its issues,
+  recording every call, with 429s (Retry-After) and outages on demand.
 """

@@ -151,7 +151,7 @@ async def test_the_fix_and_its_article_go_back_to_the_request_once(bot: Scenario
         bot.clock.advance(minutes=5)
         await _run_tickets_job(bot)
 
-    opened, resolved = jira.notes("SUP-123")
+    _, resolved = jira.notes("SUP-123")
     lines = resolved["body"].splitlines()
     assert lines[0].startswith("Swarm 1 resolved this after ")
     assert lines[1:3] == ["Fix: restarted the PDF worker with 2 GB", "Cause: out of memory"]

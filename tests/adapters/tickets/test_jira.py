@@ -7,7 +7,10 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 
+from adapters.settings import Settings
+from adapters.tickets import systems
 from adapters.tickets.adf import plain_text
 from adapters.tickets.jira import Jira
 from bot.errors import TicketNotFound, TicketSystemDown
@@ -182,3 +185,17 @@ def test_rich_text_becomes_its_words() -> None:
     for _ in range(500):
         deep = {"type": "paragraph", "content": [deep]}
     assert plain_text(deep) == ""  # no recursion error: what is that deep is no document Jira wrote
+
+
+def test_jira_is_set_up_with_its_three_settings_or_not_at_all() -> None:
+    def settings(**jira: str) -> Settings:
+        return Settings(_env_file=None, SWARM_DATABASE_URL="sqlite://", **jira)  # type: ignore[call-arg]
+
+    whole = {"JIRA_URL": "https://acme.atlassian.net", "JIRA_EMAIL": "bot@acme.example", "JIRA_API_TOKEN": "token"}
+    [found] = systems(settings(**whole)).items()
+    assert found[0] == "jsm" and isinstance(found[1], Jira) and found[1].base == "https://acme.atlassian.net"
+    assert systems(settings()) == {}
+    with pytest.raises(ValidationError, match="JIRA_URL, JIRA_EMAIL and JIRA_API_TOKEN go together"):
+        settings(JIRA_URL="https://acme.atlassian.net", JIRA_EMAIL="bot@acme.example")
+    with pytest.raises(ValidationError, match="is no address"):
+        settings(**{**whole, "JIRA_URL": "acme.atlassian.net"})

@@ -25,6 +25,7 @@ from adapters.scheduler import OneChat
 from adapters.settings import Settings
 from adapters.tickets.jira import Jira
 from adapters.tickets.jira_webhook import IDENTIFIER, PATH, SIGNATURE, Ignored, JiraWebhook, read, signature, verify
+from adapters.tickets.mounts import webhooks
 from adapters.tickets.webhook import TicketEvent
 from bot.core import Core
 from bot.models import SwarmStatus
@@ -334,6 +335,11 @@ async def test_no_jira_secret_reaches_the_logs(hooked: Hooked) -> None:
     assert "aiohttp.access" in logged  # the libraries did log at DEBUG
     for secret in (hooked.jira.token, SECRET, basic):
         assert secret not in logged
+
+
+async def test_the_webhook_is_served_when_its_secret_is_set(hooked: Hooked) -> None:
+    [mount] = webhooks(hooked.app, [])
+    assert isinstance(mount, JiraWebhook) and mount.path == "/jira/webhook"
 
 
 def test_reading_a_delivery() -> None:
