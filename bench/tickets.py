@@ -5,11 +5,13 @@ the ticket system gets per open and per resolve, and how much time reading the t
     .venv/bin/python bench/tickets.py --database postgresql://postgres@127.0.0.1:5432/test
     .venv/bin/python bench/tickets.py --latency 0.08   # each Zendesk answer takes 80 ms, as across the internet
     .venv/bin/python bench/tickets.py --quick          # smoke run: 10 opens of each kind
+    .venv/bin/python bench/tickets.py --system jsm     # the same against a fake of Jira Service Management
 
-Each open is the real router, core and storage, with the in-memory chat and the real Zendesk adapter on loopback:
-`/swarm zd:N` (the ticket is read, the opening note is kept and sent) and, in turn, `/swarm <the same subject>` (no
-ticket): the difference is what the ticket adds. Each swarm is then resolved, which sends one more note. Zendesk's
-answers come back at once unless `--latency` says otherwise. It is a measurement: it exits 0 whatever the figures.
+Each open is the real router, core and storage, with the in-memory chat and the real Zendesk adapter on loopback (or
+Jira's, with `--system jsm`): `/swarm zd:N` (the ticket is read, the opening note is kept and sent) and, in turn,
+`/swarm <the same subject>` (no ticket): the difference is what the ticket adds. Each swarm is then resolved, which
+sends one more note. The fake's answers come back at once unless `--latency` says otherwise. It is a measurement: it
+exits 0 whatever the figures.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import platform
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -28,53 +31,71 @@ if str(ROOT) not in sys.path:
 from bench.common import percentile, scratch_database  # noqa: E402
 
 
-async def run(database: str | None, opens: int, latency: float) -> None:
+async def run(database: str | None, opens: int, latency: float, system: str = "zd") -> None:
+    from adapters.tickets.jira import Jira
     from adapters.tickets.zendesk import Zendesk
     from bot.swarms import Policy
     from storage.database import SqlStore, upgrade
+    from tests.fakes.jira_api import FakeJira
     from tests.fakes.zendesk_api import FakeZendesk
     from tests.harness import ScenarioBot
 
-    async with scratch_database(database, "tickets") as url, FakeZendesk(latency=latency) as zendesk:
+    jsm = system == "jsm"
+    fake: Any = FakeJira(latency=latency) if jsm else FakeZendesk(latency=latency)
+    async with scratch_database(database, "tickets") as url, fake:
         await upgrade(url)
         store = SqlStore(url)
-        client = Zendesk(zendesk.url, zendesk.email, zendesk.token, timeout=10)
+        client: Any = (Jira if jsm else Zendesk)(fake.url, fake.email, fake.token, timeout=10)
         try:
-            bot = ScenarioBot(store, policy=Policy(open_limit=None), tickets={"zd": client})
+            bot = ScenarioBot(store, policy=Policy(open_limit=None), tickets={system: client})
             await bot.load_roster()
             subjects = ["ACME cannot export invoices to PDF", "SSO login loops for Globex", "Billing totals off by tax"]
             for number in range(opens):
-                zendesk.add_ticket(
-                    10_000 + number,
-                    f"{subjects[number % 3]} ({number})",
-                    "Since Monday it fails every time.",
-                    priority="high",
-                    tags=("billing", "pdf"),
-                    organization="ACME Corp",
-                    assignee_email="ana@example.com",
-                )
+                subject, described = f"{subjects[number % 3]} ({number})", "Since Monday it fails every time."
+                if jsm:
+                    fake.add_issue(
+                        f"SUP-{10_000 + number}",
+                        subject,
+                        described,
+                        priority="High",
+                        labels=("billing", "pdf"),
+                        organization="ACME Corp",
+                        assignee_email="ana@example.com",
+                    )
+                else:
+                    fake.add_ticket(
+                        10_000 + number,
+                        subject,
+                        described,
+                        priority="high",
+                        tags=("billing", "pdf"),
+                        organization="ACME Corp",
+                        assignee_email="ana@example.com",
+                    )
             with_ticket: list[float] = []
             without: list[float] = []
             reads = writes_open = writes_resolve = 0
             for number in range(opens):
                 for ticket in (True, False):
-                    typed = f"zd:{10_000 + number}" if ticket else f"{subjects[number % 3]} ({number}) #billing #pdf"
-                    before = len(zendesk.calls)
+                    reference = f"jsm:SUP-{10_000 + number}" if jsm else f"zd:{10_000 + number}"
+                    typed = reference if ticket else f"{subjects[number % 3]} ({number}) #billing #pdf"
+                    before = len(fake.calls)
                     started = time.perf_counter()
                     await bot.command(f"/swarm {typed}", user="ana")
                     took = time.perf_counter() - started
-                    calls = zendesk.calls[before:]
+                    calls = fake.calls[before:]
                     (with_ticket if ticket else without).append(took)
                     if ticket:
                         reads += sum(1 for c in calls if c.method == "GET")
                         writes_open += sum(1 for c in calls if c.writes)
                     swarm = len(with_ticket) + len(without)
-                    before = len(zendesk.calls)
+                    before = len(fake.calls)
                     room = next(c for c in bot.chat.channels if c.startswith(f"swarm-{swarm}-"))
                     await bot.command("/swarm resolve restarted the worker cause: stale cache", channel=room)
                     if ticket:
-                        writes_resolve += sum(1 for c in zendesk.calls[before:] if c.writes)
-            assert all(not c.body["ticket"]["comment"]["public"] for c in zendesk.writes()), "a public write"
+                        writes_resolve += sum(1 for c in fake.calls[before:] if c.writes)
+            bodies = [c.body if jsm else c.body["ticket"]["comment"] for c in fake.writes()]
+            assert all(body["public"] is False for body in bodies), "a public write"
         finally:
             await client.close()
             await store.close()
@@ -83,13 +104,14 @@ async def run(database: str | None, opens: int, latency: float) -> None:
         return f"{percentile(values, share) * 1000:.1f}"
 
     where = "PostgreSQL" if database else "SQLite"
-    print(f"{platform.machine()}, Python {platform.python_version()}, {where}; Zendesk answering in ")
+    vendor = "Jira" if jsm else "Zendesk"
+    print(f"{platform.machine()}, Python {platform.python_version()}, {where}; {vendor} answering in ")
     print(f"{latency * 1000:.0f} ms; {opens} opens of each kind\n")
     print("| measure | value |")
     print("| --- | --- |")
-    print(f"| Zendesk reads per open from a ticket | {reads / opens:.2f} |")
-    print(f"| Zendesk writes per open (the opening note) | {writes_open / opens:.2f} |")
-    print(f"| Zendesk writes per resolve (the resolving note) | {writes_resolve / opens:.2f} |")
+    print(f"| {vendor} reads per open from a ticket | {reads / opens:.2f} |")
+    print(f"| {vendor} writes per open (the opening note) | {writes_open / opens:.2f} |")
+    print(f"| {vendor} writes per resolve (the resolving note) | {writes_resolve / opens:.2f} |")
     print(f"| open without a ticket, p50 / p99 (ms) | {ms(without, 0.5)} / {ms(without, 0.99)} |")
     print(f"| open from a ticket, p50 / p99 (ms) | {ms(with_ticket, 0.5)} / {ms(with_ticket, 0.99)} |")
     added = percentile(with_ticket, 0.5) - percentile(without, 0.5)
@@ -102,8 +124,9 @@ def main() -> None:
     parser.add_argument("--opens", type=int, default=200, help="opens of each kind")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds each Zendesk answer takes")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 10 opens of each kind")
+    parser.add_argument("--system", choices=("zd", "jsm"), default="zd", help="Zendesk (zd) or Jira (jsm)")
     args = parser.parse_args()
-    asyncio.run(run(args.database, 10 if args.quick else args.opens, args.latency))
+    asyncio.run(run(args.database, 10 if args.quick else args.opens, args.latency, args.system))
 
 
 if __name__ == "__main__":

@@ -127,7 +127,7 @@ def _comment(key: str, fields: dict[str, Any], comment: Any) -> TicketEvent | Ig
     if not isinstance(comment, dict) or not isinstance(comment.get("id"), str | int):
         return None
     if comment.get("jsdPublic") is not True:
-        return Ignored("an internal comment")
+        return Ignored("not a public comment")
     author, reporter = object_at(comment, "author"), object_at(fields, "reporter")
     by_reporter = bool(author.get("accountId")) and author.get("accountId") == reporter.get("accountId")
     if author.get("accountType") != "customer" and not by_reporter:

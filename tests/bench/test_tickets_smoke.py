@@ -12,3 +12,10 @@ def test_the_ticket_bench_counts_the_calls_and_times_both_opens() -> None:
     assert rows["Zendesk writes per open (the opening note)"] == "1.00"
     assert rows["Zendesk writes per resolve (the resolving note)"] == "1.00"
     assert " / " in rows["open from a ticket, p50 / p99 (ms)"]
+
+
+def test_against_jira_an_open_reads_the_request_once() -> None:
+    rows = dict(markdown_table(run_bench("tickets.py", "--system", "jsm"), "| measure"))  # type: ignore[arg-type]
+    assert rows["Jira reads per open from a ticket"] == "1.10"  # the request; the site's fields once in ten opens
+    assert rows["Jira writes per open (the opening note)"] == "1.00"
+    assert rows["Jira writes per resolve (the resolving note)"] == "1.00"
