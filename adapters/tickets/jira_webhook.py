@@ -184,7 +184,8 @@ class JiraWebhook(TicketWebhook):
 
     async def handle(self, request: web.Request) -> web.Response:
         """An admin webhook sends every event of the issues its JQL picks: one that asks Swarm for nothing is
-        answered 200 at once (Jira would retry or count a 4xx against the webhook); the rest as every system's."""
+        answered 200 at once (a 400 for every ordinary edit would fill the webhook's log in Jira with failures); the
+        rest as every system's."""
         body = await request.read()
         if self.verify(request.headers, body):
             found = read(body)
