@@ -32,7 +32,7 @@ def plain_text(value: Any) -> str:
 def _walk(node: dict[str, Any], parts: list[str], depth: int) -> None:
     if depth > DEPTH:
         return
-    kind = node.get("type")
+    kind = node.get("type") if isinstance(node.get("type"), str) else ""
     found = node.get("attrs")
     attrs: dict[str, Any] = found if isinstance(found, dict) else {}
     if kind == "text" and isinstance(node.get("text"), str):

@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from adapters.settings import Settings
@@ -187,15 +189,30 @@ def test_rich_text_becomes_its_words() -> None:
     assert plain_text(deep) == ""  # no recursion error: what is that deep is no document Jira wrote
 
 
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10) | st.sampled_from(["text", "paragraph", "doc"]),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(["type", "text", "content", "attrs"]), inner)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=_JSON)
+def test_any_rich_text_is_read_and_never_an_error(document: object) -> None:
+    assert isinstance(plain_text(document), str)
+
+
 def test_jira_is_set_up_with_its_three_settings_or_not_at_all() -> None:
-    def settings(**jira: str) -> Settings:
+    def configured(**jira: str) -> Settings:
         return Settings(_env_file=None, SWARM_DATABASE_URL="sqlite://", **jira)  # type: ignore[call-arg]
 
     whole = {"JIRA_URL": "https://acme.atlassian.net", "JIRA_EMAIL": "bot@acme.example", "JIRA_API_TOKEN": "token"}
-    [found] = systems(settings(**whole)).items()
+    [found] = systems(configured(**whole)).items()
     assert found[0] == "jsm" and isinstance(found[1], Jira) and found[1].base == "https://acme.atlassian.net"
-    assert systems(settings()) == {}
+    assert systems(configured()) == {}
     with pytest.raises(ValidationError, match="JIRA_URL, JIRA_EMAIL and JIRA_API_TOKEN go together"):
-        settings(JIRA_URL="https://acme.atlassian.net", JIRA_EMAIL="bot@acme.example")
+        configured(JIRA_URL="https://acme.atlassian.net", JIRA_EMAIL="bot@acme.example")
     with pytest.raises(ValidationError, match="is no address"):
-        settings(**{**whole, "JIRA_URL": "acme.atlassian.net"})
+        configured(**{**whole, "JIRA_URL": "acme.atlassian.net"})
