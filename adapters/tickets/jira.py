@@ -101,7 +101,10 @@ class Jira:
     async def _organizations(self) -> str | None:
         """The id of the site's JSM Organizations field (None: the site has none), asked once."""
         if self._organizations_field == UNKNOWN:
-            found = await self._call_list("/rest/api/3/field")
+            try:
+                found = await self._call_list("/rest/api/3/field")
+            except TicketNotFound:  # not the request's absence: a site (or proxy) without the operation
+                found = []
             self._organizations_field = next(
                 (
                     str(field["id"])
