@@ -9,6 +9,7 @@ from adapters.metrics import Metrics
 from adapters.semantic import embedder_for
 from adapters.settings import Settings
 from adapters.tickets import systems
+from adapters.tickets.accounts import SealedTicketAccounts
 from bot.context import Clock, utcnow
 from bot.core import Core
 from handlers.chat import ChatPort
@@ -46,6 +47,7 @@ class App:
             delivery_lease=settings.inbox_lease() / 2,
             tickets=tickets,
             ticket_severities=settings.ticket_severities(),
+            ticket_accounts=SealedTicketAccounts(store, settings.secret_key, settings.ticket_timeout_seconds, clock),
         )
         return cls(settings, store, core)
 
@@ -84,4 +86,6 @@ class App:
             close = getattr(system, "close", None)
             if close is not None:
                 await close()
+        if isinstance(self.core.tickets.accounts, SealedTicketAccounts):
+            await self.core.tickets.accounts.close()
         await self.store.close()

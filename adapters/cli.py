@@ -31,6 +31,7 @@ from adapters.slack import SlackMount, probe
 from adapters.slack.probe import SlackProblem
 from adapters.teams import TeamsMount
 from adapters.teams.package import PackageError, build_package
+from adapters.tickets import cli as tickets_cli
 from adapters.tickets.mounts import webhooks
 from adapters.workers import Workers, serves_slack, serves_teams
 from adapters.workspaces import NoWorkspace, UnknownWorkspace
@@ -52,7 +53,7 @@ WORKSPACE_HELP = (
     "workspace with data, else the console's)"
 )
 # The commands that read or write one workspace's data: they take --workspace, or the default workspace.
-IN_A_WORKSPACE = {"roster", "history", "kb", "stats", "experts"}
+IN_A_WORKSPACE = {"roster", "history", "kb", "stats", "experts", "tickets"}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -116,6 +117,8 @@ def parser() -> argparse.ArgumentParser:
         "import", help="load resolved cases exported from a help desk (CSV)", parents=[creating]
     )
     history_import.add_argument("file", type=Path)
+
+    tickets_cli.add_commands(commands, scoped, creating)
 
     kb = commands.add_parser("kb", help="the knowledge base").add_subparsers(dest="action", required=True)
     kb_search = kb.add_parser("search", help="search articles", parents=[scoped])
@@ -365,6 +368,8 @@ async def _run(app: App, args: argparse.Namespace, out: TextIO) -> int:
         return await _jobs(app, args, out)
     if args.command == "history" and args.action == "import":
         return await _import_history(app, workspace, args.file, out)
+    if args.command == "tickets":
+        return await tickets_cli.run(app, args, workspace, out)
     if args.command == "roster" and args.action == "import":
         return await _import(app, workspace, args.file, out)
     if args.command == "roster" and args.action == "forget":

@@ -437,3 +437,64 @@ async def drain(writer: Writer, worker: Worker | None, seconds: float) -> None:
         # Often at first (a short wait is measured to the 20 ms), then less: each look is a query in this process,
         # and a look every 20 ms through a long drain cost more CPU than the acks it waited on.
         await asyncio.sleep(0.02 if time.monotonic() - started < 1 else 0.2)
+
+
+class Intake:
+    """A platform's inbox as its mount uses it, Slack's and Teams' alike: the writer that keeps each delivery before
+    the platform's acknowledgement, the worker that runs them in this process (None where worker processes do:
+    adapters/workers.py), and what a start leaves running."""
+
+    def __init__(
+        self,
+        inbox: Inbox,
+        prepare: Prepare,
+        clock: Clock,
+        *,
+        lease: timedelta,
+        work: bool,
+        written: Callable[[], None] | None,
+        drain_seconds: float,
+    ) -> None:
+        self.worker = Worker(inbox, prepare, clock, lease=lease) if work else None
+        self.writer = Writer(inbox, clock, written or (self.worker.kick if self.worker else lambda: None))
+        self.drain_seconds = drain_seconds
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def queued(self) -> int:
+        """Deliveries kept in memory or running here: the queue-depth metric."""
+        return self.writer.unwritten + (len(self.worker.running) if self.worker else 0)
+
+    async def start(self, resume: Callable[[], Awaitable[None]] | None, settle: timedelta) -> None:
+        """Resumes what a crash interrupted (`resume`), then works the inbox, if this process works.
+
+        What a crash interrupted just before this start is younger than the settle time now, so `resume` left it
+        (another process may still be at it); once that time has passed it runs again, rather than waiting for the
+        scheduler's next tick, which waits out a dead server's lease first."""
+        if self.worker is None:
+            return
+        loop = asyncio.get_running_loop()
+        if resume is not None:
+            await resume()
+            self._tasks.append(loop.create_task(_after(settle, resume)))
+        self._tasks.append(loop.create_task(self.worker.run()))
+
+    async def idle(self, seconds: float | None = None) -> None:
+        """Waits until every delivery acknowledged so far is worked on and done (tests, benchmarks)."""
+        await drain(self.writer, self.worker, self.drain_seconds if seconds is None else seconds)
+
+    async def stop(self) -> None:
+        """Keeps what was acknowledged, lets the work in hand finish (`drain_seconds` at most), and stops; what is
+        left stays in the inbox for the next worker."""
+        await self.writer.close()
+        if self.worker is not None:
+            await self.worker.stop(self.drain_seconds)
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+
+async def _after(wait: timedelta, then: Callable[[], Awaitable[None]]) -> None:
+    await asyncio.sleep(wait.total_seconds())
+    await then()

@@ -16,7 +16,7 @@ from bot.digests import Digests
 from bot.history import History
 from bot.indexes import IndexCache
 from bot.people import People
-from bot.ports import Embedder, Store, TicketSystem
+from bot.ports import Embedder, Store, TicketAccounts, TicketSystem
 from bot.semantic import SemanticSearch
 from bot.swarms import Policy, Swarms
 from bot.tickets import Tickets
@@ -48,17 +48,19 @@ class Core:
         delivery_lease: timedelta = LEASE,
         tickets: Mapping[str, TicketSystem] | None = None,
         ticket_severities: Mapping[str, int] | None = None,
+        ticket_accounts: TicketAccounts | None = None,
     ) -> Core:
         """embedder: hybrid knowledge-base search with this model (the semantic extra); None: keyword search.
         delivery_lease: how long a delivery's work holds its claim (bot/deliveries.py), shorter than the inbox's.
         tickets: the ticket systems set up, by short name (`zd`: bot/tickets.py); ticket_severities: priority →
-        severity (None: bot.tickets.DEFAULT_SEVERITIES)."""
+        severity (None: bot.tickets.DEFAULT_SEVERITIES); ticket_accounts: each workspace's own accounts, which win
+        over `tickets` for it."""
         # One index cache for both: people's changes must reach the matcher that swarms use.
         indexes = IndexCache(half_life_days) if half_life_days else IndexCache()
         # The core's clock times the vectors' rechecks too, so that a simulated month (bench/kb_deflection.py) or a
         # test sees articles embedded as the time it moves says, not as fast as the machine happens to run.
         semantic = None if embedder is None else SemanticSearch(store, embedder, clock=lambda: clock().timestamp())
-        ticketing = Tickets(store, tickets, ticket_severities, clock)
+        ticketing = Tickets(store, tickets, ticket_severities, clock, ticket_accounts)
         swarms = Swarms(store, policy, clock, indexes, semantic, ticketing)
         people = People(store, clock, indexes)
         history = History(store, clock, indexes)

@@ -207,6 +207,21 @@ class TicketNote:
     id: int | None = None
 
 
+@dataclass(frozen=True)
+class TicketAccount:
+    """How one workspace reaches one ticket system, when it has its own (several workspaces served, each with its own
+    Zendesk, …): the system (`zd`, `jsm`, `sf`), its base address, who Swarm acts as there (an e-mail, a client id),
+    and the secrets, sealed by the adapters before they are kept (never readable in the database)."""
+
+    workspace_id: int
+    system: str
+    url: str
+    login: str
+    secret: str  # sealed: an API token, a client secret
+    webhook_secret: str | None = None  # sealed
+    updated_at: datetime | None = None
+
+
 @dataclass
 class Swarm:
     workspace_id: int

@@ -7,7 +7,7 @@ fails half way (a UserError, a crash) leaves the database as it was.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
@@ -27,6 +27,7 @@ from bot.models import (
     SwarmStatus,
     Thanks,
     Ticket,
+    TicketAccount,
     TicketNote,
     TimelineEntry,
     Workspace,
@@ -398,6 +399,27 @@ class TicketNoteRepository(Protocol):
     async def for_swarm(self, swarm_id: int) -> builtins.list[TicketNote]: ...
 
 
+class TicketAccountRepository(Protocol):
+    """Each workspace's own ticket-system accounts (bot.models.TicketAccount), one per system."""
+
+    async def put(self, account: TicketAccount) -> None:
+        """Keeps the account, in place of the workspace's account for that system if it had one."""
+        ...
+
+    async def for_workspace(self, workspace_id: int) -> builtins.list[TicketAccount]: ...
+
+    async def remove(self, workspace_id: int, system: str) -> bool:
+        """Forgets the workspace's account for the system; False if it had none."""
+        ...
+
+
+class TicketAccounts(Protocol):
+    """The ticket systems a workspace reaches with its own account (adapters/tickets/accounts.py builds them from
+    the kept accounts), by short name; they take the place of the ones set up for every workspace."""
+
+    async def systems(self, workspace_id: int) -> Mapping[str, TicketSystem]: ...
+
+
 class UnitOfWork(Protocol):
     workspaces: WorkspaceRepository
     people: PersonRepository
@@ -410,6 +432,7 @@ class UnitOfWork(Protocol):
     csat: CsatRepository
     forgetting: ForgettingRepository
     ticket_notes: TicketNoteRepository
+    ticket_accounts: TicketAccountRepository
 
     async def commit(self) -> None: ...
 

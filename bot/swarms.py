@@ -299,7 +299,7 @@ class Swarms:
         """Opens a swarm for the case typed; a ticket named in it (bot/tickets.py) is read first and gives the case,
         unless its system does not answer: then the case is what was typed, and the swarm opens all the same."""
         # Read before the unit of work, as the case's meaning is: a transaction must not wait on another system.
-        reading = await self.tickets.read(case_text)
+        reading = await self.tickets.read(case_text, actor.workspace)
         case = reading.case if reading is not None else text.parse_case(case_text)
         now = self.clock()
         # The case's meaning is looked up before the unit of work: embedding it is slow, a transaction must not be.

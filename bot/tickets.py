@@ -24,7 +24,7 @@ from bot import text
 from bot.context import Clock, utcnow
 from bot.errors import TicketNotFound, TicketSystemDown, UserError
 from bot.models import DEFAULT_SEVERITY, MAX_CASE_CHARS, SEVERITIES, Case, Swarm, Ticket, TicketLink, TicketNote
-from bot.ports import Store, TicketSystem
+from bot.ports import Store, TicketAccounts, TicketSystem
 
 log = logging.getLogger(__name__)
 
@@ -245,31 +245,46 @@ class Tickets:
         systems: Mapping[str, TicketSystem] | None = None,
         severities: Mapping[str, int] | None = None,
         clock: Clock = utcnow,
+        accounts: TicketAccounts | None = None,
     ) -> None:
         self.store = store
-        self.systems = dict(systems or {})
+        self.systems = dict(systems or {})  # set up for every workspace (the environment's settings)
+        self.accounts = accounts  # each workspace's own, kept in the database: they win over the shared ones
         self.severities = dict(DEFAULT_SEVERITIES if severities is None else severities)
         self.clock = clock
         # Systems that answered 429, and until when they asked to be left alone: neither a read nor a note goes to
-        # them before then (in this process; another one learns it from its own first 429).
-        self.resting: dict[str, datetime] = {}
+        # them before then (in this process; another one learns it from its own first 429). By the system object:
+        # two workspaces' own accounts with the same system rest apart.
+        self.resting: dict[int, datetime] = {}
 
-    def _rests(self, system: str) -> bool:
-        until = self.resting.get(system)
+    def _rests(self, system: TicketSystem) -> bool:
+        until = self.resting.get(id(system))
         return until is not None and until > self.clock()
 
-    def _rest(self, system: str, down: TicketSystemDown) -> timedelta | None:
+    def _rest(self, system: TicketSystem, down: TicketSystemDown) -> timedelta | None:
         """Remembers a 429's Retry-After; returns the wait it asked for (None: it was no 429)."""
         if down.retry_after is None:
             return None
         wait = timedelta(seconds=max(down.retry_after, 1))
-        self.resting[system] = max(self.resting.get(system, self.clock()), self.clock() + wait)
+        self.resting[id(system)] = max(self.resting.get(id(system), self.clock()), self.clock() + wait)
         return wait
 
-    def system(self, name: str) -> TicketSystem | None:
-        return self.systems.get(name)
+    async def systems_of(
+        self, workspace: str | None = None, *, workspace_id: int | None = None
+    ) -> dict[str, TicketSystem]:
+        """The systems a workspace reaches (by key or id): its own accounts, else those set up for every one."""
+        found = dict(self.systems)
+        if self.accounts is None:
+            return found
+        if workspace_id is None and workspace is not None:
+            async with self.store.unit() as uow:
+                known = await uow.workspaces.get(workspace)
+            workspace_id = known.id if known is not None else None
+        if workspace_id is not None:
+            found.update(await self.accounts.systems(workspace_id))
+        return found
 
-    async def read(self, typed: str) -> Reading | None:
+    async def read(self, typed: str, workspace: str | None = None) -> Reading | None:
         """The ticket a case names, read from its system, and the case it opens; None when the case names none.
 
         A ticket its system does not have, or a URL of another account, is the person's to fix (UserError); a system
@@ -279,20 +294,20 @@ class Tickets:
         if found is None:
             return None
         ref, rest = found
-        system = self.systems.get(ref.system)
+        system = (await self.systems_of(workspace)).get(ref.system)
         if system is None:
             return None  # a system not set up here: the reference is words of the case like any other
         if not system.accepts(ref.host):
             raise UserError("ticket_elsewhere", ticket=ref.key, host=ref.host or "")
         unread = Reading(ref, TicketLink(ref.system, ref.id, system.url(ref.id)), case_without(ref, rest))
-        if self._rests(ref.system):
+        if self._rests(system):
             return unread  # it asked to wait (429): it is not asked again before then
         try:
             ticket = await system.fetch(ref.id)
         except TicketNotFound:
             raise UserError("unknown_ticket", ticket=ref.key, system=SYSTEM_NAMES[ref.system]) from None
         except TicketSystemDown as down:
-            self._rest(ref.system, down)
+            self._rest(system, down)
             log.warning("%s did not answer for %s (%s): opening from what was typed", ref.system, ref.key, down.reason)
             return unread
         ticket = replace(ticket, url=ticket.url or system.url(ref.id))
@@ -322,7 +337,7 @@ class Tickets:
         """Sends the notes that are due (of one workspace, by key or id, or of all), each once; never waits for a
         system. A note that fails waits its backoff, or what a 429 asked for; the rest of that system's notes wait
         for the next round."""
-        if not self.systems:
+        if not self.systems and self.accounts is None:
             return Sent()
         now = self.clock()
         holder = uuid.uuid4().hex
@@ -336,11 +351,14 @@ class Tickets:
             await uow.commit()
         sent = retrying = failed = 0
         done: list[TicketNote] = []
+        reached: dict[int, dict[str, TicketSystem]] = {}  # each workspace's systems, looked up once a round
         for note in notes:
-            system = self.systems.get(note.system)
-            if system is None or self._rests(note.system):
+            if note.workspace_id not in reached:
+                reached[note.workspace_id] = await self.systems_of(workspace_id=note.workspace_id)
+            system = reached[note.workspace_id].get(note.system)
+            if system is None or self._rests(system):
                 # Not tried: its system asked to wait (429), or is not set up here any more (tried in an hour).
-                note.next_at = self.resting[note.system] if system is not None else now + LAST_RETRY
+                note.next_at = self.resting[id(system)] if system is not None else now + LAST_RETRY
                 done.append(note)
                 retrying += 1
                 continue
@@ -351,7 +369,7 @@ class Tickets:
                 failed += 1
             except TicketSystemDown as down:
                 note.attempts += 1
-                wait = self._rest(note.system, down) or backoff(note.attempts)
+                wait = self._rest(system, down) or backoff(note.attempts)
                 note.next_at, note.last_error = self.clock() + wait, down.reason[:200]
                 retrying += 1
             except Exception as error:  # a bug or an answer we cannot read: tried again, never lost

@@ -1561,6 +1561,13 @@ def ticket_opened(opened: Opened, platform: str, web_url: str = "") -> str:
     lines.append(f"Severity: sev{swarm.case.severity}.")
     experts = [f"- {_expert(m)}" for m in opened.ranking.matches]
     lines += ["Experts asked:", *experts] if experts else ["Experts asked: nobody matched yet."]
+    # What the knowledge base already says, where the agent works: the answer may be here before anyone joins.
+    known = [
+        f"- Knowledge article {hit.article.number}: {hit.article.title} ({hit.article.state.value})"
+        f"{_page(web_url, f'/kb/{hit.article.number}')}"
+        for hit in opened.similar
+    ]
+    lines += ["Maybe already answered:", *known] if known else []
     return "\n".join(lines)
 
 

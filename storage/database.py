@@ -38,6 +38,7 @@ from bot.ports import (
     ProcessedEventRepository,
     SwarmRepository,
     ThanksRepository,
+    TicketAccountRepository,
     TicketNoteRepository,
     WorkspaceRepository,
 )
@@ -50,7 +51,7 @@ from storage.people import SqlPersonRepository
 from storage.processed import SqlProcessedEventRepository
 from storage.swarms import SqlSwarmRepository
 from storage.thanks import SqlThanksRepository
-from storage.tickets import SqlTicketNoteRepository
+from storage.tickets import SqlTicketAccountRepository, SqlTicketNoteRepository
 from storage.versions import SqlArticleVersionRepository
 from storage.workspaces import SqlWorkspaceRepository
 
@@ -205,6 +206,7 @@ class SqlUnitOfWork:
     embeddings: EmbeddingRepository
     forgetting: ForgettingRepository
     ticket_notes: TicketNoteRepository
+    ticket_accounts: TicketAccountRepository
 
     def __init__(self, session: AsyncSession, dialect: str) -> None:
         self._session = session
@@ -220,6 +222,7 @@ class SqlUnitOfWork:
         self.embeddings = SqlEmbeddingRepository(session, dialect)
         self.forgetting = SqlForgettingRepository(session, dialect)
         self.ticket_notes = SqlTicketNoteRepository(session, dialect)
+        self.ticket_accounts = SqlTicketAccountRepository(session, dialect)
 
     @property
     def session(self) -> AsyncSession:

@@ -428,3 +428,20 @@ class TicketNoteRow(SQLModel, table=True):
     last_error: str | None = None
     holder: str | None = None
     held_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class TicketAccountRow(SQLModel, table=True):
+    """A workspace's own account with a ticket system (bot.models.TicketAccount): the secrets are sealed by the
+    adapters before they reach this table (adapters/tickets/accounts.py)."""
+
+    __tablename__ = "ticket_account"
+    __table_args__ = (UniqueConstraint("workspace_id", "system", name="uq_ticket_account_workspace_id_system"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_ref("ticket_account")
+    system: str
+    url: str
+    login: str
+    secret: str = Field(sa_type=Text)
+    webhook_secret: str | None = Field(default=None, sa_type=Text)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

@@ -1,16 +1,17 @@
-"""The outbox of internal notes for tickets (bot/tickets.py)."""
+"""The outbox of internal notes for tickets (bot/tickets.py), and each workspace's own ticket accounts."""
 
 from __future__ import annotations
 
 import builtins
 from datetime import datetime
 
-from sqlalchemy import or_, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
 
-from bot.models import TicketNote
+from bot.context import utcnow
+from bot.models import TicketAccount, TicketNote
 from storage._sql import Repository, require_id
-from storage.tables import TicketNoteRow
+from storage.tables import TicketAccountRow, TicketNoteRow
 
 
 class SqlTicketNoteRepository(Repository):
@@ -104,4 +105,47 @@ def _to_note(row: TicketNoteRow) -> TicketNote:
         sent_at=row.sent_at,
         failed=row.failed,
         last_error=row.last_error,
+    )
+
+
+class SqlTicketAccountRepository(Repository):
+    async def put(self, account: TicketAccount) -> None:
+        values = {
+            "url": account.url,
+            "login": account.login,
+            "secret": account.secret,
+            "webhook_secret": account.webhook_secret,
+            "updated_at": account.updated_at or utcnow(),
+        }
+        insert = self._insert(TicketAccountRow).values(
+            workspace_id=account.workspace_id, system=account.system, **values
+        )
+        await self._session.exec(insert.on_conflict_do_update(index_elements=["workspace_id", "system"], set_=values))
+
+    async def for_workspace(self, workspace_id: int) -> builtins.list[TicketAccount]:
+        statement = (
+            select(TicketAccountRow)
+            .where(col(TicketAccountRow.workspace_id) == workspace_id)
+            .order_by(col(TicketAccountRow.system))
+        )
+        return [_account(row) for row in (await self._session.exec(statement)).all()]
+
+    async def remove(self, workspace_id: int, system: str) -> bool:
+        statement = (
+            delete(TicketAccountRow)
+            .where(col(TicketAccountRow.workspace_id) == workspace_id, col(TicketAccountRow.system) == system)
+            .returning(col(TicketAccountRow.id))
+        )
+        return (await self._session.exec(statement)).first() is not None
+
+
+def _account(row: TicketAccountRow) -> TicketAccount:
+    return TicketAccount(
+        workspace_id=row.workspace_id,
+        system=row.system,
+        url=row.url,
+        login=row.login,
+        secret=row.secret,
+        webhook_secret=row.webhook_secret,
+        updated_at=row.updated_at,
     )

@@ -10,7 +10,7 @@ from adapters.memory import MemoryChat, render
 from bot.core import Core
 from bot.models import Person
 from bot.people import ImportReport
-from bot.ports import Store, TicketSystem
+from bot.ports import Store, TicketAccounts, TicketSystem
 from bot.swarms import Policy
 from handlers.chat import (
     ActionEvent,
@@ -108,10 +108,13 @@ class ScenarioBot:
     conventions: Conventions = field(default_factory=Conventions)
     policy: Policy = field(default_factory=Policy)
     tickets: dict[str, TicketSystem] = field(default_factory=dict)  # ticket systems by short name (`zd`)
+    ticket_accounts: TicketAccounts | None = None  # each workspace's own
     events: int = 0
 
     def __post_init__(self) -> None:
-        self.core = Core.build(self.store, self.policy, self.clock, tickets=self.tickets)
+        self.core = Core.build(
+            self.store, self.policy, self.clock, tickets=self.tickets, ticket_accounts=self.ticket_accounts
+        )
         self.router = Router(self.core, self.chat, self.conventions)
 
     async def load_roster(self, rows: list[dict[str, object]] | None = None) -> ImportReport:

@@ -46,7 +46,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.app import App
-from adapters.inbox import Delivery, Piece, Unkept, Worker, Writer, drain
+from adapters.inbox import Delivery, Intake, Piece, Unkept
 from adapters.metrics import ApiCallObserver, Metrics
 from adapters.scheduler import Chore
 from adapters.slack import events, probe
@@ -260,12 +260,13 @@ class SlackMount:
         # Teams whose SLACK_BOT_TOKEN was revoked while this process ran (one workspace: no store to delete from).
         self.uninstalled: set[str] = set()
         inbox = app.inbox("slack")
-        self.worker = Worker(inbox, self._prepare, app.core.clock, lease=app.settings.inbox_lease()) if work else None
-        self.writer = Writer(inbox, app.core.clock, written or (self.worker.kick if self.worker else lambda: None))
-        app.metrics.queue("slack", lambda: self.writer.unwritten + (len(self.worker.running) if self.worker else 0))
+        lease = app.settings.inbox_lease()
+        self.intake = Intake(
+            inbox, self._prepare, app.core.clock, lease=lease, work=work, written=written, drain_seconds=DRAIN_SECONDS
+        )
+        self.writer, self.worker = self.intake.writer, self.intake.worker
+        app.metrics.queue("slack", self.intake.queued)
         app.metrics.inbox("slack", inbox.waiting)
-        self._working: asyncio.Task[None] | None = None
-        self._resuming: asyncio.Task[None] | None = None  # the start-up's second look, once the settle time passed
         self._session: aiohttp.ClientSession | None = None
         self._listen()
         self._ignore_the_rest()
@@ -436,28 +437,18 @@ class SlackMount:
 
     async def idle(self, seconds: float = DRAIN_SECONDS) -> None:
         """Waits until every delivery acknowledged so far is worked on and done (tests, benchmarks)."""
-        await drain(self.writer, self.worker, seconds)
+        await self.intake.idle(seconds)
 
     async def start(self, resume: bool = True) -> None:
         """Starts the work: resumes interrupted openings, then takes deliveries from the inbox (if this one works)."""
-        if self.worker is None:
-            return
-        if resume and self.single is not None:
-            await self._resume_at_start()
-            # What a crash interrupted just before this start is younger than the settle time now, so it was left
-            # (another process may still be at it); once that time has passed it is looked at again, rather than at
-            # the scheduler's next tick, which waits for a dead server's lease first.
-            self._resuming = asyncio.get_running_loop().create_task(self._resume_at_start(later=True))
-        self._working = asyncio.get_running_loop().create_task(self.worker.run())
+        settle = self.app.settings.resume_settle()
+        await self.intake.start(self._resume_at_start if resume and self.single is not None else None, settle)
 
-    async def _resume_at_start(self, later: bool = False) -> None:
-        settle = self.app.settings.resume_settle()  # not younger: another may be opening them
-        if later:
-            await asyncio.sleep(settle.total_seconds())
+    async def _resume_at_start(self) -> None:
         assert self.single is not None
         try:
             await self.single.start()
-            await self.resume(settle)
+            await self.resume(self.app.settings.resume_settle())  # not younger: another may be opening them
         except (SlackApiError, aiohttp.ClientError, OSError, TimeoutError) as err:
             # Slack may be down at start (`swarm serve` said so already): a line, not a traceback; the first
             # request, and /readyz, will try again.
@@ -479,14 +470,7 @@ class SlackMount:
 
     async def stop(self) -> None:
         """Keeps what was acknowledged, lets the work in hand finish (10 s at most), and stops."""
-        await self.writer.close()
-        if self.worker is not None:
-            await self.worker.stop(DRAIN_SECONDS)
-        for task in (self._resuming, self._working):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await self.intake.stop()
         if self._session is not None:
             self.chats.clear()  # their clients use the session
             await self._session.close()

@@ -47,7 +47,7 @@ from botframework.connector.auth.authenticate_request_result import (  # type: i
 
 from adapters import wire
 from adapters.app import App
-from adapters.inbox import Delivery, Piece, Unkept, Worker, Writer, drain
+from adapters.inbox import Delivery, Intake, Piece, Unkept
 from adapters.settings import Settings
 from adapters.teams import activities, cards
 from adapters.teams.activities import Basics, Known, Malformed
@@ -156,12 +156,13 @@ class TeamsMount:
             connect=self._connect,
         )
         inbox = app.inbox("teams")
-        self.worker = Worker(inbox, self._prepare, app.core.clock, lease=settings.inbox_lease()) if work else None
-        self.writer = Writer(inbox, app.core.clock, written or (self.worker.kick if self.worker else lambda: None))
-        app.metrics.queue("teams", lambda: self.writer.unwritten + (len(self.worker.running) if self.worker else 0))
+        lease = settings.inbox_lease()
+        self.intake = Intake(
+            inbox, self._prepare, app.core.clock, lease=lease, work=work, written=written, drain_seconds=DRAIN_SECONDS
+        )
+        self.writer, self.worker = self.intake.writer, self.intake.worker
+        app.metrics.queue("teams", self.intake.queued)
         app.metrics.inbox("teams", inbox.waiting)
-        self._working: asyncio.Task[None] | None = None
-        self._resuming: asyncio.Task[None] | None = None  # the start-up's second look, once the settle time passed
         self._closing = False
         self._in_roster: set[tuple[str, str]] = set()  # people the roster knows by their AAD object id
 
@@ -248,27 +249,17 @@ class TeamsMount:
 
     async def idle(self, seconds: float = DRAIN_SECONDS) -> None:
         """Waits until every activity acknowledged so far is worked on and done (tests, benchmarks)."""
-        await drain(self.writer, self.worker, seconds)
+        await self.intake.idle(seconds)
 
     async def start(self, resume: bool = True) -> None:
         """Starts the work: finishes the openings a crash interrupted, then takes activities from the inbox (if
         this one works)."""
-        if self.worker is None:
-            return
-        if resume:
-            await self._resume_at_start()
-            # What a crash interrupted just before this start is younger than the settle time now, so it was left
-            # (another process may still be at it); once that time has passed it is looked at again.
-            self._resuming = asyncio.get_running_loop().create_task(self._resume_at_start(later=True))
-        self._working = asyncio.get_running_loop().create_task(self.worker.run())
+        await self.intake.start(self._resume_at_start if resume else None, self.app.settings.resume_settle())
 
-    async def _resume_at_start(self, later: bool = False) -> None:
-        settle = self.app.settings.resume_settle()
-        if later:
-            await asyncio.sleep(settle.total_seconds())
+    async def _resume_at_start(self) -> None:
         try:
             for tenant in await self.workspaces():
-                await self.resume(tenant, settle)
+                await self.resume(tenant, self.app.settings.resume_settle())
         except Exception:
             # The database or Teams may be away at start; the scheduler's jobs will try again.
             log.exception("Teams start-up (resuming openings) failed")
@@ -277,14 +268,7 @@ class TeamsMount:
         """Keeps what was acknowledged, lets the turns under way finish (DRAIN_SECONDS at most), and stops; what is
         left stays in the inbox for the next worker."""
         self._closing = True
-        await self.writer.close()
-        if self.worker is not None:
-            await self.worker.stop(DRAIN_SECONDS)
-        for task in (self._resuming, self._working):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await self.intake.stop()
 
     async def _startup(self, _: web.Application) -> None:
         await self.start()

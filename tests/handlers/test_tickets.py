@@ -275,3 +275,27 @@ async def test_a_ticket_solved_elsewhere_resolves_the_swarm_with_its_marked_fix(
 
     # Over: nothing to tell.
     assert not await ticket_changed(bot.router.context, WORKSPACE, "zd", "4521", "closed", done=True)
+
+
+async def test_a_ticket_whose_answer_is_known_is_told_so_in_its_note(bot: ScenarioBot, zendesk: FakeZendesk) -> None:
+    await bot.command("/swarm zd:4521", user="ana")
+    room = bot.room(1)
+    await bot.command("/swarm resolve restarted the PDF worker with 2 GB cause: out of memory", channel=room)
+    zendesk.add_ticket(
+        4600,
+        "Cannot export invoices to PDF",
+        "Every export to PDF fails since this morning.",
+        priority="normal",
+        organization="Globex",
+    )
+
+    await bot.command("/swarm zd:4600", user="ben")
+
+    [note] = zendesk.notes(4600)
+    lines = note["body"].splitlines()
+    answered = lines.index("Maybe already answered:")
+    assert lines[answered + 1].startswith("- Knowledge article 1: ")
+    assert lines[answered + 1].endswith(f"{WEB}/kb/1")
+    _every_write_is_internal(zendesk)
+    [first] = zendesk.notes(4521)[:1]
+    assert "Maybe already answered" not in first["body"]  # nothing was known then

@@ -12,7 +12,8 @@ from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstall
 from sqlalchemy import text
 
 from adapters.cli import parser, run
-from adapters.slack.tokens import PREFIX, SealedInstallationStore, TokenKeyError
+from adapters.sealing import PREFIX
+from adapters.slack.tokens import SealedInstallationStore, TokenKeyError
 from storage.database import SqlStore
 from tests.adapters.slack.conftest import SlackScenario, start_slack
 from tests.adapters.slack.test_oauth import install
