@@ -197,7 +197,7 @@ class JiraWebhook(TicketWebhook):
         """Jira leaves the assignee's e-mail out of a webhook's body when their privacy settings hide it: then it is
         the issue's as Swarm reads it (its API token may see more)."""
         if "@" not in event.value:
-            jira = ctx.core.tickets.system(JSM)
+            jira = (await ctx.core.tickets.systems_of(workspace)).get(JSM)
             if jira is None:
                 return web.json_response({"error": "JIRA_URL is not set: the assignee cannot be read"}, status=422)
             try:

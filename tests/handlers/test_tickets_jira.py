@@ -169,3 +169,22 @@ async def test_a_comment_for_a_request_that_is_gone_is_given_up(bot: ScenarioBot
 
     posts = [c for c in jira.writes() if c.status == 404]
     assert len(posts) == 1  # asked once, then given up: it will never take it
+
+
+async def test_a_workspaces_own_jira_account_is_read_and_told(store: Store, jira: FakeJira) -> None:
+    from adapters.tickets.accounts import SealedTicketAccounts
+
+    accounts = SealedTicketAccounts(store, "a-long-random-secret-key-for-the-tests-0123456789", timeout=5)
+    scenario = ScenarioBot(store, ticket_accounts=accounts)  # no Jira set up for every workspace
+    try:
+        assert not (await scenario.load_roster()).rejected
+        await accounts.connect(WORKSPACE, "jsm", jira.url, jira.email, jira.token)
+
+        await scenario.command("/swarm jsm:SUP-123", user="ana")
+
+        assert "ACME cannot export invoices to PDF" in scenario.said("support")[0]
+        [note] = jira.notes("SUP-123")
+        assert note["body"].startswith("Swarm 1 is working on this ticket")
+        _every_write_is_internal(jira)
+    finally:
+        await accounts.close()
