@@ -120,6 +120,8 @@ def secrets_of(settings: Any) -> list[str]:
         "zendesk_webhook_secret",
         "salesforce_client_secret",
         "salesforce_webhook_secret",
+        "jira_api_token",
+        "jira_webhook_secret",
     )
     found = [str(value) for name in names if (value := getattr(settings, name, None))]
     try:

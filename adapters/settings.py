@@ -384,6 +384,28 @@ class Settings(BaseSettings):
         validation_alias="SALESFORCE_WEBHOOK_SECRET",
         description="the secret the org's Apex signs its callouts to Swarm with (at least 32 random characters)",
     )
+    # Jira Service Management (docs/jira.md): set up when its URL, e-mail and API token are all set.
+    jira_url: str = Field(
+        "",
+        validation_alias="JIRA_URL",
+        description=(
+            "the Jira site's address (`https://acme.atlassian.net`; any address for a test fake); unset: no Jira "
+            "Service Management ([Jira Service Management](jira.md))"
+        ),
+    )
+    jira_email: str = Field(
+        "",
+        validation_alias="JIRA_EMAIL",
+        description="the e-mail of the Atlassian account Swarm acts as, a JSM agent (its comments are that agent's)",
+    )
+    jira_api_token: str | None = Field(
+        None, validation_alias="JIRA_API_TOKEN", description="an API token of that Atlassian account"
+    )
+    jira_webhook_secret: str | None = Field(
+        None,
+        validation_alias="JIRA_WEBHOOK_SECRET",
+        description="the secret of the Jira admin webhook that opens swarms from requests",
+    )
     ticket_channel: str = Field(
         "",
         validation_alias="SWARM_TICKET_CHANNEL",
@@ -468,6 +490,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"SALESFORCE_URL {self.salesforce_url!r} is no address: use https://MYDOMAIN.my.salesforce.com"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _jira_together(self) -> Settings:
+        jira = [self.jira_url, self.jira_email, self.jira_api_token]
+        if any(jira) and not all(jira):
+            raise ValueError("JIRA_URL, JIRA_EMAIL and JIRA_API_TOKEN go together: set all three, or none")
+        if self.jira_url and not self.jira_url.lower().startswith(("https://", "http://")):
+            raise ValueError(f"JIRA_URL {self.jira_url!r} is no address: use https://SITE.atlassian.net")
         return self
 
     def ticket_severities(self) -> dict[str, int]:

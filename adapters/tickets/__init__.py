@@ -6,12 +6,13 @@ A new system is a client module with an entry here, and a webhook module with an
 from __future__ import annotations
 
 from adapters.settings import Settings
+from adapters.tickets.jira import Jira
 from adapters.tickets.salesforce import Salesforce
 from adapters.tickets.zendesk import Zendesk
 from bot.ports import TicketSystem
-from bot.tickets import SALESFORCE, ZENDESK
+from bot.tickets import JSM, SALESFORCE, ZENDESK
 
-__all__ = ["Salesforce", "Zendesk", "systems"]
+__all__ = ["Jira", "Salesforce", "Zendesk", "systems"]
 
 
 def systems(settings: Settings) -> dict[str, TicketSystem]:
@@ -20,6 +21,10 @@ def systems(settings: Settings) -> dict[str, TicketSystem]:
     if settings.zendesk_url and settings.zendesk_email and settings.zendesk_api_token:
         found[ZENDESK] = Zendesk(
             settings.zendesk_url, settings.zendesk_email, settings.zendesk_api_token, settings.ticket_timeout_seconds
+        )
+    if settings.jira_url and settings.jira_email and settings.jira_api_token:
+        found[JSM] = Jira(
+            settings.jira_url, settings.jira_email, settings.jira_api_token, settings.ticket_timeout_seconds
         )
     if settings.salesforce_url and settings.salesforce_client_id and settings.salesforce_client_secret:
         found[SALESFORCE] = Salesforce(

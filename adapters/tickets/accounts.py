@@ -14,22 +14,28 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from adapters.sealing import Sealer, SealKeyError
+from adapters.tickets.jira import Jira
 from adapters.tickets.salesforce import Salesforce
 from adapters.tickets.zendesk import Zendesk
 from bot.context import Clock, utcnow
 from bot.errors import TicketSystemDown
 from bot.models import Ticket, TicketAccount
 from bot.ports import Store, TicketSystem
-from bot.tickets import SALESFORCE, SYSTEM_NAMES, ZENDESK
+from bot.tickets import JSM, SALESFORCE, SYSTEM_NAMES, ZENDESK
 
 log = logging.getLogger(__name__)
 
 PURPOSE = b"swarm ticket accounts v1"
 # How each system's client is built from an account: (url, login, secret, timeout). A new system adds its line.
-BUILDERS: dict[str, Callable[[str, str, str, float], TicketSystem]] = {ZENDESK: Zendesk, SALESFORCE: Salesforce}
+BUILDERS: dict[str, Callable[[str, str, str, float], TicketSystem]] = {
+    ZENDESK: Zendesk,
+    JSM: Jira,
+    SALESFORCE: Salesforce,
+}
 # What the login and the secret are, in each system's words (`swarm tickets connect`).
 CREDENTIALS: dict[str, tuple[str, str]] = {
     ZENDESK: ("the agent's e-mail", "API token"),
+    JSM: ("the Atlassian account's e-mail", "API token"),
     SALESFORCE: ("the connected app's client id", "client secret"),
 }
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from adapters.app import App
 from adapters.scheduler import Platform
+from adapters.tickets.jira_webhook import JiraWebhook
 from adapters.tickets.salesforce_webhook import SalesforceWebhook
 from adapters.tickets.webhook import TicketWebhook
 from adapters.tickets.zendesk_webhook import ZendeskWebhook
@@ -19,4 +20,6 @@ def webhooks(app: App, platforms: Sequence[Platform]) -> list[TicketWebhook]:
         found.append(ZendeskWebhook(app, platforms))
     if settings.salesforce_webhook_secret:
         found.append(SalesforceWebhook(app, platforms))
+    if settings.jira_webhook_secret:
+        found.append(JiraWebhook(app, platforms))
     return found

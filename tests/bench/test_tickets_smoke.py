@@ -20,3 +20,10 @@ def test_the_ticket_bench_runs_against_salesforce_too() -> None:
     assert rows["Salesforce writes per open (the opening note)"] == "1.00"
     assert rows["Salesforce writes per resolve (the resolving note)"] == "1.00"
     assert rows["Salesforce tokens asked for in the whole run"] == "1"
+
+
+def test_against_jira_an_open_reads_the_request_once() -> None:
+    rows = dict(markdown_table(run_bench("tickets.py", "--system", "jsm"), "| measure"))  # type: ignore[arg-type]
+    assert rows["Jira reads per open from a ticket"] == "1.10"  # the request; the site's fields once in ten opens
+    assert rows["Jira writes per open (the opening note)"] == "1.00"
+    assert rows["Jira writes per resolve (the resolving note)"] == "1.00"

@@ -1,0 +1,214 @@
+"""Jira Service Management Cloud (Jira's REST API v3 and JSM's `/rest/servicedeskapi`), as the core's TicketSystem:
+read a request (an issue), add an internal comment.
+
+A thin async client on aiohttp rather than atlassian-python-api: that library is synchronous (on `requests`: each
+call would hold a thread off the event loop) and retries and sleeps through 429s and 5xx on its own, where the outbox
+must hear a 429 and its Retry-After and move on. Swarm needs five endpoints (docs/jira.md).
+
+Every call raises bot.errors.TicketNotFound for what Jira will never do (404: no such issue, or not a JSM request;
+a key that is no key) and TicketSystemDown for what may work later (429 with its Retry-After, 5xx, 401/403, a
+timeout, no connection). Nothing here logs a ticket's words or anyone's e-mail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import re
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from adapters.tickets.adf import plain_text
+from bot.errors import TicketNotFound, TicketSystemDown
+from bot.models import Ticket
+from bot.tickets import JSM
+
+log = logging.getLogger(__name__)
+
+JSON = dict[str, Any]
+RETRY_AFTER_UNSAID = 60.0  # a 429 without Retry-After (Jira sends one; a proxy may not)
+KEY = re.compile(r"[A-Z][A-Z0-9_]{0,49}-\d{1,18}")  # a project key, a dash, a number: all that reaches a URL
+# The JSM custom field that holds a request's organisations; its id (`customfield_10002`, …) differs per site.
+ORGANIZATIONS_FIELD = "com.atlassian.servicedesk:sd-customer-organizations"
+FIELDS = ("summary", "description", "priority", "labels", "status", "created", "assignee", "reporter")
+UNKNOWN = "?"  # the organisations field not looked up yet
+
+
+class Jira:
+    name = "Jira Service Management"
+
+    def __init__(self, url: str, email: str, api_token: str, timeout: float = 10.0) -> None:
+        self.base = url.rstrip("/")
+        # HTTP Basic with the account's e-mail and an API token (both specs' basicAuth).
+        basic = base64.b64encode(f"{email}:{api_token}".encode()).decode()
+        self._headers = {"Authorization": f"Basic {basic}", "Accept": "application/json"}
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+        self._organizations_field: str | None = UNKNOWN
+
+    def url(self, ticket_id: str) -> str:
+        return f"{self.base}/browse/{ticket_id}"
+
+    def accepts(self, host: str | None) -> bool:
+        """A short reference always; a URL of this site; any URL when JIRA_URL is no atlassian.net address (a test
+        fake, a proxy), which cannot be told apart."""
+        own = (urlsplit(self.base).hostname or "").lower()
+        return host is None or host == own or not own.endswith(".atlassian.net")
+
+    async def fetch(self, ticket_id: str) -> Ticket:
+        """getIssue with the fields a case needs: one call, once the site's organisations field is known (getFields,
+        once per process). The requester's organisations (getOrganizations) when the request has none, and the first
+        comment (getComments) when the description is empty, are read at once after it."""
+        key = _key(ticket_id)
+        organizations_field = await self._organizations()
+        fields = ",".join((*FIELDS, organizations_field) if organizations_field else FIELDS)
+        issue = await self._call("GET", f"/rest/api/3/issue/{key}", params={"fields": fields})
+        found = object_at(issue, "fields")
+        description, organization = await asyncio.gather(
+            self._description(key, found), self._organization(found, organizations_field)
+        )
+        priority, status, assignee = (object_at(found, name) for name in ("priority", "status", "assignee"))
+        real_key = str(issue.get("key") or key)
+        return Ticket(
+            system=JSM,
+            id=real_key,
+            subject=str(found.get("summary") or ""),
+            description=description,
+            organization=organization,
+            priority=_text(priority.get("name")),
+            status=_text(status.get("name")),
+            tags=tuple(str(label) for label in found.get("labels") or () if isinstance(label, str)),
+            assignee_email=_text(assignee.get("emailAddress")),
+            created_at=_time(found.get("created")),
+            url=self.url(real_key),
+        )
+
+    async def add_note(self, ticket_id: str, body: str) -> None:
+        """createRequestComment with `public: false`: what makes it an internal comment, which the customer never
+        sees (JSM's default for an agent's comment on the portal is public)."""
+        payload = {"body": body, "public": False}
+        await self._call("POST", f"/rest/servicedeskapi/request/{_key(ticket_id)}/comment", payload)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def _organizations(self) -> str | None:
+        """The id of the site's JSM Organizations field (None: the site has none), asked once."""
+        if self._organizations_field == UNKNOWN:
+            try:
+                found = await self._call_list("/rest/api/3/field")
+            except TicketNotFound:  # not the request's absence: a site (or proxy) without the operation
+                found = []
+            self._organizations_field = next(
+                (
+                    str(field["id"])
+                    for field in found
+                    if isinstance(field, dict)
+                    and isinstance(field.get("schema"), dict)
+                    and field["schema"].get("custom") == ORGANIZATIONS_FIELD
+                    and field.get("id")
+                ),
+                None,
+            )
+        return self._organizations_field
+
+    async def _description(self, key: str, fields: JSON) -> str:
+        """The issue's description (ADF), or else its first comment's body."""
+        description = plain_text(fields.get("description"))
+        if description:
+            return description
+        params = {"orderBy": "created", "maxResults": "1"}
+        comments = (await self._call("GET", f"/rest/api/3/issue/{key}/comment", params=params)).get("comments")
+        first = comments[0] if isinstance(comments, list) and comments and isinstance(comments[0], dict) else {}
+        return plain_text(first.get("body"))
+
+    async def _organization(self, fields: JSON, organizations_field: str | None) -> str | None:
+        """The name of the request's first organisation, or else of its reporter's (the customer who raised it)."""
+        on_request = fields.get(organizations_field) if organizations_field else None
+        if isinstance(on_request, list):
+            for organization in on_request:
+                if isinstance(organization, dict) and organization.get("name"):
+                    return str(organization["name"])
+        reporter = object_at(fields, "reporter").get("accountId")
+        if not isinstance(reporter, str) or not reporter:
+            return None
+        try:
+            found = await self._call("GET", "/rest/servicedeskapi/organization", params={"accountId": reporter})
+        except TicketNotFound:
+            return None
+        values = found.get("values")
+        first = values[0] if isinstance(values, list) and values and isinstance(values[0], dict) else {}
+        return _text(first.get("name"))
+
+    async def _call(
+        self, method: str, path: str, payload: JSON | None = None, params: dict[str, str] | None = None
+    ) -> JSON:
+        found = await self._request(method, path, payload, params)
+        if not isinstance(found, dict):
+            raise TicketSystemDown("unreadable answer")
+        return found
+
+    async def _call_list(self, path: str) -> list[Any]:
+        found = await self._request("GET", path, None, None)
+        if not isinstance(found, list):
+            raise TicketSystemDown("unreadable answer")
+        return found
+
+    async def _request(self, method: str, path: str, payload: JSON | None, params: dict[str, str] | None) -> Any:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(headers=self._headers, timeout=self._timeout)
+        try:
+            async with self._session.request(method, self.base + path, json=payload, params=params) as response:
+                if response.status == 429:
+                    wait = _seconds(response.headers.get("Retry-After"))
+                    raise TicketSystemDown("429 rate limited", RETRY_AFTER_UNSAID if wait is None else wait)
+                if response.status == 404:
+                    raise TicketNotFound(path)
+                if response.status >= 300:
+                    raise TicketSystemDown(f"{response.status} {response.reason or ''}".strip())
+                return await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise TicketSystemDown(type(error).__name__) from error
+        except ValueError as error:  # not JSON
+            raise TicketSystemDown("unreadable answer") from error
+
+
+def _key(ticket_id: str) -> str:
+    """An issue key (`SUP-123`); anything else never reaches a URL."""
+    if KEY.fullmatch(ticket_id) is None:
+        raise TicketNotFound(ticket_id)
+    return ticket_id
+
+
+def object_at(parent: JSON, name: str) -> JSON:
+    """The object under `name`, or an empty one when there is none (Jira leaves out, or nulls, what is unset)."""
+    value = parent.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return max(float(value), 0.0) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _time(value: object) -> datetime | None:
+    """Jira's times: ISO 8601 with milliseconds and a `+0000` offset (`2026-11-23T08:12:05.000+0000`)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
