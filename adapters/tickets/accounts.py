@@ -116,6 +116,18 @@ class SealedTicketAccounts:
             await uow.commit()
         return removed
 
+    async def webhook_secret(self, workspace: str, system: str) -> str | None:
+        """The webhook secret of the workspace's own account with `system`, opened; None if it has none, or if it
+        cannot be opened (the log says why)."""
+        account = next((a for a in await self.listed(workspace) if a.system == system), None)
+        if account is None or account.webhook_secret is None:
+            return None
+        try:
+            return self.sealer.open(account.webhook_secret)
+        except SealKeyError as err:
+            log.error("workspace %s's %s webhook secret cannot be opened: %s", account.workspace_id, system, err)
+            return None
+
     async def listed(self, workspace: str) -> list[TicketAccount]:
         """The workspace's accounts, their secrets still sealed."""
         async with self.store.unit() as uow:

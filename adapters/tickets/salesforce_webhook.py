@@ -28,16 +28,13 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from adapters.app import App
-from adapters.scheduler import Platform
 from adapters.tickets.salesforce import CASE_ID, CASE_NUMBER
 from adapters.tickets.webhook import EventKind, TicketEvent, TicketWebhook
-from bot.context import Clock, utcnow
 from bot.tickets import SALESFORCE
 from handlers.context import Context
 
@@ -125,13 +122,10 @@ class SalesforceWebhook(TicketWebhook):
     path = PATH
     vendor = "Salesforce"
 
-    def __init__(self, app: App, platforms: Sequence[Platform], clock: Clock = utcnow) -> None:
-        assert app.settings.salesforce_webhook_secret, "SALESFORCE_WEBHOOK_SECRET is needed to serve the webhook"
-        super().__init__(app, platforms, clock)
-        self.secret = app.settings.salesforce_webhook_secret
+    secret_setting = "salesforce_webhook_secret"
 
-    def verify(self, headers: Mapping[str, str], body: bytes) -> bool:
-        return verify(self.secret, headers, body, self.clock())
+    def verify(self, secret: str, headers: Mapping[str, str], body: bytes) -> bool:
+        return verify(secret, headers, body, self.clock())
 
     def read(self, headers: Mapping[str, str], body: bytes) -> TicketEvent | None:
         fields = read(body)

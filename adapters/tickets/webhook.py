@@ -12,8 +12,11 @@ None for a body that is not one); this module does the rest the same way for eve
 - `priority`: the active swarm's severity follows the ticket's priority (SWARM_TICKET_SEVERITY);
 - `comment`: the customer's public reply is said in the room, once per delivery.
 
-It acts on the chat platform of the workspace SWARM_TICKET_WORKSPACE names (or the first one served), and answers
-200 only after the effect was kept; 503 asks the system to deliver again.
+Each system's webhook comes in at two addresses: `PATH`, signed with the secret of the environment
+(ZENDESK_WEBHOOK_SECRET, …), acting in the workspace SWARM_TICKET_WORKSPACE names (or the first one served); and
+`PATH/WORKSPACE`, signed with the webhook secret of that workspace's own account (`swarm tickets connect …
+--webhook-secret`), acting in that workspace alone. An address whose secret is not set refuses everything (401), as
+a wrong signature does. It answers 200 only after the effect was kept; 503 asks the system to deliver again.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from aiohttp import web
 
 from adapters.app import App
 from adapters.scheduler import Platform
+from adapters.tickets.accounts import SealedTicketAccounts
 from bot.context import Clock, utcnow
 from bot.errors import UserError
 from handlers import ticket_events
@@ -37,6 +41,14 @@ from handlers.router import Outcome, Router
 log = logging.getLogger(__name__)
 
 EventKind = Literal["open", "status", "priority", "comment"]
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """A verified delivery that asks Swarm for nothing (an edit of a field Swarm does not follow): answered 200, so the
+    system's log of its webhook shows no failure for it; `reason` says why."""
+
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -52,40 +64,47 @@ class TicketEvent:
 
 
 class TicketWebhook:
-    """The mount of one ticket system's webhook (adapters/web.py's Mount). A subclass names its `system` (`zd`, …)
-    and `path`, and implements `verify` and `read`."""
+    """The mount of one ticket system's webhook (adapters/web.py's Mount). A subclass names its `system` (`zd`, …),
+    `path` and the setting of its secret (`secret_setting`), and implements `verify` and `read`."""
 
     system: ClassVar[str]
     path: ClassVar[str]
     vendor: ClassVar[str]  # what the logs call it: "Zendesk"
+    secret_setting: ClassVar[str]  # the Settings field of the environment's secret: "zendesk_webhook_secret"
 
     def __init__(self, app: App, platforms: Sequence[Platform], clock: Clock = utcnow) -> None:
         self.app = app
+        self.secret: str | None = getattr(app.settings, self.secret_setting) or None
         self.channel = app.settings.ticket_channel
         self.workspace = app.settings.ticket_workspace
         self.platforms = list(platforms)
         self.clock = clock
 
-    def verify(self, headers: Mapping[str, str], body: bytes) -> bool:
-        """Whether the request is the system's own, signed with its secret, and fresh."""
+    def verify(self, secret: str, headers: Mapping[str, str], body: bytes) -> bool:
+        """Whether the request is the system's own, signed with `secret`, and fresh."""
         raise NotImplementedError
 
-    def read(self, headers: Mapping[str, str], body: bytes) -> TicketEvent | None:
-        """What the (verified) request says, or None when it is not a body Swarm's setup sends."""
+    def read(self, headers: Mapping[str, str], body: bytes) -> TicketEvent | Ignored | None:
+        """What the (verified) request says, Ignored, or None when it is not a body Swarm's setup sends."""
         raise NotImplementedError
 
     def mount(self, web_app: web.Application) -> None:
         web_app.router.add_post(self.path, self.handle)
+        web_app.router.add_post(self.path + "/{workspace}", self.handle)
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
-        if not self.verify(request.headers, body):
+        own = request.match_info.get("workspace")  # the address of one workspace's own account
+        secret = self.secret if own is None else await self._own_secret(own)
+        if secret is None or not self.verify(secret, request.headers, body):
             log.warning("refused a %s webhook: bad signature or stale timestamp", self.vendor)
             return web.json_response({"error": "signature"}, status=401)
         event = self.read(request.headers, body)
+        if isinstance(event, Ignored):
+            return web.json_response({"ok": True, "ignored": event.reason})
         if event is None:
             return web.json_response({"error": f"not a body Swarm's {self.vendor} setup sends"}, status=400)
-        found = await self._platform()
+        found = await self._platform(own)
         if found is None:
             log.error("a %s webhook came, but no chat workspace is served to act in", self.vendor)
             return web.json_response({"error": "no chat workspace"}, status=503)
@@ -95,6 +114,14 @@ class TicketWebhook:
                 return await self._open(ctx, workspace, event)
             told = await self._tell(ctx, workspace, event)
         return web.json_response({"ok": True, "told": told})
+
+    async def _own_secret(self, workspace: str) -> str | None:
+        """The webhook secret of the workspace's own account with this system; None if it has none (or the
+        workspace is not one Swarm knows, which is not told apart)."""
+        accounts = self.app.core.tickets.accounts
+        if not isinstance(accounts, SealedTicketAccounts) or len(workspace) > 100:
+            return None
+        return await accounts.webhook_secret(workspace, self.system)
 
     async def _tell(self, ctx: Context, workspace: str, event: TicketEvent) -> bool:
         system, ticket_id = self.system, event.ticket_id
@@ -129,11 +156,13 @@ class TicketWebhook:
     def _delivery(self, event: TicketEvent) -> str | None:
         return f"{self.system}-webhook:{event.delivery}" if event.delivery else None
 
-    async def _platform(self) -> tuple[Platform, str] | None:
+    async def _platform(self, own: str | None = None) -> tuple[Platform, str] | None:
+        """The chat platform serving the workspace to act in: `own`, else SWARM_TICKET_WORKSPACE's, else the first."""
+        wanted = own or self.workspace
         for platform in self.platforms:
             served = await platform.workspaces()
-            if self.workspace and self.workspace in served:
-                return platform, self.workspace
-            if not self.workspace and served:
+            if wanted and wanted in served:
+                return platform, wanted
+            if not wanted and served:
                 return platform, served[0]
         return None

@@ -22,14 +22,11 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from adapters.app import App
-from adapters.scheduler import Platform
 from adapters.tickets.webhook import EventKind, TicketEvent, TicketWebhook
-from bot.context import Clock, utcnow
 from bot.tickets import ZENDESK
 
 PATH = "/zendesk/webhook"
@@ -89,13 +86,10 @@ class ZendeskWebhook(TicketWebhook):
     path = PATH
     vendor = "Zendesk"
 
-    def __init__(self, app: App, platforms: Sequence[Platform], clock: Clock = utcnow) -> None:
-        assert app.settings.zendesk_webhook_secret, "ZENDESK_WEBHOOK_SECRET is needed to serve Zendesk's webhook"
-        super().__init__(app, platforms, clock)
-        self.secret = app.settings.zendesk_webhook_secret
+    secret_setting = "zendesk_webhook_secret"
 
-    def verify(self, headers: Mapping[str, str], body: bytes) -> bool:
-        return verify(self.secret, headers, body, self.clock())
+    def verify(self, secret: str, headers: Mapping[str, str], body: bytes) -> bool:
+        return verify(secret, headers, body, self.clock())
 
     def read(self, headers: Mapping[str, str], body: bytes) -> TicketEvent | None:
         fields = read(body)

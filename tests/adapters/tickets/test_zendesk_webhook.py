@@ -22,6 +22,7 @@ from adapters.app import App
 from adapters.memory import MemoryChat, render
 from adapters.scheduler import OneChat
 from adapters.settings import Settings
+from adapters.tickets.accounts import SealedTicketAccounts
 from adapters.tickets.zendesk import Zendesk
 from adapters.tickets.zendesk_webhook import (
     EVENTS,
@@ -42,6 +43,7 @@ from tests.harness import MONDAY_MORNING, ROSTER, WORKSPACE, Clock
 from tests.production.test_secrets_in_logs import everything_logged
 
 SECRET = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="  # Zendesk's test secret, as the docs quote it
+KEY = "a-long-random-secret-key-for-the-tests-0123456789"  # SWARM_SECRET_KEY: seals the workspaces' own secrets
 
 
 @dataclass
@@ -64,6 +66,7 @@ class Hooked:
         secret: str = SECRET,
         age: timedelta = timedelta(0),
         headers: dict[str, str] | None = None,
+        path: str = PATH,
     ) -> ClientResponse:
         """POSTs as Zendesk does: the raw body signed with the timestamp (`age` old), a new invocation id each time
         unless one is given."""
@@ -78,7 +81,7 @@ class Hooked:
             "X-Zendesk-Webhook-Id": "01HW0000000000000000000000",
         }
         sent.update(headers or {})
-        async with self.session.post(self.url + PATH, data=body, headers=sent) as response:
+        async with self.session.post(self.url + path, data=body, headers=sent) as response:
             await response.read()
             return response
 
@@ -117,7 +120,9 @@ async def hooked(store: SqlStore) -> AsyncIterator[Hooked]:
         )
         client = Zendesk(zendesk.url, zendesk.email, zendesk.token, timeout=5)
         clock = Clock()
-        app = App(config, store, Core.build(store, config.policy(), clock, tickets={"zd": client}))
+        accounts = SealedTicketAccounts(store, KEY, timeout=5)
+        core = Core.build(store, config.policy(), clock, tickets={"zd": client}, ticket_accounts=accounts)
+        app = App(config, store, core)
         rows = [(i + 1, dict(row)) for i, row in enumerate(ROSTER)]
         assert not (await app.core.people.import_roster(WORKSPACE, rows)).rejected
         chat = MemoryChat(platform="console", workspace=WORKSPACE)
@@ -130,6 +135,7 @@ async def hooked(store: SqlStore) -> AsyncIterator[Hooked]:
         finally:
             await server.close()
             await client.close()
+            await accounts.close()
 
 
 async def test_a_trigger_opens_a_swarm_owned_by_the_tickets_assignee(hooked: Hooked) -> None:
@@ -318,3 +324,27 @@ def test_any_request_is_read_or_refused_and_never_an_error(body: bytes, stamp: s
     assert not verify(SECRET, {TIMESTAMP: stamp, SIGNATURE: signed}, body, MONDAY_MORNING)
     good = signature(SECRET, "2026-11-24T09:00:00Z", body)
     assert verify(SECRET, {TIMESTAMP: "2026-11-24T09:00:00Z", SIGNATURE: good}, body, MONDAY_MORNING)
+
+
+async def test_a_workspaces_own_webhook_secret_opens_its_own_address_and_no_other(hooked: Hooked) -> None:
+    accounts = hooked.app.core.tickets.accounts
+    assert isinstance(accounts, SealedTicketAccounts)
+    zendesk, own, other = hooked.zendesk, "its-own-signing-secret-0123456789", "another-signing-secret-0123456789"
+    await accounts.connect(WORKSPACE, "zd", zendesk.url, zendesk.email, zendesk.token, webhook_secret=own)
+    await accounts.connect("T-other", "zd", zendesk.url, zendesk.email, zendesk.token, webhook_secret=other)
+
+    refused = [
+        await hooked.deliver(OPEN, secret=SECRET, path=f"{PATH}/{WORKSPACE}"),  # the environment's secret
+        await hooked.deliver(OPEN, secret=own, path=PATH),  # its secret at the environment's address
+        await hooked.deliver(OPEN, secret=own, path=f"{PATH}/T-other"),  # at another workspace's address
+        await hooked.deliver(OPEN, secret=other, path=f"{PATH}/{WORKSPACE}"),  # another workspace's secret
+        await hooked.deliver(OPEN, secret=own, path=f"{PATH}/T-nobody"),  # a workspace Swarm does not know
+    ]
+    assert [r.status for r in refused] == [401] * 5
+    assert await hooked.swarms() == []
+
+    opened = await hooked.deliver(OPEN, secret=own, path=f"{PATH}/{WORKSPACE}")
+
+    assert opened.status == 200
+    [swarm] = await hooked.swarms()
+    assert swarm.ticket.key == "zd:4521"
