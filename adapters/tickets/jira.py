@@ -1,9 +1,10 @@
 """Jira Service Management Cloud (Jira's REST API v3 and JSM's `/rest/servicedeskapi`), as the core's TicketSystem:
-read a request (an issue), add an internal comment; and, opt-in, the solved requests as history (TicketHistory).
+read a request (an issue), add an internal comment; and, opt-in, the customer's satisfaction rating (TicketRatings)
+and the solved requests as history (TicketHistory).
 
 A thin async client on aiohttp rather than atlassian-python-api: that library is synchronous (on `requests`: each
 call would hold a thread off the event loop) and retries and sleeps through 429s and 5xx on its own, where the outbox
-must hear a 429 and its Retry-After and move on. Swarm needs six endpoints (docs/jira.md).
+must hear a 429 and its Retry-After and move on. Swarm needs seven endpoints (docs/jira.md).
 
 Every call raises bot.errors.TicketNotFound for what Jira will never do (404: no such issue, or not a JSM request;
 a key that is no key) and TicketSystemDown for what may work later (429 with its Retry-After, 5xx, 401/403, a
@@ -43,6 +44,7 @@ SOLVED_FIELDS = ("summary", "description", "labels", "created", "updated", "reso
 # JQL takes a date without a time zone and reads it in the searching account's: a day wider than asked covers any
 # zone (UTC-12 to UTC+14) and the minutes JQL cannot say; what is before the real bound is dropped here.
 JQL_MARGIN = timedelta(days=1)
+GOOD, BAD = range(4, 6), range(1, 4)  # CSATFeedbackFullDTO's `rating`, 1..5: satisfied (4-5) or not (1-3)
 
 
 class Jira:
@@ -107,6 +109,21 @@ class Jira:
         sees (JSM's default for an agent's comment on the portal is public)."""
         payload = {"body": body, "public": False}
         await self._call("POST", f"/rest/servicedeskapi/request/{_key(ticket_id)}/comment", payload)
+
+    async def rating(self, ticket_id: str) -> str | None:
+        """TicketRatings: getFeedback's CSAT `rating` (1 to 5) in Swarm's words: 4 and 5 `good`, 1 to 3 `bad`, so that
+        the share good is the usual CSAT % (satisfied answers of all answers). None when the request has no feedback
+        (a 404, which JSM also answers for a request it does not have). JSM does not say whether a survey was sent
+        and not answered: a Jira request is never `offered` nor `unoffered`."""
+        key = _key(ticket_id)
+        try:
+            found = await self._call("GET", f"/rest/servicedeskapi/request/{key}/feedback")
+        except TicketNotFound:
+            return None
+        score = found.get("rating")
+        if found.get("type", "csat") != "csat" or not isinstance(score, int) or isinstance(score, bool):
+            return None
+        return "good" if score in GOOD else "bad" if score in BAD else None
 
     async def solved(
         self, since: datetime, cursor: str | None = None, known: Callable[[str], Awaitable[bool]] | None = None

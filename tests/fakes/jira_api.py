@@ -10,7 +10,7 @@ Shapes follow Atlassian's published OpenAPI documents (`../shared/ticket-api-spe
 (getFields → FieldDetails, getIssue → IssueBean with StatusDetails/StatusCategory, Priority, UserDetails, getComments
 → PageOfComments, searchAndReconsileIssuesUsingJql → SearchAndReconcileResults with `issues[]`, `nextPageToken` and
 `isLast`, ErrorCollection) and `jsm-swagger.v3.json` (getOrganizations → PagedDTOOrganizationDTO,
-createRequestComment: CommentCreateDTO → 201 CommentDTO).
+createRequestComment: CommentCreateDTO → 201 CommentDTO, getFeedback → CSATFeedbackFullDTO or a 404 ErrorResponse).
 Rich text (a description, a comment's body in v3) is ADF; JSM comment bodies are strings; times are ISO 8601 with
 milliseconds and `+0000`; a missing issue is `404 {"errorMessages": [...], "errors": {}}`. Jira's rules that bite are
 kept: a request comment without `public` is a 400 (the spec: "missing the required public"); an issue of a project
@@ -102,6 +102,7 @@ class FakeJira:
     service_desk: set[str] = field(default_factory=set)  # the keys that are customer requests
     users: dict[str, JSON] = field(default_factory=dict)  # by accountId
     memberships: dict[str, list[JSON]] = field(default_factory=dict)  # accountId → the organisations they belong to
+    feedback: dict[str, JSON] = field(default_factory=dict)  # the customers' CSAT answers (CSATFeedbackFullDTO)
     per_page: int = 5000  # the most issues a search page gives, whatever maxResults asks
     zone: str = "UTC"  # the API account's time zone, in which JQL reads its dates
 
@@ -117,6 +118,7 @@ class FakeJira:
         app.router.add_get("/rest/api/3/issue/{key}/comment", self._get_comments)
         app.router.add_get("/rest/api/3/search/jql", self._search)
         app.router.add_get("/rest/servicedeskapi/organization", self._get_organizations)
+        app.router.add_get("/rest/servicedeskapi/request/{key}/feedback", self._get_feedback)
         app.router.add_post("/rest/servicedeskapi/request/{key}/comment", self._create_request_comment)
         self.app = app
 
@@ -236,6 +238,10 @@ class FakeJira:
         self._comment(key, fields["assignee"], comment, public=True, at=at)
         fields["status"] = self._status("Resolved", "done")
         fields["updated"] = fields["resolutiondate"] = at
+
+    def rate(self, key: str, rating: int, comment: str | None = None) -> None:
+        """The customer's answer to the request's satisfaction survey: 1 to 5 stars, and maybe a few words."""
+        self.feedback[key] = {"type": "csat", "rating": rating} | ({"comment": {"body": comment}} if comment else {})
 
     def _comment(self, key: str, author: JSON | None, body: str, public: bool, at: str) -> None:
         """A Comment as getComments gives it."""
@@ -482,6 +488,20 @@ class FakeJira:
             body["nextPageToken"] = base64.urlsafe_b64encode(f"page-{next(self._ids)}".encode()).decode()
             self._tokens[body["nextPageToken"]] = (jql, start + size)
         return web.json_response(body)
+
+    async def _get_feedback(self, request: web.Request) -> web.Response:
+        """getFeedback: the request's CSATFeedbackFullDTO; 404 (ErrorResponse) for a request without one."""
+        call, refused = await self._begin(request)
+        if refused is not None:
+            return refused
+        key = request.match_info["key"]
+        if key not in self.feedback:
+            call.status = 404
+            message = "The customer request does not exist or has no feedback."
+            return web.json_response(
+                {"errorMessage": message, "i18nErrorMessage": {"i18nKey": "", "parameters": []}}, status=404
+            )
+        return web.json_response(self.feedback[key])
 
     async def _get_organizations(self, request: web.Request) -> web.Response:
         call, refused = await self._begin(request)
