@@ -44,6 +44,9 @@ SOLVED_FIELDS = ("summary", "description", "labels", "created", "updated", "reso
 # JQL takes a date without a time zone and reads it in the searching account's: a day wider than asked covers any
 # zone (UTC-12 to UTC+14) and the minutes JQL cannot say; what is before the real bound is dropped here.
 JQL_MARGIN = timedelta(days=1)
+# The search "might not" show the latest changes at once (its spec): a re-run carries on a little before the last
+# change it listed, so one indexed late is not skipped for good. What it lists again is known, and skipped unread.
+RESUME_LAG = timedelta(minutes=5)
 GOOD, BAD = range(4, 6), range(1, 4)  # CSATFeedbackFullDTO's `rating`, 1..5: satisfied (4-5) or not (1-3)
 
 
@@ -134,8 +137,9 @@ class Jira:
 
         The cursor a page leaves is the `updated` time of the last issue listed, not nextPageToken: a token expires
         after 7 days and belongs to its query, and an import is re-run whenever someone gets to it. Carrying on from
-        that time lists that issue again, which `known` skips unread."""
-        start = _utc((_time(cursor) if cursor else None) or since)
+        a little before that time (RESUME_LAG) lists the last issues again, which `known` skips unread."""
+        resumed = _time(cursor) if cursor else None
+        start = _utc(resumed - RESUME_LAG if resumed is not None else since)
         jql = f'statusCategory = Done AND updated >= "{start - JQL_MARGIN:%Y-%m-%d %H:%M}" ORDER BY updated ASC'
         params = {"jql": jql, "maxResults": str(PAGE), "fields": ",".join(SOLVED_FIELDS)}
         last_seen = cursor

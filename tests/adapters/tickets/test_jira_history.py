@@ -104,11 +104,13 @@ async def test_the_search_is_read_page_by_page_and_a_cursor_carries_on(fake: Fak
     assert [p.last for p in pages] == [False, False, True]
     searches = [c.query for c in fake.calls if c.path == SEARCH]
     assert "nextPageToken" not in searches[0] and searches[1]["nextPageToken"] and searches[2]["nextPageToken"]
-    # The cursor is the last change listed: it outlives the 7 days a nextPageToken lasts. Carrying on from it lists
-    # that request again (a caller that kept it knows it), then what came after.
+    # The cursor is the last change listed: it outlives the 7 days a nextPageToken lasts. Carrying on from 5 minutes
+    # before it lists the last requests again (a caller that kept them knows them), then what came after.
     assert pages[0].cursor == "2026-11-24T10:41:00+00:00"
     rest = await read_all(jira, pages[0].cursor)
-    assert [t.id for t in rest] == ["SUP-101", "SUP-102", "SUP-103", "SUP-104"]
+    assert [t.id for t in rest] == ["SUP-100", "SUP-101", "SUP-102", "SUP-103", "SUP-104"]
+    later = await read_all(jira, "2026-11-24T10:46:00+00:00")
+    assert [t.id for t in later] == ["SUP-101", "SUP-102", "SUP-103", "SUP-104"]
 
 
 async def test_jql_dates_are_in_the_accounts_time_zone_and_nothing_before_since_is_read() -> None:
@@ -162,11 +164,12 @@ async def test_an_import_that_stops_carries_on_from_its_cursor_and_adds_nothing_
     report = await history.import_tickets("T1", "jsm", jira, SINCE)
 
     assert report.added == ["jsm:SUP-102", "jsm:SUP-103", "jsm:SUP-104"]
-    assert report.skipped_existing == ["jsm:SUP-101"]  # the last one imported, where it carries on from
+    assert report.skipped_existing == ["jsm:SUP-100", "jsm:SUP-101"]  # changed in the 5 minutes before it stopped
     assert not report.rejected
     first = next(c for c in fake.calls[calls:] if c.path == SEARCH)
-    assert '"2026-11-23 10:41"' in first.query["jql"]  # from where it stopped (a day wider), not from the start
-    assert "/rest/api/3/issue/SUP-101/comment" not in {c.path for c in fake.calls[calls:]}
+    assert '"2026-11-23 10:36"' in first.query["jql"]  # from where it stopped (a day wider), not from the start
+    read = {c.path for c in fake.calls[calls:]}
+    assert not read & {"/rest/api/3/issue/SUP-100/comment", "/rest/api/3/issue/SUP-101/comment"}
 
     # Another first day is another import: from the start, and what is there already is skipped, unread.
     calls = len(fake.calls)
