@@ -152,11 +152,14 @@ class Jira:
                 updated = _time(fields.get("updated"))
                 if not isinstance(key, str) or KEY.fullmatch(key) is None or updated is None or updated < start:
                     continue  # before the real bound: in the day JQL was asked for more
+                last_seen = _utc(updated).isoformat()
                 if known is not None and await known(key):
                     skipped.append(key)
-                else:
+                    continue
+                try:
                     tickets.append(await self._solved(key, fields))
-                last_seen = _utc(updated).isoformat()
+                except TicketNotFound:
+                    log.info("A request was deleted while its history was read: skipped")
             token = page.get("nextPageToken")
             last = page.get("isLast") is True or not isinstance(token, str) or not token
             yield SolvedPage(tuple(tickets), last_seen, last, tuple(skipped))

@@ -146,6 +146,21 @@ async def test_an_outage_stops_the_search(fake: FakeJira, jira: Jira) -> None:
         await read_all(jira)
 
 
+async def test_a_request_deleted_while_the_search_is_read_is_left_out(fake: FakeJira, jira: Jira) -> None:
+    solved_requests(fake, 3)
+    fake.per_page = 50  # one page
+
+    async def known(key: str) -> bool:
+        if key == "SUP-101":
+            del fake.issues[key]  # deleted in Jira after the search listed it: its comments are a 404
+        return False
+
+    pages = [page async for page in jira.solved(SINCE, known=known)]
+
+    assert [t.id for p in pages for t in p.tickets] == ["SUP-100", "SUP-102"]
+    assert pages[0].cursor == "2026-11-24T10:42:00+00:00"
+
+
 async def test_an_import_that_stops_carries_on_from_its_cursor_and_adds_nothing_twice(
     fake: FakeJira, jira: Jira, store: SqlStore
 ) -> None:
