@@ -1,9 +1,10 @@
 """Jira Service Management Cloud (Jira's REST API v3 and JSM's `/rest/servicedeskapi`), as the core's TicketSystem:
-read a request (an issue), add an internal comment.
+read a request (an issue), add an internal comment; and, opt-in, the customer's satisfaction rating (TicketRatings)
+and the solved requests as history (TicketHistory).
 
 A thin async client on aiohttp rather than atlassian-python-api: that library is synchronous (on `requests`: each
 call would hold a thread off the event loop) and retries and sleeps through 429s and 5xx on its own, where the outbox
-must hear a 429 and its Retry-After and move on. Swarm needs five endpoints (docs/jira.md).
+must hear a 429 and its Retry-After and move on. Swarm needs seven endpoints (docs/jira.md).
 
 Every call raises bot.errors.TicketNotFound for what Jira will never do (404: no such issue, or not a JSM request;
 a key that is no key) and TicketSystemDown for what may work later (429 with its Retry-After, 5xx, 401/403, a
@@ -16,7 +17,8 @@ import asyncio
 import base64
 import logging
 import re
-from datetime import datetime
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,7 +26,7 @@ import aiohttp
 
 from adapters.tickets.adf import plain_text
 from bot.errors import TicketNotFound, TicketSystemDown
-from bot.models import Ticket
+from bot.models import SolvedPage, SolvedTicket, Ticket
 from bot.tickets import JSM
 
 log = logging.getLogger(__name__)
@@ -36,12 +38,29 @@ KEY = re.compile(r"[A-Z][A-Z0-9_]{0,49}-\d{1,18}")  # a project key, a dash, a n
 ORGANIZATIONS_FIELD = "com.atlassian.servicedesk:sd-customer-organizations"
 FIELDS = ("summary", "description", "priority", "labels", "status", "created", "assignee", "reporter")
 UNKNOWN = "?"  # the organisations field not looked up yet
+PATIENCE = 30  # 429s in a row an offline export waits out before it gives up
+PAGE = 100  # issues asked for per page of a search (Jira may give fewer)
+SOLVED_FIELDS = ("summary", "description", "labels", "created", "updated", "resolutiondate", "assignee", "reporter")
+# JQL takes a date without a time zone and reads it in the searching account's: a day wider than asked covers any
+# zone (UTC-12 to UTC+14) and the minutes JQL cannot say; what is before the real bound is dropped here.
+JQL_MARGIN = timedelta(days=1)
+# The search "might not" show the latest changes at once (its spec): a re-run carries on a little before the last
+# change it listed, so one indexed late is not skipped for good. What it lists again is known, and skipped unread.
+RESUME_LAG = timedelta(minutes=5)
+GOOD, BAD = range(4, 6), range(1, 4)  # CSATFeedbackFullDTO's `rating`, 1..5: satisfied (4-5) or not (1-3)
 
 
 class Jira:
     name = "Jira Service Management"
 
-    def __init__(self, url: str, email: str, api_token: str, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        email: str,
+        api_token: str,
+        timeout: float = 10.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.base = url.rstrip("/")
         # HTTP Basic with the account's e-mail and an API token (both specs' basicAuth).
         basic = base64.b64encode(f"{email}:{api_token}".encode()).decode()
@@ -49,6 +68,7 @@ class Jira:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
         self._organizations_field: str | None = UNKNOWN
+        self._sleep = sleep  # how the history export waits out a 429
 
     def url(self, ticket_id: str) -> str:
         return f"{self.base}/browse/{ticket_id}"
@@ -92,6 +112,110 @@ class Jira:
         sees (JSM's default for an agent's comment on the portal is public)."""
         payload = {"body": body, "public": False}
         await self._call("POST", f"/rest/servicedeskapi/request/{_key(ticket_id)}/comment", payload)
+
+    async def rating(self, ticket_id: str) -> str | None:
+        """TicketRatings: getFeedback's CSAT `rating` (1 to 5) in Swarm's words: 4 and 5 `good`, 1 to 3 `bad`, so that
+        the share good is the usual CSAT % (satisfied answers of all answers). None when the request has no feedback
+        (a 404, which JSM also answers for a request it does not have). JSM does not say whether a survey was sent
+        and not answered: a Jira request is never `offered` nor `unoffered`."""
+        key = _key(ticket_id)
+        try:
+            found = await self._call("GET", f"/rest/servicedeskapi/request/{key}/feedback")
+        except TicketNotFound:
+            return None
+        score = found.get("rating")
+        if found.get("type", "csat") != "csat" or not isinstance(score, int) or isinstance(score, bool):
+            return None
+        return "good" if score in GOOD else "bad" if score in BAD else None
+
+    async def solved(
+        self, since: datetime, cursor: str | None = None, known: Callable[[str], Awaitable[bool]] | None = None
+    ) -> AsyncIterator[SolvedPage]:
+        """TicketHistory: searchAndReconsileIssuesUsingJql for the issues Done and updated since `since` (or since the
+        cursor), oldest change first, page by page with nextPageToken; for each not `known`, getComments (newest
+        first) gives the solving comment and who else helped. A 429 is waited out.
+
+        The cursor a page leaves is the `updated` time of the last issue listed, not nextPageToken: a token expires
+        after 7 days and belongs to its query, and an import is re-run whenever someone gets to it. Carrying on from
+        a little before that time (RESUME_LAG) lists the last issues again, which `known` skips unread."""
+        resumed = _time(cursor) if cursor else None
+        start = _utc(resumed - RESUME_LAG if resumed is not None else since)
+        jql = f'statusCategory = Done AND updated >= "{start - JQL_MARGIN:%Y-%m-%d %H:%M}" ORDER BY updated ASC'
+        params = {"jql": jql, "maxResults": str(PAGE), "fields": ",".join(SOLVED_FIELDS)}
+        last_seen = cursor
+        while True:
+            page = await self._patient("/rest/api/3/search/jql", params)
+            tickets, skipped = [], []
+            issues = [issue for issue in page.get("issues") or () if isinstance(issue, dict)]
+            for issue in issues:  # one at a time: the calls are rate limited anyway
+                key, fields = issue.get("key"), object_at(issue, "fields")
+                updated = _time(fields.get("updated"))
+                if not isinstance(key, str) or KEY.fullmatch(key) is None or updated is None or updated < start:
+                    continue  # before the real bound: in the day JQL was asked for more
+                last_seen = _utc(updated).isoformat()
+                if known is not None and await known(key):
+                    skipped.append(key)
+                    continue
+                try:
+                    tickets.append(await self._solved(key, fields))
+                except TicketNotFound:
+                    log.info("A request was deleted while its history was read: skipped")
+            token = page.get("nextPageToken")
+            last = page.get("isLast") is True or not isinstance(token, str) or not token
+            yield SolvedPage(tuple(tickets), last_seen, last, tuple(skipped))
+            if last:
+                return
+            params = {**params, "nextPageToken": str(token)}
+
+    async def _solved(self, key: str, fields: JSON) -> SolvedTicket:
+        """The solving comment: the assignee's latest, else the latest of any agent (an `atlassian` account, not the
+        reporter: customers and apps are no agents); the other agents who commented are its helpers."""
+        params = {"orderBy": "-created", "maxResults": str(PAGE)}
+        found = await self._patient(f"/rest/api/3/issue/{key}/comment", params)
+        comments = [c for c in found.get("comments") or () if isinstance(c, dict)]
+        assignee = object_at(fields, "assignee")
+        reporter = object_at(fields, "reporter").get("accountId")
+
+        def by_agent(comment: JSON) -> bool:
+            author = object_at(comment, "author")
+            return author.get("accountType") == "atlassian" and author.get("accountId") != reporter
+
+        agents = [c for c in comments if by_agent(c)]
+        solver = assignee.get("accountId")
+        solving = next((c for c in agents if solver and object_at(c, "author").get("accountId") == solver), None)
+        solving = solving or next(iter(agents), None)
+        solver_user = assignee or object_at(solving or {}, "author")
+        helpers = {
+            str(author.get("emailAddress")): None
+            for author in (object_at(c, "author") for c in agents)
+            if author.get("accountId") != solver_user.get("accountId") and _text(author.get("emailAddress"))
+        }
+        return SolvedTicket(
+            system=JSM,
+            id=key,
+            subject=str(fields.get("summary") or ""),
+            description=plain_text(fields.get("description")),
+            tags=tuple(str(label) for label in fields.get("labels") or () if isinstance(label, str)),
+            assignee_email=_text(solver_user.get("emailAddress")),
+            participant_emails=tuple(helpers),
+            created_at=_time(fields.get("created")),
+            solved_at=_time((solving or {}).get("created"))
+            or _time(fields.get("resolutiondate"))
+            or _time(fields.get("updated")),
+            solution=plain_text((solving or {}).get("body")),
+        )
+
+    async def _patient(self, path: str, params: dict[str, str]) -> JSON:
+        """GET for an offline command: a 429 is waited out, as long as it asks (Retry-After), up to PATIENCE times."""
+        for _ in range(PATIENCE):
+            try:
+                return await self._call("GET", path, params=params)
+            except TicketSystemDown as down:
+                if down.retry_after is None:
+                    raise
+                log.info("Jira asked to wait %.0f s (429): waiting", down.retry_after)
+                await self._sleep(down.retry_after)
+        return await self._call("GET", path, params=params)
 
     async def close(self) -> None:
         if self._session is not None:
@@ -212,3 +336,8 @@ def _time(value: object) -> datetime | None:
     except ValueError:
         return None
     return when if when.tzinfo is not None else None
+
+
+def _utc(when: datetime) -> datetime:
+    """A time in UTC; one without a zone (a date on the command line) is taken as UTC."""
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)

@@ -11,6 +11,7 @@ import pytest
 
 from adapters.history_file import HistoryFileError, parse_history, read_history
 from tests.adapters.conftest import Swarm
+from tests.fakes.jira_api import FakeJira
 from tests.fakes.zendesk_api import FakeZendesk
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -174,6 +175,32 @@ async def test_solved_zendesk_tickets_are_imported_and_a_rerun_reads_only_what_i
         zendesk.solve(4525, "Reversed the duplicate refund.", by="karin@example.com", at="2026-11-25T09:00:00Z")
         code, out = await swarm("history", "import", "--from", "zendesk", "--since", "2026-01-01")
         assert (code, out) == (0, "1 added, 0 already imported, 0 rejected\n")
+
+
+async def test_solved_jira_requests_are_imported_and_a_rerun_reads_only_what_is_new(
+    swarm: Swarm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with FakeJira(per_page=2) as jira:
+        monkeypatch.setenv("JIRA_URL", jira.url)
+        monkeypatch.setenv("JIRA_EMAIL", jira.email)
+        monkeypatch.setenv("JIRA_API_TOKEN", jira.token)
+        for number, skill in ((1, "pdf"), (2, "scim"), (3, "sso")):
+            jira.add_issue(f"SUP-{number}", f"Case SUP-{number}", "It fails.", labels=(skill,))
+            jira.solve(f"SUP-{number}", f"Fixed the {skill} handler.", by="grace@example.com")
+        jira.add_issue("SUP-4", "Still open", "Nobody has solved this yet.")
+        jira.fail(times=1, status=429, retry_after=0)  # waited out: this is no chat, nobody is kept waiting
+
+        code, out = await swarm("history", "import", "--from", "jira", "--since", "2026-01-01")
+
+        assert (code, out) == (0, "3 added, 0 already imported, 0 rejected\n")
+        code, out = await swarm("kb", "search", "SCIM", "--json")
+        assert [a["title"] for a in json.loads(out)] == ["Case SUP-2"]
+
+        jira.add_issue("SUP-5", "Refund issued twice", "Two refunds.", labels=("refunds",))
+        jira.solve("SUP-5", "Reversed the duplicate refund.", by="karin@example.com", at="2026-11-25T09:00:00.000+0000")
+        code, out = await swarm("history", "import", "--from", "jira", "--since", "2026-01-01")
+        # From the last change imported (all three at the same moment): listed again, known, not read again.
+        assert (code, out) == (0, "1 added, 3 already imported, 0 rejected\n")
 
 
 async def test_an_import_from_a_ticket_system_not_set_up_says_so(

@@ -8,13 +8,17 @@ drive the real Jira adapter; it also writes the admin webhooks' bodies Jira woul
 
 Shapes follow Atlassian's published OpenAPI documents (`../shared/ticket-api-specs/jira/`): `swagger-v3.v3.json`
 (getFields → FieldDetails, getIssue → IssueBean with StatusDetails/StatusCategory, Priority, UserDetails, getComments
-→ PageOfComments, ErrorCollection) and `jsm-swagger.v3.json` (getOrganizations → PagedDTOOrganizationDTO,
-createRequestComment: CommentCreateDTO → 201 CommentDTO). Rich text (a description, a comment's body in v3) is ADF;
-JSM comment bodies are strings; times are ISO 8601 with milliseconds and `+0000`; a missing issue is
-`404 {"errorMessages": [...], "errors": {}}`. Jira's rules that bite are kept: a request comment without `public` is
-a 400 (the spec: "missing the required public"); an issue of a project that is no service desk is no customer
-request (404 on `/rest/servicedeskapi`); `fields=` limits what getIssue returns; every call needs HTTP Basic
-`email:api_token` (401 otherwise).
+→ PageOfComments, searchAndReconsileIssuesUsingJql → SearchAndReconcileResults with `issues[]`, `nextPageToken` and
+`isLast`, ErrorCollection) and `jsm-swagger.v3.json` (getOrganizations → PagedDTOOrganizationDTO,
+createRequestComment: CommentCreateDTO → 201 CommentDTO, getFeedback → CSATFeedbackFullDTO or a 404 ErrorResponse).
+Rich text (a description, a comment's body in v3) is ADF; JSM comment bodies are strings; times are ISO 8601 with
+milliseconds and `+0000`; a missing issue is `404 {"errorMessages": [...], "errors": {}}`. Jira's rules that bite are
+kept: a request comment without `public` is a 400 (the spec: "missing the required public"); an issue of a project
+that is no service desk is no customer request (404 on `/rest/servicedeskapi`); `fields=` limits what getIssue and
+the search return; every call needs HTTP Basic `email:api_token` (401 otherwise). The search takes only the JQL Swarm
+writes (anything else is a 400, as a JQL error is), reads its date in the account's time zone (`zone`), as Jira does,
+gives at most `per_page` issues a page whatever `maxResults` asks (the spec: "may return fewer"), and a token it did
+not issue for that JQL is a 400.
 
 Webhook bodies (no machine-readable schema is published; the shape is the one documented on Atlassian's webhooks
 page: `timestamp`, `webhookEvent`, `issue_event_type_name`, `user`, `issue` as IssueBean, `changelog.items[]` with
@@ -31,11 +35,13 @@ import asyncio
 import base64
 import copy
 import itertools
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -53,6 +59,9 @@ CATEGORIES: dict[str, JSON] = {
     "done": {"id": 3, "key": "done", "colorName": "green", "name": "Done"},
 }
 PRIORITIES = {"Highest": "1", "High": "2", "Medium": "3", "Low": "4", "Lowest": "5"}
+SOLVED = "2026-11-24T10:30:00.000+0000"
+# The one JQL Swarm's history import writes (adapters/tickets/jira.py): its date is in the account's time zone.
+DONE_SINCE = re.compile(r'statusCategory = Done AND updated >= "(\d{4}-\d{2}-\d{2} \d{2}:\d{2})" ORDER BY updated ASC')
 
 
 @dataclass
@@ -93,17 +102,23 @@ class FakeJira:
     service_desk: set[str] = field(default_factory=set)  # the keys that are customer requests
     users: dict[str, JSON] = field(default_factory=dict)  # by accountId
     memberships: dict[str, list[JSON]] = field(default_factory=dict)  # accountId → the organisations they belong to
+    feedback: dict[str, JSON] = field(default_factory=dict)  # the customers' CSAT answers (CSATFeedbackFullDTO)
+    per_page: int = 5000  # the most issues a search page gives, whatever maxResults asks
+    zone: str = "UTC"  # the API account's time zone, in which JQL reads its dates
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(10_001)
         self._faults: deque[Fault] = deque()
         self._server: TestServer | None = None
         self._events = itertools.count(1)
+        self._tokens: dict[str, tuple[str, int]] = {}  # nextPageToken → (its JQL, where its page starts)
         app = web.Application()
         app.router.add_get("/rest/api/3/field", self._get_fields)
         app.router.add_get("/rest/api/3/issue/{key}", self._get_issue)
         app.router.add_get("/rest/api/3/issue/{key}/comment", self._get_comments)
+        app.router.add_get("/rest/api/3/search/jql", self._search)
         app.router.add_get("/rest/servicedeskapi/organization", self._get_organizations)
+        app.router.add_get("/rest/servicedeskapi/request/{key}/feedback", self._get_feedback)
         app.router.add_post("/rest/servicedeskapi/request/{key}/comment", self._create_request_comment)
         self.app = app
 
@@ -187,6 +202,7 @@ class FakeJira:
             "status": self._status(status, category),
             "created": CREATED,
             "updated": CREATED,
+            "resolutiondate": None,
             "assignee": assignee,
             "reporter": reporter,
             "creator": reporter,
@@ -207,6 +223,40 @@ class FakeJira:
         if service_desk:
             self.service_desk.add(key)
         return issue
+
+    def solve(
+        self, key: str, comment: str, *, by: str | None = None, helpers: tuple[str, ...] = (), at: str = SOLVED
+    ) -> None:
+        """An agent resolves the request with a public comment (the assignee, or the agent `by` made assignee); each of
+        `helpers` (agents' e-mails) left an internal comment before, and the customer thanked them."""
+        fields = self.issues[key]["fields"]
+        if by is not None:
+            fields["assignee"] = self.add_user(by.split("@")[0].title(), by)
+        self._comment(key, fields["reporter"], "Any news? It still spins.", public=True, at=at)
+        for email in helpers:
+            self._comment(key, self.add_user(email.split("@")[0].title(), email), f"Try {email}'s trick?", False, at)
+        self._comment(key, fields["assignee"], comment, public=True, at=at)
+        fields["status"] = self._status("Resolved", "done")
+        fields["updated"] = fields["resolutiondate"] = at
+
+    def rate(self, key: str, rating: int, comment: str | None = None) -> None:
+        """The customer's answer to the request's satisfaction survey: 1 to 5 stars, and maybe a few words."""
+        self.feedback[key] = {"type": "csat", "rating": rating} | ({"comment": {"body": comment}} if comment else {})
+
+    def _comment(self, key: str, author: JSON | None, body: str, public: bool, at: str) -> None:
+        """A Comment as getComments gives it."""
+        self.comments[key].append(
+            {
+                "self": f"{self._site()}/rest/api/3/issue/{self.issues[key]['id']}/comment/{next(self._ids)}",
+                "id": str(next(self._ids)),
+                "author": author,
+                "body": _adf(body),
+                "updateAuthor": author,
+                "created": at,
+                "updated": at,
+                "jsdPublic": public,
+            }
+        )
 
     def _priority(self, name: str | None) -> JSON | None:
         if name is None:
@@ -402,6 +452,56 @@ class FakeJira:
         limit = int(request.query.get("maxResults", "5000"))
         page = comments[start : start + limit]
         return web.json_response({"comments": page, "maxResults": limit, "startAt": start, "total": len(comments)})
+
+    async def _search(self, request: web.Request) -> web.Response:
+        """searchAndReconsileIssuesUsingJql: the issues Done and updated since the JQL's date (in `zone`), oldest
+        change first, `fields` of each."""
+        call, refused = await self._begin(request)
+        if refused is not None:
+            return refused
+        jql = request.query.get("jql", "")
+        matched = DONE_SINCE.fullmatch(jql)
+        if matched is None:
+            return self._error(call, 400, f"Error in the JQL Query: the fake does not know '{jql}'.")
+        token = request.query.get("nextPageToken")
+        if token is not None and self._tokens.get(token, ("", 0))[0] != jql:
+            return self._error(call, 400, "The provided next page token is invalid or expired.")
+        start = self._tokens[token][1] if token is not None else 0
+        since = datetime.strptime(matched[1], "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(self.zone))
+        found = sorted(
+            (
+                issue
+                for issue in self.issues.values()
+                if issue["fields"]["status"]["statusCategory"]["key"] == "done"
+                and datetime.fromisoformat(issue["fields"]["updated"]) >= since
+            ),
+            key=lambda issue: (datetime.fromisoformat(issue["fields"]["updated"]), int(issue["id"])),
+        )
+        size = min(int(request.query.get("maxResults", "50")), self.per_page)
+        names = set(request.query.get("fields", "id").split(","))
+        page = [
+            {**issue, "fields": {name: value for name, value in issue["fields"].items() if name in names}}
+            for issue in found[start : start + size]
+        ]
+        body: JSON = {"issues": page, "isLast": start + size >= len(found)}
+        if not body["isLast"]:
+            body["nextPageToken"] = base64.urlsafe_b64encode(f"page-{next(self._ids)}".encode()).decode()
+            self._tokens[body["nextPageToken"]] = (jql, start + size)
+        return web.json_response(body)
+
+    async def _get_feedback(self, request: web.Request) -> web.Response:
+        """getFeedback: the request's CSATFeedbackFullDTO; 404 (ErrorResponse) for a request without one."""
+        call, refused = await self._begin(request)
+        if refused is not None:
+            return refused
+        key = request.match_info["key"]
+        if key not in self.feedback:
+            call.status = 404
+            message = "The customer request does not exist or has no feedback."
+            return web.json_response(
+                {"errorMessage": message, "i18nErrorMessage": {"i18nKey": "", "parameters": []}}, status=404
+            )
+        return web.json_response(self.feedback[key])
 
     async def _get_organizations(self, request: web.Request) -> web.Response:
         call, refused = await self._begin(request)

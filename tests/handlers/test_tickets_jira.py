@@ -9,9 +9,11 @@ from collections.abc import AsyncIterator
 import pytest
 
 from adapters.tickets.jira import Jira
+from bot.analytics import rows
 from bot.ports import Store
 from handlers.context import Conventions
 from handlers.jobs import JOBS
+from handlers.ticket_events import ticket_changed
 from tests.fakes.jira_api import FakeJira
 from tests.harness import WORKSPACE, ScenarioBot
 
@@ -157,6 +159,33 @@ async def test_the_fix_and_its_article_go_back_to_the_request_once(bot: Scenario
     assert lines[1:3] == ["Fix: restarted the PDF worker with 2 GB", "Cause: out of memory"]
     assert lines[3].startswith("Knowledge article ") and lines[3].endswith(f"{WEB}/kb/1")
     _every_write_is_internal(jira)
+
+
+async def test_stats_show_the_customers_stars_as_good_or_bad(bot: ScenarioBot, jira: FakeJira) -> None:
+    jira.add_issue(
+        "SUP-124", "Globex invoices show the wrong VAT", labels=("billing",), assignee_email="ana@example.com"
+    )
+    await bot.command("/swarm jsm:SUP-123", user="ana")
+    await bot.command("/swarm jsm:SUP-124", user="ana")
+    bot.clock.advance(hours=1)
+    await bot.command("/swarm resolve restarted the PDF worker", user="ana", channel=bot.room(1))
+    await bot.command("/swarm resolve fixed the VAT table", user="ana", channel=bot.room(2))
+    for key in ("SUP-123", "SUP-124"):  # Jira's webhook: the request is resolved
+        await ticket_changed(bot.router.context, WORKSPACE, "jsm", key, "Resolved", True)
+
+    # The customers answer JSM's survey; the tickets job reads the feedback later, without waiting on anyone.
+    jira.rate("SUP-123", 5, comment="Quick and kind.")
+    jira.rate("SUP-124", 3)  # neither pleased nor displeased: not satisfied, as CSAT counts it
+    await _run_tickets_job(bot)
+
+    await bot.command("/swarm stats 7d", user="ana")
+    card = bot.last_told("ana")
+    assert "Ticket satisfaction: 50% good (1 good · 1 bad)" in card
+    assert "First-contact resolution: 100% (2 of 2 tickets solved and never reopened)" in card
+    flat = {(metric, key): value for metric, key, value in rows(await bot.core.analytics.last(WORKSPACE, "7d"))}
+    assert (flat[("ticket.good", "")], flat[("ticket.bad", "")], flat[("ticket.offered", "")]) == (1, 1, 0)
+    feedback = [c.path for c in jira.calls if c.path.endswith("/feedback")]
+    assert sorted(feedback) == [f"/rest/servicedeskapi/request/{key}/feedback" for key in ("SUP-123", "SUP-124")]
 
 
 async def test_a_comment_for_a_request_that_is_gone_is_given_up(bot: ScenarioBot, jira: FakeJira) -> None:

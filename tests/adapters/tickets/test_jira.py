@@ -150,6 +150,28 @@ async def test_an_outage_or_refused_credentials_may_pass(fake: FakeJira, jira: J
         await nobody.close()
 
 
+async def test_a_requests_satisfaction_rating_is_good_when_satisfied_and_bad_otherwise(
+    fake: FakeJira, jira: Jira
+) -> None:
+    fake.add_issue("SUP-123", "ACME cannot export invoices")
+    assert await jira.rating("SUP-123") is None  # no feedback yet: JSM answers 404
+
+    # 4 and 5 are satisfied; 3 is not: the share good stays the usual CSAT % (satisfied of all answers).
+    for stars, word in ((5, "good"), (4, "good"), (3, "bad"), (2, "bad"), (1, "bad")):
+        fake.rate("SUP-123", stars, comment="Thanks!")
+        assert await jira.rating("SUP-123") == word, stars
+    fake.rate("SUP-123", 7)  # no rating the spec allows
+    assert await jira.rating("SUP-123") is None
+    assert {(c.method, c.path) for c in fake.calls} == {("GET", "/rest/servicedeskapi/request/SUP-123/feedback")}
+
+    with pytest.raises(TicketNotFound):
+        await jira.rating("../../rest/api/3/myself")  # no key: never reaches a URL
+    fake.fail(times=1, status=429, retry_after=120)
+    with pytest.raises(TicketSystemDown) as wait:
+        await jira.rating("SUP-123")  # not waited out here: the tickets job asks again later
+    assert wait.value.retry_after == 120
+
+
 def test_only_urls_of_its_own_site_are_its_requests() -> None:
     real = Jira("https://acme.atlassian.net/", "a@b.c", "t")
     assert real.accepts(None) and real.accepts("acme.atlassian.net")
