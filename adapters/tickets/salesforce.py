@@ -2,8 +2,9 @@
 
 A thin async client on aiohttp rather than simple-salesforce: simple-salesforce is synchronous on requests (each call
 would hold a thread), and the outbox must hear a refusal and move on, where it raises its own exception types around
-requests'. Swarm needs three endpoints (docs/salesforce.md): the OAuth 2.0 client credentials flow's token, a SOQL
-query, and CaseComment's create.
+requests'. Swarm needs four endpoints (docs/salesforce.md): the OAuth 2.0 client credentials flow's token, a SOQL
+query and its next batches, and CaseComment's create. As TicketHistory, it reads the closed Cases for `swarm history
+import --from salesforce`.
 
 The token is asked for once and kept; a 401 (INVALID_SESSION_ID: it expired, or was revoked) gets one new token and
 the call is tried once more. Every call raises bot.errors.TicketNotFound for what Salesforce will never do (a Case it
@@ -17,14 +18,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from datetime import datetime
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 
 from bot.errors import TicketNotFound, TicketSystemDown
-from bot.models import Ticket
+from bot.models import SolvedPage, SolvedTicket, Ticket
 from bot.tickets import SALESFORCE
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ TOKEN = "/services/oauth2/token"
 # Salesforce's API limits count over a rolling 24 hours, and its 403 REQUEST_LIMIT_EXCEEDED says nothing of when to
 # come back: Swarm asks it nothing for five minutes, then tries again.
 LIMIT_REST = 300.0
+LIMITED = "403 REQUEST_LIMIT_EXCEEDED"
 RETRY_AFTER_UNSAID = 60.0  # a 429 (from a proxy in front of Salesforce) without Retry-After
 COMMENT_BYTES = 4000  # CaseComment.CommentBody holds at most 4,000 bytes
 CASE_ID = re.compile(r"500[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?")  # key prefix 500: a Case; 15 or 18 characters
@@ -44,18 +47,41 @@ CASE_FIELDS = (
     "Id, CaseNumber, Subject, Description, Status, Priority, IsClosed, CreatedDate, Account.Name, OwnerId, Owner.Email"
 )
 USER_PREFIX = "005"  # an owner that is a User (a queue owns cases too: its e-mail is nobody's)
+# What `swarm history import` needs of a closed Case, and of its comments (their authors with them).
+HISTORY_FIELDS = "Id, Subject, Description, CreatedDate, ClosedDate, LastModifiedDate, OwnerId, Owner.Email"
+COMMENT_FIELDS = "Id, ParentId, CommentBody, CreatedById, CreatedDate, CreatedBy.Email, CreatedBy.UserType"
+# The comments of this many Cases are read in one query: its `ParentId IN (…)` list keeps the URL about 2,200
+# characters long. A relationship subquery would bring them with the Cases, but its nested shape is in no spec Swarm's
+# fake is held to; a top-level query's is.
+PARENTS_PER_QUERY = 100
+STAFF = "Standard"  # User.UserType of the org's own people; portal and community users are customers
+PATIENCE = 30  # 429s in a row (from a proxy: Salesforce says 403) an offline export waits out before it gives up
+LIMIT_SPENT = (
+    "403 REQUEST_LIMIT_EXCEEDED: the org's API requests of the last 24 hours are spent; run the same import later"
+)
+# Where an import got to, kept between runs: the last Case's LastModifiedDate (to the second) and Id.
+POSITION = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z) (500[A-Za-z0-9]{15})")
 
 
 class Salesforce:
     name = "Salesforce"
 
-    def __init__(self, url: str, client_id: str, client_secret: str, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        client_id: str,
+        client_secret: str,
+        timeout: float = 10.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.base = url.rstrip("/")
         self._form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret}
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
         self._token: str | None = None
         self._instance: str | None = None  # where the API answers, as the token's `instance_url` says
+        self._run_as: str | None = None  # the integration user's Id, as the token's `id` says: its comments are Swarm's
+        self._sleep = sleep  # how the history export waits out a 429
         self._token_lock = asyncio.Lock()
 
     def url(self, ticket_id: str) -> str:
@@ -100,6 +126,106 @@ class Salesforce:
         case_id = ticket_id if CASE_ID.fullmatch(ticket_id) else str((await self._case(ticket_id))["Id"])
         payload = {"ParentId": case_id, "CommentBody": _fit(body), "IsPublished": False}
         await self._call("POST", f"{API}/sobjects/CaseComment", payload)
+
+    async def solved(
+        self, since: datetime, cursor: str | None = None, known: Callable[[str], Awaitable[bool]] | None = None
+    ) -> AsyncIterator[SolvedPage]:
+        """TicketHistory: the closed Cases changed since `since`, oldest change first, a batch of the query (up to
+        2,000) a page, the next batches by `nextRecordsUrl`; then, for those not `known`, their comments, newest
+        first, in a query per PARENTS_PER_QUERY Cases. The cursor is no query locator (those expire within the
+        run's hours, not across days) but the last Case's (LastModifiedDate, Id): a re-run asks afresh for what
+        sorts after it. A 429 is waited out; 403 REQUEST_LIMIT_EXCEEDED stops the export (the allowance is a
+        rolling 24 hours: minutes of waiting would not bring it back)."""
+        after = POSITION.fullmatch(cursor or "")
+        if after is None:
+            where = f"LastModifiedDate >= {_soql_time(since)}"
+        else:
+            moment, last_id = after[1], _literal(after[2])
+            where = f"(LastModifiedDate > {moment} OR (LastModifiedDate = {moment} AND Id > {last_id}))"
+        soql = f"SELECT {HISTORY_FIELDS} FROM Case WHERE IsClosed = true AND {where} ORDER BY LastModifiedDate, Id"
+        found = await self._patient(f"{API}/query", {"q": soql})
+        position = cursor if after is not None else None
+        while True:
+            cases = _records(found)
+            fresh, skipped = [], []
+            for case in cases:  # one at a time: the callback reads the database
+                if known is not None and await known(str(case["Id"])):
+                    skipped.append(str(case["Id"]))
+                else:
+                    fresh.append(case)
+            comments = await self._comments([str(c["Id"]) for c in fresh])
+            tickets = tuple(self._solved(case, comments.get(str(case["Id"]), [])) for case in fresh)
+            if cases:
+                position = _position(cases[-1]) or position
+            following = found.get("nextRecordsUrl")
+            last = found.get("done") is not False or not isinstance(following, str)
+            yield SolvedPage(tickets, position, last, tuple(skipped))
+            if last:
+                return
+            found = await self._patient(_next_batch(str(following)), None)
+
+    def _solved(self, case: JSON, comments: list[JSON]) -> SolvedTicket:
+        """The solving comment is the owner's latest, else the latest of any of the org's staff; Swarm's own notes
+        are never it, nor a help. The owner (a user, not a queue) solved it, else the solving comment's author."""
+        owner_id = str(case.get("OwnerId") or "")
+        owner = case.get("Owner") if owner_id.startswith(USER_PREFIX) else None
+        by_staff = [
+            c
+            for c in comments
+            if c.get("CreatedById") != self._run_as and (c.get("CreatedById") == owner_id or _by_staff(c))
+        ]
+        solving = next((c for c in by_staff if c.get("CreatedById") == owner_id), None)
+        solving = solving or next(iter(by_staff), None)
+        resolver = _text(owner.get("Email")) if isinstance(owner, dict) else None
+        if not isinstance(owner, dict) and solving is not None:
+            resolver = _author_email(solving)
+        helpers = dict.fromkeys(e for e in map(_author_email, by_staff) if e and e != resolver)
+        earliest = comments[-1] if comments and comments[-1] is not solving else None
+        description = case.get("Description") or (earliest or {}).get("CommentBody")
+        solved_at = _time((solving or {}).get("CreatedDate")) or _time(case.get("ClosedDate"))
+        return SolvedTicket(
+            system=SALESFORCE,
+            id=str(case["Id"]),
+            subject=str(case.get("Subject") or ""),
+            description=str(description or ""),
+            tags=(),  # a Case has none; its Type and Reason say what kind of request it is, not what solved it
+            assignee_email=resolver,
+            participant_emails=tuple(helpers),
+            created_at=_time(case.get("CreatedDate")),
+            solved_at=solved_at or _time(case.get("LastModifiedDate")),
+            solution=str((solving or {}).get("CommentBody") or ""),
+        )
+
+    async def _comments(self, case_ids: Sequence[str]) -> dict[str, list[JSON]]:
+        """The Cases' comments, newest first, by Case Id: a query per PARENTS_PER_QUERY Cases, and its next batches."""
+        found: dict[str, list[JSON]] = {}
+        for start in range(0, len(case_ids), PARENTS_PER_QUERY):
+            parents = ", ".join(_literal(i) for i in case_ids[start : start + PARENTS_PER_QUERY])
+            soql = f"SELECT {COMMENT_FIELDS} FROM CaseComment WHERE ParentId IN ({parents}) ORDER BY CreatedDate DESC"
+            batch = await self._patient(f"{API}/query", {"q": soql})
+            while True:
+                for comment in _records(batch):
+                    found.setdefault(str(comment.get("ParentId")), []).append(comment)
+                following = batch.get("nextRecordsUrl")
+                if batch.get("done") is not False or not isinstance(following, str):
+                    break
+                batch = await self._patient(_next_batch(following), None)
+        return found
+
+    async def _patient(self, path: str, params: dict[str, str] | None) -> JSON:
+        """GET for an offline command: a 429 is waited out as long as it asks, up to PATIENCE times; a spent
+        allowance stops it with a message that says so."""
+        for _ in range(PATIENCE):
+            try:
+                return await self._call("GET", path, params=params)
+            except TicketSystemDown as down:
+                if down.reason == LIMITED:
+                    raise TicketSystemDown(LIMIT_SPENT) from down
+                if not down.reason.startswith("429") or down.retry_after is None:
+                    raise
+                log.info("Salesforce asked to wait %.0f s (429): waiting", down.retry_after)
+                await self._sleep(down.retry_after)
+        return await self._call("GET", path, params=params)
 
     async def close(self) -> None:
         if self._session is not None:
@@ -168,7 +294,7 @@ class Salesforce:
         if status == 401:
             raise _Expired
         if status == 403 and code == "REQUEST_LIMIT_EXCEEDED":
-            raise TicketSystemDown("403 REQUEST_LIMIT_EXCEEDED", LIMIT_REST)
+            raise TicketSystemDown(LIMITED, LIMIT_REST)
         if status == 429:
             wait = _seconds(retry_after)
             raise TicketSystemDown("429 rate limited", RETRY_AFTER_UNSAID if wait is None else wait)
@@ -212,6 +338,8 @@ class Salesforce:
                 raise TicketSystemDown(f"{status} no token")
             instance = found.get("instance_url")
             self._instance = instance.rstrip("/") if isinstance(instance, str) and instance else None
+            identity = found.get("id")  # `…/id/<orgId>/<userId>`: the run-as user
+            self._run_as = identity.rsplit("/", 1)[-1] if isinstance(identity, str) and "/" in identity else None
             self._token = token
             return token
 
@@ -265,3 +393,39 @@ def _time(value: object) -> datetime | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+def _records(found: JSON) -> list[JSON]:
+    records = found.get("records")
+    return [r for r in records if isinstance(r, dict) and r.get("Id")] if isinstance(records, list) else []
+
+
+def _next_batch(url: str) -> str:
+    """A `nextRecordsUrl` is a path on the same instance; anything else is not followed."""
+    if not url.startswith(f"{API}/query/") or "?" in url or ".." in url:
+        raise TicketSystemDown("unreadable answer")
+    return url
+
+
+def _by_staff(comment: JSON) -> bool:
+    author = comment.get("CreatedBy")
+    return isinstance(author, dict) and author.get("UserType") == STAFF
+
+
+def _author_email(comment: JSON) -> str | None:
+    author = comment.get("CreatedBy")
+    return _text(author.get("Email")) if isinstance(author, dict) else None
+
+
+def _soql_time(moment: datetime) -> str:
+    """A SOQL dateTime literal, in UTC: `2026-01-01T00:00:00Z`."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _position(case: JSON) -> str | None:
+    """The cursor after this Case. Its LastModifiedDate is cut to the second: what sorts after it is still all
+    asked for (`>` a moment no later than its own), at worst the Case itself again, which `known` skips."""
+    moment = _time(case.get("LastModifiedDate"))
+    position = f"{_soql_time(moment)} {case['Id']}" if moment is not None else None
+    return position if position is not None and POSITION.fullmatch(position) else None

@@ -12,6 +12,7 @@ import pytest
 from adapters.history_file import HistoryFileError, parse_history, read_history
 from tests.adapters.conftest import Swarm
 from tests.fakes.jira_api import FakeJira
+from tests.fakes.salesforce_api import FakeSalesforce
 from tests.fakes.zendesk_api import FakeZendesk
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -201,6 +202,50 @@ async def test_solved_jira_requests_are_imported_and_a_rerun_reads_only_what_is_
         code, out = await swarm("history", "import", "--from", "jira", "--since", "2026-01-01")
         # From the last change imported (all three at the same moment): listed again, known, not read again.
         assert (code, out) == (0, "1 added, 3 already imported, 0 rejected\n")
+
+
+async def test_closed_salesforce_cases_are_imported_and_a_rerun_reads_only_what_is_new(
+    swarm: Swarm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with FakeSalesforce(per_page=2) as salesforce:
+        monkeypatch.setenv("SALESFORCE_URL", salesforce.url)
+        monkeypatch.setenv("SALESFORCE_CLIENT_ID", salesforce.client_id)
+        monkeypatch.setenv("SALESFORCE_CLIENT_SECRET", salesforce.client_secret)
+        for number, skill in ((1026, "PDF"), (1027, "SCIM"), (1028, "SSO")):
+            case_id = salesforce.add_case(f"0000{number}", f"Case {number}", f"The {skill} handler fails.")
+            salesforce.solve(case_id, f"Fixed the {skill} handler.", by="grace@example.com")
+        salesforce.add_case("00001029", "Still open", "Nobody has solved this yet.")
+        salesforce.fail(times=1, status=429, retry_after=0)  # from a proxy: waited out, nobody is kept waiting
+
+        code, out = await swarm("history", "import", "--from", "salesforce", "--since", "2026-01-01")
+
+        assert (code, out) == (0, "3 added, 0 already imported, 0 rejected\n")
+        code, out = await swarm("kb", "search", "SCIM", "--json")
+        assert [a["title"] for a in json.loads(out)] == ["Case 1027"]
+
+        case_id = salesforce.add_case("00001030", "Refund issued twice", "Two refunds.")
+        at = "2026-11-25T09:00:00.000+0000"
+        salesforce.solve(case_id, "Reversed the duplicate refund.", by="karin@example.com", at=at)
+        code, out = await swarm("history", "import", "--from", "salesforce", "--since", "2026-01-01")
+        assert (code, out) == (0, "1 added, 0 already imported, 0 rejected\n")
+
+
+async def test_an_import_that_spends_salesforces_allowance_stops_and_says_why(
+    swarm: Swarm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with FakeSalesforce() as salesforce:
+        monkeypatch.setenv("SALESFORCE_URL", salesforce.url)
+        monkeypatch.setenv("SALESFORCE_CLIENT_ID", salesforce.client_id)
+        monkeypatch.setenv("SALESFORCE_CLIENT_SECRET", salesforce.client_secret)
+        case_id = salesforce.add_case("00001026", "Case 1026", "It fails.")
+        salesforce.solve(case_id, "Fixed it.", by="grace@example.com")
+        salesforce.fail(times=1, status=403)
+
+        code, out = await swarm("history", "import", "--from", "salesforce", "--since", "2026-01-01")
+
+    assert code == 1
+    assert "REQUEST_LIMIT_EXCEEDED: the org's API requests of the last 24 hours are spent" in out
+    assert "run the same import again to carry on from there" in out
 
 
 async def test_an_import_from_a_ticket_system_not_set_up_says_so(

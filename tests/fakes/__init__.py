@@ -8,8 +8,8 @@
 - `zendesk_api.FakeZendesk`: a fake of Zendesk's Support API (tickets, comments, users, organizations, UpdateTicket),
   recording every call, with 429s (Retry-After) and outages on demand.
 - `salesforce_api.FakeSalesforce`: a fake of Salesforce's REST API (the client credentials token, SOQL on Case and
-  CaseComment, CaseComment create), recording every call, the token's included, with 403 REQUEST_LIMIT_EXCEEDED,
-  outages and expired tokens on demand.
+  CaseComment answered in batches with `nextRecordsUrl`, CaseComment create), recording every call, the token's
+  included, with 403 REQUEST_LIMIT_EXCEEDED, outages, expired tokens and expired query locators on demand.
 - `jira_api.FakeJira`: a fake of Jira Cloud's REST API v3 and JSM's `/rest/servicedeskapi` (getFields, getIssue,
   getComments, getOrganizations, createRequestComment) that also writes the admin webhooks' bodies about its issues,
   recording every call, with 429s (Retry-After) and outages on demand.
