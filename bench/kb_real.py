@@ -75,7 +75,7 @@ from bot.search_query import parse_query  # noqa: E402
 from bot.semantic import SemanticSearch, content_hash, embedding_texts, pack  # noqa: E402
 from bot.text import stem  # noqa: E402
 from storage.database import SqlStore  # noqa: E402
-from storage.search import STOP_WORDS, forget_term_counts, search_terms  # noqa: E402
+from storage.search import STOP_WORDS, forget_term_counts, search_terms, with_rank_columns  # noqa: E402
 from storage.tables import ArticleEmbeddingRow, ArticleRow  # noqa: E402
 
 CREATED = datetime(2026, 11, 1, tzinfo=UTC)
@@ -235,7 +235,7 @@ def scores(ranked: Sequence[Sequence[int]], queries: Sequence[Query]) -> tuple[f
 def _article_row(article: Article, workspace_id: int) -> dict[str, Any]:
     values = dataclasses.asdict(article)
     values.pop("id")
-    return values | {"workspace_id": workspace_id, "state": article.state.value}
+    return with_rank_columns(values | {"workspace_id": workspace_id, "state": article.state.value})
 
 
 async def _insert(store: SqlStore, rows: Sequence[dict[str, Any]]) -> None:

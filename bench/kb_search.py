@@ -46,7 +46,7 @@ from bench.common import percentile, progress, scratch_database  # noqa: E402
 from bot.models import Article, ArticleState  # noqa: E402
 from bot.search_query import SearchQuery, parse_query  # noqa: E402
 from storage.database import SqlStore, upgrade  # noqa: E402
-from storage.search import forget_term_counts  # noqa: E402
+from storage.search import forget_term_counts, with_rank_columns  # noqa: E402
 from storage.tables import ArticleRow  # noqa: E402
 
 SIZES = (1_000, 10_000, 100_000)
@@ -129,7 +129,7 @@ def _row(made: Article) -> dict[str, Any]:
     values = dataclasses.asdict(made)
     values.pop("id")
     values["state"] = made.state.value
-    return values
+    return with_rank_columns(values)
 
 
 @asynccontextmanager

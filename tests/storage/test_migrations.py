@@ -90,7 +90,7 @@ async def test_the_comparison_notices_a_missing_index(database_url: str) -> None
 
 async def test_upgrade_reaches_the_head_and_can_run_again(database_url: str) -> None:
     head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
-    assert head == "0016_tickets"
+    assert head == "0017_search_rank"
     await upgrade(database_url)
     await upgrade(database_url)
 
