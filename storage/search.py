@@ -6,9 +6,12 @@ removed, and the rest are OR-ed: an article matching more and rarer words ranks 
 first), and a long case text still finds the article that shares a few of its words (its commonest words left
 out). The last word is also matched as a prefix, for people who type "expo" and mean "export". Both backends stem
 English words the same way (Porter on SQLite, `english` on PostgreSQL) and pick candidates by their own ranks (FTS5's
-`bm25()`; on PostgreSQL the rarity of the words matched, then `ts_rank_cd` or `ts_rank`); the candidates are then
-ordered by BM25 computed from their text (_Scorer), the same on both backends, the rarity of the words they have
-breaking ties (issue 26: ordering by that rarity first favoured long articles).
+`bm25()`; on PostgreSQL the rarity of the words matched, then `ts_rank_cd` or `ts_rank`); the database then orders
+the candidates by BM25 computed from each one's word counts (_Bm25: the `search_terms` and `search_length` columns
+that rank_columns fills at every write, migration 0017_search_rank), the same on both backends, the rarity of the
+words they have breaking ties (issue 26: ordering by that rarity first favoured long articles). FTS5's own `bm25()`
+is not the final order: its idf is zero for a word in half the articles or more, which cost 0.02-0.03 of recall@1
+on Banking77 (docs/measurements/knowledge.md).
 
 Filters narrow the words down: each phrase must occur (its words next to each other, in order: an FTS5 phrase,
 PostgreSQL's `phraseto_tsquery`), each tag must be one of the article's JSON tags (`json_each` on SQLite,
@@ -101,6 +104,7 @@ FIELD_WEIGHTS = (3.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
 BM25_K1 = 1.2
 BM25_B = 0.75
 AVERAGE_SAMPLE = 200
+RECOUNT_BATCH = 500
 _RANK_CD_SCALED = 32  # ts_rank_cd normalization: rank / (rank + 1)
 _RANK_BY_LENGTH = 1 | 32  # ts_rank normalization: divided by 1 + log(the article's length), then rank / (rank + 1)
 _BM25_WEIGHTS = FIELD_WEIGHTS  # FTS5 orders the candidates much as _Bm25 will
@@ -186,7 +190,8 @@ async def rebuild_index(engine: AsyncEngine) -> int:
 
     SQLite: FTS5's `rebuild` reads every article again (an index that lost rows, or was made by an older tokenizer).
     PostgreSQL: the tsvector column is computed by the database itself, so its GIN index is rebuilt (made again if it
-    was dropped) and the table analyzed. The word counts that search keeps in memory are forgotten too."""
+    was dropped) and the table analyzed. Both: each article's word counts (rank_columns) are counted again, and those
+    that search keeps in memory are forgotten."""
     async with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             await connection.execute(text(POSTGRESQL_INDEX))
@@ -196,8 +201,27 @@ async def rebuild_index(engine: AsyncEngine) -> int:
         else:
             await connection.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))
         total = (await connection.execute(select(func.count()).select_from(ArticleRow))).scalar_one()
+    await _count_words_again(engine)
     forget_term_counts(engine)
     return int(total)
+
+
+async def _count_words_again(engine: AsyncEngine) -> None:
+    """Each article's rank columns counted again from its text (rank_columns), a batch of rows per transaction."""
+    article: Any = ArticleRow.__table__  # type: ignore[attr-defined]
+    texts = [article.c.id, *(article.c[name] for name in RANK_TEXT_COLUMNS)]
+    last = 0
+    while True:
+        async with engine.begin() as connection:
+            statement = select(*texts).where(article.c.id > last).order_by(article.c.id).limit(RECOUNT_BATCH)
+            rows = (await connection.execute(statement)).mappings().all()
+            for row in rows:
+                terms, length = rank_columns(dict(row))
+                values = {"search_terms": terms, "search_length": length}
+                await connection.execute(article.update().where(article.c.id == row["id"]).values(values))
+        if len(rows) < RECOUNT_BATCH:
+            return
+        last = rows[-1]["id"]
 
 
 async def search_articles(
@@ -403,7 +427,8 @@ def _rarity(terms: Sequence[str], stats: _TermStats) -> list[float]:
 
 
 class _Finder:
-    """The query's words as _Scorer and _snippet find them in a text: by their stem (bot.text) at the start of a word.
+    """The query's words as _snippet finds them in a text, by their stem (bot.text) at the start of a word, as
+    rank_columns counts them.
 
     A stem cut to STEM_CHARS letters starts every word of that stem; a shorter one is the word itself, with a plural,
     past or -ing ending or none; the last query word also starts a word as typed (its first STEM_CHARS letters). A
