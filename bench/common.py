@@ -32,6 +32,29 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
 
 
+def spread(milliseconds: Sequence[float]) -> tuple[float, float, float]:
+    """(p50, p99, max) of timings."""
+    return percentile(milliseconds, 0.5), percentile(milliseconds, 0.99), max(milliseconds, default=math.nan)
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]], left: int = 1) -> str:
+    """A Markdown table: the first `left` columns left-aligned (words), the others right-aligned (figures)."""
+    align = ["---"] * left + ["---:"] * (len(header) - left)
+    lines = [f"| {' | '.join(header)} |", f"| {' | '.join(align)} |"]
+    lines += [f"| {' | '.join(str(cell) for cell in row)} |" for row in rows]
+    return "\n".join(lines)
+
+
+def verdicts(targets: Sequence[tuple[str, bool | None, str]]) -> tuple[list[str], bool]:
+    """A `target: …: MET / NOT MET / NOT MEASURED (figures)` line per (what, met — None when not measured, figures),
+    and whether none is NOT MET."""
+    lines = []
+    for what, met, figure in targets:
+        verdict = "NOT MEASURED" if met is None else ("MET" if met else "NOT MET")
+        lines.append(f"target: {what}: {verdict} ({figure})")
+    return lines, all(met is not False for _, met, _ in targets)
+
+
 STARTED = time.perf_counter()
 
 

@@ -66,7 +66,7 @@ from sqlalchemy import insert, select, text  # noqa: E402
 
 from adapters import semantic as semantic_extra  # noqa: E402
 from bench import kb_corpus  # noqa: E402
-from bench.common import percentile, progress  # noqa: E402
+from bench.common import markdown_table, progress, spread, verdicts  # noqa: E402
 from bench.kb_search import database  # noqa: E402
 from bot.articles import KnowledgeBase  # noqa: E402
 from bot.models import Article, ArticleState  # noqa: E402
@@ -75,7 +75,7 @@ from bot.search_query import parse_query  # noqa: E402
 from bot.semantic import SemanticSearch, content_hash, embedding_texts, pack  # noqa: E402
 from bot.text import stem  # noqa: E402
 from storage.database import SqlStore  # noqa: E402
-from storage.search import STOP_WORDS, forget_term_counts, search_terms  # noqa: E402
+from storage.search import STOP_WORDS, forget_term_counts, search_terms, with_rank_columns  # noqa: E402
 from storage.tables import ArticleEmbeddingRow, ArticleRow  # noqa: E402
 
 CREATED = datetime(2026, 11, 1, tzinfo=UTC)
@@ -235,7 +235,7 @@ def scores(ranked: Sequence[Sequence[int]], queries: Sequence[Query]) -> tuple[f
 def _article_row(article: Article, workspace_id: int) -> dict[str, Any]:
     values = dataclasses.asdict(article)
     values.pop("id")
-    return values | {"workspace_id": workspace_id, "state": article.state.value}
+    return with_rank_columns(values | {"workspace_id": workspace_id, "state": article.state.value})
 
 
 async def _insert(store: SqlStore, rows: Sequence[dict[str, Any]]) -> None:
@@ -356,9 +356,8 @@ async def latency(
                         await searcher.search(WORKSPACE, query.text, limit=LIMIT)
                         took.append((time.perf_counter() - began) * 1000)
                     timed = took[LATENCY_WARMUP:]
-                    rows.append(
-                        Latency(backend, method, size, len(timed), percentile(timed, 0.5), percentile(timed, 0.99))
-                    )
+                    p50, p99, _ = spread(timed)
+                    rows.append(Latency(backend, method, size, len(timed), p50, p99))
         finally:
             await store.close()
     return rows
@@ -432,24 +431,18 @@ def _figure(value: float | None, digits: int = 3) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
+def _figures(row: Quality) -> list[str]:
+    return [_figure(row.recall1), _figure(row.recall5), _figure(row.mrr10)]
+
+
 def quality_table(name: str, rows: Sequence[Quality]) -> str:
-    lines = [
-        "| set | backend | method | queries | recall@1 | recall@5 | MRR@10 |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: |",
-    ]
-    for r in rows:
-        method = r.method + (f" ({r.note})" if r.note else "")
-        lines.append(
-            f"| {name} | {r.backend} | {method} | {r.queries} | {_figure(r.recall1)} | {_figure(r.recall5)} "
-            f"| {_figure(r.mrr10)} |"
-        )
-    return "\n".join(lines)
+    cells = [[name, r.backend, r.method + (f" ({r.note})" if r.note else ""), r.queries, *_figures(r)] for r in rows]
+    return markdown_table(["set", "backend", "method", "queries", "recall@1", "recall@5", "MRR@10"], cells, left=3)
 
 
 def latency_table(rows: Sequence[Latency]) -> str:
-    lines = ["| backend | method | articles | queries | p50 ms | p99 ms |", "| --- | --- | ---: | ---: | ---: | ---: |"]
-    lines += [f"| {r.backend} | {r.method} | {r.articles:,} | {r.queries} | {r.p50:.1f} | {r.p99:.1f} |" for r in rows]
-    return "\n".join(lines)
+    cells = [[r.backend, r.method, f"{r.articles:,}", r.queries, f"{r.p50:.1f}", f"{r.p99:.1f}"] for r in rows]
+    return markdown_table(["backend", "method", "articles", "queries", "p50 ms", "p99 ms"], cells, left=2)
 
 
 def targets(quality_rows: Sequence[Quality], latency_rows: Sequence[Latency]) -> list[tuple[str, bool | None, str]]:
@@ -503,12 +496,8 @@ async def run(args: argparse.Namespace) -> tuple[str, bool]:
     lines = [quality_table(data.name, quality_rows), ""]
     if latency_rows:
         lines += [latency_table(latency_rows), ""]
-    ok = True
-    for what, met, figure in targets(quality_rows, latency_rows):
-        verdict = "NOT MEASURED" if met is None else ("MET" if met else "NOT MET")
-        ok = ok and met is not False
-        lines.append(f"target: {what}: {verdict} ({figure})")
-    return "\n".join(lines), ok
+    found, ok = verdicts(targets(quality_rows, latency_rows))
+    return "\n".join([*lines, *found]), ok
 
 
 def main(argv: Sequence[str] | None = None) -> int:

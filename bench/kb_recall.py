@@ -54,7 +54,7 @@ from bot.models import Article  # noqa: E402
 from bot.ports import Embedder  # noqa: E402
 from bot.semantic import SemanticSearch  # noqa: E402
 from storage.database import SqlStore  # noqa: E402
-from storage.search import STOP_WORDS, search_terms  # noqa: E402
+from storage.search import STOP_WORDS, search_terms, with_rank_columns  # noqa: E402
 from storage.tables import ArticleRow  # noqa: E402
 
 ARTICLES = 1000
@@ -108,7 +108,7 @@ async def measure(url: str, count: int, seed: int, embedder: Embedder | None) ->
             rows = []
             for article in made:
                 values = {k: v for k, v in vars(article).items() if k != "id"}
-                rows.append(values | {"workspace_id": workspace.id, "state": article.state.value})
+                rows.append(with_rank_columns(values | {"workspace_id": workspace.id, "state": article.state.value}))
             table: Any = ArticleRow.__table__  # type: ignore[attr-defined]
             async with store.engine.begin() as connection:
                 await connection.execute(insert(table), rows)

@@ -42,11 +42,11 @@ if str(ROOT) not in sys.path:  # `python bench/kb_search.py` as well as `python 
 from sqlalchemy import insert, text  # noqa: E402
 
 from bench import kb_corpus  # noqa: E402
-from bench.common import percentile, progress, scratch_database  # noqa: E402
+from bench.common import markdown_table, percentile, progress, scratch_database, spread, verdicts  # noqa: E402
 from bot.models import Article, ArticleState  # noqa: E402
 from bot.search_query import SearchQuery, parse_query  # noqa: E402
 from storage.database import SqlStore, upgrade  # noqa: E402
-from storage.search import forget_term_counts  # noqa: E402
+from storage.search import forget_term_counts, with_rank_columns  # noqa: E402
 from storage.tables import ArticleRow  # noqa: E402
 
 SIZES = (1_000, 10_000, 100_000)
@@ -129,7 +129,7 @@ def _row(made: Article) -> dict[str, Any]:
     values = dataclasses.asdict(made)
     values.pop("id")
     values["state"] = made.state.value
-    return values
+    return with_rank_columns(values)
 
 
 @asynccontextmanager
@@ -190,39 +190,24 @@ async def measure(url: str, sizes: Sequence[int], queries: Sequence[Query], seed
                     await search(store, workspace.id, query)
                 timed = [(q.kind, *await search(store, workspace.id, query)) for q, query in parsed]
                 times = [seconds * 1000 for _, seconds, _ in timed]
+                p50, p99, worst = spread(times)
                 by_kind = {k: percentile([s * 1000 for kind, s, _ in timed if kind == k], 0.5) for k in KINDS}
                 hit_share = sum(1 for *_, hits in timed if hits) / len(timed)
-                rows.append(
-                    Row(
-                        backend,
-                        size,
-                        len(times),
-                        percentile(times, 0.5),
-                        percentile(times, 0.99),
-                        max(times),
-                        by_kind,
-                        hit_share,
-                        seconds,
-                    )
-                )
+                rows.append(Row(backend, size, len(times), p50, p99, worst, by_kind, hit_share, seconds))
         finally:
             await store.close()
     return rows
 
 
 def table(rows: Sequence[Row]) -> str:
-    kinds = " | ".join(f"p50 {k}" for k in KINDS)
-    lines = [
-        f"| backend | articles | queries | p50 ms | p99 ms | max ms | {kinds} | found ≥ 1 | load s |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _ in KINDS) + " | ---: | ---: |",
+    header = ["backend", "articles", "queries", "p50 ms", "p99 ms", "max ms", *(f"p50 {k}" for k in KINDS)]
+    cells = [
+        [r.backend, f"{r.articles:,}", r.queries, f"{r.p50:.2f}", f"{r.p99:.2f}", f"{r.worst:.2f}"]
+        + [f"{r.by_kind[k]:.2f}" for k in KINDS]
+        + [f"{r.hit_share:.0%}", f"{r.load_seconds:.1f}"]
+        for r in rows
     ]
-    for r in rows:
-        per_kind = " | ".join(f"{r.by_kind[k]:.2f}" for k in KINDS)
-        lines.append(
-            f"| {r.backend} | {r.articles:,} | {r.queries} | {r.p50:.2f} | {r.p99:.2f} | {r.worst:.2f} | {per_kind} "
-            f"| {r.hit_share:.0%} | {r.load_seconds:.1f} |"
-        )
-    return "\n".join(lines)
+    return markdown_table([*header, "found ≥ 1", "load s"], cells)
 
 
 def targets(rows: Sequence[Row], backends: Sequence[str]) -> list[tuple[str, bool | None, str]]:
@@ -244,13 +229,8 @@ async def run(urls: Sequence[str], sizes: Sequence[int], count: int, seed: int) 
     for url in urls:
         rows += await measure(url, sizes, queries, seed)
     backends = list(dict.fromkeys(r.backend for r in rows))
-    lines = [table(rows), ""]
-    ok = True
-    for what, met, figure in targets(rows, backends):
-        verdict = "NOT MEASURED" if met is None else ("MET" if met else "NOT MET")
-        ok = ok and met is not False
-        lines.append(f"target: {what}: {verdict} ({figure})")
-    return "\n".join(lines), ok
+    found, ok = verdicts(targets(rows, backends))
+    return "\n".join([table(rows), "", *found]), ok
 
 
 def main(argv: Sequence[str] | None = None) -> int:

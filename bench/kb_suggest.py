@@ -60,7 +60,7 @@ from bot.semantic import SemanticSearch  # noqa: E402
 from bot.swarms import SIMILAR_ARTICLES, known_issues, maybe_known  # noqa: E402
 from bot.text import parse_case  # noqa: E402
 from storage.database import SqlStore  # noqa: E402
-from storage.search import forget_term_counts  # noqa: E402
+from storage.search import forget_term_counts, with_rank_columns  # noqa: E402
 from storage.tables import ArticleRow  # noqa: E402
 
 ARTICLES, QUICK_ARTICLES = 300, 60
@@ -189,7 +189,10 @@ async def measure(url: str, case_set: CaseSet, embedder: Embedder | None) -> Res
                 workspace = await uow.workspaces.ensure(WORKSPACE)
                 await uow.commit()
             rows = [
-                {k: v for k, v in vars(a).items() if k != "id"} | {"workspace_id": workspace.id, "state": a.state.value}
+                with_rank_columns(
+                    {k: v for k, v in vars(a).items() if k != "id"}
+                    | {"workspace_id": workspace.id, "state": a.state.value}
+                )
                 for a in case_set.articles
             ]
             table: Any = ArticleRow.__table__  # type: ignore[attr-defined]

@@ -98,11 +98,13 @@ def batched(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 
 
 def article_rows(workspace_id: int, count: int) -> Iterator[dict[str, Any]]:
+    from storage.search import with_rank_columns
+
     for made in kb_corpus.articles(workspace_id, count, seed=11):
         values = dataclasses.asdict(made)
         values.pop("id")
         values["state"] = made.state.value
-        yield values
+        yield with_rank_columns(values)
 
 
 def room_of(number: int) -> str:

@@ -12,7 +12,7 @@ from sqlmodel import col, func, select
 
 from bot.models import Article, ArticleHit, ArticleLink, ArticleState
 from storage._sql import Repository, require_id
-from storage.search import pick_articles, search_articles
+from storage.search import pick_articles, search_articles, with_rank_columns
 from storage.tables import ArticleLinkRow, ArticleRow, WorkspaceRow, utcnow
 from storage.workspaces import SqlWorkspaceRepository
 
@@ -163,7 +163,7 @@ class SqlArticleRepository(Repository):
 
 
 def _columns(article: Article) -> dict[str, Any]:
-    return {
+    values = {
         "number": article.number,
         "title": article.title,
         "issue": article.issue,
@@ -179,6 +179,7 @@ def _columns(article: Article) -> dict[str, Any]:
         "updated_at": article.updated_at,
         "asked": list(article.asked),
     }
+    return with_rank_columns(values)
 
 
 def _to_article(row: ArticleRow) -> Article:

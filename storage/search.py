@@ -6,9 +6,12 @@ removed, and the rest are OR-ed: an article matching more and rarer words ranks 
 first), and a long case text still finds the article that shares a few of its words (its commonest words left
 out). The last word is also matched as a prefix, for people who type "expo" and mean "export". Both backends stem
 English words the same way (Porter on SQLite, `english` on PostgreSQL) and pick candidates by their own ranks (FTS5's
-`bm25()`; on PostgreSQL the rarity of the words matched, then `ts_rank_cd` or `ts_rank`); the candidates are then
-ordered by BM25 computed from their text (_Scorer), the same on both backends, the rarity of the words they have
-breaking ties (issue 26: ordering by that rarity first favoured long articles).
+`bm25()`; on PostgreSQL the rarity of the words matched, then `ts_rank_cd` or `ts_rank`); the database then orders
+the candidates by BM25 computed from each one's word counts (_Bm25: the `search_terms` and `search_length` columns
+that rank_columns fills at every write, migration 0017_search_rank), the same on both backends, the rarity of the
+words they have breaking ties (issue 26: ordering by that rarity first favoured long articles). FTS5's own `bm25()`
+is not the final order: its idf is zero for a word in half the articles or more, which cost 0.02-0.03 of recall@1
+on Banking77 (docs/measurements/knowledge.md).
 
 Filters narrow the words down: each phrase must occur (its words next to each other, in order: an FTS5 phrase,
 PostgreSQL's `phraseto_tsquery`), each tag must be one of the article's JSON tags (`json_each` on SQLite,
@@ -27,7 +30,7 @@ import re
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -101,9 +104,11 @@ FIELD_WEIGHTS = (3.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
 BM25_K1 = 1.2
 BM25_B = 0.75
 AVERAGE_SAMPLE = 200
+RECOUNT_BATCH = 500
 _RANK_CD_SCALED = 32  # ts_rank_cd normalization: rank / (rank + 1)
 _RANK_BY_LENGTH = 1 | 32  # ts_rank normalization: divided by 1 + log(the article's length), then rank / (rank + 1)
-_BM25_WEIGHTS = FIELD_WEIGHTS  # FTS5 orders the candidates as _Scorer will
+_BM25_WEIGHTS = FIELD_WEIGHTS  # FTS5 orders the candidates much as _Bm25 will
+RANK_TEXT_COLUMNS = ("title", "issue", "environment", "resolution", "cause", "tags", "asked")  # FIELD_WEIGHTS' order
 
 
 def is_search_object(name: str | None) -> bool:
@@ -185,7 +190,8 @@ async def rebuild_index(engine: AsyncEngine) -> int:
 
     SQLite: FTS5's `rebuild` reads every article again (an index that lost rows, or was made by an older tokenizer).
     PostgreSQL: the tsvector column is computed by the database itself, so its GIN index is rebuilt (made again if it
-    was dropped) and the table analyzed. The word counts that search keeps in memory are forgotten too."""
+    was dropped) and the table analyzed. Both: each article's word counts (rank_columns) are counted again, and those
+    that search keeps in memory are forgotten."""
     async with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             await connection.execute(text(POSTGRESQL_INDEX))
@@ -195,8 +201,27 @@ async def rebuild_index(engine: AsyncEngine) -> int:
         else:
             await connection.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))
         total = (await connection.execute(select(func.count()).select_from(ArticleRow))).scalar_one()
+    await _count_words_again(engine)
     forget_term_counts(engine)
     return int(total)
+
+
+async def _count_words_again(engine: AsyncEngine) -> None:
+    """Each article's rank columns counted again from its text (rank_columns), a batch of rows per transaction."""
+    article: Any = ArticleRow.__table__  # type: ignore[attr-defined]
+    texts = [article.c.id, *(article.c[name] for name in RANK_TEXT_COLUMNS)]
+    last = 0
+    while True:
+        async with engine.begin() as connection:
+            statement = select(*texts).where(article.c.id > last).order_by(article.c.id).limit(RECOUNT_BATCH)
+            rows = (await connection.execute(statement)).mappings().all()
+            for row in rows:
+                terms, length = rank_columns(dict(row))
+                values = {"search_terms": terms, "search_length": length}
+                await connection.execute(article.update().where(article.c.id == row["id"]).values(values))
+        if len(rows) < RECOUNT_BATCH:
+            return
+        last = rows[-1]["id"]
 
 
 async def search_articles(
@@ -239,15 +264,9 @@ async def search_articles(
     stats = await _term_stats(session, dialect, terms)
     weights, finder = _rarity(terms, stats), _Finder(terms)
     total = sum(weights)
-    scorer = _Scorer(finder, weights, stats.average)
-
-    def has(row: ArticleRow) -> float:
-        return scorer.has(row)
-
-    def share(row: ArticleRow) -> float:
-        return min(1.0, has(row) / total) if terms else 1.0
-
+    bm25 = _Bm25(dialect, terms, weights, stats.average)
     found: Found = []
+    has: dict[int, float] = {}
     for every in (True, False) if 1 < len(terms) <= EVERY_WORD_MAX_TERMS else (False,):
         seen = [row.id for row, *_ in found]
         used = list(terms) if every or len(terms) < 2 else _ranked_terms(terms, stats)
@@ -260,17 +279,25 @@ async def search_articles(
             match = fts5_query(used, phrase_list, every)
             more = await _sqlite(session, match, scope, limit - len(found), seen, wide)
         if terms:
-            # The index's candidates in BM25's order (_Scorer); equals, the one with rarer words first.
-            more = [(row, snippet, scorer.score(row)) for row, snippet, _ in more]
-            more.sort(key=lambda hit: (-hit[2], -has(hit[0])))
+            # The index's candidates in BM25's order, computed by the database from each one's word counts (_Bm25);
+            # equals, the one with rarer words first.
+            scored = await bm25.scores(session, [article_id for article_id, _ in more])
+            has.update((article_id, matched) for article_id, (_, matched) in scored.items())
+            more = [(article_id, scored.get(article_id, (0.0, 0.0))[0]) for article_id, _ in more]
+            more.sort(key=lambda hit: (-hit[1], -has.get(hit[0], 0.0)))
         more = more[: limit - len(found)]
+        rows = await _rows(session, [article_id for article_id, _ in more], ())
         shown = finder if terms else _Finder([word for words in phrase_list for word in words])
-        found += [(row, _snippet(row, shown), rank, share(row)) for row, _, rank in more]
+        found += [
+            (rows[i], _snippet(rows[i], shown), rank, min(1.0, has.get(i, 0.0) / total) if terms else 1.0)
+            for i, rank in more
+            if i in rows
+        ]
         if len(found) >= limit:
             break
     if terms:
         # Articles with every word that did not fill the result, with those that have some: one order, BM25's.
-        found.sort(key=lambda hit: (-hit[2], -has(hit[0])))
+        found.sort(key=lambda hit: (-hit[2], -hit[3]))
     return found[:limit]
 
 
@@ -343,8 +370,8 @@ async def _term_stats(session: AsyncSession, dialect: str, terms: Sequence[str])
     stats = _TERM_STATS.get(engine)
     if stats is None or time.monotonic() - stats.counted_at > TERM_STATS_SECONDS or len(stats.articles_with) > 50_000:
         total = (await session.exec(select(func.count()).select_from(ArticleRow))).one()
-        latest = select(ArticleRow).order_by(col(ArticleRow.id).desc()).limit(AVERAGE_SAMPLE)
-        lengths = [_length(row) for row in (await session.exec(latest)).all()]
+        latest = select(ArticleRow.search_length).order_by(col(ArticleRow.id).desc()).limit(AVERAGE_SAMPLE)
+        lengths = [float(length) for length in (await session.exec(latest)).all()]
         average = sum(lengths) / len(lengths) if lengths else 1.0
         stats = _TERM_STATS[engine] = _TermStats(int(total), time.monotonic(), max(average, 1.0))
         if stats.articles < COMMON_MIN_ARTICLES:
@@ -400,7 +427,8 @@ def _rarity(terms: Sequence[str], stats: _TermStats) -> list[float]:
 
 
 class _Finder:
-    """The query's words as _Scorer and _snippet find them in a text: by their stem (bot.text) at the start of a word.
+    """The query's words as _snippet finds them in a text, by their stem (bot.text) at the start of a word, as
+    rank_columns counts them.
 
     A stem cut to STEM_CHARS letters starts every word of that stem; a shorter one is the word itself, with a plural,
     past or -ing ending or none; the last query word also starts a word as typed (its first STEM_CHARS letters). A
@@ -456,23 +484,6 @@ class _Finder:
         return found
 
 
-_FIELDS = ("title", "issue", "environment", "resolution", "cause")
-
-
-def _texts(row: ArticleRow) -> list[str]:
-    """The article's searched texts, in FIELD_WEIGHTS' order: title, issue, environment, resolution, cause, tags,
-    asked."""
-    return [*(str(getattr(row, name)) for name in _FIELDS), " ".join(row.tags), " ".join(row.asked)]
-
-
-def _length(row: ArticleRow) -> float:
-    """The article's length as _Scorer weighs it: its words but stop words, each field's weighing FIELD_WEIGHTS."""
-    return sum(
-        weight * _words_in(unicodedata.normalize("NFKC", text).lower()).total()
-        for weight, text in zip(FIELD_WEIGHTS, _texts(row), strict=True)
-    )
-
-
 def _words_in(text: str) -> Counter[str]:
     """How often the (lower-case) text has each word, stop words left out."""
     found = Counter(_WORD.findall(text))
@@ -481,43 +492,98 @@ def _words_in(text: str) -> Counter[str]:
     return found
 
 
-class _Scorer:
-    """BM25 of candidates, read from their text: the same on both backends, whatever ranked the candidates.
+def rank_columns(values: Mapping[str, Any]) -> tuple[dict[str, float], float]:
+    """What an article's rank is computed from (its `search_terms` and `search_length` columns): each word's stem
+    (bot.text.stem, as _Finder finds a query's words) with how often the article says it, each field's words counting
+    FIELD_WEIGHTS (BM25F: a title word counts 3), and the article's length so counted; stop words left out."""
+    counts: dict[str, float] = {}
+    length = 0.0
+    for weight, name in zip(FIELD_WEIGHTS, RANK_TEXT_COLUMNS, strict=True):
+        value = values.get(name) or ""
+        text = " ".join(str(item) for item in value) if isinstance(value, list) else str(value)
+        if not text:
+            continue
+        for word, n in _words_in(unicodedata.normalize("NFKC", text).lower()).items():
+            key = stem(word)
+            counts[key] = counts.get(key, 0.0) + weight * n
+            length += weight * n
+    return counts, length
 
-    Each field's words count FIELD_WEIGHTS (BM25F: a title word counts as that many words of the issue), the query's
-    words are found as _Finder finds them, each weighs its rarity (_rarity, BM25's idf), an article's length is its
-    weighted number of words against the knowledge base's average."""
 
-    def __init__(self, finder: _Finder, weights: Sequence[float], average: float) -> None:
-        self.finder = finder
+def with_rank_columns(values: dict[str, Any]) -> dict[str, Any]:
+    """An article row's values with its rank columns: for code that inserts rows in bulk (the benches)."""
+    terms, length = rank_columns(values)
+    return values | {"search_terms": terms, "search_length": length}
+
+
+class _Bm25:
+    """BM25 of candidates, computed by the database from their word counts (rank_columns): the same on both backends,
+    whatever ranked the candidates.
+
+    A query word is found by its stem (bot.text.stem) among the article's, the last one also as the start of one (as
+    typed: "expo" for "export"); each weighs its rarity (_rarity, BM25's idf); an article's length is against the
+    knowledge base's average. One statement per query, whatever the number of candidates: each word is one key
+    looked up in the article's counts (`json_extract`, jsonb's `->>`), the last one a scan of its keys."""
+
+    def __init__(self, dialect: str, terms: Sequence[str], weights: Sequence[float], average: float) -> None:
+        self.dialect = dialect
+        self.keys = [stem(term) for term in terms]
+        last = terms[-1] if terms else ""
+        self.prefix = last[:STEM_CHARS] if len(last) >= PREFIX_MIN_CHARS else ""
         self.weights = weights
         self.average = average
-        self._seen: dict[int | None, tuple[list[float], float]] = {}
 
-    def _read(self, row: ArticleRow) -> tuple[list[float], float]:
-        if row.id not in self._seen:
-            counts = [0.0] * len(self.weights)
-            length = 0.0
-            for weight, text in zip(FIELD_WEIGHTS, _texts(row), strict=True):
-                if not text:
-                    continue
-                words = _words_in(unicodedata.normalize("NFKC", text).lower())
-                length += weight * words.total()
-                for word, n in words.items():
-                    for i in self.finder.words(word):
-                        counts[i] += weight * n
-            self._seen[row.id] = (counts, length)
-        return self._seen[row.id]
+    def values(self, ids: Sequence[int]) -> dict[str, Any]:
+        found: dict[str, Any] = {"ids": list(ids), "k1": BM25_K1, "b": BM25_B, "average": self.average}
+        for i, (key, weight) in enumerate(zip(self.keys, self.weights, strict=True)):
+            found[f"key_{i}"] = f'$."{key}"' if self.dialect == "sqlite" else key
+            found[f"weight_{i}"] = weight
+        if self.prefix:
+            found |= {"exact": self.keys[-1], "prefix": self.prefix, "prefix_chars": len(self.prefix)}
+        return found
 
-    def has(self, row: ArticleRow) -> float:
-        """The weights of the query's words that the article has, in any field."""
-        counts, _ = self._read(row)
-        return sum(weight for weight, n in zip(self.weights, counts, strict=True) if n)
+    async def scores(self, session: AsyncSession, ids: Sequence[int]) -> dict[int, tuple[float, float]]:
+        """{article id: (BM25, the weights of the query's words it has)} for those of the ids that have any."""
+        if not ids or not self.keys:
+            return {}
+        statement = _bm25_statement(self.dialect, len(self.keys), bool(self.prefix))
+        rows = (await session.exec(statement, params=self.values(ids))).all()
+        return {int(row_id): (float(score), float(matched)) for row_id, score, matched in rows if matched}
 
-    def score(self, row: ArticleRow) -> float:
-        counts, length = self._read(row)
-        norm = BM25_K1 * (1.0 - BM25_B + BM25_B * length / self.average)
-        return sum(w * n * (BM25_K1 + 1.0) / (n + norm) for w, n in zip(self.weights, counts, strict=True) if n)
+
+@functools.lru_cache(maxsize=128)
+def _bm25_statement(dialect: str, terms: int, prefix: bool) -> Any:
+    """SELECT id, BM25, the weights of the words present FROM the articles with those ids: built once per shape."""
+    counts = "article.search_terms"
+    found = []
+    for i in range(terms):
+        if i == terms - 1 and prefix:
+            if dialect == "sqlite":
+                each = f"json_each({counts})"
+                test, value = "substr(key, 1, :prefix_chars) = :prefix", "value"
+            else:
+                each = f"jsonb_each_text({counts})"
+                test = "left(key, CAST(:prefix_chars AS integer)) = CAST(:prefix AS text)"
+                value = "CAST(value AS double precision)"
+            exact = "key = :exact" if dialect == "sqlite" else "key = CAST(:exact AS text)"
+            found.append(f"(SELECT sum({value}) FROM {each} WHERE {exact} OR {test})")
+        elif dialect == "sqlite":
+            found.append(f"json_extract({counts}, :key_{i})")
+        else:
+            found.append(f"CAST({counts} ->> CAST(:key_{i} AS text) AS double precision)")
+    real = "real" if dialect == "sqlite" else "double precision"
+    tfs = ", ".join(f"coalesce({count}, 0) AS tf_{i}" for i, count in enumerate(found))
+    norm = f"(CAST(:k1 AS {real}) * (1 - CAST(:b AS {real}) + CAST(:b AS {real}) * length / CAST(:average AS {real})))"
+    score = " + ".join(
+        f"CAST(:weight_{i} AS {real}) * tf_{i} * (CAST(:k1 AS {real}) + 1) / (tf_{i} + {norm})" for i in range(terms)
+    )
+    matched = " + ".join(f"CASE WHEN tf_{i} > 0 THEN CAST(:weight_{i} AS {real}) ELSE 0 END" for i in range(terms))
+    sql = (
+        f"SELECT id, {score} AS score, {matched} AS matched FROM ("
+        f"SELECT article.id AS id, article.search_length AS length, {tfs} FROM article WHERE article.id IN :ids"
+        ") AS counted"
+    )
+    return text(sql).bindparams(bindparam("ids", expanding=True)).columns(id=Integer, score=Float, matched=Float)
 
 
 def _count(dialect: str, term: str, prefix: bool, cap: int) -> Any:
@@ -591,7 +657,8 @@ def _snippet(row: ArticleRow, finder: _Finder) -> str:
 
 async def _sqlite(
     session: AsyncSession, match: str, scope: tuple[Any, ...], limit: int, seen: Sequence[Any], wide: bool
-) -> Ranked:
+) -> list[tuple[int, float]]:
+    """(article id, FTS5's rank) of the best candidates in scope, best first."""
     fts: ColumnClause[Any] = literal_column(FTS_TABLE)
     index = table(FTS_TABLE, column("rowid"))
     bm25 = func.bm25(fts, *_BM25_WEIGHTS)  # lower is better
@@ -610,7 +677,7 @@ async def _sqlite(
     candidates = select(index.c.rowid, -bm25).where(*where).order_by(bm25, index.c.rowid.desc())
     rows = (await session.exec(candidates.limit(fetch))).all()
     ranked = {row_id: float(rank) for row_id, rank in rows if row_id not in seen}
-    kept = await _rows(session, list(ranked), scope)
+    kept = await _in_scope(session, list(ranked), scope)
     if len(kept) < limit and len(rows) == fetch:
         joined = (
             select(ArticleRow.id, -bm25)
@@ -620,8 +687,16 @@ async def _sqlite(
             .limit(fetch)
         )
         ranked = {row_id: float(rank) for row_id, rank in (await session.exec(joined)).all()}
-        kept = await _rows(session, list(ranked), scope)
-    return [(kept[row_id], "", rank) for row_id, rank in ranked.items() if row_id in kept]
+        kept = set(ranked)
+    return [(row_id, rank) for row_id, rank in ranked.items() if row_id in kept]
+
+
+async def _in_scope(session: AsyncSession, ids: Sequence[int], scope: tuple[Any, ...]) -> set[int]:
+    """The ids of these articles that are in scope."""
+    if not ids:
+        return set()
+    statement = select(ArticleRow.id).where(col(ArticleRow.id).in_(ids), *scope)
+    return {row_id for row_id in (await session.exec(statement)).all() if row_id is not None}
 
 
 def _unseen(seen: Sequence[Any]) -> tuple[Any, ...]:
@@ -664,7 +739,10 @@ class _Match:
         return found
 
 
-async def _postgresql(session: AsyncSession, match: _Match, limit: int, seen: Sequence[Any], wide: bool) -> Ranked:
+async def _postgresql(
+    session: AsyncSession, match: _Match, limit: int, seen: Sequence[Any], wide: bool
+) -> list[tuple[int, float]]:
+    """(article id, rank) of the best candidates, best first."""
     statement = _postgresql_statement(
         len(match.terms) if match.by_rarity else int(bool(match.terms)),
         match.by_rarity,
@@ -679,7 +757,7 @@ async def _postgresql(session: AsyncSession, match: _Match, limit: int, seen: Se
     values = match.values() | {"rank_rows": RANK_ROWS, "fetch": fetch}
     if seen:
         values["seen"] = list(seen)
-    return [(row, "", float(rank)) for row, rank in (await session.exec(statement, params=values)).all()]
+    return [(row_id, float(rank)) for row_id, rank in (await session.exec(statement, params=values)).all()]
 
 
 @functools.lru_cache(maxsize=512)
@@ -731,12 +809,7 @@ def _postgresql_statement(terms: int, by_rarity: bool, phrases: int, tags: int, 
         sample = sample.limit(bindparam("rank_rows", type_=Integer))
     pool = sample.subquery("sample")
     order = (pool.c.rank.desc(), pool.c.id.desc())
-    best = select(pool.c.id, pool.c.rank).order_by(*order).limit(bindparam("fetch", type_=Integer)).subquery("best")
-    return (
-        select(ArticleRow, best.c.rank)
-        .join(best, col(ArticleRow.id) == best.c.id)
-        .order_by(best.c.rank.desc(), best.c.id.desc())
-    )
+    return select(pool.c.id, pool.c.rank).order_by(*order).limit(bindparam("fetch", type_=Integer))
 
 
 def _once(expression: Any) -> Any:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -55,6 +56,9 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+SEARCH_TERMS_TYPE: Any = JSON().with_variant(JSONB(), "postgresql")
 
 
 def _ref(target: str, name: str, *, ondelete: str = "CASCADE", nullable: bool = False) -> Any:
@@ -257,6 +261,11 @@ class ArticleRow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     asked: list[str] = Field(default_factory=list, sa_type=JSON)
+    # What search ranks by (storage.search.rank_columns, migration 0017): each word's stem with how often the article
+    # says it (a title word counting FIELD_WEIGHTS' 3), and the article's length so counted. BM25 is computed from
+    # them by the database; jsonb on PostgreSQL, whose `->>` finds a key without reading the whole text.
+    search_terms: dict[str, float] | None = Field(default=None, sa_type=SEARCH_TERMS_TYPE)
+    search_length: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
 
 
 class ArticleLinkRow(SQLModel, table=True):

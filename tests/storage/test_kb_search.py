@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -455,3 +456,40 @@ async def test_a_phrase_no_article_has_is_searched_as_plain_words_rather_than_fi
         as_words = await known_issues(uow, workspace.id, "", phrases=["you did mean it"])
     assert [hit.article.title for hit in as_phrase] == ["Spelling suggestions"]
     assert [hit.article.title for hit in as_words] == ["Spelling suggestions"]
+
+
+async def test_an_article_rewritten_is_ranked_by_its_new_words(store: SqlStore, workspace: Workspace) -> None:
+    # The database ranks by the word counts kept beside the text (migration 0017_search_rank): a save counts again.
+    async with store.unit() as uow:
+        first = await uow.articles.add(_article(workspace, "Invoice totals are off", issue="Rounding on invoices."))
+        await uow.articles.add(_article(workspace, "Refund is late", issue="Refunds take a week to arrive."))
+        await uow.commit()
+    async with store.unit() as uow:
+        first.title, first.issue = "Refund never arrives", "A refund was approved but never arrived."
+        await uow.articles.save(first)
+        await uow.commit()
+    async with store.unit() as uow:
+        hits = await uow.articles.search(workspace.id, "refund never arrived", limit=2)
+        gone = await uow.articles.search(workspace.id, "invoice rounding", limit=2)
+    assert [hit.article.title for hit in hits] == ["Refund never arrives", "Refund is late"]
+    assert hits[0].rank > hits[1].rank > 0 and hits[0].matched == pytest.approx(1.0)
+    assert gone == []
+
+
+async def test_the_same_rank_on_both_backends(store: SqlStore, workspace: Workspace) -> None:
+    # BM25 from the article's word counts, computed by the database: a title word counts three, a word once in a
+    # short article outranks the same word once in a long one, and the figure is BM25's, whichever the backend.
+    async with store.unit() as uow:
+        await uow.articles.add(_article(workspace, "Card arrival", issue="When will my card arrive?"))
+        await uow.articles.add(_article(workspace, "Card limits", issue="What is the card limit?"))
+        await uow.commit()
+    async with store.unit() as uow:
+        [hit, other] = await uow.articles.search(workspace.id, "card arrive", limit=2)
+    assert hit.article.title == "Card arrival"
+    # Two articles, "card" in both (idf ln(1 + 0.5 / 2.5)), "arriv" in one (idf ln(1 + 1.5 / 1.5)); lengths 3 + 3 +
+    # 1 + 1 (title words count 3; "when", "will", "my" are stop words) and 3 + 3 + 1 + 1: the average, so the
+    # length norm is k1; "card" 4 times and "arriv" 3 + 1 in the first.
+    idf_card, idf_arrive = math.log(1 + 0.5 / 2.5), math.log(2.0)
+    expected = idf_card * 4 * 2.2 / (4 + 1.2) + idf_arrive * 4 * 2.2 / (4 + 1.2)
+    assert hit.rank == pytest.approx(expected, rel=1e-4)
+    assert other.rank == pytest.approx(idf_card * 4 * 2.2 / (4 + 1.2), rel=1e-4)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -227,6 +228,53 @@ async def test_keeping_each_room_message_once_removes_the_copies_an_older_versio
         ("message", None, "no id either"),
     ]
     assert await _run(database_url, _differences) == []
+
+
+async def test_ranking_in_the_database_counts_the_words_of_the_articles_saved_before(database_url: str) -> None:
+    # Migration 0017_search_rank: search computes BM25 from each article's word counts, which articles saved by an
+    # older version do not have; the migration counts them.
+    await upgrade(database_url)
+    store = SqlStore(database_url)
+    try:
+        async with store.unit() as uow:
+            await uow.workspaces.ensure("T1", "One")
+            await uow.commit()
+    finally:
+        await store.close()
+
+    def saved_before(connection: Connection) -> None:
+        config = Config(str(ALEMBIC_INI))
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0016_tickets")
+        connection.execute(
+            text(
+                "INSERT INTO article (workspace_id, number, title, issue, environment, resolution, cause, tags,"
+                " contributors, state, reuse_count, created_at, updated_at, asked)"
+                " SELECT id, 1, 'Export fails', 'Exports time out.', '', '', '', '[\"csv\"]', '[]', 'validated', 0,"
+                " '2026-11-24 09:00:00', '2026-11-24 09:00:00', '[]' FROM workspace"
+            )
+        )
+
+    await _run(database_url, saved_before)
+    await upgrade(database_url)
+    store = SqlStore(database_url)
+    try:
+        async with store.unit() as uow:
+            workspace = await uow.workspaces.ensure("T1")
+            [hit] = await uow.articles.search(workspace.id, "exports time out", limit=3)
+    finally:
+        await store.close()
+    # "Export" twice (the title's counting 3), "time" and "csv" once each ("out" is a stop word).
+    assert hit.article.title == "Export fails" and hit.rank > 0 and hit.matched == pytest.approx(1.0)
+
+    def counts(connection: Connection) -> tuple[Any, float]:
+        terms, length = connection.execute(text("SELECT search_terms, search_length FROM article")).one()
+        return terms, float(length)
+
+    terms, length = await _run(database_url, counts)
+    terms = terms if isinstance(terms, dict) else json.loads(terms)
+    assert terms == {"expor": 4.0, "fail": 3.0, "time": 1.0, "csv": 1.0} and length == 9.0
 
 
 def _schema(connection: Connection) -> dict[str, Any]:

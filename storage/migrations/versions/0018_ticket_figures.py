@@ -5,7 +5,7 @@ keeps its place in the system's export.
 Swarms already saved have none of these yet (empty, and no reopen); no import has a place yet.
 
 Revision ID: 0018_ticket_figures
-Revises: 0016_tickets
+Revises: 0017_search_rank
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 
 revision = "0018_ticket_figures"
 # The lead re-chains this onto 0017 at merge (another branch's migration).
-down_revision = "0016_tickets"
+down_revision = "0017_search_rank"
 branch_labels = None
 depends_on = None
 
