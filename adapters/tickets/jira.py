@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from adapters.tickets import answers
 from adapters.tickets.adf import plain_text
 from bot.errors import TicketNotFound, TicketSystemDown
 from bot.models import SolvedPage, SolvedTicket, Ticket
@@ -38,7 +39,6 @@ KEY = re.compile(r"[A-Z][A-Z0-9_]{0,49}-\d{1,18}")  # a project key, a dash, a n
 ORGANIZATIONS_FIELD = "com.atlassian.servicedesk:sd-customer-organizations"
 FIELDS = ("summary", "description", "priority", "labels", "status", "created", "assignee", "reporter")
 UNKNOWN = "?"  # the organisations field not looked up yet
-PATIENCE = 30  # 429s in a row an offline export waits out before it gives up
 PAGE = 100  # issues asked for per page of a search (Jira may give fewer)
 SOLVED_FIELDS = ("summary", "description", "labels", "created", "updated", "resolutiondate", "assignee", "reporter")
 # JQL takes a date without a time zone and reads it in the searching account's: a day wider than asked covers any
@@ -99,10 +99,10 @@ class Jira:
             subject=str(found.get("summary") or ""),
             description=description,
             organization=organization,
-            priority=_text(priority.get("name")),
-            status=_text(status.get("name")),
+            priority=answers.text(priority.get("name")),
+            status=answers.text(status.get("name")),
             tags=tuple(str(label) for label in found.get("labels") or () if isinstance(label, str)),
-            assignee_email=_text(assignee.get("emailAddress")),
+            assignee_email=answers.text(assignee.get("emailAddress")),
             created_at=_time(found.get("created")),
             url=self.url(real_key),
         )
@@ -188,7 +188,7 @@ class Jira:
         helpers = {
             str(author.get("emailAddress")): None
             for author in (object_at(c, "author") for c in agents)
-            if author.get("accountId") != solver_user.get("accountId") and _text(author.get("emailAddress"))
+            if author.get("accountId") != solver_user.get("accountId") and answers.text(author.get("emailAddress"))
         }
         return SolvedTicket(
             system=JSM,
@@ -196,7 +196,7 @@ class Jira:
             subject=str(fields.get("summary") or ""),
             description=plain_text(fields.get("description")),
             tags=tuple(str(label) for label in fields.get("labels") or () if isinstance(label, str)),
-            assignee_email=_text(solver_user.get("emailAddress")),
+            assignee_email=answers.text(solver_user.get("emailAddress")),
             participant_emails=tuple(helpers),
             created_at=_time(fields.get("created")),
             solved_at=_time((solving or {}).get("created"))
@@ -206,16 +206,8 @@ class Jira:
         )
 
     async def _patient(self, path: str, params: dict[str, str]) -> JSON:
-        """GET for an offline command: a 429 is waited out, as long as it asks (Retry-After), up to PATIENCE times."""
-        for _ in range(PATIENCE):
-            try:
-                return await self._call("GET", path, params=params)
-            except TicketSystemDown as down:
-                if down.retry_after is None:
-                    raise
-                log.info("Jira asked to wait %.0f s (429): waiting", down.retry_after)
-                await self._sleep(down.retry_after)
-        return await self._call("GET", path, params=params)
+        """GET for an offline command: a 429 is waited out as long as it asks (answers.patiently)."""
+        return await answers.patiently(lambda: self._call("GET", path, params=params), self._sleep, self.name)
 
     async def close(self) -> None:
         if self._session is not None:
@@ -268,7 +260,7 @@ class Jira:
             return None
         values = found.get("values")
         first = values[0] if isinstance(values, list) and values and isinstance(values[0], dict) else {}
-        return _text(first.get("name"))
+        return answers.text(first.get("name"))
 
     async def _call(
         self, method: str, path: str, payload: JSON | None = None, params: dict[str, str] | None = None
@@ -290,7 +282,7 @@ class Jira:
         try:
             async with self._session.request(method, self.base + path, json=payload, params=params) as response:
                 if response.status == 429:
-                    wait = _seconds(response.headers.get("Retry-After"))
+                    wait = answers.seconds(response.headers.get("Retry-After"))
                     raise TicketSystemDown("429 rate limited", RETRY_AFTER_UNSAID if wait is None else wait)
                 if response.status == 404:
                     raise TicketNotFound(path)
@@ -316,26 +308,10 @@ def object_at(parent: JSON, name: str) -> JSON:
     return value if isinstance(value, dict) else {}
 
 
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return max(float(value), 0.0) if value is not None else None
-    except ValueError:
-        return None
-
-
 def _time(value: object) -> datetime | None:
-    """Jira's times: ISO 8601 with milliseconds and a `+0000` offset (`2026-11-23T08:12:05.000+0000`)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return when if when.tzinfo is not None else None
+    """Jira's times: ISO 8601 with milliseconds and a `+0000` offset (`2026-11-23T08:12:05.000+0000`); never one
+    without its zone."""
+    return answers.iso_time(value, zoned=True)
 
 
 def _utc(when: datetime) -> datetime:

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from adapters.tickets import answers
 from bot.errors import TicketNotFound, TicketSystemDown
 from bot.models import SolvedPage, SolvedTicket, Ticket
 from bot.tickets import SALESFORCE
@@ -55,7 +56,6 @@ COMMENT_FIELDS = "Id, ParentId, CommentBody, CreatedById, CreatedDate, CreatedBy
 # fake is held to; a top-level query's is.
 PARENTS_PER_QUERY = 100
 STAFF = "Standard"  # User.UserType of the org's own people; portal and community users are customers
-PATIENCE = 30  # 429s in a row (from a proxy: Salesforce says 403) an offline export waits out before it gives up
 LIMIT_SPENT = (
     "403 REQUEST_LIMIT_EXCEEDED: the org's API requests of the last 24 hours are spent; run the same import later"
 )
@@ -112,11 +112,11 @@ class Salesforce:
             id=str(case["Id"]),  # the 18-character Id: stable, and what the webhook names
             subject=str(case.get("Subject") or ""),
             description=str(description or ""),
-            organization=_text(account.get("Name")) if isinstance(account, dict) else None,
-            priority=_text(case.get("Priority")),
-            status=_text(case.get("Status")),
-            assignee_email=_text(owner.get("Email")) if isinstance(owner, dict) else None,
-            created_at=_time(case.get("CreatedDate")),
+            organization=answers.text(account.get("Name")) if isinstance(account, dict) else None,
+            priority=answers.text(case.get("Priority")),
+            status=answers.text(case.get("Status")),
+            assignee_email=answers.text(owner.get("Email")) if isinstance(owner, dict) else None,
+            created_at=answers.iso_time(case.get("CreatedDate")),
             url=self.url(str(case["Id"])),
         )
 
@@ -176,13 +176,13 @@ class Salesforce:
         ]
         solving = next((c for c in by_staff if c.get("CreatedById") == owner_id), None)
         solving = solving or next(iter(by_staff), None)
-        resolver = _text(owner.get("Email")) if isinstance(owner, dict) else None
+        resolver = answers.text(owner.get("Email")) if isinstance(owner, dict) else None
         if not isinstance(owner, dict) and solving is not None:
             resolver = _author_email(solving)
         helpers = dict.fromkeys(e for e in map(_author_email, by_staff) if e and e != resolver)
         earliest = comments[-1] if comments and comments[-1] is not solving else None
         description = case.get("Description") or (earliest or {}).get("CommentBody")
-        solved_at = _time((solving or {}).get("CreatedDate")) or _time(case.get("ClosedDate"))
+        solved_at = answers.iso_time((solving or {}).get("CreatedDate")) or answers.iso_time(case.get("ClosedDate"))
         return SolvedTicket(
             system=SALESFORCE,
             id=str(case["Id"]),
@@ -191,8 +191,8 @@ class Salesforce:
             tags=(),  # a Case has none; its Type and Reason say what kind of request it is, not what solved it
             assignee_email=resolver,
             participant_emails=tuple(helpers),
-            created_at=_time(case.get("CreatedDate")),
-            solved_at=solved_at or _time(case.get("LastModifiedDate")),
+            created_at=answers.iso_time(case.get("CreatedDate")),
+            solved_at=solved_at or answers.iso_time(case.get("LastModifiedDate")),
             solution=str((solving or {}).get("CommentBody") or ""),
         )
 
@@ -213,19 +213,19 @@ class Salesforce:
         return found
 
     async def _patient(self, path: str, params: dict[str, str] | None) -> JSON:
-        """GET for an offline command: a 429 is waited out as long as it asks, up to PATIENCE times; a spent
-        allowance stops it with a message that says so."""
-        for _ in range(PATIENCE):
-            try:
-                return await self._call("GET", path, params=params)
-            except TicketSystemDown as down:
-                if down.reason == LIMITED:
-                    raise TicketSystemDown(LIMIT_SPENT) from down
-                if not down.reason.startswith("429") or down.retry_after is None:
-                    raise
-                log.info("Salesforce asked to wait %.0f s (429): waiting", down.retry_after)
-                await self._sleep(down.retry_after)
-        return await self._call("GET", path, params=params)
+        """GET for an offline command: a 429 is waited out as long as it asks (answers.patiently); a spent allowance
+        stops it with a message that says so."""
+        try:
+            return await answers.patiently(
+                lambda: self._call("GET", path, params=params),
+                self._sleep,
+                self.name,
+                waits=lambda down: down.reason.startswith("429"),
+            )
+        except TicketSystemDown as down:
+            if down.reason == LIMITED:
+                raise TicketSystemDown(LIMIT_SPENT) from down
+            raise
 
     async def close(self) -> None:
         if self._session is not None:
@@ -296,7 +296,7 @@ class Salesforce:
         if status == 403 and code == "REQUEST_LIMIT_EXCEEDED":
             raise TicketSystemDown(LIMITED, LIMIT_REST)
         if status == 429:
-            wait = _seconds(retry_after)
+            wait = answers.seconds(retry_after)
             raise TicketSystemDown("429 rate limited", RETRY_AFTER_UNSAID if wait is None else wait)
         if status == 403:
             log.error(
@@ -374,27 +374,6 @@ def _error_code(found: Any) -> str:
     return ""
 
 
-def _text(value: object) -> str | None:
-    return str(value) if isinstance(value, str) and value else None
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return max(float(value), 0.0) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _time(value: object) -> datetime | None:
-    """Salesforce's dateTime: `2026-11-23T08:12:05.000+0000`."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def _records(found: JSON) -> list[JSON]:
     records = found.get("records")
     return [r for r in records if isinstance(r, dict) and r.get("Id")] if isinstance(records, list) else []
@@ -414,7 +393,7 @@ def _by_staff(comment: JSON) -> bool:
 
 def _author_email(comment: JSON) -> str | None:
     author = comment.get("CreatedBy")
-    return _text(author.get("Email")) if isinstance(author, dict) else None
+    return answers.text(author.get("Email")) if isinstance(author, dict) else None
 
 
 def _soql_time(moment: datetime) -> str:
@@ -426,6 +405,6 @@ def _soql_time(moment: datetime) -> str:
 def _position(case: JSON) -> str | None:
     """The cursor after this Case. Its LastModifiedDate is cut to the second: what sorts after it is still all
     asked for (`>` a moment no later than its own), at worst the Case itself again, which `known` skips."""
-    moment = _time(case.get("LastModifiedDate"))
+    moment = answers.iso_time(case.get("LastModifiedDate"))
     position = f"{_soql_time(moment)} {case['Id']}" if moment is not None else None
     return position if position is not None and POSITION.fullmatch(position) else None

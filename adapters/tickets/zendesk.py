@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from adapters.tickets import answers
 from bot.errors import TicketNotFound, TicketSystemDown
 from bot.models import SolvedPage, SolvedTicket, Ticket
 
@@ -31,7 +32,6 @@ RETRY_AFTER_UNSAID = 60.0  # a 429 without Retry-After: Zendesk's limits are per
 RATINGS = ("good", "bad", "offered", "unoffered")  # SatisfactionRatingObject's `score`
 DONE = ("solved", "closed")  # the statuses of a finished ticket
 AGENTS = ("agent", "admin")  # the roles of the people who solve tickets; the rest are end users
-PATIENCE = 30  # 429s in a row an offline export waits out before it gives up
 
 
 class Zendesk:
@@ -82,7 +82,7 @@ class Zendesk:
             status=ticket.get("status"),
             tags=tuple(str(t) for t in ticket.get("tags") or ()),
             assignee_email=assignee_email,
-            created_at=_time(ticket.get("created_at")),
+            created_at=answers.iso_time(ticket.get("created_at")),
             url=self.url(str(ticket["id"])),
         )
 
@@ -149,8 +149,8 @@ class Zendesk:
             tags=tuple(str(t) for t in ticket.get("tags") or ()),
             assignee_email=solver_email,
             participant_emails=tuple(e for e in emails if e),
-            created_at=_time(ticket.get("created_at")),
-            solved_at=_time((solving or {}).get("created_at")) or _time(ticket.get("updated_at")),
+            created_at=answers.iso_time(ticket.get("created_at")),
+            solved_at=answers.iso_time((solving or {}).get("created_at")) or answers.iso_time(ticket.get("updated_at")),
             solution=str((solving or {}).get("plain_body") or (solving or {}).get("body") or ""),
         )
 
@@ -164,16 +164,8 @@ class Zendesk:
         return self._emails[user_id]
 
     async def _patient(self, path: str, params: dict[str, str]) -> JSON:
-        """GET for an offline command: a 429 is waited out, as long as it asks (Retry-After), up to PATIENCE times."""
-        for _ in range(PATIENCE):
-            try:
-                return await self._call("GET", path, params=params)
-            except TicketSystemDown as down:
-                if down.retry_after is None:
-                    raise
-                log.info("Zendesk asked to wait %.0f s (429): waiting", down.retry_after)
-                await self._sleep(down.retry_after)
-        return await self._call("GET", path, params=params)
+        """GET for an offline command: a 429 is waited out as long as it asks (answers.patiently)."""
+        return await answers.patiently(lambda: self._call("GET", path, params=params), self._sleep, self.name)
 
     async def close(self) -> None:
         if self._session is not None:
@@ -222,7 +214,7 @@ class Zendesk:
         try:
             async with self._session.request(method, self.base + path, json=payload, params=params) as response:
                 if response.status == 429:
-                    wait = _seconds(response.headers.get("Retry-After"))
+                    wait = answers.seconds(response.headers.get("Retry-After"))
                     raise TicketSystemDown("429 rate limited", RETRY_AFTER_UNSAID if wait is None else wait)
                 if response.status == 404:
                     raise TicketNotFound(path)
@@ -252,19 +244,3 @@ def _id(ticket_id: str) -> str:
     if not ticket_id.isdecimal():
         raise TicketNotFound(ticket_id)
     return ticket_id
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return max(float(value), 0.0) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
