@@ -31,20 +31,18 @@ Every request is recorded in `calls`; `fail` answers the next calls with an erro
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import copy
 import itertools
 import re
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+
+from tests.fakes.loopback import Call, Fault, Loopback, retry_after
 
 JSON = dict[str, Any]
 
@@ -65,32 +63,7 @@ DONE_SINCE = re.compile(r'statusCategory = Done AND updated >= "(\d{4}-\d{2}-\d{
 
 
 @dataclass
-class Call:
-    """One request made of the fake."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    body: Any
-    status: int
-
-    @property
-    def ok(self) -> bool:
-        return self.status < 300
-
-    @property
-    def writes(self) -> bool:
-        return self.method in ("POST", "PUT", "PATCH", "DELETE")
-
-
-@dataclass
-class Fault:
-    status: int
-    retry_after: str | None
-
-
-@dataclass
-class FakeJira:
+class FakeJira(Loopback):
     email: str = EMAIL
     token: str = TOKEN
     down: bool = False  # every call answers 503, as Jira does in an outage
@@ -108,8 +81,6 @@ class FakeJira:
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(10_001)
-        self._faults: deque[Fault] = deque()
-        self._server: TestServer | None = None
         self._events = itertools.count(1)
         self._tokens: dict[str, tuple[str, int]] = {}  # nextPageToken → (its JQL, where its page starts)
         app = web.Application()
@@ -120,27 +91,15 @@ class FakeJira:
         app.router.add_get("/rest/servicedeskapi/organization", self._get_organizations)
         app.router.add_get("/rest/servicedeskapi/request/{key}/feedback", self._get_feedback)
         app.router.add_post("/rest/servicedeskapi/request/{key}/comment", self._create_request_comment)
-        self.app = app
-
-    async def __aenter__(self) -> Self:
-        self._server = TestServer(self.app, host="127.0.0.1")
-        await self._server.start_server()
-        return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        if self._server is not None:
-            await self._server.close()
+        self.serve(app)
 
     @property
     def url(self) -> str:
         """The site's address, as JIRA_URL takes it (`https://acme.atlassian.net`)."""
-        assert self._server is not None
-        return str(self._server.make_url("")).rstrip("/")
+        return super().url
 
     def _site(self) -> str:
-        return self.url if self._server is not None else "https://acme.atlassian.net"
+        return self.url if self.serving else "https://acme.atlassian.net"
 
     # -- the site's data ------------------------------------------------------------------------------------------
 
@@ -346,13 +305,9 @@ class FakeJira:
 
     def fail(self, times: int = 1, status: int = 429, retry_after: float | str | None = None) -> None:
         """The next `times` calls fail with `status` (and a Retry-After header, if given)."""
-        header = None if retry_after is None else str(retry_after)
-        self._faults.extend(Fault(status, header) for _ in range(times))
+        self.queue_faults(times, Fault(status, None if retry_after is None else str(retry_after)))
 
     # -- what happened --------------------------------------------------------------------------------------------
-
-    def writes(self) -> list[Call]:
-        return [c for c in self.calls if c.writes]
 
     def notes(self, key: str) -> list[JSON]:
         """The comments Swarm added to a request (CommentDTO), oldest first."""
@@ -361,22 +316,13 @@ class FakeJira:
     # -- routes ---------------------------------------------------------------------------------------------------
 
     async def _begin(self, request: web.Request) -> tuple[Call, web.Response | None]:
-        body: Any = None
-        if request.can_read_body:
-            try:
-                body = await request.json()
-            except ValueError:
-                body = await request.text()
-        call = Call(request.method, request.path, dict(request.query), body, 200)
-        self.calls.append(call)
-        if self.latency:
-            await asyncio.sleep(self.latency)
+        call = await self.record(request)
         if self.down:
             return call, self._error(call, 503, "Service Unavailable")
-        if self._faults:
-            fault = self._faults.popleft()
-            headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
-            return call, self._error(call, fault.status, "Rate limit exceeded." if fault.status == 429 else "", headers)
+        fault = self.next_fault()
+        if fault is not None:
+            message = "Rate limit exceeded." if fault.status == 429 else ""
+            return call, self._error(call, fault.status, message, retry_after(fault))
         if request.headers.get("Authorization") != self._basic():
             call.status = 401
             return call, web.Response(status=401, text="Client must be authenticated to access this resource.")

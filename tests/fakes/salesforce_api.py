@@ -35,19 +35,18 @@ as an outage does (503 SERVER_UNAVAILABLE).
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import operator
 import re
 import secrets
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+
+from tests.fakes import loopback
+from tests.fakes.loopback import Fault, Loopback, retry_after
 
 JSON = dict[str, Any]
 
@@ -124,35 +123,16 @@ def record_id(prefix: str, number: int) -> str:
     return short + suffix
 
 
-@dataclass
-class Call:
-    """One request made of the fake."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    body: Any
-    status: int
-
-    @property
-    def ok(self) -> bool:
-        return self.status < 300
+class Call(loopback.Call):
+    """One request made of the fake; asking for a token writes nothing."""
 
     @property
     def writes(self) -> bool:
-        return self.method in ("POST", "PUT", "PATCH", "DELETE") and not self.path.startswith("/services/oauth2/")
+        return super().writes and not self.path.startswith("/services/oauth2/")
 
 
 @dataclass
-class Fault:
-    status: int
-    code: str
-    message: str
-    retry_after: str | None
-
-
-@dataclass
-class FakeSalesforce:
+class FakeSalesforce(Loopback):
     client_id: str = CLIENT_ID
     client_secret: str = CLIENT_SECRET
     down: bool = False  # every call answers 503 SERVER_UNAVAILABLE, as in an outage (or a maintenance window)
@@ -168,34 +148,20 @@ class FakeSalesforce:
 
     def __post_init__(self) -> None:
         self._numbers = itertools.count(3000000)
-        self._faults: deque[Fault] = deque()
         self._queries = itertools.count(1)
         self._locators: dict[str, list[JSON]] = {}  # a query's records, by its query locator (`01g…`)
         self.users[RUN_AS] = {"Id": RUN_AS, "Name": "Swarm", "Email": "swarm@acme.example", "UserType": "Standard"}
-        self._server: TestServer | None = None
         app = web.Application()
         app.router.add_post("/services/oauth2/token", self._token)
         app.router.add_get(f"/services/data/v{VERSION}/query", self._query)
         app.router.add_get(f"/services/data/v{VERSION}/query/{{locator}}", self._more)
         app.router.add_post(f"/services/data/v{VERSION}/sobjects/CaseComment", self._create_comment)
-        self.app = app
-
-    async def __aenter__(self) -> Self:
-        self._server = TestServer(self.app, host="127.0.0.1")
-        await self._server.start_server()
-        return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        if self._server is not None:
-            await self._server.close()
+        self.serve(app)
 
     @property
     def url(self) -> str:
         """The org's My Domain, as SALESFORCE_URL takes it (`https://acme.my.salesforce.com`)."""
-        assert self._server is not None
-        return str(self._server.make_url("")).rstrip("/")
+        return super().url
 
     # -- the org's data -------------------------------------------------------------------------------------------
 
@@ -300,16 +266,13 @@ class FakeSalesforce:
         """The next `times` API calls fail with `status` (403: REQUEST_LIMIT_EXCEEDED)."""
         code, message = LIMITS.get(status, ("UNKNOWN_EXCEPTION", "Try again"))
         header = None if retry_after is None else str(retry_after)
-        self._faults.extend(Fault(status, code, message, header) for _ in range(times))
+        self.queue_faults(times, Fault(status, header, code, message))
 
     def expire_tokens(self) -> None:
         """Every token issued so far stops working, as when the session times out or the app is revoked."""
         self.tokens.clear()
 
     # -- what happened --------------------------------------------------------------------------------------------
-
-    def writes(self) -> list[Call]:
-        return [c for c in self.calls if c.writes]
 
     def token_calls(self) -> list[Call]:
         return [c for c in self.calls if c.path == "/services/oauth2/token"]
@@ -320,20 +283,11 @@ class FakeSalesforce:
 
     # -- routes ---------------------------------------------------------------------------------------------------
 
+    def new_call(self, request: web.Request, body: Any) -> Call:
+        return Call(request.method, request.path, dict(request.query), body, 200)
+
     async def _begin(self, request: web.Request) -> tuple[Call, web.Response | None]:
-        body: Any = None
-        if request.can_read_body:
-            if request.content_type == "application/x-www-form-urlencoded":
-                body = dict(await request.post())
-            else:
-                try:
-                    body = await request.json()
-                except ValueError:
-                    body = await request.text()
-        call = Call(request.method, request.path, dict(request.query), body, 200)
-        self.calls.append(call)
-        if self.latency:
-            await asyncio.sleep(self.latency)
+        call = await self.record(request)
         if self.down:
             return call, self._error(call, 503, "SERVER_UNAVAILABLE", "Server temporarily unavailable")
         return call, None
@@ -342,13 +296,12 @@ class FakeSalesforce:
         call, refused = await self._begin(request)
         if refused is not None:
             return call, refused
-        if self._faults:
-            fault = self._faults.popleft()
-            headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else None
+        fault = self.next_fault()
+        if fault is not None:
             if fault.status == 429:  # Salesforce never says 429; a proxy in front of it does, in plain text
                 call.status = 429
-                return call, web.Response(status=429, text="Too Many Requests", headers=headers)
-            return call, self._error(call, fault.status, fault.code, fault.message, headers=headers)
+                return call, web.Response(status=429, text="Too Many Requests", headers=retry_after(fault))
+            return call, self._error(call, fault.status, fault.code, fault.message, headers=retry_after(fault))
         bearer = request.headers.get("Authorization", "")
         if not bearer.startswith("Bearer ") or bearer.removeprefix("Bearer ") not in self.tokens:
             return call, self._error(call, 401, "INVALID_SESSION_ID", "Session expired or invalid")

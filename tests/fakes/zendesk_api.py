@@ -21,17 +21,15 @@ Every request is recorded in `calls`; `fail` answers the next calls with an erro
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import itertools
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+
+from tests.fakes.loopback import Call, Fault, Loopback, retry_after
 
 JSON = dict[str, Any]
 
@@ -41,32 +39,7 @@ CREATED = "2026-11-23T08:12:05Z"
 
 
 @dataclass
-class Call:
-    """One request made of the fake."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    body: Any
-    status: int
-
-    @property
-    def ok(self) -> bool:
-        return self.status < 300
-
-    @property
-    def writes(self) -> bool:
-        return self.method in ("POST", "PUT", "PATCH", "DELETE")
-
-
-@dataclass
-class Fault:
-    status: int
-    retry_after: str | None
-
-
-@dataclass
-class FakeZendesk:
+class FakeZendesk(Loopback):
     email: str = EMAIL
     token: str = TOKEN
     down: bool = False  # every call answers 503, as Zendesk does in an outage (or a maintenance window)
@@ -80,8 +53,6 @@ class FakeZendesk:
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(6130907993114)
-        self._faults: deque[Fault] = deque()
-        self._server: TestServer | None = None
         app = web.Application()
         app.router.add_get("/api/v2/tickets/{ticket_id}", self._show_ticket)
         app.router.add_put("/api/v2/tickets/{ticket_id}", self._update_ticket)
@@ -89,24 +60,12 @@ class FakeZendesk:
         app.router.add_get("/api/v2/users/{user_id}", self._show_user)
         app.router.add_get("/api/v2/organizations/{organization_id}", self._show_organization)
         app.router.add_get("/api/v2/incremental/tickets/cursor", self._export_tickets)
-        self.app = app
-
-    async def __aenter__(self) -> Self:
-        self._server = TestServer(self.app, host="127.0.0.1")
-        await self._server.start_server()
-        return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        if self._server is not None:
-            await self._server.close()
+        self.serve(app)
 
     @property
     def url(self) -> str:
         """The account's address, as ZENDESK_URL takes it (`https://acme.zendesk.com`)."""
-        assert self._server is not None
-        return str(self._server.make_url("")).rstrip("/")
+        return super().url
 
     # -- the account's data ---------------------------------------------------------------------------------------
 
@@ -257,19 +216,15 @@ class FakeZendesk:
         }
 
     def _api(self) -> str:
-        return f"{self.url}/api/v2" if self._server is not None else "https://acme.zendesk.com/api/v2"
+        return f"{self.url}/api/v2" if self.serving else "https://acme.zendesk.com/api/v2"
 
     # -- faults ---------------------------------------------------------------------------------------------------
 
     def fail(self, times: int = 1, status: int = 429, retry_after: float | str | None = None) -> None:
         """The next `times` calls fail with `status` (and a Retry-After header, if given)."""
-        header = None if retry_after is None else str(retry_after)
-        self._faults.extend(Fault(status, header) for _ in range(times))
+        self.queue_faults(times, Fault(status, None if retry_after is None else str(retry_after)))
 
     # -- what happened --------------------------------------------------------------------------------------------
-
-    def writes(self) -> list[Call]:
-        return [c for c in self.calls if c.writes]
 
     def notes(self, ticket_id: int) -> list[JSON]:
         """The comments Swarm added to a ticket (all but the first, the requester's), oldest first."""
@@ -278,26 +233,16 @@ class FakeZendesk:
     # -- routes ---------------------------------------------------------------------------------------------------
 
     async def _begin(self, request: web.Request) -> tuple[Call, web.Response | None]:
-        body: Any = None
-        if request.can_read_body:
-            try:
-                body = await request.json()
-            except ValueError:
-                body = await request.text()
-        call = Call(request.method, request.path, dict(request.query), body, 200)
-        self.calls.append(call)
-        if self.latency:
-            await asyncio.sleep(self.latency)
+        call = await self.record(request)
         if self.down:
             return call, self._error(call, 503, "ServiceUnavailable", "Maintenance")
-        if self._faults:
-            fault = self._faults.popleft()
-            headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
+        fault = self.next_fault()
+        if fault is not None:
             if fault.status == 429:
                 # Zendesk's 429 body is plain text ("Rate limit for ticket updates exceeded, please wait…").
                 call.status = 429
-                return call, web.Response(status=429, text="Too Many Requests", headers=headers)
-            return call, self._error(call, fault.status, "ServiceUnavailable", "Try again", headers)
+                return call, web.Response(status=429, text="Too Many Requests", headers=retry_after(fault))
+            return call, self._error(call, fault.status, "ServiceUnavailable", "Try again", retry_after(fault))
         if request.headers.get("Authorization") != self._basic():
             return call, self._error(call, 401, "Couldn't authenticate you", "")
         return call, None
