@@ -6,7 +6,8 @@ assert slack.api.calls_to("conversations.create")
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from adapters import web
 from adapters.app import App
 from adapters.settings import Settings
 from adapters.slack import SlackMount
+from adapters.web import Mount
 from tests.fakes.slack_api import TEAM_ID, FakeSlack
 from tests.fakes.slack_signing import SlackSender, message_event, reaction_event
 from tests.harness import ROSTER, Clock
@@ -100,7 +102,16 @@ class SlackScenario:
         return [c.args["view"] for c in self.api.calls_to("views.open") if c.ok]
 
 
-async def start_slack(database_url: str, **settings: Any) -> AsyncIterator[SlackScenario]:
+@asynccontextmanager
+async def slack_server(
+    database_url: str,
+    *,
+    clock: Clock | None = None,
+    hooks: Callable[[App, SlackMount], Sequence[Mount]] = lambda app, mount: (),
+    **settings: Any,
+) -> AsyncIterator[tuple[SlackScenario, str]]:
+    """The real server for a Slack workspace with the roster's people and #support, its app made of `settings`, with
+    the mounts `hooks` makes besides Slack's (a ticket system's webhook); (the scenario, the server's address)."""
     async with FakeSlack() as api:
         for row in ROSTER:
             handle = str(row["email"]).split("@")[0]
@@ -114,18 +125,24 @@ async def start_slack(database_url: str, **settings: Any) -> AsyncIterator[Slack
             **settings,
         )
         # A fixed Tuesday morning in Europe: who is at work, and so who is asked, must not depend on the hour.
-        app = await App.start(config, clock=Clock())
+        app = await App.start(config, clock=clock or Clock())
         rows = [(i + 1, {**row, "slack_id": PEOPLE[str(row["email"]).split("@")[0]]}) for i, row in enumerate(ROSTER)]
         await app.core.people.import_roster(TEAM_ID, rows)
         mount = SlackMount(app, app.store.engine)
-        server = TestServer(web.build(app, [mount]), host="127.0.0.1")
+        server = TestServer(web.build(app, [mount, *hooks(app, mount)]), host="127.0.0.1")
         await server.start_server()
         try:
-            async with SlackSender(str(server.make_url("")), SECRET, hooks_url=api.hooks_url) as sender:
-                yield SlackScenario(api, sender, mount, app)
+            url = str(server.make_url("")).rstrip("/")
+            async with SlackSender(url, SECRET, hooks_url=api.hooks_url) as sender:
+                yield SlackScenario(api, sender, mount, app), url
         finally:
             await server.close()
             await app.close()
+
+
+async def start_slack(database_url: str, **settings: Any) -> AsyncIterator[SlackScenario]:
+    async with slack_server(database_url, **settings) as (scenario, _):
+        yield scenario
 
 
 @pytest.fixture

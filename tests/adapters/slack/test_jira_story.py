@@ -12,18 +12,11 @@ from typing import Any
 
 import pytest
 from aiohttp import ClientSession
-from aiohttp.test_utils import TestServer
 
-from adapters import web
-from adapters.app import App
-from adapters.settings import Settings
-from adapters.slack import SlackMount
 from adapters.tickets.jira_webhook import IDENTIFIER, PATH, SIGNATURE, JiraWebhook, signature
-from tests.adapters.slack.conftest import PEOPLE, SECRET, SUPPORT, SlackScenario
+from tests.adapters.slack.conftest import SUPPORT, SlackScenario, slack_server
 from tests.fakes.jira_api import FakeJira
-from tests.fakes.slack_api import TEAM_ID, FakeSlack
-from tests.fakes.slack_signing import SlackSender
-from tests.harness import ROSTER, Clock
+from tests.harness import Clock
 
 WEBHOOK_SECRET = "jira-admin-webhook-secret-0123456789"
 
@@ -49,11 +42,7 @@ class Story:
 
 @pytest.fixture
 async def story(database_url: str) -> AsyncIterator[Story]:
-    async with FakeSlack() as api, FakeJira() as jira:
-        for row in ROSTER:
-            handle = str(row["email"]).split("@")[0]
-            api.add_user(PEOPLE[handle], handle, str(row["email"]), real_name=str(row["name"]))
-        api.add_channel(SUPPORT, "support", members=[*PEOPLE.values(), "UBOT"])
+    async with FakeJira() as jira:
         jira.add_issue(
             "SUP-123",
             "ACME cannot export invoices to PDF",
@@ -63,33 +52,22 @@ async def story(database_url: str) -> AsyncIterator[Story]:
             organization="ACME Corp",
             assignee_email="ana@example.com",
         )
-        config = Settings(  # type: ignore[call-arg]
-            SWARM_DATABASE_URL=database_url,
-            SLACK_BOT_TOKEN="xoxb-test",
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=api.url,
-            JIRA_URL=jira.url,
-            JIRA_EMAIL=jira.email,
-            JIRA_API_TOKEN=jira.token,
-            JIRA_WEBHOOK_SECRET=WEBHOOK_SECRET,
-            SWARM_TICKET_CHANNEL=SUPPORT,
-            SWARM_WEB_URL="https://swarm.acme.example",
-        )
         clock = Clock()
-        app = await App.start(config, clock=clock)
-        rows = [(i + 1, {**row, "slack_id": PEOPLE[str(row["email"]).split("@")[0]]}) for i, row in enumerate(ROSTER)]
-        await app.core.people.import_roster(TEAM_ID, rows)
-        mount = SlackMount(app, app.store.engine)
-        hook = JiraWebhook(app, [mount], clock=clock)
-        server = TestServer(web.build(app, [mount, hook]), host="127.0.0.1")
-        await server.start_server()
-        try:
-            url = str(server.make_url("")).rstrip("/")
-            async with SlackSender(url, SECRET, hooks_url=api.hooks_url) as sender, ClientSession() as session:
-                yield Story(SlackScenario(api, sender, mount, app), jira, url, clock, session)
-        finally:
-            await server.close()
-            await app.close()
+        async with (
+            slack_server(
+                database_url,
+                clock=clock,
+                hooks=lambda app, mount: [JiraWebhook(app, [mount], clock=clock)],
+                JIRA_URL=jira.url,
+                JIRA_EMAIL=jira.email,
+                JIRA_API_TOKEN=jira.token,
+                JIRA_WEBHOOK_SECRET=WEBHOOK_SECRET,
+                SWARM_TICKET_CHANNEL=SUPPORT,
+                SWARM_WEB_URL="https://swarm.acme.example",
+            ) as (slack, url),
+            ClientSession() as session,
+        ):
+            yield Story(slack, jira, url, clock, session)
 
 
 async def test_a_requests_whole_story(story: Story) -> None:

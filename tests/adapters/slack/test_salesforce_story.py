@@ -11,18 +11,11 @@ from typing import Any
 
 import pytest
 from aiohttp import ClientSession
-from aiohttp.test_utils import TestServer
 
-from adapters import web
-from adapters.app import App
-from adapters.settings import Settings
-from adapters.slack import SlackMount
 from adapters.tickets.salesforce_webhook import PATH, SIGNATURE, TIMESTAMP, SalesforceWebhook, signature
-from tests.adapters.slack.conftest import PEOPLE, SECRET, SUPPORT, SlackScenario
+from tests.adapters.slack.conftest import SUPPORT, SlackScenario, slack_server
 from tests.fakes.salesforce_api import FakeSalesforce
-from tests.fakes.slack_api import TEAM_ID, FakeSlack
-from tests.fakes.slack_signing import SlackSender
-from tests.harness import ROSTER, Clock
+from tests.harness import Clock
 
 WEBHOOK_SECRET = "salesforce-apex-shared-secret-0123456789"
 
@@ -50,11 +43,7 @@ class Story:
 
 @pytest.fixture
 async def story(database_url: str) -> AsyncIterator[Story]:
-    async with FakeSlack() as api, FakeSalesforce() as salesforce:
-        for row in ROSTER:
-            handle = str(row["email"]).split("@")[0]
-            api.add_user(PEOPLE[handle], handle, str(row["email"]), real_name=str(row["name"]))
-        api.add_channel(SUPPORT, "support", members=[*PEOPLE.values(), "UBOT"])
+    async with FakeSalesforce() as salesforce:
         case_id = salesforce.add_case(
             "00001026",
             "ACME cannot export invoices to PDF",
@@ -63,33 +52,22 @@ async def story(database_url: str) -> AsyncIterator[Story]:
             account="ACME Corp",
             owner_email="ana@example.com",
         )
-        config = Settings(  # type: ignore[call-arg]
-            SWARM_DATABASE_URL=database_url,
-            SLACK_BOT_TOKEN="xoxb-test",
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=api.url,
-            SALESFORCE_URL=salesforce.url,
-            SALESFORCE_CLIENT_ID=salesforce.client_id,
-            SALESFORCE_CLIENT_SECRET=salesforce.client_secret,
-            SALESFORCE_WEBHOOK_SECRET=WEBHOOK_SECRET,
-            SWARM_TICKET_CHANNEL=SUPPORT,
-            SWARM_WEB_URL="https://swarm.acme.example",
-        )
         clock = Clock()
-        app = await App.start(config, clock=clock)
-        rows = [(i + 1, {**row, "slack_id": PEOPLE[str(row["email"]).split("@")[0]]}) for i, row in enumerate(ROSTER)]
-        await app.core.people.import_roster(TEAM_ID, rows)
-        mount = SlackMount(app, app.store.engine)
-        hook = SalesforceWebhook(app, [mount], clock=clock)
-        server = TestServer(web.build(app, [mount, hook]), host="127.0.0.1")
-        await server.start_server()
-        try:
-            url = str(server.make_url("")).rstrip("/")
-            async with SlackSender(url, SECRET, hooks_url=api.hooks_url) as sender, ClientSession() as session:
-                yield Story(SlackScenario(api, sender, mount, app), salesforce, case_id, url, clock, session)
-        finally:
-            await server.close()
-            await app.close()
+        async with (
+            slack_server(
+                database_url,
+                clock=clock,
+                hooks=lambda app, mount: [SalesforceWebhook(app, [mount], clock=clock)],
+                SALESFORCE_URL=salesforce.url,
+                SALESFORCE_CLIENT_ID=salesforce.client_id,
+                SALESFORCE_CLIENT_SECRET=salesforce.client_secret,
+                SALESFORCE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+                SWARM_TICKET_CHANNEL=SUPPORT,
+                SWARM_WEB_URL="https://swarm.acme.example",
+            ) as (slack, url),
+            ClientSession() as session,
+        ):
+            yield Story(slack, salesforce, case_id, url, clock, session)
 
 
 async def test_a_cases_whole_story(story: Story) -> None:
