@@ -14,24 +14,20 @@ from typing import Any
 
 import pytest
 from aiohttp import ClientResponse, ClientSession
-from aiohttp.test_utils import TestServer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters import web
 from adapters.app import App
 from adapters.memory import MemoryChat, render
-from adapters.scheduler import OneChat
-from adapters.settings import Settings
 from adapters.tickets.jira import Jira
 from adapters.tickets.jira_webhook import IDENTIFIER, PATH, SIGNATURE, Ignored, JiraWebhook, read, signature, verify
 from adapters.tickets.mounts import webhooks
 from adapters.tickets.webhook import TicketEvent
-from bot.core import Core
 from bot.models import SwarmStatus
 from storage.database import SqlStore
+from tests.adapters.tickets.conftest import webhook_server
 from tests.fakes.jira_api import FakeJira
-from tests.harness import MONDAY_MORNING, ROSTER, WORKSPACE, Clock
+from tests.harness import MONDAY_MORNING, WORKSPACE, Clock
 from tests.production.test_secrets_in_logs import everything_logged
 
 SECRET = "jira-admin-webhook-secret-0123456789"
@@ -97,30 +93,17 @@ async def hooked(store: SqlStore) -> AsyncIterator[Hooked]:
             organization="ACME Corp",
             assignee_email="ana@example.com",
         )
-        config = Settings(  # type: ignore[call-arg]
-            _env_file=None,
-            SWARM_DATABASE_URL="sqlite://",
+        client = Jira(jira.url, jira.email, jira.token, timeout=5)
+        async with webhook_server(
+            store,
+            JiraWebhook,
+            client,
             JIRA_URL=jira.url,
             JIRA_EMAIL=jira.email,
             JIRA_API_TOKEN=jira.token,
             JIRA_WEBHOOK_SECRET=SECRET,
-            SWARM_TICKET_CHANNEL="support",
-        )
-        client = Jira(jira.url, jira.email, jira.token, timeout=5)
-        clock = Clock()
-        app = App(config, store, Core.build(store, config.policy(), clock, tickets={"jsm": client}))
-        rows = [(i + 1, dict(row)) for i, row in enumerate(ROSTER)]
-        assert not (await app.core.people.import_roster(WORKSPACE, rows)).rejected
-        chat = MemoryChat(platform="console", workspace=WORKSPACE)
-        mount = JiraWebhook(app, [OneChat(app, chat, WORKSPACE)], clock=clock)
-        server = TestServer(web.build(app, [mount]), host="127.0.0.1")
-        await server.start_server()
-        try:
-            async with ClientSession() as session:
-                yield Hooked(jira, app, chat, clock, str(server.make_url("")).rstrip("/"), session)
-        finally:
-            await server.close()
-            await client.close()
+        ) as served:
+            yield Hooked(jira, served.app, served.chat, served.clock, served.url, served.session)
 
 
 def _every_write_is_internal(jira: FakeJira) -> None:

@@ -13,15 +13,11 @@ from typing import Any
 
 import pytest
 from aiohttp import ClientResponse, ClientSession
-from aiohttp.test_utils import TestServer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters import web
 from adapters.app import App
 from adapters.memory import MemoryChat, render
-from adapters.scheduler import OneChat
-from adapters.settings import Settings
 from adapters.tickets.mounts import webhooks
 from adapters.tickets.salesforce import Salesforce
 from adapters.tickets.salesforce_webhook import (
@@ -35,12 +31,12 @@ from adapters.tickets.salesforce_webhook import (
     signature,
     verify,
 )
-from bot.core import Core
 from bot.models import SwarmStatus
 from handlers.chat import CommandEvent, Origin
 from storage.database import SqlStore
+from tests.adapters.tickets.conftest import webhook_server
 from tests.fakes.salesforce_api import FakeSalesforce, record_id
-from tests.harness import MONDAY_MORNING, ROSTER, WORKSPACE, Clock
+from tests.harness import MONDAY_MORNING, WORKSPACE, Clock
 from tests.production.test_secrets_in_logs import everything_logged
 
 SECRET = "q3Jb8v_1xW0pZr7LmN4tYc2KfH9sDe6A"  # as `secrets.token_urlsafe(24)` makes one
@@ -112,31 +108,17 @@ async def hooked(store: SqlStore) -> AsyncIterator[Hooked]:
             account="ACME Corp",
             owner_email="ana@example.com",
         )
-        config = Settings(  # type: ignore[call-arg]
-            _env_file=None,
-            SWARM_DATABASE_URL="sqlite://",
+        client = Salesforce(salesforce.url, salesforce.client_id, salesforce.client_secret, timeout=5)
+        async with webhook_server(
+            store,
+            SalesforceWebhook,
+            client,
             SALESFORCE_URL=salesforce.url,
             SALESFORCE_CLIENT_ID=salesforce.client_id,
             SALESFORCE_CLIENT_SECRET=salesforce.client_secret,
             SALESFORCE_WEBHOOK_SECRET=SECRET,
-            SWARM_TICKET_CHANNEL="support",
-        )
-        client = Salesforce(salesforce.url, salesforce.client_id, salesforce.client_secret, timeout=5)
-        clock = Clock()
-        app = App(config, store, Core.build(store, config.policy(), clock, tickets={"sf": client}))
-        rows = [(i + 1, dict(row)) for i, row in enumerate(ROSTER)]
-        assert not (await app.core.people.import_roster(WORKSPACE, rows)).rejected
-        chat = MemoryChat(platform="console", workspace=WORKSPACE)
-        mount = SalesforceWebhook(app, [OneChat(app, chat, WORKSPACE)], clock=clock)
-        server = TestServer(web.build(app, [mount]), host="127.0.0.1")
-        await server.start_server()
-        try:
-            async with ClientSession() as session:
-                url = str(server.make_url("")).rstrip("/")
-                yield Hooked(salesforce, case_id, app, chat, clock, url, session)
-        finally:
-            await server.close()
-            await client.close()
+        ) as served:
+            yield Hooked(salesforce, case_id, served.app, served.chat, served.clock, served.url, served.session)
 
 
 async def test_a_callout_opens_a_swarm_owned_by_the_cases_owner(hooked: Hooked) -> None:

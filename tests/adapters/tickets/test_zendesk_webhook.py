@@ -13,15 +13,11 @@ from typing import Any
 
 import pytest
 from aiohttp import ClientResponse, ClientSession
-from aiohttp.test_utils import TestServer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters import web
 from adapters.app import App
 from adapters.memory import MemoryChat, render
-from adapters.scheduler import OneChat
-from adapters.settings import Settings
 from adapters.tickets.accounts import SealedTicketAccounts
 from adapters.tickets.zendesk import Zendesk
 from adapters.tickets.zendesk_webhook import (
@@ -35,11 +31,11 @@ from adapters.tickets.zendesk_webhook import (
     signature,
     verify,
 )
-from bot.core import Core
 from bot.models import SwarmStatus
 from storage.database import SqlStore
+from tests.adapters.tickets.conftest import webhook_server
 from tests.fakes.zendesk_api import FakeZendesk
-from tests.harness import MONDAY_MORNING, ROSTER, WORKSPACE, Clock
+from tests.harness import MONDAY_MORNING, WORKSPACE, Clock
 from tests.production.test_secrets_in_logs import everything_logged
 
 SECRET = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="  # Zendesk's test secret, as the docs quote it
@@ -109,32 +105,21 @@ async def hooked(store: SqlStore) -> AsyncIterator[Hooked]:
             organization="ACME Corp",
             assignee_email="ana@example.com",
         )
-        config = Settings(  # type: ignore[call-arg]
-            _env_file=None,
-            SWARM_DATABASE_URL="sqlite://",
-            ZENDESK_URL=zendesk.url,
-            ZENDESK_EMAIL=zendesk.email,
-            ZENDESK_API_TOKEN=zendesk.token,
-            ZENDESK_WEBHOOK_SECRET=SECRET,
-            SWARM_TICKET_CHANNEL="support",
-        )
         client = Zendesk(zendesk.url, zendesk.email, zendesk.token, timeout=5)
-        clock = Clock()
         accounts = SealedTicketAccounts(store, KEY, timeout=5)
-        core = Core.build(store, config.policy(), clock, tickets={"zd": client}, ticket_accounts=accounts)
-        app = App(config, store, core)
-        rows = [(i + 1, dict(row)) for i, row in enumerate(ROSTER)]
-        assert not (await app.core.people.import_roster(WORKSPACE, rows)).rejected
-        chat = MemoryChat(platform="console", workspace=WORKSPACE)
-        mount = ZendeskWebhook(app, [OneChat(app, chat, WORKSPACE)], clock=clock)
-        server = TestServer(web.build(app, [mount]), host="127.0.0.1")
-        await server.start_server()
         try:
-            async with ClientSession() as session:
-                yield Hooked(zendesk, app, chat, clock, str(server.make_url("")).rstrip("/"), session)
+            async with webhook_server(
+                store,
+                ZendeskWebhook,
+                client,
+                accounts=accounts,
+                ZENDESK_URL=zendesk.url,
+                ZENDESK_EMAIL=zendesk.email,
+                ZENDESK_API_TOKEN=zendesk.token,
+                ZENDESK_WEBHOOK_SECRET=SECRET,
+            ) as served:
+                yield Hooked(zendesk, served.app, served.chat, served.clock, served.url, served.session)
         finally:
-            await server.close()
-            await client.close()
             await accounts.close()
 
 
