@@ -27,6 +27,7 @@ import logging
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ PROBES = (
 )
 AGREEMENT = 0.9999  # the least cosine between the session's vector of a probe and torch's
 STALE_SECONDS = 3600.0  # a temporary file older than this was left by a process that died while exporting
+_EXPORTING = threading.Lock()  # torch's exporter keeps global state: one export at a time in a process
 
 
 def installed() -> bool:
@@ -203,7 +205,8 @@ def export(target: Export, reference: Callable[[Sequence[str]], Any], batch_size
     started = time.perf_counter()
     made = _temporary(target.path)
     try:
-        _export_to(target.folder, made)
+        with _EXPORTING:
+            _export_to(target.folder, made)
         model = OnnxModel(made, target.folder)
         expected = np.asarray(reference(list(PROBES)), dtype=np.float32)
         least = agree(model.embed(list(PROBES), batch_size), expected)
@@ -251,6 +254,8 @@ def _export_to(folder: Path, path: Path) -> None:
     warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
     warnings.filterwarnings("ignore", module=r"torch\.onnx")
     warnings.filterwarnings("ignore", module=r"transformers\.")
+    # Deprecated since torch 2.9 for the torch.export-based one, which needs onnxscript and more; torch is pinned.
+    warnings.filterwarnings("ignore", message=r".*legacy TorchScript-based ONNX export", category=DeprecationWarning)
     transformers.logging.disable_progress_bar()
     model = transformers.AutoModel.from_pretrained(str(folder), attn_implementation="eager")
     model.eval()
