@@ -140,6 +140,11 @@ class MiniLMEmbedder:
             self._give_up_onnx("cannot find its file", error)
             return None
         try:
+            import onnxruntime  # noqa: F401  # a broken installation is not a broken file: that one is kept
+        except Exception as error:
+            self._give_up_onnx("cannot be imported", error)
+            return None
+        try:
             model = semantic_onnx.load(target, BATCH_SIZE)
         except Exception as error:
             log.warning(

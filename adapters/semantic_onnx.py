@@ -117,8 +117,7 @@ class Export:
 
 class OnnxModel:
     """A session of ONNX Runtime on the exported file, with the model's tokenizer: `embed` gives sentence-transformers'
-    vectors. Not thread-safe to call from several threads at once with other sessions' settings: MiniLMEmbedder holds
-    its lock around it."""
+    vectors. MiniLMEmbedder calls it under its lock, one embedding at a time, as it did torch."""
 
     def __init__(self, path: Path, folder: Path) -> None:
         import numpy as np
