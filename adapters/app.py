@@ -35,7 +35,8 @@ class App:
         if migrate:
             await upgrade(settings.database_url)
         store = SqlStore(settings.database_url)
-        embedder = embedder_for(settings.semantic)  # None: keyword search (no semantic extra, or SWARM_SEMANTIC=off)
+        # None: keyword search (no semantic extra, or SWARM_SEMANTIC=off).
+        embedder = embedder_for(settings.semantic, settings.model_cache_dir())
         tickets = systems(settings)  # the ticket systems whose settings are set (adapters/tickets/__init__.py)
         core = Core.build(
             store,
@@ -80,9 +81,9 @@ class App:
 
     async def close(self) -> None:
         semantic = self.core.kb.semantic
-        warming = semantic.warming if semantic is not None else None
-        if warming is not None and not warming.done():
-            warming.cancel()  # the thread loading the model finishes on its own; nobody waits for its answer
+        for task in (semantic.warming, semantic.speeding_up) if semantic is not None else ():
+            if task is not None and not task.done():
+                task.cancel()  # the thread loading (or exporting) the model finishes on its own; nobody waits for it
         for system in self.core.tickets.systems.values():
             close = getattr(system, "close", None)
             if close is not None:

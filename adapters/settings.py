@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time, timedelta
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -11,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adapters.forwarded import networks
 from adapters.inbox import LEASE
+from adapters.semantic_onnx import default_cache
 from bot.swarms import Policy
 from bot.tickets import parse_severities
 from handlers.context import Conventions
@@ -89,6 +91,15 @@ class Settings(BaseSettings):
         description=(
             "knowledge-base search: `auto` (hybrid when the `semantic` extra is installed), `on` (required), `off` "
             "(keyword)"
+        ),
+    )
+    # Where the semantic extra keeps its model exported to ONNX Runtime (adapters/semantic_onnx.py); `off`: torch only.
+    model_cache: str = Field(
+        "",
+        validation_alias="SWARM_MODEL_CACHE",
+        description=(
+            "directory for the `semantic` extra's model exported to ONNX Runtime, made once per package version "
+            "(unset: the user's cache directory, `~/.cache/swarm/models` on Linux); `off`: run it on torch only"
         ),
     )
 
@@ -527,6 +538,13 @@ class Settings(BaseSettings):
 
     def inbox_lease(self) -> timedelta:
         return timedelta(seconds=self.inbox_lease_seconds)
+
+    def model_cache_dir(self) -> Path | None:
+        """Where the semantic extra's ONNX export is kept (SWARM_MODEL_CACHE); None for `off` (torch only)."""
+        value = self.model_cache.strip()
+        if value.lower() == "off":
+            return None
+        return Path(value).expanduser() if value else default_cache()
 
     def conventions(self) -> Conventions:
         return Conventions(

@@ -22,6 +22,9 @@ and nothing here runs. The core knows no model: it hands texts to `Embedder.embe
   first embedding loads it). Until it is ready, `nearest` answers None at once and search is keyword search (said at
   DEBUG), so the first `/swarm` after a start never waits seconds for a model; then hybrid. Without a warm-up (the
   command line), the first search loads the model itself, as before.
+- **Sped up after the warm-up**: an embedder may offer `speed_up()` (the bundled model's export to ONNX Runtime,
+  adapters/semantic.py): the warm-up calls it in a worker thread once the model is ready, as a task of its own
+  (`speeding_up`), so searches are hybrid meanwhile, on the slower runtime until it is done.
 - **Queries' vectors are cached** (`QueryCache`, the last `QUERY_CACHE` texts, keyed by the text with its white space
   collapsed, which is also what is embedded): a question asked again (the same case opened twice, a page reloaded,
   a script) costs no model call.
@@ -368,6 +371,7 @@ class SemanticSearch:
         self._spelling: Speller | None = None
         self.queries = QueryCache(query_cache)
         self._warming: asyncio.Task[None] | None = None
+        self._speeding_up: asyncio.Task[None] | None = None
 
     @property
     def model(self) -> str:
@@ -377,6 +381,11 @@ class SemanticSearch:
     def warming(self) -> asyncio.Task[None] | None:
         """The warm-up's task, once `warm_up` started it."""
         return self._warming
+
+    @property
+    def speeding_up(self) -> asyncio.Task[None] | None:
+        """The task that makes the loaded model faster (`speed_up`), once the warm-up started it."""
+        return self._speeding_up
 
     @property
     def ready(self) -> bool:
@@ -407,6 +416,17 @@ class SemanticSearch:
             log.warning("semantic search: the model's vocabulary could not be read (%s)", type(error).__name__)
             self._spelling = Speller(())
         log.info("semantic search ready: %s loaded in %.1f s", self.model, time.perf_counter() - started)
+        speed_up = getattr(self.embedder, "speed_up", None)
+        if callable(speed_up):
+            self._speeding_up = asyncio.get_running_loop().create_task(
+                self._speed_up(speed_up), name="semantic speed-up"
+            )
+
+    async def _speed_up(self, speed_up: Callable[[], object]) -> None:
+        try:
+            await asyncio.to_thread(speed_up)
+        except Exception:  # the embedder's own business: it keeps its slower runtime, searches go on
+            log.exception("semantic search: %s could not be sped up", self.model)
 
     async def nearest(self, workspace: str, query: str, n: int = NEIGHBOURS) -> list[tuple[int, float]] | None:
         """The n articles of the workspace nearest the query in meaning, (article id, cosine) best first; None when

@@ -76,6 +76,7 @@ def _keyword_search_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     """Apps start with keyword search in tests, the semantic extra installed or not: hybrid search has tests of its
     own (tests/semantic.py), and every other test expects the same results on every machine."""
     monkeypatch.setenv("SWARM_SEMANTIC", "off")
+    monkeypatch.setenv("SWARM_MODEL_CACHE", "off")  # nothing exported to the user's cache directory by a test
 
 
 @pytest.fixture(scope="session")

