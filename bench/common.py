@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import aiohttp
 
+    from bot.ports import Embedder
+
 # ---------------------------------------------------------------------------------------------------- figures
 
 
@@ -268,3 +270,17 @@ async def wait_healthy(
 
 def _read(log: Path) -> str:
     return log.read_text()
+
+
+def swarm_embedder() -> Embedder | None:
+    """What `swarm serve` embeds with, or None without the semantic extra: the bundled model, exported to ONNX Runtime
+    in the default model cache (SWARM_MODEL_CACHE) as the server's warm-up does (torch if that cannot be done)."""
+    from adapters import semantic
+
+    if not semantic.installed():
+        return None
+    from adapters.semantic_onnx import default_cache
+
+    embedder = semantic.MiniLMEmbedder(default_cache())
+    embedder.speed_up()
+    return embedder

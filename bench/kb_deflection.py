@@ -43,8 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/kb_deflection.py` as well as `python -m bench.kb_deflection`
     sys.path.insert(0, str(ROOT))
 
-from adapters import semantic as semantic_extra  # noqa: E402
 from bench import kb_corpus  # noqa: E402
+from bench.common import swarm_embedder  # noqa: E402
 from bench.kb_search import database  # noqa: E402
 from bot.context import Actor  # noqa: E402
 from bot.core import Core  # noqa: E402
@@ -227,7 +227,7 @@ def table(months: Sequence[Month]) -> str:
 
 
 async def run(urls: Sequence[str], weeks: int, per_day: int, seed: int, hybrid: bool) -> str:
-    embedder = semantic_extra.MiniLMEmbedder() if hybrid and semantic_extra.installed() else None
+    embedder = swarm_embedder() if hybrid else None
     months = []
     for url in urls:
         for model in (None, embedder) if embedder is not None else (None,):

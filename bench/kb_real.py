@@ -76,7 +76,7 @@ from sqlalchemy import insert, select, text  # noqa: E402
 
 from adapters import semantic as semantic_extra  # noqa: E402
 from bench import kb_corpus  # noqa: E402
-from bench.common import markdown_table, progress, spread, verdicts  # noqa: E402
+from bench.common import markdown_table, progress, spread, swarm_embedder, verdicts  # noqa: E402
 from bench.kb_search import database  # noqa: E402
 from bot.articles import KnowledgeBase  # noqa: E402
 from bot.models import Article, ArticleState  # noqa: E402
@@ -402,6 +402,8 @@ async def latency(
                         if semantic is None:
                             continue
                         semantic.invalidate()
+                        # Each size embeds its queries, as new questions are: none comes from the last size's cache.
+                        semantic.queries.clear()
                         searcher = KnowledgeBase(store, semantic=semantic)
                     assert searcher is not None
                     progress(f"{backend}: {size:,} articles, timing {len(sample)} {method} searches")
@@ -536,7 +538,7 @@ def targets(quality_rows: Sequence[Quality], latency_rows: Sequence[Latency]) ->
 
 
 async def run(args: argparse.Namespace) -> tuple[str, bool]:
-    embedder = semantic_extra.MiniLMEmbedder() if not args.keyword_only and semantic_extra.installed() else None
+    embedder = swarm_embedder() if not args.keyword_only else None
     intents = QUICK_INTENTS if args.quick else None
     per_intent = args.queries_per_intent or (QUICK_QUERIES_PER_INTENT if args.quick else None)
     sets = args.set or [("banking77", DATA)]

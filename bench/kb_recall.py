@@ -45,9 +45,8 @@ if str(ROOT) not in sys.path:  # `python bench/kb_recall.py` as well as `python 
 
 from sqlalchemy import insert  # noqa: E402
 
-from adapters import semantic as semantic_extra  # noqa: E402
 from bench import kb_corpus  # noqa: E402
-from bench.common import percentile  # noqa: E402
+from bench.common import percentile, swarm_embedder  # noqa: E402
 from bench.kb_search import database  # noqa: E402
 from bot.articles import KnowledgeBase  # noqa: E402
 from bot.models import Article  # noqa: E402
@@ -172,7 +171,7 @@ def table(rows: Sequence[Row], what: str = "questions", timed: bool = True) -> s
 
 
 async def run(urls: Sequence[str], count: int, seed: int, hybrid: bool = True) -> tuple[str, bool]:
-    embedder = semantic_extra.MiniLMEmbedder() if hybrid and semantic_extra.installed() else None
+    embedder = swarm_embedder() if hybrid else None
     why_not = "semantic extra not installed" if hybrid else "not asked for (--keyword-only)"
     asked: list[Row] = []
     codes: list[Row] = []

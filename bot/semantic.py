@@ -246,6 +246,9 @@ class QueryCache:
     def __len__(self) -> int:
         return len(self._vectors)
 
+    def clear(self) -> None:
+        self._vectors.clear()
+
     def get(self, key: str) -> array.array[float] | None:
         vector = self._vectors.get(key)
         if vector is not None:
