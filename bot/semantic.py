@@ -76,12 +76,12 @@ KEYWORD_CANDIDATES = 20  # keyword hits fused with them (more if more results ar
 MIN_SIMILARITY = 0.3  # cosine under which all-MiniLM-L6-v2's neighbours are seldom about the same thing
 COVERAGE_POWER = 2
 KEYWORD_WEIGHT = 1.0  # a keyword hit's weight in the fusion: its share of the query (matched) squared, times this
-# Chosen on bench/kb_real.py (real questions) and bench/kb_recall.py (docs/measurements/knowledge.md): a neighbour's
-# weight is its closeness times MEANING_WEIGHT; the nearest one stays first when it is CONFIDENT_SIMILARITY close and
-# CONFIDENT_LEAD closer than the next.
+# Chosen on bench/kb_real.py (Banking77 and StackFAQ) and bench/kb_recall.py (docs/measurements/knowledge.md): a
+# neighbour's weight is its closeness times MEANING_WEIGHT; the nearest one stays first when it is
+# CONFIDENT_SIMILARITY close and CONFIDENT_LEAD closer than the next.
 MEANING_WEIGHT = 1.5
 CONFIDENT_SIMILARITY = 0.5
-CONFIDENT_LEAD = 0.05
+CONFIDENT_LEAD = 0.035
 MIN_SPELL_CHARS = 4  # shorter words are left as typed by the spelling correction
 _SUFFIXES = ("s", "es", "ed", "ing", "ly")
 EMBED_BATCH = 32
