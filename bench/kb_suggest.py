@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import json
 import random
 import sys
 import time
@@ -43,7 +44,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/kb_suggest.py` as well as `python -m bench.kb_suggest`
@@ -54,9 +55,10 @@ from sqlalchemy import insert, text  # noqa: E402
 from adapters import semantic as semantic_extra  # noqa: E402
 from bench import kb_corpus  # noqa: E402
 from bench.kb_search import database  # noqa: E402
-from bot.models import Article, ArticleState  # noqa: E402
+from bot.models import Article, ArticleHit, ArticleState  # noqa: E402
 from bot.ports import Embedder  # noqa: E402
 from bot.semantic import SemanticSearch  # noqa: E402
+from bot.suggestions import CANDIDATES  # noqa: E402
 from bot.swarms import SIMILAR_ARTICLES, known_issues, maybe_known  # noqa: E402
 from bot.text import parse_case  # noqa: E402
 from storage.database import SqlStore  # noqa: E402
@@ -178,8 +180,9 @@ def banking_set(path: Path, cases: int, seed: int) -> CaseSet:
     )
 
 
-async def measure(url: str, case_set: CaseSet, embedder: Embedder | None) -> Result:
-    """The old rule and the new one, case by case, on a fresh database holding the set's knowledge base."""
+async def measure(url: str, case_set: CaseSet, embedder: Embedder | None, dump: TextIO | None = None) -> Result:
+    """The old rule and the new one, case by case, on a fresh database holding the set's knowledge base. With `dump`,
+    each case's evidence as a line of JSON too (`evidence`)."""
     result = Result(case_set.name, "keyword" if embedder is None else "hybrid")
     began = time.perf_counter()
     async with database(url) as path:
@@ -203,18 +206,47 @@ async def measure(url: str, case_set: CaseSet, embedder: Embedder | None) -> Res
             semantic = SemanticSearch(store, embedder) if embedder is not None else None
             if semantic is not None:
                 await semantic.embed_pending(WORKSPACE)
+            async with store.engine.connect() as connection:
+                rows_read = (await connection.execute(text("SELECT id, number FROM article"))).all()
+                numbers = {int(i): int(n) for i, n in rows_read}
             for case in case_set.cases:
                 said = parse_case(case.text).text
                 nearest = await semantic.nearest(WORKSPACE, said) if semantic is not None else None
                 async with store.unit() as uow:
                     old = await known_issues(uow, workspace.id, said, SIMILAR_ARTICLES, nearest=nearest)
                     new = await maybe_known(uow, workspace.id, said, nearest)
+                    if dump is not None:
+                        hits = await known_issues(uow, workspace.id, said, CANDIDATES, nearest=nearest)
+                        words = hits if nearest is None else await known_issues(uow, workspace.id, said, CANDIDATES)
+                        near = [(numbers[i], cosine) for i, cosine in nearest or ()]
+                        dump.write(json.dumps(evidence(result, case, hits, words, near)) + "\n")
                 result.rules["old"].count(case, [hit.article.number for hit in old])
                 result.rules["new"].count(case, [hit.article.number for hit in new])
         finally:
             await store.close()
     result.seconds = time.perf_counter() - began
     return result
+
+
+def evidence(
+    result: Result,
+    case: Case,
+    hits: Sequence[ArticleHit],
+    words: Sequence[ArticleHit],
+    nearest: Sequence[tuple[int, float]],
+) -> dict[str, Any]:
+    """A case's search evidence, by article number, for threshold sweeps: the hits `likely_answers` judges (number,
+    rank, matched), keyword search's hits (the same with keyword search), the nearest articles in meaning (number,
+    cosine)."""
+    return {
+        "set": result.case_set,
+        "method": result.method,
+        "answer": case.answer,
+        "text": case.text,
+        "hits": [[hit.article.number, hit.rank, hit.matched] for hit in hits],
+        "keyword": [[hit.article.number, hit.rank, hit.matched] for hit in words],
+        "nearest": [[number, round(cosine, 5)] for number, cosine in nearest],
+    }
 
 
 def _share(part: int, whole: int) -> str:
@@ -261,7 +293,7 @@ def verdicts(results: Sequence[Result]) -> list[str]:
     return lines
 
 
-async def run(url: str, sets: Sequence[CaseSet], hybrid: bool) -> str:
+async def run(url: str, sets: Sequence[CaseSet], hybrid: bool, dump: TextIO | None = None) -> str:
     embedder = semantic_extra.MiniLMEmbedder() if hybrid and semantic_extra.installed() else None
     why_not = "semantic extra not installed" if hybrid else "not asked for (--keyword-only)"
     results = []
@@ -270,7 +302,7 @@ async def run(url: str, sets: Sequence[CaseSet], hybrid: bool) -> str:
             method = "keyword" if model is None else "hybrid"
             size = f"{len(case_set.articles)} articles, {len(case_set.cases)} cases"
             sys.stderr.write(f"… {case_set.name}: {size}, {method}\n")
-            results.append(await measure(url, case_set, model))
+            results.append(await measure(url, case_set, model, dump))
         if embedder is None:
             results.append(Result(case_set.name, "hybrid", note=why_not))
     timing = [f"{r.case_set}, {r.method}: {r.seconds:.0f} s" for r in results if not r.note]
@@ -285,6 +317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options.add_argument("--seed", type=int, default=7)
     options.add_argument("--quick", action="store_true", help="smoke run: the built-in set, small")
     options.add_argument("--keyword-only", action="store_true", help="no hybrid rows, even with the semantic extra")
+    options.add_argument("--dump", type=Path, help="write each case's search evidence there, a JSON line a case")
     args = options.parse_args(argv)
     cases = args.cases or (QUICK_CASES if args.quick else CASES)
     sets = [support_set(QUICK_ARTICLES if args.quick else ARTICLES, cases, args.seed)]
@@ -293,7 +326,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         sets.append(banking_set(banking, cases, args.seed))
     elif not args.quick:
         sys.stderr.write(f"… no {banking}: the banking77 set is not measured\n")
-    print(asyncio.run(run(args.database, sets, hybrid=not args.keyword_only)))
+    if args.dump is None:
+        print(asyncio.run(run(args.database, sets, hybrid=not args.keyword_only)))
+    else:
+        with args.dump.open("w", encoding="utf-8") as dump:
+            print(asyncio.run(run(args.database, sets, hybrid=not args.keyword_only, dump=dump)))
     return 0
 
 
