@@ -31,6 +31,7 @@ margin over its next article (bot/semantic.py's `confident`), were tried there a
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -49,6 +50,7 @@ MIN_MATCHED = 0.3
 MIN_MEANING = 0.9
 MATCHED_IN_MEANING = 0.2
 MIN_NUMBER_DIGITS = 4
+TERMS_CACHED = 4096
 
 # Words that say nothing about which problem a case is: function words, and the words of every support case.
 # fmt: off
@@ -104,8 +106,10 @@ class Thresholds:
 CHOSEN = Thresholds()
 
 
-def distinctive_terms(text: str) -> set[str]:
-    """The stems of the words of a text that can tell one problem from another (module docstring)."""
+@functools.lru_cache(maxsize=TERMS_CACHED)
+def distinctive_terms(text: str) -> frozenset[str]:
+    """The stems of the words of a text that can tell one problem from another (module docstring); the last
+    TERMS_CACHED texts' are kept (an article is judged again at every case it is a hit for)."""
     text = unicodedata.normalize("NFKC", text).casefold()
     found: set[str] = set()
     previous = ""
@@ -118,7 +122,7 @@ def distinctive_terms(text: str) -> set[str]:
         elif len(word) >= 2 and word not in LOW_INFORMATION:
             found.add(stem(word))
         previous = word
-    return found
+    return frozenset(found)
 
 
 def _telling_number(word: str, before: str, previous: str) -> bool:
@@ -138,7 +142,7 @@ def wordings(article: Article) -> list[str]:
     return [text for text in (article.title, first, *article.asked) if text.strip()]
 
 
-def keyword_evidence(case_terms: set[str], article: Article, thresholds: Thresholds = CHOSEN) -> float:
+def keyword_evidence(case_terms: frozenset[str], article: Article, thresholds: Thresholds = CHOSEN) -> float:
     """The share of the case's distinctive words the article has, or of one of its wordings' the case has, the
     larger; 0 with fewer than MIN_SHARED in common or under MIN_COVERAGE."""
     if not case_terms:
