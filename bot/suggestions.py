@@ -19,7 +19,7 @@ shown only with evidence that it is about the case's problem, from search's own 
   Words are compared by their stem (an -s, -es, -ed or -ing ending off, the first `STEM_CHARS` letters).
 - **By its meaning** (with the semantic extra): the article's cosine with the case (all-MiniLM-L6-v2), plus
   `MATCHED_IN_MEANING` times its share of the case's words as above, is at least `MIN_MEANING`: close in meaning
-  alone (0.9), or a little less close with words of the case's in common (0.84 with every word). The evidence is
+  alone (0.9), or less close with words of the case's in common (0.7 with every word). The evidence is
   that sum, at most 1.
 - At most `SHOWN` are shown, best evidence first.
 
