@@ -11,7 +11,8 @@ shown only with evidence that it is about the case's problem, from search's own 
   shares at least `MIN_SHARED` *distinctive* words with the case (`keyword_evidence`) that cover at least
   `MIN_COVERAGE` of either the case's distinctive words or one of the article's own wordings of its problem (its
   title, the first sentence of its issue, a way it was asked): the case says most of what the article is about, or
-  the article most of what the case says. The evidence is that coverage.
+  the article most of what the case says. The evidence is that coverage. Words no article has weigh the most (a
+  customer's name the knowledge base has never seen, "since Monday"): they count against the hit.
 - **The case's distinctive words** (`distinctive_terms`): words of at least two letters, without the words every
   case and article has (`LOW_INFORMATION`: "after", "update", "error", "customer", "please", …) and without numbers
   that say nothing about the problem: line numbers (`file.py:42`, "line 42"), short numbers ("tenant 42", versions
