@@ -4,6 +4,8 @@ article to a case the knowledge base does not answer.
     .venv/bin/python bench/kb_suggest.py                       # both case sets, keyword and hybrid, SQLite
     .venv/bin/python bench/kb_suggest.py --data ../shared/kb-dev-data
     .venv/bin/python bench/kb_suggest.py --quick               # smoke run: the built-in set, small
+    .venv/bin/python bench/kb_suggest.py --dump /work/data/evidence.jsonl   # and each case's search evidence
+    .venv/bin/python bench/kb_suggest.py --sweep /work/data/evidence.jsonl  # the rule's settings, judged offline
 
 A knowledge base is loaded into a fresh database, then new cases are opened against it: *answerable* ones, whose
 answer is an article of the knowledge base, and *unanswerable* ones, whose problem no article is about. Each case's
@@ -28,6 +30,11 @@ Case sets:
   questions of the article's intents the answerable ones. Neighbouring intents ("card arrival", "card delivery
   estimate") make the unanswerable cases hard too.
 Without the semantic extra, the hybrid rows say NOT MEASURED. It exits 0 whatever the figures.
+
+Thresholds are chosen without searching again: `--dump` writes each case's search evidence (its hits with their rank
+and `matched`, its nearest articles with their cosine), and `--sweep` runs `likely_answers` on it with each setting
+of `SWEEP` (the same sets are made again from the same seed, size and data), listing the settings that show
+anything to at most 10 % of the unanswerable cases on every set and method, most right ones first.
 """
 
 from __future__ import annotations
@@ -35,15 +42,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import json
 import random
 import sys
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/kb_suggest.py` as well as `python -m bench.kb_suggest`
@@ -54,9 +62,10 @@ from sqlalchemy import insert, text  # noqa: E402
 from adapters import semantic as semantic_extra  # noqa: E402
 from bench import kb_corpus  # noqa: E402
 from bench.kb_search import database  # noqa: E402
-from bot.models import Article, ArticleState  # noqa: E402
+from bot.models import Article, ArticleHit, ArticleState  # noqa: E402
 from bot.ports import Embedder  # noqa: E402
 from bot.semantic import SemanticSearch  # noqa: E402
+from bot.suggestions import CANDIDATES, CHOSEN, Thresholds, likely_answers  # noqa: E402
 from bot.swarms import SIMILAR_ARTICLES, known_issues, maybe_known  # noqa: E402
 from bot.text import parse_case  # noqa: E402
 from storage.database import SqlStore  # noqa: E402
@@ -73,6 +82,16 @@ BANKING = "banking77_train.csv"
 TARGET_RIGHT = 0.8
 TARGET_UNRELATED = 0.1
 WORKSPACE = "kb-suggest"
+# Settings swept (--sweep): the distinctive words in common and their coverage a keyword hit needs (none: its
+# rarity-weighted share alone), that share, and by meaning the cosine plus a weight times that share.
+SWEEP = [
+    Thresholds(shared=shared, coverage=coverage, matched=matched, meaning=meaning, matched_in_meaning=weight)
+    for shared, coverage in ((0, 0.0), (2, 0.8), (3, 0.8))
+    for matched in (0.0, 0.3, 0.5, 0.7, 0.9)
+    for meaning in (0.75, 0.8, 0.85, 0.9, 0.95)
+    for weight in (0.0, 0.1, 0.2, 0.3)
+]
+SWEEP_SHOWN = 12  # best settings listed
 CREATED = datetime(2026, 1, 5, tzinfo=UTC)
 
 
@@ -178,8 +197,9 @@ def banking_set(path: Path, cases: int, seed: int) -> CaseSet:
     )
 
 
-async def measure(url: str, case_set: CaseSet, embedder: Embedder | None) -> Result:
-    """The old rule and the new one, case by case, on a fresh database holding the set's knowledge base."""
+async def measure(url: str, case_set: CaseSet, embedder: Embedder | None, dump: TextIO | None = None) -> Result:
+    """The old rule and the new one, case by case, on a fresh database holding the set's knowledge base. With `dump`,
+    each case's evidence as a line of JSON too (`evidence`)."""
     result = Result(case_set.name, "keyword" if embedder is None else "hybrid")
     began = time.perf_counter()
     async with database(url) as path:
@@ -203,18 +223,108 @@ async def measure(url: str, case_set: CaseSet, embedder: Embedder | None) -> Res
             semantic = SemanticSearch(store, embedder) if embedder is not None else None
             if semantic is not None:
                 await semantic.embed_pending(WORKSPACE)
+            async with store.engine.connect() as connection:
+                rows_read = (await connection.execute(text("SELECT id, number FROM article"))).all()
+                numbers = {int(i): int(n) for i, n in rows_read}
             for case in case_set.cases:
                 said = parse_case(case.text).text
                 nearest = await semantic.nearest(WORKSPACE, said) if semantic is not None else None
                 async with store.unit() as uow:
                     old = await known_issues(uow, workspace.id, said, SIMILAR_ARTICLES, nearest=nearest)
                     new = await maybe_known(uow, workspace.id, said, nearest)
+                    if dump is not None:
+                        hits = await known_issues(uow, workspace.id, said, CANDIDATES, nearest=nearest)
+                        words = hits if nearest is None else await known_issues(uow, workspace.id, said, CANDIDATES)
+                        near = [(numbers[i], cosine) for i, cosine in nearest or ()]
+                        dump.write(json.dumps(evidence(result, case, hits, words, near)) + "\n")
                 result.rules["old"].count(case, [hit.article.number for hit in old])
                 result.rules["new"].count(case, [hit.article.number for hit in new])
         finally:
             await store.close()
     result.seconds = time.perf_counter() - began
     return result
+
+
+def evidence(
+    result: Result,
+    case: Case,
+    hits: Sequence[ArticleHit],
+    words: Sequence[ArticleHit],
+    nearest: Sequence[tuple[int, float]],
+) -> dict[str, Any]:
+    """A case's search evidence, by article number, for threshold sweeps: the hits `likely_answers` judges (number,
+    rank, matched), keyword search's hits (the same with keyword search), the nearest articles in meaning (number,
+    cosine)."""
+    return {
+        "set": result.case_set,
+        "method": result.method,
+        "answer": case.answer,
+        "text": case.text,
+        "hits": [[hit.article.number, hit.rank, hit.matched] for hit in hits],
+        "keyword": [[hit.article.number, hit.rank, hit.matched] for hit in words],
+        "nearest": [[number, round(cosine, 5)] for number, cosine in nearest],
+    }
+
+
+def sweep(path: Path, sets: Sequence[CaseSet]) -> str:
+    """Each SWEEP setting of likely_answers on the evidence `--dump` wrote (module docstring), as a table."""
+    articles = {(case_set.name, a.number): a for case_set in sets for a in case_set.articles}
+    texts = {case_set.name: {case.text for case in case_set.cases} for case_set in sets}
+    judged: dict[tuple[str, str], list[tuple[Case, str, list[ArticleHit], dict[int, float]]]] = defaultdict(list)
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            seen = json.loads(line)
+            if seen["text"] not in texts.get(seen["set"], ()):
+                raise SystemExit(f"{path} was dumped from other cases: the same --data, --cases and --seed, please")
+            hits = [
+                ArticleHit(replace(articles[seen["set"], n], id=n), "", rank, matched=matched)
+                for n, rank, matched in seen["hits"]
+            ]
+            nearest = {n: cosine for n, cosine in seen["nearest"]}
+            said = parse_case(seen["text"]).text
+            judged[seen["set"], seen["method"]].append((Case(seen["text"], seen["answer"]), said, hits, nearest))
+    columns = sorted(judged, key=lambda key: (key[0] != "support", key[1] != "keyword"))
+    rows: list[tuple[Thresholds, list[Tally]]] = []
+    for setting in dict.fromkeys([CHOSEN, *SWEEP]):
+        tallies = []
+        for key in columns:
+            tally = Tally()
+            for case, said, hits, nearest in judged[key]:
+                closeness = nearest if key[1] == "hybrid" else None
+                shown = likely_answers(said, hits, closeness=closeness, thresholds=setting)
+                tally.count(case, [s.hit.article.number for s in shown])
+            tallies.append(tally)
+        rows.append((setting, tallies))
+    kept = [row for row in rows if all(t.unrelated <= TARGET_UNRELATED * t.unanswerable for t in row[1])]
+    kept.sort(key=lambda row: -sum(t.right / max(1, t.answerable) for t in row[1]))
+    lines = [
+        "| words in common | coverage | share of words | cosine + weight × share | weight | "
+        + " | ".join(f"{name} {method}" for name, method in columns)
+        + " |",
+        "| ---: | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _ in columns) + " |",
+    ]
+    chosen = next(row for row in rows if row[0] == CHOSEN)
+    listed = kept[:SWEEP_SHOWN]
+    for family in dict.fromkeys((row[0].shared, row[0].coverage) for row in kept):  # the best of each kind too
+        best = next(row for row in kept if (row[0].shared, row[0].coverage) == family)
+        listed += [] if best in listed else [best]
+    for setting, tallies in [*listed, *([] if chosen in listed else [chosen])]:
+        mark = " (chosen)" if setting == CHOSEN else ""
+        figures = " | ".join(
+            f"{_share(t.right, t.answerable)} / {_share(t.unrelated, t.unanswerable)}" for t in tallies
+        )
+        lines.append(
+            f"| {setting.shared} | {setting.coverage:.0%} | {setting.matched:.1f}{mark} | {setting.meaning:.2f} |"
+            f" {setting.matched_in_meaning:.1f} | {figures} |"
+        )
+    return "\n".join(
+        [
+            f"{len(kept)} of {len(rows)} settings show anything to ≤ {TARGET_UNRELATED:.0%} of unanswerable cases"
+            " on every set and method; right shown / any shown to an unanswerable case:",
+            "",
+            *lines,
+        ]
+    )
 
 
 def _share(part: int, whole: int) -> str:
@@ -261,7 +371,7 @@ def verdicts(results: Sequence[Result]) -> list[str]:
     return lines
 
 
-async def run(url: str, sets: Sequence[CaseSet], hybrid: bool) -> str:
+async def run(url: str, sets: Sequence[CaseSet], hybrid: bool, dump: TextIO | None = None) -> str:
     embedder = semantic_extra.MiniLMEmbedder() if hybrid and semantic_extra.installed() else None
     why_not = "semantic extra not installed" if hybrid else "not asked for (--keyword-only)"
     results = []
@@ -270,7 +380,7 @@ async def run(url: str, sets: Sequence[CaseSet], hybrid: bool) -> str:
             method = "keyword" if model is None else "hybrid"
             size = f"{len(case_set.articles)} articles, {len(case_set.cases)} cases"
             sys.stderr.write(f"… {case_set.name}: {size}, {method}\n")
-            results.append(await measure(url, case_set, model))
+            results.append(await measure(url, case_set, model, dump))
         if embedder is None:
             results.append(Result(case_set.name, "hybrid", note=why_not))
     timing = [f"{r.case_set}, {r.method}: {r.seconds:.0f} s" for r in results if not r.note]
@@ -285,6 +395,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     options.add_argument("--seed", type=int, default=7)
     options.add_argument("--quick", action="store_true", help="smoke run: the built-in set, small")
     options.add_argument("--keyword-only", action="store_true", help="no hybrid rows, even with the semantic extra")
+    options.add_argument("--dump", type=Path, help="write each case's search evidence there, a JSON line a case")
+    options.add_argument("--sweep", type=Path, help="judge the rule's settings on evidence --dump wrote; no search")
     args = options.parse_args(argv)
     cases = args.cases or (QUICK_CASES if args.quick else CASES)
     sets = [support_set(QUICK_ARTICLES if args.quick else ARTICLES, cases, args.seed)]
@@ -293,7 +405,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         sets.append(banking_set(banking, cases, args.seed))
     elif not args.quick:
         sys.stderr.write(f"… no {banking}: the banking77 set is not measured\n")
-    print(asyncio.run(run(args.database, sets, hybrid=not args.keyword_only)))
+    if args.sweep is not None:
+        print(sweep(args.sweep, sets))
+    elif args.dump is None:
+        print(asyncio.run(run(args.database, sets, hybrid=not args.keyword_only)))
+    else:
+        with args.dump.open("w", encoding="utf-8") as dump:
+            print(asyncio.run(run(args.database, sets, hybrid=not args.keyword_only, dump=dump)))
     return 0
 
 

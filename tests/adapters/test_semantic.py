@@ -30,8 +30,9 @@ ARTICLES = (
 )
 # Not one word (nor stem, nor prefix) in common with the first article, nor with any other.
 PARAPHRASE = "recently hired colleagues are unable to log on via our identity platform"
-# Near in meaning (cosine 0.80), with too few of its words for keyword evidence alone.
-CLOSE_PARAPHRASE = "Okta SSO sign in broken for newly hired staff"
+# Near in meaning (cosine 0.87) and with most of its words, as search weighs them (bot/suggestions.py): shown, though
+# its words alone do not cover the article's title ("new employees") nor the case ("newly hired").
+CLOSE_PARAPHRASE = "Okta single sign-on fails for newly hired staff"
 
 
 def _dot(a: list[float], b: list[float]) -> float:

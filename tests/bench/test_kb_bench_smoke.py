@@ -7,10 +7,11 @@ asserted is what does not depend on the machine: the tables are complete and eve
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from adapters import semantic as semantic_extra
 from bench import kb_corpus
-from tests.bench.quick import run_bench
+from tests.bench.quick import markdown_table, run_bench
 from tests.semantic import REQUIRED
 
 
@@ -86,3 +87,14 @@ def test_the_suggestion_bench_measures_the_old_and_the_new_rule_on_both_kinds_of
     assert float(new[8]) <= float(old[8]) <= 3  # suggestions per case: never more than the old rule's 3
     targets = [line for line in output.splitlines() if line.startswith("target:")]
     assert len(targets) == 3 and all(re.search(r": (MET|NOT MET|NOT MEASURED) \(", t) for t in targets)
+
+
+def test_the_suggestion_sweep_judges_the_dumped_evidence_as_the_bench_judged_the_cases(tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence.jsonl"
+    measured = run_bench("kb_suggest.py", "--keyword-only", "--dump", str(evidence), timeout=600)
+    assert len(evidence.read_text(encoding="utf-8").splitlines()) == 120  # 60 answerable and 60 unanswerable cases
+    new = next(row for row in _rows(measured) if row[2] == "new: likely answers")
+    swept = run_bench("kb_suggest.py", "--sweep", str(evidence), timeout=600)
+    [chosen] = [row for row in markdown_table(swept, "| words in common") if "(chosen)" in row[2]]
+    # Without searching again, the rule as chosen shows what it showed while the bench searched.
+    assert chosen[5] == f"{new[4]} / {new[7]}"
