@@ -36,6 +36,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
+    ARRAY,
     BindParameter,
     ColumnClause,
     Float,
@@ -343,6 +344,9 @@ class _TermStats:
     counted_at: float
     average: float = 0.0  # an article's length in words, each field's words weighing FIELD_WEIGHTS, on average
     articles_with: dict[str, int] = field(default_factory=dict)
+    # PostgreSQL: the commonest words of the index and the share of the articles that have each, as the last ANALYZE
+    # estimated them (pg_stats' most_common_elems of the tsvector), as `_COMMON_CTE` binds them; empty before one.
+    common: dict[str, list[Any]] = field(default_factory=dict)
 
     def count(self, terms: Sequence[str], i: int) -> int:
         return self.articles_with.get(_key(terms, i), 0)
@@ -375,14 +379,20 @@ async def _term_stats(session: AsyncSession, dialect: str, terms: Sequence[str])
         lengths = [float(length) for length in (await session.exec(latest)).all()]
         average = sum(lengths) / len(lengths) if lengths else 1.0
         stats = _TERM_STATS[engine] = _TermStats(int(total), time.monotonic(), max(average, 1.0))
+        if dialect == "postgresql":
+            common = (await (await session.connection()).execute(_COMMON_WORDS)).first()
+            if common is not None and common[0]:
+                words, shares = list(common[0]), [float(share) for share in common[1][: len(common[0])]]
+                stats.common = {"common_words": words, "common_shares": shares}
         if stats.articles < COMMON_MIN_ARTICLES:
             # A small knowledge base changes fast, relative to its size: its counts are kept for one search only.
             stats.counted_at = -math.inf
     unknown = {_key(terms, i): i for i in range(len(terms)) if _key(terms, i) not in stats.articles_with}
     if unknown:
         cap = max(RANK_ROWS, int(stats.articles * COMMON_SHARE))
-        counts = [_count(dialect, terms[i], key.endswith("*"), cap, stats.articles) for key, i in unknown.items()]
-        found: Any = (await session.exec(select(*counts))).one()
+        estimated = stats.articles if stats.common else None
+        counts = [_count(dialect, terms[i], key.endswith("*"), cap, estimated) for key, i in unknown.items()]
+        found: Any = (await session.exec(select(*counts), params=stats.common)).one()
         numbers = [found] if len(counts) == 1 else list(found)  # one column comes back as a scalar
         stats.articles_with.update(zip(unknown, (int(n) for n in numbers), strict=True))
     return stats
@@ -600,10 +610,11 @@ def _bm25_statement(dialect: str, terms: int, prefix: bool) -> Any:
     return text(sql).bindparams(bindparam("ids", expanding=True)).columns(id=Integer, score=Float, matched=Float)
 
 
-def _count(dialect: str, term: str, prefix: bool, cap: int, articles: int) -> Any:
-    """How many articles have the word, counted up to cap + 1: a scalar subquery. On PostgreSQL a word among the
-    commonest that ANALYZE found (_COMMON_WORDS) is not counted: its share of the articles there, times `articles`;
-    a prefix, the share of the commonest word it starts."""
+def _count(dialect: str, term: str, prefix: bool, cap: int, articles: int | None) -> Any:
+    """How many articles have the word, counted up to cap + 1: a scalar subquery. On PostgreSQL, given the number of
+    `articles`, a word among the commonest that ANALYZE found (_TermStats.common, bound as `common_words` and
+    `common_shares`) is not counted: its share of the articles, times `articles`; a prefix, the share of the commonest
+    word it starts (fewer articles than all of those have: a lower bound)."""
     if dialect == "postgresql":
         config: ColumnClause[Any] = literal_column("'english'::regconfig")
         operand = tsquery_terms([term])[0] if prefix else f"'{term}'"
@@ -611,10 +622,11 @@ def _count(dialect: str, term: str, prefix: bool, cap: int, articles: int) -> An
         match = vector.bool_op("@@")(_once(func.to_tsquery(config, operand)))
         found = select(literal(1).label("hit")).select_from(ArticleRow).where(match).limit(cap + 1).subquery()
         counted = select(func.count()).select_from(found).scalar_subquery()
+        if articles is None:
+            return counted
         # Counting a word that a fifth of 100,000 articles have reads 20,000 rows (5 ms) at every new word of a
-        # search; ANALYZE has already estimated the commonest ones. COALESCE evaluates the count only without one. A
-        # prefix weighs as the commonest word it starts (fewer articles than all of them have: a lower bound).
-        common = _COMMON_WORDS
+        # search; ANALYZE has already estimated the commonest ones. COALESCE evaluates the count only without one.
+        common = _COMMON_CTE
         lexeme = func.btrim(func.replace(func.cast(func.to_tsquery(config, operand), String), ":*", ""), "'")
         same = func.left(common.c.word, func.length(lexeme)) == lexeme if prefix else common.c.word == lexeme
         share = select(func.round(func.max(common.c.share) * articles)).where(same)
@@ -626,18 +638,18 @@ def _count(dialect: str, term: str, prefix: bool, cap: int, articles: int) -> An
     return select(func.count()).select_from(found).scalar_subquery()
 
 
-# The commonest words of PostgreSQL's index with the share of the articles that have each, as the last ANALYZE
-# (autovacuum's, or an explicit one) estimated them from its sample: pg_stats' most_common_elems of the tsvector.
-# One CTE however many words a statement counts: read once.
-_COMMON_WORDS = (
-    text(
-        "SELECT common.word, common.share FROM pg_stats AS s,"
-        " unnest(CAST(CAST(s.most_common_elems AS text) AS text[]), s.most_common_elem_freqs) AS common(word, share)"
-        f" WHERE s.schemaname = current_schema() AND s.tablename = 'article' AND s.attname = '{TSVECTOR_COLUMN}'"
-    )
-    .columns(column("word", String), column("share", Float))
-    .cte("common_words")
+# What ANALYZE (autovacuum's, or an explicit one) estimated of the tsvector from its sample, read with the other
+# statistics every TERM_STATS_SECONDS; not joined into each count: planning a statement over the pg_stats view took
+# 2.4 ms, five times running it.
+_COMMON_WORDS = text(
+    "SELECT CAST(CAST(most_common_elems AS text) AS text[]), most_common_elem_freqs FROM pg_stats"
+    f" WHERE schemaname = current_schema() AND tablename = 'article' AND attname = '{TSVECTOR_COLUMN}'"
 )
+# The same, bound as two arrays: one CTE however many words a statement counts.
+_COMMON_CTE = select(
+    func.unnest(bindparam("common_words", type_=ARRAY(String))).label("word"),
+    func.unnest(bindparam("common_shares", type_=ARRAY(Float))).label("share"),
+).cte("common_words")
 
 
 def _has_tag(dialect: str, tag: str | BindParameter[str]) -> Any:
