@@ -48,7 +48,7 @@ CANDIDATES = 10  # search hits judged
 # as many right ones as that leaves (docs/measurements/suggestions.md has the other settings tried).
 MIN_SHARED = 3
 MIN_COVERAGE = 0.8
-MIN_MATCHED = 0.3
+MIN_MATCHED = 0.7  # of the words some article has (ArticleHit.matched_known)
 MIN_MEANING = 0.9
 MATCHED_IN_MEANING = 0.2
 MIN_NUMBER_DIGITS = 4
