@@ -253,15 +253,15 @@ def evidence(
     nearest: Sequence[tuple[int, float]],
 ) -> dict[str, Any]:
     """A case's search evidence, by article number, for threshold sweeps: the hits `likely_answers` judges (number,
-    rank, matched), keyword search's hits (the same with keyword search), the nearest articles in meaning (number,
-    cosine)."""
+    rank, matched, matched_known), keyword search's hits (the same with keyword search), the nearest articles in
+    meaning (number, cosine)."""
     return {
         "set": result.case_set,
         "method": result.method,
         "answer": case.answer,
         "text": case.text,
-        "hits": [[hit.article.number, hit.rank, hit.matched] for hit in hits],
-        "keyword": [[hit.article.number, hit.rank, hit.matched] for hit in words],
+        "hits": [[hit.article.number, hit.rank, hit.matched, hit.matched_known] for hit in hits],
+        "keyword": [[hit.article.number, hit.rank, hit.matched, hit.matched_known] for hit in words],
         "nearest": [[number, round(cosine, 5)] for number, cosine in nearest],
     }
 
@@ -277,8 +277,8 @@ def sweep(path: Path, sets: Sequence[CaseSet]) -> str:
             if seen["text"] not in texts.get(seen["set"], ()):
                 raise SystemExit(f"{path} was dumped from other cases: the same --data, --cases and --seed, please")
             hits = [
-                ArticleHit(replace(articles[seen["set"], n], id=n), "", rank, matched=matched)
-                for n, rank, matched in seen["hits"]
+                ArticleHit(replace(articles[seen["set"], n], id=n), "", rank, matched=matched, matched_known=known)
+                for n, rank, matched, known in seen["hits"]
             ]
             nearest = {n: cosine for n, cosine in seen["nearest"]}
             said = parse_case(seen["text"]).text

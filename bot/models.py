@@ -348,6 +348,8 @@ class ArticleHit:
     swarm_number: int | None = None  # for a wip article: the open swarm working on it, to join instead of duplicating
     # A keyword hit: the share of the query's words it has, each weighing its rarity (1.0: all of them).
     matched: float = 0.0
+    # The same share of the words some article has: a word no article has is no evidence against this one.
+    matched_known: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,14 @@ article about VAT invoices on "after" and "update"; a stack trace's `App.swift:4
 shown only with evidence that it is about the case's problem, from search's own ranking and from the case's words:
 
 - **By its words**: the hit has at least `MIN_MATCHED` of the case's words as search weighs them
-  (`ArticleHit.matched`: each word weighing its rarity in the whole knowledge base, BM25's idf, so "after" and
+  (`ArticleHit.matched_known`: each word weighing its rarity in the whole knowledge base, BM25's idf, so "after" and
   "update" weigh next to nothing where many articles have them, an error code or a product's name a lot), and
   shares at least `MIN_SHARED` *distinctive* words with the case (`keyword_evidence`) that cover at least
   `MIN_COVERAGE` of either the case's distinctive words or one of the article's own wordings of its problem (its
   title, the first sentence of its issue, a way it was asked): the case says most of what the article is about, or
-  the article most of what the case says. The evidence is that coverage. Words no article has weigh the most (a
-  customer's name the knowledge base has never seen, "since Monday"): they count against the hit.
+  the article most of what the case says. The evidence is that coverage. Words no article has (a customer's name the
+  knowledge base has never seen, "since Monday") are left out of the share: they are no evidence against any article,
+  and would weigh the most, being the rarest (in a knowledge base of one article, five times a word it has).
 - **The case's distinctive words** (`distinctive_terms`): words of at least two letters, without the words every
   case and article has (`LOW_INFORMATION`: "after", "update", "error", "customer", "please", …) and without numbers
   that say nothing about the problem: line numbers (`file.py:42`, "line 42"), short numbers ("tenant 42", versions
@@ -47,7 +48,7 @@ CANDIDATES = 10  # search hits judged
 # as many right ones as that leaves (docs/measurements/suggestions.md has the other settings tried).
 MIN_SHARED = 3
 MIN_COVERAGE = 0.8
-MIN_MATCHED = 0.3
+MIN_MATCHED = 0.7  # of the words some article has (ArticleHit.matched_known)
 MIN_MEANING = 0.9
 MATCHED_IN_MEANING = 0.2
 MIN_NUMBER_DIGITS = 4
@@ -174,11 +175,11 @@ def likely_answers(
     judged: list[Suggestion] = []
     for hit in hits:
         evidence = 0.0
-        if hit.matched >= thresholds.matched:
+        if hit.matched_known >= thresholds.matched:
             evidence = keyword_evidence(case_terms, hit.article, thresholds)
         cosine = (closeness or {}).get(hit.article.id or -1)
         if cosine is not None:
-            meaning = cosine + thresholds.matched_in_meaning * hit.matched
+            meaning = cosine + thresholds.matched_in_meaning * hit.matched_known
             if meaning >= thresholds.meaning:
                 evidence = max(evidence, min(1.0, meaning))
         if evidence > 0:

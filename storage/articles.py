@@ -116,8 +116,8 @@ class SqlArticleRepository(Repository):
             self._session, self._dialect, workspace_id, query, limit, states, tags=tags, phrases=phrases
         )
         return [
-            ArticleHit(article=_to_article(row), snippet=snippet, rank=rank, matched=share)
-            for row, snippet, rank, share in found
+            ArticleHit(article=_to_article(row), snippet=snippet, rank=rank, matched=share, matched_known=known)
+            for row, snippet, rank, share, known in found
         ]
 
     async def pick(

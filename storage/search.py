@@ -184,7 +184,7 @@ def tsquery_terms(terms: Sequence[str]) -> list[str]:
 Ranked = list[tuple[ArticleRow, str, float]]  # (row, snippet, rank), best first
 # (row, snippet, rank, share): the share of the query's words the article has, each weighing its rarity (_rarity); 1.0
 # for a query of no words (a phrase or tags only), 0.0 for none.
-Found = list[tuple[ArticleRow, str, float, float]]
+Found = list[tuple[ArticleRow, str, float, float, float]]
 
 
 async def rebuild_index(engine: AsyncEngine) -> int:
@@ -236,7 +236,8 @@ async def search_articles(
     tags: Sequence[str] = (),
     phrases: Sequence[str] = (),
 ) -> Found:
-    """(row, snippet, rank, share) best first; a higher rank is a better match, comparable within one result only.
+    """(row, snippet, rank, share, share of the known words) best first; a higher rank is a better match, comparable
+    within one result only.
 
     Articles with every word come first, then those with some of them: the order BM25 nearly always gives anyway, and
     it is cheap, since the articles with every word are few and often enough to fill the result. Neither group ranks
@@ -244,7 +245,9 @@ async def search_articles(
     how rare the words they have are (_rarity), then by the index's rank.
 
     Each hit's share of the query's words weighs each word by its rarity: an error code or a product's name weighs
-    more than "missing" or "slow", which many articles have. Hybrid search weighs keyword hits by it.
+    more than "missing" or "slow", which many articles have. Hybrid search weighs keyword hits by it. The last share
+    is of the words some article has (suggestions judge by it: a customer's name no article has is no evidence
+    against an article).
     """
     terms = search_terms(query)
     wanted = [ArticleState(state).value for state in states]
@@ -256,7 +259,7 @@ async def search_articles(
     tagged = [_has_tag(dialect, tag) for tag in tag_list] if dialect == "sqlite" or not (terms or phrase_list) else []
     if not terms and not phrase_list:
         listed = (ArticleRow.workspace_id == workspace_id, col(ArticleRow.state).in_(wanted), *tagged)
-        return [(row, snippet, rank, 1.0) for row, snippet, rank in await _tagged(session, listed, limit)]
+        return [(row, snippet, rank, 1.0, 1.0) for row, snippet, rank in await _tagged(session, listed, limit)]
     scope: tuple[Any, ...] = ()
     if dialect == "sqlite":
         # Matches are looked up by id: the workspace's index must not be used (SQLite would scan the workspace with
@@ -266,6 +269,9 @@ async def search_articles(
     stats = await _term_stats(session, dialect, terms)
     weights, finder = _rarity(terms, stats), _Finder(terms)
     total = sum(weights)
+    # The words some article has: one no article has (a new customer's name, "since Monday") is no evidence against
+    # any article, and weighs the most, being the rarest.
+    known = sum(weight for i, weight in enumerate(weights) if stats.count(terms, i)) or total
     bm25 = _Bm25(dialect, terms, weights, stats.average)
     found: Found = []
     has: dict[int, float] = {}
@@ -291,7 +297,13 @@ async def search_articles(
         rows = await _rows(session, [article_id for article_id, _ in more], ())
         shown = finder if terms else _Finder([word for words in phrase_list for word in words])
         found += [
-            (rows[i], _snippet(rows[i], shown), rank, min(1.0, has.get(i, 0.0) / total) if terms else 1.0)
+            (
+                rows[i],
+                _snippet(rows[i], shown),
+                rank,
+                min(1.0, has.get(i, 0.0) / total) if terms else 1.0,
+                min(1.0, has.get(i, 0.0) / known) if terms else 1.0,
+            )
             for i, rank in more
             if i in rows
         ]

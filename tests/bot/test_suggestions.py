@@ -9,7 +9,7 @@ from bot.suggestions import MIN_MATCHED, distinctive_terms, likely_answers
 def _hit(article_id: int, title: str, issue: str = "", *, matched: float = 1.0) -> ArticleHit:
     """A search hit; `matched`: the share of the case's words it has, each weighing its rarity in the knowledge base."""
     article = Article(1, title, issue, "", "", state=ArticleState.VALIDATED, number=article_id, id=article_id)
-    return ArticleHit(article, snippet="", rank=1.0, matched=matched)
+    return ArticleHit(article, snippet="", rank=1.0, matched=matched, matched_known=matched)
 
 
 def test_words_every_case_has_say_nothing_about_the_problem() -> None:

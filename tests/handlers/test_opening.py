@@ -119,8 +119,8 @@ async def test_an_interrupted_opening_is_finished_later_without_duplicates(bot: 
 async def test_a_similar_resolved_case_is_shown_in_the_new_room(bot: ScenarioBot) -> None:
     await bot.command("/swarm ACME invoices export to PDF blank #pdf")
     await bot.command("/swarm resolve cleared the PDF template cache", channel=bot.room(1))
-    # Not "since Monday": in a knowledge base of one article, words it lacks outweigh those it shares (MIN_MATCHED).
-    await bot.command("/swarm Globex PDF export of invoices is blank #pdf", user="fay")
+    # "Globex" and "since Monday", which no article has, are no evidence against the article.
+    await bot.command("/swarm Globex PDF export of invoices is blank since Monday #pdf", user="fay")
     card = bot.said(bot.room(2))[0]
     assert "Maybe known: article 1 — ACME invoices export to PDF blank (draft)" in card
 

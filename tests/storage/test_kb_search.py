@@ -518,3 +518,15 @@ async def test_postgresql_reads_how_many_articles_have_a_common_word_from_analyz
     # The common word and the common prefix: all 20 on PostgreSQL, the cap + 1 on SQLite; the rare word counted.
     assert stats.articles_with == {"invoice": 20 if postgresql else 4, "stale": 1, "blan*": 20 if postgresql else 4}
     assert (await _titles(store, workspace, "invoice stale"))[:1] == ["Invoice 0"]
+
+
+async def test_a_word_no_article_has_is_no_evidence_against_a_hit(store: SqlStore, workspace: Workspace) -> None:
+    # "Globex" and "monday" are in no article: the rarest words of the query, they would outweigh what the hit shares
+    # with it. Search ranks by all of them (matched); suggestions judge by the words some article has (matched_known).
+    async with store.unit() as uow:
+        await uow.articles.add(_article(workspace, "Invoice PDF export blank", state=ArticleState.VALIDATED))
+        await uow.commit()
+    async with store.unit() as uow:
+        [hit] = await uow.articles.search(workspace.id, "Globex invoice PDF export blank since monday", limit=1)
+    assert hit.matched < 0.5
+    assert hit.matched_known == pytest.approx(1.0)
