@@ -182,8 +182,9 @@ def tsquery_terms(terms: Sequence[str]) -> list[str]:
 
 
 Ranked = list[tuple[ArticleRow, str, float]]  # (row, snippet, rank), best first
-# (row, snippet, rank, share): the share of the query's words the article has, each weighing its rarity (_rarity); 1.0
-# for a query of no words (a phrase or tags only), 0.0 for none.
+# (row, snippet, rank, share, known share): the share of the query's words the article has, each weighing its rarity
+# (_rarity), then the same of the words some article has; 1.0 for a query of no words (a phrase or tags only), 0.0
+# for none.
 Found = list[tuple[ArticleRow, str, float, float, float]]
 
 
@@ -391,7 +392,7 @@ async def _term_stats(session: AsyncSession, dialect: str, terms: Sequence[str])
         lengths = [float(length) for length in (await session.exec(latest)).all()]
         average = sum(lengths) / len(lengths) if lengths else 1.0
         stats = _TERM_STATS[engine] = _TermStats(int(total), time.monotonic(), max(average, 1.0))
-        if dialect == "postgresql":
+        if dialect == "postgresql" and stats.articles >= COMMON_MIN_ARTICLES:  # a small one is counted at once
             common = (await (await session.connection()).execute(_COMMON_WORDS)).first()
             if common is not None and common[0]:
                 words, shares = list(common[0]), [float(share) for share in common[1][: len(common[0])]]

@@ -503,6 +503,7 @@ async def test_postgresql_reads_how_many_articles_have_a_common_word_from_analyz
     # used (SQLite's index counts a word's documents cheaply and has no such statistics: it counts to the cap).
     monkeypatch.setattr(search, "RANK_ROWS", 3)
     monkeypatch.setattr(search, "COMMON_SHARE", 0.01)
+    monkeypatch.setattr(search, "COMMON_MIN_ARTICLES", 0)  # statistics are read for 100 articles and more
     async with store.unit() as uow:
         for i in range(20):
             rare = " Template cache stale." if i == 0 else ""
