@@ -804,14 +804,6 @@ def _sqlite_statement(terms: int, prefix: bool, wide: bool, seen: bool, tags: in
     return text(sql).bindparams(*binds).columns(id=Integer, rank=Float, in_scope=Integer, score=Float, matched=Float)
 
 
-async def _in_scope(session: AsyncSession, ids: Sequence[int], scope: tuple[Any, ...]) -> set[int]:
-    """The ids of these articles that are in scope."""
-    if not ids:
-        return set()
-    statement = select(ArticleRow.id).where(col(ArticleRow.id).in_(ids), *scope)
-    return {row_id for row_id in (await session.exec(statement)).all() if row_id is not None}
-
-
 def _unseen(seen: Sequence[Any]) -> tuple[Any, ...]:
     return (col(ArticleRow.id).notin_(seen),) if seen else ()
 
